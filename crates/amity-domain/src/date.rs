@@ -1,0 +1,343 @@
+//! EDTF dates (ISO 8601-2) as sources write them: kept verbatim, with derived day bounds.
+//!
+//! Archivists must never be forced into fake precision, so a date is the source's own EDTF
+//! string (`1993`, `2022-03`, `2022-03-03~`, `[2022-02-28,2022-03-28]`, `2003/2014`) and the
+//! ledger derives the earliest and latest calendar day it can denote. Parsing and validation
+//! are delegated to `edtf-core` (pinned), wrapped here so the rest of Amity sees one type.
+//!
+//! Width rule for qualifiers: `~` (approximate) and `?` (uncertain) do not widen the bounds
+//! (ISO 8601-2 §8.4.2: qualification widens confidence, not the written value). `2022-03-03~`
+//! bounds to that one day; a source that means "some time that week" should write an interval.
+//! An unknown date is [`Occurred::Unknown`]: it has no bounds at all, never a stand-in day.
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+/// A bound on the time axis with day precision, ordered past to future.
+///
+/// Open interval ends (`2003/..`) and unknown ends (`2003/`) are unbounded: they are what the
+/// source says, not a chosen sentinel day.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Day {
+    /// Unbounded in the past.
+    Past,
+    /// A proleptic-Gregorian day, counted from 1970-01-01 (day 0).
+    On(i32),
+    /// Unbounded in the future.
+    Future,
+}
+
+impl Day {
+    /// The day for a calendar date; `None` if the date does not exist.
+    pub fn from_ymd(year: i64, month: u8, day: u8) -> Option<Day> {
+        if !(1..=12).contains(&month) || day == 0 || day > days_in_month(year, month) {
+            return None;
+        }
+        let days = days_from_civil(year, month, day);
+        i32::try_from(days).ok().map(Day::On)
+    }
+
+    /// The calendar date `(year, month, day)` of a bounded day.
+    pub fn ymd(self) -> Option<(i64, u8, u8)> {
+        match self {
+            Day::On(days) => Some(civil_from_days(i64::from(days))),
+            Day::Past | Day::Future => None,
+        }
+    }
+}
+
+impl fmt::Display for Day {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.ymd() {
+            Some((year, month, day)) => write!(f, "{year:04}-{month:02}-{day:02}"),
+            None if *self == Day::Past => f.write_str(".."),
+            None => f.write_str(".."),
+        }
+    }
+}
+
+/// A valid EDTF string with its derived bounds.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct EdtfDate {
+    text: String,
+    earliest: Day,
+    latest: Day,
+}
+
+/// Why a date was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "invalid EDTF date {input:?}: {reason} (examples: 1993, 2022-03, 2022-03-03~, 1993?, \
+     [2022-02-28,2022-03-28], 2003/2014, or unknown)"
+)]
+pub struct DateError {
+    /// What was given.
+    pub input: String,
+    /// What `edtf-core` found wrong with it.
+    pub reason: String,
+}
+
+impl EdtfDate {
+    /// Parse and validate an EDTF string (levels 0 to 2).
+    pub fn parse(input: &str) -> Result<EdtfDate, DateError> {
+        let parsed = edtf_core::Edtf::parse(input).map_err(|error| DateError {
+            input: input.to_owned(),
+            reason: error.message.to_owned(),
+        })?;
+        let bounds = parsed.bounds();
+        Ok(EdtfDate {
+            text: input.to_owned(),
+            earliest: convert_bound(bounds.earliest, Day::Past),
+            latest: convert_bound(bounds.latest, Day::Future),
+        })
+    }
+
+    /// The string exactly as the source (or archivist) wrote it.
+    pub fn as_str(&self) -> &str {
+        &self.text
+    }
+
+    /// The earliest day this date can denote.
+    pub fn earliest(&self) -> Day {
+        self.earliest
+    }
+
+    /// The latest day this date can denote.
+    pub fn latest(&self) -> Day {
+        self.latest
+    }
+}
+
+impl fmt::Display for EdtfDate {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.text)
+    }
+}
+
+impl FromStr for EdtfDate {
+    type Err = DateError;
+    fn from_str(input: &str) -> Result<Self, Self::Err> {
+        EdtfDate::parse(input)
+    }
+}
+
+impl Serialize for EdtfDate {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.text)
+    }
+}
+
+impl<'de> Deserialize<'de> for EdtfDate {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
+        EdtfDate::parse(&text).map_err(serde::de::Error::custom)
+    }
+}
+
+/// When an event happened in the world: an EDTF date, or honestly unknown.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
+pub enum Occurred {
+    /// No source dates it. Serialized as JSON `null`; never replaced by a stand-in day.
+    #[default]
+    Unknown,
+    /// A dated event.
+    Date(EdtfDate),
+}
+
+impl Occurred {
+    /// The earliest day it can have happened ([`Day::Past`] when unknown).
+    pub fn earliest(&self) -> Day {
+        match self {
+            Occurred::Unknown => Day::Past,
+            Occurred::Date(date) => date.earliest(),
+        }
+    }
+
+    /// The latest day it can have happened ([`Day::Future`] when unknown).
+    pub fn latest(&self) -> Day {
+        match self {
+            Occurred::Unknown => Day::Future,
+            Occurred::Date(date) => date.latest(),
+        }
+    }
+
+    /// The date as written, if any.
+    pub fn date(&self) -> Option<&EdtfDate> {
+        match self {
+            Occurred::Unknown => None,
+            Occurred::Date(date) => Some(date),
+        }
+    }
+}
+
+impl fmt::Display for Occurred {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Occurred::Unknown => f.write_str("unknown"),
+            Occurred::Date(date) => date.fmt(f),
+        }
+    }
+}
+
+impl FromStr for Occurred {
+    type Err = DateError;
+    /// `unknown` (any case) or an empty string is an unknown date; anything else must be EDTF.
+    fn from_str(input: &str) -> Result<Self, Self::Err> {
+        let trimmed = input.trim();
+        if trimmed.is_empty() || trimmed.eq_ignore_ascii_case("unknown") {
+            return Ok(Occurred::Unknown);
+        }
+        EdtfDate::parse(trimmed).map(Occurred::Date)
+    }
+}
+
+impl Serialize for Occurred {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Occurred::Unknown => serializer.serialize_none(),
+            Occurred::Date(date) => date.serialize(serializer),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Occurred {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        Ok(match Option::<EdtfDate>::deserialize(deserializer)? {
+            None => Occurred::Unknown,
+            Some(date) => Occurred::Date(date),
+        })
+    }
+}
+
+fn convert_bound(bound: edtf_core::Bound, unbounded: Day) -> Day {
+    match bound {
+        edtf_core::Bound::NegativeInfinity => Day::Past,
+        edtf_core::Bound::PositiveInfinity => Day::Future,
+        edtf_core::Bound::Unknown => unbounded,
+        edtf_core::Bound::Date(date) => {
+            Day::from_ymd(date.year, date.month, date.day).unwrap_or(unbounded)
+        }
+    }
+}
+
+fn is_leap(year: i64) -> bool {
+    (year % 4 == 0 && year % 100 != 0) || year % 400 == 0
+}
+
+fn days_in_month(year: i64, month: u8) -> u8 {
+    match month {
+        2 if is_leap(year) => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    }
+}
+
+/// Days since 1970-01-01 of a proleptic-Gregorian date (Howard Hinnant's algorithm).
+fn days_from_civil(year: i64, month: u8, day: u8) -> i64 {
+    let year = if month <= 2 { year - 1 } else { year };
+    let era = year.div_euclid(400);
+    let year_of_era = year - era * 400;
+    let month = i64::from(month);
+    let day_of_year =
+        (153 * (if month > 2 { month - 3 } else { month + 9 }) + 2) / 5 + i64::from(day) - 1;
+    let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
+    era * 146_097 + day_of_era - 719_468
+}
+
+/// The inverse of [`days_from_civil`].
+fn civil_from_days(days: i64) -> (i64, u8, u8) {
+    let shifted = days + 719_468;
+    let era = shifted.div_euclid(146_097);
+    let day_of_era = shifted - era * 146_097;
+    let year_of_era =
+        (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
+    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+    let month_index = (5 * day_of_year + 2) / 153;
+    let day = (day_of_year - (153 * month_index + 2) / 5 + 1) as u8;
+    let month = if month_index < 10 {
+        month_index + 3
+    } else {
+        month_index - 9
+    } as u8;
+    let year = year_of_era + era * 400 + i64::from(month <= 2);
+    (year, month, day)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn bounds(input: &str) -> (String, String) {
+        let date = EdtfDate::parse(input).unwrap();
+        (date.earliest().to_string(), date.latest().to_string())
+    }
+
+    #[test]
+    fn derives_bounds_for_the_forms_sources_use() {
+        assert_eq!(bounds("1993"), ("1993-01-01".into(), "1993-12-31".into()));
+        assert_eq!(
+            bounds("2022-03"),
+            ("2022-03-01".into(), "2022-03-31".into())
+        );
+        assert_eq!(
+            bounds("2022-03-03~"),
+            ("2022-03-03".into(), "2022-03-03".into())
+        );
+        assert_eq!(bounds("1993?"), ("1993-01-01".into(), "1993-12-31".into()));
+        assert_eq!(
+            bounds("[2022-02-28,2022-03-28]"),
+            ("2022-02-28".into(), "2022-03-28".into())
+        );
+        assert_eq!(
+            bounds("2003/2014"),
+            ("2003-01-01".into(), "2014-12-31".into())
+        );
+        assert_eq!(
+            bounds("2024-02"),
+            ("2024-02-01".into(), "2024-02-29".into())
+        );
+        let open = EdtfDate::parse("1991/..").unwrap();
+        assert_eq!(open.latest(), Day::Future);
+    }
+
+    #[test]
+    fn keeps_the_string_verbatim() {
+        let date: EdtfDate = "2022-03-03~".parse().unwrap();
+        assert_eq!(date.as_str(), "2022-03-03~");
+        assert_eq!(serde_json::to_string(&date).unwrap(), "\"2022-03-03~\"");
+    }
+
+    #[test]
+    fn refuses_impossible_dates_with_a_clear_message() {
+        for input in ["1985-02-30", "2022-13", "next tuesday", "1993-1"] {
+            let error = EdtfDate::parse(input).unwrap_err();
+            let message = error.to_string();
+            assert!(message.contains(input), "{message}");
+            assert!(message.starts_with("invalid EDTF date"), "{message}");
+        }
+    }
+
+    #[test]
+    fn unknown_is_not_a_sentinel() {
+        let unknown: Occurred = "unknown".parse().unwrap();
+        assert_eq!(unknown, Occurred::Unknown);
+        assert_eq!(unknown.earliest(), Day::Past);
+        assert_eq!(unknown.latest(), Day::Future);
+        assert_eq!(serde_json::to_string(&unknown).unwrap(), "null");
+        let back: Occurred = serde_json::from_str("null").unwrap();
+        assert_eq!(back, Occurred::Unknown);
+    }
+
+    #[test]
+    fn civil_day_numbers_round_trip() {
+        for days in [-800_000, -1, 0, 1, 11_016, 19_054, 2_932_896] {
+            let (year, month, day) = civil_from_days(days);
+            assert_eq!(days_from_civil(year, month, day), days);
+        }
+        assert_eq!(Day::from_ymd(1970, 1, 1), Some(Day::On(0)));
+        assert_eq!(Day::from_ymd(2023, 2, 29), None);
+    }
+}

@@ -1,0 +1,19 @@
+//! Amity's domain model: who the parties are, what happened to their partnership and when,
+//! and which timelines are possible. Pure: no IO, no async, no store types.
+//!
+//! - [`party`]: parties, their stable keys, and partnership ids derived from two keys.
+//! - [`date`]: EDTF dates as sources write them, with derived bounds.
+//! - [`event`]: the event types (v1), their envelope, and the codec to stored JSON.
+//! - [`timeline`]: the lifecycle rules applied in valid-time order.
+
+pub mod date;
+pub mod event;
+pub mod party;
+pub mod timeline;
+
+pub use date::{DateError, Day, EdtfDate, Occurred};
+pub use event::{
+    Certainty, DecodeError, Event, EventId, EventType, Facts, Recorded, Source, SourceRole,
+};
+pub use party::{Partnership, PartnershipId, PartnershipKind, Party, PartyError, PartyKey};
+pub use timeline::{Status, Timeline, TimelineEntry, Violation};

@@ -1,0 +1,403 @@
+//! Parties (cities, counties, states, oblasts…) and the partnership between two of them.
+//!
+//! Identity never rests on the display name alone: a party's key is its region code (the
+//! ISO 3166-2 subdivision when known, else the ISO 3166-1 country) plus a slug of its name, so
+//! Durham, US-NC (`us-nc:durham`) and County Durham, GB (`gb:county-durham`) never collide.
+//! A partnership's id is its two party keys in sorted order joined by `+`, e.g.
+//! `ru:smolensk+us-co:colorado-springs`: readable, deterministic, independent of the order in
+//! which the parties were named, and usable as a stream name by every backend.
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+
+/// A community that can be party to a partnership.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Party {
+    /// Display name as the ledger knows it ("Colorado Springs").
+    pub name: String,
+    /// ISO 3166-1 alpha-2 country code, upper case ("US").
+    pub country: String,
+    /// ISO 3166-2 subdivision code ("US-CO"), when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subdivision: Option<String>,
+    /// Wikidata item id ("Q49258"), when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub wikidata: Option<String>,
+}
+
+/// Why a party or partnership could not be read.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum PartyError {
+    /// A party must be written `"Name, CC"` or `"Name, CC-SUB"`.
+    #[error("invalid party {input:?}: write it as \"Name, CC\" or \"Name, CC-SUB\" (e.g. \"Colorado Springs, US-CO\", \"Smolensk, RU\")")]
+    Format {
+        /// What was given.
+        input: String,
+    },
+    /// The country or subdivision code is malformed.
+    #[error("invalid party {input:?}: {reason}")]
+    Code {
+        /// What was given.
+        input: String,
+        /// What is wrong with the code.
+        reason: String,
+    },
+    /// A partnership id must be two party keys joined by `+`.
+    #[error("invalid partnership id {input:?}: expected two party keys joined by '+', e.g. \"ru:smolensk+us-co:colorado-springs\"")]
+    PartnershipId {
+        /// What was given.
+        input: String,
+    },
+    /// A party cannot partner itself.
+    #[error("a partnership needs two different parties, got {key} twice")]
+    SameParty {
+        /// The key given twice.
+        key: PartyKey,
+    },
+}
+
+impl Party {
+    /// Build a party, checking the codes' shape (`US`, `US-CO`, `Q49258`).
+    pub fn new(
+        name: &str,
+        country: &str,
+        subdivision: Option<&str>,
+        wikidata: Option<&str>,
+    ) -> Result<Party, PartyError> {
+        let input = format!("{name}, {}", subdivision.unwrap_or(country));
+        let code_error = |reason: String| PartyError::Code {
+            input: input.clone(),
+            reason,
+        };
+        let name = name.trim();
+        if name.is_empty() || slug(name).is_empty() {
+            return Err(PartyError::Format { input });
+        }
+        let country = country.trim().to_ascii_uppercase();
+        if country.len() != 2 || !country.bytes().all(|b| b.is_ascii_uppercase()) {
+            return Err(code_error(format!(
+                "country {country:?} is not an ISO 3166-1 alpha-2 code"
+            )));
+        }
+        let subdivision = match subdivision {
+            None => None,
+            Some(code) => {
+                let code = code.trim().to_ascii_uppercase();
+                let valid = code.len() > 3
+                    && code.len() <= 6
+                    && code.starts_with(&country)
+                    && code.as_bytes()[2] == b'-'
+                    && code[3..].bytes().all(|b| b.is_ascii_alphanumeric());
+                if !valid {
+                    return Err(code_error(format!(
+                        "subdivision {code:?} is not an ISO 3166-2 code of {country}"
+                    )));
+                }
+                Some(code)
+            }
+        };
+        let wikidata = match wikidata {
+            None => None,
+            Some(id) => {
+                let id = id.trim().to_ascii_uppercase();
+                if id.len() < 2
+                    || !id.starts_with('Q')
+                    || !id[1..].bytes().all(|b| b.is_ascii_digit())
+                {
+                    return Err(code_error(format!("{id:?} is not a Wikidata item id")));
+                }
+                Some(id)
+            }
+        };
+        Ok(Party {
+            name: name.to_owned(),
+            country,
+            subdivision,
+            wikidata,
+        })
+    }
+
+    /// The stable key: region code and name slug (`us-co:colorado-springs`).
+    pub fn key(&self) -> PartyKey {
+        let region = self.subdivision.as_deref().unwrap_or(&self.country);
+        PartyKey(format!(
+            "{}:{}",
+            region.to_ascii_lowercase(),
+            slug(&self.name)
+        ))
+    }
+
+    /// The party as a person writes it: `Name, CC-SUB` or `Name, CC`.
+    pub fn label(&self) -> String {
+        format!(
+            "{}, {}",
+            self.name,
+            self.subdivision.as_deref().unwrap_or(&self.country)
+        )
+    }
+}
+
+impl FromStr for Party {
+    type Err = PartyError;
+    /// Reads `"Name, CC"` or `"Name, CC-SUB"`; the name may itself contain commas.
+    fn from_str(input: &str) -> Result<Self, Self::Err> {
+        let (name, code) = input.rsplit_once(',').ok_or_else(|| PartyError::Format {
+            input: input.to_owned(),
+        })?;
+        let code = code.trim();
+        let (country, subdivision) = match code.split_once('-') {
+            Some((country, _)) => (country, Some(code)),
+            None => (code, None),
+        };
+        Party::new(name, country, subdivision, None).map_err(|error| match error {
+            PartyError::Format { .. } => PartyError::Format {
+                input: input.to_owned(),
+            },
+            other => other,
+        })
+    }
+}
+
+impl fmt::Display for Party {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.label())
+    }
+}
+
+/// Lower-case letters and digits of any script, other runs collapsed to `-`.
+fn slug(name: &str) -> String {
+    let mut out = String::with_capacity(name.len());
+    for ch in name.chars().flat_map(char::to_lowercase) {
+        if ch.is_alphanumeric() {
+            out.push(ch);
+        } else if !out.is_empty() && !out.ends_with('-') {
+            out.push('-');
+        }
+    }
+    while out.ends_with('-') {
+        out.pop();
+    }
+    out
+}
+
+/// A party's stable key, `region:slug` (see the module docs).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct PartyKey(String);
+
+impl PartyKey {
+    /// The key as text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    fn parse(input: &str) -> Option<PartyKey> {
+        let (region, name) = input.split_once(':')?;
+        let region_ok = region.len() >= 2
+            && region.len() <= 6
+            && region
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+        let name_ok = !name.is_empty() && !name.contains(['+', ':']) && slug(name) == name;
+        (region_ok && name_ok).then(|| PartyKey(input.to_owned()))
+    }
+}
+
+impl fmt::Display for PartyKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// What kind of partnership it is: `sister-city`, `friendship-city`, `sister-state`, …
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct PartnershipKind(String);
+
+impl PartnershipKind {
+    /// Normalise a kind as a slug ("Sister City" → `sister-city`).
+    pub fn new(kind: &str) -> PartnershipKind {
+        PartnershipKind(slug(kind))
+    }
+
+    /// The default kind.
+    pub fn sister_city() -> PartnershipKind {
+        PartnershipKind("sister-city".to_owned())
+    }
+
+    /// The kind as text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl Default for PartnershipKind {
+    fn default() -> Self {
+        PartnershipKind::sister_city()
+    }
+}
+
+impl fmt::Display for PartnershipKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// The id of a partnership and of its event stream: both party keys, sorted, joined by `+`.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct PartnershipId(String);
+
+impl PartnershipId {
+    /// The id of the partnership between two parties, in either order.
+    pub fn of(a: &PartyKey, b: &PartyKey) -> Result<PartnershipId, PartyError> {
+        if a == b {
+            return Err(PartyError::SameParty { key: a.clone() });
+        }
+        let (first, second) = if a < b { (a, b) } else { (b, a) };
+        Ok(PartnershipId(format!("{first}+{second}")))
+    }
+
+    /// The id as text (also the stream name).
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// Whether the given party is one of the two.
+    pub fn involves(&self, key: &PartyKey) -> bool {
+        self.0
+            .split_once('+')
+            .is_some_and(|(a, b)| a == key.as_str() || b == key.as_str())
+    }
+}
+
+impl FromStr for PartnershipId {
+    type Err = PartyError;
+    fn from_str(input: &str) -> Result<Self, Self::Err> {
+        let error = || PartyError::PartnershipId {
+            input: input.to_owned(),
+        };
+        let (a, b) = input.split_once('+').ok_or_else(error)?;
+        let a = PartyKey::parse(a).ok_or_else(error)?;
+        let b = PartyKey::parse(b).ok_or_else(error)?;
+        PartnershipId::of(&a, &b)
+    }
+}
+
+impl TryFrom<String> for PartnershipId {
+    type Error = PartyError;
+    fn try_from(value: String) -> Result<Self, Self::Error> {
+        value.parse()
+    }
+}
+
+impl From<PartnershipId> for String {
+    fn from(id: PartnershipId) -> String {
+        id.0
+    }
+}
+
+impl fmt::Display for PartnershipId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// Two parties and a kind: what lifecycle events are about.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Partnership {
+    /// The two parties, in the order the source named them.
+    pub parties: [Party; 2],
+    /// Sister city, friendship city, sister state, …
+    #[serde(default)]
+    pub kind: PartnershipKind,
+}
+
+impl Partnership {
+    /// A partnership between two distinct parties.
+    pub fn new(a: Party, b: Party, kind: PartnershipKind) -> Result<Partnership, PartyError> {
+        PartnershipId::of(&a.key(), &b.key())?;
+        Ok(Partnership {
+            parties: [a, b],
+            kind,
+        })
+    }
+
+    /// Its stream id.
+    pub fn id(&self) -> PartnershipId {
+        PartnershipId::of(&self.parties[0].key(), &self.parties[1].key())
+            .expect("constructed with distinct parties")
+    }
+
+    /// The party other than `key`, if `key` is one of the two.
+    pub fn other_than(&self, key: &PartyKey) -> Option<&Party> {
+        match (&self.parties[0], &self.parties[1]) {
+            (a, b) if a.key() == *key => Some(b),
+            (a, b) if b.key() == *key => Some(a),
+            _ => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_parties_as_people_write_them() {
+        let springs: Party = "Colorado Springs, US-CO".parse().unwrap();
+        assert_eq!(springs.country, "US");
+        assert_eq!(springs.subdivision.as_deref(), Some("US-CO"));
+        assert_eq!(springs.key().as_str(), "us-co:colorado-springs");
+        let smolensk: Party = "Smolensk, RU".parse().unwrap();
+        assert_eq!(smolensk.key().as_str(), "ru:smolensk");
+        let comma: Party = "Washington, D.C., US".parse().unwrap();
+        assert_eq!(comma.name, "Washington, D.C.");
+    }
+
+    #[test]
+    fn refuses_malformed_parties() {
+        for input in [
+            "Smolensk",
+            "Smolensk, Russia",
+            "Denver, US-",
+            "Denver, US-COLORADO",
+            ", US",
+        ] {
+            assert!(input.parse::<Party>().is_err(), "{input}");
+        }
+    }
+
+    #[test]
+    fn partnership_id_is_independent_of_order() {
+        let a: Party = "Colorado Springs, US-CO".parse().unwrap();
+        let b: Party = "Smolensk, RU".parse().unwrap();
+        let forward = PartnershipId::of(&a.key(), &b.key()).unwrap();
+        let backward = PartnershipId::of(&b.key(), &a.key()).unwrap();
+        assert_eq!(forward, backward);
+        assert_eq!(forward.as_str(), "ru:smolensk+us-co:colorado-springs");
+        assert_eq!(forward.as_str().parse::<PartnershipId>().unwrap(), forward);
+        assert!(forward.involves(&a.key()));
+    }
+
+    #[test]
+    fn names_alone_do_not_make_identity() {
+        let durham_nc: Party = "Durham, US-NC".parse().unwrap();
+        let county_durham: Party = "County Durham, GB".parse().unwrap();
+        let durham_gb: Party = "Durham, GB".parse().unwrap();
+        assert_ne!(durham_nc.key(), county_durham.key());
+        assert_ne!(durham_nc.key(), durham_gb.key());
+    }
+
+    #[test]
+    fn keeps_non_latin_names() {
+        let party: Party = "Смоленск, RU".parse().unwrap();
+        assert_eq!(party.key().as_str(), "ru:смоленск");
+        assert!(PartnershipId::of(&party.key(), &party.key()).is_err());
+    }
+}

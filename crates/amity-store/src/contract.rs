@@ -1,0 +1,445 @@
+//! The contract suite every backend passes (feature `contract`).
+//!
+//! Each function checks one clause of the contract in the crate docs against a store, using
+//! fresh stream names so that it can run against a shared server database. A backend test
+//! calls [`crate::contract_tests!`] with an expression that opens a store; a backend that lacks
+//! a capability says so through the trait (e.g. [`EventStore::atomic_multi_stream`]), never by
+//! copying the suite.
+
+use std::collections::{HashMap, HashSet};
+
+use crate::{
+    Error, EventId, EventStore, EventStoreExt, ExpectedVersion, NewEvent, Position, RecordedEvent,
+    StreamAppend,
+};
+
+/// A fresh stream name with a recognisable prefix.
+pub fn fresh_stream(label: &str) -> String {
+    format!("contract-{label}-{}", uuid::Uuid::new_v4().simple())
+}
+
+/// A small serialized event with a fresh id.
+pub fn sample_event(n: usize) -> NewEvent {
+    NewEvent {
+        event_id: uuid::Uuid::now_v7(),
+        event_type: "ContractSampled".to_owned(),
+        schema_version: 1,
+        payload: format!("{{\"n\":{n},\"text\":\"Смоленск ✓\"}}").into_bytes(),
+        metadata: b"{\"recorded_by\":\"contract\"}".to_vec(),
+    }
+}
+
+fn samples(count: usize) -> Vec<NewEvent> {
+    (0..count).map(sample_event).collect()
+}
+
+/// The position of the newest event, found by appending a marker to a fresh stream.
+async fn head(store: &dyn EventStore) -> Position {
+    let appended = store
+        .append(
+            &fresh_stream("marker"),
+            ExpectedVersion::NoStream,
+            samples(1),
+        )
+        .await
+        .expect("marker append");
+    appended.last_position.expect("marker has a position")
+}
+
+/// Every event after `after` whose stream is in `streams`, following pages of `page` events.
+async fn read_all_of(
+    store: &dyn EventStore,
+    after: Position,
+    page: usize,
+    streams: &HashSet<&str>,
+) -> Vec<RecordedEvent> {
+    let mut found = Vec::new();
+    let mut cursor = after;
+    loop {
+        let events = store.read_all(cursor, page).await.expect("read_all");
+        let Some(last) = events.last() else {
+            return found;
+        };
+        assert!(last.position > cursor, "read_all went backwards");
+        cursor = last.position;
+        found.extend(
+            events
+                .into_iter()
+                .filter(|e| streams.contains(e.stream.as_str())),
+        );
+    }
+}
+
+/// Appended events read back byte for byte, with versions 0.. and positions.
+pub async fn round_trip(store: &dyn EventStore) {
+    let stream = fresh_stream("round-trip");
+    let events = samples(3);
+    let appended = store
+        .append(&stream, ExpectedVersion::NoStream, events.clone())
+        .await
+        .expect("append");
+    assert_eq!(appended.written, 3);
+    assert_eq!(appended.last_version, Some(2));
+    let read = store.read_whole_stream(&stream).await.expect("read");
+    assert_eq!(read.len(), 3);
+    for (version, (sent, got)) in events.iter().zip(&read).enumerate() {
+        assert_eq!(got.stream, stream);
+        assert_eq!(got.stream_version, version as u64);
+        assert_eq!(got.event_id, sent.event_id);
+        assert_eq!(got.event_type, sent.event_type);
+        assert_eq!(got.schema_version, sent.schema_version);
+        assert_eq!(got.payload, sent.payload);
+        assert_eq!(got.metadata, sent.metadata);
+    }
+    assert_eq!(read[2].position, appended.last_position.unwrap());
+    let tail = store.read_stream(&stream, 1, 1).await.expect("read from 1");
+    assert_eq!(tail.len(), 1);
+    assert_eq!(tail[0].stream_version, 1);
+    let missing = store
+        .read_whole_stream(&fresh_stream("missing"))
+        .await
+        .unwrap();
+    assert!(missing.is_empty());
+    let found = store
+        .find_event(events[1].event_id)
+        .await
+        .unwrap()
+        .expect("found");
+    assert_eq!(found.stream_version, 1);
+    assert!(store
+        .find_event(uuid::Uuid::new_v4())
+        .await
+        .unwrap()
+        .is_none());
+}
+
+fn assert_conflict(result: crate::Result<crate::Appended>, expected_actual: Option<u64>) {
+    match result {
+        Err(Error::VersionConflict { actual, .. }) => assert_eq!(actual, expected_actual),
+        other => panic!("expected a version conflict, got {other:?}"),
+    }
+}
+
+/// Each expected-version variant admits and refuses what its docs say, writing nothing.
+pub async fn version_conflicts(store: &dyn EventStore) {
+    let stream = fresh_stream("versions");
+    assert_conflict(
+        store
+            .append(&stream, ExpectedVersion::StreamExists, samples(1))
+            .await,
+        None,
+    );
+    assert_conflict(
+        store
+            .append(&stream, ExpectedVersion::Exact(0), samples(1))
+            .await,
+        None,
+    );
+    store
+        .append(&stream, ExpectedVersion::NoStream, samples(2))
+        .await
+        .expect("first append");
+    assert_conflict(
+        store
+            .append(&stream, ExpectedVersion::NoStream, samples(1))
+            .await,
+        Some(1),
+    );
+    assert_conflict(
+        store
+            .append(&stream, ExpectedVersion::Exact(0), samples(1))
+            .await,
+        Some(1),
+    );
+    assert_conflict(
+        store
+            .append(&stream, ExpectedVersion::Exact(5), samples(1))
+            .await,
+        Some(1),
+    );
+    let exact = store
+        .append(&stream, ExpectedVersion::Exact(1), samples(1))
+        .await
+        .unwrap();
+    assert_eq!(exact.last_version, Some(2));
+    let exists = store
+        .append(&stream, ExpectedVersion::StreamExists, samples(1))
+        .await
+        .unwrap();
+    assert_eq!(exists.last_version, Some(3));
+    let any = store
+        .append(&stream, ExpectedVersion::Any, samples(2))
+        .await
+        .unwrap();
+    assert_eq!(any.last_version, Some(5));
+    let fresh_any = store
+        .append(
+            &fresh_stream("versions-any"),
+            ExpectedVersion::Any,
+            samples(1),
+        )
+        .await
+        .unwrap();
+    assert_eq!(fresh_any.last_version, Some(0));
+    assert_eq!(store.read_whole_stream(&stream).await.unwrap().len(), 6);
+}
+
+/// A batch that fails writes nothing, in one stream and (where atomic) across streams.
+pub async fn atomic_batches(store: &dyn EventStore) {
+    let stream = fresh_stream("atomic");
+    store
+        .append(&stream, ExpectedVersion::NoStream, samples(1))
+        .await
+        .unwrap();
+    // An id repeated inside the batch fails the whole batch.
+    let mut batch = samples(3);
+    batch[2].event_id = batch[0].event_id;
+    let error = store
+        .append(&stream, ExpectedVersion::Exact(0), batch)
+        .await
+        .unwrap_err();
+    assert!(matches!(error, Error::DuplicateInBatch { .. }), "{error}");
+    // An id stored in another stream fails the whole batch.
+    let other = fresh_stream("atomic-other");
+    let stored = samples(1);
+    store
+        .append(&other, ExpectedVersion::NoStream, stored.clone())
+        .await
+        .unwrap();
+    let mut batch = samples(2);
+    batch.push(stored[0].clone());
+    let error = store
+        .append(&stream, ExpectedVersion::Exact(0), batch)
+        .await
+        .unwrap_err();
+    assert!(matches!(error, Error::DuplicateEvent { .. }), "{error}");
+    assert_eq!(store.read_whole_stream(&stream).await.unwrap().len(), 1);
+
+    // Several streams at once: a conflict in the last part.
+    let fresh = fresh_stream("atomic-many");
+    let parts = vec![
+        StreamAppend {
+            stream: fresh.clone(),
+            expected: ExpectedVersion::NoStream,
+            events: samples(2),
+        },
+        StreamAppend {
+            stream: stream.clone(),
+            expected: ExpectedVersion::Exact(7),
+            events: samples(1),
+        },
+    ];
+    let error = store.append_many(parts).await.unwrap_err();
+    assert!(matches!(error, Error::VersionConflict { .. }), "{error}");
+    let written = store.read_whole_stream(&fresh).await.unwrap().len();
+    if store.atomic_multi_stream() {
+        assert_eq!(
+            written, 0,
+            "a failed multi-stream append left events behind"
+        );
+    }
+    let parts = vec![
+        StreamAppend {
+            stream: fresh_stream("atomic-many-ok"),
+            expected: ExpectedVersion::NoStream,
+            events: samples(2),
+        },
+        StreamAppend {
+            stream: stream.clone(),
+            expected: ExpectedVersion::Exact(0),
+            events: samples(1),
+        },
+    ];
+    let outcomes = store.append_many(parts).await.unwrap();
+    assert_eq!(outcomes[0].last_version, Some(1));
+    assert_eq!(outcomes[1].last_version, Some(1));
+}
+
+/// Re-appending the same event ids adds nothing and reports the original versions.
+pub async fn idempotent_appends(store: &dyn EventStore) {
+    let stream = fresh_stream("idempotent");
+    let first = samples(2);
+    let second = samples(2);
+    store
+        .append(&stream, ExpectedVersion::NoStream, first.clone())
+        .await
+        .unwrap();
+    let appended = store
+        .append(&stream, ExpectedVersion::Exact(1), second.clone())
+        .await
+        .unwrap();
+    for expected in [
+        ExpectedVersion::NoStream,
+        ExpectedVersion::Any,
+        ExpectedVersion::Exact(3),
+    ] {
+        let repeat = store
+            .append(&stream, expected, first.clone())
+            .await
+            .unwrap();
+        assert_eq!(repeat.written, 0);
+        assert_eq!(repeat.last_version, Some(1));
+    }
+    let repeat = store
+        .append(&stream, ExpectedVersion::Exact(1), second.clone())
+        .await
+        .unwrap();
+    assert_eq!(repeat.written, 0);
+    assert_eq!(repeat.last_version, Some(3));
+    assert_eq!(repeat.last_position, appended.last_position);
+    // A batch that overlaps stored ids only in part is refused.
+    let mut partial = samples(1);
+    partial.insert(0, second[1].clone());
+    let error = store
+        .append(&stream, ExpectedVersion::Any, partial)
+        .await
+        .unwrap_err();
+    assert!(matches!(error, Error::DuplicateEvent { .. }), "{error}");
+    // Out of order is not the same batch either.
+    let swapped = vec![first[1].clone(), first[0].clone()];
+    assert!(store
+        .append(&stream, ExpectedVersion::Any, swapped)
+        .await
+        .is_err());
+    assert_eq!(store.read_whole_stream(&stream).await.unwrap().len(), 4);
+}
+
+/// `read_all` returns every event once, in commit order, across pages and from any position.
+pub async fn global_order(store: &dyn EventStore) {
+    let start = head(store).await;
+    let streams: Vec<String> = (0..3)
+        .map(|i| fresh_stream(&format!("global-{i}")))
+        .collect();
+    let mut sent = Vec::new();
+    for round in 0..4 {
+        for stream in &streams {
+            let batch = samples(round % 2 + 1);
+            sent.extend(batch.iter().map(|e| e.event_id));
+            store
+                .append(stream, ExpectedVersion::Any, batch)
+                .await
+                .unwrap();
+        }
+    }
+    let names: HashSet<&str> = streams.iter().map(String::as_str).collect();
+    for page in [1, 2, 5, 1000] {
+        let read = read_all_of(store, start, page, &names).await;
+        let ids: Vec<EventId> = read.iter().map(|e| e.event_id).collect();
+        assert_eq!(ids, sent, "global order with pages of {page}");
+        assert!(read.windows(2).all(|w| w[0].position < w[1].position));
+    }
+    let read = read_all_of(store, start, 100, &names).await;
+    let middle = read[5].position;
+    let rest = read_all_of(store, middle, 3, &names).await;
+    assert_eq!(rest.len(), read.len() - 6);
+    assert_eq!(rest[0].event_id, read[6].event_id);
+    let text = middle.to_string();
+    assert_eq!(text.parse::<Position>().unwrap(), middle);
+}
+
+/// Many tasks appending with optimistic concurrency lose nothing and duplicate nothing.
+pub async fn concurrent_writers(store: std::sync::Arc<dyn EventStore>) {
+    let streams: Vec<String> = (0..2).map(|i| fresh_stream(&format!("race-{i}"))).collect();
+    let mut tasks = Vec::new();
+    for writer in 0..4 {
+        let store = store.clone();
+        let streams = streams.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut ids = Vec::new();
+            for n in 0..25 {
+                let stream = &streams[(writer + n) % streams.len()];
+                ids.extend(append_with_retry(&*store, stream, sample_event(n)).await);
+            }
+            ids
+        }));
+    }
+    let mut sent = HashSet::new();
+    for task in tasks {
+        sent.extend(task.await.expect("writer task"));
+    }
+    assert_eq!(sent.len(), 100);
+    check_streams(&*store, &streams, &sent).await;
+}
+
+/// Append one event after the stream's current version, re-reading on conflict.
+pub async fn append_with_retry(
+    store: &dyn EventStore,
+    stream: &str,
+    event: NewEvent,
+) -> Vec<EventId> {
+    for _ in 0..1000 {
+        let current = store.read_whole_stream(stream).await.expect("read stream");
+        let expected = match current.last() {
+            None => ExpectedVersion::NoStream,
+            Some(last) => ExpectedVersion::Exact(last.stream_version),
+        };
+        match store.append(stream, expected, vec![event.clone()]).await {
+            Ok(_) => return vec![event.event_id],
+            Err(Error::VersionConflict { .. }) => continue,
+            Err(other) => panic!("append failed: {other}"),
+        }
+    }
+    panic!("no append succeeded after 1000 conflicts on {stream}");
+}
+
+/// The streams hold exactly `sent`, each once, at versions 0.. without gaps, and `read_all`
+/// sees each exactly once in increasing positions.
+pub async fn check_streams(store: &dyn EventStore, streams: &[String], sent: &HashSet<EventId>) {
+    let mut seen = HashMap::new();
+    for stream in streams {
+        let events = store.read_whole_stream(stream).await.expect("read stream");
+        for (version, event) in events.iter().enumerate() {
+            assert_eq!(event.stream_version, version as u64, "gap in {stream}");
+            assert!(
+                seen.insert(event.event_id, event.position).is_none(),
+                "duplicate"
+            );
+        }
+    }
+    let stored: HashSet<EventId> = seen.keys().copied().collect();
+    assert_eq!(&stored, sent, "events lost or invented");
+    let names: HashSet<&str> = streams.iter().map(String::as_str).collect();
+    let all = read_all_of(store, Position::START, 500, &names).await;
+    assert_eq!(all.len(), sent.len(), "read_all count");
+    assert!(all.windows(2).all(|w| w[0].position < w[1].position));
+}
+
+/// Generate one `#[tokio::test]` per contract clause for a backend.
+///
+/// `$open` is an async expression yielding `Arc<dyn EventStore>`; it is evaluated once per
+/// test, so it should open a fresh (or shared, server-side) store each time.
+#[macro_export]
+macro_rules! contract_tests {
+    ($open:expr) => {
+        #[tokio::test]
+        async fn contract_round_trip() {
+            let store: std::sync::Arc<dyn $crate::EventStore> = $open;
+            $crate::contract::round_trip(&*store).await;
+        }
+        #[tokio::test]
+        async fn contract_version_conflicts() {
+            let store: std::sync::Arc<dyn $crate::EventStore> = $open;
+            $crate::contract::version_conflicts(&*store).await;
+        }
+        #[tokio::test]
+        async fn contract_atomic_batches() {
+            let store: std::sync::Arc<dyn $crate::EventStore> = $open;
+            $crate::contract::atomic_batches(&*store).await;
+        }
+        #[tokio::test]
+        async fn contract_idempotent_appends() {
+            let store: std::sync::Arc<dyn $crate::EventStore> = $open;
+            $crate::contract::idempotent_appends(&*store).await;
+        }
+        #[tokio::test]
+        async fn contract_global_order() {
+            let store: std::sync::Arc<dyn $crate::EventStore> = $open;
+            $crate::contract::global_order(&*store).await;
+        }
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn contract_concurrent_writers() {
+            let store: std::sync::Arc<dyn $crate::EventStore> = $open;
+            $crate::contract::concurrent_writers(store).await;
+        }
+    };
+}

@@ -1,0 +1,78 @@
+//! What can go wrong in a store, by what went wrong rather than which backend.
+
+use crate::{EventId, ExpectedVersion};
+
+/// A boxed source error from a driver.
+pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
+
+/// A store error.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The stream was not at the expected version; nothing was written.
+    #[error("version conflict on stream {stream}: expected {expected}, found {}", match actual { Some(v) => format!("version {v}"), None => "no stream".to_owned() })]
+    VersionConflict {
+        /// The stream.
+        stream: String,
+        /// What the append expected.
+        expected: ExpectedVersion,
+        /// The stream's last version (`None`: no stream).
+        actual: Option<u64>,
+    },
+    /// An event id of the batch is stored already, elsewhere or as part of another batch.
+    #[error("event {event_id} is already stored in stream {stored_in} at version {stored_version}; nothing of this batch to {stream} was written")]
+    DuplicateEvent {
+        /// The id.
+        event_id: EventId,
+        /// The stream appended to.
+        stream: String,
+        /// Where it is stored.
+        stored_in: String,
+        /// At which version.
+        stored_version: u64,
+    },
+    /// The same event id appears twice in one batch.
+    #[error("event {event_id} appears twice in one batch to {stream}; nothing was written")]
+    DuplicateInBatch {
+        /// The id.
+        event_id: EventId,
+        /// The stream appended to.
+        stream: String,
+    },
+    /// A position string that this crate did not write.
+    #[error("invalid position {input:?}: expected \"start\" or \"commit/prepare\"")]
+    InvalidPosition {
+        /// What was given.
+        input: String,
+    },
+    /// The store URL cannot be used.
+    #[error("invalid store URL {url:?}: {reason}")]
+    InvalidUrl {
+        /// The URL.
+        url: String,
+        /// Why.
+        reason: String,
+    },
+    /// The backend failed (IO, connection, corruption…); the operation may not have happened.
+    #[error("{backend} store: {source}")]
+    Backend {
+        /// Which backend.
+        backend: &'static str,
+        /// The driver's error.
+        #[source]
+        source: BoxError,
+    },
+}
+
+/// A store result.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl Error {
+    /// Wrap a driver error.
+    pub fn backend(backend: &'static str, source: impl Into<BoxError>) -> Error {
+        Error::Backend {
+            backend,
+            source: source.into(),
+        }
+    }
+}
