@@ -1,0 +1,421 @@
+//! The embedded default store: every stream in one SQLite file (`sqlite://path`).
+//!
+//! The file is in WAL mode with `synchronous=FULL`, so a committed append survives a power
+//! cut, and readers never block the writer. Appends run in `BEGIN IMMEDIATE` transactions, so
+//! several OS processes can append to the same file: SQLite serialises them, and each append
+//! re-checks the stream's version inside its transaction. Global positions are the `events`
+//! rowid, which grows with commit order because there is one writer at a time.
+//!
+//! Schema (user_version 1), designed for insert speed: the global order is the integer
+//! primary key, streams are numbered in a small table so that the per-stream index holds
+//! integers, and event ids are 16-byte blobs whose index stays append-mostly because the
+//! ledger writes time-ordered (v7) UUIDs. Payloads are JSON text so that `sqlite3` users can
+//! query them with `json_extract`; the `ledger_events` view shows everything readably.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use amity_store::{
+    idempotency, Appended, Error, EventId, EventStore, ExpectedVersion, NewEvent, Position,
+    RecordedEvent, Result, StreamAppend,
+};
+use async_trait::async_trait;
+use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
+
+const BACKEND: &str = "sqlite";
+
+/// The current schema version (`PRAGMA user_version`).
+const SCHEMA_VERSION: i32 = 1;
+
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS streams (
+    stream_no INTEGER PRIMARY KEY,
+    name      TEXT    NOT NULL UNIQUE,
+    version   INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS events (
+    position       INTEGER PRIMARY KEY,
+    stream_no      INTEGER NOT NULL REFERENCES streams (stream_no),
+    stream_version INTEGER NOT NULL,
+    event_id       BLOB    NOT NULL,
+    event_type     TEXT    NOT NULL,
+    schema_version INTEGER NOT NULL,
+    payload        TEXT    NOT NULL,
+    metadata       TEXT    NOT NULL,
+    recorded_at    INTEGER NOT NULL
+);
+CREATE UNIQUE INDEX IF NOT EXISTS events_by_stream ON events (stream_no, stream_version);
+CREATE UNIQUE INDEX IF NOT EXISTS events_by_id ON events (event_id);
+CREATE VIEW IF NOT EXISTS ledger_events AS
+SELECT e.position,
+       s.name AS stream,
+       e.stream_version,
+       lower(hex(e.event_id)) AS event_id,
+       e.event_type,
+       e.schema_version,
+       e.payload,
+       e.metadata,
+       strftime('%Y-%m-%dT%H:%M:%fZ', e.recorded_at / 1000000.0, 'unixepoch') AS recorded_at
+FROM events e JOIN streams s USING (stream_no);
+";
+
+const SELECT_EVENT: &str = "SELECT e.position, s.name, e.stream_version, e.event_id, e.event_type,
+        e.schema_version, e.payload, e.metadata, e.recorded_at
+ FROM events e JOIN streams s USING (stream_no)";
+
+/// A SQLite-file event store. Cheap to clone; clones share connections.
+#[derive(Debug, Clone)]
+pub struct SqliteEventStore {
+    path: PathBuf,
+    writer: Arc<Mutex<Connection>>,
+    reader: Arc<Mutex<Connection>>,
+}
+
+fn backend_error(error: impl Into<amity_store::BoxError>) -> Error {
+    Error::backend(BACKEND, error)
+}
+
+impl SqliteEventStore {
+    /// Open (creating if needed) the ledger file at `path`.
+    pub fn open(path: impl AsRef<Path>) -> Result<SqliteEventStore> {
+        let path = path.as_ref().to_path_buf();
+        let writer = open_connection(&path)?;
+        migrate(&writer)?;
+        let reader = open_connection(&path)?;
+        Ok(SqliteEventStore {
+            path,
+            writer: Arc::new(Mutex::new(writer)),
+            reader: Arc::new(Mutex::new(reader)),
+        })
+    }
+
+    /// Open the store named by a `sqlite://path` URL (`sqlite:///abs/path.db` for an absolute
+    /// path).
+    pub fn open_url(url: &str) -> Result<SqliteEventStore> {
+        let path = url
+            .strip_prefix("sqlite://")
+            .filter(|path| !path.is_empty())
+            .ok_or_else(|| Error::InvalidUrl {
+                url: url.to_owned(),
+                reason: "expected sqlite://PATH, e.g. sqlite://amity.db".to_owned(),
+            })?;
+        SqliteEventStore::open(path)
+    }
+
+    /// The ledger file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Open another connection to the same file, configured like the store's own (for
+    /// projections that live in the same file).
+    pub fn connect(&self) -> Result<Connection> {
+        open_connection(&self.path)
+    }
+
+    async fn with_writer<T: Send + 'static>(
+        &self,
+        work: impl FnOnce(&mut Connection) -> Result<T> + Send + 'static,
+    ) -> Result<T> {
+        let writer = self.writer.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut connection = writer
+                .lock()
+                .map_err(|_| backend_error("writer lock poisoned"))?;
+            work(&mut connection)
+        })
+        .await
+        .map_err(backend_error)?
+    }
+
+    async fn with_reader<T: Send + 'static>(
+        &self,
+        work: impl FnOnce(&Connection) -> Result<T> + Send + 'static,
+    ) -> Result<T> {
+        let reader = self.reader.clone();
+        tokio::task::spawn_blocking(move || {
+            let connection = reader
+                .lock()
+                .map_err(|_| backend_error("reader lock poisoned"))?;
+            work(&connection)
+        })
+        .await
+        .map_err(backend_error)?
+    }
+}
+
+fn open_connection(path: &Path) -> Result<Connection> {
+    let connection = Connection::open(path)
+        .map_err(|error| backend_error(format!("cannot open {}: {error}", path.display())))?;
+    connection
+        .busy_timeout(std::time::Duration::from_secs(30))
+        .map_err(backend_error)?;
+    connection
+        .execute_batch(
+            "PRAGMA journal_mode = WAL;
+             PRAGMA synchronous = FULL;
+             PRAGMA foreign_keys = ON;
+             PRAGMA cache_size = -65536;",
+        )
+        .map_err(backend_error)?;
+    Ok(connection)
+}
+
+fn migrate(connection: &Connection) -> Result<()> {
+    let version: i32 = connection
+        .query_row("PRAGMA user_version", [], |row| row.get(0))
+        .map_err(backend_error)?;
+    if version > SCHEMA_VERSION {
+        return Err(backend_error(format!(
+            "the ledger file has schema version {version}; this build knows up to {SCHEMA_VERSION}"
+        )));
+    }
+    if version < SCHEMA_VERSION {
+        connection
+            .execute_batch(&format!(
+                "BEGIN IMMEDIATE; {SCHEMA} PRAGMA user_version = {SCHEMA_VERSION}; COMMIT;"
+            ))
+            .map_err(backend_error)?;
+    }
+    Ok(())
+}
+
+fn now_micros() -> i64 {
+    jiff::Timestamp::now().as_microsecond()
+}
+
+fn read_event(row: &rusqlite::Row<'_>) -> rusqlite::Result<RecordedEvent> {
+    let position: i64 = row.get(0)?;
+    let event_id = row.get_ref(3)?.as_blob()?;
+    let recorded_at: i64 = row.get(8)?;
+    Ok(RecordedEvent {
+        position: Position::new(position as u64, position as u64),
+        stream: row.get(1)?,
+        stream_version: row.get::<_, i64>(2)? as u64,
+        event_id: EventId::from_slice(event_id).map_err(|e| {
+            rusqlite::Error::FromSqlConversionFailure(3, rusqlite::types::Type::Blob, Box::new(e))
+        })?,
+        event_type: row.get(4)?,
+        schema_version: row.get::<_, i64>(5)? as u32,
+        payload: row.get_ref(6)?.as_bytes()?.to_vec(),
+        metadata: row.get_ref(7)?.as_bytes()?.to_vec(),
+        recorded_at: jiff::Timestamp::from_microsecond(recorded_at).map_err(|e| {
+            rusqlite::Error::FromSqlConversionFailure(
+                8,
+                rusqlite::types::Type::Integer,
+                Box::new(e),
+            )
+        })?,
+    })
+}
+
+/// Apply the parts in one transaction (all or nothing).
+fn append_parts(connection: &mut Connection, parts: Vec<StreamAppend>) -> Result<Vec<Appended>> {
+    let transaction = connection
+        .transaction_with_behavior(TransactionBehavior::Immediate)
+        .map_err(backend_error)?;
+    let recorded_at = now_micros();
+    let mut outcomes = Vec::with_capacity(parts.len());
+    {
+        let mut find_id = transaction
+            .prepare_cached(
+                "SELECT s.name, e.stream_version, e.position FROM events e
+                 JOIN streams s USING (stream_no) WHERE e.event_id = ?1",
+            )
+            .map_err(backend_error)?;
+        let mut find_stream = transaction
+            .prepare_cached("SELECT stream_no, version FROM streams WHERE name = ?1")
+            .map_err(backend_error)?;
+        let mut new_stream = transaction
+            .prepare_cached("INSERT INTO streams (name, version) VALUES (?1, ?2)")
+            .map_err(backend_error)?;
+        let mut set_version = transaction
+            .prepare_cached("UPDATE streams SET version = ?2 WHERE stream_no = ?1")
+            .map_err(backend_error)?;
+        let mut insert = transaction
+            .prepare_cached(
+                "INSERT INTO events (stream_no, stream_version, event_id, event_type,
+                     schema_version, payload, metadata, recorded_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            )
+            .map_err(backend_error)?;
+        for part in parts {
+            let mut stored: Vec<Option<(String, u64, i64)>> = Vec::with_capacity(part.events.len());
+            for event in &part.events {
+                let found = find_id
+                    .query_row([event.event_id.as_bytes().as_slice()], |row| {
+                        Ok((row.get(0)?, row.get::<_, i64>(1)? as u64, row.get(2)?))
+                    })
+                    .optional()
+                    .map_err(backend_error)?;
+                stored.push(found);
+            }
+            let found: Vec<_> = stored
+                .iter()
+                .map(|entry| {
+                    entry
+                        .as_ref()
+                        .map(|(name, version, _)| (name.as_str(), *version))
+                })
+                .collect();
+            if let Some(last_version) = idempotency(&part.stream, &part.events, &found)? {
+                let position = stored.last().and_then(|entry| entry.as_ref()).map(|e| e.2);
+                outcomes.push(Appended {
+                    last_version: Some(last_version),
+                    last_position: position.map(|p| Position::new(p as u64, p as u64)),
+                    written: 0,
+                });
+                continue;
+            }
+            let current: Option<(i64, i64)> = find_stream
+                .query_row([&part.stream], |row| Ok((row.get(0)?, row.get(1)?)))
+                .optional()
+                .map_err(backend_error)?;
+            let actual = current.map(|(_, version)| version as u64);
+            if !part.expected.admits(actual) {
+                return Err(Error::VersionConflict {
+                    stream: part.stream,
+                    expected: part.expected,
+                    actual,
+                });
+            }
+            if part.events.is_empty() {
+                outcomes.push(Appended {
+                    last_version: actual,
+                    last_position: None,
+                    written: 0,
+                });
+                continue;
+            }
+            let mut next_version = actual.map_or(0, |v| v + 1) as i64;
+            let stream_no = match current {
+                Some((stream_no, _)) => stream_no,
+                None => {
+                    new_stream
+                        .execute(params![part.stream, -1i64])
+                        .map_err(backend_error)?;
+                    transaction.last_insert_rowid()
+                }
+            };
+            let written = part.events.len();
+            for event in &part.events {
+                insert
+                    .execute(params![
+                        stream_no,
+                        next_version,
+                        event.event_id.as_bytes().as_slice(),
+                        event.event_type,
+                        event.schema_version,
+                        std::str::from_utf8(&event.payload).map_err(backend_error)?,
+                        std::str::from_utf8(&event.metadata).map_err(backend_error)?,
+                        recorded_at,
+                    ])
+                    .map_err(backend_error)?;
+                next_version += 1;
+            }
+            let position = transaction.last_insert_rowid() as u64;
+            set_version
+                .execute(params![stream_no, next_version - 1])
+                .map_err(backend_error)?;
+            outcomes.push(Appended {
+                last_version: Some(next_version as u64 - 1),
+                last_position: Some(Position::new(position, position)),
+                written,
+            });
+        }
+    }
+    transaction.commit().map_err(backend_error)?;
+    Ok(outcomes)
+}
+
+#[async_trait]
+impl EventStore for SqliteEventStore {
+    fn backend(&self) -> &'static str {
+        BACKEND
+    }
+
+    async fn append(
+        &self,
+        stream: &str,
+        expected: ExpectedVersion,
+        events: Vec<NewEvent>,
+    ) -> Result<Appended> {
+        let part = StreamAppend {
+            stream: stream.to_owned(),
+            expected,
+            events,
+        };
+        let mut outcomes = self.append_many(vec![part]).await?;
+        Ok(outcomes.remove(0))
+    }
+
+    async fn read_stream(&self, stream: &str, from: u64, max: usize) -> Result<Vec<RecordedEvent>> {
+        let stream = stream.to_owned();
+        self.with_reader(move |connection| {
+            let mut statement = connection
+                .prepare_cached(&format!(
+                    "{SELECT_EVENT} WHERE s.name = ?1 AND e.stream_version >= ?2
+                     ORDER BY e.stream_version LIMIT ?3"
+                ))
+                .map_err(backend_error)?;
+            let rows = statement
+                .query_map(
+                    params![stream, from as i64, max.min(i64::MAX as usize) as i64],
+                    read_event,
+                )
+                .map_err(backend_error)?;
+            rows.collect::<rusqlite::Result<Vec<_>>>()
+                .map_err(backend_error)
+        })
+        .await
+    }
+
+    async fn read_all(&self, after: Position, max: usize) -> Result<Vec<RecordedEvent>> {
+        let after = after.parts().map_or(0, |(commit, _)| commit as i64);
+        self.with_reader(move |connection| {
+            let mut statement = connection
+                .prepare_cached(&format!(
+                    "{SELECT_EVENT} WHERE e.position > ?1 ORDER BY e.position LIMIT ?2"
+                ))
+                .map_err(backend_error)?;
+            let rows = statement
+                .query_map(
+                    params![after, max.min(i64::MAX as usize) as i64],
+                    read_event,
+                )
+                .map_err(backend_error)?;
+            let mut events = Vec::with_capacity(max.min(65_536));
+            for row in rows {
+                events.push(row.map_err(backend_error)?);
+            }
+            Ok(events)
+        })
+        .await
+    }
+
+    fn atomic_multi_stream(&self) -> bool {
+        true
+    }
+
+    async fn append_many(&self, appends: Vec<StreamAppend>) -> Result<Vec<Appended>> {
+        let n_events: usize = appends.iter().map(|part| part.events.len()).sum();
+        let outcome = self
+            .with_writer(move |connection| append_parts(connection, appends))
+            .await;
+        tracing::debug!(n_events, ok = outcome.is_ok(), "sqlite append");
+        outcome
+    }
+
+    async fn find_event(&self, event_id: EventId) -> Result<Option<RecordedEvent>> {
+        self.with_reader(move |connection| {
+            let mut statement = connection
+                .prepare_cached(&format!("{SELECT_EVENT} WHERE e.event_id = ?1"))
+                .map_err(backend_error)?;
+            statement
+                .query_row([event_id.as_bytes().as_slice()], read_event)
+                .optional()
+                .map_err(backend_error)
+        })
+        .await
+    }
+}

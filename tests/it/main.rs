@@ -1,0 +1,4 @@
+//! The workspace's one integration-test binary (`cargo test -p amity-tests --test it`).
+
+mod store_memory;
+mod store_sqlite;

@@ -1,0 +1,113 @@
+//! The store contract against the SQLite backend, including two OS processes on one file.
+
+use std::collections::HashSet;
+use std::process::Command;
+use std::sync::Arc;
+
+use amity_store::contract::{append_with_retry, check_streams, sample_event};
+use amity_store::{EventId, EventStore};
+use amity_store_sqlite::SqliteEventStore;
+
+/// A store in a fresh temporary file; the directory lives as long as the test process.
+fn open_fresh() -> Arc<dyn EventStore> {
+    let dir = tempfile::tempdir().expect("temp dir").keep();
+    Arc::new(SqliteEventStore::open(dir.join("ledger.db")).expect("open sqlite store"))
+}
+
+amity_store::contract_tests!(open_fresh());
+
+const CHILD_DB: &str = "AMITY_TEST_CHILD_DB";
+const CHILD_WRITER: &str = "AMITY_TEST_CHILD_WRITER";
+const EVENTS_PER_WRITER: usize = 500;
+
+fn shared_streams() -> Vec<String> {
+    (0..3).map(|i| format!("shared-{i}")).collect()
+}
+
+/// Append this writer's events to the shared streams, one at a time with optimistic
+/// concurrency; print each id so the parent can check it.
+async fn write_as(store: &dyn EventStore, writer: usize) -> Vec<EventId> {
+    let streams = shared_streams();
+    let mut ids = Vec::new();
+    for n in 0..EVENTS_PER_WRITER {
+        let stream = &streams[(writer + n) % streams.len()];
+        ids.extend(append_with_retry(store, stream, sample_event(n)).await);
+    }
+    ids
+}
+
+/// In a child process (started by `two_processes_append_to_one_file`) this is the writer;
+/// run directly, it checks that one writer alone leaves exactly its events.
+#[tokio::test]
+async fn sqlite_process_writer() {
+    match (std::env::var(CHILD_DB), std::env::var(CHILD_WRITER)) {
+        (Ok(path), Ok(writer)) => {
+            let store = SqliteEventStore::open(path).expect("child opens the ledger");
+            for id in write_as(&store, writer.parse().expect("writer number")).await {
+                println!("APPENDED {id}");
+            }
+        }
+        _ => {
+            let store = open_fresh();
+            let ids: HashSet<EventId> = write_as(&*store, 0).await.into_iter().collect();
+            check_streams(&*store, &shared_streams(), &ids).await;
+        }
+    }
+}
+
+#[tokio::test]
+async fn sqlite_two_processes_append_to_one_file() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("shared.db");
+    // Create the file first so both children find the schema in place.
+    drop(SqliteEventStore::open(&path).expect("create ledger"));
+    let exe = std::env::current_exe().expect("test binary");
+    let children: Vec<_> = (0..2)
+        .map(|writer| {
+            Command::new(&exe)
+                .args([
+                    "--exact",
+                    "store_sqlite::sqlite_process_writer",
+                    "--nocapture",
+                    "--test-threads=1",
+                ])
+                .env(CHILD_DB, &path)
+                .env(CHILD_WRITER, writer.to_string())
+                .stdout(std::process::Stdio::piped())
+                .spawn()
+                .expect("spawn child writer")
+        })
+        .collect();
+    let mut sent = HashSet::new();
+    let mut writer_of = std::collections::HashMap::new();
+    for (writer, child) in children.into_iter().enumerate() {
+        let output = child.wait_with_output().expect("child finished");
+        assert!(output.status.success(), "child writer failed");
+        let stdout = String::from_utf8(output.stdout).expect("utf-8");
+        let ids: Vec<EventId> = stdout
+            .lines()
+            .filter_map(|line| line.split_once("APPENDED ").map(|(_, id)| id))
+            .map(|id| id.parse().expect("uuid"))
+            .collect();
+        assert_eq!(ids.len(), EVENTS_PER_WRITER, "child output: {stdout}");
+        writer_of.extend(ids.iter().map(|id| (*id, writer)));
+        sent.extend(ids);
+    }
+    assert_eq!(sent.len(), 2 * EVENTS_PER_WRITER);
+    let store = SqliteEventStore::open(&path).expect("reopen");
+    check_streams(&store, &shared_streams(), &sent).await;
+    // The two writers really ran at the same time: their events interleave in global order.
+    let all = store
+        .read_all(amity_store::Position::START, 10_000)
+        .await
+        .unwrap();
+    let switches = all
+        .windows(2)
+        .filter(|pair| writer_of[&pair[0].event_id] != writer_of[&pair[1].event_id])
+        .count();
+    println!("writer switches in global order: {switches}");
+    assert!(
+        switches > 1,
+        "the child writers did not overlap; the test proved nothing"
+    );
+}
