@@ -1,4 +1,5 @@
 //! The workspace's one integration-test binary (`cargo test -p amity-tests --test it`).
 
+mod schema;
 mod store_memory;
 mod store_sqlite;

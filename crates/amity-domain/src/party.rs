@@ -52,6 +52,12 @@ pub enum PartyError {
         /// What was given.
         input: String,
     },
+    /// A party key must be `region:name-slug`.
+    #[error("invalid party key {input:?}: expected region:name, e.g. \"us-co:colorado-springs\"")]
+    Key {
+        /// What was given.
+        input: String,
+    },
     /// A party cannot partner itself.
     #[error("a partnership needs two different parties, got {key} twice")]
     SameParty {
@@ -204,6 +210,16 @@ impl PartyKey {
                 .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
         let name_ok = !name.is_empty() && !name.contains(['+', ':']) && slug(name) == name;
         (region_ok && name_ok).then(|| PartyKey(input.to_owned()))
+    }
+}
+
+impl FromStr for PartyKey {
+    type Err = PartyError;
+    /// Reads a key as [`Party::key`] writes it (`us-co:colorado-springs`).
+    fn from_str(input: &str) -> Result<Self, Self::Err> {
+        PartyKey::parse(input).ok_or_else(|| PartyError::Key {
+            input: input.to_owned(),
+        })
     }
 }
 

@@ -121,17 +121,17 @@ pub enum Violation {
     )]
     Impossible {
         /// The event that cannot happen.
-        event: EventRef,
+        event: Box<EventRef>,
         /// The status it would meet.
         status: Status,
         /// The event that set that status, if any.
-        set_by: Option<EventRef>,
+        set_by: Option<Box<EventRef>>,
     },
     /// Retracting an entry would leave an impossible timeline.
     #[error("cannot retract {target}: without it, {consequence}")]
     RetractionBreaksTimeline {
         /// The entry to retract.
-        target: EventRef,
+        target: Box<EventRef>,
         /// What would become impossible.
         consequence: Box<Violation>,
     },
@@ -147,7 +147,7 @@ pub enum Violation {
     #[error("{target} was already retracted by event {by}")]
     AlreadyRetracted {
         /// The named event.
-        target: EventRef,
+        target: Box<EventRef>,
         /// The retraction.
         by: EventId,
     },
@@ -286,7 +286,7 @@ impl Timeline {
                 }
                 if let Some(by) = retraction_of(&self.entries, target) {
                     return Err(Violation::AlreadyRetracted {
-                        target: EventRef::of(found),
+                        target: Box::new(EventRef::of(found)),
                         by: by.id,
                     });
                 }
@@ -301,7 +301,7 @@ impl Timeline {
             // A retraction is always allowed to undo a conflict that was already stored.
             (Some(_), _) if self.resolution.conflict.is_some() => Ok(resolution),
             (Some(conflict), Some(target)) => Err(Violation::RetractionBreaksTimeline {
-                target: EventRef::of(target),
+                target: Box::new(EventRef::of(target)),
                 consequence: Box::new(conflict),
             }),
             (Some(conflict), None) => Err(conflict),
@@ -368,10 +368,8 @@ impl Timeline {
             stack.extend(attached);
         }
         // Entries about unknown events (should not happen) still show, at the end.
-        for index in 0..self.entries.len() {
-            if !placed[index] {
-                rows.push(row(index));
-            }
+        for (index, _) in placed.iter().enumerate().filter(|(_, placed)| !**placed) {
+            rows.push(row(index));
         }
         rows
     }
@@ -470,9 +468,9 @@ impl Search<'_> {
                 None => {
                     if self.conflicts.len() < 16 {
                         self.conflicts.push(Violation::Impossible {
-                            event: EventRef::of(recorded),
+                            event: Box::new(EventRef::of(recorded)),
                             status,
-                            set_by: set_by.map(|i| EventRef::of(&self.entries[i])),
+                            set_by: set_by.map(|i| Box::new(EventRef::of(&self.entries[i]))),
                         });
                     }
                 }

@@ -1,0 +1,322 @@
+//! Command-line arguments, and turning them into domain values with clear errors.
+
+use amity_domain::{
+    Certainty, EdtfDate, EventId, Facts, Occurred, PartnershipId, Party, PartyKey, Source,
+    SourceRole,
+};
+use amity_ledger::ToRecord;
+use anyhow::{anyhow, bail, Context, Result};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Amity: an event-sourced ledger of sister-city partnerships.
+///
+/// Parties are written "Name, CC" or "Name, CC-SUB" (ISO 3166), e.g. "Colorado Springs, US-CO"
+/// or "Smolensk, RU". Dates are EDTF: 1993, 2022-03, 2022-03-03~, 1993?, [2022-02-28,2022-03-28],
+/// 2003/2014, or unknown.
+#[derive(Debug, Parser)]
+#[command(name = "amity", version, about, long_about)]
+pub struct Cli {
+    /// The ledger: sqlite://PATH (default sqlite://amity.db in the current folder).
+    #[arg(
+        long,
+        global = true,
+        env = "AMITY_STORE",
+        default_value = "sqlite://amity.db"
+    )]
+    pub store: String,
+    /// Output for people (table) or scripts (json).
+    #[arg(long, global = true, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+    /// Log what the ledger does (to stderr).
+    #[arg(short, long, global = true)]
+    pub verbose: bool,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Output format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// Aligned tables for people.
+    Table,
+    /// JSON for scripts.
+    Json,
+}
+
+/// The commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Record that a partnership was founded.
+    Found(LifecycleArgs),
+    /// Record that a source lists the partnership as existing at a date (no status change).
+    Attest(LifecycleArgs),
+    /// Record that a partnership was suspended.
+    Suspend(LifecycleArgs),
+    /// Record that a suspended or terminated partnership was reinstated.
+    Reinstate(LifecycleArgs),
+    /// Record that a partnership was terminated.
+    Terminate(LifecycleArgs),
+    /// Record a decision to keep an active partnership.
+    Reaffirm(LifecycleArgs),
+    /// Record that an earlier entry was wrong: it stays in history and loses its effect.
+    Retract(RetractArgs),
+    /// Add sources to an earlier entry.
+    Cite(CiteArgs),
+    /// Every event of a partnership in valid-time order, with sources and corrections.
+    History(PartnershipArgs),
+    /// The status of one partnership, or of all.
+    Status(OptionalPartnershipArgs),
+    /// The partners of a party and their status.
+    Partners(PartiesArgs),
+    /// Build the example ledger from the seed documents (idempotent).
+    Example(ExampleArgs),
+}
+
+/// A lifecycle event between two parties.
+#[derive(Debug, Args)]
+pub struct LifecycleArgs {
+    /// One party: "Name, CC" or "Name, CC-SUB".
+    #[arg(value_name = "PARTY")]
+    pub party: String,
+    /// The other party.
+    #[arg(value_name = "PARTNER")]
+    pub partner: String,
+    /// When it happened, as EDTF (or "unknown").
+    #[arg(long, value_name = "EDTF")]
+    pub occurred: String,
+    /// The party that took the step.
+    #[arg(long, value_name = "PARTY")]
+    pub by: Option<String>,
+    /// Sister city, friendship city, sister state, …
+    #[arg(long, default_value = "sister-city")]
+    pub kind: String,
+    /// What every event carries.
+    #[command(flatten)]
+    pub facts: FactsArgs,
+}
+
+/// A retraction.
+#[derive(Debug, Args)]
+pub struct RetractArgs {
+    /// The entry that was wrong.
+    pub event_id: EventId,
+    /// Why it was wrong.
+    #[arg(long)]
+    pub reason: String,
+    /// When the error was established, as EDTF.
+    #[arg(long, value_name = "EDTF")]
+    pub occurred: Option<String>,
+    /// What every event carries.
+    #[command(flatten)]
+    pub facts: FactsArgs,
+}
+
+/// A citation.
+#[derive(Debug, Args)]
+pub struct CiteArgs {
+    /// The entry the sources support.
+    pub event_id: EventId,
+    /// When the cited source was found, as EDTF.
+    #[arg(long, value_name = "EDTF")]
+    pub occurred: Option<String>,
+    /// What every event carries.
+    #[command(flatten)]
+    pub facts: FactsArgs,
+}
+
+/// Sources, certainty and notes.
+///
+/// Sources are repeatable: each `--source-title` starts a source, and the `--source-*` options
+/// after it describe that source.
+#[derive(Debug, Args)]
+pub struct FactsArgs {
+    /// The source's own word ("indefinitely suspended").
+    #[arg(long, value_name = "TEXT")]
+    pub term: Option<String>,
+    /// Starts a source: its title.
+    #[arg(long, value_name = "TITLE")]
+    pub source_title: Vec<String>,
+    /// The current source's URL.
+    #[arg(long, value_name = "URL")]
+    pub source_url: Vec<String>,
+    /// The current source's publication date, as EDTF.
+    #[arg(long, value_name = "EDTF")]
+    pub source_date: Vec<String>,
+    /// The current source's publisher.
+    #[arg(long, value_name = "NAME")]
+    pub source_publisher: Vec<String>,
+    /// Page, paragraph or quote in the current source.
+    #[arg(long, value_name = "TEXT")]
+    pub source_locator: Vec<String>,
+    /// Whether the current source is primary or secondary.
+    #[arg(long, value_name = "ROLE")]
+    pub source_role: Vec<String>,
+    /// confirmed, probable, possible or disputed (kept, shown, never drives status).
+    #[arg(long, default_value = "confirmed")]
+    pub certainty: String,
+    /// Free text.
+    #[arg(long)]
+    pub note: Option<String>,
+    /// The event's id (a UUID); recording the same id again records nothing.
+    #[arg(long, value_name = "UUID")]
+    pub id: Option<EventId>,
+    /// Who records it.
+    #[arg(long, env = "AMITY_RECORDED_BY", value_name = "NAME")]
+    pub recorded_by: Option<String>,
+}
+
+/// A partnership: its id, or its two parties.
+#[derive(Debug, Args)]
+pub struct PartnershipArgs {
+    /// A partnership id (ru:smolensk+us-co:colorado-springs) or two parties.
+    #[arg(value_name = "PARTNERSHIP", required = true, num_args = 1..=2)]
+    pub partnership: Vec<String>,
+}
+
+/// An optional partnership.
+#[derive(Debug, Args)]
+pub struct OptionalPartnershipArgs {
+    /// A partnership id or two parties; all partnerships when omitted.
+    #[arg(value_name = "PARTNERSHIP", num_args = 0..=2)]
+    pub partnership: Vec<String>,
+}
+
+/// One party.
+#[derive(Debug, Args)]
+pub struct PartiesArgs {
+    /// "Name, CC", "Name, CC-SUB", or a party key (us-co:colorado-springs).
+    pub party: String,
+}
+
+/// The example ledger.
+#[derive(Debug, Args)]
+pub struct ExampleArgs {
+    /// Who records it.
+    #[arg(long, default_value = "amity example")]
+    pub recorded_by: String,
+}
+
+impl FactsArgs {
+    /// The facts, with sources grouped by the order of the options on the command line.
+    pub fn to_facts(&self, occurred: Option<&str>, matches: &clap::ArgMatches) -> Result<Facts> {
+        let occurred: Occurred = occurred
+            .unwrap_or("unknown")
+            .parse()
+            .context("--occurred")?;
+        let certainty = match self.certainty.as_str() {
+            "confirmed" => Certainty::Confirmed,
+            "probable" => Certainty::Probable,
+            "possible" => Certainty::Possible,
+            "disputed" => Certainty::Disputed,
+            other => bail!(
+                "--certainty: {other:?} is not one of confirmed, probable, possible, disputed"
+            ),
+        };
+        Ok(Facts {
+            occurred,
+            term_as_written: self.term.clone(),
+            sources: sources(matches)?,
+            certainty,
+            initiated_by: None,
+            note: self.note.clone(),
+        })
+    }
+
+    /// The event to record, with the given id or a fresh one.
+    pub fn to_record(&self, partnership: PartnershipId, event: amity_domain::Event) -> ToRecord {
+        let recorded_by = self
+            .recorded_by
+            .clone()
+            .or_else(|| std::env::var("USER").ok())
+            .unwrap_or_else(|| "unknown".to_owned());
+        let mut item = ToRecord::about(partnership, event, &recorded_by);
+        if let Some(id) = self.id {
+            item.event_id = id;
+        }
+        item
+    }
+}
+
+const SOURCE_FIELDS: [&str; 6] = [
+    "source_title",
+    "source_url",
+    "source_date",
+    "source_publisher",
+    "source_locator",
+    "source_role",
+];
+
+/// Group `--source-*` options: each title starts a source; later options fill it in.
+fn sources(matches: &clap::ArgMatches) -> Result<Vec<Source>> {
+    let mut given: Vec<(usize, &str, &String)> = Vec::new();
+    for field in SOURCE_FIELDS {
+        if let (Some(indices), Some(values)) =
+            (matches.indices_of(field), matches.get_many::<String>(field))
+        {
+            given.extend(
+                indices
+                    .zip(values)
+                    .map(|(index, value)| (index, field, value)),
+            );
+        }
+    }
+    given.sort_by_key(|(index, _, _)| *index);
+    let mut sources: Vec<Source> = Vec::new();
+    for (_, field, value) in given {
+        let option = format!("--{}", field.replace('_', "-"));
+        if field == "source_title" {
+            sources.push(Source {
+                title: value.clone(),
+                ..Source::default()
+            });
+            continue;
+        }
+        let source = sources
+            .last_mut()
+            .ok_or_else(|| anyhow!("{option} must follow the --source-title of its source"))?;
+        let twice = || anyhow!("{option} given twice for source {:?}", source.title);
+        match field {
+            "source_url" if source.url.is_none() => source.url = Some(value.clone()),
+            "source_publisher" if source.publisher.is_none() => {
+                source.publisher = Some(value.clone())
+            }
+            "source_locator" if source.locator.is_none() => source.locator = Some(value.clone()),
+            "source_date" if source.published.is_none() => {
+                source.published = Some(value.parse::<EdtfDate>().context("--source-date")?)
+            }
+            "source_role" if source.role.is_none() => {
+                source.role = Some(match value.as_str() {
+                    "primary" => SourceRole::Primary,
+                    "secondary" => SourceRole::Secondary,
+                    other => bail!("--source-role: {other:?} is not primary or secondary"),
+                })
+            }
+            _ => return Err(twice()),
+        }
+    }
+    Ok(sources)
+}
+
+/// A partnership from its id or its two parties.
+pub fn partnership_id(given: &[String]) -> Result<PartnershipId> {
+    match given {
+        [id] => id.parse().map_err(|error| {
+            anyhow!("{error}; or give the two parties, e.g. \"Colorado Springs, US-CO\" \"Smolensk, RU\"")
+        }),
+        [a, b] => {
+            let a: Party = a.parse()?;
+            let b: Party = b.parse()?;
+            Ok(PartnershipId::of(&a.key(), &b.key())?)
+        }
+        _ => bail!("give a partnership id or two parties"),
+    }
+}
+
+/// A party key from "Name, CC[-SUB]" or from a key itself.
+pub fn party_key(given: &str) -> Result<PartyKey> {
+    if !given.contains(',') && given.contains(':') {
+        return Ok(given.parse::<PartyKey>()?);
+    }
+    Ok(given.parse::<Party>()?.key())
+}

@@ -1,0 +1,118 @@
+//! `amity example`: the example ledger built from the seed documents (data in
+//! `data/example-ledger.json`, committed with the code).
+
+use std::collections::{BTreeMap, HashSet};
+
+use amity_domain::{
+    Certainty, EdtfDate, Event, EventId, EventType, Facts, Occurred, Partnership, PartnershipKind,
+    Party, Source, SourceRole,
+};
+use amity_ledger::{Ledger, Outcome, ToRecord};
+use anyhow::{anyhow, Context, Result};
+use serde::Deserialize;
+
+const DATA: &str = include_str!("../data/example-ledger.json");
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ExampleFile {
+    #[allow(dead_code)]
+    about: String,
+    sources: BTreeMap<String, ExampleSource>,
+    entries: Vec<Entry>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ExampleSource {
+    title: String,
+    publisher: Option<String>,
+    published: Option<EdtfDate>,
+    role: Option<SourceRole>,
+    locator: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Entry {
+    id: EventId,
+    #[serde(rename = "type")]
+    event_type: String,
+    parties: [String; 2],
+    occurred: Occurred,
+    term: Option<String>,
+    sources: Vec<String>,
+    certainty: Certainty,
+    by: Option<String>,
+    note: Option<String>,
+}
+
+/// The example's events, ready to record.
+pub fn events(recorded_by: &str) -> Result<Vec<ToRecord>> {
+    let file: ExampleFile = serde_json::from_str(DATA).context("example-ledger.json")?;
+    file.entries
+        .into_iter()
+        .enumerate()
+        .map(|(index, entry)| {
+            let context = || format!("example-ledger.json, entry {}", index + 1);
+            let event_type = EventType::from_name(&entry.event_type)
+                .filter(|t| t.is_lifecycle())
+                .ok_or_else(|| anyhow!("unknown lifecycle type {:?}", entry.event_type))
+                .with_context(context)?;
+            let a: Party = entry.parties[0].parse().with_context(context)?;
+            let b: Party = entry.parties[1].parse().with_context(context)?;
+            let sources = entry
+                .sources
+                .iter()
+                .map(|name| {
+                    let source = file
+                        .sources
+                        .get(name)
+                        .ok_or_else(|| anyhow!("unknown source {name:?}"))?;
+                    Ok(Source {
+                        title: source.title.clone(),
+                        publisher: source.publisher.clone(),
+                        url: None,
+                        published: source.published.clone(),
+                        locator: source.locator.clone(),
+                        role: source.role,
+                    })
+                })
+                .collect::<Result<Vec<_>>>()
+                .with_context(context)?;
+            let initiated_by = match &entry.by {
+                Some(by) => Some(by.parse::<Party>().with_context(context)?.key()),
+                None => None,
+            };
+            let facts = Facts {
+                occurred: entry.occurred,
+                term_as_written: entry.term,
+                sources,
+                certainty: entry.certainty,
+                initiated_by,
+                note: entry.note,
+            };
+            let partnership = Partnership::new(a, b, PartnershipKind::sister_city())?;
+            let mut item = ToRecord::lifecycle(
+                Event::lifecycle(event_type, partnership, facts),
+                recorded_by,
+            );
+            item.event_id = entry.id;
+            Ok(item)
+        })
+        .collect()
+}
+
+/// Record the example (all or nothing; events already present are skipped).
+pub async fn build(ledger: &Ledger, recorded_by: &str) -> Result<Vec<Outcome>> {
+    Ok(ledger.record_all(events(recorded_by)?).await?)
+}
+
+/// How many partnerships the outcomes touch.
+pub fn partnership_count(outcomes: &[Outcome]) -> usize {
+    outcomes
+        .iter()
+        .map(|outcome| &outcome.recorded().partnership)
+        .collect::<HashSet<_>>()
+        .len()
+}

@@ -1,0 +1,203 @@
+//! `amity`: record sister-city partnership events with their sources, and read them back.
+
+mod args;
+mod example;
+mod output;
+mod store;
+
+use std::process::ExitCode;
+
+use amity_domain::{Event, EventType, Facts, Partnership, PartnershipKind, Party};
+use amity_ledger::{Ledger, Outcome};
+use anyhow::{Context, Result};
+use clap::{CommandFactory, FromArgMatches};
+
+use crate::args::{Cli, Command, Format};
+
+fn main() -> ExitCode {
+    let matches = Cli::command().get_matches();
+    let cli = match Cli::from_arg_matches(&matches) {
+        Ok(cli) => cli,
+        Err(error) => error.exit(),
+    };
+    let level = if cli.verbose {
+        tracing::Level::DEBUG
+    } else {
+        tracing::Level::WARN
+    };
+    tracing_subscriber::fmt()
+        .with_max_level(level)
+        .with_writer(std::io::stderr)
+        .init();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("tokio runtime");
+    let sub_matches = matches.subcommand().map(|(_, m)| m.clone());
+    match runtime.block_on(run(cli, sub_matches)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli, sub_matches: Option<clap::ArgMatches>) -> Result<()> {
+    let store = store::open_store(&cli.store)?;
+    let ledger = Ledger::new(store);
+    let format = cli.format;
+    let sub_matches = sub_matches.unwrap_or_default();
+    match cli.command {
+        Command::Found(lifecycle) => {
+            record_lifecycle(
+                &ledger,
+                EventType::PartnershipFounded,
+                lifecycle,
+                &sub_matches,
+                format,
+            )
+            .await
+        }
+        Command::Attest(lifecycle) => {
+            record_lifecycle(
+                &ledger,
+                EventType::PartnershipAttested,
+                lifecycle,
+                &sub_matches,
+                format,
+            )
+            .await
+        }
+        Command::Suspend(lifecycle) => {
+            record_lifecycle(
+                &ledger,
+                EventType::PartnershipSuspended,
+                lifecycle,
+                &sub_matches,
+                format,
+            )
+            .await
+        }
+        Command::Reinstate(lifecycle) => {
+            record_lifecycle(
+                &ledger,
+                EventType::PartnershipReinstated,
+                lifecycle,
+                &sub_matches,
+                format,
+            )
+            .await
+        }
+        Command::Terminate(lifecycle) => {
+            record_lifecycle(
+                &ledger,
+                EventType::PartnershipTerminated,
+                lifecycle,
+                &sub_matches,
+                format,
+            )
+            .await
+        }
+        Command::Reaffirm(lifecycle) => {
+            record_lifecycle(
+                &ledger,
+                EventType::PartnershipReaffirmed,
+                lifecycle,
+                &sub_matches,
+                format,
+            )
+            .await
+        }
+        Command::Retract(retract) => {
+            let partnership = ledger.locate(retract.event_id).await?;
+            let facts = retract
+                .facts
+                .to_facts(retract.occurred.as_deref(), &sub_matches)?;
+            let event = Event::Retracted(amity_domain::event::Retraction {
+                target: retract.event_id,
+                reason: retract.reason,
+                facts,
+            });
+            let item = retract.facts.to_record(partnership, event);
+            report(ledger.record(item).await?, format)
+        }
+        Command::Cite(cite) => {
+            let partnership = ledger.locate(cite.event_id).await?;
+            let facts = cite
+                .facts
+                .to_facts(cite.occurred.as_deref(), &sub_matches)?;
+            if facts.sources.is_empty() {
+                anyhow::bail!("cite needs at least one --source-title");
+            }
+            let event = Event::Cited(amity_domain::event::Citation {
+                target: cite.event_id,
+                facts,
+            });
+            let item = cite.facts.to_record(partnership, event);
+            report(ledger.record(item).await?, format)
+        }
+        Command::History(which) => {
+            let id = args::partnership_id(&which.partnership)?;
+            let timeline = ledger.timeline(&id).await?;
+            output::history(&timeline, format)
+        }
+        Command::Status(which) => {
+            let id = match which.partnership.as_slice() {
+                [] => None,
+                given => Some(args::partnership_id(given)?),
+            };
+            let rows = ledger.status(id.as_ref()).await?;
+            output::status(&rows, format)
+        }
+        Command::Partners(partners) => {
+            let key = args::party_key(&partners.party)?;
+            let rows = ledger.partners(&key).await?;
+            if rows.is_empty() {
+                let hint = output::similar_parties(&ledger, &key).await?;
+                anyhow::bail!("no partnership of {key} is recorded{hint}");
+            }
+            output::partners(&key, &rows, format)
+        }
+        Command::Example(example) => {
+            let outcomes = example::build(&ledger, &example.recorded_by).await?;
+            let written = outcomes
+                .iter()
+                .filter(|outcome| matches!(outcome, Outcome::Recorded(_)))
+                .count();
+            output::emit(format_args!(
+                "example ledger: {written} events recorded, {} already present ({} partnerships)",
+                outcomes.len() - written,
+                example::partnership_count(&outcomes)
+            ))
+        }
+    }
+}
+
+async fn record_lifecycle(
+    ledger: &Ledger,
+    event_type: EventType,
+    lifecycle: args::LifecycleArgs,
+    matches: &clap::ArgMatches,
+    format: Format,
+) -> Result<()> {
+    let party: Party = lifecycle.party.parse().context("first party")?;
+    let partner: Party = lifecycle.partner.parse().context("second party")?;
+    let partnership = Partnership::new(party, partner, PartnershipKind::new(&lifecycle.kind))?;
+    let mut facts: Facts = lifecycle
+        .facts
+        .to_facts(Some(&lifecycle.occurred), matches)?;
+    if let Some(by) = &lifecycle.by {
+        facts.initiated_by = Some(args::party_key(by).context("--by")?);
+    }
+    let item = lifecycle.facts.to_record(
+        partnership.id(),
+        Event::lifecycle(event_type, partnership, facts),
+    );
+    report(ledger.record(item).await?, format)
+}
+
+fn report(outcome: Outcome, format: Format) -> Result<()> {
+    output::recorded(&outcome, format)
+}

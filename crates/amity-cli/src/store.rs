@@ -1,0 +1,27 @@
+//! Choosing a store from its URL; backends are compiled in by cargo feature.
+
+use std::sync::Arc;
+
+use amity_store::{Error, EventStore, MemoryEventStore};
+
+/// Open the store named by `url`: `sqlite://PATH` (default), or `memory://` (empty, for trials).
+#[allow(unreachable_patterns)] // `sqlite` is matched twice when its feature is on.
+pub fn open_store(url: &str) -> Result<Arc<dyn EventStore>, Error> {
+    let scheme = url.split_once("://").map_or("", |(scheme, _)| scheme);
+    match scheme {
+        #[cfg(feature = "sqlite")]
+        "sqlite" => Ok(Arc::new(amity_store_sqlite::SqliteEventStore::open_url(
+            url,
+        )?)),
+        "memory" => Ok(Arc::new(MemoryEventStore::new())),
+        "postgres" | "postgresql" | "esdb" | "kurrentdb" | "sqlite" => Err(Error::InvalidUrl {
+            url: url.to_owned(),
+            reason: format!("the {scheme} backend is not built into this amity binary"),
+        }),
+        _ => Err(Error::InvalidUrl {
+            url: url.to_owned(),
+            reason: "unknown scheme; use sqlite://PATH (e.g. sqlite://amity.db) or memory://"
+                .to_owned(),
+        }),
+    }
+}

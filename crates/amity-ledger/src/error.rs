@@ -1,0 +1,36 @@
+//! Ledger errors: rule violations apart from infrastructure failures.
+
+use amity_domain::{EventId, PartnershipId, Violation};
+
+/// A ledger error.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The event breaks a lifecycle rule; nothing was written.
+    #[error(transparent)]
+    Rule(#[from] Violation),
+    /// The store failed or refused (e.g. a version conflict that retries did not resolve).
+    #[error(transparent)]
+    Store(#[from] amity_store::Error),
+    /// A stored event cannot be read back.
+    #[error("cannot read event {event_id} (stream {stream}, version {stream_version}): {reason}")]
+    Decode {
+        /// Its id.
+        event_id: EventId,
+        /// Its stream.
+        stream: String,
+        /// Its version.
+        stream_version: u64,
+        /// What is wrong.
+        reason: String,
+    },
+    /// No event of the ledger is about this partnership.
+    #[error("unknown partnership {0}: no event of this ledger is about it")]
+    UnknownPartnership(PartnershipId),
+    /// No event has this id.
+    #[error("unknown event {0}: no event of this ledger has this id")]
+    UnknownEvent(EventId),
+}
+
+/// A ledger result.
+pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -1,0 +1,397 @@
+//! Recording events (rules checked, optimistic concurrency) and answering queries.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use amity_domain::{
+    Certainty, Event, EventId, EventType, Occurred, PartnershipId, PartnershipKind, Party,
+    PartyKey, Recorded, Status, Timeline,
+};
+use amity_store::{EventStore, EventStoreExt, ExpectedVersion, Position, StreamAppend};
+use serde::Serialize;
+
+use crate::codec::{decode, encode};
+use crate::{Error, Result};
+
+/// How many times an append is re-validated after losing a race to another writer.
+const MAX_ATTEMPTS: usize = 16;
+
+/// An event to record.
+#[derive(Debug, Clone)]
+pub struct ToRecord {
+    /// The stream: the partnership it is about.
+    pub partnership: PartnershipId,
+    /// Its id; recording the same id twice records it once.
+    pub event_id: EventId,
+    /// The event.
+    pub event: Event,
+    /// Who records it.
+    pub recorded_by: String,
+}
+
+impl ToRecord {
+    /// A lifecycle event, with a fresh time-ordered id; its partnership comes from the event.
+    ///
+    /// # Panics
+    /// If the event is not a lifecycle event (use [`ToRecord::about`]).
+    pub fn lifecycle(event: Event, recorded_by: &str) -> ToRecord {
+        let partnership = event
+            .as_lifecycle()
+            .expect("a lifecycle event")
+            .partnership
+            .id();
+        ToRecord::about(partnership, event, recorded_by)
+    }
+
+    /// An event about a given partnership, with a fresh time-ordered id.
+    pub fn about(partnership: PartnershipId, event: Event, recorded_by: &str) -> ToRecord {
+        ToRecord {
+            partnership,
+            event_id: uuid::Uuid::now_v7(),
+            event,
+            recorded_by: recorded_by.to_owned(),
+        }
+    }
+}
+
+/// What recording did.
+#[derive(Debug, Clone)]
+pub enum Outcome {
+    /// Newly written.
+    Recorded(Recorded),
+    /// An event with this id was already there; nothing was written.
+    AlreadyRecorded(Recorded),
+}
+
+impl Outcome {
+    /// The event as stored (or as it will read back).
+    pub fn recorded(&self) -> &Recorded {
+        match self {
+            Outcome::Recorded(recorded) | Outcome::AlreadyRecorded(recorded) => recorded,
+        }
+    }
+}
+
+/// One partnership's current state, for `status`.
+#[derive(Debug, Clone, Serialize)]
+pub struct StatusRow {
+    /// Its id.
+    pub partnership: PartnershipId,
+    /// The two parties.
+    pub parties: Vec<Party>,
+    /// Its kind.
+    pub kind: PartnershipKind,
+    /// Its status now.
+    pub status: Status,
+    /// The date (EDTF, as written) of the event that set the status; `null` when unknown.
+    pub since: Option<String>,
+    /// The date of each founding claim, disputed ones included.
+    pub founding_claims: Vec<FoundingClaim>,
+    /// How many events its history holds.
+    pub events: usize,
+    /// Set when the stored history breaks today's rules.
+    pub conflict: Option<String>,
+}
+
+/// One founding claim.
+#[derive(Debug, Clone, Serialize)]
+pub struct FoundingClaim {
+    /// The date as written; `null` when unknown.
+    pub occurred: Option<String>,
+    /// How sure it is.
+    pub certainty: Certainty,
+    /// Whether it was retracted.
+    pub retracted: bool,
+}
+
+/// One partner of a party, for `partners`.
+#[derive(Debug, Clone, Serialize)]
+pub struct PartnerRow {
+    /// The partnership's id.
+    pub partnership: PartnershipId,
+    /// The other party.
+    pub partner: Party,
+    /// The partnership's kind.
+    pub kind: PartnershipKind,
+    /// Its status now.
+    pub status: Status,
+    /// The date of the event that set the status.
+    pub since: Option<String>,
+    /// The date of the (undisputed, unretracted) founding, if recorded.
+    pub founded: Option<String>,
+}
+
+/// A ledger over any store.
+#[derive(Debug, Clone)]
+pub struct Ledger {
+    store: Arc<dyn EventStore>,
+}
+
+fn date_text(occurred: &Occurred) -> Option<String> {
+    occurred.date().map(|date| date.as_str().to_owned())
+}
+
+impl Ledger {
+    /// A ledger over `store`.
+    pub fn new(store: Arc<dyn EventStore>) -> Ledger {
+        Ledger { store }
+    }
+
+    /// The store underneath.
+    pub fn store(&self) -> &Arc<dyn EventStore> {
+        &self.store
+    }
+
+    /// Record one event: check the rules against the stored history, then append.
+    pub async fn record(&self, item: ToRecord) -> Result<Outcome> {
+        let mut outcomes = self.record_all(vec![item]).await?;
+        Ok(outcomes.remove(0))
+    }
+
+    /// Record several events, possibly about several partnerships, all or nothing: each is
+    /// checked against its partnership's history and the ones before it, then everything is
+    /// appended in one store call (atomic where the store supports it). Ids already stored are
+    /// skipped, so repeating a batch records nothing new.
+    pub async fn record_all(&self, items: Vec<ToRecord>) -> Result<Vec<Outcome>> {
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            match self.try_record_all(&items).await {
+                Err(Error::Store(amity_store::Error::VersionConflict { stream, .. }))
+                    if attempt < MAX_ATTEMPTS =>
+                {
+                    tracing::debug!(%stream, attempt, "concurrent write; re-checking");
+                }
+                other => return other,
+            }
+        }
+    }
+
+    async fn try_record_all(&self, items: &[ToRecord]) -> Result<Vec<Outcome>> {
+        struct Pending {
+            timeline: Timeline,
+            stored: usize,
+            events: Vec<amity_store::NewEvent>,
+        }
+        let mut order: Vec<PartnershipId> = Vec::new();
+        let mut pending: HashMap<PartnershipId, Pending> = HashMap::new();
+        let mut outcomes = Vec::with_capacity(items.len());
+        let now = jiff::Timestamp::now();
+        for item in items {
+            if !pending.contains_key(&item.partnership) {
+                let timeline = self.load(&item.partnership).await?;
+                let stored = timeline.recorded().len();
+                order.push(item.partnership.clone());
+                pending.insert(
+                    item.partnership.clone(),
+                    Pending {
+                        timeline,
+                        stored,
+                        events: Vec::new(),
+                    },
+                );
+            }
+            let entry = pending.get_mut(&item.partnership).expect("inserted above");
+            if let Some(existing) = entry
+                .timeline
+                .recorded()
+                .iter()
+                .find(|r| r.id == item.event_id)
+            {
+                outcomes.push(Outcome::AlreadyRecorded(existing.clone()));
+                continue;
+            }
+            let candidate = Recorded {
+                id: item.event_id,
+                partnership: item.partnership.clone(),
+                stream_version: entry.timeline.recorded().len() as u64,
+                recorded_by: item.recorded_by.clone(),
+                recorded_at: now,
+                event: item.event.clone(),
+            };
+            entry.timeline.record(candidate.clone())?;
+            entry
+                .events
+                .push(encode(item.event_id, &item.event, &item.recorded_by));
+            outcomes.push(Outcome::Recorded(candidate));
+        }
+        let appends: Vec<StreamAppend> = order
+            .into_iter()
+            .filter_map(|id| {
+                let entry = pending.remove(&id)?;
+                (!entry.events.is_empty()).then(|| StreamAppend {
+                    stream: id.as_str().to_owned(),
+                    expected: match entry.stored {
+                        0 => ExpectedVersion::NoStream,
+                        n => ExpectedVersion::Exact(n as u64 - 1),
+                    },
+                    events: entry.events,
+                })
+            })
+            .collect();
+        if !appends.is_empty() {
+            self.store.append_many(appends).await?;
+        }
+        Ok(outcomes)
+    }
+
+    /// A partnership's stored history (empty if none).
+    async fn load(&self, id: &PartnershipId) -> Result<Timeline> {
+        let stored = self.store.read_whole_stream(id.as_str()).await?;
+        let recorded = stored.iter().map(decode).collect::<Result<Vec<_>>>()?;
+        Ok(Timeline::from_history(id.clone(), recorded))
+    }
+
+    /// A partnership's history; an error if the ledger knows nothing of it.
+    pub async fn timeline(&self, id: &PartnershipId) -> Result<Timeline> {
+        let timeline = self.load(id).await?;
+        if timeline.recorded().is_empty() {
+            return Err(Error::UnknownPartnership(id.clone()));
+        }
+        Ok(timeline)
+    }
+
+    /// The partnership an event belongs to.
+    pub async fn locate(&self, event_id: EventId) -> Result<PartnershipId> {
+        let stored = self
+            .store
+            .find_event(event_id)
+            .await?
+            .ok_or(Error::UnknownEvent(event_id))?;
+        Ok(decode(&stored)?.partnership)
+    }
+
+    /// Visit every event after `after` in global order, decoded; returns the last position and
+    /// the number of events. The next page is read while the current one is decoded.
+    pub async fn scan(
+        &self,
+        after: Position,
+        page_size: usize,
+        mut visit: impl FnMut(Recorded),
+    ) -> Result<(Position, u64)> {
+        let mut position = after;
+        let mut count = 0;
+        let read = |from: Position| {
+            let store = self.store.clone();
+            tokio::spawn(async move { store.read_all(from, page_size).await })
+        };
+        let mut next = read(position);
+        loop {
+            let page = next
+                .await
+                .map_err(|error| amity_store::Error::backend("ledger", error))??;
+            let Some(last) = page.last() else {
+                return Ok((position, count));
+            };
+            position = last.position;
+            next = read(position);
+            for stored in &page {
+                visit(decode(stored)?);
+            }
+            count += page.len() as u64;
+        }
+    }
+
+    /// Every partnership's timeline, rebuilt from all events.
+    pub async fn timelines(&self) -> Result<Vec<Timeline>> {
+        let mut streams: HashMap<PartnershipId, Vec<Recorded>> = HashMap::new();
+        self.scan(Position::START, 10_000, |recorded| {
+            streams
+                .entry(recorded.partnership.clone())
+                .or_default()
+                .push(recorded);
+        })
+        .await?;
+        let mut timelines: Vec<Timeline> = streams
+            .into_iter()
+            .map(|(id, recorded)| Timeline::from_history(id, recorded))
+            .collect();
+        timelines.sort_by(|a, b| a.id().cmp(b.id()));
+        Ok(timelines)
+    }
+
+    /// The status of one partnership, or of all.
+    pub async fn status(&self, which: Option<&PartnershipId>) -> Result<Vec<StatusRow>> {
+        let timelines = match which {
+            Some(id) => vec![self.timeline(id).await?],
+            None => self.timelines().await?,
+        };
+        Ok(timelines.iter().filter_map(status_row).collect())
+    }
+
+    /// The partners of a party, in founding order (unknown last), then by name.
+    pub async fn partners(&self, party: &PartyKey) -> Result<Vec<PartnerRow>> {
+        let mut rows: Vec<(amity_domain::Day, PartnerRow)> = Vec::new();
+        for timeline in self.timelines().await? {
+            if !timeline.id().involves(party) {
+                continue;
+            }
+            let Some(row) = status_row(&timeline) else {
+                continue;
+            };
+            let Some(partnership) = timeline.partnership() else {
+                continue;
+            };
+            let Some(partner) = partnership.other_than(party) else {
+                continue;
+            };
+            let founding = timeline
+                .history()
+                .into_iter()
+                .find(|entry| {
+                    entry.recorded.event.event_type() == EventType::PartnershipFounded
+                        && entry.status_after.is_some()
+                })
+                .map(|entry| entry.recorded.event.facts().occurred.clone());
+            let sort_day = founding
+                .as_ref()
+                .map_or(amity_domain::Day::Future, |occurred| occurred.earliest());
+            rows.push((
+                sort_day,
+                PartnerRow {
+                    partnership: row.partnership,
+                    partner: partner.clone(),
+                    kind: row.kind,
+                    status: row.status,
+                    since: row.since,
+                    founded: founding.as_ref().and_then(date_text),
+                },
+            ));
+        }
+        rows.sort_by(|(a_day, a), (b_day, b)| {
+            a_day
+                .cmp(b_day)
+                .then_with(|| a.partner.name.cmp(&b.partner.name))
+        });
+        Ok(rows.into_iter().map(|(_, row)| row).collect())
+    }
+}
+
+fn status_row(timeline: &Timeline) -> Option<StatusRow> {
+    let partnership = timeline.partnership()?;
+    let founding_claims = timeline
+        .history()
+        .into_iter()
+        .filter(|entry| entry.recorded.event.event_type() == EventType::PartnershipFounded)
+        .map(|entry| {
+            let facts = entry.recorded.event.facts();
+            FoundingClaim {
+                occurred: date_text(&facts.occurred),
+                certainty: facts.certainty,
+                retracted: entry.retracted_by.is_some(),
+            }
+        })
+        .collect();
+    Some(StatusRow {
+        partnership: timeline.id().clone(),
+        parties: partnership.parties.to_vec(),
+        kind: partnership.kind.clone(),
+        status: timeline.status(),
+        since: timeline
+            .since()
+            .and_then(|recorded| date_text(&recorded.event.facts().occurred)),
+        founding_claims,
+        events: timeline.recorded().len(),
+        conflict: timeline.conflict().map(ToString::to_string),
+    })
+}

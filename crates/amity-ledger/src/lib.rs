@@ -1,0 +1,15 @@
+//! The ledger: the one layer between the domain and a store.
+//!
+//! It serializes domain events into stored events (type name, schema version, JSON payload,
+//! metadata with `recorded_by`) and back, upcasting through [`amity_domain::Event::decode`]; it
+//! checks the lifecycle rules against a partnership's stored history before every append and
+//! appends with the stream's exact expected version, retrying on a concurrent write; and it
+//! answers the read queries.
+
+mod codec;
+mod error;
+mod ledger;
+
+pub use codec::{decode, encode, Metadata};
+pub use error::{Error, Result};
+pub use ledger::{Ledger, Outcome, PartnerRow, StatusRow, ToRecord};
