@@ -14,6 +14,11 @@ use clap::{CommandFactory, FromArgMatches};
 
 use crate::args::{Cli, Command, Format};
 
+/// Decoding events allocates many small strings, freed on other threads: mimalloc does this
+/// several times faster than the system allocator (see the ledger benchmark).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let matches = Cli::command().get_matches();
     let cli = match Cli::from_arg_matches(&matches) {
@@ -45,7 +50,11 @@ fn main() -> ExitCode {
 }
 
 async fn run(cli: Cli, sub_matches: Option<clap::ArgMatches>) -> Result<()> {
-    let store = store::open_store(&cli.store)?;
+    let reads_only = matches!(
+        cli.command,
+        Command::History(_) | Command::Status(_) | Command::Partners(_)
+    );
+    let store = store::open_store(&cli.store, reads_only)?;
     let ledger = Ledger::new(store);
     let format = cli.format;
     let sub_matches = sub_matches.unwrap_or_default();

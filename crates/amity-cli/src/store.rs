@@ -5,9 +5,23 @@ use std::sync::Arc;
 use amity_store::{Error, EventStore, MemoryEventStore};
 
 /// Open the store named by `url`: `sqlite://PATH` (default), or `memory://` (empty, for trials).
+/// With `must_exist`, a ledger file that is not there is an error rather than a new empty
+/// ledger (a mistyped path must not answer "no partnerships").
 #[allow(unreachable_patterns)] // `sqlite` is matched twice when its feature is on.
-pub fn open_store(url: &str) -> Result<Arc<dyn EventStore>, Error> {
+pub fn open_store(url: &str, must_exist: bool) -> Result<Arc<dyn EventStore>, Error> {
     let scheme = url.split_once("://").map_or("", |(scheme, _)| scheme);
+    if scheme == "sqlite" && must_exist {
+        let path = std::path::Path::new(url.trim_start_matches("sqlite://"));
+        if !path.exists() {
+            return Err(Error::InvalidUrl {
+                url: url.to_owned(),
+                reason: format!(
+                    "no ledger at {} (record an event or run `amity example` to create one)",
+                    path.display()
+                ),
+            });
+        }
+    }
     match scheme {
         #[cfg(feature = "sqlite")]
         "sqlite" => Ok(Arc::new(amity_store_sqlite::SqliteEventStore::open_url(

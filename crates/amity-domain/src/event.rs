@@ -364,7 +364,7 @@ impl Event {
                 return Err(unexpected("reason"));
             }
             let partnership = wire.partnership.ok_or_else(|| missing("partnership"))?;
-            if partnership.parties[0].key() == partnership.parties[1].key() {
+            if partnership.parties[0] == partnership.parties[1] {
                 return Err(error(
                     "a partnership needs two different parties".to_owned(),
                 ));

@@ -190,6 +190,21 @@ fn slug(name: &str) -> String {
     out
 }
 
+/// Whether `text` is what [`slug`] makes of itself (checked without allocating).
+fn is_slug(text: &str) -> bool {
+    !text.is_empty()
+        && !text.starts_with('-')
+        && !text.ends_with('-')
+        && !text.contains("--")
+        && text.chars().all(|ch| {
+            if ch.is_ascii() {
+                ch == '-' || ch.is_ascii_lowercase() || ch.is_ascii_digit()
+            } else {
+                ch.is_alphanumeric() && ch.to_lowercase().eq([ch])
+            }
+        })
+}
+
 /// A party's stable key, `region:slug` (see the module docs).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(transparent)]
@@ -208,8 +223,7 @@ impl PartyKey {
             && region
                 .bytes()
                 .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
-        let name_ok = !name.is_empty() && !name.contains(['+', ':']) && slug(name) == name;
-        (region_ok && name_ok).then(|| PartyKey(input.to_owned()))
+        (region_ok && is_slug(name)).then(|| PartyKey(input.to_owned()))
     }
 }
 
@@ -298,9 +312,27 @@ impl FromStr for PartnershipId {
             input: input.to_owned(),
         };
         let (a, b) = input.split_once('+').ok_or_else(error)?;
-        let a = PartyKey::parse(a).ok_or_else(error)?;
-        let b = PartyKey::parse(b).ok_or_else(error)?;
-        PartnershipId::of(&a, &b)
+        let valid = |key: &str| {
+            key.split_once(':').is_some_and(|(region, name)| {
+                (2..=6).contains(&region.len())
+                    && region
+                        .bytes()
+                        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+                    && is_slug(name)
+            })
+        };
+        // Canonical form only: valid keys, distinct, in sorted order.
+        if valid(a) && valid(b) && a < b {
+            Ok(PartnershipId(input.to_owned()))
+        } else if valid(a) && valid(b) && a > b {
+            Ok(PartnershipId(format!("{b}+{a}")))
+        } else if valid(a) && a == b {
+            Err(PartyError::SameParty {
+                key: PartyKey(a.to_owned()),
+            })
+        } else {
+            Err(error())
+        }
     }
 }
 

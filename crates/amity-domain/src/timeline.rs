@@ -87,6 +87,8 @@ pub struct EventRef {
     pub event_type: EventType,
     /// Its date as written.
     pub occurred: Occurred,
+    /// Whether it is the entry being recorded (its id is not stored anywhere yet).
+    pub new: bool,
 }
 
 impl EventRef {
@@ -95,6 +97,7 @@ impl EventRef {
             id: recorded.id,
             event_type: recorded.event.event_type(),
             occurred: recorded.event.facts().occurred.clone(),
+            new: false,
         }
     }
 }
@@ -156,6 +159,14 @@ pub enum Violation {
     RetractsRetraction {
         /// The named retraction.
         target: EventId,
+    },
+    /// The party said to have taken the step is not one of the two.
+    #[error("{initiator} is not a party to {partnership}; --by must name one of the two parties")]
+    InitiatorNotParty {
+        /// The named initiator.
+        initiator: crate::party::PartyKey,
+        /// The partnership.
+        partnership: PartnershipId,
     },
     /// The event is about another partnership than the stream it was sent to.
     #[error("event about {event_partnership} cannot be recorded in the history of {partnership}")]
@@ -270,6 +281,14 @@ impl Timeline {
                 });
             }
         }
+        if let (Some(body), Some(initiator)) = (event.as_lifecycle(), &event.facts().initiated_by) {
+            if !body.partnership.id().involves(initiator) {
+                return Err(Violation::InitiatorNotParty {
+                    initiator: initiator.clone(),
+                    partnership: self.id.clone(),
+                });
+            }
+        }
         let mut retracting = None;
         if let Some(target) = event.target() {
             let found = self
@@ -296,7 +315,13 @@ impl Timeline {
         let mut entries = self.entries.clone();
         entries.push(candidate.clone());
         let resolution = resolve(&entries, Some(candidate.id));
-        match (resolution.conflict.clone(), retracting) {
+        let conflict = resolution.conflict.clone().map(|mut conflict| {
+            if let Violation::Impossible { event, .. } = &mut conflict {
+                event.new = event.id == candidate.id;
+            }
+            conflict
+        });
+        match (conflict, retracting) {
             (None, _) => Ok(resolution),
             // A retraction is always allowed to undo a conflict that was already stored.
             (Some(_), _) if self.resolution.conflict.is_some() => Ok(resolution),

@@ -345,3 +345,39 @@ fn events_about_another_partnership_are_refused() {
         "{error}"
     );
 }
+
+#[test]
+fn the_refused_entry_is_named_as_new_not_by_an_unstored_id() {
+    let then = given()
+        .event(T::PartnershipFounded, "1993")
+        .when(T::PartnershipSuspended, "1990");
+    let error = then.result.as_ref().unwrap_err().to_string();
+    assert!(
+        error.contains("the new PartnershipSuspended (1990)"),
+        "{error}"
+    );
+    assert!(
+        error.contains("PartnershipFounded (1993, event 00000000-0000-0000-0000-000000000001)"),
+        "{error}"
+    );
+}
+
+#[test]
+fn the_initiator_must_be_one_of_the_parties() {
+    let mut given = given().event(T::PartnershipFounded, "1993");
+    let facts = Facts {
+        occurred: "2022-03".parse().unwrap(),
+        initiated_by: Some("de:berlin".parse().unwrap()),
+        ..Facts::default()
+    };
+    let recorded = given.envelope(Event::lifecycle(
+        T::PartnershipSuspended,
+        tallahassee_krasnodar(),
+        facts,
+    ));
+    let error = given.timeline.record(recorded).unwrap_err();
+    assert!(
+        matches!(error, Violation::InitiatorNotParty { .. }),
+        "{error}"
+    );
+}

@@ -13,6 +13,13 @@ pub struct Metadata {
     pub recorded_by: String,
 }
 
+/// [`Metadata`] read without copying until needed.
+#[derive(Deserialize)]
+struct MetadataIn<'a> {
+    #[serde(borrow)]
+    recorded_by: std::borrow::Cow<'a, str>,
+}
+
 /// Serialize an event for the store.
 pub fn encode(event_id: EventId, event: &Event, recorded_by: &str) -> NewEvent {
     let metadata = Metadata {
@@ -37,7 +44,7 @@ pub fn decode(stored: &RecordedEvent) -> Result<Recorded> {
     };
     let event = Event::decode(&stored.event_type, stored.schema_version, &stored.payload)
         .map_err(|error| fail(error.to_string()))?;
-    let metadata: Metadata = serde_json::from_slice(&stored.metadata)
+    let metadata: MetadataIn<'_> = serde_json::from_slice(&stored.metadata)
         .map_err(|error| fail(format!("metadata: {error}")))?;
     let partnership: PartnershipId = stored
         .stream
@@ -47,7 +54,7 @@ pub fn decode(stored: &RecordedEvent) -> Result<Recorded> {
         id: stored.event_id,
         partnership,
         stream_version: stored.stream_version,
-        recorded_by: metadata.recorded_by,
+        recorded_by: metadata.recorded_by.into_owned(),
         recorded_at: stored.recorded_at,
         event,
     })

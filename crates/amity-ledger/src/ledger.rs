@@ -262,13 +262,15 @@ impl Ledger {
     }
 
     /// Visit every event after `after` in global order, decoded; returns the last position and
-    /// the number of events. The next page is read while the current one is decoded.
+    /// the number of events. Work is spread over the machine: the next page is read while the
+    /// current one is decoded, and half of each page is decoded on another thread.
     pub async fn scan(
         &self,
         after: Position,
         page_size: usize,
         mut visit: impl FnMut(Recorded),
     ) -> Result<(Position, u64)> {
+        let join_error = |error| Error::Store(amity_store::Error::backend("ledger", error));
         let mut position = after;
         let mut count = 0;
         let read = |from: Position| {
@@ -277,18 +279,24 @@ impl Ledger {
         };
         let mut next = read(position);
         loop {
-            let page = next
-                .await
-                .map_err(|error| amity_store::Error::backend("ledger", error))??;
+            let mut page = next.await.map_err(join_error)??;
             let Some(last) = page.last() else {
                 return Ok((position, count));
             };
             position = last.position;
+            count += page.len() as u64;
             next = read(position);
+            let second_half = page.split_off(page.len() / 2);
+            let decoding = tokio::task::spawn_blocking(move || {
+                second_half.iter().map(decode).collect::<Result<Vec<_>>>()
+            });
             for stored in &page {
                 visit(decode(stored)?);
             }
-            count += page.len() as u64;
+            drop(page);
+            for recorded in decoding.await.map_err(join_error)?? {
+                visit(recorded);
+            }
         }
     }
 

@@ -68,7 +68,15 @@ const SELECT_EVENT: &str = "SELECT e.position, s.name, e.stream_version, e.event
 pub struct SqliteEventStore {
     path: PathBuf,
     writer: Arc<Mutex<Connection>>,
-    reader: Arc<Mutex<Connection>>,
+    reader: Arc<Mutex<Reader>>,
+}
+
+/// The read connection, with the names of the streams it has met (stream numbers never
+/// change, so the cache never goes stale).
+#[derive(Debug)]
+struct Reader {
+    connection: Connection,
+    stream_names: std::collections::HashMap<i64, String>,
 }
 
 fn backend_error(error: impl Into<amity_store::BoxError>) -> Error {
@@ -81,7 +89,10 @@ impl SqliteEventStore {
         let path = path.as_ref().to_path_buf();
         let writer = open_connection(&path)?;
         migrate(&writer)?;
-        let reader = open_connection(&path)?;
+        let reader = Reader {
+            connection: open_connection(&path)?,
+            stream_names: std::collections::HashMap::new(),
+        };
         Ok(SqliteEventStore {
             path,
             writer: Arc::new(Mutex::new(writer)),
@@ -130,14 +141,14 @@ impl SqliteEventStore {
 
     async fn with_reader<T: Send + 'static>(
         &self,
-        work: impl FnOnce(&Connection) -> Result<T> + Send + 'static,
+        work: impl FnOnce(&mut Reader) -> Result<T> + Send + 'static,
     ) -> Result<T> {
         let reader = self.reader.clone();
         tokio::task::spawn_blocking(move || {
-            let connection = reader
+            let mut reader = reader
                 .lock()
                 .map_err(|_| backend_error("reader lock poisoned"))?;
-            work(&connection)
+            work(&mut reader)
         })
         .await
         .map_err(backend_error)?
@@ -155,7 +166,7 @@ fn open_connection(path: &Path) -> Result<Connection> {
             "PRAGMA journal_mode = WAL;
              PRAGMA synchronous = FULL;
              PRAGMA foreign_keys = ON;
-             PRAGMA cache_size = -65536;",
+             PRAGMA cache_size = -16384;",
         )
         .map_err(backend_error)?;
     Ok(connection)
@@ -184,13 +195,20 @@ fn now_micros() -> i64 {
     jiff::Timestamp::now().as_microsecond()
 }
 
+/// An event from a row of [`SELECT_EVENT`] (stream name in column 1).
 fn read_event(row: &rusqlite::Row<'_>) -> rusqlite::Result<RecordedEvent> {
+    let stream = row.get(1)?;
+    read_event_row(row, stream)
+}
+
+/// An event from a row whose column 1 identifies the stream, named `stream`.
+fn read_event_row(row: &rusqlite::Row<'_>, stream: String) -> rusqlite::Result<RecordedEvent> {
     let position: i64 = row.get(0)?;
     let event_id = row.get_ref(3)?.as_blob()?;
     let recorded_at: i64 = row.get(8)?;
     Ok(RecordedEvent {
         position: Position::new(position as u64, position as u64),
-        stream: row.get(1)?,
+        stream,
         stream_version: row.get::<_, i64>(2)? as u64,
         event_id: EventId::from_slice(event_id).map_err(|e| {
             rusqlite::Error::FromSqlConversionFailure(3, rusqlite::types::Type::Blob, Box::new(e))
@@ -351,8 +369,9 @@ impl EventStore for SqliteEventStore {
 
     async fn read_stream(&self, stream: &str, from: u64, max: usize) -> Result<Vec<RecordedEvent>> {
         let stream = stream.to_owned();
-        self.with_reader(move |connection| {
-            let mut statement = connection
+        self.with_reader(move |reader| {
+            let mut statement = reader
+                .connection
                 .prepare_cached(&format!(
                     "{SELECT_EVENT} WHERE s.name = ?1 AND e.stream_version >= ?2
                      ORDER BY e.stream_version LIMIT ?3"
@@ -372,21 +391,39 @@ impl EventStore for SqliteEventStore {
 
     async fn read_all(&self, after: Position, max: usize) -> Result<Vec<RecordedEvent>> {
         let after = after.parts().map_or(0, |(commit, _)| commit as i64);
-        self.with_reader(move |connection| {
+        self.with_reader(move |reader| {
+            let Reader {
+                connection,
+                stream_names,
+            } = reader;
+            // No join: stream names come from the reader's cache (the hot path of rebuilds).
             let mut statement = connection
-                .prepare_cached(&format!(
-                    "{SELECT_EVENT} WHERE e.position > ?1 ORDER BY e.position LIMIT ?2"
-                ))
-                .map_err(backend_error)?;
-            let rows = statement
-                .query_map(
-                    params![after, max.min(i64::MAX as usize) as i64],
-                    read_event,
+                .prepare_cached(
+                    "SELECT position, stream_no, stream_version, event_id, event_type,
+                            schema_version, payload, metadata, recorded_at
+                     FROM events WHERE position > ?1 ORDER BY position LIMIT ?2",
                 )
                 .map_err(backend_error)?;
+            let mut name_of = connection
+                .prepare_cached("SELECT name FROM streams WHERE stream_no = ?1")
+                .map_err(backend_error)?;
+            let mut rows = statement
+                .query(params![after, max.min(i64::MAX as usize) as i64])
+                .map_err(backend_error)?;
             let mut events = Vec::with_capacity(max.min(65_536));
-            for row in rows {
-                events.push(row.map_err(backend_error)?);
+            while let Some(row) = rows.next().map_err(backend_error)? {
+                let stream_no: i64 = row.get(1).map_err(backend_error)?;
+                let stream = match stream_names.get(&stream_no) {
+                    Some(name) => name.clone(),
+                    None => {
+                        let name: String = name_of
+                            .query_row([stream_no], |row| row.get(0))
+                            .map_err(backend_error)?;
+                        stream_names.insert(stream_no, name.clone());
+                        name
+                    }
+                };
+                events.push(read_event_row(row, stream).map_err(backend_error)?);
             }
             Ok(events)
         })
@@ -407,8 +444,9 @@ impl EventStore for SqliteEventStore {
     }
 
     async fn find_event(&self, event_id: EventId) -> Result<Option<RecordedEvent>> {
-        self.with_reader(move |connection| {
-            let mut statement = connection
+        self.with_reader(move |reader| {
+            let mut statement = reader
+                .connection
                 .prepare_cached(&format!("{SELECT_EVENT} WHERE e.event_id = ?1"))
                 .map_err(backend_error)?;
             statement

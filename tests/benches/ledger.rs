@@ -1,0 +1,264 @@
+//! Benchmark: append 1,000,000 synthetic events to a SQLite ledger, then read them all back
+//! in global order and decode them (`cargo bench -p amity-tests --bench ledger`).
+//!
+//! 100,000 partnerships × 10 events with realistic payloads (parties with subdivisions and
+//! Wikidata ids, sources with titles, URLs, dates and quotes), appended in batches of 1,000
+//! events through the ledger's codec and the store's multi-stream append. Each run uses a fresh
+//! file; the figures printed last are medians over the runs. Peak memory of the read phase is
+//! the process's peak RSS after resetting it (`/proc/self/clear_refs`) before the read.
+//!
+//! Environment: `AMITY_BENCH_PARTNERSHIPS` (default 100000), `AMITY_BENCH_RUNS` (default 3),
+//! `AMITY_BENCH_DIR` (default the system temp dir).
+
+use std::time::Instant;
+
+use amity_domain::event::SCHEMA_VERSION;
+use amity_domain::{
+    Certainty, EdtfDate, Event, EventType, Facts, Occurred, Partnership, PartnershipKind, Party,
+    Source, SourceRole,
+};
+use amity_ledger::Ledger;
+use amity_store::{EventStore, ExpectedVersion, Position, StreamAppend};
+use amity_store_sqlite::SqliteEventStore;
+
+/// The allocator the `amity` binary uses too: decoding allocates many small strings that are
+/// freed on other threads, where glibc's allocator spends most of its time.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+const EVENTS_PER_PARTNERSHIP: usize = 10;
+const BATCH_EVENTS: usize = 1_000;
+
+fn env_number(name: &str, default: usize) -> usize {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+/// Ten events of one synthetic partnership, in a legal order.
+fn partnership_events(n: usize) -> (Partnership, Vec<Event>) {
+    let a = Party::new(
+        &format!("Springfield {n}"),
+        "US",
+        Some(["US-CO", "US-IL", "US-MA", "US-OR"][n % 4]),
+        Some(&format!("Q{}", 100_000 + n)),
+    )
+    .expect("party");
+    let b = Party::new(
+        &format!("Partnerstadt {n}"),
+        ["DE", "RU", "JP", "FR"][n % 4],
+        None,
+        Some(&format!("Q{}", 900_000 + n)),
+    )
+    .expect("party");
+    let partnership = Partnership::new(a, b, PartnershipKind::sister_city()).expect("partnership");
+    let types = [
+        EventType::PartnershipFounded,
+        EventType::PartnershipAttested,
+        EventType::PartnershipReaffirmed,
+        EventType::PartnershipSuspended,
+        EventType::PartnershipReinstated,
+        EventType::PartnershipAttested,
+        EventType::PartnershipReaffirmed,
+        EventType::PartnershipSuspended,
+        EventType::PartnershipReinstated,
+        EventType::PartnershipTerminated,
+    ];
+    let year = 1950 + (n % 50) as i32;
+    let events = types
+        .iter()
+        .enumerate()
+        .map(|(i, event_type)| {
+            let occurred = match i % 3 {
+                0 => format!("{}", year + i as i32 * 7),
+                1 => format!("{}-{:02}", year + i as i32 * 7, i + 1),
+                _ => format!("{}-{:02}-{:02}~", year + i as i32 * 7, i + 1, i + 10),
+            };
+            let facts = Facts {
+                occurred: Occurred::Date(EdtfDate::parse(&occurred).expect("date")),
+                term_as_written: Some(
+                    ["twinned", "formally suspended", "kept", "reinstated"][i % 4].to_owned(),
+                ),
+                sources: vec![Source {
+                    title: format!("City council minutes, session {n}-{i}"),
+                    publisher: Some("Municipal archive".to_owned()),
+                    url: Some(format!("https://archive.example.org/council/{n}/{i}")),
+                    published: Some(
+                        EdtfDate::parse(&format!("{}", year + i as i32 * 7)).expect("date"),
+                    ),
+                    locator: Some("item 7, resolution on international relations".to_owned()),
+                    role: Some(SourceRole::Primary),
+                }],
+                certainty: Certainty::Confirmed,
+                initiated_by: Some(partnership.parties[0].key()),
+                note: (i % 2 == 0).then(|| "entered from the committee's card index".to_owned()),
+            };
+            Event::lifecycle(*event_type, partnership.clone(), facts)
+        })
+        .collect();
+    (partnership, events)
+}
+
+fn peak_rss_mb() -> Option<f64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|line| line.starts_with("VmHWM:"))?;
+    let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb / 1024.0)
+}
+
+fn reset_peak_rss() {
+    let _ = std::fs::write("/proc/self/clear_refs", "5");
+}
+
+fn median(values: &mut [f64]) -> f64 {
+    values.sort_by(f64::total_cmp);
+    values[values.len() / 2]
+}
+
+struct Run {
+    append_per_s: f64,
+    read_per_s: f64,
+    raw_read_per_s: f64,
+    read_peak_mb: f64,
+    payload_bytes: usize,
+}
+
+async fn run_once(dir: &std::path::Path, partnerships: usize, run: usize) -> Run {
+    // AMITY_BENCH_LEDGER=path keeps the ledger between invocations and skips appending when it
+    // is already full (for iterating on the read path).
+    let kept = std::env::var("AMITY_BENCH_LEDGER").ok();
+    let path = match &kept {
+        Some(path) => std::path::PathBuf::from(path),
+        None => dir.join(format!("amity-bench-{}-{run}.db", std::process::id())),
+    };
+    let reuse = kept.is_some() && path.exists();
+    if !reuse {
+        for suffix in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+        }
+    }
+    let sqlite = SqliteEventStore::open(&path).expect("open ledger");
+    let store: std::sync::Arc<dyn EventStore> = std::sync::Arc::new(sqlite);
+
+    let total = partnerships * EVENTS_PER_PARTNERSHIP;
+    let mut payload_bytes = 1;
+    // Generating the synthetic events is not part of the measurement; encoding them is.
+    let mut appending = std::time::Duration::ZERO;
+    let mut batch = Vec::new();
+    let mut in_batch = 0;
+    for n in (0..partnerships).filter(|_| !reuse) {
+        let (partnership, events) = partnership_events(n);
+        let started = Instant::now();
+        let new_events: Vec<_> = events
+            .iter()
+            .map(|event| amity_ledger::encode(uuid::Uuid::now_v7(), event, "bench"))
+            .collect();
+        payload_bytes += new_events.iter().map(|e| e.payload.len()).sum::<usize>();
+        in_batch += new_events.len();
+        batch.push(StreamAppend {
+            stream: partnership.id().as_str().to_owned(),
+            expected: ExpectedVersion::NoStream,
+            events: new_events,
+        });
+        if in_batch >= BATCH_EVENTS {
+            store
+                .append_many(std::mem::take(&mut batch))
+                .await
+                .expect("append");
+            in_batch = 0;
+        }
+        appending += started.elapsed();
+    }
+    let started = Instant::now();
+    if !batch.is_empty() {
+        store.append_many(batch).await.expect("append");
+    }
+    appending += started.elapsed();
+    let append_s = appending.as_secs_f64();
+
+    // The store alone, without decoding, for comparison.
+    let started = Instant::now();
+    let mut after = Position::START;
+    let mut raw = 0;
+    loop {
+        let page = store.read_all(after, 10_000).await.expect("read_all");
+        let Some(last) = page.last() else { break };
+        after = last.position;
+        raw += page.len();
+    }
+    let raw_s = started.elapsed().as_secs_f64();
+    assert_eq!(raw, total);
+
+    reset_peak_rss();
+    let ledger = Ledger::new(store.clone());
+    let started = Instant::now();
+    let mut decoded = 0u64;
+    let mut check = 0usize;
+    let (_, count) = ledger
+        .scan(Position::START, 10_000, |recorded| {
+            decoded += 1;
+            check += recorded.event.facts().sources.len();
+        })
+        .await
+        .expect("scan");
+    let read_s = started.elapsed().as_secs_f64();
+    let read_peak_mb = peak_rss_mb().unwrap_or(f64::NAN);
+    assert_eq!(count as usize, total);
+    assert_eq!(decoded as usize, total);
+    assert_eq!(check, total);
+    drop(ledger);
+    drop(store);
+    for suffix in ["", "-wal", "-shm"].iter().filter(|_| kept.is_none()) {
+        let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+    }
+    Run {
+        append_per_s: total as f64 / append_s,
+        read_per_s: total as f64 / read_s,
+        raw_read_per_s: total as f64 / raw_s,
+        read_peak_mb,
+        payload_bytes,
+    }
+}
+
+fn main() {
+    // `cargo bench` passes `--bench`; nothing else is expected.
+    let partnerships = env_number("AMITY_BENCH_PARTNERSHIPS", 100_000);
+    let runs = env_number("AMITY_BENCH_RUNS", 3).max(1);
+    let dir = std::env::var("AMITY_BENCH_DIR").map_or_else(|_| std::env::temp_dir(), Into::into);
+    let total = partnerships * EVENTS_PER_PARTNERSHIP;
+    println!(
+        "ledger bench: {total} events ({partnerships} partnerships × {EVENTS_PER_PARTNERSHIP}), \
+         batches of {BATCH_EVENTS}, schema v{SCHEMA_VERSION}, {runs} runs, file in {}",
+        dir.display()
+    );
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let mut append = Vec::new();
+    let mut read = Vec::new();
+    let mut peak = Vec::new();
+    for run in 0..runs {
+        let result = runtime.block_on(run_once(&dir, partnerships, run));
+        println!(
+            "run {}: append {:>9.0} events/s   read+decode {:>9.0} events/s   (store read alone {:>9.0} events/s)   read peak RSS {:.0} MB   avg payload {} B",
+            run + 1,
+            result.append_per_s,
+            result.read_per_s,
+            result.raw_read_per_s,
+            result.read_peak_mb,
+            result.payload_bytes / total
+        );
+        append.push(result.append_per_s);
+        read.push(result.read_per_s);
+        peak.push(result.read_peak_mb);
+    }
+    println!(
+        "median: append {:.0} events/s (target ≥ 150000); read+decode {:.0} events/s (target ≥ 1000000); read peak RSS {:.0} MB (target < 300)",
+        median(&mut append),
+        median(&mut read),
+        median(&mut peak)
+    );
+}
