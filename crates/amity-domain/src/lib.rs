@@ -6,11 +6,13 @@
 //! - [`event`]: the event types (v1), their envelope, and the codec to stored JSON.
 //! - [`timeline`]: the lifecycle rules applied in valid-time order.
 
+pub mod asof;
 pub mod date;
 pub mod event;
 pub mod party;
 pub mod timeline;
 
+pub use asof::{status_at, Certainty3, StatusAt, Step};
 pub use date::{DateError, Day, EdtfDate, Occurred};
 pub use event::{
     Certainty, DecodeError, Event, EventId, EventType, Facts, Recorded, Source, SourceRole,

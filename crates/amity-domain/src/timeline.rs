@@ -104,11 +104,15 @@ impl EventRef {
 
 impl fmt::Display for EventRef {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{} ({}, event {})",
-            self.event_type, self.occurred, self.id
-        )
+        if self.new {
+            write!(f, "the new {} ({})", self.event_type, self.occurred)
+        } else {
+            write!(
+                f,
+                "{} ({}, event {})",
+                self.event_type, self.occurred, self.id
+            )
+        }
     }
 }
 
@@ -339,6 +343,34 @@ impl Timeline {
             .steps
             .last()
             .map_or(Status::NotYet, |&(_, status)| status)
+    }
+
+    /// The driving events in resolved valid-time order, as steps for [`crate::status_at`].
+    pub fn steps(&self) -> Vec<crate::asof::Step> {
+        self.resolution
+            .steps
+            .iter()
+            .map(|&(index, status_after)| {
+                let occurred = &self.entries[index].event.facts().occurred;
+                crate::asof::Step {
+                    earliest: occurred.earliest(),
+                    latest: occurred.latest(),
+                    status_after,
+                }
+            })
+            .collect()
+    }
+
+    /// The same timeline as the ledger knew it at `moment` (transaction time): only the
+    /// entries recorded by then.
+    pub fn known_at(&self, moment: jiff::Timestamp) -> Timeline {
+        let entries = self
+            .entries
+            .iter()
+            .filter(|entry| entry.recorded_at <= moment)
+            .cloned()
+            .collect();
+        Timeline::from_history(self.id.clone(), entries)
     }
 
     /// The driving event that set the current status (for "since").

@@ -350,14 +350,15 @@ fn events_about_another_partnership_are_refused() {
 fn the_refused_entry_is_named_as_new_not_by_an_unstored_id() {
     let then = given()
         .event(T::PartnershipFounded, "1993")
-        .when(T::PartnershipSuspended, "1990");
+        .event(T::PartnershipTerminated, "2005")
+        .when(T::PartnershipSuspended, "2010");
     let error = then.result.as_ref().unwrap_err().to_string();
     assert!(
-        error.contains("the new PartnershipSuspended (1990)"),
+        error.contains("the new PartnershipSuspended (2010)"),
         "{error}"
     );
     assert!(
-        error.contains("PartnershipFounded (1993, event 00000000-0000-0000-0000-000000000001)"),
+        error.contains("PartnershipTerminated (2005, event 00000000-0000-0000-0000-000000000002)"),
         "{error}"
     );
 }

@@ -403,3 +403,115 @@ fn status_row(timeline: &Timeline) -> Option<StatusRow> {
         conflict: timeline.conflict().map(ToString::to_string),
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use amity_domain::{Facts, Partnership};
+    use amity_store::{Appended, MemoryEventStore, NewEvent, RecordedEvent};
+    use async_trait::async_trait;
+
+    use super::*;
+
+    /// A store where another writer always gets in first.
+    #[derive(Debug, Default)]
+    struct AlwaysRaced {
+        inner: MemoryEventStore,
+        attempts: AtomicUsize,
+    }
+
+    #[async_trait]
+    impl EventStore for AlwaysRaced {
+        fn backend(&self) -> &'static str {
+            "raced"
+        }
+        async fn append(
+            &self,
+            stream: &str,
+            expected: ExpectedVersion,
+            _events: Vec<NewEvent>,
+        ) -> amity_store::Result<Appended> {
+            self.attempts.fetch_add(1, Ordering::SeqCst);
+            Err(amity_store::Error::VersionConflict {
+                stream: stream.to_owned(),
+                expected,
+                actual: Some(41),
+            })
+        }
+        async fn read_stream(
+            &self,
+            stream: &str,
+            from: u64,
+            max: usize,
+        ) -> amity_store::Result<Vec<RecordedEvent>> {
+            self.inner.read_stream(stream, from, max).await
+        }
+        async fn read_all(
+            &self,
+            after: Position,
+            max: usize,
+        ) -> amity_store::Result<Vec<RecordedEvent>> {
+            self.inner.read_all(after, max).await
+        }
+    }
+
+    fn founding() -> ToRecord {
+        let partnership = Partnership::new(
+            "Colorado Springs, US-CO".parse().unwrap(),
+            "Smolensk, RU".parse().unwrap(),
+            PartnershipKind::sister_city(),
+        )
+        .unwrap();
+        let facts = Facts {
+            occurred: "1993".parse().unwrap(),
+            ..Facts::default()
+        };
+        ToRecord::lifecycle(
+            Event::lifecycle(EventType::PartnershipFounded, partnership, facts),
+            "test",
+        )
+    }
+
+    #[tokio::test]
+    async fn a_version_conflict_that_retries_cannot_resolve_is_reported() {
+        let store = Arc::new(AlwaysRaced::default());
+        let ledger = Ledger::new(store.clone());
+        let error = ledger.record(founding()).await.unwrap_err();
+        let message = error.to_string();
+        assert!(
+            message.starts_with("version conflict on stream ru:smolensk+us-co:colorado-springs"),
+            "{message}"
+        );
+        assert!(!message.contains('\n'));
+        assert_eq!(store.attempts.load(Ordering::SeqCst), MAX_ATTEMPTS);
+        assert!(store
+            .read_all(Position::START, 10)
+            .await
+            .unwrap()
+            .is_empty());
+    }
+
+    #[tokio::test]
+    async fn recording_the_same_event_twice_writes_it_once() {
+        let ledger = Ledger::new(Arc::new(MemoryEventStore::new()));
+        let item = founding();
+        assert!(matches!(
+            ledger.record(item.clone()).await.unwrap(),
+            Outcome::Recorded(_)
+        ));
+        assert!(matches!(
+            ledger.record(item).await.unwrap(),
+            Outcome::AlreadyRecorded(_)
+        ));
+        assert_eq!(
+            ledger
+                .store()
+                .read_all(Position::START, 10)
+                .await
+                .unwrap()
+                .len(),
+            1
+        );
+    }
+}
