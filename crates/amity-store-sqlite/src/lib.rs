@@ -67,6 +67,8 @@ const SELECT_EVENT: &str = "SELECT e.position, s.name, e.stream_version, e.event
 #[derive(Debug, Clone)]
 pub struct SqliteEventStore {
     path: PathBuf,
+    /// Wakes the checkpoint thread after a commit; the thread ends when the last clone goes.
+    checkpoints: std::sync::mpsc::SyncSender<()>,
     writer: Arc<Mutex<Connection>>,
     reader: Arc<Mutex<Reader>>,
 }
@@ -89,12 +91,19 @@ impl SqliteEventStore {
         let path = path.as_ref().to_path_buf();
         let writer = open_connection(&path)?;
         migrate(&writer)?;
+        // Checkpoints (copying the WAL into the main file) run on their own thread and
+        // connection, so appends never wait for them; SQLite's automatic ones are off here.
+        writer
+            .execute_batch("PRAGMA wal_autocheckpoint = 0;")
+            .map_err(backend_error)?;
+        let checkpoints = spawn_checkpointer(open_connection(&path)?);
         let reader = Reader {
             connection: open_connection(&path)?,
             stream_names: std::collections::HashMap::new(),
         };
         Ok(SqliteEventStore {
             path,
+            checkpoints,
             writer: Arc::new(Mutex::new(writer)),
             reader: Arc::new(Mutex::new(reader)),
         })
@@ -153,6 +162,23 @@ impl SqliteEventStore {
         .await
         .map_err(backend_error)?
     }
+}
+
+/// A thread that checkpoints the WAL (PASSIVE: never blocks readers or the writer) whenever
+/// woken. Closing the last connection also checkpoints, so nothing is left behind at exit.
+fn spawn_checkpointer(connection: Connection) -> std::sync::mpsc::SyncSender<()> {
+    let (wake, woken) = std::sync::mpsc::sync_channel::<()>(1);
+    std::thread::Builder::new()
+        .name("amity-sqlite-checkpoint".to_owned())
+        .spawn(move || {
+            while woken.recv().is_ok() {
+                if let Err(error) = connection.execute_batch("PRAGMA wal_checkpoint(PASSIVE);") {
+                    tracing::warn!(%error, "sqlite checkpoint failed; will retry after the next append");
+                }
+            }
+        })
+        .expect("spawn the checkpoint thread");
+    wake
 }
 
 fn open_connection(path: &Path) -> Result<Connection> {
@@ -439,6 +465,10 @@ impl EventStore for SqliteEventStore {
         let outcome = self
             .with_writer(move |connection| append_parts(connection, appends))
             .await;
+        if outcome.is_ok() {
+            // Full means a checkpoint is already pending.
+            let _ = self.checkpoints.try_send(());
+        }
         tracing::debug!(n_events, ok = outcome.is_ok(), "sqlite append");
         outcome
     }
