@@ -8,7 +8,9 @@
 //! the process's peak RSS after resetting it (`/proc/self/clear_refs`) before the read.
 //!
 //! Environment: `AMITY_BENCH_PARTNERSHIPS` (default 100000), `AMITY_BENCH_RUNS` (default 3),
-//! `AMITY_BENCH_DIR` (default the system temp dir).
+//! `AMITY_BENCH_DIR` (default the system temp dir), `AMITY_BENCH_PAGE` (events per read page,
+//! default 10000), `AMITY_BENCH_LEDGER` (keep the ledger at this path; a full one is reused and
+//! only read, for iterating on the read path).
 
 use std::time::Instant;
 
@@ -205,7 +207,7 @@ async fn run_once(dir: &std::path::Path, partnerships: usize, run: usize) -> Run
     let mut decoded = 0u64;
     let mut check = 0usize;
     let (_, count) = ledger
-        .scan(Position::START, 10_000, |recorded| {
+        .scan(Position::START, page_size(), |recorded| {
             decoded += 1;
             check += recorded.event.facts().sources.len();
         })
@@ -270,4 +272,9 @@ fn main() {
         median(&mut read),
         median(&mut peak)
     );
+}
+
+/// Events per `read_all` page.
+fn page_size() -> usize {
+    env_number("AMITY_BENCH_PAGE", 10_000)
 }
