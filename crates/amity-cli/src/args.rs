@@ -71,6 +71,8 @@ pub enum Command {
     Partners(PartiesArgs),
     /// Build the example ledger from the seed documents (idempotent).
     Example(ExampleArgs),
+    /// Drop every projection and rebuild it from the events.
+    Rebuild,
 }
 
 /// A lifecycle event between two parties.
@@ -172,14 +174,28 @@ pub struct PartnershipArgs {
     /// A partnership id (ru:smolensk+us-co:colorado-springs) or two parties.
     #[arg(value_name = "PARTNERSHIP", required = true, num_args = 1..=2)]
     pub partnership: Vec<String>,
+    /// Only what the ledger held at this moment (transaction time): RFC 3339, or a date
+    /// meaning the end of that day (UTC).
+    #[arg(long, value_name = "TIMESTAMP")]
+    pub known_at: Option<String>,
 }
 
-/// An optional partnership.
+/// An optional partnership, or a party's partnerships.
 #[derive(Debug, Args)]
 pub struct OptionalPartnershipArgs {
     /// A partnership id or two parties; all partnerships when omitted.
-    #[arg(value_name = "PARTNERSHIP", num_args = 0..=2)]
+    #[arg(value_name = "PARTNERSHIP", num_args = 0..=2, conflicts_with = "party")]
     pub partnership: Vec<String>,
+    /// Every partnership of this party.
+    #[arg(long, value_name = "PARTY")]
+    pub party: Option<String>,
+    /// The status on this date (valid time), EDTF; uncertain dates give `possible` answers.
+    #[arg(long, value_name = "EDTF")]
+    pub as_of: Option<String>,
+    /// Only what the ledger held at this moment (transaction time): RFC 3339, or a date
+    /// meaning the end of that day (UTC).
+    #[arg(long, value_name = "TIMESTAMP")]
+    pub known_at: Option<String>,
 }
 
 /// One party.
@@ -187,6 +203,12 @@ pub struct OptionalPartnershipArgs {
 pub struct PartiesArgs {
     /// "Name, CC", "Name, CC-SUB", or a party key (us-co:colorado-springs).
     pub party: String,
+    /// The directory on this date (valid time), EDTF.
+    #[arg(long, value_name = "EDTF")]
+    pub as_of: Option<String>,
+    /// Only what the ledger held at this moment (transaction time).
+    #[arg(long, value_name = "TIMESTAMP")]
+    pub known_at: Option<String>,
 }
 
 /// The example ledger.
@@ -319,4 +341,30 @@ pub fn party_key(given: &str) -> Result<PartyKey> {
         return Ok(given.parse::<PartyKey>()?);
     }
     Ok(given.parse::<Party>()?.key())
+}
+
+/// A valid-time question from `--as-of`.
+pub fn as_of(given: Option<&str>) -> Result<Option<amity_projections::AsOf>> {
+    given
+        .map(|text| {
+            let date: EdtfDate = text.parse().context("--as-of")?;
+            Ok(amity_projections::AsOf { date })
+        })
+        .transpose()
+}
+
+/// A transaction-time moment from `--known-at`: RFC 3339, or a date (the end of that day, UTC).
+pub fn known_at(given: Option<&str>) -> Result<Option<jiff::Timestamp>> {
+    let Some(text) = given else { return Ok(None) };
+    if let Ok(moment) = text.parse::<jiff::Timestamp>() {
+        return Ok(Some(moment));
+    }
+    let day: jiff::civil::Date = text.parse().map_err(|_| {
+        anyhow!("--known-at: {text:?} is neither an RFC 3339 timestamp (2022-04-01T12:00:00Z) nor a date (2022-04-01)")
+    })?;
+    let end = day
+        .at(23, 59, 59, 999_999_999)
+        .to_zoned(jiff::tz::TimeZone::UTC)
+        .map_err(|error| anyhow!("--known-at: {error}"))?;
+    Ok(Some(end.timestamp()))
 }

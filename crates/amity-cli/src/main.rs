@@ -9,6 +9,7 @@ use std::process::ExitCode;
 
 use amity_domain::{Event, EventType, Facts, Partnership, PartnershipKind, Party};
 use amity_ledger::{Ledger, Outcome};
+use amity_projections::{Projections, Selection};
 use anyhow::{Context, Result};
 use clap::{CommandFactory, FromArgMatches};
 
@@ -52,10 +53,11 @@ fn main() -> ExitCode {
 async fn run(cli: Cli, sub_matches: Option<clap::ArgMatches>) -> Result<()> {
     let reads_only = matches!(
         cli.command,
-        Command::History(_) | Command::Status(_) | Command::Partners(_)
+        Command::History(_) | Command::Status(_) | Command::Partners(_) | Command::Rebuild
     );
-    let store = store::open_store(&cli.store, reads_only)?;
-    let ledger = Ledger::new(store);
+    let opened = store::open_store(&cli.store, reads_only)?;
+    let ledger = Ledger::new(opened.store);
+    let projections = || Projections::open(ledger.clone(), opened.sqlite_file.as_deref());
     let format = cli.format;
     let sub_matches = sub_matches.unwrap_or_default();
     match cli.command {
@@ -149,25 +151,47 @@ async fn run(cli: Cli, sub_matches: Option<clap::ArgMatches>) -> Result<()> {
         }
         Command::History(which) => {
             let id = args::partnership_id(&which.partnership)?;
-            let timeline = ledger.timeline(&id).await?;
-            output::history(&timeline, format)
+            let known_at = args::known_at(which.known_at.as_deref())?;
+            let mut projections = projections()?;
+            projections.catch_up().await?;
+            let (status, timeline) = projections.history(&id, known_at).await?;
+            output::history(&status, &timeline, format)
         }
         Command::Status(which) => {
-            let id = match which.partnership.as_slice() {
-                [] => None,
-                given => Some(args::partnership_id(given)?),
+            let selection = match (which.partnership.as_slice(), &which.party) {
+                ([], None) => Selection::All,
+                ([], Some(party)) => Selection::Party(args::party_key(party)?),
+                (given, _) => Selection::One(args::partnership_id(given)?),
             };
-            let rows = ledger.status(id.as_ref()).await?;
-            output::status(&rows, format)
+            let as_of = args::as_of(which.as_of.as_deref())?;
+            let known_at = args::known_at(which.known_at.as_deref())?;
+            let mut projections = projections()?;
+            projections.catch_up().await?;
+            let views = projections
+                .status(&selection, as_of.as_ref(), known_at)
+                .await?;
+            output::status(&views, format)
         }
         Command::Partners(partners) => {
             let key = args::party_key(&partners.party)?;
-            let rows = ledger.partners(&key).await?;
+            let as_of = args::as_of(partners.as_of.as_deref())?;
+            let known_at = args::known_at(partners.known_at.as_deref())?;
+            let mut projections = projections()?;
+            projections.catch_up().await?;
+            let rows = projections.partners(&key, as_of.as_ref(), known_at).await?;
             if rows.is_empty() {
-                let hint = output::similar_parties(&ledger, &key).await?;
+                let similar = projections.similar_parties(&key).await?;
+                let hint = match similar.as_slice() {
+                    [] => String::new(),
+                    found => format!(" (did you mean {}?)", found.join(", ")),
+                };
                 anyhow::bail!("no partnership of {key} is recorded{hint}");
             }
             output::partners(&key, &rows, format)
+        }
+        Command::Rebuild => {
+            let mut projections = projections()?;
+            output::rebuild(&mut projections).await
         }
         Command::Example(example) => {
             let outcomes = example::build(&ledger, &example.recorded_by).await?;

@@ -1,7 +1,8 @@
 //! What the commands print: tables for people, JSON for scripts.
 
-use amity_domain::{Certainty, Event, PartyKey, Recorded, Source, Timeline};
-use amity_ledger::{Ledger, Outcome, PartnerRow, StatusRow};
+use amity_domain::{Certainty, Certainty3, PartyKey, Source};
+use amity_ledger::Outcome;
+use amity_projections::{PartnerView, Projections, StatusRow, StatusView, TimelineRow};
 use anyhow::Result;
 use comfy_table::{presets, ContentArrangement, Table};
 use serde_json::{json, Value};
@@ -72,10 +73,6 @@ pub fn recorded(outcome: &Outcome, format: Format) -> Result<()> {
     }
 }
 
-fn source_json(source: &Source) -> Value {
-    serde_json::to_value(source).expect("sources serialize")
-}
-
 fn source_line(source: &Source) -> String {
     let mut line = source.title.clone();
     if let Some(publisher) = &source.publisher {
@@ -99,79 +96,34 @@ fn source_line(source: &Source) -> String {
     line
 }
 
-fn what(recorded: &Recorded) -> String {
-    match &recorded.event {
-        Event::Retracted(body) => format!("retracts {}: {}", short(body.target), body.reason),
-        Event::Cited(body) => format!("cites sources for {}", short(body.target)),
-        other => other.event_type().verb().to_owned(),
-    }
-}
-
-fn short(id: uuid::Uuid) -> String {
-    id.to_string()
-}
-
-fn timestamp(recorded: &Recorded) -> String {
-    recorded
-        .recorded_at
-        .round(jiff::Unit::Second)
-        .unwrap_or(recorded.recorded_at)
-        .to_string()
+fn verb(event_type: &str) -> &'static str {
+    amity_domain::EventType::from_name(event_type).map_or("?", |t| t.verb())
 }
 
 /// A partnership's history.
-pub fn history(timeline: &Timeline, format: Format) -> Result<()> {
-    let rows = timeline.history();
+pub fn history(status: &StatusRow, rows: &[TimelineRow], format: Format) -> Result<()> {
     if format == Format::Json {
-        let entries: Vec<Value> = rows
-            .iter()
-            .map(|row| {
-                let recorded = row.recorded;
-                let facts = recorded.event.facts();
-                json!({
-                    "event_id": recorded.id,
-                    "type": recorded.event.event_type().name(),
-                    "occurred": facts.occurred.date().map(|d| d.as_str()),
-                    "earliest": facts.occurred.date().map(|d| d.earliest().to_string()),
-                    "latest": facts.occurred.date().map(|d| d.latest().to_string()),
-                    "term_as_written": facts.term_as_written,
-                    "certainty": facts.certainty,
-                    "sources": facts.sources.iter().map(source_json).collect::<Vec<_>>(),
-                    "initiated_by": facts.initiated_by,
-                    "note": facts.note,
-                    "target": recorded.event.target(),
-                    "reason": match &recorded.event { Event::Retracted(body) => Some(&body.reason), _ => None },
-                    "recorded_by": recorded.recorded_by,
-                    "recorded_at": recorded.recorded_at.to_string(),
-                    "disputed": row.disputed,
-                    "retracted_by": row.retracted_by.map(|by| by.id),
-                    "status_after": row.status_after,
-                })
-            })
-            .collect();
         return print_json(&json!({
-            "partnership": timeline.id(),
-            "parties": timeline.partnership().map(|p| p.parties.to_vec()),
-            "status": timeline.status(),
-            "conflict": timeline.conflict().map(ToString::to_string),
-            "events": entries,
+            "partnership": status.partnership,
+            "parties": status.parties,
+            "kind": status.kind,
+            "status": status.status,
+            "since": status.since,
+            "conflict": status.conflict,
+            "events": rows,
         }));
     }
-    if let Some(partnership) = timeline.partnership() {
-        let since = timeline
-            .since()
-            .map(|r| format!(" since {}", r.event.facts().occurred))
-            .unwrap_or_default();
-        emit(format_args!(
-            "{} ⇄ {} ({}): {}{since}",
-            partnership.parties[0],
-            partnership.parties[1],
-            partnership.kind,
-            timeline.status()
-        ))?;
-    }
-    emit(format_args!("partnership {}", timeline.id()))?;
-    if let Some(conflict) = timeline.conflict() {
+    let since = status
+        .since
+        .as_deref()
+        .map(|since| format!(" since {since}"))
+        .unwrap_or_default();
+    emit(format_args!(
+        "{} ⇄ {} ({}): {}{since}",
+        status.parties[0], status.parties[1], status.kind, status.status
+    ))?;
+    emit(format_args!("partnership {}", status.partnership))?;
+    if let Some(conflict) = &status.conflict {
         emit(format_args!(
             "warning: the stored history breaks the rules: {conflict}"
         ))?;
@@ -189,49 +141,87 @@ pub fn history(timeline: &Timeline, format: Format) -> Result<()> {
         true,
     );
     for row in rows {
-        let recorded = row.recorded;
-        let facts = recorded.event.facts();
-        let effect = match (row.retracted_by, row.disputed, row.status_after) {
-            (Some(by), _, _) => format!("RETRACTED by {}", short(by.id)),
+        let effect = match (&row.retracted_by, row.disputed, row.status_after) {
+            (Some(by), _, _) => format!("RETRACTED by {by}"),
             (None, true, _) => "DISPUTED: no effect".to_owned(),
             (None, false, Some(status)) => format!("→ {status}"),
             (None, false, None) => String::new(),
         };
-        let certainty = match facts.certainty {
+        let certainty = match row.certainty {
             Certainty::Disputed => "DISPUTED",
             other => other.name(),
         };
-        let mut sources: Vec<String> = facts.sources.iter().map(source_line).collect();
-        if let Some(note) = &facts.note {
+        let what = match (row.target.as_deref(), row.reason.as_deref()) {
+            (Some(target), Some(reason)) => format!("retracts {target}: {reason}"),
+            (Some(target), None) => format!("cites sources for {target}"),
+            _ => verb(&row.event_type).to_owned(),
+        };
+        let mut sources: Vec<String> = row.sources.iter().map(source_line).collect();
+        if let Some(note) = &row.note {
             sources.push(format!("note: {note}"));
         }
+        let recorded_at = row
+            .recorded_at
+            .parse::<jiff::Timestamp>()
+            .ok()
+            .and_then(|t| t.round(jiff::Unit::Second).ok())
+            .map_or_else(|| row.recorded_at.clone(), |t| t.to_string());
         out.add_row(vec![
-            facts.occurred.to_string(),
-            what(recorded),
-            facts
-                .term_as_written
+            row.occurred.clone().unwrap_or_else(|| "unknown".to_owned()),
+            what,
+            row.term_as_written
                 .clone()
                 .map(|t| format!("“{t}”"))
                 .unwrap_or_default(),
             certainty.to_owned(),
             effect,
             sources.join("\n"),
-            format!(
-                "{}\n{}\n{}",
-                recorded.recorded_by,
-                timestamp(recorded),
-                recorded.id
-            ),
+            format!("{}\n{}\n{}", row.recorded_by, recorded_at, row.event_id),
         ]);
     }
-    emit(format_args!("{out}"))?;
-    Ok(())
+    emit(format_args!("{out}"))
 }
 
-/// Status rows.
-pub fn status(rows: &[StatusRow], format: Format) -> Result<()> {
+fn certainty_text(certainty: Certainty3, competing: &[amity_domain::Status]) -> String {
+    match certainty {
+        Certainty3::Definite => "definite".to_owned(),
+        Certainty3::Possible => format!(
+            "possible ({})",
+            competing
+                .iter()
+                .map(|s| s.to_string())
+                .collect::<Vec<_>>()
+                .join(" or ")
+        ),
+    }
+}
+
+/// "since" for people: the date, "unknown" when undated, nothing before any event.
+fn since_text(status: amity_domain::Status, since: Option<&str>) -> String {
+    match (status, since) {
+        (amity_domain::Status::NotYet, _) => String::new(),
+        (_, Some(since)) => since.to_owned(),
+        (_, None) => "unknown".to_owned(),
+    }
+}
+
+/// Status answers.
+pub fn status(views: &[StatusView], format: Format) -> Result<()> {
     if format == Format::Json {
-        return print_json(&serde_json::to_value(rows)?);
+        return print_json(&serde_json::to_value(views)?);
+    }
+    if views.is_empty() {
+        return emit("no partnership is recorded (as known at that moment)");
+    }
+    let mut asked = Vec::new();
+    if let Some(as_of) = &views[0].as_of {
+        asked.push(format!("as of {as_of}"));
+    }
+    if let Some(known_at) = &views[0].known_at {
+        asked.push(format!("as known at {known_at}"));
+    }
+    if !asked.is_empty() {
+        emit(format_args!("status {}", asked.join(", ")))?;
     }
     let mut out = table(
         &[
@@ -239,38 +229,41 @@ pub fn status(rows: &[StatusRow], format: Format) -> Result<()> {
             "parties",
             "kind",
             "status",
+            "certainty",
             "since",
             "events",
         ],
         false,
     );
-    for row in rows {
+    for view in views {
         out.add_row(vec![
-            row.partnership.to_string(),
-            format!("{} ⇄ {}", row.parties[0], row.parties[1]),
-            row.kind.to_string(),
-            row.status.to_string()
-                + if row.conflict.is_some() {
-                    " (conflict!)"
-                } else {
-                    ""
-                },
-            row.since.clone().unwrap_or_else(|| "unknown".to_owned()),
-            row.events.to_string(),
+            view.partnership.to_string(),
+            format!("{} ⇄ {}", view.parties[0], view.parties[1]),
+            view.kind.to_string(),
+            view.status.to_string(),
+            certainty_text(view.certainty, &view.competing),
+            since_text(view.status, view.since.as_deref()),
+            view.events.to_string(),
         ]);
     }
-    emit(format_args!("{out}"))?;
-    Ok(())
+    emit(format_args!("{out}"))
 }
 
 /// A party's partners.
-pub fn partners(key: &PartyKey, rows: &[PartnerRow], format: Format) -> Result<()> {
+pub fn partners(key: &PartyKey, rows: &[PartnerView], format: Format) -> Result<()> {
     if format == Format::Json {
         return print_json(&serde_json::to_value(rows)?);
     }
     emit(format_args!("partners of {key}"))?;
     let mut out = table(
-        &["partner", "founded", "status", "since", "partnership"],
+        &[
+            "partner",
+            "founded",
+            "status",
+            "certainty",
+            "since",
+            "partnership",
+        ],
         false,
     );
     for row in rows {
@@ -278,30 +271,39 @@ pub fn partners(key: &PartyKey, rows: &[PartnerRow], format: Format) -> Result<(
             row.partner.to_string(),
             row.founded.clone().unwrap_or_default(),
             row.status.to_string(),
-            row.since.clone().unwrap_or_else(|| "unknown".to_owned()),
+            certainty_text(row.certainty, &row.competing),
+            since_text(row.status, row.since.as_deref()),
             row.partnership.to_string(),
         ]);
     }
-    emit(format_args!("{out}"))?;
-    Ok(())
+    emit(format_args!("{out}"))
 }
 
-/// " (did you mean …?)" when other parties share the name part of `key`.
-pub async fn similar_parties(ledger: &Ledger, key: &PartyKey) -> Result<String> {
-    let name = key.as_str().split_once(':').map_or("", |(_, name)| name);
-    let mut similar: Vec<String> = ledger
-        .status(None)
-        .await?
-        .into_iter()
-        .flat_map(|row| row.parties)
-        .map(|party| party.key())
-        .filter(|candidate| candidate != key && candidate.as_str().ends_with(&format!(":{name}")))
-        .map(|candidate| candidate.to_string())
-        .collect();
-    similar.sort();
-    similar.dedup();
-    Ok(match similar.as_slice() {
-        [] => String::new(),
-        found => format!(" (did you mean {}?)", found.join(", ")),
-    })
+/// `amity rebuild`: a progress bar on a terminal, then one line with the rate.
+pub async fn rebuild(projections: &mut Projections) -> Result<()> {
+    use std::io::IsTerminal;
+    let bar = if std::io::stderr().is_terminal() {
+        indicatif::ProgressBar::new(0)
+    } else {
+        indicatif::ProgressBar::hidden()
+    };
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} events ({per_sec}, {eta})")
+            .expect("progress template"),
+    );
+    let started = std::time::Instant::now();
+    let progress = projections
+        .rebuild(&mut |done, total| {
+            bar.set_length(total);
+            bar.set_position(done);
+        })
+        .await?;
+    bar.finish_and_clear();
+    let seconds = started.elapsed().as_secs_f64();
+    emit(format_args!(
+        "rebuilt projections: {} events, {} partnerships in {seconds:.2} s ({:.0} events/s)",
+        progress.events,
+        progress.partnerships,
+        progress.events as f64 / seconds.max(1e-9)
+    ))
 }

@@ -4,11 +4,19 @@ use std::sync::Arc;
 
 use amity_store::{Error, EventStore, MemoryEventStore};
 
+/// An open store, and the SQLite file that also holds the projections, if any.
+pub struct Opened {
+    /// The store.
+    pub store: Arc<dyn EventStore>,
+    /// The ledger file, for SQLite stores.
+    pub sqlite_file: Option<std::path::PathBuf>,
+}
+
 /// Open the store named by `url`: `sqlite://PATH` (default), or `memory://` (empty, for trials).
 /// With `must_exist`, a ledger file that is not there is an error rather than a new empty
 /// ledger (a mistyped path must not answer "no partnerships").
 #[allow(unreachable_patterns)] // `sqlite` is matched twice when its feature is on.
-pub fn open_store(url: &str, must_exist: bool) -> Result<Arc<dyn EventStore>, Error> {
+pub fn open_store(url: &str, must_exist: bool) -> Result<Opened, Error> {
     let scheme = url.split_once("://").map_or("", |(scheme, _)| scheme);
     if scheme == "sqlite" && must_exist {
         let path = std::path::Path::new(url.trim_start_matches("sqlite://"));
@@ -24,10 +32,17 @@ pub fn open_store(url: &str, must_exist: bool) -> Result<Arc<dyn EventStore>, Er
     }
     match scheme {
         #[cfg(feature = "sqlite")]
-        "sqlite" => Ok(Arc::new(amity_store_sqlite::SqliteEventStore::open_url(
-            url,
-        )?)),
-        "memory" => Ok(Arc::new(MemoryEventStore::new())),
+        "sqlite" => {
+            let store = amity_store_sqlite::SqliteEventStore::open_url(url)?;
+            Ok(Opened {
+                sqlite_file: Some(store.path().to_path_buf()),
+                store: Arc::new(store),
+            })
+        }
+        "memory" => Ok(Opened {
+            store: Arc::new(MemoryEventStore::new()),
+            sqlite_file: None,
+        }),
         "postgres" | "postgresql" | "esdb" | "kurrentdb" | "sqlite" => Err(Error::InvalidUrl {
             url: url.to_owned(),
             reason: format!("the {scheme} backend is not built into this amity binary"),

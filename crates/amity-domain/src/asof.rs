@@ -35,6 +35,8 @@ pub struct StatusAt {
     pub certainty: Certainty3,
     /// For `possible`: every status it may be, in timeline order (including `status`).
     pub competing: Vec<Status>,
+    /// The step (index into the steps given) that set `status`; `None` for `not_yet`.
+    pub set_by: Option<usize>,
 }
 
 /// One driving event in resolved order: its day bounds and the status right after it.
@@ -74,17 +76,22 @@ pub fn status_at(steps: &[Step], from: Day, to: Day) -> StatusAt {
         }
     }
     let status = state(possible);
+    let set_by = (0..possible)
+        .rev()
+        .find(|&index| index == 0 || steps[index].status_after != steps[index - 1].status_after);
     if competing.len() == 1 {
         StatusAt {
             status,
             certainty: Certainty3::Definite,
             competing: Vec::new(),
+            set_by,
         }
     } else {
         StatusAt {
             status,
             certainty: Certainty3::Possible,
             competing,
+            set_by,
         }
     }
 }

@@ -18,14 +18,14 @@
 
 use std::fmt;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::date::Occurred;
 use crate::event::{Certainty, Event, EventId, EventType, Recorded};
 use crate::party::{Partnership, PartnershipId};
 
 /// The status of a partnership at a point of its timeline.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
     /// No founding or attestation yet.
@@ -36,6 +36,8 @@ pub enum Status {
     Suspended,
     /// Ended.
     Terminated,
+    /// The ledger cannot tell: its stored history breaks the rules (see `conflict`).
+    Unknown,
 }
 
 impl Status {
@@ -46,6 +48,7 @@ impl Status {
             Status::Active => "active",
             Status::Suspended => "suspended",
             Status::Terminated => "terminated",
+            Status::Unknown => "unknown",
         }
     }
 
@@ -209,6 +212,9 @@ pub struct TimelineEntry<'a> {
     pub disputed: bool,
     /// For driving events: the status right after it.
     pub status_after: Option<Status>,
+    /// For driving events: its place (0-based) in the resolved valid-time order, which can
+    /// differ from the history order when uncertain dates overlap.
+    pub step: Option<usize>,
 }
 
 impl Timeline {
@@ -396,18 +402,19 @@ impl Timeline {
             .filter(|&i| self.entries[i].event.as_lifecycle().is_some())
             .collect();
         lifecycle.sort_by_key(|&i| sort_key(&self.entries[i]));
-        let status_after = |index: usize| {
+        let step_of = |index: usize| {
             self.resolution
                 .steps
                 .iter()
-                .find(|&&(i, _)| i == index)
-                .map(|&(_, status)| status)
+                .position(|&(i, _)| i == index)
+                .map(|step| (step, self.resolution.steps[step].1))
         };
         let row = |index: usize| TimelineEntry {
             recorded: &self.entries[index],
             retracted_by: retraction_of(&self.entries, self.entries[index].id),
             disputed: self.entries[index].event.facts().certainty == Certainty::Disputed,
-            status_after: status_after(index),
+            status_after: step_of(index).map(|(_, status)| status),
+            step: step_of(index).map(|(step, _)| step),
         };
         let mut rows = Vec::with_capacity(self.entries.len());
         let mut placed = vec![false; self.entries.len()];

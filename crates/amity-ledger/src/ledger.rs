@@ -3,12 +3,8 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use amity_domain::{
-    Certainty, Event, EventId, EventType, Occurred, PartnershipId, PartnershipKind, Party,
-    PartyKey, Recorded, Status, Timeline,
-};
+use amity_domain::{Event, EventId, PartnershipId, Recorded, Timeline};
 use amity_store::{EventStore, EventStoreExt, ExpectedVersion, Position, StreamAppend};
-use serde::Serialize;
 
 use crate::codec::{decode, encode};
 use crate::{Error, Result};
@@ -72,63 +68,10 @@ impl Outcome {
     }
 }
 
-/// One partnership's current state, for `status`.
-#[derive(Debug, Clone, Serialize)]
-pub struct StatusRow {
-    /// Its id.
-    pub partnership: PartnershipId,
-    /// The two parties.
-    pub parties: Vec<Party>,
-    /// Its kind.
-    pub kind: PartnershipKind,
-    /// Its status now.
-    pub status: Status,
-    /// The date (EDTF, as written) of the event that set the status; `null` when unknown.
-    pub since: Option<String>,
-    /// The date of each founding claim, disputed ones included.
-    pub founding_claims: Vec<FoundingClaim>,
-    /// How many events its history holds.
-    pub events: usize,
-    /// Set when the stored history breaks today's rules.
-    pub conflict: Option<String>,
-}
-
-/// One founding claim.
-#[derive(Debug, Clone, Serialize)]
-pub struct FoundingClaim {
-    /// The date as written; `null` when unknown.
-    pub occurred: Option<String>,
-    /// How sure it is.
-    pub certainty: Certainty,
-    /// Whether it was retracted.
-    pub retracted: bool,
-}
-
-/// One partner of a party, for `partners`.
-#[derive(Debug, Clone, Serialize)]
-pub struct PartnerRow {
-    /// The partnership's id.
-    pub partnership: PartnershipId,
-    /// The other party.
-    pub partner: Party,
-    /// The partnership's kind.
-    pub kind: PartnershipKind,
-    /// Its status now.
-    pub status: Status,
-    /// The date of the event that set the status.
-    pub since: Option<String>,
-    /// The date of the (undisputed, unretracted) founding, if recorded.
-    pub founded: Option<String>,
-}
-
 /// A ledger over any store.
 #[derive(Debug, Clone)]
 pub struct Ledger {
     store: Arc<dyn EventStore>,
-}
-
-fn date_text(occurred: &Occurred) -> Option<String> {
-    occurred.date().map(|date| date.as_str().to_owned())
 }
 
 impl Ledger {
@@ -242,6 +185,23 @@ impl Ledger {
         Ok(Timeline::from_history(id.clone(), recorded))
     }
 
+    /// A partnership's history up to a position of the global feed (later events are left
+    /// out), and how many events it holds.
+    pub async fn timeline_until(
+        &self,
+        id: &PartnershipId,
+        until: Position,
+    ) -> Result<(Timeline, u64)> {
+        let stored = self.store.read_whole_stream(id.as_str()).await?;
+        let recorded = stored
+            .iter()
+            .filter(|event| event.position <= until)
+            .map(decode)
+            .collect::<Result<Vec<_>>>()?;
+        let n_events = recorded.len() as u64;
+        Ok((Timeline::from_history(id.clone(), recorded), n_events))
+    }
+
     /// A partnership's history; an error if the ledger knows nothing of it.
     pub async fn timeline(&self, id: &PartnershipId) -> Result<Timeline> {
         let timeline = self.load(id).await?;
@@ -317,98 +277,13 @@ impl Ledger {
         timelines.sort_by(|a, b| a.id().cmp(b.id()));
         Ok(timelines)
     }
-
-    /// The status of one partnership, or of all.
-    pub async fn status(&self, which: Option<&PartnershipId>) -> Result<Vec<StatusRow>> {
-        let timelines = match which {
-            Some(id) => vec![self.timeline(id).await?],
-            None => self.timelines().await?,
-        };
-        Ok(timelines.iter().filter_map(status_row).collect())
-    }
-
-    /// The partners of a party, in founding order (unknown last), then by name.
-    pub async fn partners(&self, party: &PartyKey) -> Result<Vec<PartnerRow>> {
-        let mut rows: Vec<(amity_domain::Day, PartnerRow)> = Vec::new();
-        for timeline in self.timelines().await? {
-            if !timeline.id().involves(party) {
-                continue;
-            }
-            let Some(row) = status_row(&timeline) else {
-                continue;
-            };
-            let Some(partnership) = timeline.partnership() else {
-                continue;
-            };
-            let Some(partner) = partnership.other_than(party) else {
-                continue;
-            };
-            let founding = timeline
-                .history()
-                .into_iter()
-                .find(|entry| {
-                    entry.recorded.event.event_type() == EventType::PartnershipFounded
-                        && entry.status_after.is_some()
-                })
-                .map(|entry| entry.recorded.event.facts().occurred.clone());
-            let sort_day = founding
-                .as_ref()
-                .map_or(amity_domain::Day::Future, |occurred| occurred.earliest());
-            rows.push((
-                sort_day,
-                PartnerRow {
-                    partnership: row.partnership,
-                    partner: partner.clone(),
-                    kind: row.kind,
-                    status: row.status,
-                    since: row.since,
-                    founded: founding.as_ref().and_then(date_text),
-                },
-            ));
-        }
-        rows.sort_by(|(a_day, a), (b_day, b)| {
-            a_day
-                .cmp(b_day)
-                .then_with(|| a.partner.name.cmp(&b.partner.name))
-        });
-        Ok(rows.into_iter().map(|(_, row)| row).collect())
-    }
-}
-
-fn status_row(timeline: &Timeline) -> Option<StatusRow> {
-    let partnership = timeline.partnership()?;
-    let founding_claims = timeline
-        .history()
-        .into_iter()
-        .filter(|entry| entry.recorded.event.event_type() == EventType::PartnershipFounded)
-        .map(|entry| {
-            let facts = entry.recorded.event.facts();
-            FoundingClaim {
-                occurred: date_text(&facts.occurred),
-                certainty: facts.certainty,
-                retracted: entry.retracted_by.is_some(),
-            }
-        })
-        .collect();
-    Some(StatusRow {
-        partnership: timeline.id().clone(),
-        parties: partnership.parties.to_vec(),
-        kind: partnership.kind.clone(),
-        status: timeline.status(),
-        since: timeline
-            .since()
-            .and_then(|recorded| date_text(&recorded.event.facts().occurred)),
-        founding_claims,
-        events: timeline.recorded().len(),
-        conflict: timeline.conflict().map(ToString::to_string),
-    })
 }
 
 #[cfg(test)]
 mod tests {
     use std::sync::atomic::{AtomicUsize, Ordering};
 
-    use amity_domain::{Facts, Partnership};
+    use amity_domain::{EventType, Facts, Partnership, PartnershipKind};
     use amity_store::{Appended, MemoryEventStore, NewEvent, RecordedEvent};
     use async_trait::async_trait;
 

@@ -12,4 +12,4 @@ mod ledger;
 
 pub use codec::{decode, encode, Metadata};
 pub use error::{Error, Result};
-pub use ledger::{Ledger, Outcome, PartnerRow, StatusRow, ToRecord};
+pub use ledger::{Ledger, Outcome, ToRecord};

@@ -1,0 +1,498 @@
+//! Projections: what the queries read, rebuilt from the events alone.
+//!
+//! Three projections, all computed by [`rows::rows`] from one partnership's timeline:
+//! partnership status, timeline (the history), and the party directory. With the SQLite
+//! store they are tables in the ledger file (see [`sqlite`]), kept up to date from the store's
+//! global feed: [`Projections::catch_up`] reads the events after the saved checkpoint, recomputes
+//! the partnerships they touch, and writes rows and checkpoint in one transaction; a change of
+//! [`CODE_VERSION`] rebuilds everything. With other stores the same rows are computed on demand
+//! from the events ("live"), so answers do not depend on the backend.
+//!
+//! Queries: `status` and `partners` as of a date (valid time, three-valued with
+//! [`amity_domain::status_at`]) and as known at a moment (transaction time: only the events
+//! recorded by then, recomputed from the store), and `history`.
+
+pub mod rows;
+#[cfg(feature = "sqlite")]
+pub mod sqlite;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+
+use amity_domain::{
+    status_at, Certainty3, Day, EdtfDate, PartnershipId, PartnershipKind, Party, PartyKey, Status,
+    Timeline,
+};
+use amity_ledger::Ledger;
+use amity_store::Position;
+use serde::Serialize;
+
+pub use rows::{DirectoryRow, PartnershipRows, StatusRow, TimelineRow};
+
+/// The version of the projection code; bump it whenever [`rows::rows`] or the tables change,
+/// and every ledger rebuilds its projections on next use.
+pub const CODE_VERSION: u32 = 1;
+
+/// A projection error.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// Reading or decoding events failed.
+    #[error(transparent)]
+    Ledger(#[from] amity_ledger::Error),
+    /// Reading the store failed.
+    #[error(transparent)]
+    Store(#[from] amity_store::Error),
+    /// The projection tables cannot be read or written.
+    #[error("projection tables: {0}")]
+    Tables(String),
+    /// Another process moved the checkpoint while this one was catching up.
+    #[error("another process updated the projections at the same time")]
+    Raced,
+}
+
+/// A projection result.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// A valid-time question: the days of an EDTF date.
+#[derive(Debug, Clone)]
+pub struct AsOf {
+    /// The date as asked.
+    pub date: EdtfDate,
+}
+
+impl AsOf {
+    fn days(&self) -> (Day, Day) {
+        (self.date.earliest(), self.date.latest())
+    }
+}
+
+/// Which partnerships a status query is about.
+#[derive(Debug, Clone)]
+pub enum Selection {
+    /// Every partnership.
+    All,
+    /// One partnership.
+    One(PartnershipId),
+    /// Every partnership of a party.
+    Party(PartyKey),
+}
+
+/// One answer of `status`.
+#[derive(Debug, Clone, Serialize)]
+pub struct StatusView {
+    /// The partnership.
+    pub partnership: PartnershipId,
+    /// The two parties.
+    pub parties: Vec<Party>,
+    /// Its kind.
+    pub kind: PartnershipKind,
+    /// The status (on the date asked, if any).
+    pub status: Status,
+    /// The date, as written, of the event that set it; `null` when unknown or never set.
+    pub since: Option<String>,
+    /// `definite`, or `possible` when an event's dates straddle the date asked.
+    pub certainty: Certainty3,
+    /// For `possible`: every status it may be.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub competing: Vec<Status>,
+    /// The date asked (valid time), if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub as_of: Option<String>,
+    /// The moment asked (transaction time), if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub known_at: Option<String>,
+    /// The founding claims.
+    pub founding_claims: Vec<rows::FoundingClaim>,
+    /// How many entries its history holds (as known at the moment asked).
+    pub events: u64,
+    /// Set when the stored history breaks today's rules.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub conflict: Option<String>,
+}
+
+/// One answer of `partners`.
+#[derive(Debug, Clone, Serialize)]
+pub struct PartnerView {
+    /// The other party.
+    pub partner: Party,
+    /// The partnership.
+    pub partnership: PartnershipId,
+    /// Its kind.
+    pub kind: PartnershipKind,
+    /// The founding date that drives the status, as written.
+    pub founded: Option<String>,
+    /// The status (on the date asked, if any).
+    pub status: Status,
+    /// The date of the event that set it.
+    pub since: Option<String>,
+    /// `definite` or `possible`.
+    pub certainty: Certainty3,
+    /// For `possible`: every status it may be.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub competing: Vec<Status>,
+}
+
+/// Where a projection's checkpoint stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Checkpoint {
+    /// The last event covered.
+    pub position: Position,
+    /// The projection code that wrote the rows.
+    pub code_version: u32,
+    /// How many events are covered.
+    pub events: u64,
+}
+
+/// What a catch-up or rebuild did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Progress {
+    /// Events read from the feed.
+    pub events: u64,
+    /// Partnerships recomputed.
+    pub partnerships: u64,
+    /// Whether everything was rebuilt.
+    pub rebuilt: bool,
+}
+
+enum Backend {
+    #[cfg(feature = "sqlite")]
+    Sqlite(sqlite::SqliteTables),
+    Live,
+}
+
+/// The projections of one ledger.
+pub struct Projections {
+    ledger: Ledger,
+    backend: Backend,
+}
+
+impl std::fmt::Debug for Projections {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Projections").finish_non_exhaustive()
+    }
+}
+
+/// A partnership's status answer from its status row and history.
+fn view(row: &StatusRow, timeline: &[TimelineRow], as_of: Option<&AsOf>) -> StatusView {
+    let mut view = StatusView {
+        partnership: row.partnership.clone(),
+        parties: row.parties.clone(),
+        kind: row.kind.clone(),
+        status: row.status,
+        since: row.since.clone(),
+        certainty: Certainty3::Definite,
+        competing: Vec::new(),
+        as_of: as_of.map(|a| a.date.as_str().to_owned()),
+        known_at: None,
+        founding_claims: row.founding_claims.clone(),
+        events: row.events,
+        conflict: row.conflict.clone(),
+    };
+    if row.conflict.is_some() {
+        view.status = Status::Unknown;
+        view.certainty = Certainty3::Possible;
+        return view;
+    }
+    if let Some(as_of) = as_of {
+        let steps = rows::steps(timeline);
+        let (from, to) = as_of.days();
+        let just_steps: Vec<_> = steps.iter().map(|(step, _)| *step).collect();
+        let answer = status_at(&just_steps, from, to);
+        view.status = answer.status;
+        view.certainty = answer.certainty;
+        view.competing = answer.competing;
+        view.since = answer.set_by.and_then(|index| steps[index].1.clone());
+    }
+    view
+}
+
+impl Projections {
+    /// Projections for a ledger: tables in `sqlite_file` when given, else computed live.
+    pub fn open(ledger: Ledger, sqlite_file: Option<&Path>) -> Result<Projections> {
+        let backend = match sqlite_file {
+            #[cfg(feature = "sqlite")]
+            Some(path) => Backend::Sqlite(sqlite::SqliteTables::open(path)?),
+            #[cfg(not(feature = "sqlite"))]
+            Some(_) => Backend::Live,
+            None => Backend::Live,
+        };
+        Ok(Projections { ledger, backend })
+    }
+
+    /// The ledger underneath.
+    pub fn ledger(&self) -> &Ledger {
+        &self.ledger
+    }
+
+    /// The SQLite tables, when materialized.
+    #[cfg(feature = "sqlite")]
+    pub fn tables(&self) -> Option<&sqlite::SqliteTables> {
+        match &self.backend {
+            Backend::Sqlite(tables) => Some(tables),
+            Backend::Live => None,
+        }
+    }
+
+    /// Bring the tables up to date with the events appended since the checkpoint (never a
+    /// full replay, unless the projection code changed).
+    pub async fn catch_up(&mut self) -> Result<Progress> {
+        #[cfg(feature = "sqlite")]
+        if let Backend::Sqlite(tables) = &self.backend {
+            let checkpoint = tables.checkpoint()?;
+            return match checkpoint {
+                Some(checkpoint) if checkpoint.code_version == CODE_VERSION => {
+                    self.update(Some(checkpoint), &mut |_, _| {}).await
+                }
+                _ => self.rebuild(&mut |_, _| {}).await,
+            };
+        }
+        Ok(Progress::default())
+    }
+
+    /// Drop every projection and rebuild it from all events. `progress(done, total)` is called
+    /// as events are processed.
+    pub async fn rebuild(&mut self, progress: &mut dyn FnMut(u64, u64)) -> Result<Progress> {
+        self.update(None, progress).await
+    }
+
+    /// Recompute the partnerships touched after `from` (everything when `None`) and write.
+    #[allow(unused_variables, unused_mut)]
+    async fn update(
+        &mut self,
+        from: Option<Checkpoint>,
+        progress: &mut dyn FnMut(u64, u64),
+    ) -> Result<Progress> {
+        let store = self.ledger.store().clone();
+        let start = from.map_or(Position::START, |checkpoint| checkpoint.position);
+        // Which streams changed, and where the feed ends now.
+        let mut touched: BTreeMap<String, ()> = BTreeMap::new();
+        let mut position = start;
+        let mut events = 0u64;
+        loop {
+            let page = store.read_all(position, 20_000).await?;
+            let Some(last) = page.last() else { break };
+            position = last.position;
+            events += page.len() as u64;
+            for event in page {
+                touched.entry(event.stream).or_default();
+            }
+        }
+        if events == 0 && from.is_some() {
+            return Ok(Progress::default());
+        }
+        let mut rows = Vec::with_capacity(touched.len());
+        let mut done = 0u64;
+        for stream in touched.keys() {
+            let id: PartnershipId = stream
+                .parse()
+                .map_err(|error: amity_domain::PartyError| Error::Tables(error.to_string()))?;
+            let (timeline, n_events) = self.ledger.timeline_until(&id, position).await?;
+            done += n_events;
+            progress(done, events.max(done));
+            if let Some(partnership_rows) = rows::rows(&timeline) {
+                rows.push(partnership_rows);
+            }
+        }
+        let partnerships = rows.len() as u64;
+        #[cfg(feature = "sqlite")]
+        if let Backend::Sqlite(tables) = &mut self.backend {
+            let covered = from.map_or(0, |checkpoint| checkpoint.events) + events;
+            let checkpoint = Checkpoint {
+                position,
+                code_version: CODE_VERSION,
+                events: covered,
+            };
+            match tables.write(from, from.is_none(), &rows, checkpoint) {
+                Ok(()) => {}
+                // Someone else brought the tables up to date meanwhile: theirs is as good.
+                Err(Error::Raced) => tracing::debug!("projections updated concurrently"),
+                Err(other) => return Err(other),
+            }
+        }
+        Ok(Progress {
+            events,
+            partnerships,
+            rebuilt: from.is_none(),
+        })
+    }
+
+    /// Status rows and histories for a selection, as of now, from the tables or live.
+    async fn current(&self, selection: &Selection) -> Result<Vec<(StatusRow, Vec<TimelineRow>)>> {
+        match &self.backend {
+            #[cfg(feature = "sqlite")]
+            Backend::Sqlite(tables) => {
+                let ids: Option<Vec<String>> = match selection {
+                    Selection::All => None,
+                    Selection::One(id) => Some(vec![id.to_string()]),
+                    Selection::Party(party) => Some(
+                        tables
+                            .directory_rows(party.as_str())?
+                            .into_iter()
+                            .map(|row| row.partnership.to_string())
+                            .collect(),
+                    ),
+                };
+                let status = tables.status_rows(ids.as_deref())?;
+                let mut result = Vec::with_capacity(status.len());
+                if ids.is_none() {
+                    let mut all: BTreeMap<PartnershipId, Vec<TimelineRow>> = BTreeMap::new();
+                    for row in tables.all_timeline_rows()? {
+                        all.entry(row.partnership.clone()).or_default().push(row);
+                    }
+                    for row in status {
+                        let timeline = all.remove(&row.partnership).unwrap_or_default();
+                        result.push((row, timeline));
+                    }
+                } else {
+                    for row in status {
+                        let timeline = tables.timeline_rows(row.partnership.as_str())?;
+                        result.push((row, timeline));
+                    }
+                }
+                Ok(result)
+            }
+            Backend::Live => {
+                let timelines = self.timelines(selection).await?;
+                Ok(timelines
+                    .iter()
+                    .filter_map(rows::rows)
+                    .map(|rows| (rows.status, rows.timeline))
+                    .collect())
+            }
+        }
+    }
+
+    /// Timelines rebuilt from the events (for "known at" and the live backend).
+    async fn timelines(&self, selection: &Selection) -> Result<Vec<Timeline>> {
+        Ok(match selection {
+            Selection::One(id) => vec![self.ledger.timeline(id).await?],
+            Selection::All => self.ledger.timelines().await?,
+            Selection::Party(party) => self
+                .ledger
+                .timelines()
+                .await?
+                .into_iter()
+                .filter(|timeline| timeline.id().involves(party))
+                .collect(),
+        })
+    }
+
+    /// The status of a selection, as of a date and as known at a moment.
+    pub async fn status(
+        &self,
+        selection: &Selection,
+        as_of: Option<&AsOf>,
+        known_at: Option<jiff::Timestamp>,
+    ) -> Result<Vec<StatusView>> {
+        let pairs = match known_at {
+            None => self.current(selection).await?,
+            Some(moment) => self
+                .timelines(selection)
+                .await?
+                .iter()
+                .filter_map(|timeline| rows::rows(&timeline.known_at(moment)))
+                .map(|rows| (rows.status, rows.timeline))
+                .collect(),
+        };
+        if let (Selection::One(id), true) = (selection, pairs.is_empty()) {
+            return Err(amity_ledger::Error::UnknownPartnership(id.clone()).into());
+        }
+        Ok(pairs
+            .iter()
+            .map(|(row, timeline)| {
+                let mut view = view(row, timeline, as_of);
+                view.known_at = known_at.map(|moment| moment.to_string());
+                view
+            })
+            .collect())
+    }
+
+    /// A party's partners, in founding order (unknown last), then by name.
+    pub async fn partners(
+        &self,
+        party: &PartyKey,
+        as_of: Option<&AsOf>,
+        known_at: Option<jiff::Timestamp>,
+    ) -> Result<Vec<PartnerView>> {
+        let views = self
+            .status(&Selection::Party(party.clone()), as_of, known_at)
+            .await?;
+        let mut partners: Vec<(Day, PartnerView)> = views
+            .into_iter()
+            .filter_map(|view| {
+                let partner = view.parties.iter().find(|p| p.key() != *party)?.clone();
+                let founding = view
+                    .founding_claims
+                    .iter()
+                    .find(|claim| {
+                        !claim.retracted && claim.certainty != amity_domain::Certainty::Disputed
+                    })
+                    .and_then(|claim| claim.occurred.clone());
+                let sort_day = founding
+                    .as_deref()
+                    .and_then(|text| EdtfDate::parse(text).ok())
+                    .map_or(Day::Future, |date| date.earliest());
+                Some((
+                    sort_day,
+                    PartnerView {
+                        partner,
+                        partnership: view.partnership,
+                        kind: view.kind,
+                        founded: founding,
+                        status: view.status,
+                        since: view.since,
+                        certainty: view.certainty,
+                        competing: view.competing,
+                    },
+                ))
+            })
+            .collect();
+        partners.sort_by(|(a_day, a), (b_day, b)| {
+            a_day
+                .cmp(b_day)
+                .then_with(|| a.partner.name.cmp(&b.partner.name))
+        });
+        Ok(partners.into_iter().map(|(_, view)| view).collect())
+    }
+
+    /// A partnership's history (as known at a moment, if given).
+    pub async fn history(
+        &self,
+        id: &PartnershipId,
+        known_at: Option<jiff::Timestamp>,
+    ) -> Result<(StatusRow, Vec<TimelineRow>)> {
+        let unknown = || Error::from(amity_ledger::Error::UnknownPartnership(id.clone()));
+        if let Some(moment) = known_at {
+            let timeline = self.ledger.timeline(id).await?.known_at(moment);
+            let rows = rows::rows(&timeline).ok_or_else(unknown)?;
+            return Ok((rows.status, rows.timeline));
+        }
+        self.current(&Selection::One(id.clone()))
+            .await?
+            .into_iter()
+            .next()
+            .ok_or_else(unknown)
+    }
+
+    /// Party keys that share the name part of `party` (for "did you mean").
+    pub async fn similar_parties(&self, party: &PartyKey) -> Result<Vec<String>> {
+        let name = party.as_str().split_once(':').map_or("", |(_, name)| name);
+        let mut keys: BTreeSet<String> = BTreeSet::new();
+        match &self.backend {
+            #[cfg(feature = "sqlite")]
+            Backend::Sqlite(tables) => keys.extend(tables.parties_named(name)?),
+            Backend::Live => {
+                for timeline in self.ledger.timelines().await? {
+                    if let Some(partnership) = timeline.partnership() {
+                        keys.extend(partnership.parties.iter().map(|p| p.key().to_string()));
+                    }
+                }
+            }
+        }
+        Ok(keys
+            .into_iter()
+            .filter(|key| key != party.as_str() && key.ends_with(&format!(":{name}")))
+            .collect())
+    }
+}

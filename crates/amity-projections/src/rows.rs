@@ -1,0 +1,273 @@
+//! The rows of every projection, computed from one partnership's timeline. This is the only
+//! place that decides what the projections hold: the SQLite tables store these rows, and the
+//! live (non-SQLite) path computes them on demand, so both answer alike.
+
+use amity_domain::{
+    Certainty, Day, Event, EventType, Occurred, PartnershipId, PartnershipKind, Party, Source,
+    Status, Step, Timeline,
+};
+use serde::{Deserialize, Serialize};
+
+/// One partnership's current state (table `partnership_status`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StatusRow {
+    /// Its id.
+    pub partnership: PartnershipId,
+    /// The two parties, as the first event of the stream names them.
+    pub parties: Vec<Party>,
+    /// Sister city, friendship city, …
+    pub kind: PartnershipKind,
+    /// Its status now.
+    pub status: Status,
+    /// The date (EDTF, as written) of the event that set the status; `null` when unknown.
+    pub since: Option<String>,
+    /// Every founding claim, disputed and retracted ones included.
+    pub founding_claims: Vec<FoundingClaim>,
+    /// The entry recorded last.
+    pub last_event: Option<LastEvent>,
+    /// How many entries its history holds.
+    pub events: u64,
+    /// How many of them were retracted.
+    pub retracted: u64,
+    /// How many are disputed.
+    pub disputed: u64,
+    /// Set when the stored history breaks today's rules.
+    pub conflict: Option<String>,
+}
+
+/// One founding claim.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FoundingClaim {
+    /// The event.
+    pub event_id: String,
+    /// The date as written; `null` when unknown.
+    pub occurred: Option<String>,
+    /// How sure it is.
+    pub certainty: Certainty,
+    /// Whether it was retracted.
+    pub retracted: bool,
+}
+
+/// The entry recorded last.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LastEvent {
+    /// Its id.
+    pub event_id: String,
+    /// Its type.
+    pub event_type: String,
+    /// When it was recorded (RFC 3339).
+    pub recorded_at: String,
+}
+
+/// One entry of a partnership's history (table `partnership_timeline`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TimelineRow {
+    /// The partnership.
+    pub partnership: PartnershipId,
+    /// Its place in the history (valid-time order; corrections follow what they correct).
+    pub seq: u64,
+    /// For driving events, its place in the resolved order used for status.
+    pub step: Option<u64>,
+    /// The event's id.
+    pub event_id: String,
+    /// Its 0-based version in the stream (recording order).
+    pub stream_version: u64,
+    /// Its type.
+    #[serde(rename = "type")]
+    pub event_type: String,
+    /// When it happened, EDTF as written; `null` when unknown.
+    pub occurred: Option<String>,
+    /// The earliest day it can have happened; `null` when unbounded.
+    pub earliest: Option<String>,
+    /// The latest day it can have happened; `null` when unbounded.
+    pub latest: Option<String>,
+    /// The source's own word.
+    pub term_as_written: Option<String>,
+    /// How sure the entry is.
+    pub certainty: Certainty,
+    /// The citations.
+    pub sources: Vec<Source>,
+    /// The party that took the step.
+    pub initiated_by: Option<String>,
+    /// Free text.
+    pub note: Option<String>,
+    /// For retractions and citations: the entry they are about.
+    pub target: Option<String>,
+    /// For retractions: why.
+    pub reason: Option<String>,
+    /// The retraction that removed its effect.
+    pub retracted_by: Option<String>,
+    /// Recorded as disputed.
+    pub disputed: bool,
+    /// For driving events: the status right after it.
+    pub status_after: Option<Status>,
+    /// Who recorded it.
+    pub recorded_by: String,
+    /// When the ledger stored it (RFC 3339, transaction time).
+    pub recorded_at: String,
+}
+
+/// One partner of a party (table `party_directory`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DirectoryRow {
+    /// The party whose directory this is (its key).
+    pub party: String,
+    /// The other party.
+    pub partner: Party,
+    /// The partnership.
+    pub partnership: PartnershipId,
+    /// Its kind.
+    pub kind: PartnershipKind,
+    /// Its status now.
+    pub status: Status,
+    /// The date of the event that set the status.
+    pub since: Option<String>,
+    /// The date of the founding that drives the status, if recorded.
+    pub founded: Option<String>,
+}
+
+/// Everything the projections hold about one partnership.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PartnershipRows {
+    /// Its status row.
+    pub status: StatusRow,
+    /// Its history.
+    pub timeline: Vec<TimelineRow>,
+    /// Its two directory rows (one per party).
+    pub directory: Vec<DirectoryRow>,
+}
+
+fn date_text(occurred: &Occurred) -> Option<String> {
+    occurred.date().map(|date| date.as_str().to_owned())
+}
+
+fn day_text(day: Day) -> Option<String> {
+    matches!(day, Day::On(_)).then(|| day.to_string())
+}
+
+/// Parse a day written by [`day_text`]; `None` (unbounded) gives `unbounded`.
+pub fn parse_day(text: Option<&str>, unbounded: Day) -> Day {
+    text.and_then(|text| {
+        let mut parts = text.splitn(3, '-');
+        let year = parts.next()?.parse().ok()?;
+        let month = parts.next()?.parse().ok()?;
+        let day = parts.next()?.parse().ok()?;
+        Day::from_ymd(year, month, day)
+    })
+    .unwrap_or(unbounded)
+}
+
+/// The rows of one partnership; `None` for a stream that has no lifecycle event.
+pub fn rows(timeline: &Timeline) -> Option<PartnershipRows> {
+    let partnership = timeline.partnership()?;
+    let history = timeline.history();
+    let timeline_rows: Vec<TimelineRow> = history
+        .iter()
+        .enumerate()
+        .map(|(seq, entry)| {
+            let recorded = entry.recorded;
+            let facts = recorded.event.facts();
+            TimelineRow {
+                partnership: timeline.id().clone(),
+                seq: seq as u64,
+                step: entry.step.map(|step| step as u64),
+                event_id: recorded.id.to_string(),
+                stream_version: recorded.stream_version,
+                event_type: recorded.event.event_type().name().to_owned(),
+                occurred: date_text(&facts.occurred),
+                earliest: day_text(facts.occurred.earliest()),
+                latest: day_text(facts.occurred.latest()),
+                term_as_written: facts.term_as_written.clone(),
+                certainty: facts.certainty,
+                sources: facts.sources.clone(),
+                initiated_by: facts.initiated_by.as_ref().map(ToString::to_string),
+                note: facts.note.clone(),
+                target: recorded.event.target().map(|id| id.to_string()),
+                reason: match &recorded.event {
+                    Event::Retracted(body) => Some(body.reason.clone()),
+                    _ => None,
+                },
+                retracted_by: entry.retracted_by.map(|by| by.id.to_string()),
+                disputed: entry.disputed,
+                status_after: entry.status_after,
+                recorded_by: recorded.recorded_by.clone(),
+                recorded_at: recorded.recorded_at.to_string(),
+            }
+        })
+        .collect();
+    let founding_claims = history
+        .iter()
+        .filter(|entry| entry.recorded.event.event_type() == EventType::PartnershipFounded)
+        .map(|entry| FoundingClaim {
+            event_id: entry.recorded.id.to_string(),
+            occurred: date_text(&entry.recorded.event.facts().occurred),
+            certainty: entry.recorded.event.facts().certainty,
+            retracted: entry.retracted_by.is_some(),
+        })
+        .collect();
+    let founded = history
+        .iter()
+        .find(|entry| {
+            entry.recorded.event.event_type() == EventType::PartnershipFounded
+                && entry.status_after.is_some()
+        })
+        .and_then(|entry| date_text(&entry.recorded.event.facts().occurred));
+    let last = timeline.recorded().last().map(|recorded| LastEvent {
+        event_id: recorded.id.to_string(),
+        event_type: recorded.event.event_type().name().to_owned(),
+        recorded_at: recorded.recorded_at.to_string(),
+    });
+    let since = timeline
+        .since()
+        .and_then(|recorded| date_text(&recorded.event.facts().occurred));
+    let status = StatusRow {
+        partnership: timeline.id().clone(),
+        parties: partnership.parties.to_vec(),
+        kind: partnership.kind.clone(),
+        status: timeline.status(),
+        since: since.clone(),
+        founding_claims,
+        last_event: last,
+        events: timeline.recorded().len() as u64,
+        retracted: history.iter().filter(|e| e.retracted_by.is_some()).count() as u64,
+        disputed: history.iter().filter(|e| e.disputed).count() as u64,
+        conflict: timeline.conflict().map(ToString::to_string),
+    };
+    let directory = [(0, 1), (1, 0)]
+        .into_iter()
+        .map(|(own, other)| DirectoryRow {
+            party: partnership.parties[own].key().to_string(),
+            partner: partnership.parties[other].clone(),
+            partnership: timeline.id().clone(),
+            kind: partnership.kind.clone(),
+            status: status.status,
+            since: since.clone(),
+            founded: founded.clone(),
+        })
+        .collect();
+    Some(PartnershipRows {
+        status,
+        timeline: timeline_rows,
+        directory,
+    })
+}
+
+/// The driving steps of a history, in resolved order, for [`amity_domain::status_at`], each
+/// with the date as written.
+pub fn steps(timeline: &[TimelineRow]) -> Vec<(Step, Option<String>)> {
+    let mut driving: Vec<&TimelineRow> = timeline.iter().filter(|row| row.step.is_some()).collect();
+    driving.sort_by_key(|row| row.step);
+    driving
+        .into_iter()
+        .filter_map(|row| {
+            Some((
+                Step {
+                    earliest: parse_day(row.earliest.as_deref(), Day::Past),
+                    latest: parse_day(row.latest.as_deref(), Day::Future),
+                    status_after: row.status_after?,
+                },
+                row.occurred.clone(),
+            ))
+        })
+        .collect()
+}

@@ -1,0 +1,432 @@
+//! Projections materialized as plain tables in the SQLite ledger file.
+//!
+//! Tables (one row per partnership, per history entry, per party and partner), queryable with
+//! `sqlite3`, DuckDB or pandas; each also keeps the row as the application reads it, as JSON,
+//! in its `row` column:
+//!
+//! - `projection_checkpoint` — `projection` ('partnerships'), `position` (the store position
+//!   of the last event covered, as text), `code_version` (of the projection code that wrote
+//!   the rows; a different version triggers a rebuild), `events` (how many events are covered).
+//! - `partnership_status` — `partnership`, `party_a`, `party_a_name`, `party_a_country`,
+//!   `party_b`, `party_b_name`, `party_b_country`, `kind`, `status` (`active`, `suspended`,
+//!   `terminated`, `not_yet`, `unknown`), `since` (EDTF of the event that set it), `founded`
+//!   (EDTF of the founding claims, `;`-separated), `last_event_id`, `last_event_type`,
+//!   `last_recorded_at`, `events`, `retracted`, `disputed`, `conflict`.
+//! - `partnership_timeline` — `partnership`, `seq` (history order), `step` (resolved order of
+//!   the driving events, else NULL), `event_id`, `stream_version`, `event_type`, `occurred`
+//!   (EDTF as written, NULL if unknown), `earliest`, `latest` (days, NULL if unbounded),
+//!   `term_as_written`, `certainty`, `sources` (JSON), `initiated_by`, `note`, `target`,
+//!   `reason`, `retracted_by`, `disputed`, `status_after`, `recorded_by`, `recorded_at`.
+//! - `party_directory` — `party` (key), `partner` (key), `partner_name`, `partner_country`,
+//!   `partnership`, `kind`, `status`, `since`, `founded`.
+//!
+//! The checkpoint is written in the same transaction as the rows it covers, so after a crash
+//! the tables are exactly as of the checkpoint.
+
+use std::path::Path;
+
+use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
+
+use crate::rows::{DirectoryRow, PartnershipRows, StatusRow, TimelineRow};
+use crate::{Checkpoint, Error, Result};
+
+const PROJECTION: &str = "partnerships";
+
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS projection_checkpoint (
+    projection   TEXT PRIMARY KEY,
+    position     TEXT    NOT NULL,
+    code_version INTEGER NOT NULL,
+    events       INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS partnership_status (
+    partnership      TEXT PRIMARY KEY,
+    party_a          TEXT NOT NULL,
+    party_a_name     TEXT NOT NULL,
+    party_a_country  TEXT NOT NULL,
+    party_b          TEXT NOT NULL,
+    party_b_name     TEXT NOT NULL,
+    party_b_country  TEXT NOT NULL,
+    kind             TEXT NOT NULL,
+    status           TEXT NOT NULL,
+    since            TEXT,
+    founded          TEXT,
+    last_event_id    TEXT,
+    last_event_type  TEXT,
+    last_recorded_at TEXT,
+    events           INTEGER NOT NULL,
+    retracted        INTEGER NOT NULL,
+    disputed         INTEGER NOT NULL,
+    conflict         TEXT,
+    row              TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS partnership_timeline (
+    partnership     TEXT    NOT NULL,
+    seq             INTEGER NOT NULL,
+    step            INTEGER,
+    event_id        TEXT    NOT NULL,
+    stream_version  INTEGER NOT NULL,
+    event_type      TEXT    NOT NULL,
+    occurred        TEXT,
+    earliest        TEXT,
+    latest          TEXT,
+    term_as_written TEXT,
+    certainty       TEXT    NOT NULL,
+    sources         TEXT    NOT NULL,
+    initiated_by    TEXT,
+    note            TEXT,
+    target          TEXT,
+    reason          TEXT,
+    retracted_by    TEXT,
+    disputed        INTEGER NOT NULL,
+    status_after    TEXT,
+    recorded_by     TEXT    NOT NULL,
+    recorded_at     TEXT    NOT NULL,
+    row             TEXT    NOT NULL,
+    PRIMARY KEY (partnership, seq)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS party_directory (
+    party           TEXT NOT NULL,
+    partner         TEXT NOT NULL,
+    partner_name    TEXT NOT NULL,
+    partner_country TEXT NOT NULL,
+    partnership     TEXT NOT NULL,
+    kind            TEXT NOT NULL,
+    status          TEXT NOT NULL,
+    since           TEXT,
+    founded         TEXT,
+    row             TEXT NOT NULL,
+    PRIMARY KEY (party, partnership)
+) WITHOUT ROWID;
+";
+
+const DROP: &str = "
+DROP TABLE IF EXISTS projection_checkpoint;
+DROP TABLE IF EXISTS partnership_status;
+DROP TABLE IF EXISTS partnership_timeline;
+DROP TABLE IF EXISTS party_directory;
+";
+
+fn sql_error(error: rusqlite::Error) -> Error {
+    Error::Tables(error.to_string())
+}
+
+fn json<T: serde::Serialize>(value: &T) -> String {
+    serde_json::to_string(value).expect("rows serialize")
+}
+
+fn from_json<T: serde::de::DeserializeOwned>(text: &str) -> Result<T> {
+    serde_json::from_str(text).map_err(|error| Error::Tables(format!("unreadable row: {error}")))
+}
+
+/// The projection tables of one ledger file.
+#[derive(Debug)]
+pub struct SqliteTables {
+    connection: Connection,
+}
+
+impl SqliteTables {
+    /// Open the tables in the ledger file at `path`, creating them if needed.
+    pub fn open(path: &Path) -> Result<SqliteTables> {
+        let connection = Connection::open(path).map_err(sql_error)?;
+        connection
+            .busy_timeout(std::time::Duration::from_secs(30))
+            .map_err(sql_error)?;
+        connection
+            .execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;")
+            .map_err(sql_error)?;
+        connection.execute_batch(SCHEMA).map_err(sql_error)?;
+        Ok(SqliteTables { connection })
+    }
+
+    /// The checkpoint, if the projection was ever written.
+    pub fn checkpoint(&self) -> Result<Option<Checkpoint>> {
+        read_checkpoint(&self.connection)
+    }
+
+    /// Write the rows of these partnerships (replacing theirs) and move the checkpoint, in
+    /// one transaction; with `reset`, every table is emptied first (a rebuild). Fails with
+    /// [`Error::Raced`] if the checkpoint is no longer `expected` (another process caught up).
+    pub fn write(
+        &mut self,
+        expected: Option<Checkpoint>,
+        reset: bool,
+        rows: &[PartnershipRows],
+        checkpoint: Checkpoint,
+    ) -> Result<()> {
+        let transaction = self
+            .connection
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(sql_error)?;
+        if reset {
+            transaction
+                .execute_batch(&format!("{DROP}{SCHEMA}"))
+                .map_err(sql_error)?;
+        } else if read_checkpoint(&transaction)? != expected {
+            return Err(Error::Raced);
+        }
+        write_rows(&transaction, rows)?;
+        transaction
+            .execute(
+                "INSERT INTO projection_checkpoint (projection, position, code_version, events)
+                 VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT (projection) DO UPDATE SET position = ?2, code_version = ?3, events = ?4",
+                params![
+                    PROJECTION,
+                    checkpoint.position.to_string(),
+                    checkpoint.code_version,
+                    checkpoint.events as i64
+                ],
+            )
+            .map_err(sql_error)?;
+        transaction.commit().map_err(sql_error)
+    }
+
+    /// Status rows: all, or of the given partnerships.
+    pub fn status_rows(&self, only: Option<&[String]>) -> Result<Vec<StatusRow>> {
+        match only {
+            None => {
+                let mut statement = self
+                    .connection
+                    .prepare_cached("SELECT row FROM partnership_status ORDER BY partnership")
+                    .map_err(sql_error)?;
+                let rows = statement
+                    .query_map([], |row| row.get::<_, String>(0))
+                    .map_err(sql_error)?;
+                rows.map(|row| from_json(&row.map_err(sql_error)?))
+                    .collect()
+            }
+            Some(ids) => {
+                let mut statement = self
+                    .connection
+                    .prepare_cached("SELECT row FROM partnership_status WHERE partnership = ?1")
+                    .map_err(sql_error)?;
+                let mut found = Vec::with_capacity(ids.len());
+                for id in ids {
+                    let row: Option<String> = statement
+                        .query_row([id], |row| row.get(0))
+                        .optional()
+                        .map_err(sql_error)?;
+                    if let Some(row) = row {
+                        found.push(from_json(&row)?);
+                    }
+                }
+                Ok(found)
+            }
+        }
+    }
+
+    /// A partnership's history rows, in history order.
+    pub fn timeline_rows(&self, partnership: &str) -> Result<Vec<TimelineRow>> {
+        let mut statement = self
+            .connection
+            .prepare_cached(
+                "SELECT row FROM partnership_timeline WHERE partnership = ?1 ORDER BY seq",
+            )
+            .map_err(sql_error)?;
+        let rows = statement
+            .query_map([partnership], |row| row.get::<_, String>(0))
+            .map_err(sql_error)?;
+        rows.map(|row| from_json(&row.map_err(sql_error)?))
+            .collect()
+    }
+
+    /// Every history row, grouped by partnership in history order (for "as of" over all).
+    pub fn all_timeline_rows(&self) -> Result<Vec<TimelineRow>> {
+        let mut statement = self
+            .connection
+            .prepare_cached("SELECT row FROM partnership_timeline ORDER BY partnership, seq")
+            .map_err(sql_error)?;
+        let rows = statement
+            .query_map([], |row| row.get::<_, String>(0))
+            .map_err(sql_error)?;
+        rows.map(|row| from_json(&row.map_err(sql_error)?))
+            .collect()
+    }
+
+    /// A party's directory rows.
+    pub fn directory_rows(&self, party: &str) -> Result<Vec<DirectoryRow>> {
+        let mut statement = self
+            .connection
+            .prepare_cached("SELECT row FROM party_directory WHERE party = ?1")
+            .map_err(sql_error)?;
+        let rows = statement
+            .query_map([party], |row| row.get::<_, String>(0))
+            .map_err(sql_error)?;
+        rows.map(|row| from_json(&row.map_err(sql_error)?))
+            .collect()
+    }
+
+    /// Every party key with the given name part (for "did you mean").
+    pub fn parties_named(&self, name: &str) -> Result<Vec<String>> {
+        let mut statement = self
+            .connection
+            .prepare_cached(
+                "SELECT DISTINCT party FROM party_directory WHERE party LIKE ?1 ORDER BY party",
+            )
+            .map_err(sql_error)?;
+        let rows = statement
+            .query_map([format!("%:{name}")], |row| row.get::<_, String>(0))
+            .map_err(sql_error)?;
+        rows.map(|row| row.map_err(sql_error)).collect()
+    }
+
+    /// Every table's rows as text, for comparing two builds.
+    pub fn dump(&self) -> Result<Vec<String>> {
+        let mut lines = Vec::new();
+        for (table, order) in [
+            ("partnership_status", "partnership"),
+            ("partnership_timeline", "partnership, seq"),
+            ("party_directory", "party, partnership"),
+        ] {
+            let mut statement = self
+                .connection
+                .prepare(&format!("SELECT * FROM {table} ORDER BY {order}"))
+                .map_err(sql_error)?;
+            let columns = statement.column_count();
+            let mut rows = statement.query([]).map_err(sql_error)?;
+            while let Some(row) = rows.next().map_err(sql_error)? {
+                let values: Vec<String> = (0..columns)
+                    .map(|i| format!("{:?}", row.get_ref(i).map(|v| format!("{v:?}"))))
+                    .collect();
+                lines.push(format!("{table}: {}", values.join(" | ")));
+            }
+        }
+        Ok(lines)
+    }
+}
+
+fn read_checkpoint(connection: &Connection) -> Result<Option<Checkpoint>> {
+    let row: Option<(String, u32, i64)> = connection
+        .query_row(
+            "SELECT position, code_version, events FROM projection_checkpoint WHERE projection = ?1",
+            [PROJECTION],
+            |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
+        )
+        .optional()
+        .map_err(sql_error)?;
+    row.map(|(position, code_version, events)| {
+        Ok(Checkpoint {
+            position: position
+                .parse::<amity_store::Position>()
+                .map_err(|error: amity_store::Error| Error::Tables(error.to_string()))?,
+            code_version,
+            events: events as u64,
+        })
+    })
+    .transpose()
+}
+
+fn write_rows(connection: &Connection, rows: &[PartnershipRows]) -> Result<()> {
+    let mut delete_status = connection
+        .prepare_cached("DELETE FROM partnership_status WHERE partnership = ?1")
+        .map_err(sql_error)?;
+    let mut delete_timeline = connection
+        .prepare_cached("DELETE FROM partnership_timeline WHERE partnership = ?1")
+        .map_err(sql_error)?;
+    let mut delete_directory = connection
+        .prepare_cached("DELETE FROM party_directory WHERE partnership = ?1 AND party IN (?2, ?3)")
+        .map_err(sql_error)?;
+    let mut insert_status = connection
+        .prepare_cached(
+            "INSERT INTO partnership_status VALUES
+             (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)",
+        )
+        .map_err(sql_error)?;
+    let mut insert_timeline = connection
+        .prepare_cached(
+            "INSERT INTO partnership_timeline VALUES
+             (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19,
+              ?20, ?21, ?22)",
+        )
+        .map_err(sql_error)?;
+    let mut insert_directory = connection
+        .prepare_cached(
+            "INSERT INTO party_directory VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+        )
+        .map_err(sql_error)?;
+    for partnership in rows {
+        let status = &partnership.status;
+        let id = status.partnership.as_str();
+        delete_status.execute([id]).map_err(sql_error)?;
+        delete_timeline.execute([id]).map_err(sql_error)?;
+        let keys: Vec<String> = status.parties.iter().map(|p| p.key().to_string()).collect();
+        delete_directory
+            .execute(params![id, keys[0], keys[1]])
+            .map_err(sql_error)?;
+        let founded: Vec<&str> = status
+            .founding_claims
+            .iter()
+            .filter_map(|claim| claim.occurred.as_deref())
+            .collect();
+        let last = status.last_event.as_ref();
+        insert_status
+            .execute(params![
+                id,
+                keys[0],
+                status.parties[0].name,
+                status.parties[0].country,
+                keys[1],
+                status.parties[1].name,
+                status.parties[1].country,
+                status.kind.as_str(),
+                status.status.name(),
+                status.since,
+                (!founded.is_empty()).then(|| founded.join(";")),
+                last.map(|l| l.event_id.as_str()),
+                last.map(|l| l.event_type.as_str()),
+                last.map(|l| l.recorded_at.as_str()),
+                status.events as i64,
+                status.retracted as i64,
+                status.disputed as i64,
+                status.conflict,
+                json(status),
+            ])
+            .map_err(sql_error)?;
+        for row in &partnership.timeline {
+            insert_timeline
+                .execute(params![
+                    id,
+                    row.seq as i64,
+                    row.step.map(|step| step as i64),
+                    row.event_id,
+                    row.stream_version as i64,
+                    row.event_type,
+                    row.occurred,
+                    row.earliest,
+                    row.latest,
+                    row.term_as_written,
+                    row.certainty.name(),
+                    json(&row.sources),
+                    row.initiated_by,
+                    row.note,
+                    row.target,
+                    row.reason,
+                    row.retracted_by,
+                    row.disputed,
+                    row.status_after.map(|status| status.name()),
+                    row.recorded_by,
+                    row.recorded_at,
+                    json(row),
+                ])
+                .map_err(sql_error)?;
+        }
+        for row in &partnership.directory {
+            insert_directory
+                .execute(params![
+                    row.party,
+                    row.partner.key().to_string(),
+                    row.partner.name,
+                    row.partner.country,
+                    id,
+                    row.kind.as_str(),
+                    row.status.name(),
+                    row.since,
+                    row.founded,
+                    json(row),
+                ])
+                .map_err(sql_error)?;
+        }
+    }
+    Ok(())
+}
