@@ -185,7 +185,12 @@ async fn run(cli: Cli, sub_matches: Option<clap::ArgMatches>) -> Result<()> {
                     [] => String::new(),
                     found => format!(" (did you mean {}?)", found.join(", ")),
                 };
-                anyhow::bail!("no partnership of {key} is recorded{hint}");
+                match known_at {
+                    Some(moment) => {
+                        anyhow::bail!("no partnership of {key} had been recorded by {moment}{hint}")
+                    }
+                    None => anyhow::bail!("no partnership of {key} is recorded{hint}"),
+                }
             }
             output::partners(&key, &rows, format)
         }

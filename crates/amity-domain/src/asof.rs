@@ -53,13 +53,17 @@ pub struct Step {
 /// The status on the days `from..=to` (one day: `from == to`) given the driving steps in
 /// resolved valid-time order.
 pub fn status_at(steps: &[Step], from: Day, to: Day) -> StatusAt {
-    // Steps definitely done before the first asked day: a prefix of the resolved order.
-    let definite = steps.iter().take_while(|step| step.latest < from).count();
-    // The last step that may have happened by the last asked day.
+    // A step whose latest day is before the asked days certainly happened, and so did every
+    // step ordered before it; a step whose earliest day is after them certainly had not, nor
+    // had any step ordered after it.
+    let definite = steps
+        .iter()
+        .rposition(|step| step.latest < from)
+        .map_or(0, |index| index + 1);
     let possible = steps
         .iter()
-        .rposition(|step| step.earliest <= to)
-        .map_or(0, |index| index + 1)
+        .position(|step| step.earliest > to)
+        .unwrap_or(steps.len())
         .max(definite);
     let state = |done: usize| {
         if done == 0 {
@@ -170,6 +174,35 @@ mod tests {
         let march = crate::date::EdtfDate::parse("2022-03").unwrap();
         let answer = status_at(&smolensk(), march.earliest(), march.latest());
         assert_eq!(answer.certainty, Certainty3::Possible);
+    }
+
+    #[test]
+    fn a_vague_early_step_does_not_hide_a_certain_later_one() {
+        let steps = [
+            step("[1990,2010]", Status::Active),
+            step("2000", Status::Suspended),
+        ];
+        let answer = on(&steps, "2005-01-01");
+        assert_eq!(
+            (answer.status, answer.certainty),
+            (Status::Suspended, Certainty3::Definite)
+        );
+        assert_eq!(answer.set_by, Some(1));
+    }
+
+    #[test]
+    fn steps_that_must_follow_a_future_one_have_not_happened() {
+        let steps = [
+            step("1993", Status::Active),
+            step("2008", Status::Suspended),
+            step("[2000,2010]", Status::Terminated),
+        ];
+        let answer = on(&steps, "2003-01-01");
+        assert_eq!(
+            (answer.status, answer.certainty),
+            (Status::Active, Certainty3::Definite)
+        );
+        assert_eq!(answer.set_by, Some(0));
     }
 
     #[test]

@@ -46,6 +46,14 @@ pub enum Error {
     /// The projection tables cannot be read or written.
     #[error("projection tables: {0}")]
     Tables(String),
+    /// The partnership exists in the ledger, but nothing about it was recorded by then.
+    #[error("nothing about {partnership} had been recorded by {moment} (transaction time)")]
+    NotYetRecorded {
+        /// The partnership.
+        partnership: PartnershipId,
+        /// The moment asked.
+        moment: jiff::Timestamp,
+    },
     /// Another process moved the checkpoint while this one was catching up.
     #[error("another process updated the projections at the same time")]
     Raced,
@@ -256,59 +264,79 @@ impl Projections {
         self.update(None, progress).await
     }
 
-    /// Recompute the partnerships touched after `from` (everything when `None`) and write.
-    #[allow(unused_variables, unused_mut)]
+    /// Recompute the partnerships touched after `from` (everything when `None`) and write
+    /// their rows and the new checkpoint in one transaction. Rows are written in chunks as they
+    /// are computed, so memory stays flat however many partnerships change.
     async fn update(
         &mut self,
         from: Option<Checkpoint>,
         progress: &mut dyn FnMut(u64, u64),
     ) -> Result<Progress> {
-        let store = self.ledger.store().clone();
-        let start = from.map_or(Position::START, |checkpoint| checkpoint.position);
+        const CHUNK: usize = 512;
+        let ledger = self.ledger.clone();
+        let store = ledger.store().clone();
+        // Take the write lock first (SQLite): the feed cannot move while we read it.
+        #[cfg(feature = "sqlite")]
+        let mut writer = match &mut self.backend {
+            Backend::Sqlite(tables) => match tables.begin(from, from.is_none()) {
+                Ok(writer) => Some(writer),
+                // Someone else brought the tables up to date meanwhile: theirs is as good.
+                Err(Error::Raced) => return Ok(Progress::default()),
+                Err(other) => return Err(other),
+            },
+            Backend::Live => None,
+        };
         // Which streams changed, and where the feed ends now.
-        let mut touched: BTreeMap<String, ()> = BTreeMap::new();
-        let mut position = start;
+        let mut touched: BTreeSet<String> = BTreeSet::new();
+        let mut position = from.map_or(Position::START, |checkpoint| checkpoint.position);
         let mut events = 0u64;
         loop {
             let page = store.read_all(position, 20_000).await?;
             let Some(last) = page.last() else { break };
             position = last.position;
             events += page.len() as u64;
-            for event in page {
-                touched.entry(event.stream).or_default();
-            }
+            touched.extend(page.into_iter().map(|event| event.stream));
         }
         if events == 0 && from.is_some() {
             return Ok(Progress::default());
         }
-        let mut rows = Vec::with_capacity(touched.len());
+        let mut chunk = Vec::with_capacity(CHUNK);
+        let mut partnerships = 0u64;
         let mut done = 0u64;
-        for stream in touched.keys() {
+        for stream in &touched {
             let id: PartnershipId = stream
                 .parse()
                 .map_err(|error: amity_domain::PartyError| Error::Tables(error.to_string()))?;
-            let (timeline, n_events) = self.ledger.timeline_until(&id, position).await?;
+            let (timeline, n_events) = ledger.timeline_until(&id, position).await?;
             done += n_events;
             progress(done, events.max(done));
             if let Some(partnership_rows) = rows::rows(&timeline) {
-                rows.push(partnership_rows);
+                chunk.push(partnership_rows);
+                partnerships += 1;
+            }
+            if chunk.len() == CHUNK {
+                #[cfg(feature = "sqlite")]
+                if let Some(writer) = writer.as_mut() {
+                    writer.write(&chunk)?;
+                }
+                chunk.clear();
             }
         }
-        let partnerships = rows.len() as u64;
         #[cfg(feature = "sqlite")]
-        if let Backend::Sqlite(tables) = &mut self.backend {
+        if let Some(mut writer) = writer.take() {
+            writer.write(&chunk)?;
             let covered = from.map_or(0, |checkpoint| checkpoint.events) + events;
-            let checkpoint = Checkpoint {
+            writer.finish(Checkpoint {
                 position,
                 code_version: CODE_VERSION,
                 events: covered,
-            };
-            match tables.write(from, from.is_none(), &rows, checkpoint) {
-                Ok(()) => {}
-                // Someone else brought the tables up to date meanwhile: theirs is as good.
-                Err(Error::Raced) => tracing::debug!("projections updated concurrently"),
-                Err(other) => return Err(other),
-            }
+            })?;
+        }
+        #[cfg(feature = "sqlite")]
+        drop(writer);
+        #[cfg(feature = "sqlite")]
+        if let (Backend::Sqlite(tables), true) = (&self.backend, events > 10_000) {
+            tables.fold_wal();
         }
         Ok(Progress {
             events,
@@ -396,7 +424,13 @@ impl Projections {
                 .collect(),
         };
         if let (Selection::One(id), true) = (selection, pairs.is_empty()) {
-            return Err(amity_ledger::Error::UnknownPartnership(id.clone()).into());
+            return Err(match known_at {
+                Some(moment) => Error::NotYetRecorded {
+                    partnership: id.clone(),
+                    moment,
+                },
+                None => amity_ledger::Error::UnknownPartnership(id.clone()).into(),
+            });
         }
         Ok(pairs
             .iter()
@@ -465,7 +499,10 @@ impl Projections {
         let unknown = || Error::from(amity_ledger::Error::UnknownPartnership(id.clone()));
         if let Some(moment) = known_at {
             let timeline = self.ledger.timeline(id).await?.known_at(moment);
-            let rows = rows::rows(&timeline).ok_or_else(unknown)?;
+            let rows = rows::rows(&timeline).ok_or_else(|| Error::NotYetRecorded {
+                partnership: id.clone(),
+                moment,
+            })?;
             return Ok((rows.status, rows.timeline));
         }
         self.current(&Selection::One(id.clone()))

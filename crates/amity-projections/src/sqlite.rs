@@ -82,7 +82,6 @@ CREATE TABLE IF NOT EXISTS partnership_timeline (
     status_after    TEXT,
     recorded_by     TEXT    NOT NULL,
     recorded_at     TEXT    NOT NULL,
-    row             TEXT    NOT NULL,
     PRIMARY KEY (partnership, seq)
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS party_directory (
@@ -144,16 +143,11 @@ impl SqliteTables {
         read_checkpoint(&self.connection)
     }
 
-    /// Write the rows of these partnerships (replacing theirs) and move the checkpoint, in
-    /// one transaction; with `reset`, every table is emptied first (a rebuild). Fails with
-    /// [`Error::Raced`] if the checkpoint is no longer `expected` (another process caught up).
-    pub fn write(
-        &mut self,
-        expected: Option<Checkpoint>,
-        reset: bool,
-        rows: &[PartnershipRows],
-        checkpoint: Checkpoint,
-    ) -> Result<()> {
+    /// Start writing: one transaction that holds the ledger's write lock until
+    /// [`Writer::finish`] (so the feed cannot move meanwhile) or drop (rolled back). With
+    /// `reset`, every table is emptied first (a rebuild); otherwise the checkpoint must still
+    /// be `expected`, or [`Error::Raced`] says another process caught up first.
+    pub fn begin(&mut self, expected: Option<Checkpoint>, reset: bool) -> Result<Writer<'_>> {
         let transaction = self
             .connection
             .transaction_with_behavior(TransactionBehavior::Immediate)
@@ -165,21 +159,18 @@ impl SqliteTables {
         } else if read_checkpoint(&transaction)? != expected {
             return Err(Error::Raced);
         }
-        write_rows(&transaction, rows)?;
-        transaction
-            .execute(
-                "INSERT INTO projection_checkpoint (projection, position, code_version, events)
-                 VALUES (?1, ?2, ?3, ?4)
-                 ON CONFLICT (projection) DO UPDATE SET position = ?2, code_version = ?3, events = ?4",
-                params![
-                    PROJECTION,
-                    checkpoint.position.to_string(),
-                    checkpoint.code_version,
-                    checkpoint.events as i64
-                ],
-            )
-            .map_err(sql_error)?;
-        transaction.commit().map_err(sql_error)
+        Ok(Writer { transaction })
+    }
+
+    /// Fold the WAL back into the file after a large write, so that readers do not search a
+    /// long log (best effort: a busy reader only delays it).
+    pub fn fold_wal(&self) {
+        if let Err(error) = self
+            .connection
+            .execute_batch("PRAGMA wal_checkpoint(TRUNCATE);")
+        {
+            tracing::debug!(%error, "wal checkpoint after a large projection write");
+        }
     }
 
     /// Status rows: all, or of the given partnerships.
@@ -220,28 +211,27 @@ impl SqliteTables {
     pub fn timeline_rows(&self, partnership: &str) -> Result<Vec<TimelineRow>> {
         let mut statement = self
             .connection
-            .prepare_cached(
-                "SELECT row FROM partnership_timeline WHERE partnership = ?1 ORDER BY seq",
-            )
+            .prepare_cached(&format!(
+                "SELECT {TIMELINE_COLUMNS} FROM partnership_timeline
+                 WHERE partnership = ?1 ORDER BY seq"
+            ))
             .map_err(sql_error)?;
         let rows = statement
-            .query_map([partnership], |row| row.get::<_, String>(0))
+            .query_map([partnership], timeline_row)
             .map_err(sql_error)?;
-        rows.map(|row| from_json(&row.map_err(sql_error)?))
-            .collect()
+        rows.map(|row| row.map_err(sql_error)?).collect()
     }
 
     /// Every history row, grouped by partnership in history order (for "as of" over all).
     pub fn all_timeline_rows(&self) -> Result<Vec<TimelineRow>> {
         let mut statement = self
             .connection
-            .prepare_cached("SELECT row FROM partnership_timeline ORDER BY partnership, seq")
+            .prepare_cached(&format!(
+                "SELECT {TIMELINE_COLUMNS} FROM partnership_timeline ORDER BY partnership, seq"
+            ))
             .map_err(sql_error)?;
-        let rows = statement
-            .query_map([], |row| row.get::<_, String>(0))
-            .map_err(sql_error)?;
-        rows.map(|row| from_json(&row.map_err(sql_error)?))
-            .collect()
+        let rows = statement.query_map([], timeline_row).map_err(sql_error)?;
+        rows.map(|row| row.map_err(sql_error)?).collect()
     }
 
     /// A party's directory rows.
@@ -296,6 +286,84 @@ impl SqliteTables {
     }
 }
 
+/// An open projection transaction (see [`SqliteTables::begin`]).
+#[derive(Debug)]
+pub struct Writer<'a> {
+    transaction: rusqlite::Transaction<'a>,
+}
+
+impl Writer<'_> {
+    /// Replace the rows of these partnerships.
+    pub fn write(&mut self, rows: &[PartnershipRows]) -> Result<()> {
+        write_rows(&self.transaction, rows)
+    }
+
+    /// Move the checkpoint and commit rows and checkpoint together.
+    pub fn finish(self, checkpoint: Checkpoint) -> Result<()> {
+        self.transaction
+            .execute(
+                "INSERT INTO projection_checkpoint (projection, position, code_version, events)
+                 VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT (projection) DO UPDATE SET position = ?2, code_version = ?3, events = ?4",
+                params![
+                    PROJECTION,
+                    checkpoint.position.to_string(),
+                    checkpoint.code_version,
+                    checkpoint.events as i64
+                ],
+            )
+            .map_err(sql_error)?;
+        self.transaction.commit().map_err(sql_error)
+    }
+}
+
+const TIMELINE_COLUMNS: &str = "partnership, seq, step, event_id, stream_version, event_type,
+    occurred, earliest, latest, term_as_written, certainty, sources, initiated_by, note, target,
+    reason, retracted_by, disputed, status_after, recorded_by, recorded_at";
+
+/// A [`TimelineRow`] from the columns of [`TIMELINE_COLUMNS`]; the outer error is SQLite's,
+/// the inner one a value that does not read back.
+fn timeline_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Result<TimelineRow>> {
+    let text = |index: usize| row.get::<_, Option<String>>(index);
+    let partnership: String = row.get(0)?;
+    let certainty: String = row.get(10)?;
+    let sources: String = row.get(11)?;
+    let status_after: Option<String> = row.get(18)?;
+    let built = (|| -> Result<TimelineRow> {
+        Ok(TimelineRow {
+            partnership: partnership
+                .parse()
+                .map_err(|error: amity_domain::PartyError| Error::Tables(error.to_string()))?,
+            seq: row.get::<_, i64>(1).map_err(sql_error)? as u64,
+            step: row
+                .get::<_, Option<i64>>(2)
+                .map_err(sql_error)?
+                .map(|s| s as u64),
+            event_id: row.get(3).map_err(sql_error)?,
+            stream_version: row.get::<_, i64>(4).map_err(sql_error)? as u64,
+            event_type: row.get(5).map_err(sql_error)?,
+            occurred: text(6).map_err(sql_error)?,
+            earliest: text(7).map_err(sql_error)?,
+            latest: text(8).map_err(sql_error)?,
+            term_as_written: text(9).map_err(sql_error)?,
+            certainty: from_json(&format!("\"{certainty}\""))?,
+            sources: from_json(&sources)?,
+            initiated_by: text(12).map_err(sql_error)?,
+            note: text(13).map_err(sql_error)?,
+            target: text(14).map_err(sql_error)?,
+            reason: text(15).map_err(sql_error)?,
+            retracted_by: text(16).map_err(sql_error)?,
+            disputed: row.get(17).map_err(sql_error)?,
+            status_after: status_after
+                .map(|status| from_json(&format!("\"{status}\"")))
+                .transpose()?,
+            recorded_by: row.get(19).map_err(sql_error)?,
+            recorded_at: row.get(20).map_err(sql_error)?,
+        })
+    })();
+    Ok(built)
+}
+
 fn read_checkpoint(connection: &Connection) -> Result<Option<Checkpoint>> {
     let row: Option<(String, u32, i64)> = connection
         .query_row(
@@ -337,7 +405,7 @@ fn write_rows(connection: &Connection, rows: &[PartnershipRows]) -> Result<()> {
         .prepare_cached(
             "INSERT INTO partnership_timeline VALUES
              (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19,
-              ?20, ?21, ?22)",
+              ?20, ?21)",
         )
         .map_err(sql_error)?;
     let mut insert_directory = connection
@@ -407,7 +475,6 @@ fn write_rows(connection: &Connection, rows: &[PartnershipRows]) -> Result<()> {
                     row.status_after.map(|status| status.name()),
                     row.recorded_by,
                     row.recorded_at,
-                    json(row),
                 ])
                 .map_err(sql_error)?;
         }

@@ -7,6 +7,8 @@ use std::process::{Command, Output};
 use serde_json::Value;
 use tempfile::TempDir;
 
+mod temporal;
+
 const AMITY: &str = env!("CARGO_BIN_EXE_amity");
 
 const CS: &str = "Colorado Springs, US-CO";
