@@ -56,10 +56,18 @@ fn lifecycle(
 /// Catch up after an event and check that only that event was read.
 async fn catch_up_one(projections: Option<&mut Projections>) {
     if let Some(projections) = projections {
-        let first = projections.tables().unwrap().checkpoint().unwrap().is_none();
+        let first = projections
+            .tables()
+            .unwrap()
+            .checkpoint()
+            .unwrap()
+            .is_none();
         let progress = projections.catch_up().await.expect("catch up");
         if !first {
-            assert_eq!(progress.events, 1, "catch-up replayed more than the new event");
+            assert_eq!(
+                progress.events, 1,
+                "catch-up replayed more than the new event"
+            );
             assert!(!progress.rebuilt);
         }
     }

@@ -16,7 +16,7 @@ pub mod rows;
 #[cfg(feature = "sqlite")]
 pub mod sqlite;
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::Path;
 
 use amity_domain::{
@@ -286,8 +286,8 @@ impl Projections {
             },
             Backend::Live => None,
         };
-        // Which streams changed, and where the feed ends now.
-        let mut touched: BTreeSet<String> = BTreeSet::new();
+        // Which streams changed (and by how many events), and where the feed ends now.
+        let mut touched: BTreeMap<String, u64> = BTreeMap::new();
         let mut position = from.map_or(Position::START, |checkpoint| checkpoint.position);
         let mut events = 0u64;
         loop {
@@ -295,32 +295,84 @@ impl Projections {
             let Some(last) = page.last() else { break };
             position = last.position;
             events += page.len() as u64;
-            touched.extend(page.into_iter().map(|event| event.stream));
+            for event in page {
+                *touched.entry(event.stream).or_default() += 1;
+            }
         }
         if events == 0 && from.is_some() {
             return Ok(Progress::default());
         }
         let mut chunk = Vec::with_capacity(CHUNK);
         let mut partnerships = 0u64;
-        let mut done = 0u64;
-        for stream in &touched {
-            let id: PartnershipId = stream
-                .parse()
-                .map_err(|error: amity_domain::PartyError| Error::Tables(error.to_string()))?;
-            let (timeline, n_events) = ledger.timeline_until(&id, position).await?;
-            done += n_events;
-            progress(done, events.max(done));
+        let mut failure: Option<Error> = None;
+        let mut emit = |timeline: Timeline, chunk: &mut Vec<PartnershipRows>| {
             if let Some(partnership_rows) = rows::rows(&timeline) {
                 chunk.push(partnership_rows);
                 partnerships += 1;
             }
-            if chunk.len() == CHUNK {
-                #[cfg(feature = "sqlite")]
-                if let Some(writer) = writer.as_mut() {
-                    writer.write(&chunk)?;
+        };
+        #[cfg(feature = "sqlite")]
+        let mut flush = |chunk: &mut Vec<PartnershipRows>, failure: &mut Option<Error>| {
+            if let (Some(writer), None) = (writer.as_mut(), failure.as_ref()) {
+                if let Err(error) = writer.write(chunk) {
+                    *failure = Some(error);
                 }
-                chunk.clear();
             }
+            chunk.clear();
+        };
+        #[cfg(not(feature = "sqlite"))]
+        let mut flush = |chunk: &mut Vec<PartnershipRows>, _: &mut Option<Error>| chunk.clear();
+        if from.is_none() {
+            // Rebuild: one pass over the feed, decoding; a partnership's rows are computed as
+            // soon as all of its events have been seen, so only unfinished streams are held.
+            let mut open: HashMap<PartnershipId, Vec<amity_domain::Recorded>> = HashMap::new();
+            let mut done = 0u64;
+            ledger
+                .scan(Position::START, 4_096, |recorded| {
+                    done += 1;
+                    if done % 65_536 == 0 {
+                        progress(done, events);
+                    }
+                    // The write lock keeps the feed still; anything unseen in the first pass
+                    // would belong to the next catch-up.
+                    let Some(&expected) = touched.get(recorded.partnership.as_str()) else {
+                        return;
+                    };
+                    let id = recorded.partnership.clone();
+                    let buffer = open.entry(id.clone()).or_default();
+                    buffer.push(recorded);
+                    if buffer.len() as u64 == expected {
+                        let history = open.remove(&id).unwrap_or_default();
+                        emit(Timeline::from_history(id, history), &mut chunk);
+                        if chunk.len() == CHUNK {
+                            flush(&mut chunk, &mut failure);
+                        }
+                    }
+                })
+                .await?;
+            for (id, history) in open.drain() {
+                emit(Timeline::from_history(id, history), &mut chunk);
+            }
+            progress(done, events);
+        } else {
+            // Catch-up: reload each touched partnership whole (its rows depend on all of it).
+            let mut done = 0u64;
+            for stream in touched.keys() {
+                let id: PartnershipId = stream
+                    .parse()
+                    .map_err(|error: amity_domain::PartyError| Error::Tables(error.to_string()))?;
+                let (timeline, n_events) = ledger.timeline_until(&id, position).await?;
+                done += n_events;
+                progress(done, events.max(done));
+                emit(timeline, &mut chunk);
+                if chunk.len() == CHUNK {
+                    flush(&mut chunk, &mut failure);
+                }
+            }
+        }
+        flush(&mut chunk, &mut failure);
+        if let Some(error) = failure {
+            return Err(error);
         }
         #[cfg(feature = "sqlite")]
         if let Some(mut writer) = writer.take() {

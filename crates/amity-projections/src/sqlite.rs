@@ -40,7 +40,7 @@ CREATE TABLE IF NOT EXISTS projection_checkpoint (
     events       INTEGER NOT NULL
 );
 CREATE TABLE IF NOT EXISTS partnership_status (
-    partnership      TEXT PRIMARY KEY,
+    partnership      TEXT NOT NULL,
     party_a          TEXT NOT NULL,
     party_a_name     TEXT NOT NULL,
     party_a_country  TEXT NOT NULL,
@@ -81,9 +81,8 @@ CREATE TABLE IF NOT EXISTS partnership_timeline (
     disputed        INTEGER NOT NULL,
     status_after    TEXT,
     recorded_by     TEXT    NOT NULL,
-    recorded_at     TEXT    NOT NULL,
-    PRIMARY KEY (partnership, seq)
-) WITHOUT ROWID;
+    recorded_at     TEXT    NOT NULL
+);
 CREATE TABLE IF NOT EXISTS party_directory (
     party           TEXT NOT NULL,
     partner         TEXT NOT NULL,
@@ -94,9 +93,16 @@ CREATE TABLE IF NOT EXISTS party_directory (
     status          TEXT NOT NULL,
     since           TEXT,
     founded         TEXT,
-    row             TEXT NOT NULL,
-    PRIMARY KEY (party, partnership)
-) WITHOUT ROWID;
+    row             TEXT NOT NULL
+);
+";
+
+/// Unique indexes, created after the rows on a rebuild (sorting once beats inserting into an
+/// index in random order).
+const INDEXES: &str = "
+CREATE UNIQUE INDEX IF NOT EXISTS partnership_status_key ON partnership_status (partnership);
+CREATE UNIQUE INDEX IF NOT EXISTS partnership_timeline_key ON partnership_timeline (partnership, seq);
+CREATE UNIQUE INDEX IF NOT EXISTS party_directory_key ON party_directory (party, partnership);
 ";
 
 const DROP: &str = "
@@ -134,7 +140,9 @@ impl SqliteTables {
         connection
             .execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;")
             .map_err(sql_error)?;
-        connection.execute_batch(SCHEMA).map_err(sql_error)?;
+        connection
+            .execute_batch(&format!("{SCHEMA}{INDEXES}"))
+            .map_err(sql_error)?;
         Ok(SqliteTables { connection })
     }
 
@@ -159,7 +167,7 @@ impl SqliteTables {
         } else if read_checkpoint(&transaction)? != expected {
             return Err(Error::Raced);
         }
-        Ok(Writer { transaction })
+        Ok(Writer { transaction, reset })
     }
 
     /// Fold the WAL back into the file after a large write, so that readers do not search a
@@ -290,16 +298,21 @@ impl SqliteTables {
 #[derive(Debug)]
 pub struct Writer<'a> {
     transaction: rusqlite::Transaction<'a>,
+    /// The tables were emptied: nothing to delete, indexes come last.
+    reset: bool,
 }
 
 impl Writer<'_> {
     /// Replace the rows of these partnerships.
     pub fn write(&mut self, rows: &[PartnershipRows]) -> Result<()> {
-        write_rows(&self.transaction, rows)
+        write_rows(&self.transaction, rows, !self.reset)
     }
 
     /// Move the checkpoint and commit rows and checkpoint together.
     pub fn finish(self, checkpoint: Checkpoint) -> Result<()> {
+        if self.reset {
+            self.transaction.execute_batch(INDEXES).map_err(sql_error)?;
+        }
         self.transaction
             .execute(
                 "INSERT INTO projection_checkpoint (projection, position, code_version, events)
@@ -385,7 +398,7 @@ fn read_checkpoint(connection: &Connection) -> Result<Option<Checkpoint>> {
     .transpose()
 }
 
-fn write_rows(connection: &Connection, rows: &[PartnershipRows]) -> Result<()> {
+fn write_rows(connection: &Connection, rows: &[PartnershipRows], replace: bool) -> Result<()> {
     let mut delete_status = connection
         .prepare_cached("DELETE FROM partnership_status WHERE partnership = ?1")
         .map_err(sql_error)?;
@@ -416,12 +429,14 @@ fn write_rows(connection: &Connection, rows: &[PartnershipRows]) -> Result<()> {
     for partnership in rows {
         let status = &partnership.status;
         let id = status.partnership.as_str();
-        delete_status.execute([id]).map_err(sql_error)?;
-        delete_timeline.execute([id]).map_err(sql_error)?;
         let keys: Vec<String> = status.parties.iter().map(|p| p.key().to_string()).collect();
-        delete_directory
-            .execute(params![id, keys[0], keys[1]])
-            .map_err(sql_error)?;
+        if replace {
+            delete_status.execute([id]).map_err(sql_error)?;
+            delete_timeline.execute([id]).map_err(sql_error)?;
+            delete_directory
+                .execute(params![id, keys[0], keys[1]])
+                .map_err(sql_error)?;
+        }
         let founded: Vec<&str> = status
             .founding_claims
             .iter()
