@@ -330,7 +330,7 @@ impl Projections {
             ledger
                 .scan(Position::START, 4_096, |recorded| {
                     done += 1;
-                    if done % 65_536 == 0 {
+                    if done.is_multiple_of(65_536) {
                         progress(done, events);
                     }
                     // The write lock keeps the feed still; anything unseen in the first pass
