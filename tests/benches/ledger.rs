@@ -15,10 +15,6 @@
 use std::time::Instant;
 
 use amity_domain::event::SCHEMA_VERSION;
-use amity_domain::{
-    Certainty, EdtfDate, Event, EventType, Facts, Occurred, Partnership, PartnershipKind, Party,
-    Source, SourceRole,
-};
 use amity_ledger::Ledger;
 use amity_store::{EventStore, ExpectedVersion, Position, StreamAppend};
 use amity_store_sqlite::SqliteEventStore;
@@ -28,95 +24,13 @@ use amity_store_sqlite::SqliteEventStore;
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-const EVENTS_PER_PARTNERSHIP: usize = 10;
+#[path = "common.rs"]
+mod common;
+
+use common::{
+    env_number, median, partnership_events, peak_rss_mb, reset_peak_rss, EVENTS_PER_PARTNERSHIP,
+};
 const BATCH_EVENTS: usize = 1_000;
-
-fn env_number(name: &str, default: usize) -> usize {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
-
-/// Ten events of one synthetic partnership, in a legal order.
-fn partnership_events(n: usize) -> (Partnership, Vec<Event>) {
-    let a = Party::new(
-        &format!("Springfield {n}"),
-        "US",
-        Some(["US-CO", "US-IL", "US-MA", "US-OR"][n % 4]),
-        Some(&format!("Q{}", 100_000 + n)),
-    )
-    .expect("party");
-    let b = Party::new(
-        &format!("Partnerstadt {n}"),
-        ["DE", "RU", "JP", "FR"][n % 4],
-        None,
-        Some(&format!("Q{}", 900_000 + n)),
-    )
-    .expect("party");
-    let partnership = Partnership::new(a, b, PartnershipKind::sister_city()).expect("partnership");
-    let types = [
-        EventType::PartnershipFounded,
-        EventType::PartnershipAttested,
-        EventType::PartnershipReaffirmed,
-        EventType::PartnershipSuspended,
-        EventType::PartnershipReinstated,
-        EventType::PartnershipAttested,
-        EventType::PartnershipReaffirmed,
-        EventType::PartnershipSuspended,
-        EventType::PartnershipReinstated,
-        EventType::PartnershipTerminated,
-    ];
-    let year = 1950 + (n % 50) as i32;
-    let events = types
-        .iter()
-        .enumerate()
-        .map(|(i, event_type)| {
-            let occurred = match i % 3 {
-                0 => format!("{}", year + i as i32 * 7),
-                1 => format!("{}-{:02}", year + i as i32 * 7, i + 1),
-                _ => format!("{}-{:02}-{:02}~", year + i as i32 * 7, i + 1, i + 10),
-            };
-            let facts = Facts {
-                occurred: Occurred::Date(EdtfDate::parse(&occurred).expect("date")),
-                term_as_written: Some(
-                    ["twinned", "formally suspended", "kept", "reinstated"][i % 4].to_owned(),
-                ),
-                sources: vec![Source {
-                    title: format!("City council minutes, session {n}-{i}"),
-                    publisher: Some("Municipal archive".to_owned()),
-                    url: Some(format!("https://archive.example.org/council/{n}/{i}")),
-                    published: Some(
-                        EdtfDate::parse(&format!("{}", year + i as i32 * 7)).expect("date"),
-                    ),
-                    locator: Some("item 7, resolution on international relations".to_owned()),
-                    role: Some(SourceRole::Primary),
-                }],
-                certainty: Certainty::Confirmed,
-                initiated_by: Some(partnership.parties[0].key()),
-                note: (i % 2 == 0).then(|| "entered from the committee's card index".to_owned()),
-            };
-            Event::lifecycle(*event_type, partnership.clone(), facts)
-        })
-        .collect();
-    (partnership, events)
-}
-
-fn peak_rss_mb() -> Option<f64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|line| line.starts_with("VmHWM:"))?;
-    let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
-    Some(kb / 1024.0)
-}
-
-fn reset_peak_rss() {
-    let _ = std::fs::write("/proc/self/clear_refs", "5");
-}
-
-fn median(values: &mut [f64]) -> f64 {
-    values.sort_by(f64::total_cmp);
-    values[values.len() / 2]
-}
 
 struct Run {
     append_per_s: f64,

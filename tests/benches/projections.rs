@@ -1,0 +1,161 @@
+//! Benchmark: rebuild the projections of a 1,000,000-event synthetic ledger, then time a
+//! status "as of" query for one partnership inside the library and as a whole `amity`
+//! process (`cargo bench -p amity-tests --bench projections`).
+//!
+//! The ledger is the one of the `ledger` benchmark (100,000 partnerships × 10 events). It is
+//! built once per invocation in a temporary file, or kept at `AMITY_BENCH_LEDGER` and reused.
+//! The process timing needs the release binary (`cargo build --release -p amity-cli`); without
+//! it that part is skipped with a message. Figures are medians (`AMITY_BENCH_RUNS` rebuilds,
+//! 200 library queries, 20 processes).
+
+#[path = "common.rs"]
+mod common;
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use amity_domain::EdtfDate;
+use amity_ledger::Ledger;
+use amity_projections::{AsOf, Projections, Selection};
+use amity_store::{EventStore, ExpectedVersion, Position, StreamAppend};
+use amity_store_sqlite::SqliteEventStore;
+use common::{env_number, median, partnership_events, peak_rss_mb, reset_peak_rss};
+
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+async fn fill(store: &Arc<dyn EventStore>, partnerships: usize) {
+    let mut batch = Vec::new();
+    for n in 0..partnerships {
+        let (partnership, events) = partnership_events(n);
+        batch.push(StreamAppend {
+            stream: partnership.id().as_str().to_owned(),
+            expected: ExpectedVersion::NoStream,
+            events: events
+                .iter()
+                .map(|event| amity_ledger::encode(uuid::Uuid::now_v7(), event, "bench"))
+                .collect(),
+        });
+        if batch.len() == 100 {
+            store
+                .append_many(std::mem::take(&mut batch))
+                .await
+                .expect("append");
+        }
+    }
+    if !batch.is_empty() {
+        store.append_many(batch).await.expect("append");
+    }
+}
+
+fn main() {
+    let partnerships = env_number("AMITY_BENCH_PARTNERSHIPS", 100_000);
+    let runs = env_number("AMITY_BENCH_RUNS", 3).max(1);
+    let temporary = tempfile::tempdir().expect("temp dir");
+    let path = std::env::var("AMITY_BENCH_LEDGER").map_or_else(
+        |_| temporary.path().join("projections-bench.db"),
+        Into::into,
+    );
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let store: Arc<dyn EventStore> = Arc::new(SqliteEventStore::open(&path).expect("open"));
+    let existing = runtime
+        .block_on(store.read_all(Position::START, 1))
+        .expect("read")
+        .len();
+    if existing == 0 {
+        println!(
+            "building a ledger of {partnerships} partnerships × 10 events at {}",
+            path.display()
+        );
+        runtime.block_on(fill(&store, partnerships));
+    }
+    let ledger = Ledger::new(store);
+    let mut projections = Projections::open(ledger, Some(&path)).expect("projections");
+
+    let mut rates = Vec::new();
+    let mut peaks = Vec::new();
+    for run in 0..runs {
+        reset_peak_rss();
+        let started = Instant::now();
+        let progress = runtime
+            .block_on(projections.rebuild(&mut |_, _| {}))
+            .expect("rebuild");
+        let seconds = started.elapsed().as_secs_f64();
+        let peak = peak_rss_mb().unwrap_or(f64::NAN);
+        println!(
+            "rebuild {}: {} events, {} partnerships in {seconds:.2} s = {:.0} events/s, peak RSS {peak:.0} MB",
+            run + 1,
+            progress.events,
+            progress.partnerships,
+            progress.events as f64 / seconds
+        );
+        rates.push(progress.events as f64 / seconds);
+        peaks.push(peak);
+    }
+
+    // One partnership, as of a date inside its history.
+    let id = partnership_events(4_242).0.id();
+    let as_of = AsOf {
+        date: EdtfDate::parse("2000-06-15").expect("date"),
+    };
+    let selection = Selection::One(id.clone());
+    let mut library = Vec::new();
+    for _ in 0..200 {
+        let started = Instant::now();
+        let answer = runtime
+            .block_on(projections.status(&selection, Some(&as_of), None))
+            .expect("status");
+        library.push(started.elapsed().as_secs_f64() * 1e3);
+        assert_eq!(answer.len(), 1);
+    }
+
+    let binary = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/release/amity");
+    let mut process = Vec::new();
+    if binary.exists() {
+        let store_url = format!("sqlite://{}", path.display());
+        for _ in 0..20 {
+            let started = Instant::now();
+            let output = std::process::Command::new(&binary)
+                .args([
+                    "--store",
+                    &store_url,
+                    "status",
+                    id.as_str(),
+                    "--as-of",
+                    "2000-06-15",
+                    "--format",
+                    "json",
+                ])
+                .output()
+                .expect("amity runs");
+            process.push(started.elapsed().as_secs_f64() * 1e3);
+            assert!(
+                output.status.success(),
+                "{}",
+                String::from_utf8_lossy(&output.stderr)
+            );
+        }
+    } else {
+        println!(
+            "process timing skipped: {} not built (cargo build --release -p amity-cli)",
+            binary.display()
+        );
+    }
+
+    println!(
+        "median: rebuild {:.0} events/s (target ≥ 1000000), rebuild peak RSS {:.0} MB (target < 300); \
+         status --as-of in the library {:.3} ms (target < 1 ms){}",
+        median(&mut rates),
+        median(&mut peaks),
+        median(&mut library),
+        if process.is_empty() {
+            String::new()
+        } else {
+            format!(", as a process {:.1} ms (target < 50 ms)", median(&mut process))
+        }
+    );
+}
