@@ -6,8 +6,10 @@ use amity_domain::{
     Source, SourceRole,
 };
 
+/// Events per synthetic partnership.
 pub const EVENTS_PER_PARTNERSHIP: usize = 10;
 
+/// A number from the environment, or the default.
 pub fn env_number(name: &str, default: usize) -> usize {
     std::env::var(name)
         .ok()
@@ -79,6 +81,7 @@ pub fn partnership_events(n: usize) -> (Partnership, Vec<Event>) {
     (partnership, events)
 }
 
+/// The process's peak resident memory (VmHWM) in MB.
 pub fn peak_rss_mb() -> Option<f64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
     let line = status.lines().find(|line| line.starts_with("VmHWM:"))?;
@@ -86,10 +89,12 @@ pub fn peak_rss_mb() -> Option<f64> {
     Some(kb / 1024.0)
 }
 
+/// Reset the peak-memory mark (Linux `clear_refs`).
 pub fn reset_peak_rss() {
     let _ = std::fs::write("/proc/self/clear_refs", "5");
 }
 
+/// The median (sorts the values).
 pub fn median(values: &mut [f64]) -> f64 {
     values.sort_by(f64::total_cmp);
     values[values.len() / 2]
