@@ -26,6 +26,7 @@ const SCHEMA_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../events-schema"
 const BASE_URI: &str = "https://amity.example/events-schema/";
 /// The shared definitions of version 1.
 const COMMON_V1: &str = "common.v1.schema.json";
+const MILESTONE_V1: &str = "MilestoneRecorded.v1.schema.json";
 const DRAFT_2020_12: &str = "https://json-schema.org/draft/2020-12/schema";
 
 // ---------------------------------------------------------------------------------------------
@@ -338,6 +339,7 @@ fn schema_files_are_exactly_one_per_type_and_version() {
         .flat_map(|t| (1..=SCHEMA_VERSION).map(move |v| schema_file(t, v)))
         .collect();
     expected.insert(COMMON_V1.to_owned());
+    expected.insert(MILESTONE_V1.to_owned());
     // Shared definitions: v1 is required, later versions may add their own.
     let optional: BTreeSet<String> = (1..=SCHEMA_VERSION)
         .map(|v| format!("common.v{v}.schema.json"))
@@ -380,7 +382,7 @@ fn schema_files_identify_themselves() {
     // Every event schema compiles (meta-schema validation included), with its refs resolved.
     assert_eq!(
         validators().len(),
-        EventType::ALL.len() * SCHEMA_VERSION as usize
+        EventType::ALL.len() * SCHEMA_VERSION as usize + 1
     );
 }
 
@@ -673,4 +675,72 @@ fn malformed_values_are_refused() {
         &set(payload, "/sources", json!({})),
         "sources that are not a list",
     );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Milestones (a ledger-wide event family of their own)
+// ---------------------------------------------------------------------------------------------
+
+fn milestone_errors(payload: &Value) -> Vec<String> {
+    validators()[MILESTONE_V1]
+        .iter_errors(payload)
+        .map(|error| error.to_string())
+        .collect()
+}
+
+#[test]
+fn milestones_match_their_schema_and_round_trip() {
+    use amity_domain::{Milestone, MILESTONE_RECORDED};
+    let full = Milestone {
+        key: "roundtable-2022-03-22".parse().unwrap(),
+        title: "US–Russia sister-city roundtable".to_owned(),
+        occurred: date("2022-03-22"),
+        sources: vec![amity_domain::Source {
+            title: "Email of 23 March 2022".to_owned(),
+            publisher: Some("Sister Cities International".to_owned()),
+            url: Some("https://youtu.be/3r80ILk6Ldo".to_owned()),
+            published: Some(date("2022-03-23")),
+            locator: Some("Yesterday, we conducted a round table".to_owned()),
+            role: Some(amity_domain::SourceRole::Primary),
+        }],
+        note: Some("held online".to_owned()),
+    };
+    let minimal = Milestone {
+        sources: Vec::new(),
+        note: None,
+        ..full.clone()
+    };
+    for milestone in [full, minimal] {
+        let payload: Value = serde_json::from_str(&milestone.encode()).unwrap();
+        assert_eq!(milestone_errors(&payload), Vec::<String>::new());
+        let back = Milestone::decode(
+            MILESTONE_RECORDED,
+            SCHEMA_VERSION,
+            milestone.encode().as_bytes(),
+        );
+        assert_eq!(back.unwrap(), milestone);
+    }
+    let mut extra: Value = serde_json::from_str(&minimal_milestone()).unwrap();
+    extra["partnership"] = json!("x");
+    assert!(!milestone_errors(&extra).is_empty());
+    assert!(Milestone::decode(
+        MILESTONE_RECORDED,
+        SCHEMA_VERSION,
+        extra.to_string().as_bytes()
+    )
+    .is_err());
+    let mut dateless: Value = serde_json::from_str(&minimal_milestone()).unwrap();
+    dateless["occurred"] = Value::Null;
+    assert!(!milestone_errors(&dateless).is_empty());
+    assert!(Milestone::decode(
+        MILESTONE_RECORDED,
+        SCHEMA_VERSION,
+        dateless.to_string().as_bytes()
+    )
+    .is_err());
+}
+
+fn minimal_milestone() -> String {
+    r#"{"key":"invasion-2022-02-24","title":"Invasion","occurred":"2022-02-24","sources":[]}"#
+        .to_owned()
 }

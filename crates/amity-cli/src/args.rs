@@ -73,6 +73,114 @@ pub enum Command {
     Example(ExampleArgs),
     /// Drop every projection and rebuild it from the events.
     Rebuild,
+    /// Ledger-wide context dates that any date option accepts by key.
+    #[command(subcommand)]
+    Milestone(MilestoneCommand),
+    /// For each partnership of a cohort: the last decision in a window and the status at its end.
+    Outcomes(WindowArgs),
+    /// The lifecycle events of a cohort dated in a window, in valid-time order.
+    Changes(WindowArgs),
+    /// Counts by status at each step (year or month) for a cohort, optionally as an SVG chart.
+    Series(SeriesArgs),
+}
+
+/// Milestone commands.
+#[derive(Debug, Subcommand)]
+pub enum MilestoneCommand {
+    /// Record a milestone.
+    Add(Box<MilestoneAddArgs>),
+    /// List the milestones in date order.
+    List,
+}
+
+/// A new milestone.
+#[derive(Debug, Args)]
+pub struct MilestoneAddArgs {
+    /// Its key (lower-case letters, digits, '-'; not a date), e.g. roundtable-2022-03-22.
+    pub key: String,
+    /// What happened.
+    #[arg(long)]
+    pub title: String,
+    /// When, as EDTF.
+    #[arg(long, value_name = "EDTF")]
+    pub occurred: String,
+    /// Sources, certainty and notes.
+    #[command(flatten)]
+    pub facts: FactsArgs,
+}
+
+/// Which partnerships an analysis covers; every given criterion must hold.
+#[derive(Debug, Args)]
+pub struct CohortArgs {
+    /// The two parties' countries, in either order: US:RU.
+    #[arg(long, value_name = "CC:CC")]
+    pub cohort: Option<String>,
+    /// Partnerships of this party.
+    #[arg(long, value_name = "PARTY")]
+    pub party: Option<String>,
+    /// Partnerships with a party in this subdivision or country: US-CO, RU.
+    #[arg(long, value_name = "CODE")]
+    pub region: Option<String>,
+    /// Partnerships of this kind: sister-city, friendship-city, …
+    #[arg(long)]
+    pub kind: Option<String>,
+}
+
+/// A window of valid time and a cohort.
+#[derive(Debug, Args)]
+pub struct WindowArgs {
+    /// The cohort.
+    #[command(flatten)]
+    pub cohort: CohortArgs,
+    /// The window's start: an EDTF date or a milestone key (its first day is included).
+    #[arg(long, value_name = "DATE|MILESTONE")]
+    pub from: String,
+    /// The window's end: an EDTF date or a milestone key (its last day is included).
+    #[arg(long, value_name = "DATE|MILESTONE")]
+    pub to: String,
+    /// CSV instead of --format.
+    #[arg(long)]
+    pub csv: bool,
+}
+
+/// A series.
+#[derive(Debug, Args)]
+pub struct SeriesArgs {
+    /// The cohort.
+    #[command(flatten)]
+    pub cohort: CohortArgs,
+    /// The first step: an EDTF date or a milestone key.
+    #[arg(long, value_name = "DATE|MILESTONE")]
+    pub from: String,
+    /// The last step: an EDTF date or a milestone key.
+    #[arg(long, value_name = "DATE|MILESTONE")]
+    pub to: String,
+    /// year or month.
+    #[arg(long, default_value = "year")]
+    pub step: String,
+    /// CSV instead of --format.
+    #[arg(long)]
+    pub csv: bool,
+    /// Also draw a stacked chart, with the milestones marked, to this SVG file.
+    #[arg(long, value_name = "FILE.svg")]
+    pub chart: Option<std::path::PathBuf>,
+}
+
+impl CohortArgs {
+    /// The cohort these options describe.
+    pub fn cohort(&self) -> Result<amity_projections::analysis::Cohort> {
+        Ok(amity_projections::analysis::Cohort {
+            countries: self
+                .cohort
+                .as_deref()
+                .map(amity_projections::analysis::Cohort::parse_countries)
+                .transpose()
+                .map_err(|error| anyhow!(error))?,
+            party: self.party.as_deref().map(party_key).transpose()?,
+            region: self.region.clone(),
+            kind: self.kind.clone(),
+        })
+    }
 }
 
 /// A lifecycle event between two parties.
@@ -245,13 +353,17 @@ impl FactsArgs {
         })
     }
 
-    /// The event to record, with the given id or a fresh one.
-    pub fn to_record(&self, partnership: PartnershipId, event: amity_domain::Event) -> ToRecord {
-        let recorded_by = self
-            .recorded_by
+    /// Who records: `--recorded-by`, `$AMITY_RECORDED_BY`, else `$USER`.
+    pub fn recorded_by_or_user(&self) -> String {
+        self.recorded_by
             .clone()
             .or_else(|| std::env::var("USER").ok())
-            .unwrap_or_else(|| "unknown".to_owned());
+            .unwrap_or_else(|| "unknown".to_owned())
+    }
+
+    /// The event to record, with the given id or a fresh one.
+    pub fn to_record(&self, partnership: PartnershipId, event: amity_domain::Event) -> ToRecord {
+        let recorded_by = self.recorded_by_or_user();
         let mut item = ToRecord::about(partnership, event, &recorded_by);
         if let Some(id) = self.id {
             item.event_id = id;
@@ -343,14 +455,41 @@ pub fn party_key(given: &str) -> Result<PartyKey> {
     Ok(given.parse::<Party>()?.key())
 }
 
-/// A valid-time question from `--as-of`.
-pub fn as_of(given: Option<&str>) -> Result<Option<amity_projections::AsOf>> {
-    given
-        .map(|text| {
-            let date: EdtfDate = text.parse().context("--as-of")?;
-            Ok(amity_projections::AsOf { date })
-        })
-        .transpose()
+/// A date option: an EDTF date, or the key of a recorded milestone.
+pub async fn date_or_milestone(
+    ledger: &amity_ledger::Ledger,
+    option: &str,
+    text: &str,
+) -> Result<EdtfDate> {
+    let edtf_error = match text.parse::<EdtfDate>() {
+        Ok(date) => return Ok(date),
+        Err(error) => error,
+    };
+    let milestones = ledger.milestones().await?;
+    if let Some(milestone) = milestones.iter().find(|m| m.key.as_str() == text) {
+        return Ok(milestone.occurred.clone());
+    }
+    let known: Vec<&str> = milestones.iter().map(|m| m.key.as_str()).collect();
+    if text.contains(|c: char| c.is_ascii_lowercase()) && !known.is_empty() {
+        bail!(
+            "{option}: {text:?} is neither an EDTF date nor a milestone key (milestones: {})",
+            known.join(", ")
+        );
+    }
+    Err(anyhow!(edtf_error).context(option.to_owned()))
+}
+
+/// A valid-time question from `--as-of` (a date or a milestone key).
+pub async fn as_of(
+    ledger: &amity_ledger::Ledger,
+    given: Option<&str>,
+) -> Result<Option<amity_projections::AsOf>> {
+    match given {
+        None => Ok(None),
+        Some(text) => Ok(Some(amity_projections::AsOf {
+            date: date_or_milestone(ledger, "--as-of", text).await?,
+        })),
+    }
 }
 
 /// A transaction-time moment from `--known-at`: RFC 3339, or a date (the end of that day, UTC).

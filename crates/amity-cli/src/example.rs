@@ -4,8 +4,8 @@
 use std::collections::{BTreeMap, HashSet};
 
 use amity_domain::{
-    Certainty, EdtfDate, Event, EventId, EventType, Facts, Occurred, Partnership, PartnershipKind,
-    Party, Source, SourceRole,
+    Certainty, EdtfDate, Event, EventId, EventType, Facts, Milestone, MilestoneKey, Occurred,
+    Partnership, PartnershipKind, Party, Source, SourceRole,
 };
 use amity_ledger::{Ledger, Outcome, ToRecord};
 use anyhow::{anyhow, Context, Result};
@@ -20,6 +20,18 @@ struct ExampleFile {
     about: String,
     sources: BTreeMap<String, ExampleSource>,
     entries: Vec<Entry>,
+    milestones: Vec<ExampleMilestone>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ExampleMilestone {
+    id: EventId,
+    key: MilestoneKey,
+    title: String,
+    occurred: EdtfDate,
+    sources: Vec<String>,
+    note: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -47,10 +59,54 @@ struct Entry {
     note: Option<String>,
 }
 
+fn file() -> Result<ExampleFile> {
+    serde_json::from_str(DATA).context("example-ledger.json")
+}
+
+fn source(file: &ExampleFile, name: &str) -> Result<Source> {
+    let source = file
+        .sources
+        .get(name)
+        .ok_or_else(|| anyhow!("unknown source {name:?}"))?;
+    Ok(Source {
+        title: source.title.clone(),
+        publisher: source.publisher.clone(),
+        url: None,
+        published: source.published.clone(),
+        locator: source.locator.clone(),
+        role: source.role,
+    })
+}
+
+/// The example's milestones with their ids.
+pub fn milestones() -> Result<Vec<(EventId, Milestone)>> {
+    let file = file()?;
+    file.milestones
+        .iter()
+        .map(|m| {
+            Ok((
+                m.id,
+                Milestone {
+                    key: m.key.clone(),
+                    title: m.title.clone(),
+                    occurred: m.occurred.clone(),
+                    sources: m
+                        .sources
+                        .iter()
+                        .map(|name| source(&file, name))
+                        .collect::<Result<_>>()?,
+                    note: m.note.clone(),
+                },
+            ))
+        })
+        .collect()
+}
+
 /// The example's events, ready to record.
 pub fn events(recorded_by: &str) -> Result<Vec<ToRecord>> {
-    let file: ExampleFile = serde_json::from_str(DATA).context("example-ledger.json")?;
-    file.entries
+    let mut file = file()?;
+    let entries = std::mem::take(&mut file.entries);
+    entries
         .into_iter()
         .enumerate()
         .map(|(index, entry)| {
@@ -64,20 +120,7 @@ pub fn events(recorded_by: &str) -> Result<Vec<ToRecord>> {
             let sources = entry
                 .sources
                 .iter()
-                .map(|name| {
-                    let source = file
-                        .sources
-                        .get(name)
-                        .ok_or_else(|| anyhow!("unknown source {name:?}"))?;
-                    Ok(Source {
-                        title: source.title.clone(),
-                        publisher: source.publisher.clone(),
-                        url: None,
-                        published: source.published.clone(),
-                        locator: source.locator.clone(),
-                        role: source.role,
-                    })
-                })
+                .map(|name| source(&file, name))
                 .collect::<Result<Vec<_>>>()
                 .with_context(context)?;
             let initiated_by = match &entry.by {
@@ -103,9 +146,17 @@ pub fn events(recorded_by: &str) -> Result<Vec<ToRecord>> {
         .collect()
 }
 
-/// Record the example (all or nothing; events already present are skipped).
-pub async fn build(ledger: &Ledger, recorded_by: &str) -> Result<Vec<Outcome>> {
-    Ok(ledger.record_all(events(recorded_by)?).await?)
+/// Record the example (all or nothing; events already present are skipped), then its
+/// milestones; returns the partnership events' outcomes and how many milestones were new.
+pub async fn build(ledger: &Ledger, recorded_by: &str) -> Result<(Vec<Outcome>, usize)> {
+    let outcomes = ledger.record_all(events(recorded_by)?).await?;
+    let mut new_milestones = 0;
+    for (id, milestone) in milestones()? {
+        if let Outcome::Recorded(_) = ledger.record_milestone(milestone, id, recorded_by).await? {
+            new_milestones += 1;
+        }
+    }
+    Ok((outcomes, new_milestones))
 }
 
 /// How many partnerships the outcomes touch.

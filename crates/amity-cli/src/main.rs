@@ -1,19 +1,21 @@
 //! `amity`: record sister-city partnership events with their sources, and read them back.
 
 mod args;
+mod chart;
 mod example;
 mod output;
 mod store;
 
 use std::process::ExitCode;
 
+use amity_domain::{EdtfDate, Milestone, MilestoneKey};
 use amity_domain::{Event, EventType, Facts, Partnership, PartnershipKind, Party};
 use amity_ledger::{Ledger, Outcome};
-use amity_projections::{Projections, Selection};
+use amity_projections::{analysis, Projections, Selection};
 use anyhow::{Context, Result};
 use clap::{CommandFactory, FromArgMatches};
 
-use crate::args::{Cli, Command, Format};
+use crate::args::{Cli, Command, Format, MilestoneCommand};
 
 /// Decoding events allocates many small strings, freed on other threads: mimalloc does this
 /// several times faster than the system allocator (see the ledger benchmark).
@@ -60,6 +62,7 @@ async fn run(cli: Cli, sub_matches: Option<clap::ArgMatches>) -> Result<()> {
     let projections = || Projections::open(ledger.clone(), opened.sqlite_file.as_deref());
     let format = cli.format;
     let sub_matches = sub_matches.unwrap_or_default();
+    let is_outcomes = matches!(cli.command, Command::Outcomes(_));
     match cli.command {
         Command::Found(lifecycle) => {
             record_lifecycle(
@@ -163,7 +166,7 @@ async fn run(cli: Cli, sub_matches: Option<clap::ArgMatches>) -> Result<()> {
                 ([], Some(party)) => Selection::Party(args::party_key(party)?),
                 (given, _) => Selection::One(args::partnership_id(given)?),
             };
-            let as_of = args::as_of(which.as_of.as_deref())?;
+            let as_of = args::as_of(&ledger, which.as_of.as_deref()).await?;
             let known_at = args::known_at(which.known_at.as_deref())?;
             let mut projections = projections()?;
             projections.catch_up().await?;
@@ -174,7 +177,7 @@ async fn run(cli: Cli, sub_matches: Option<clap::ArgMatches>) -> Result<()> {
         }
         Command::Partners(partners) => {
             let key = args::party_key(&partners.party)?;
-            let as_of = args::as_of(partners.as_of.as_deref())?;
+            let as_of = args::as_of(&ledger, partners.as_of.as_deref()).await?;
             let known_at = args::known_at(partners.known_at.as_deref())?;
             let mut projections = projections()?;
             projections.catch_up().await?;
@@ -198,14 +201,85 @@ async fn run(cli: Cli, sub_matches: Option<clap::ArgMatches>) -> Result<()> {
             let mut projections = projections()?;
             output::rebuild(&mut projections).await
         }
+        Command::Milestone(MilestoneCommand::Add(add)) => {
+            let key: MilestoneKey = add.key.parse()?;
+            let occurred: EdtfDate = add.occurred.parse().context("--occurred")?;
+            let facts = add.facts.to_facts(None, &sub_matches_of(&sub_matches))?;
+            let milestone = Milestone {
+                key,
+                title: add.title,
+                occurred,
+                sources: facts.sources,
+                note: facts.note,
+            };
+            let id = add.facts.id.unwrap_or_else(uuid::Uuid::now_v7);
+            let recorded_by = add.facts.recorded_by_or_user();
+            let outcome = ledger.record_milestone(milestone, id, &recorded_by).await?;
+            output::milestone_recorded(&outcome, id, format)
+        }
+        Command::Milestone(MilestoneCommand::List) => {
+            output::milestones(&ledger.milestones().await?, format)
+        }
+        Command::Outcomes(window) | Command::Changes(window) => {
+            let cohort = window.cohort.cohort()?;
+            let window_dates = analysis::Window {
+                from: (
+                    window.from.clone(),
+                    args::date_or_milestone(&ledger, "--from", &window.from).await?,
+                ),
+                to: (
+                    window.to.clone(),
+                    args::date_or_milestone(&ledger, "--to", &window.to).await?,
+                ),
+            };
+            let mut projections = projections()?;
+            projections.catch_up().await?;
+            let pairs = projections.pairs(&Selection::All).await?;
+            let format = if window.csv {
+                output::Report::Csv
+            } else {
+                format.into()
+            };
+            if is_outcomes {
+                output::outcomes(&analysis::outcomes(&pairs, &cohort, &window_dates), format)
+            } else {
+                output::changes(&analysis::changes(&pairs, &cohort, &window_dates), format)
+            }
+        }
+        Command::Series(series) => {
+            let cohort = series.cohort.cohort()?;
+            let from = args::date_or_milestone(&ledger, "--from", &series.from).await?;
+            let to = args::date_or_milestone(&ledger, "--to", &series.to).await?;
+            let step = match series.step.as_str() {
+                "year" => analysis::Step::Year,
+                "month" => analysis::Step::Month,
+                other => anyhow::bail!("--step: {other:?} is not year or month"),
+            };
+            let steps = analysis::steps(&from, &to, step);
+            let mut projections = projections()?;
+            projections.catch_up().await?;
+            let pairs = projections.pairs(&Selection::All).await?;
+            let points = analysis::series(&pairs, &cohort, &steps);
+            if let Some(path) = &series.chart {
+                let milestones = ledger.milestones().await?;
+                chart::draw(path, &cohort.describe(), &points, &milestones)?;
+            }
+            let format = if series.csv {
+                output::Report::Csv
+            } else {
+                format.into()
+            };
+            output::series(&points, format)
+        }
         Command::Example(example) => {
-            let outcomes = example::build(&ledger, &example.recorded_by).await?;
+            let (outcomes, new_milestones) = example::build(&ledger, &example.recorded_by).await?;
             let written = outcomes
                 .iter()
                 .filter(|outcome| matches!(outcome, Outcome::Recorded(_)))
                 .count();
             output::emit(format_args!(
-                "example ledger: {written} events recorded, {} already present ({} partnerships)",
+                "example ledger: {written} events recorded, {} already present ({} partnerships); \
+                 {new_milestones} milestones recorded",
                 outcomes.len() - written,
                 example::partnership_count(&outcomes)
             ))
@@ -238,4 +312,12 @@ async fn record_lifecycle(
 
 fn report(outcome: Outcome, format: Format) -> Result<()> {
     output::recorded(&outcome, format)
+}
+
+/// The matches of a nested subcommand (`milestone add`), where its options are.
+fn sub_matches_of(matches: &clap::ArgMatches) -> clap::ArgMatches {
+    matches
+        .subcommand()
+        .map(|(_, nested)| nested.clone())
+        .unwrap_or_else(|| matches.clone())
 }

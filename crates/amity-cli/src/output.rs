@@ -1,8 +1,9 @@
 //! What the commands print: tables for people, JSON for scripts.
 
+use amity_domain::Milestone;
 use amity_domain::{Certainty, Certainty3, PartyKey, Source};
 use amity_ledger::Outcome;
-use amity_projections::{PartnerView, Projections, StatusRow, StatusView, TimelineRow};
+use amity_projections::{analysis, PartnerView, Projections, StatusRow, StatusView, TimelineRow};
 use anyhow::Result;
 use comfy_table::{presets, ContentArrangement, Table};
 use serde_json::{json, Value};
@@ -306,4 +307,287 @@ pub async fn rebuild(projections: &mut Projections) -> Result<()> {
         progress.partnerships,
         progress.events as f64 / seconds.max(1e-9)
     ))
+}
+
+/// Output of the analyst views: also CSV.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Report {
+    /// A table for people.
+    Table,
+    /// JSON for scripts.
+    Json,
+    /// CSV for spreadsheets, pandas, DuckDB.
+    Csv,
+}
+
+impl From<Format> for Report {
+    fn from(format: Format) -> Report {
+        match format {
+            Format::Table => Report::Table,
+            Format::Json => Report::Json,
+        }
+    }
+}
+
+fn csv_text(header: &[&str], rows: Vec<Vec<String>>) -> Result<String> {
+    let mut writer = csv::Writer::from_writer(Vec::new());
+    writer.write_record(header)?;
+    for row in rows {
+        writer.write_record(row)?;
+    }
+    Ok(String::from_utf8(
+        writer.into_inner().map_err(|e| anyhow::anyhow!("{e}"))?,
+    )?)
+}
+
+fn emit_report(
+    header: &[&str],
+    rows: Vec<Vec<String>>,
+    report: Report,
+    multi_line: bool,
+) -> Result<()> {
+    match report {
+        Report::Csv => {
+            let text = csv_text(header, rows)?;
+            emit(text.trim_end())
+        }
+        _ => {
+            let mut out = table(header, multi_line);
+            for row in rows {
+                out.add_row(row);
+            }
+            emit(format_args!("{out}"))
+        }
+    }
+}
+
+fn parties_text(parties: &[amity_domain::Party]) -> String {
+    parties
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join(" ⇄ ")
+}
+
+fn split_text(split: &amity_projections::analysis::Split) -> String {
+    if split.possible == 0 {
+        split.definite.to_string()
+    } else {
+        format!("{} (+{} possible)", split.definite, split.possible)
+    }
+}
+
+/// After `milestone add`.
+pub fn milestone_recorded(
+    outcome: &amity_ledger::Outcome<Milestone>,
+    id: uuid::Uuid,
+    format: Format,
+) -> Result<()> {
+    let (milestone, fresh) = match outcome {
+        amity_ledger::Outcome::Recorded(m) => (m, true),
+        amity_ledger::Outcome::AlreadyRecorded(m) => (m, false),
+    };
+    match format {
+        Format::Json => print_json(&json!({
+            "event_id": id,
+            "key": milestone.key,
+            "occurred": milestone.occurred,
+            "recorded": fresh,
+        })),
+        Format::Table => emit(format_args!(
+            "{} milestone {} ({}): {}",
+            if fresh {
+                "recorded"
+            } else {
+                "already recorded (nothing written):"
+            },
+            milestone.key,
+            milestone.occurred,
+            milestone.title
+        )),
+    }
+}
+
+/// `milestone list`.
+pub fn milestones(milestones: &[Milestone], format: Format) -> Result<()> {
+    if format == Format::Json {
+        return print_json(&serde_json::to_value(milestones)?);
+    }
+    let rows = milestones
+        .iter()
+        .map(|m| {
+            vec![
+                m.key.to_string(),
+                m.occurred.to_string(),
+                m.title.clone(),
+                m.sources
+                    .iter()
+                    .map(source_line)
+                    .collect::<Vec<_>>()
+                    .join("\n"),
+            ]
+        })
+        .collect();
+    emit_report(
+        &["key", "occurred", "title", "sources"],
+        rows,
+        Report::Table,
+        true,
+    )
+}
+
+/// `outcomes`.
+pub fn outcomes(outcomes: &analysis::Outcomes, report: Report) -> Result<()> {
+    if report == Report::Json {
+        return print_json(&serde_json::to_value(outcomes)?);
+    }
+    let rows: Vec<Vec<String>> = outcomes
+        .partnerships
+        .iter()
+        .map(|row| {
+            vec![
+                row.partnership.to_string(),
+                parties_text(&row.parties),
+                row.decision.name().to_owned(),
+                certainty_text(row.decision_certainty, &[]),
+                row.decision_event
+                    .as_ref()
+                    .map(|e| {
+                        format!(
+                            "{} {}",
+                            e.occurred.as_deref().unwrap_or("unknown"),
+                            e.event_id
+                        )
+                    })
+                    .unwrap_or_default(),
+                row.status.name().to_owned(),
+                certainty_text(row.status_certainty, &row.competing),
+            ]
+        })
+        .collect();
+    let header = [
+        "partnership",
+        "parties",
+        "decision",
+        "decision certainty",
+        "decision event",
+        "status at end",
+        "status certainty",
+    ];
+    if report == Report::Csv {
+        return emit_report(&header, rows, report, false);
+    }
+    emit(format_args!(
+        "outcomes for {} from {} ({}) to {} ({}): {} partnerships",
+        outcomes.cohort,
+        outcomes.from,
+        outcomes.first_day,
+        outcomes.to,
+        outcomes.last_day,
+        outcomes.partnerships.len()
+    ))?;
+    let decisions: Vec<String> = outcomes
+        .counts
+        .decisions
+        .iter()
+        .map(|(name, split)| format!("{name} {}", split_text(split)))
+        .collect();
+    let statuses: Vec<String> = outcomes
+        .counts
+        .statuses
+        .iter()
+        .filter(|(_, split)| split.definite + split.possible > 0)
+        .map(|(name, split)| format!("{name} {}", split_text(split)))
+        .collect();
+    emit(format_args!(
+        "decisions in the window: {}",
+        decisions.join(", ")
+    ))?;
+    emit(format_args!(
+        "status at the end of the window: {}",
+        statuses.join(", ")
+    ))?;
+    emit_report(&header, rows, report, false)
+}
+
+/// `changes`.
+pub fn changes(changes: &[analysis::Change], report: Report) -> Result<()> {
+    if report == Report::Json {
+        return print_json(&serde_json::to_value(changes)?);
+    }
+    let rows = changes
+        .iter()
+        .map(|change| {
+            let event = &change.event;
+            let flag = if event.retracted_by.is_some() {
+                "retracted"
+            } else if event.disputed {
+                "disputed"
+            } else {
+                ""
+            };
+            vec![
+                event
+                    .occurred
+                    .clone()
+                    .unwrap_or_else(|| "unknown".to_owned()),
+                certainty_text(change.in_window, &[]),
+                change.partnership.to_string(),
+                verb(&event.event_type).to_owned(),
+                event.term_as_written.clone().unwrap_or_default(),
+                flag.to_owned(),
+                event.event_id.clone(),
+            ]
+        })
+        .collect();
+    emit_report(
+        &[
+            "occurred",
+            "in window",
+            "partnership",
+            "event",
+            "as written",
+            "flag",
+            "event id",
+        ],
+        rows,
+        report,
+        false,
+    )
+}
+
+/// `series`.
+pub fn series(points: &[analysis::Point], report: Report) -> Result<()> {
+    if report == Report::Json {
+        return print_json(&serde_json::to_value(points)?);
+    }
+    const NAMES: [&str; 5] = ["not_yet", "active", "suspended", "terminated", "unknown"];
+    let rows = points
+        .iter()
+        .map(|point| {
+            let mut row = vec![point.step.clone(), point.as_of.clone()];
+            for name in NAMES {
+                let split = point.counts.get(name).copied().unwrap_or_default();
+                if report == Report::Csv {
+                    row.push(split.definite.to_string());
+                    row.push(split.possible.to_string());
+                } else {
+                    row.push(split_text(&split));
+                }
+            }
+            row
+        })
+        .collect();
+    if report == Report::Csv {
+        let mut header = vec!["step", "as_of"];
+        let names: Vec<String> = NAMES
+            .iter()
+            .flat_map(|n| [format!("{n}_definite"), format!("{n}_possible")])
+            .collect();
+        header.extend(names.iter().map(String::as_str));
+        return emit_report(&header, rows, report, false);
+    }
+    let mut header = vec!["step", "as of"];
+    header.extend(NAMES);
+    emit_report(&header, rows, report, false)
 }

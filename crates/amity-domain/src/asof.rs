@@ -51,7 +51,8 @@ pub struct Step {
 }
 
 /// The status on the days `from..=to` (one day: `from == to`) given the driving steps in
-/// resolved valid-time order.
+/// resolved valid-time order. With `from` the day after `to`, it is the status at the boundary
+/// between the two days: everything dated up to `to` has happened, nothing dated later has.
 pub fn status_at(steps: &[Step], from: Day, to: Day) -> StatusAt {
     // A step whose latest day is before the asked days certainly happened, and so did every
     // step ordered before it; a step whose earliest day is after them certainly had not, nor

@@ -9,6 +9,7 @@
 pub mod asof;
 pub mod date;
 pub mod event;
+pub mod milestone;
 pub mod party;
 pub mod timeline;
 
@@ -17,5 +18,6 @@ pub use date::{DateError, Day, EdtfDate, Occurred};
 pub use event::{
     Certainty, DecodeError, Event, EventId, EventType, Facts, Recorded, Source, SourceRole,
 };
+pub use milestone::{Milestone, MilestoneKey, MILESTONES_STREAM, MILESTONE_RECORDED};
 pub use party::{Partnership, PartnershipId, PartnershipKind, Party, PartyError, PartyKey};
 pub use timeline::{Status, Timeline, TimelineEntry, Violation};

@@ -27,6 +27,14 @@ pub enum Error {
     /// No event of the ledger is about this partnership.
     #[error("unknown partnership {0}: no event of this ledger is about it")]
     UnknownPartnership(PartnershipId),
+    /// A milestone with this key is recorded already.
+    #[error("milestone {key} is recorded already (dated {occurred}); choose another key")]
+    MilestoneExists {
+        /// The key.
+        key: String,
+        /// The date of the recorded one.
+        occurred: String,
+    },
     /// No event has this id.
     #[error("unknown event {0}: no event of this ledger has this id")]
     UnknownEvent(EventId),

@@ -3,7 +3,10 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use amity_domain::{Event, EventId, PartnershipId, Recorded, Timeline};
+use amity_domain::{
+    Event, EventId, Milestone, PartnershipId, Recorded, Timeline, MILESTONES_STREAM,
+    MILESTONE_RECORDED,
+};
 use amity_store::{EventStore, EventStoreExt, ExpectedVersion, Position, StreamAppend};
 
 use crate::codec::{decode, encode};
@@ -52,16 +55,16 @@ impl ToRecord {
 
 /// What recording did.
 #[derive(Debug, Clone)]
-pub enum Outcome {
+pub enum Outcome<T = Recorded> {
     /// Newly written.
-    Recorded(Recorded),
+    Recorded(T),
     /// An event with this id was already there; nothing was written.
-    AlreadyRecorded(Recorded),
+    AlreadyRecorded(T),
 }
 
-impl Outcome {
+impl<T> Outcome<T> {
     /// The event as stored (or as it will read back).
-    pub fn recorded(&self) -> &Recorded {
+    pub fn recorded(&self) -> &T {
         match self {
             Outcome::Recorded(recorded) | Outcome::AlreadyRecorded(recorded) => recorded,
         }
@@ -185,6 +188,71 @@ impl Ledger {
         Ok(Timeline::from_history(id.clone(), recorded))
     }
 
+    /// Record a milestone (idempotent by event id). A key is recorded once; recording another
+    /// milestone under a key in use is refused.
+    pub async fn record_milestone(
+        &self,
+        milestone: Milestone,
+        event_id: EventId,
+        recorded_by: &str,
+    ) -> Result<Outcome<Milestone>> {
+        for _ in 0..MAX_ATTEMPTS {
+            let stored = self.store.read_whole_stream(MILESTONES_STREAM).await?;
+            if stored.iter().any(|event| event.event_id == event_id) {
+                return Ok(Outcome::AlreadyRecorded(milestone));
+            }
+            for event in &stored {
+                let existing = decode_milestone(event)?;
+                if existing.key == milestone.key {
+                    return Err(Error::MilestoneExists {
+                        key: milestone.key.to_string(),
+                        occurred: existing.occurred.to_string(),
+                    });
+                }
+            }
+            let expected = match stored.last() {
+                None => ExpectedVersion::NoStream,
+                Some(last) => ExpectedVersion::Exact(last.stream_version),
+            };
+            let new_event = amity_store::NewEvent {
+                event_id,
+                event_type: MILESTONE_RECORDED.to_owned(),
+                schema_version: amity_domain::event::SCHEMA_VERSION,
+                payload: milestone.encode().into_bytes(),
+                metadata: serde_json::to_vec(&crate::Metadata {
+                    recorded_by: recorded_by.to_owned(),
+                })
+                .expect("metadata serializes"),
+            };
+            match self
+                .store
+                .append(MILESTONES_STREAM, expected, vec![new_event])
+                .await
+            {
+                Ok(_) => return Ok(Outcome::Recorded(milestone)),
+                Err(amity_store::Error::VersionConflict { .. }) => continue,
+                Err(other) => return Err(other.into()),
+            }
+        }
+        Err(amity_store::Error::VersionConflict {
+            stream: MILESTONES_STREAM.to_owned(),
+            expected: ExpectedVersion::Any,
+            actual: None,
+        }
+        .into())
+    }
+
+    /// Every milestone, in date order.
+    pub async fn milestones(&self) -> Result<Vec<Milestone>> {
+        let stored = self.store.read_whole_stream(MILESTONES_STREAM).await?;
+        let mut milestones = stored
+            .iter()
+            .map(decode_milestone)
+            .collect::<Result<Vec<_>>>()?;
+        milestones.sort_by_key(|m| (m.occurred.earliest(), m.occurred.latest(), m.key.clone()));
+        Ok(milestones)
+    }
+
     /// A partnership's history up to a position of the global feed (later events are left
     /// out), and how many events it holds.
     pub async fn timeline_until(
@@ -248,9 +316,13 @@ impl Ledger {
             next = read(position);
             let second_half = page.split_off(page.len() / 2);
             let decoding = tokio::task::spawn_blocking(move || {
-                second_half.iter().map(decode).collect::<Result<Vec<_>>>()
+                second_half
+                    .iter()
+                    .filter(|e| e.stream != MILESTONES_STREAM)
+                    .map(decode)
+                    .collect::<Result<Vec<_>>>()
             });
-            for stored in &page {
+            for stored in page.iter().filter(|e| e.stream != MILESTONES_STREAM) {
                 visit(decode(stored)?);
             }
             drop(page);
@@ -277,6 +349,17 @@ impl Ledger {
         timelines.sort_by(|a, b| a.id().cmp(b.id()));
         Ok(timelines)
     }
+}
+
+fn decode_milestone(stored: &amity_store::RecordedEvent) -> Result<Milestone> {
+    Milestone::decode(&stored.event_type, stored.schema_version, &stored.payload).map_err(|error| {
+        Error::Decode {
+            event_id: stored.event_id,
+            stream: stored.stream.clone(),
+            stream_version: stored.stream_version,
+            reason: error.to_string(),
+        }
+    })
 }
 
 #[cfg(test)]

@@ -12,6 +12,7 @@
 //! [`amity_domain::status_at`]) and as known at a moment (transaction time: only the events
 //! recorded by then, recomputed from the store), and `history`.
 
+pub mod analysis;
 pub mod rows;
 #[cfg(feature = "sqlite")]
 pub mod sqlite;
@@ -294,9 +295,12 @@ impl Projections {
             let page = store.read_all(position, 20_000).await?;
             let Some(last) = page.last() else { break };
             position = last.position;
-            events += page.len() as u64;
+            // Milestones are not about partnerships: the feed moves past them uncounted.
             for event in page {
-                *touched.entry(event.stream).or_default() += 1;
+                if event.stream != amity_domain::MILESTONES_STREAM {
+                    events += 1;
+                    *touched.entry(event.stream).or_default() += 1;
+                }
             }
         }
         if events == 0 && from.is_some() {
@@ -395,6 +399,11 @@ impl Projections {
             partnerships,
             rebuilt: from.is_none(),
         })
+    }
+
+    /// Status rows and histories for a selection, as of now (for the analyst views).
+    pub async fn pairs(&self, selection: &Selection) -> Result<Vec<(StatusRow, Vec<TimelineRow>)>> {
+        self.current(selection).await
     }
 
     /// Status rows and histories for a selection, as of now, from the tables or live.
