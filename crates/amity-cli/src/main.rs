@@ -234,15 +234,19 @@ async fn run(cli: Cli, sub_matches: Option<clap::ArgMatches>) -> Result<()> {
             };
             let mut projections = projections()?;
             projections.catch_up().await?;
-            let pairs = projections.pairs(&Selection::All).await?;
             let format = if window.csv {
                 output::Report::Csv
             } else {
                 format.into()
             };
             if is_outcomes {
-                output::outcomes(&analysis::outcomes(&pairs, &cohort, &window_dates), format)
+                let members = projections.members(&cohort).await?;
+                output::outcomes(
+                    &analysis::outcomes(&members, &cohort, &window_dates),
+                    format,
+                )
             } else {
+                let pairs = projections.cohort_pairs(&cohort).await?;
                 output::changes(&analysis::changes(&pairs, &cohort, &window_dates), format)
             }
         }
@@ -258,8 +262,8 @@ async fn run(cli: Cli, sub_matches: Option<clap::ArgMatches>) -> Result<()> {
             let steps = analysis::steps(&from, &to, step);
             let mut projections = projections()?;
             projections.catch_up().await?;
-            let pairs = projections.pairs(&Selection::All).await?;
-            let points = analysis::series(&pairs, &cohort, &steps);
+            let members = projections.members(&cohort).await?;
+            let points = analysis::series(&members, &steps);
             if let Some(path) = &series.chart {
                 let milestones = ledger.milestones().await?;
                 chart::draw(path, &cohort.describe(), &points, &milestones)?;

@@ -287,47 +287,79 @@ const STATUSES: [Status; 5] = [
     Status::Unknown,
 ];
 
-/// Driving steps with the id and date of their event.
-fn driving(timeline: &[TimelineRow]) -> Vec<(amity_domain::Step, &TimelineRow)> {
-    let mut rows: Vec<&TimelineRow> = timeline.iter().filter(|row| row.step.is_some()).collect();
-    rows.sort_by_key(|row| row.step);
-    rows.into_iter()
-        .filter_map(|row| {
-            Some((
-                amity_domain::Step {
-                    earliest: rows::parse_day(row.earliest.as_deref(), Day::Past),
-                    latest: rows::parse_day(row.latest.as_deref(), Day::Future),
-                    status_after: row.status_after?,
-                },
-                row,
-            ))
-        })
-        .collect()
+/// A driving event of a member, in resolved order.
+#[derive(Debug, Clone)]
+pub struct DrivingStep {
+    /// Its bounds and the status after it.
+    pub step: amity_domain::Step,
+    /// The event's id.
+    pub event_id: String,
+    /// Its type.
+    pub event_type: String,
+    /// Its date as written.
+    pub occurred: Option<String>,
 }
 
-/// The status of one partnership on the days `from..=to`, with the event that set it.
-fn status_on(
-    row: &StatusRow,
-    timeline: &[TimelineRow],
-    from: Day,
-    to: Day,
-) -> (Status, Certainty3, Vec<Status>, Option<String>) {
-    if row.conflict.is_some() {
-        return (Status::Unknown, Certainty3::Possible, Vec::new(), None);
+/// A partnership of a cohort, with what outcomes and series need.
+#[derive(Debug, Clone)]
+pub struct Member {
+    /// The partnership.
+    pub partnership: PartnershipId,
+    /// Its parties.
+    pub parties: Vec<Party>,
+    /// Its kind.
+    pub kind: amity_domain::PartnershipKind,
+    /// Whether its stored history breaks the rules (status `unknown`).
+    pub conflict: bool,
+    /// Its driving events in resolved order.
+    pub steps: Vec<DrivingStep>,
+}
+
+impl Member {
+    /// A member from its projection rows.
+    pub fn from_rows(row: &StatusRow, timeline: &[TimelineRow]) -> Member {
+        let mut driving: Vec<&TimelineRow> =
+            timeline.iter().filter(|row| row.step.is_some()).collect();
+        driving.sort_by_key(|row| row.step);
+        Member {
+            partnership: row.partnership.clone(),
+            parties: row.parties.clone(),
+            kind: row.kind.clone(),
+            conflict: row.conflict.is_some(),
+            steps: driving
+                .into_iter()
+                .filter_map(|event| {
+                    Some(DrivingStep {
+                        step: amity_domain::Step {
+                            earliest: rows::parse_day(event.earliest.as_deref(), Day::Past),
+                            latest: rows::parse_day(event.latest.as_deref(), Day::Future),
+                            status_after: event.status_after?,
+                        },
+                        event_id: event.event_id.clone(),
+                        event_type: event.event_type.clone(),
+                        occurred: event.occurred.clone(),
+                    })
+                })
+                .collect(),
+        }
     }
-    let steps = driving(timeline);
-    let only: Vec<_> = steps.iter().map(|(step, _)| *step).collect();
-    let answer = status_at(&only, from, to);
-    let event = answer.set_by.map(|index| steps[index].1.event_id.clone());
-    (answer.status, answer.certainty, answer.competing, event)
+
+    /// The status on the days `from..=to`, with the event that set it.
+    fn status_on(&self, from: Day, to: Day) -> (Status, Certainty3, Vec<Status>, Option<String>) {
+        if self.conflict {
+            return (Status::Unknown, Certainty3::Possible, Vec::new(), None);
+        }
+        let only: Vec<_> = self.steps.iter().map(|driving| driving.step).collect();
+        let answer = status_at(&only, from, to);
+        let event = answer
+            .set_by
+            .map(|index| self.steps[index].event_id.clone());
+        (answer.status, answer.certainty, answer.competing, event)
+    }
 }
 
 /// Outcomes of a cohort in a window.
-pub fn outcomes(
-    pairs: &[(StatusRow, Vec<TimelineRow>)],
-    cohort: &Cohort,
-    window: &Window,
-) -> Outcomes {
+pub fn outcomes(members: &[Member], cohort: &Cohort, window: &Window) -> Outcomes {
     let mut decisions: BTreeMap<&'static str, Split> = Decision::ALL
         .iter()
         .map(|d| (d.name(), Split::default()))
@@ -340,13 +372,14 @@ pub fn outcomes(
     // the next (events on the next day have not).
     let (after_last, last_day) = (next_day(window.last_day()), window.last_day());
     let mut partnerships = Vec::new();
-    for (row, timeline) in pairs.iter().filter(|(row, _)| cohort.matches(row)) {
-        let in_window: Vec<EventRef> = driving(timeline)
-            .into_iter()
-            .filter(|(_, event)| Decision::of(&event.event_type).is_some())
-            .filter_map(|(step, event)| {
+    for member in members {
+        let in_window: Vec<EventRef> = member
+            .steps
+            .iter()
+            .filter(|event| Decision::of(&event.event_type).is_some())
+            .filter_map(|event| {
                 window
-                    .contains(step.earliest, step.latest)
+                    .contains(event.step.earliest, event.step.latest)
                     .map(|in_window| EventRef {
                         event_id: event.event_id.clone(),
                         event_type: event.event_type.clone(),
@@ -364,7 +397,7 @@ pub fn outcomes(
             None => (Decision::None, Certainty3::Definite),
         };
         let (status, status_certainty, competing, status_event) =
-            status_on(row, timeline, after_last, last_day);
+            member.status_on(after_last, last_day);
         decisions
             .get_mut(decision.name())
             .expect("every decision counted")
@@ -374,8 +407,8 @@ pub fn outcomes(
             .expect("every status counted")
             .add(status_certainty);
         partnerships.push(OutcomeRow {
-            partnership: row.partnership.clone(),
-            parties: row.parties.clone(),
+            partnership: member.partnership.clone(),
+            parties: member.parties.clone(),
             decision,
             decision_certainty,
             decision_event: last,
@@ -500,25 +533,14 @@ pub fn steps(from: &EdtfDate, to: &EdtfDate, step: Step) -> Vec<EdtfDate> {
     out
 }
 
-/// Counts by status at the end of each step, for a cohort.
-pub fn series(
-    pairs: &[(StatusRow, Vec<TimelineRow>)],
-    cohort: &Cohort,
-    steps: &[EdtfDate],
-) -> Vec<Point> {
-    let members: Vec<&(StatusRow, Vec<TimelineRow>)> = pairs
-        .iter()
-        .filter(|(row, _)| cohort.matches(row))
-        .collect();
+/// Counts by status at the end of each step, for a cohort's members.
+pub fn series(members: &[Member], steps: &[EdtfDate]) -> Vec<Point> {
     let prepared: Vec<(bool, Vec<amity_domain::Step>)> = members
         .iter()
-        .map(|(row, timeline)| {
+        .map(|member| {
             (
-                row.conflict.is_some(),
-                driving(timeline)
-                    .into_iter()
-                    .map(|(step, _)| step)
-                    .collect(),
+                member.conflict,
+                member.steps.iter().map(|driving| driving.step).collect(),
             )
         })
         .collect();

@@ -32,7 +32,7 @@ pub use rows::{DirectoryRow, PartnershipRows, StatusRow, TimelineRow};
 
 /// The version of the projection code; bump it whenever [`rows::rows`] or the tables change,
 /// and every ledger rebuilds its projections on next use.
-pub const CODE_VERSION: u32 = 1;
+pub const CODE_VERSION: u32 = 2;
 
 /// A projection error.
 #[derive(Debug, thiserror::Error)]
@@ -401,9 +401,46 @@ impl Projections {
         })
     }
 
-    /// Status rows and histories for a selection, as of now (for the analyst views).
-    pub async fn pairs(&self, selection: &Selection) -> Result<Vec<(StatusRow, Vec<TimelineRow>)>> {
-        self.current(selection).await
+    /// The members of a cohort with their driving steps (for outcomes and series).
+    pub async fn members(&self, cohort: &analysis::Cohort) -> Result<Vec<analysis::Member>> {
+        match &self.backend {
+            #[cfg(feature = "sqlite")]
+            Backend::Sqlite(tables) => tables.cohort_members(cohort),
+            Backend::Live => Ok(self
+                .current(&Selection::All)
+                .await?
+                .iter()
+                .filter(|(row, _)| cohort.matches(row))
+                .map(|(row, timeline)| analysis::Member::from_rows(row, timeline))
+                .collect()),
+        }
+    }
+
+    /// Status rows and histories of a cohort (for changes).
+    pub async fn cohort_pairs(
+        &self,
+        cohort: &analysis::Cohort,
+    ) -> Result<Vec<(StatusRow, Vec<TimelineRow>)>> {
+        match &self.backend {
+            #[cfg(feature = "sqlite")]
+            Backend::Sqlite(tables) => {
+                let ids = tables.cohort_ids(cohort)?;
+                tables
+                    .status_rows(Some(&ids))?
+                    .into_iter()
+                    .map(|row| {
+                        let timeline = tables.timeline_rows(row.partnership.as_str())?;
+                        Ok((row, timeline))
+                    })
+                    .collect()
+            }
+            Backend::Live => Ok(self
+                .current(&Selection::All)
+                .await?
+                .into_iter()
+                .filter(|(row, _)| cohort.matches(row))
+                .collect()),
+        }
     }
 
     /// Status rows and histories for a selection, as of now, from the tables or live.

@@ -11,7 +11,8 @@
 //!   `party_b`, `party_b_name`, `party_b_country`, `kind`, `status` (`active`, `suspended`,
 //!   `terminated`, `not_yet`, `unknown`), `since` (EDTF of the event that set it), `founded`
 //!   (EDTF of the founding claims, `;`-separated), `last_event_id`, `last_event_type`,
-//!   `last_recorded_at`, `events`, `retracted`, `disputed`, `conflict`.
+//!   `last_recorded_at`, `events`, `retracted`, `disputed`, `conflict`,
+//!   `party_a_subdivision`, `party_a_wikidata`, `party_b_subdivision`, `party_b_wikidata`.
 //! - `partnership_timeline` — `partnership`, `seq` (history order), `step` (resolved order of
 //!   the driving events, else NULL), `event_id`, `stream_version`, `event_type`, `occurred`
 //!   (EDTF as written, NULL if unknown), `earliest`, `latest` (days, NULL if unbounded),
@@ -27,6 +28,9 @@ use std::path::Path;
 
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 
+use amity_domain::Party;
+
+use crate::analysis::{Cohort, DrivingStep, Member};
 use crate::rows::{DirectoryRow, PartnershipRows, StatusRow, TimelineRow};
 use crate::{Checkpoint, Error, Result};
 
@@ -58,6 +62,10 @@ CREATE TABLE IF NOT EXISTS partnership_status (
     retracted        INTEGER NOT NULL,
     disputed         INTEGER NOT NULL,
     conflict         TEXT,
+    party_a_subdivision TEXT,
+    party_a_wikidata    TEXT,
+    party_b_subdivision TEXT,
+    party_b_wikidata    TEXT,
     row              TEXT NOT NULL
 );
 CREATE TABLE IF NOT EXISTS partnership_timeline (
@@ -242,6 +250,118 @@ impl SqliteTables {
         rows.map(|row| row.map_err(sql_error)?).collect()
     }
 
+    /// The members of a cohort with their driving steps: what outcomes and series need, read
+    /// without decoding whole rows.
+    pub fn cohort_members(&self, cohort: &Cohort) -> Result<Vec<Member>> {
+        let (filter, values) = cohort_filter(cohort);
+        let mut members: Vec<Member> = Vec::new();
+        {
+            let mut statement = self
+                .connection
+                .prepare(&format!(
+                    "SELECT partnership, party_a_name, party_a_country, party_a_subdivision,
+                            party_a_wikidata, party_b_name, party_b_country, party_b_subdivision,
+                            party_b_wikidata, kind, conflict IS NOT NULL
+                     FROM partnership_status WHERE {filter} ORDER BY partnership"
+                ))
+                .map_err(sql_error)?;
+            let mut rows = statement
+                .query(rusqlite::params_from_iter(values.iter()))
+                .map_err(sql_error)?;
+            while let Some(row) = rows.next().map_err(sql_error)? {
+                let party = |offset: usize| -> rusqlite::Result<Party> {
+                    Ok(Party {
+                        name: row.get(offset)?,
+                        country: row.get(offset + 1)?,
+                        subdivision: row.get(offset + 2)?,
+                        wikidata: row.get(offset + 3)?,
+                    })
+                };
+                let partnership: String = row.get(0).map_err(sql_error)?;
+                members.push(Member {
+                    partnership: partnership.parse().map_err(
+                        |error: amity_domain::PartyError| Error::Tables(error.to_string()),
+                    )?,
+                    parties: vec![party(1).map_err(sql_error)?, party(5).map_err(sql_error)?],
+                    kind: amity_domain::PartnershipKind::new(
+                        &row.get::<_, String>(9).map_err(sql_error)?,
+                    ),
+                    conflict: row.get(10).map_err(sql_error)?,
+                    steps: Vec::new(),
+                });
+            }
+        }
+        let mut statement = self
+            .connection
+            .prepare(&format!(
+                "SELECT partnership, event_id, event_type, occurred, earliest, latest, status_after
+                 FROM partnership_timeline
+                 WHERE step IS NOT NULL
+                   AND partnership IN (SELECT partnership FROM partnership_status WHERE {filter})
+                 ORDER BY partnership, step"
+            ))
+            .map_err(sql_error)?;
+        let mut rows = statement
+            .query(rusqlite::params_from_iter(values.iter()))
+            .map_err(sql_error)?;
+        let mut index = 0;
+        while let Some(row) = rows.next().map_err(sql_error)? {
+            let partnership = row
+                .get_ref(0)
+                .map_err(sql_error)?
+                .as_str()
+                .map_err(|e| Error::Tables(e.to_string()))?;
+            while index < members.len() && members[index].partnership.as_str() != partnership {
+                index += 1;
+            }
+            let Some(member) = members.get_mut(index) else {
+                break;
+            };
+            let status_after: Option<String> = row.get(6).map_err(sql_error)?;
+            let Some(status_after) = status_after else {
+                continue;
+            };
+            member.steps.push(DrivingStep {
+                step: amity_domain::Step {
+                    earliest: rows_parse_day(
+                        row.get::<_, Option<String>>(4)
+                            .map_err(sql_error)?
+                            .as_deref(),
+                        amity_domain::Day::Past,
+                    ),
+                    latest: rows_parse_day(
+                        row.get::<_, Option<String>>(5)
+                            .map_err(sql_error)?
+                            .as_deref(),
+                        amity_domain::Day::Future,
+                    ),
+                    status_after: from_json(&format!("\"{status_after}\""))?,
+                },
+                event_id: row.get(1).map_err(sql_error)?,
+                event_type: row.get(2).map_err(sql_error)?,
+                occurred: row.get(3).map_err(sql_error)?,
+            });
+        }
+        Ok(members)
+    }
+
+    /// The partnership ids of a cohort.
+    pub fn cohort_ids(&self, cohort: &Cohort) -> Result<Vec<String>> {
+        let (filter, values) = cohort_filter(cohort);
+        let mut statement = self
+            .connection
+            .prepare(&format!(
+                "SELECT partnership FROM partnership_status WHERE {filter} ORDER BY partnership"
+            ))
+            .map_err(sql_error)?;
+        let rows = statement
+            .query_map(rusqlite::params_from_iter(values.iter()), |row| {
+                row.get::<_, String>(0)
+            })
+            .map_err(sql_error)?;
+        rows.map(|row| row.map_err(sql_error)).collect()
+    }
+
     /// A party's directory rows.
     pub fn directory_rows(&self, party: &str) -> Result<Vec<DirectoryRow>> {
         let mut statement = self
@@ -377,6 +497,44 @@ fn timeline_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Result<TimelineRow>
     Ok(built)
 }
 
+/// The SQL condition on `partnership_status` for a cohort, and its parameters.
+fn cohort_filter(cohort: &Cohort) -> (String, Vec<String>) {
+    let mut conditions = vec!["1 = 1".to_owned()];
+    let mut values: Vec<String> = Vec::new();
+    let next = |value: String, values: &mut Vec<String>| {
+        values.push(value);
+        format!("?{}", values.len())
+    };
+    if let Some([a, b]) = &cohort.countries {
+        let (a, b) = (next(a.clone(), &mut values), next(b.clone(), &mut values));
+        conditions.push(format!(
+            "((party_a_country = {a} AND party_b_country = {b}) OR (party_a_country = {b} AND party_b_country = {a}))"
+        ));
+    }
+    if let Some(party) = &cohort.party {
+        let p = next(party.to_string(), &mut values);
+        conditions.push(format!("(party_a = {p} OR party_b = {p})"));
+    }
+    if let Some(region) = &cohort.region {
+        let r = next(region.to_ascii_uppercase(), &mut values);
+        conditions.push(format!(
+            "(party_a_country = {r} OR party_b_country = {r} OR party_a_subdivision = {r} OR party_b_subdivision = {r})"
+        ));
+    }
+    if let Some(kind) = &cohort.kind {
+        let k = next(
+            amity_domain::PartnershipKind::new(kind).to_string(),
+            &mut values,
+        );
+        conditions.push(format!("kind = {k}"));
+    }
+    (conditions.join(" AND "), values)
+}
+
+fn rows_parse_day(text: Option<&str>, unbounded: amity_domain::Day) -> amity_domain::Day {
+    crate::rows::parse_day(text, unbounded)
+}
+
 fn read_checkpoint(connection: &Connection) -> Result<Option<Checkpoint>> {
     let row: Option<(String, u32, i64)> = connection
         .query_row(
@@ -411,7 +569,8 @@ fn write_rows(connection: &Connection, rows: &[PartnershipRows], replace: bool) 
     let mut insert_status = connection
         .prepare_cached(
             "INSERT INTO partnership_status VALUES
-             (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)",
+             (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19,
+              ?20, ?21, ?22, ?23)",
         )
         .map_err(sql_error)?;
     let mut insert_timeline = connection
@@ -463,6 +622,10 @@ fn write_rows(connection: &Connection, rows: &[PartnershipRows], replace: bool) 
                 status.retracted as i64,
                 status.disputed as i64,
                 status.conflict,
+                status.parties[0].subdivision,
+                status.parties[0].wikidata,
+                status.parties[1].subdivision,
+                status.parties[1].wikidata,
                 json(status),
             ])
             .map_err(sql_error)?;
