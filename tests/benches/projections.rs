@@ -1,6 +1,7 @@
 //! Benchmark: rebuild the projections of a 1,000,000-event synthetic ledger, then time a
 //! status "as of" query for one partnership inside the library and as a whole `amity`
-//! process (`cargo bench -p amity-tests --bench projections`).
+//! process, and the analyst views `outcomes` and `series` for the US:RU cohort (10,000
+//! partnerships) as whole processes (`cargo bench -p amity-tests --bench projections`).
 //!
 //! The ledger is the one of the `ledger` benchmark (100,000 partnerships × 10 events). It is
 //! built once per invocation in a temporary file, or kept at `AMITY_BENCH_LEDGER` and reused.
@@ -146,6 +147,35 @@ fn main() {
         );
     }
 
+    let mut outcomes = Vec::new();
+    let mut series = Vec::new();
+    if binary.exists() {
+        let store_url = format!("sqlite://{}", path.display());
+        let time = |args: &[&str]| -> f64 {
+            let started = Instant::now();
+            let output = std::process::Command::new(&binary)
+                .args(["--store", &store_url])
+                .args(args)
+                .output()
+                .expect("amity runs");
+            let elapsed = started.elapsed().as_secs_f64() * 1e3;
+            assert!(
+                output.status.success(),
+                "{}",
+                String::from_utf8_lossy(&output.stderr)
+            );
+            elapsed
+        };
+        let cohort = ["--cohort", "US:RU", "--format", "json"];
+        for _ in 0..10 {
+            let mut args = vec!["outcomes", "--from", "1990", "--to", "2010"];
+            args.extend(cohort);
+            outcomes.push(time(&args));
+            let mut args = vec!["series", "--from", "1990", "--to", "2024", "--step", "year"];
+            args.extend(cohort);
+            series.push(time(&args));
+        }
+    }
     println!(
         "median: rebuild {:.0} events/s (target ≥ 1000000), rebuild peak RSS {:.0} MB (target < 300); \
          status --as-of in the library {:.3} ms (target < 1 ms){}",
@@ -158,4 +188,12 @@ fn main() {
             format!(", as a process {:.1} ms (target < 50 ms)", median(&mut process))
         }
     );
+    if !outcomes.is_empty() {
+        println!(
+            "median: outcomes US:RU (10,000 partnerships) {:.0} ms as a process (target < 100 ms); \
+             series over 35 years {:.0} ms (target < 200 ms)",
+            median(&mut outcomes),
+            median(&mut series)
+        );
+    }
 }

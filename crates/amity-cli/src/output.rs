@@ -6,7 +6,7 @@ use amity_ledger::Outcome;
 use amity_projections::{analysis, PartnerView, Projections, StatusRow, StatusView, TimelineRow};
 use anyhow::Result;
 use comfy_table::{presets, ContentArrangement, Table};
-use serde_json::{json, Value};
+use serde_json::json;
 
 use crate::args::Format;
 
@@ -40,8 +40,26 @@ pub fn emit(text: impl std::fmt::Display) -> Result<()> {
     }
 }
 
-fn print_json(value: &Value) -> Result<()> {
-    emit(serde_json::to_string_pretty(value)?)
+/// Print JSON straight to stdout, without an intermediate tree: indented for a terminal,
+/// compact for a pipe (scripts); a closed pipe ends output quietly.
+fn print_json<T: serde::Serialize + ?Sized>(value: &T) -> Result<()> {
+    use std::io::{IsTerminal, Write};
+    let stdout = std::io::stdout();
+    let pretty = stdout.is_terminal();
+    let mut out = std::io::BufWriter::with_capacity(1 << 16, stdout.lock());
+    let written = if pretty {
+        serde_json::to_writer_pretty(&mut out, value)
+    } else {
+        serde_json::to_writer(&mut out, value)
+    };
+    let written = written
+        .map_err(std::io::Error::from)
+        .and_then(|()| writeln!(out))
+        .and_then(|()| out.flush());
+    match written {
+        Err(error) if error.kind() != std::io::ErrorKind::BrokenPipe => Err(error.into()),
+        _ => Ok(()),
+    }
 }
 
 /// After recording one event.
@@ -209,7 +227,7 @@ fn since_text(status: amity_domain::Status, since: Option<&str>) -> String {
 /// Status answers.
 pub fn status(views: &[StatusView], format: Format) -> Result<()> {
     if format == Format::Json {
-        return print_json(&serde_json::to_value(views)?);
+        return print_json(views);
     }
     if views.is_empty() {
         return emit("no partnership is recorded (as known at that moment)");
@@ -253,7 +271,7 @@ pub fn status(views: &[StatusView], format: Format) -> Result<()> {
 /// A party's partners.
 pub fn partners(key: &PartyKey, rows: &[PartnerView], format: Format) -> Result<()> {
     if format == Format::Json {
-        return print_json(&serde_json::to_value(rows)?);
+        return print_json(rows);
     }
     emit(format_args!("partners of {key}"))?;
     let mut out = table(
@@ -411,7 +429,7 @@ pub fn milestone_recorded(
 /// `milestone list`.
 pub fn milestones(milestones: &[Milestone], format: Format) -> Result<()> {
     if format == Format::Json {
-        return print_json(&serde_json::to_value(milestones)?);
+        return print_json(milestones);
     }
     let rows = milestones
         .iter()
@@ -439,7 +457,7 @@ pub fn milestones(milestones: &[Milestone], format: Format) -> Result<()> {
 /// `outcomes`.
 pub fn outcomes(outcomes: &analysis::Outcomes, report: Report) -> Result<()> {
     if report == Report::Json {
-        return print_json(&serde_json::to_value(outcomes)?);
+        return print_json(outcomes);
     }
     let rows: Vec<Vec<String>> = outcomes
         .partnerships
@@ -513,7 +531,7 @@ pub fn outcomes(outcomes: &analysis::Outcomes, report: Report) -> Result<()> {
 /// `changes`.
 pub fn changes(changes: &[analysis::Change], report: Report) -> Result<()> {
     if report == Report::Json {
-        return print_json(&serde_json::to_value(changes)?);
+        return print_json(changes);
     }
     let rows = changes
         .iter()
@@ -559,7 +577,7 @@ pub fn changes(changes: &[analysis::Change], report: Report) -> Result<()> {
 /// `series`.
 pub fn series(points: &[analysis::Point], report: Report) -> Result<()> {
     if report == Report::Json {
-        return print_json(&serde_json::to_value(points)?);
+        return print_json(points);
     }
     const NAMES: [&str; 5] = ["not_yet", "active", "suspended", "terminated", "unknown"];
     let rows = points

@@ -32,7 +32,7 @@ pub use rows::{DirectoryRow, PartnershipRows, StatusRow, TimelineRow};
 
 /// The version of the projection code; bump it whenever [`rows::rows`] or the tables change,
 /// and every ledger rebuilds its projections on next use.
-pub const CODE_VERSION: u32 = 2;
+pub const CODE_VERSION: u32 = 3;
 
 /// A projection error.
 #[derive(Debug, thiserror::Error)]

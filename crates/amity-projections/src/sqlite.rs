@@ -105,12 +105,19 @@ CREATE TABLE IF NOT EXISTS party_directory (
 );
 ";
 
-/// Unique indexes, created after the rows on a rebuild (sorting once beats inserting into an
-/// index in random order).
+/// Indexes, created after the rows on a rebuild (sorting once beats inserting into an index in
+/// random order). The last two cover the analyst views: a cohort by countries and the driving
+/// steps of its partnerships are read from the indexes alone.
 const INDEXES: &str = "
 CREATE UNIQUE INDEX IF NOT EXISTS partnership_status_key ON partnership_status (partnership);
 CREATE UNIQUE INDEX IF NOT EXISTS partnership_timeline_key ON partnership_timeline (partnership, seq);
 CREATE UNIQUE INDEX IF NOT EXISTS party_directory_key ON party_directory (party, partnership);
+CREATE INDEX IF NOT EXISTS partnership_status_countries ON partnership_status
+    (party_a_country, party_b_country, partnership, party_a_name, party_a_subdivision,
+     party_a_wikidata, party_b_name, party_b_subdivision, party_b_wikidata, kind, conflict);
+CREATE INDEX IF NOT EXISTS partnership_timeline_steps ON partnership_timeline
+    (partnership, step, event_id, event_type, occurred, earliest, latest, status_after)
+    WHERE step IS NOT NULL;
 ";
 
 const DROP: &str = "
