@@ -31,7 +31,13 @@ fn parse_day(text: &str) -> Option<Day> {
 }
 
 /// Draw the chart to `path`.
-pub fn draw(path: &Path, cohort: &str, points: &[Point], milestones: &[Milestone]) -> Result<()> {
+pub fn draw(
+    path: &Path,
+    cohort: &str,
+    step: &str,
+    points: &[Point],
+    milestones: &[Milestone],
+) -> Result<()> {
     let xs: Vec<f64> = points
         .iter()
         .filter_map(|point| parse_day(&point.as_of).and_then(year_of))
@@ -80,7 +86,7 @@ pub fn draw(path: &Path, cohort: &str, points: &[Point], milestones: &[Milestone
         .map_err(draw_error)?;
     chart
         .configure_mesh()
-        .x_desc("year (status at the end of each step)")
+        .x_desc(format!("{step} (status at the end of each {step})"))
         .y_desc("partnerships")
         .x_label_formatter(&|x| {
             let year = x.floor();

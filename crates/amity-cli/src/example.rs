@@ -151,7 +151,12 @@ pub fn events(recorded_by: &str) -> Result<Vec<ToRecord>> {
 pub async fn build(ledger: &Ledger, recorded_by: &str) -> Result<(Vec<Outcome>, usize)> {
     let outcomes = ledger.record_all(events(recorded_by)?).await?;
     let mut new_milestones = 0;
+    let existing = ledger.milestones().await?;
     for (id, milestone) in milestones()? {
+        // A milestone the user recorded under the same key is theirs: keep it.
+        if existing.iter().any(|m| m.key == milestone.key) {
+            continue;
+        }
         if let Outcome::Recorded(_) = ledger.record_milestone(milestone, id, recorded_by).await? {
             new_milestones += 1;
         }

@@ -55,7 +55,14 @@ fn main() -> ExitCode {
 async fn run(cli: Cli, sub_matches: Option<clap::ArgMatches>) -> Result<()> {
     let reads_only = matches!(
         cli.command,
-        Command::History(_) | Command::Status(_) | Command::Partners(_) | Command::Rebuild
+        Command::History(_)
+            | Command::Status(_)
+            | Command::Partners(_)
+            | Command::Rebuild
+            | Command::Outcomes(_)
+            | Command::Changes(_)
+            | Command::Series(_)
+            | Command::Milestone(MilestoneCommand::List)
     );
     let opened = store::open_store(&cli.store, reads_only)?;
     let ledger = Ledger::new(opened.store);
@@ -232,6 +239,12 @@ async fn run(cli: Cli, sub_matches: Option<clap::ArgMatches>) -> Result<()> {
                     args::date_or_milestone(&ledger, "--to", &window.to).await?,
                 ),
             };
+            anyhow::ensure!(
+                window_dates.from.1.earliest() <= window_dates.to.1.latest(),
+                "--from {} is after --to {}",
+                window.from,
+                window.to
+            );
             let mut projections = projections()?;
             projections.catch_up().await?;
             let format = if window.csv {
@@ -259,6 +272,20 @@ async fn run(cli: Cli, sub_matches: Option<clap::ArgMatches>) -> Result<()> {
                 "month" => analysis::Step::Month,
                 other => anyhow::bail!("--step: {other:?} is not year or month"),
             };
+            anyhow::ensure!(
+                from.earliest() <= to.latest(),
+                "--from {} is after --to {}",
+                series.from,
+                series.to
+            );
+            if let Some(path) = &series.chart {
+                anyhow::ensure!(
+                    path.extension()
+                        .is_some_and(|ext| ext.eq_ignore_ascii_case("svg")),
+                    "--chart {}: the chart is SVG; name the file .svg",
+                    path.display()
+                );
+            }
             let steps = analysis::steps(&from, &to, step);
             let mut projections = projections()?;
             projections.catch_up().await?;
@@ -266,7 +293,7 @@ async fn run(cli: Cli, sub_matches: Option<clap::ArgMatches>) -> Result<()> {
             let points = analysis::series(&members, &steps);
             if let Some(path) = &series.chart {
                 let milestones = ledger.milestones().await?;
-                chart::draw(path, &cohort.describe(), &points, &milestones)?;
+                chart::draw(path, &cohort.describe(), &series.step, &points, &milestones)?;
             }
             let format = if series.csv {
                 output::Report::Csv

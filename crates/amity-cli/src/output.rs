@@ -202,9 +202,10 @@ pub fn history(status: &StatusRow, rows: &[TimelineRow], format: Format) -> Resu
 }
 
 fn certainty_text(certainty: Certainty3, competing: &[amity_domain::Status]) -> String {
-    match certainty {
-        Certainty3::Definite => "definite".to_owned(),
-        Certainty3::Possible => format!(
+    match (certainty, competing) {
+        (Certainty3::Definite, _) => "definite".to_owned(),
+        (Certainty3::Possible, []) => "possible".to_owned(),
+        (Certainty3::Possible, competing) => format!(
             "possible ({})",
             competing
                 .iter()
@@ -504,11 +505,12 @@ pub fn outcomes(outcomes: &analysis::Outcomes, report: Report) -> Result<()> {
         outcomes.last_day,
         outcomes.partnerships.len()
     ))?;
-    let decisions: Vec<String> = outcomes
-        .counts
-        .decisions
+    let decisions: Vec<String> = analysis::Decision::ALL
         .iter()
-        .map(|(name, split)| format!("{name} {}", split_text(split)))
+        .filter_map(|decision| {
+            let split = outcomes.counts.decisions.get(decision.name())?;
+            Some(format!("{} {}", decision.name(), split_text(split)))
+        })
         .collect();
     let statuses: Vec<String> = outcomes
         .counts

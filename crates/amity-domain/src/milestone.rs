@@ -51,11 +51,13 @@ impl FromStr for MilestoneKey {
             reason,
         };
         if input.is_empty()
+            || input.starts_with('-')
+            || input.ends_with('-')
             || !input
                 .bytes()
                 .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
         {
-            return Err(error("use lower-case letters, digits and '-'"));
+            return Err(error("use lower-case letters, digits and inner '-'"));
         }
         if !input.bytes().any(|b| b.is_ascii_lowercase()) || EdtfDate::parse(input).is_ok() {
             return Err(error("it must not read as a date; include a word"));

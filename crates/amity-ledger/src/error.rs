@@ -35,6 +35,14 @@ pub enum Error {
         /// The date of the recorded one.
         occurred: String,
     },
+    /// The event id is already used by another entry.
+    #[error("event id {event_id} is already used by {holder}; give a new id")]
+    IdReused {
+        /// The id.
+        event_id: EventId,
+        /// What holds it.
+        holder: String,
+    },
     /// No event has this id.
     #[error("unknown event {0}: no event of this ledger has this id")]
     UnknownEvent(EventId),

@@ -198,8 +198,15 @@ impl Ledger {
     ) -> Result<Outcome<Milestone>> {
         for _ in 0..MAX_ATTEMPTS {
             let stored = self.store.read_whole_stream(MILESTONES_STREAM).await?;
-            if stored.iter().any(|event| event.event_id == event_id) {
-                return Ok(Outcome::AlreadyRecorded(milestone));
+            if let Some(event) = stored.iter().find(|event| event.event_id == event_id) {
+                let existing = decode_milestone(event)?;
+                if existing.key != milestone.key {
+                    return Err(Error::IdReused {
+                        event_id,
+                        holder: format!("milestone {}", existing.key),
+                    });
+                }
+                return Ok(Outcome::AlreadyRecorded(existing));
             }
             for event in &stored {
                 let existing = decode_milestone(event)?;

@@ -7,6 +7,7 @@ use std::process::{Command, Output};
 use serde_json::Value;
 use tempfile::TempDir;
 
+mod analysis;
 mod temporal;
 
 const AMITY: &str = env!("CARGO_BIN_EXE_amity");
