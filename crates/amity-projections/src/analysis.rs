@@ -293,9 +293,9 @@ pub struct DrivingStep {
     /// Its bounds and the status after it.
     pub step: amity_domain::Step,
     /// The event's id.
-    pub event_id: String,
+    pub event_id: amity_domain::EventId,
     /// Its type.
-    pub event_type: String,
+    pub event_type: amity_domain::EventType,
     /// Its date as written.
     pub occurred: Option<String>,
 }
@@ -335,8 +335,8 @@ impl Member {
                             latest: rows::parse_day(event.latest.as_deref(), Day::Future),
                             status_after: event.status_after?,
                         },
-                        event_id: event.event_id.clone(),
-                        event_type: event.event_type.clone(),
+                        event_id: event.event_id.parse().ok()?,
+                        event_type: amity_domain::EventType::from_name(&event.event_type)?,
                         occurred: event.occurred.clone(),
                     })
                 })
@@ -353,7 +353,7 @@ impl Member {
         let answer = status_at(&only, from, to);
         let event = answer
             .set_by
-            .map(|index| self.steps[index].event_id.clone());
+            .map(|index| self.steps[index].event_id.to_string());
         (answer.status, answer.certainty, answer.competing, event)
     }
 }
@@ -376,13 +376,13 @@ pub fn outcomes(members: &[Member], cohort: &Cohort, window: &Window) -> Outcome
         let in_window: Vec<EventRef> = member
             .steps
             .iter()
-            .filter(|event| Decision::of(&event.event_type).is_some())
+            .filter(|event| Decision::of(event.event_type.name()).is_some())
             .filter_map(|event| {
                 window
                     .contains(event.step.earliest, event.step.latest)
                     .map(|in_window| EventRef {
-                        event_id: event.event_id.clone(),
-                        event_type: event.event_type.clone(),
+                        event_id: event.event_id.to_string(),
+                        event_type: event.event_type.name().to_owned(),
                         occurred: event.occurred.clone(),
                         in_window,
                     })

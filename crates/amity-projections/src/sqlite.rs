@@ -344,8 +344,20 @@ impl SqliteTables {
                     ),
                     status_after: from_json(&format!("\"{status_after}\""))?,
                 },
-                event_id: row.get(1).map_err(sql_error)?,
-                event_type: row.get(2).map_err(sql_error)?,
+                event_id: row
+                    .get_ref(1)
+                    .map_err(sql_error)?
+                    .as_str()
+                    .ok()
+                    .and_then(|id| id.parse().ok())
+                    .ok_or_else(|| Error::Tables("unreadable event id".to_owned()))?,
+                event_type: row
+                    .get_ref(2)
+                    .map_err(sql_error)?
+                    .as_str()
+                    .ok()
+                    .and_then(amity_domain::EventType::from_name)
+                    .ok_or_else(|| Error::Tables("unknown event type".to_owned()))?,
                 occurred: row.get(3).map_err(sql_error)?,
             });
         }
