@@ -328,9 +328,14 @@ async fn record_lifecycle(
     let party: Party = lifecycle.party.parse().context("first party")?;
     let partner: Party = lifecycle.partner.parse().context("second party")?;
     let partnership = Partnership::new(party, partner, PartnershipKind::new(&lifecycle.kind))?;
-    let mut facts: Facts = lifecycle
-        .facts
-        .to_facts(Some(&lifecycle.occurred), matches)?;
+    // A milestone key stands for its date (stored as that EDTF date, verbatim).
+    let occurred = match lifecycle.occurred.parse::<amity_domain::Occurred>() {
+        Ok(_) => lifecycle.occurred.clone(),
+        Err(_) => args::date_or_milestone(ledger, "--occurred", &lifecycle.occurred)
+            .await?
+            .to_string(),
+    };
+    let mut facts: Facts = lifecycle.facts.to_facts(Some(&occurred), matches)?;
     if let Some(by) = &lifecycle.by {
         facts.initiated_by = Some(args::party_key(by).context("--by")?);
     }
