@@ -24,7 +24,7 @@ pub struct Cli {
         default_value = "sqlite://amity.db"
     )]
     pub store: String,
-    /// Output for people (table) or scripts (json).
+    /// Output for people (table), scripts (json) or spreadsheets (csv).
     #[arg(long, global = true, value_enum, default_value_t = Format::Table)]
     pub format: Format,
     /// Log what the ledger does (to stderr).
@@ -42,6 +42,8 @@ pub enum Format {
     Table,
     /// JSON for scripts.
     Json,
+    /// CSV for spreadsheets, pandas or DuckDB (lists: status, partners, history, analyst views).
+    Csv,
 }
 
 /// The commands.

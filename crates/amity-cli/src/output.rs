@@ -74,7 +74,7 @@ pub fn recorded(outcome: &Outcome, format: Format) -> Result<()> {
             "occurred": recorded.event.facts().occurred.date().map(|d| d.as_str()),
             "recorded": fresh,
         })),
-        Format::Table => {
+        Format::Table | Format::Csv => {
             let what = if fresh {
                 "recorded"
             } else {
@@ -131,6 +131,52 @@ pub fn history(status: &StatusRow, rows: &[TimelineRow], format: Format) -> Resu
             "conflict": status.conflict,
             "events": rows,
         }));
+    }
+    if format == Format::Csv {
+        let header = [
+            "event_id",
+            "type",
+            "occurred",
+            "earliest",
+            "latest",
+            "term_as_written",
+            "certainty",
+            "disputed",
+            "retracted_by",
+            "status_after",
+            "sources",
+            "note",
+            "recorded_by",
+            "recorded_at",
+        ];
+        let csv_rows = rows
+            .iter()
+            .map(|row| {
+                vec![
+                    row.event_id.clone(),
+                    row.event_type.clone(),
+                    row.occurred.clone().unwrap_or_default(),
+                    row.earliest.clone().unwrap_or_default(),
+                    row.latest.clone().unwrap_or_default(),
+                    row.term_as_written.clone().unwrap_or_default(),
+                    row.certainty.name().to_owned(),
+                    row.disputed.to_string(),
+                    row.retracted_by.clone().unwrap_or_default(),
+                    row.status_after
+                        .map(|s| s.name().to_owned())
+                        .unwrap_or_default(),
+                    row.sources
+                        .iter()
+                        .map(source_line)
+                        .collect::<Vec<_>>()
+                        .join(" | "),
+                    row.note.clone().unwrap_or_default(),
+                    row.recorded_by.clone(),
+                    row.recorded_at.clone(),
+                ]
+            })
+            .collect();
+        return emit_report(&header, csv_rows, Report::Csv, false);
     }
     let since = status
         .since
@@ -216,6 +262,21 @@ fn certainty_text(certainty: Certainty3, competing: &[amity_domain::Status]) -> 
     }
 }
 
+fn certainty_name(certainty: Certainty3) -> &'static str {
+    match certainty {
+        Certainty3::Definite => "definite",
+        Certainty3::Possible => "possible",
+    }
+}
+
+fn statuses_text(statuses: &[amity_domain::Status]) -> String {
+    statuses
+        .iter()
+        .map(|s| s.name())
+        .collect::<Vec<_>>()
+        .join(";")
+}
+
 /// "since" for people: the date, "unknown" when undated, nothing before any event.
 fn since_text(status: amity_domain::Status, since: Option<&str>) -> String {
     match (status, since) {
@@ -229,6 +290,40 @@ fn since_text(status: amity_domain::Status, since: Option<&str>) -> String {
 pub fn status(views: &[StatusView], format: Format) -> Result<()> {
     if format == Format::Json {
         return print_json(views);
+    }
+    if format == Format::Csv {
+        let header = [
+            "partnership",
+            "party_a",
+            "party_b",
+            "kind",
+            "status",
+            "certainty",
+            "competing",
+            "since",
+            "as_of",
+            "known_at",
+            "events",
+        ];
+        let rows = views
+            .iter()
+            .map(|view| {
+                vec![
+                    view.partnership.to_string(),
+                    view.parties[0].to_string(),
+                    view.parties[1].to_string(),
+                    view.kind.to_string(),
+                    view.status.name().to_owned(),
+                    certainty_name(view.certainty).to_owned(),
+                    statuses_text(&view.competing),
+                    view.since.clone().unwrap_or_default(),
+                    view.as_of.clone().unwrap_or_default(),
+                    view.known_at.clone().unwrap_or_default(),
+                    view.events.to_string(),
+                ]
+            })
+            .collect();
+        return emit_report(&header, rows, Report::Csv, false);
     }
     if views.is_empty() {
         return emit("no partnership is recorded (as known at that moment)");
@@ -273,6 +368,39 @@ pub fn status(views: &[StatusView], format: Format) -> Result<()> {
 pub fn partners(key: &PartyKey, rows: &[PartnerView], format: Format) -> Result<()> {
     if format == Format::Json {
         return print_json(rows);
+    }
+    if format == Format::Csv {
+        let header = [
+            "partner",
+            "partner_country",
+            "partnership",
+            "kind",
+            "founded",
+            "status",
+            "certainty",
+            "competing",
+            "since",
+        ];
+        let csv_rows = rows
+            .iter()
+            .map(|row| {
+                vec![
+                    row.partner.name.clone(),
+                    row.partner
+                        .subdivision
+                        .clone()
+                        .unwrap_or_else(|| row.partner.country.clone()),
+                    row.partnership.to_string(),
+                    row.kind.to_string(),
+                    row.founded.clone().unwrap_or_default(),
+                    row.status.name().to_owned(),
+                    certainty_name(row.certainty).to_owned(),
+                    statuses_text(&row.competing),
+                    row.since.clone().unwrap_or_default(),
+                ]
+            })
+            .collect();
+        return emit_report(&header, csv_rows, Report::Csv, false);
     }
     emit(format_args!("partners of {key}"))?;
     let mut out = table(
@@ -344,6 +472,7 @@ impl From<Format> for Report {
         match format {
             Format::Table => Report::Table,
             Format::Json => Report::Json,
+            Format::Csv => Report::Csv,
         }
     }
 }
@@ -413,7 +542,7 @@ pub fn milestone_recorded(
             "occurred": milestone.occurred,
             "recorded": fresh,
         })),
-        Format::Table => emit(format_args!(
+        Format::Table | Format::Csv => emit(format_args!(
             "{} milestone {} ({}): {}",
             if fresh {
                 "recorded"
@@ -450,7 +579,7 @@ pub fn milestones(milestones: &[Milestone], format: Format) -> Result<()> {
     emit_report(
         &["key", "occurred", "title", "sources"],
         rows,
-        Report::Table,
+        format.into(),
         true,
     )
 }

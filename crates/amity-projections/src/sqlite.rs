@@ -155,6 +155,20 @@ impl SqliteTables {
         connection
             .execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;")
             .map_err(sql_error)?;
+        // Tables written by other projection code are derived data: drop them (the next
+        // catch-up rebuilds) rather than fail on a column they lack.
+        let stale = connection
+            .query_row(
+                "SELECT code_version FROM projection_checkpoint WHERE projection = ?1",
+                [PROJECTION],
+                |row| row.get::<_, u32>(0),
+            )
+            .optional()
+            .unwrap_or(None)
+            .is_some_and(|version| version != crate::CODE_VERSION);
+        if stale {
+            connection.execute_batch(DROP).map_err(sql_error)?;
+        }
         connection
             .execute_batch(&format!("{SCHEMA}{INDEXES}"))
             .map_err(sql_error)?;
