@@ -254,10 +254,7 @@ async fn run(cli: Cli, sub_matches: Option<clap::ArgMatches>) -> Result<()> {
             };
             if is_outcomes {
                 let members = projections.members(&cohort).await?;
-                output::outcomes(
-                    &analysis::outcomes(&members, &cohort, &window_dates),
-                    format,
-                )
+                output::outcomes(&analysis::outcomes(members, &cohort, &window_dates), format)
             } else {
                 let pairs = projections.cohort_pairs(&cohort).await?;
                 output::changes(&analysis::changes(&pairs, &cohort, &window_dates), format)

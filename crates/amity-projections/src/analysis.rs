@@ -359,7 +359,7 @@ impl Member {
 }
 
 /// Outcomes of a cohort in a window.
-pub fn outcomes(members: &[Member], cohort: &Cohort, window: &Window) -> Outcomes {
+pub fn outcomes(members: Vec<Member>, cohort: &Cohort, window: &Window) -> Outcomes {
     let mut decisions: BTreeMap<&'static str, Split> = Decision::ALL
         .iter()
         .map(|d| (d.name(), Split::default()))
@@ -372,7 +372,7 @@ pub fn outcomes(members: &[Member], cohort: &Cohort, window: &Window) -> Outcome
     // the next (events on the next day have not).
     let (after_last, last_day) = (next_day(window.last_day()), window.last_day());
     let mut partnerships = Vec::new();
-    for member in members {
+    for mut member in members {
         let in_window: Vec<EventRef> = member
             .steps
             .iter()
@@ -407,8 +407,8 @@ pub fn outcomes(members: &[Member], cohort: &Cohort, window: &Window) -> Outcome
             .expect("every status counted")
             .add(status_certainty);
         partnerships.push(OutcomeRow {
-            partnership: member.partnership.clone(),
-            parties: member.parties.clone(),
+            partnership: member.partnership,
+            parties: std::mem::take(&mut member.parties),
             decision,
             decision_certainty,
             decision_event: last,
