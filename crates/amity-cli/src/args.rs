@@ -42,8 +42,11 @@ pub enum Format {
     Table,
     /// JSON for scripts.
     Json,
-    /// CSV for spreadsheets, pandas or DuckDB (lists: status, partners, history, analyst views).
+    /// CSV for spreadsheets, pandas or DuckDB (lists: status, partners, history, analyst views;
+    /// `import`, `export`).
     Csv,
+    /// JSON Lines: the archival interchange format of `import` and `export`.
+    Jsonl,
 }
 
 /// The commands.
@@ -84,6 +87,40 @@ pub enum Command {
     Changes(WindowArgs),
     /// Counts by status at each step (year or month) for a cohort, optionally as an SVG chart.
     Series(SeriesArgs),
+    /// Import events: `--format jsonl` (an archive) or `--format csv` (one lifecycle event per row).
+    Import(ImportArgs),
+    /// Export: `--format jsonl` (every event, the archive) or `--format csv --view status|timeline`.
+    Export(ExportArgs),
+}
+
+/// An import.
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// The file.
+    pub file: std::path::PathBuf,
+    /// Write the valid rows and list the rejected ones (default: nothing is written if any row
+    /// is bad).
+    #[arg(long)]
+    pub skip_invalid: bool,
+    /// Validate only; write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Who records the events of a CSV file (archives keep their own).
+    #[arg(long, env = "AMITY_RECORDED_BY", value_name = "NAME")]
+    pub recorded_by: Option<String>,
+}
+
+/// An export.
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// The file (default: standard output).
+    pub file: Option<std::path::PathBuf>,
+    /// For CSV: which projection, `status` or `timeline`.
+    #[arg(long)]
+    pub view: Option<String>,
+    /// For the status view: the status on this date (EDTF or milestone key).
+    #[arg(long, value_name = "DATE|MILESTONE")]
+    pub as_of: Option<String>,
 }
 
 /// Milestone commands.

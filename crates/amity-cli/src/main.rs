@@ -3,6 +3,7 @@
 mod args;
 mod chart;
 mod example;
+mod import_csv;
 mod output;
 mod store;
 
@@ -63,6 +64,7 @@ async fn run(cli: Cli, sub_matches: Option<clap::ArgMatches>) -> Result<()> {
             | Command::Changes(_)
             | Command::Series(_)
             | Command::Milestone(MilestoneCommand::List)
+            | Command::Export(_)
     );
     let opened = store::open_store(&cli.store, reads_only)?;
     let ledger = Ledger::new(opened.store);
@@ -258,6 +260,71 @@ async fn run(cli: Cli, sub_matches: Option<clap::ArgMatches>) -> Result<()> {
             } else {
                 let pairs = projections.cohort_pairs(&cohort).await?;
                 output::changes(&analysis::changes(&pairs, &cohort, &window_dates), format)
+            }
+        }
+        Command::Import(import) => {
+            let options = amity_ledger::archive::ImportOptions {
+                skip_invalid: import.skip_invalid,
+                dry_run: import.dry_run,
+            };
+            let summary = match format {
+                Format::Jsonl => {
+                    let bar = output::progress_bar();
+                    let summary = amity_ledger::archive::import(
+                        &ledger,
+                        &import.file,
+                        options,
+                        &mut |done| {
+                            bar.set_position(done);
+                        },
+                    )
+                    .await?;
+                    bar.finish_and_clear();
+                    summary
+                }
+                Format::Csv => {
+                    let recorded_by = import
+                        .recorded_by
+                        .clone()
+                        .or_else(|| std::env::var("USER").ok())
+                        .unwrap_or_else(|| "import".to_owned());
+                    import_csv::import(&ledger, &import.file, options, &recorded_by).await?
+                }
+                _ => anyhow::bail!("import: give --format jsonl (an archive) or --format csv"),
+            };
+            output::import_summary(&import.file, &summary, options)
+        }
+        Command::Export(export) => {
+            let mut out: Box<dyn std::io::Write> = match &export.file {
+                Some(path) => Box::new(std::io::BufWriter::new(
+                    std::fs::File::create(path).with_context(|| format!("{}", path.display()))?,
+                )),
+                None => Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
+            };
+            match (format, export.view.as_deref()) {
+                (Format::Jsonl, None) => {
+                    let count = amity_ledger::archive::export(&ledger, &mut out).await?;
+                    drop(out);
+                    if export.file.is_some() {
+                        eprintln!("exported {count} events");
+                    }
+                    Ok(())
+                }
+                (Format::Csv, Some(view @ ("status" | "timeline"))) => {
+                    let as_of = args::as_of(&ledger, export.as_of.as_deref()).await?;
+                    let mut projections = projections()?;
+                    projections.catch_up().await?;
+                    if view == "status" {
+                        let views = projections.status(&Selection::All, as_of.as_ref(), None).await?;
+                        output::write_status_csv(&mut out, &views)
+                    } else {
+                        anyhow::ensure!(as_of.is_none(), "--as-of goes with --view status");
+                        let pairs = projections.cohort_pairs(&analysis::Cohort::default()).await?;
+                        output::write_timeline_csv(&mut out, &pairs)
+                    }
+                }
+                (Format::Csv, _) => anyhow::bail!("export --format csv needs --view status or --view timeline"),
+                _ => anyhow::bail!("export: give --format jsonl (every event) or --format csv --view status|timeline"),
             }
         }
         Command::Series(series) => {

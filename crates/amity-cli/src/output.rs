@@ -74,7 +74,7 @@ pub fn recorded(outcome: &Outcome, format: Format) -> Result<()> {
             "occurred": recorded.event.facts().occurred.date().map(|d| d.as_str()),
             "recorded": fresh,
         })),
-        Format::Table | Format::Csv => {
+        Format::Table | Format::Csv | Format::Jsonl => {
             let what = if fresh {
                 "recorded"
             } else {
@@ -473,6 +473,7 @@ impl From<Format> for Report {
             Format::Table => Report::Table,
             Format::Json => Report::Json,
             Format::Csv => Report::Csv,
+            Format::Jsonl => Report::Json,
         }
     }
 }
@@ -542,7 +543,7 @@ pub fn milestone_recorded(
             "occurred": milestone.occurred,
             "recorded": fresh,
         })),
-        Format::Table | Format::Csv => emit(format_args!(
+        Format::Table | Format::Csv | Format::Jsonl => emit(format_args!(
             "{} milestone {} ({}): {}",
             if fresh {
                 "recorded"
@@ -739,4 +740,166 @@ pub fn series(points: &[analysis::Point], report: Report) -> Result<()> {
     let mut header = vec!["step", "as of"];
     header.extend(NAMES);
     emit_report(&header, rows, report, false)
+}
+
+/// A progress bar on a terminal (stderr), hidden otherwise.
+pub fn progress_bar() -> indicatif::ProgressBar {
+    use std::io::IsTerminal;
+    let bar = if std::io::stderr().is_terminal() {
+        indicatif::ProgressBar::new_spinner()
+    } else {
+        indicatif::ProgressBar::hidden()
+    };
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{spinner} {pos} lines ({per_sec})")
+            .expect("progress template"),
+    );
+    bar
+}
+
+/// The end of an import: rejected rows on stderr, then one summary line; an error when the file
+/// was refused.
+pub fn import_summary(
+    file: &std::path::Path,
+    summary: &amity_ledger::archive::ImportSummary,
+    options: amity_ledger::archive::ImportOptions,
+) -> Result<()> {
+    for rejected in summary.rejected.iter().take(200) {
+        eprintln!("{rejected}");
+    }
+    if summary.rejected.len() > 200 {
+        eprintln!("… and {} more rejected rows", summary.rejected.len() - 200);
+    }
+    let line = format!(
+        "{}: {} rows read, {} events written, {} duplicates skipped, {} rows rejected{}",
+        file.display(),
+        summary.rows_read,
+        summary.events_written,
+        summary.duplicates_skipped,
+        summary.rejected.len(),
+        if options.dry_run {
+            " (dry run: nothing written)"
+        } else {
+            ""
+        }
+    );
+    if !summary.rejected.is_empty() && !options.skip_invalid && !options.dry_run {
+        anyhow::bail!("{line}; nothing was written (fix the rows, or use --skip-invalid)");
+    }
+    emit(line)
+}
+
+fn write_csv(out: &mut dyn std::io::Write, header: &[&str], rows: Vec<Vec<String>>) -> Result<()> {
+    let mut writer = csv::Writer::from_writer(out);
+    writer.write_record(header)?;
+    for row in rows {
+        writer.write_record(row)?;
+    }
+    writer.flush()?;
+    Ok(())
+}
+
+/// `export --format csv --view status`.
+pub fn write_status_csv(out: &mut dyn std::io::Write, views: &[StatusView]) -> Result<()> {
+    let header = [
+        "partnership",
+        "party_a",
+        "country_a",
+        "region_a",
+        "party_b",
+        "country_b",
+        "region_b",
+        "kind",
+        "status",
+        "certainty",
+        "competing",
+        "since",
+        "as_of",
+        "events",
+    ];
+    let rows = views
+        .iter()
+        .map(|view| {
+            let (a, b) = (&view.parties[0], &view.parties[1]);
+            vec![
+                view.partnership.to_string(),
+                a.name.clone(),
+                a.country.clone(),
+                a.subdivision.clone().unwrap_or_default(),
+                b.name.clone(),
+                b.country.clone(),
+                b.subdivision.clone().unwrap_or_default(),
+                view.kind.to_string(),
+                view.status.name().to_owned(),
+                certainty_name(view.certainty).to_owned(),
+                statuses_text(&view.competing),
+                view.since.clone().unwrap_or_default(),
+                view.as_of.clone().unwrap_or_default(),
+                view.events.to_string(),
+            ]
+        })
+        .collect();
+    write_csv(out, &header, rows)
+}
+
+/// `export --format csv --view timeline`.
+pub fn write_timeline_csv(
+    out: &mut dyn std::io::Write,
+    pairs: &[(StatusRow, Vec<TimelineRow>)],
+) -> Result<()> {
+    let header = [
+        "partnership",
+        "seq",
+        "event_id",
+        "type",
+        "occurred",
+        "earliest",
+        "latest",
+        "term_as_written",
+        "certainty",
+        "disputed",
+        "retracted_by",
+        "status_after",
+        "source_titles",
+        "source_urls",
+        "note",
+        "recorded_by",
+        "recorded_at",
+    ];
+    let rows = pairs
+        .iter()
+        .flat_map(|(_, timeline)| timeline.iter())
+        .map(|row| {
+            vec![
+                row.partnership.to_string(),
+                row.seq.to_string(),
+                row.event_id.clone(),
+                row.event_type.clone(),
+                row.occurred.clone().unwrap_or_default(),
+                row.earliest.clone().unwrap_or_default(),
+                row.latest.clone().unwrap_or_default(),
+                row.term_as_written.clone().unwrap_or_default(),
+                row.certainty.name().to_owned(),
+                row.disputed.to_string(),
+                row.retracted_by.clone().unwrap_or_default(),
+                row.status_after
+                    .map(|s| s.name().to_owned())
+                    .unwrap_or_default(),
+                row.sources
+                    .iter()
+                    .map(|s| s.title.clone())
+                    .collect::<Vec<_>>()
+                    .join(" | "),
+                row.sources
+                    .iter()
+                    .filter_map(|s| s.url.clone())
+                    .collect::<Vec<_>>()
+                    .join(" | "),
+                row.note.clone().unwrap_or_default(),
+                row.recorded_by.clone(),
+                row.recorded_at.clone(),
+            ]
+        })
+        .collect();
+    write_csv(out, &header, rows)
 }

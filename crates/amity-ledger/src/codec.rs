@@ -31,6 +31,7 @@ pub fn encode(event_id: EventId, event: &Event, recorded_by: &str) -> NewEvent {
         schema_version: amity_domain::event::SCHEMA_VERSION,
         payload: event.encode().into_bytes(),
         metadata: serde_json::to_vec(&metadata).expect("metadata serializes"),
+        recorded_at: None,
     }
 }
 

@@ -43,6 +43,9 @@ pub enum Error {
         /// What holds it.
         holder: String,
     },
+    /// Reading or writing a file failed.
+    #[error("{0}")]
+    Io(String),
     /// No event has this id.
     #[error("unknown event {0}: no event of this ledger has this id")]
     UnknownEvent(EventId),

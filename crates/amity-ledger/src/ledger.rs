@@ -182,7 +182,7 @@ impl Ledger {
     }
 
     /// A partnership's stored history (empty if none).
-    async fn load(&self, id: &PartnershipId) -> Result<Timeline> {
+    pub async fn load(&self, id: &PartnershipId) -> Result<Timeline> {
         let stored = self.store.read_whole_stream(id.as_str()).await?;
         let recorded = stored.iter().map(decode).collect::<Result<Vec<_>>>()?;
         Ok(Timeline::from_history(id.clone(), recorded))
@@ -230,6 +230,7 @@ impl Ledger {
                     recorded_by: recorded_by.to_owned(),
                 })
                 .expect("metadata serializes"),
+                recorded_at: None,
             };
             match self
                 .store

@@ -6,6 +6,7 @@
 //! appends with the stream's exact expected version, retrying on a concurrent write; and it
 //! answers the read queries.
 
+pub mod archive;
 mod codec;
 mod error;
 mod ledger;

@@ -352,7 +352,9 @@ fn append_parts(connection: &mut Connection, parts: Vec<StreamAppend>) -> Result
                         event.schema_version,
                         std::str::from_utf8(&event.payload).map_err(backend_error)?,
                         std::str::from_utf8(&event.metadata).map_err(backend_error)?,
-                        recorded_at,
+                        event
+                            .recorded_at
+                            .map_or(recorded_at, |original| original.as_microsecond()),
                     ])
                     .map_err(backend_error)?;
                 next_version += 1;

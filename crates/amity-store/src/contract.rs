@@ -26,6 +26,7 @@ pub fn sample_event(n: usize) -> NewEvent {
         schema_version: 1,
         payload: format!("{{\"n\":{n},\"text\":\"Смоленск ✓\"}}").into_bytes(),
         metadata: b"{\"recorded_by\":\"contract\"}".to_vec(),
+        recorded_at: None,
     }
 }
 
@@ -95,6 +96,21 @@ pub async fn round_trip(store: &dyn EventStore) {
     let tail = store.read_stream(&stream, 1, 1).await.expect("read from 1");
     assert_eq!(tail.len(), 1);
     assert_eq!(tail[0].stream_version, 1);
+    // A transaction time given with the event (an archive copy) is kept as is.
+    let mut archived = sample_event(9);
+    let original = jiff::Timestamp::from_microsecond(1_648_000_000_123_456).unwrap();
+    archived.recorded_at = Some(original);
+    let archive_stream = fresh_stream("archived");
+    store
+        .append(&archive_stream, ExpectedVersion::NoStream, vec![archived])
+        .await
+        .expect("append archived");
+    let kept = store.read_whole_stream(&archive_stream).await.unwrap();
+    assert_eq!(kept[0].recorded_at, original);
+    assert!(
+        read[0].recorded_at > original,
+        "commit time is stamped when none is given"
+    );
     let missing = store
         .read_whole_stream(&fresh_stream("missing"))
         .await

@@ -20,7 +20,8 @@
 //!   that has seen position P never later discovers an event before P.
 //! - **Positions** are opaque: compare them, store them as text ([`Position`]'s `Display` and
 //!   `FromStr`), and pass them back. They are not event counts.
-//! - **Transaction time.** The store stamps `recorded_at` when it commits.
+//! - **Transaction time.** The store stamps `recorded_at` when it commits, unless the event
+//!   carries one (an event copied from an archive keeps its original transaction time).
 
 use std::fmt;
 use std::str::FromStr;
@@ -137,6 +138,9 @@ pub struct NewEvent {
     pub payload: Vec<u8>,
     /// Envelope data such as who recorded it, JSON.
     pub metadata: Vec<u8>,
+    /// Transaction time to keep instead of the commit time: only for events copied from an
+    /// archive or another store, whose original recording time is part of the record.
+    pub recorded_at: Option<jiff::Timestamp>,
 }
 
 /// An event as stored.

@@ -84,7 +84,7 @@ impl Inner {
                 schema_version: event.schema_version,
                 payload: event.payload,
                 metadata: event.metadata,
-                recorded_at: now,
+                recorded_at: event.recorded_at.unwrap_or(now),
             });
             last_position = Some(position);
             version += 1;

@@ -1,0 +1,295 @@
+//! `amity import --format csv FILE`: one lifecycle event per row, for spreadsheets.
+//!
+//! Header (required, in any order): `party_a, country_a, region_a, party_b, country_b,
+//! region_b, kind, event, occurred, term_as_written, certainty, source_title,
+//! source_publisher, source_url, source_date, note`. `event` is one of `founded`, `attested`,
+//! `suspended`, `reinstated`, `terminated`, `reaffirmed`; `country_*` is ISO 3166-1 alpha-2,
+//! `region_*` an optional ISO 3166-2 code; `kind` defaults to `sister-city`, `certainty` to
+//! `confirmed`. Rows may come in any order: each partnership's rows are checked in valid-time
+//! order. A row's event id is a UUID v5 of its content, so importing a file twice (or the same
+//! row from two files) records it once.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use amity_domain::{
+    Certainty, EdtfDate, Event, EventType, Facts, Occurred, Partnership, PartnershipId,
+    PartnershipKind, Party, Recorded, Source,
+};
+use amity_ledger::archive::ImportSummary;
+use amity_ledger::{Ledger, Outcome, ToRecord};
+use anyhow::Result;
+
+/// The columns, in documentation order.
+pub const COLUMNS: [&str; 16] = [
+    "party_a",
+    "country_a",
+    "region_a",
+    "party_b",
+    "country_b",
+    "region_b",
+    "kind",
+    "event",
+    "occurred",
+    "term_as_written",
+    "certainty",
+    "source_title",
+    "source_publisher",
+    "source_url",
+    "source_date",
+    "note",
+];
+
+/// The namespace of row ids (UUID v5).
+const ROW_NAMESPACE: uuid::Uuid = uuid::Uuid::from_u128(0x5f1d_3c2a_8b4e_4c7f_9a61_2e0b_7d33_c5a1);
+
+struct Row {
+    line: u64,
+    item: ToRecord,
+}
+
+fn event_type(word: &str) -> Option<EventType> {
+    Some(match word {
+        "founded" => EventType::PartnershipFounded,
+        "attested" => EventType::PartnershipAttested,
+        "suspended" => EventType::PartnershipSuspended,
+        "reinstated" => EventType::PartnershipReinstated,
+        "terminated" => EventType::PartnershipTerminated,
+        "reaffirmed" => EventType::PartnershipReaffirmed,
+        _ => return None,
+    })
+}
+
+fn certainty(word: &str) -> Option<Certainty> {
+    Some(match word {
+        "" | "confirmed" => Certainty::Confirmed,
+        "probable" => Certainty::Probable,
+        "possible" => Certainty::Possible,
+        "disputed" => Certainty::Disputed,
+        _ => return None,
+    })
+}
+
+/// One row to an event; the error is `field: reason`.
+fn parse_row(
+    get: &dyn Fn(&str) -> String,
+    recorded_by: &str,
+) -> std::result::Result<ToRecord, String> {
+    let optional = |field: &str| Some(get(field)).filter(|value| !value.is_empty());
+    let party = |name: &str, country: &str, region: &str| -> std::result::Result<Party, String> {
+        let party_name = get(name);
+        if party_name.is_empty() {
+            return Err(format!("{name}: missing"));
+        }
+        let region = optional(region);
+        Party::new(&party_name, &get(country), region.as_deref(), None).map_err(|error| {
+            let field = if get(country).len() != 2 {
+                country
+            } else {
+                name
+            };
+            format!("{field}: {error}")
+        })
+    };
+    let a = party("party_a", "country_a", "region_a")?;
+    let b = party("party_b", "country_b", "region_b")?;
+    let kind =
+        optional("kind").map_or_else(PartnershipKind::sister_city, |k| PartnershipKind::new(&k));
+    let partnership = Partnership::new(a, b, kind).map_err(|e| format!("party_b: {e}"))?;
+    let word = get("event");
+    let event_type = event_type(&word).ok_or_else(|| {
+        format!("event: {word:?} is not one of founded, attested, suspended, reinstated, terminated, reaffirmed")
+    })?;
+    let occurred: Occurred = get("occurred")
+        .parse()
+        .map_err(|e| format!("occurred: {e}"))?;
+    let certainty_word = get("certainty");
+    let certainty = certainty(&certainty_word).ok_or_else(|| {
+        format!(
+            "certainty: {certainty_word:?} is not one of confirmed, probable, possible, disputed"
+        )
+    })?;
+    let mut sources = Vec::new();
+    if let Some(title) = optional("source_title") {
+        sources.push(Source {
+            title,
+            publisher: optional("source_publisher"),
+            url: optional("source_url"),
+            published: optional("source_date")
+                .map(|date| date.parse::<EdtfDate>())
+                .transpose()
+                .map_err(|e| format!("source_date: {e}"))?,
+            locator: None,
+            role: None,
+        });
+    } else if ["source_publisher", "source_url", "source_date"]
+        .iter()
+        .any(|field| optional(field).is_some())
+    {
+        return Err("source_title: missing while other source columns are given".to_owned());
+    }
+    let facts = Facts {
+        occurred,
+        term_as_written: optional("term_as_written"),
+        sources,
+        certainty,
+        initiated_by: None,
+        note: optional("note"),
+    };
+    let content: Vec<String> = COLUMNS.iter().map(|field| get(field)).collect();
+    let mut item = ToRecord::lifecycle(
+        Event::lifecycle(event_type, partnership, facts),
+        recorded_by,
+    );
+    item.event_id = uuid::Uuid::new_v5(&ROW_NAMESPACE, content.join("\u{1f}").as_bytes());
+    Ok(item)
+}
+
+/// Import a lifecycle CSV file.
+pub async fn import(
+    ledger: &Ledger,
+    path: &Path,
+    options: amity_ledger::archive::ImportOptions,
+    recorded_by: &str,
+) -> Result<ImportSummary> {
+    let name = path.display().to_string();
+    let mut summary = ImportSummary::default();
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(true)
+        .from_path(path)
+        .map_err(|e| anyhow::anyhow!("{name}: {e}"))?;
+    let headers: Vec<String> = reader
+        .headers()
+        .map_err(|e| anyhow::anyhow!("{name}:1: header: {e}"))?
+        .iter()
+        .map(|h| h.trim().to_owned())
+        .collect();
+    let missing: Vec<&str> = COLUMNS
+        .iter()
+        .copied()
+        .filter(|column| !headers.iter().any(|h| h == column))
+        .collect();
+    if !missing.is_empty() {
+        anyhow::bail!("{name}:1: header: missing columns {}", missing.join(", "));
+    }
+    let position: HashMap<&str, usize> = headers
+        .iter()
+        .enumerate()
+        .map(|(i, h)| (h.as_str(), i))
+        .collect();
+
+    let mut rows: Vec<Row> = Vec::new();
+    let mut record = csv::StringRecord::new();
+    loop {
+        let line = reader.position().line() + 1;
+        match reader.read_record(&mut record) {
+            Ok(false) => break,
+            Ok(true) => {}
+            Err(error) => {
+                summary.rows_read += 1;
+                let line = error.position().map_or(line, |p| p.line());
+                summary
+                    .rejected
+                    .push(format!("{name}:{line}: row: {error}"));
+                if matches!(error.kind(), csv::ErrorKind::Io(_)) {
+                    break;
+                }
+                continue;
+            }
+        }
+        let line = record.position().map_or(line, |p| p.line());
+        summary.rows_read += 1;
+        let get = |field: &str| {
+            position
+                .get(field)
+                .and_then(|&i| record.get(i))
+                .unwrap_or("")
+                .trim()
+                .to_owned()
+        };
+        match parse_row(&get, recorded_by) {
+            Ok(item) => rows.push(Row { line, item }),
+            Err(reason) => summary.rejected.push(format!("{name}:{line}: {reason}")),
+        }
+    }
+
+    // Rules: each partnership's rows in valid-time order, on top of what the ledger holds.
+    let mut by_partnership: HashMap<PartnershipId, Vec<Row>> = HashMap::new();
+    for row in rows {
+        by_partnership
+            .entry(row.item.partnership.clone())
+            .or_default()
+            .push(row);
+    }
+    let mut accepted: Vec<(PartnershipId, Vec<ToRecord>)> = Vec::new();
+    let mut ids: Vec<PartnershipId> = by_partnership.keys().cloned().collect();
+    ids.sort();
+    for id in ids {
+        let mut group = by_partnership.remove(&id).unwrap_or_default();
+        group.sort_by_key(|row| {
+            let occurred = &row.item.event.facts().occurred;
+            (occurred.earliest(), occurred.latest(), row.line)
+        });
+        let mut timeline = ledger.load(&id).await?;
+        let mut items = Vec::new();
+        for row in group {
+            if timeline.contains(row.item.event_id)
+                || items
+                    .iter()
+                    .any(|i: &ToRecord| i.event_id == row.item.event_id)
+            {
+                items.push(row.item);
+                continue;
+            }
+            let candidate = Recorded {
+                id: row.item.event_id,
+                partnership: id.clone(),
+                stream_version: timeline.recorded().len() as u64,
+                recorded_by: recorded_by.to_owned(),
+                recorded_at: jiff::Timestamp::now(),
+                event: row.item.event.clone(),
+            };
+            match timeline.record(candidate) {
+                Ok(()) => items.push(row.item),
+                Err(violation) => summary
+                    .rejected
+                    .push(format!("{name}:{}: event: {violation}", row.line)),
+            }
+        }
+        accepted.push((id, items));
+    }
+    if options.dry_run || (!summary.rejected.is_empty() && !options.skip_invalid) {
+        return Ok(summary);
+    }
+    // Written a few hundred partnerships at a time, each batch atomic.
+    let mut batch = Vec::new();
+    let mut partnerships_in_batch = 0;
+    for (_, items) in accepted {
+        batch.extend(items);
+        partnerships_in_batch += 1;
+        if partnerships_in_batch == 500 {
+            record_batch(ledger, std::mem::take(&mut batch), &mut summary).await?;
+            partnerships_in_batch = 0;
+        }
+    }
+    record_batch(ledger, batch, &mut summary).await?;
+    summary.wrote = summary.events_written > 0;
+    Ok(summary)
+}
+
+async fn record_batch(
+    ledger: &Ledger,
+    items: Vec<ToRecord>,
+    summary: &mut ImportSummary,
+) -> Result<()> {
+    if items.is_empty() {
+        return Ok(());
+    }
+    for outcome in ledger.record_all(items).await? {
+        match outcome {
+            Outcome::Recorded(_) => summary.events_written += 1,
+            Outcome::AlreadyRecorded(_) => summary.duplicates_skipped += 1,
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,336 @@
+//! The archival interchange format: JSON Lines, one stored event per line, in global order.
+//!
+//! Each line is the envelope and the payload exactly as stored (the payload is the JSON that
+//! `events-schema/` describes, copied byte for byte):
+//!
+//! ```json
+//! {"event_id":"…","stream":"ru:smolensk+us-co:colorado-springs","stream_version":0,
+//!  "type":"PartnershipFounded","schema_version":1,"recorded_by":"…",
+//!  "recorded_at":"2026-11-23T19:26:35.483045Z","payload":{…}}
+//! ```
+//!
+//! Importing keeps event ids, stream versions and transaction times, so an export imported
+//! into an empty ledger exports again byte for byte, and importing the same file twice adds
+//! nothing. An import validates the whole file first (every line decodes, versions follow each
+//! other per stream) and by default writes nothing if any line is bad; it then writes in
+//! batches of [`BATCH_LINES`] lines, each batch atomic, so that running it again after a crash
+//! finishes the job and writes nothing twice.
+
+use std::collections::HashMap;
+use std::io::{BufRead, Write};
+use std::path::Path;
+
+use amity_domain::{
+    Event, EventType, Milestone, PartnershipId, MILESTONES_STREAM, MILESTONE_RECORDED,
+};
+use amity_store::{ExpectedVersion, NewEvent, Position, StreamAppend};
+use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
+
+use crate::{Error, Ledger, Metadata, Result};
+
+/// Lines per atomic batch.
+pub const BATCH_LINES: usize = 2_000;
+
+#[derive(Serialize)]
+struct LineOut<'a> {
+    event_id: uuid::Uuid,
+    stream: &'a str,
+    stream_version: u64,
+    #[serde(rename = "type")]
+    event_type: &'a str,
+    schema_version: u32,
+    recorded_by: &'a str,
+    recorded_at: String,
+    payload: &'a RawValue,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LineIn<'a> {
+    event_id: uuid::Uuid,
+    #[serde(borrow)]
+    stream: std::borrow::Cow<'a, str>,
+    stream_version: u64,
+    #[serde(rename = "type", borrow)]
+    event_type: std::borrow::Cow<'a, str>,
+    schema_version: u32,
+    #[serde(borrow)]
+    recorded_by: std::borrow::Cow<'a, str>,
+    #[serde(borrow)]
+    recorded_at: std::borrow::Cow<'a, str>,
+    #[serde(borrow)]
+    payload: &'a RawValue,
+}
+
+/// Write every event in global order; returns how many.
+pub async fn export(ledger: &Ledger, out: &mut dyn Write) -> Result<u64> {
+    let store = ledger.store();
+    let mut after = Position::START;
+    let mut count = 0;
+    let io = |error: std::io::Error| Error::Io(error.to_string());
+    loop {
+        let page = store.read_all(after, 10_000).await?;
+        let Some(last) = page.last() else { break };
+        after = last.position;
+        for event in &page {
+            let metadata: Metadata = serde_json::from_slice(&event.metadata)
+                .map_err(|e| Error::Io(format!("event {}: metadata: {e}", event.event_id)))?;
+            let payload_text = std::str::from_utf8(&event.payload)
+                .map_err(|e| Error::Io(format!("event {}: payload: {e}", event.event_id)))?;
+            let payload: &RawValue = serde_json::from_str(payload_text)
+                .map_err(|e| Error::Io(format!("event {}: payload: {e}", event.event_id)))?;
+            let line = LineOut {
+                event_id: event.event_id,
+                stream: &event.stream,
+                stream_version: event.stream_version,
+                event_type: &event.event_type,
+                schema_version: event.schema_version,
+                recorded_by: &metadata.recorded_by,
+                recorded_at: event.recorded_at.to_string(),
+                payload,
+            };
+            serde_json::to_writer(&mut *out, &line).map_err(|e| Error::Io(e.to_string()))?;
+            out.write_all(b"\n").map_err(io)?;
+            count += 1;
+        }
+    }
+    out.flush().map_err(io)?;
+    Ok(count)
+}
+
+/// What to do with bad lines.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ImportOptions {
+    /// Write the valid lines and report the rejected ones (default: write nothing if any is bad).
+    pub skip_invalid: bool,
+    /// Validate only.
+    pub dry_run: bool,
+}
+
+/// What an import did.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct ImportSummary {
+    /// Lines read (blank lines excepted).
+    pub rows_read: u64,
+    /// Events written.
+    pub events_written: u64,
+    /// Events already in the ledger (same ids): not written again.
+    pub duplicates_skipped: u64,
+    /// Rejected lines, as `FILE:LINE: field: reason`.
+    pub rejected: Vec<String>,
+    /// Whether anything was written (false for a dry run or a refused file).
+    pub wrote: bool,
+}
+
+/// One valid line, ready to append.
+struct Valid {
+    stream: String,
+    stream_version: u64,
+    event: NewEvent,
+}
+
+/// Check one line; the error is `field: reason`.
+fn check_line(text: &str) -> std::result::Result<Valid, String> {
+    let line: LineIn<'_> = serde_json::from_str(text).map_err(|error| {
+        let message = error.to_string();
+        match message.split_once('`') {
+            Some((_, rest)) => format!("{}: {message}", rest.split('`').next().unwrap_or("line")),
+            None => format!("line: {message}"),
+        }
+    })?;
+    let payload = line.payload.get().as_bytes();
+    if line.event_type == MILESTONE_RECORDED {
+        if line.stream != MILESTONES_STREAM {
+            return Err(format!(
+                "stream: a milestone belongs in stream {MILESTONES_STREAM}"
+            ));
+        }
+        Milestone::decode(&line.event_type, line.schema_version, payload)
+            .map_err(|e| format!("payload: {}", e.reason))?;
+    } else {
+        if EventType::from_name(&line.event_type).is_none() {
+            return Err(format!("type: unknown event type {:?}", line.event_type));
+        }
+        let stream: PartnershipId = line
+            .stream
+            .parse()
+            .map_err(|e: amity_domain::PartyError| format!("stream: {e}"))?;
+        let event = Event::decode(&line.event_type, line.schema_version, payload)
+            .map_err(|e| format!("payload: {}", e.reason))?;
+        if let Some(body) = event.as_lifecycle() {
+            if body.partnership.id() != stream {
+                return Err(format!(
+                    "stream: the payload is about {}, not {stream}",
+                    body.partnership.id()
+                ));
+            }
+        }
+    }
+    let recorded_at: jiff::Timestamp = line
+        .recorded_at
+        .parse()
+        .map_err(|e| format!("recorded_at: {e}"))?;
+    Ok(Valid {
+        stream: line.stream.into_owned(),
+        stream_version: line.stream_version,
+        event: NewEvent {
+            event_id: line.event_id,
+            event_type: line.event_type.into_owned(),
+            schema_version: line.schema_version,
+            payload: payload.to_vec(),
+            metadata: serde_json::to_vec(&Metadata {
+                recorded_by: line.recorded_by.into_owned(),
+            })
+            .expect("metadata serializes"),
+            recorded_at: Some(recorded_at),
+        },
+    })
+}
+
+/// The lines of an archive, checked one by one, with the version chain checked per stream
+/// (each stream's versions must follow each other).
+struct Lines {
+    reader: std::io::Split<std::io::BufReader<std::fs::File>>,
+    number: u64,
+    next_version: HashMap<String, u64>,
+    broken: std::collections::HashSet<String>,
+    path: String,
+}
+
+impl Lines {
+    fn open(path: &Path) -> Result<Lines> {
+        let file =
+            std::fs::File::open(path).map_err(|e| Error::Io(format!("{}: {e}", path.display())))?;
+        Ok(Lines {
+            reader: std::io::BufReader::with_capacity(1 << 20, file).split(b'\n'),
+            number: 0,
+            next_version: HashMap::new(),
+            broken: std::collections::HashSet::new(),
+            path: path.display().to_string(),
+        })
+    }
+
+    /// The next non-blank line: its number and whether it is valid.
+    fn next_line(&mut self) -> Result<Option<(u64, std::result::Result<Valid, String>)>> {
+        loop {
+            let Some(line) = self.reader.next() else {
+                return Ok(None);
+            };
+            self.number += 1;
+            let number = self.number;
+            let bytes = line.map_err(|e| Error::Io(format!("{}:{number}: {e}", self.path)))?;
+            let Ok(text) = std::str::from_utf8(&bytes) else {
+                return Ok(Some((number, Err("line: invalid UTF-8".to_owned()))));
+            };
+            if text.trim().is_empty() {
+                continue;
+            }
+            let checked = check_line(text).and_then(|valid| {
+                if self.broken.contains(&valid.stream) {
+                    return Err(
+                        "stream_version: follows a rejected line of the same stream".to_owned()
+                    );
+                }
+                match self.next_version.get(&valid.stream) {
+                    Some(&expected) if expected != valid.stream_version => Err(format!(
+                        "stream_version: expected {expected} after the previous line of {}, found {}",
+                        valid.stream, valid.stream_version
+                    )),
+                    _ => Ok(valid),
+                }
+            });
+            match &checked {
+                Ok(valid) => {
+                    self.next_version
+                        .insert(valid.stream.clone(), valid.stream_version + 1);
+                }
+                Err(_) => {
+                    let stream = serde_json::from_str::<serde_json::Value>(text)
+                        .ok()
+                        .and_then(|line| line.get("stream")?.as_str().map(str::to_owned));
+                    if let Some(stream) = stream {
+                        self.broken.insert(stream);
+                    }
+                }
+            }
+            return Ok(Some((number, checked)));
+        }
+    }
+}
+
+/// Append one batch atomically; counts what was new.
+async fn write_batch(
+    ledger: &Ledger,
+    lines: Vec<Valid>,
+    summary: &mut ImportSummary,
+) -> Result<()> {
+    let mut parts: Vec<StreamAppend> = Vec::new();
+    let mut index: HashMap<String, usize> = HashMap::new();
+    for valid in lines {
+        match index.get(&valid.stream) {
+            Some(&at) => parts[at].events.push(valid.event),
+            None => {
+                index.insert(valid.stream.clone(), parts.len());
+                parts.push(StreamAppend {
+                    expected: match valid.stream_version {
+                        0 => ExpectedVersion::NoStream,
+                        n => ExpectedVersion::Exact(n - 1),
+                    },
+                    stream: valid.stream,
+                    events: vec![valid.event],
+                });
+            }
+        }
+    }
+    if parts.is_empty() {
+        return Ok(());
+    }
+    let sizes: Vec<u64> = parts.iter().map(|p| p.events.len() as u64).collect();
+    let outcomes = ledger.store().append_many(parts).await?;
+    for (outcome, size) in outcomes.iter().zip(sizes) {
+        summary.events_written += outcome.written as u64;
+        summary.duplicates_skipped += size - outcome.written as u64;
+    }
+    Ok(())
+}
+
+/// Import a JSON Lines archive (see the module docs). `progress(lines)` is called as lines are
+/// written.
+pub async fn import(
+    ledger: &Ledger,
+    path: &Path,
+    options: ImportOptions,
+    progress: &mut dyn FnMut(u64),
+) -> Result<ImportSummary> {
+    let mut summary = ImportSummary::default();
+    let name = path.display().to_string();
+    let mut lines = Lines::open(path)?;
+    while let Some((number, checked)) = lines.next_line()? {
+        summary.rows_read += 1;
+        if let Err(reason) = checked {
+            summary.rejected.push(format!("{name}:{number}: {reason}"));
+        }
+    }
+    if options.dry_run || (!summary.rejected.is_empty() && !options.skip_invalid) {
+        return Ok(summary);
+    }
+    // Second pass: stream the valid lines into atomic batches.
+    let mut lines = Lines::open(path)?;
+    let mut batch: Vec<Valid> = Vec::with_capacity(BATCH_LINES);
+    let mut done = 0;
+    while let Some((_, checked)) = lines.next_line()? {
+        done += 1;
+        if let Ok(valid) = checked {
+            batch.push(valid);
+        }
+        if batch.len() == BATCH_LINES {
+            write_batch(ledger, std::mem::take(&mut batch), &mut summary).await?;
+            progress(done);
+        }
+    }
+    write_batch(ledger, batch, &mut summary).await?;
+    progress(done);
+    summary.wrote = summary.events_written > 0;
+    Ok(summary)
+}
