@@ -130,8 +130,9 @@ struct Valid {
     event: NewEvent,
 }
 
-/// Check one line; the error is `field: reason`.
-fn check_line(text: &str) -> std::result::Result<Valid, String> {
+/// Check one line; the error is `field: reason`. Without `decode`, the payload is taken as
+/// already validated (the second pass of an import).
+fn check_line(text: &str, decode: bool) -> std::result::Result<Valid, String> {
     let line: LineIn<'_> = serde_json::from_str(text).map_err(|error| {
         let message = error.to_string();
         match message.split_once('`') {
@@ -140,6 +141,32 @@ fn check_line(text: &str) -> std::result::Result<Valid, String> {
         }
     })?;
     let payload = line.payload.get().as_bytes();
+    if decode {
+        check_payload(&line, payload)?;
+    }
+    let recorded_at: jiff::Timestamp = line
+        .recorded_at
+        .parse()
+        .map_err(|e| format!("recorded_at: {e}"))?;
+    Ok(Valid {
+        stream: line.stream.into_owned(),
+        stream_version: line.stream_version,
+        event: NewEvent {
+            event_id: line.event_id,
+            event_type: line.event_type.into_owned(),
+            schema_version: line.schema_version,
+            payload: payload.to_vec(),
+            metadata: serde_json::to_vec(&Metadata {
+                recorded_by: line.recorded_by.into_owned(),
+            })
+            .expect("metadata serializes"),
+            recorded_at: Some(recorded_at),
+        },
+    })
+}
+
+/// Check that a line's payload decodes and belongs to its stream.
+fn check_payload(line: &LineIn<'_>, payload: &[u8]) -> std::result::Result<(), String> {
     if line.event_type == MILESTONE_RECORDED {
         if line.stream != MILESTONES_STREAM {
             return Err(format!(
@@ -167,25 +194,7 @@ fn check_line(text: &str) -> std::result::Result<Valid, String> {
             }
         }
     }
-    let recorded_at: jiff::Timestamp = line
-        .recorded_at
-        .parse()
-        .map_err(|e| format!("recorded_at: {e}"))?;
-    Ok(Valid {
-        stream: line.stream.into_owned(),
-        stream_version: line.stream_version,
-        event: NewEvent {
-            event_id: line.event_id,
-            event_type: line.event_type.into_owned(),
-            schema_version: line.schema_version,
-            payload: payload.to_vec(),
-            metadata: serde_json::to_vec(&Metadata {
-                recorded_by: line.recorded_by.into_owned(),
-            })
-            .expect("metadata serializes"),
-            recorded_at: Some(recorded_at),
-        },
-    })
+    Ok(())
 }
 
 /// The lines of an archive, checked one by one, with the version chain checked per stream
@@ -196,10 +205,11 @@ struct Lines {
     next_version: HashMap<String, u64>,
     broken: std::collections::HashSet<String>,
     path: String,
+    decode: bool,
 }
 
 impl Lines {
-    fn open(path: &Path) -> Result<Lines> {
+    fn open(path: &Path, decode: bool) -> Result<Lines> {
         let file =
             std::fs::File::open(path).map_err(|e| Error::Io(format!("{}: {e}", path.display())))?;
         Ok(Lines {
@@ -208,6 +218,7 @@ impl Lines {
             next_version: HashMap::new(),
             broken: std::collections::HashSet::new(),
             path: path.display().to_string(),
+            decode,
         })
     }
 
@@ -226,7 +237,7 @@ impl Lines {
             if text.trim().is_empty() {
                 continue;
             }
-            let checked = check_line(text).and_then(|valid| {
+            let checked = check_line(text, self.decode).and_then(|valid| {
                 if self.broken.contains(&valid.stream) {
                     return Err(
                         "stream_version: follows a rejected line of the same stream".to_owned()
@@ -259,12 +270,8 @@ impl Lines {
     }
 }
 
-/// Append one batch atomically; counts what was new.
-async fn write_batch(
-    ledger: &Ledger,
-    lines: Vec<Valid>,
-    summary: &mut ImportSummary,
-) -> Result<()> {
+/// One batch as per-stream parts, and how many events each part has.
+fn parts_of(lines: Vec<Valid>) -> Vec<StreamAppend> {
     let mut parts: Vec<StreamAppend> = Vec::new();
     let mut index: HashMap<String, usize> = HashMap::new();
     for valid in lines {
@@ -283,16 +290,40 @@ async fn write_batch(
             }
         }
     }
-    if parts.is_empty() {
-        return Ok(());
-    }
-    let sizes: Vec<u64> = parts.iter().map(|p| p.events.len() as u64).collect();
-    let outcomes = ledger.store().append_many(parts).await?;
+    parts
+}
+
+/// A batch being written: the append, and the sizes of its parts.
+type InFlight = (
+    tokio::task::JoinHandle<amity_store::Result<Vec<amity_store::Appended>>>,
+    Vec<u64>,
+);
+
+/// Wait for a batch and count what was new.
+async fn settle(in_flight: InFlight, summary: &mut ImportSummary) -> Result<()> {
+    let (task, sizes) = in_flight;
+    let outcomes = task
+        .await
+        .map_err(|error| Error::Store(amity_store::Error::backend("import", error)))??;
     for (outcome, size) in outcomes.iter().zip(sizes) {
         summary.events_written += outcome.written as u64;
         summary.duplicates_skipped += size - outcome.written as u64;
     }
     Ok(())
+}
+
+/// Start writing a batch atomically (batches are written one after another, in order).
+fn start(ledger: &Ledger, lines: Vec<Valid>) -> Option<InFlight> {
+    let parts = parts_of(lines);
+    if parts.is_empty() {
+        return None;
+    }
+    let sizes = parts.iter().map(|p| p.events.len() as u64).collect();
+    let store = ledger.store().clone();
+    Some((
+        tokio::spawn(async move { store.append_many(parts).await }),
+        sizes,
+    ))
 }
 
 /// Import a JSON Lines archive (see the module docs). `progress(lines)` is called as lines are
@@ -305,7 +336,7 @@ pub async fn import(
 ) -> Result<ImportSummary> {
     let mut summary = ImportSummary::default();
     let name = path.display().to_string();
-    let mut lines = Lines::open(path)?;
+    let mut lines = Lines::open(path, true)?;
     while let Some((number, checked)) = lines.next_line()? {
         summary.rows_read += 1;
         if let Err(reason) = checked {
@@ -315,9 +346,12 @@ pub async fn import(
     if options.dry_run || (!summary.rejected.is_empty() && !options.skip_invalid) {
         return Ok(summary);
     }
-    // Second pass: stream the valid lines into atomic batches.
-    let mut lines = Lines::open(path)?;
+    // Second pass: stream the valid lines into atomic batches. Payloads were decoded in the
+    // first pass; lines rejected then are rejected again by the same checks.
+    let mut lines = Lines::open(path, summary.rejected.is_empty())?;
+    // The next batch is read while the previous one is written.
     let mut batch: Vec<Valid> = Vec::with_capacity(BATCH_LINES);
+    let mut in_flight: Option<InFlight> = None;
     let mut done = 0;
     while let Some((_, checked)) = lines.next_line()? {
         done += 1;
@@ -325,11 +359,19 @@ pub async fn import(
             batch.push(valid);
         }
         if batch.len() == BATCH_LINES {
-            write_batch(ledger, std::mem::take(&mut batch), &mut summary).await?;
+            if let Some(previous) = in_flight.take() {
+                settle(previous, &mut summary).await?;
+            }
+            in_flight = start(ledger, std::mem::take(&mut batch));
             progress(done);
         }
     }
-    write_batch(ledger, batch, &mut summary).await?;
+    if let Some(previous) = in_flight.take() {
+        settle(previous, &mut summary).await?;
+    }
+    if let Some(last) = start(ledger, batch) {
+        settle(last, &mut summary).await?;
+    }
     progress(done);
     summary.wrote = summary.events_written > 0;
     Ok(summary)
