@@ -47,6 +47,8 @@ pub enum Format {
     Csv,
     /// JSON Lines: the archival interchange format of `import` and `export`.
     Jsonl,
+    /// A snapshot list of twinned pairs (`import` only).
+    Pairs,
 }
 
 /// The commands.
@@ -108,6 +110,18 @@ pub struct ImportArgs {
     /// Who records the events of a CSV file (archives keep their own).
     #[arg(long, env = "AMITY_RECORDED_BY", value_name = "NAME")]
     pub recorded_by: Option<String>,
+    /// Pairs: the list's title.
+    #[arg(long, value_name = "TITLE")]
+    pub source_title: Option<String>,
+    /// Pairs: the list's URL.
+    #[arg(long, value_name = "URL")]
+    pub source_url: Option<String>,
+    /// Pairs: the list's publication date, EDTF.
+    #[arg(long, value_name = "EDTF")]
+    pub source_date: Option<String>,
+    /// Pairs: the date the list attests the pairs at (EDTF or milestone key).
+    #[arg(long, value_name = "DATE")]
+    pub as_of: Option<String>,
 }
 
 /// An export.

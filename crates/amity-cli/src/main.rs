@@ -4,6 +4,7 @@ mod args;
 mod chart;
 mod example;
 mod import_csv;
+mod import_pairs;
 mod output;
 mod store;
 
@@ -290,7 +291,32 @@ async fn run(cli: Cli, sub_matches: Option<clap::ArgMatches>) -> Result<()> {
                         .unwrap_or_else(|| "import".to_owned());
                     import_csv::import(&ledger, &import.file, options, &recorded_by).await?
                 }
-                _ => anyhow::bail!("import: give --format jsonl (an archive) or --format csv"),
+                Format::Pairs => {
+                    let source = import_pairs::source(
+                        import.source_title.as_deref(),
+                        import.source_url.as_deref(),
+                        import.source_date.as_deref(),
+                    )?;
+                    let Some(as_of) = import.as_of.as_deref() else {
+                        anyhow::bail!("import --format pairs needs --as-of: the date the list attests the pairs at");
+                    };
+                    let as_of = args::date_or_milestone(&ledger, "--as-of", as_of).await?;
+                    let recorded_by = import
+                        .recorded_by
+                        .clone()
+                        .or_else(|| std::env::var("USER").ok())
+                        .unwrap_or_else(|| "import".to_owned());
+                    import_pairs::import(
+                        &ledger,
+                        &import.file,
+                        options,
+                        source,
+                        as_of,
+                        &recorded_by,
+                    )
+                    .await?
+                }
+                _ => anyhow::bail!("import: give --format jsonl (an archive), csv or pairs"),
             };
             output::import_summary(&import.file, &summary, options)
         }

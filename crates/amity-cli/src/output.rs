@@ -74,7 +74,7 @@ pub fn recorded(outcome: &Outcome, format: Format) -> Result<()> {
             "occurred": recorded.event.facts().occurred.date().map(|d| d.as_str()),
             "recorded": fresh,
         })),
-        Format::Table | Format::Csv | Format::Jsonl => {
+        Format::Table | Format::Csv | Format::Jsonl | Format::Pairs => {
             let what = if fresh {
                 "recorded"
             } else {
@@ -473,7 +473,7 @@ impl From<Format> for Report {
             Format::Table => Report::Table,
             Format::Json => Report::Json,
             Format::Csv => Report::Csv,
-            Format::Jsonl => Report::Json,
+            Format::Jsonl | Format::Pairs => Report::Json,
         }
     }
 }
@@ -543,7 +543,7 @@ pub fn milestone_recorded(
             "occurred": milestone.occurred,
             "recorded": fresh,
         })),
-        Format::Table | Format::Csv | Format::Jsonl => emit(format_args!(
+        Format::Table | Format::Csv | Format::Jsonl | Format::Pairs => emit(format_args!(
             "{} milestone {} ({}): {}",
             if fresh {
                 "recorded"
