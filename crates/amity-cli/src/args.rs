@@ -119,6 +119,10 @@ pub struct ImportArgs {
     /// Pairs: the list's publication date, EDTF.
     #[arg(long, value_name = "EDTF")]
     pub source_date: Option<String>,
+    /// Pairs from Wikidata: FILE is relations.tsv (`QA<TAB>QB`) and this gives the labels
+    /// (names.tsv, `Q<TAB>label`).
+    #[arg(long, value_name = "NAMES.tsv")]
+    pub names: Option<std::path::PathBuf>,
     /// Pairs: the date the list attests the pairs at (EDTF or milestone key).
     #[arg(long, value_name = "DATE")]
     pub as_of: Option<String>,

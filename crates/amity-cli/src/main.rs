@@ -306,15 +306,31 @@ async fn run(cli: Cli, sub_matches: Option<clap::ArgMatches>) -> Result<()> {
                         .clone()
                         .or_else(|| std::env::var("USER").ok())
                         .unwrap_or_else(|| "import".to_owned());
-                    import_pairs::import(
-                        &ledger,
-                        &import.file,
-                        options,
-                        source,
-                        as_of,
-                        &recorded_by,
-                    )
-                    .await?
+                    match &import.names {
+                        Some(names) => {
+                            import_pairs::import_wikidata(
+                                &ledger,
+                                &import.file,
+                                names,
+                                options,
+                                source,
+                                as_of,
+                                &recorded_by,
+                            )
+                            .await?
+                        }
+                        None => {
+                            import_pairs::import(
+                                &ledger,
+                                &import.file,
+                                options,
+                                source,
+                                as_of,
+                                &recorded_by,
+                            )
+                            .await?
+                        }
+                    }
                 }
                 _ => anyhow::bail!("import: give --format jsonl (an archive), csv or pairs"),
             };

@@ -19,5 +19,7 @@ pub use event::{
     Certainty, DecodeError, Event, EventId, EventType, Facts, Recorded, Source, SourceRole,
 };
 pub use milestone::{Milestone, MilestoneKey, MILESTONES_STREAM, MILESTONE_RECORDED};
-pub use party::{Partnership, PartnershipId, PartnershipKind, Party, PartyError, PartyKey};
+pub use party::{
+    Partnership, PartnershipId, PartnershipKind, Party, PartyError, PartyKey, UNKNOWN_COUNTRY,
+};
 pub use timeline::{Status, Timeline, TimelineEntry, Violation};

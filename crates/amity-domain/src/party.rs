@@ -6,11 +6,18 @@
 //! A partnership's id is its two party keys in sorted order joined by `+`, e.g.
 //! `ru:smolensk+us-co:colorado-springs`: readable, deterministic, independent of the order in
 //! which the parties were named, and usable as a stream name by every backend.
+//!
+//! A party whose country no source gives (a Wikidata item imported without one) has the
+//! country `ZZ` and is keyed by its Wikidata item (`zz:q649`), never by its label.
 
 use std::fmt;
 use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
+
+/// The country code of a party whose country the source does not give (ISO 3166-1
+/// user-assigned `ZZ`, "unknown region").
+pub const UNKNOWN_COUNTRY: &str = "ZZ";
 
 /// A community that can be party to a partnership.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -129,6 +136,13 @@ impl Party {
 
     /// The stable key: region code and name slug (`us-co:colorado-springs`).
     pub fn key(&self) -> PartyKey {
+        // A party known only by its Wikidata item (country unknown, written `ZZ`, the ISO
+        // 3166 code for an unknown region) is identified by that item, not by its label.
+        if self.country == UNKNOWN_COUNTRY {
+            if let Some(item) = &self.wikidata {
+                return PartyKey(format!("zz:{}", item.to_ascii_lowercase()));
+            }
+        }
         let region = self.subdivision.as_deref().unwrap_or(&self.country);
         PartyKey(format!(
             "{}:{}",
@@ -440,6 +454,16 @@ mod tests {
         let durham_gb: Party = "Durham, GB".parse().unwrap();
         assert_ne!(durham_nc.key(), county_durham.key());
         assert_ne!(durham_nc.key(), durham_gb.key());
+    }
+
+    #[test]
+    fn parties_of_unknown_country_are_their_wikidata_items() {
+        let moscow = Party::new("Moskau", "ZZ", None, Some("Q649")).unwrap();
+        let other = Party::new("Moskau", "ZZ", None, Some("Q1129417")).unwrap();
+        assert_eq!(moscow.key().as_str(), "zz:q649");
+        assert_ne!(moscow.key(), other.key());
+        let id = PartnershipId::of(&moscow.key(), &other.key()).unwrap();
+        assert_eq!(id.as_str().parse::<PartnershipId>().unwrap(), id);
     }
 
     #[test]
