@@ -226,9 +226,19 @@ pub async fn import(
     ids.sort();
     for id in ids {
         let mut group = by_partnership.remove(&id).unwrap_or_default();
+        // Valid-time order; on the same dates a founding or attestation comes first.
         group.sort_by_key(|row| {
             let occurred = &row.item.event.facts().occurred;
-            (occurred.earliest(), occurred.latest(), row.line)
+            let establishing = matches!(
+                row.item.event.event_type(),
+                EventType::PartnershipFounded | EventType::PartnershipAttested
+            );
+            (
+                occurred.earliest(),
+                occurred.latest(),
+                !establishing,
+                row.line,
+            )
         });
         let mut timeline = ledger.load(&id).await?;
         let mut items = Vec::new();

@@ -337,36 +337,83 @@ async fn run(cli: Cli, sub_matches: Option<clap::ArgMatches>) -> Result<()> {
             output::import_summary(&import.file, &summary, options)
         }
         Command::Export(export) => {
-            let mut out: Box<dyn std::io::Write> = match &export.file {
+            // Check the request before touching any file.
+            let view = match (format, export.view.as_deref(), export.as_of.is_some()) {
+                (Format::Jsonl, None, false) => None,
+                (Format::Jsonl, _, _) => anyhow::bail!(
+                    "export --format jsonl writes every event; --view and --as-of go with --format csv"
+                ),
+                (Format::Csv, Some("status"), _) => Some("status"),
+                (Format::Csv, Some("timeline"), false) => Some("timeline"),
+                (Format::Csv, Some("timeline"), true) => {
+                    anyhow::bail!("--as-of goes with --view status")
+                }
+                (Format::Csv, _, _) => {
+                    anyhow::bail!("export --format csv needs --view status or --view timeline")
+                }
+                _ => anyhow::bail!(
+                    "export: give --format jsonl (every event) or --format csv --view status|timeline"
+                ),
+            };
+            let as_of = args::as_of(&ledger, export.as_of.as_deref()).await?;
+            // A file is written beside its destination and renamed at the end, so a failed
+            // export never leaves a truncated file (nor touches an existing one).
+            let partial = export.file.as_ref().map(|path| {
+                path.with_extension(format!(
+                    "{}.partial",
+                    path.extension().and_then(|e| e.to_str()).unwrap_or("out")
+                ))
+            });
+            let mut out: Box<dyn std::io::Write> = match &partial {
                 Some(path) => Box::new(std::io::BufWriter::new(
                     std::fs::File::create(path).with_context(|| format!("{}", path.display()))?,
                 )),
                 None => Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
             };
-            match (format, export.view.as_deref()) {
-                (Format::Jsonl, None) => {
-                    let count = amity_ledger::archive::export(&ledger, &mut out).await?;
-                    drop(out);
-                    if export.file.is_some() {
-                        eprintln!("exported {count} events");
+            let written: Result<Option<u64>> = async {
+                match view {
+                    None => Ok(Some(
+                        amity_ledger::archive::export(&ledger, &mut out).await?,
+                    )),
+                    Some(view) => {
+                        let mut projections = projections()?;
+                        projections.catch_up().await?;
+                        if view == "status" {
+                            let views = projections
+                                .status(&Selection::All, as_of.as_ref(), None)
+                                .await?;
+                            output::write_status_csv(&mut out, &views)?;
+                        } else {
+                            let pairs = projections
+                                .cohort_pairs(&analysis::Cohort::default())
+                                .await?;
+                            output::write_timeline_csv(&mut out, &pairs)?;
+                        }
+                        Ok(None)
+                    }
+                }
+            }
+            .await;
+            let flushed = out.flush();
+            drop(out);
+            match (written, flushed, &partial, &export.file) {
+                (Ok(count), Ok(()), Some(partial), Some(file)) => {
+                    std::fs::rename(partial, file)
+                        .with_context(|| format!("{}", file.display()))?;
+                    if let Some(count) = count {
+                        eprintln!("exported {count} events to {}", file.display());
                     }
                     Ok(())
                 }
-                (Format::Csv, Some(view @ ("status" | "timeline"))) => {
-                    let as_of = args::as_of(&ledger, export.as_of.as_deref()).await?;
-                    let mut projections = projections()?;
-                    projections.catch_up().await?;
-                    if view == "status" {
-                        let views = projections.status(&Selection::All, as_of.as_ref(), None).await?;
-                        output::write_status_csv(&mut out, &views)
-                    } else {
-                        anyhow::ensure!(as_of.is_none(), "--as-of goes with --view status");
-                        let pairs = projections.cohort_pairs(&analysis::Cohort::default()).await?;
-                        output::write_timeline_csv(&mut out, &pairs)
+                (Ok(_), Ok(()), _, _) => Ok(()),
+                (written, flushed, partial, _) => {
+                    if let Some(partial) = partial {
+                        let _ = std::fs::remove_file(partial);
                     }
+                    written?;
+                    flushed?;
+                    Ok(())
                 }
-                (Format::Csv, _) => anyhow::bail!("export --format csv needs --view status or --view timeline"),
-                _ => anyhow::bail!("export: give --format jsonl (every event) or --format csv --view status|timeline"),
             }
         }
         Command::Series(series) => {

@@ -783,7 +783,10 @@ pub fn import_summary(
             ""
         }
     );
-    if !summary.rejected.is_empty() && !options.skip_invalid && !options.dry_run {
+    if !summary.rejected.is_empty() && options.dry_run {
+        anyhow::bail!("{line}");
+    }
+    if !summary.rejected.is_empty() && !options.skip_invalid {
         anyhow::bail!("{line}; nothing was written (fix the rows, or use --skip-invalid)");
     }
     emit(line)

@@ -203,11 +203,32 @@ impl Serialize for Occurred {
 }
 
 impl<'de> Deserialize<'de> for Occurred {
+    /// `null` is unknown, a string must be EDTF; a missing field is an error (the schema
+    /// requires the field even when the date is unknown).
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        Ok(match Option::<EdtfDate>::deserialize(deserializer)? {
-            None => Occurred::Unknown,
-            Some(date) => Occurred::Date(date),
-        })
+        struct OccurredVisitor;
+        impl<'de> serde::de::Visitor<'de> for OccurredVisitor {
+            type Value = Occurred;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("an EDTF date string or null")
+            }
+            fn visit_unit<E: serde::de::Error>(self) -> Result<Occurred, E> {
+                Ok(Occurred::Unknown)
+            }
+            fn visit_none<E: serde::de::Error>(self) -> Result<Occurred, E> {
+                Ok(Occurred::Unknown)
+            }
+            fn visit_some<D: Deserializer<'de>>(
+                self,
+                deserializer: D,
+            ) -> Result<Occurred, D::Error> {
+                EdtfDate::deserialize(deserializer).map(Occurred::Date)
+            }
+            fn visit_str<E: serde::de::Error>(self, text: &str) -> Result<Occurred, E> {
+                EdtfDate::parse(text).map(Occurred::Date).map_err(E::custom)
+            }
+        }
+        deserializer.deserialize_any(OccurredVisitor)
     }
 }
 

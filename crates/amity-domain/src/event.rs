@@ -422,7 +422,6 @@ struct WireIn {
     occurred: Occurred,
     #[serde(default)]
     term_as_written: Option<String>,
-    #[serde(default)]
     sources: Vec<Source>,
     certainty: Certainty,
     #[serde(default)]
@@ -446,4 +445,28 @@ pub struct Recorded {
     pub recorded_at: jiff::Timestamp,
     /// The event.
     pub event: Event,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_date_and_sources_fields_are_required_even_when_empty() {
+        let payload = |body: &str| {
+            format!(
+                r#"{{"partnership":{{"parties":[{{"name":"A","country":"US"}},{{"name":"B","country":"RU"}}],"kind":"sister-city"}},{body}"certainty":"confirmed"}}"#
+            )
+        };
+        let ok = payload(r#""occurred":null,"sources":[],"#);
+        assert!(Event::decode("PartnershipFounded", 1, ok.as_bytes()).is_ok());
+        let no_date = payload(r#""sources":[],"#);
+        let error = Event::decode("PartnershipFounded", 1, no_date.as_bytes()).unwrap_err();
+        assert!(error.reason.contains("occurred"), "{error}");
+        let no_sources = payload(r#""occurred":"1993","#);
+        let error = Event::decode("PartnershipFounded", 1, no_sources.as_bytes()).unwrap_err();
+        assert!(error.reason.contains("sources"), "{error}");
+        let bad_date = payload(r#""occurred":"1985-02-30","sources":[],"#);
+        assert!(Event::decode("PartnershipFounded", 1, bad_date.as_bytes()).is_err());
+    }
 }

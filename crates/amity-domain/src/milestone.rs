@@ -96,7 +96,6 @@ pub struct Milestone {
     /// When, as EDTF (a milestone is always dated).
     pub occurred: EdtfDate,
     /// The citations.
-    #[serde(default)]
     pub sources: Vec<Source>,
     /// Free text.
     #[serde(default, skip_serializing_if = "Option::is_none")]

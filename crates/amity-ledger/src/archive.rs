@@ -16,7 +16,7 @@
 //! batches of [`BATCH_LINES`] lines, each batch atomic, so that running it again after a crash
 //! finishes the job and writes nothing twice.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::io::{BufRead, Write};
 use std::path::Path;
 
@@ -222,6 +222,11 @@ impl Lines {
         })
     }
 
+    /// Reject every later line of this stream.
+    fn mark_broken(&mut self, stream: &str) {
+        self.broken.insert(stream.to_owned());
+    }
+
     /// The next non-blank line: its number and whether it is valid.
     fn next_line(&mut self) -> Result<Option<(u64, std::result::Result<Valid, String>)>> {
         loop {
@@ -272,22 +277,20 @@ impl Lines {
 
 /// One batch as per-stream parts, and how many events each part has.
 fn parts_of(lines: Vec<Valid>) -> Vec<StreamAppend> {
+    // Consecutive lines of one stream make one part; parts keep the file's order, so the
+    // global order of the archive is the global order of the import.
     let mut parts: Vec<StreamAppend> = Vec::new();
-    let mut index: HashMap<String, usize> = HashMap::new();
     for valid in lines {
-        match index.get(&valid.stream) {
-            Some(&at) => parts[at].events.push(valid.event),
-            None => {
-                index.insert(valid.stream.clone(), parts.len());
-                parts.push(StreamAppend {
-                    expected: match valid.stream_version {
-                        0 => ExpectedVersion::NoStream,
-                        n => ExpectedVersion::Exact(n - 1),
-                    },
-                    stream: valid.stream,
-                    events: vec![valid.event],
-                });
-            }
+        match parts.last_mut() {
+            Some(part) if part.stream == valid.stream => part.events.push(valid.event),
+            _ => parts.push(StreamAppend {
+                expected: match valid.stream_version {
+                    0 => ExpectedVersion::NoStream,
+                    n => ExpectedVersion::Exact(n - 1),
+                },
+                stream: valid.stream,
+                events: vec![valid.event],
+            }),
         }
     }
     parts
@@ -336,26 +339,71 @@ pub async fn import(
 ) -> Result<ImportSummary> {
     let mut summary = ImportSummary::default();
     let name = path.display().to_string();
+    // First pass: every line decodes, ids are unique, and each stream continues what the
+    // ledger holds, so that the write cannot fail half-way on anything the file says.
+    let mut rejected_lines: HashSet<u64> = HashSet::new();
+    let mut ids: HashSet<uuid::Uuid> = HashSet::new();
+    let mut in_ledger: HashMap<String, Vec<uuid::Uuid>> = HashMap::new();
+    let mut seen_streams: HashSet<String> = HashSet::new();
     let mut lines = Lines::open(path, true)?;
     while let Some((number, checked)) = lines.next_line()? {
         summary.rows_read += 1;
+        let checked = match checked {
+            Err(reason) => Err(reason),
+            Ok(valid) => {
+                let stream = valid.stream.clone();
+                let first = seen_streams.insert(stream.clone());
+                if !in_ledger.contains_key(&stream) {
+                    let stored = ledger.store().read_stream(&stream, 0, usize::MAX).await?;
+                    in_ledger.insert(stream.clone(), stored.iter().map(|e| e.event_id).collect());
+                }
+                let stored = &in_ledger[&stream];
+                let version = valid.stream_version as usize;
+                let verdict = if !ids.insert(valid.event.event_id) {
+                    Err(format!(
+                        "event_id: {} is used by an earlier line",
+                        valid.event.event_id
+                    ))
+                } else if let Some(held) = stored.get(version) {
+                    if *held == valid.event.event_id {
+                        Ok(())
+                    } else {
+                        Err(format!(
+                            "stream_version: the ledger holds another event ({held}) at version {version} of {stream}"
+                        ))
+                    }
+                } else if first && version > stored.len() {
+                    Err(format!(
+                        "stream_version: {stream} starts at version {version} here, but the ledger holds {} of its events",
+                        stored.len()
+                    ))
+                } else {
+                    Ok(())
+                };
+                if verdict.is_err() {
+                    lines.mark_broken(&stream);
+                }
+                verdict
+            }
+        };
         if let Err(reason) = checked {
             summary.rejected.push(format!("{name}:{number}: {reason}"));
+            rejected_lines.insert(number);
         }
     }
     if options.dry_run || (!summary.rejected.is_empty() && !options.skip_invalid) {
         return Ok(summary);
     }
-    // Second pass: stream the valid lines into atomic batches. Payloads were decoded in the
-    // first pass; lines rejected then are rejected again by the same checks.
-    let mut lines = Lines::open(path, summary.rejected.is_empty())?;
+    // Second pass: stream the lines accepted by the first into atomic batches (their payloads
+    // were decoded already).
+    let mut lines = Lines::open(path, false)?;
     // The next batch is read while the previous one is written.
     let mut batch: Vec<Valid> = Vec::with_capacity(BATCH_LINES);
     let mut in_flight: Option<InFlight> = None;
     let mut done = 0;
-    while let Some((_, checked)) = lines.next_line()? {
+    while let Some((number, checked)) = lines.next_line()? {
         done += 1;
-        if let Ok(valid) = checked {
+        if let (Ok(valid), false) = (checked, rejected_lines.contains(&number)) {
             batch.push(valid);
         }
         if batch.len() == BATCH_LINES {

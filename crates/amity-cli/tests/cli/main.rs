@@ -8,6 +8,7 @@ use serde_json::Value;
 use tempfile::TempDir;
 
 mod analysis;
+mod interchange;
 mod temporal;
 
 const AMITY: &str = env!("CARGO_BIN_EXE_amity");
