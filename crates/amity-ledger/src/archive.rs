@@ -148,6 +148,18 @@ fn check_line(text: &str, decode: bool) -> std::result::Result<Valid, String> {
         .recorded_at
         .parse()
         .map_err(|e| format!("recorded_at: {e}"))?;
+    // The checking pass needs only the envelope; the payload is copied for writing only.
+    let (payload, metadata) = if decode {
+        (Vec::new(), Vec::new())
+    } else {
+        let metadata = Metadata {
+            recorded_by: line.recorded_by.into_owned(),
+        };
+        (
+            payload.to_vec(),
+            serde_json::to_vec(&metadata).expect("metadata serializes"),
+        )
+    };
     Ok(Valid {
         stream: line.stream.into_owned(),
         stream_version: line.stream_version,
@@ -155,11 +167,8 @@ fn check_line(text: &str, decode: bool) -> std::result::Result<Valid, String> {
             event_id: line.event_id,
             event_type: line.event_type.into_owned(),
             schema_version: line.schema_version,
-            payload: payload.to_vec(),
-            metadata: serde_json::to_vec(&Metadata {
-                recorded_by: line.recorded_by.into_owned(),
-            })
-            .expect("metadata serializes"),
+            payload,
+            metadata,
             recorded_at: Some(recorded_at),
         },
     })
@@ -227,22 +236,37 @@ impl Lines {
         self.broken.insert(stream.to_owned());
     }
 
-    /// The next non-blank line: its number and whether it is valid.
-    fn next_line(&mut self) -> Result<Option<(u64, std::result::Result<Valid, String>)>> {
-        loop {
+    /// Up to `max` non-blank lines with their numbers and verdicts. Lines are decoded on two
+    /// threads; the version chain is then checked in file order.
+    fn next_chunk(&mut self, max: usize) -> Result<Vec<(u64, std::result::Result<Valid, String>)>> {
+        let mut raw: Vec<(u64, Vec<u8>)> = Vec::with_capacity(max);
+        while raw.len() < max {
             let Some(line) = self.reader.next() else {
-                return Ok(None);
+                break;
             };
             self.number += 1;
             let number = self.number;
             let bytes = line.map_err(|e| Error::Io(format!("{}:{number}: {e}", self.path)))?;
-            let Ok(text) = std::str::from_utf8(&bytes) else {
-                return Ok(Some((number, Err("line: invalid UTF-8".to_owned()))));
-            };
-            if text.trim().is_empty() {
+            if bytes.iter().all(u8::is_ascii_whitespace) {
                 continue;
             }
-            let checked = check_line(text, self.decode).and_then(|valid| {
+            raw.push((number, bytes));
+        }
+        let decode = self.decode;
+        let check = |bytes: &[u8]| match std::str::from_utf8(bytes) {
+            Ok(text) => check_line(text, decode),
+            Err(_) => Err("line: invalid UTF-8".to_owned()),
+        };
+        let (first, second) = raw.split_at(raw.len() / 2);
+        let (mut checked, rest) = std::thread::scope(|scope| {
+            let other = scope.spawn(|| second.iter().map(|(_, b)| check(b)).collect::<Vec<_>>());
+            let mine: Vec<_> = first.iter().map(|(_, b)| check(b)).collect();
+            (mine, other.join().expect("decoding thread"))
+        });
+        checked.extend(rest);
+        let mut out = Vec::with_capacity(raw.len());
+        for ((number, bytes), verdict) in raw.iter().zip(checked) {
+            let verdict = verdict.and_then(|valid| {
                 if self.broken.contains(&valid.stream) {
                     return Err(
                         "stream_version: follows a rejected line of the same stream".to_owned()
@@ -256,13 +280,13 @@ impl Lines {
                     _ => Ok(valid),
                 }
             });
-            match &checked {
+            match &verdict {
                 Ok(valid) => {
                     self.next_version
                         .insert(valid.stream.clone(), valid.stream_version + 1);
                 }
                 Err(_) => {
-                    let stream = serde_json::from_str::<serde_json::Value>(text)
+                    let stream = serde_json::from_slice::<serde_json::Value>(bytes)
                         .ok()
                         .and_then(|line| line.get("stream")?.as_str().map(str::to_owned));
                     if let Some(stream) = stream {
@@ -270,8 +294,9 @@ impl Lines {
                     }
                 }
             }
-            return Ok(Some((number, checked)));
+            out.push((*number, verdict));
         }
+        Ok(out)
     }
 }
 
@@ -345,50 +370,72 @@ pub async fn import(
     let mut ids: HashSet<uuid::Uuid> = HashSet::new();
     let mut in_ledger: HashMap<String, Vec<uuid::Uuid>> = HashMap::new();
     let mut seen_streams: HashSet<String> = HashSet::new();
+    // Streams with a line rejected here (the chunk's own chain check ran before).
+    let mut rejected_streams: HashSet<String> = HashSet::new();
+    let ledger_is_empty = ledger
+        .store()
+        .read_all(amity_store::Position::START, 1)
+        .await?
+        .is_empty();
     let mut lines = Lines::open(path, true)?;
-    while let Some((number, checked)) = lines.next_line()? {
-        summary.rows_read += 1;
-        let checked = match checked {
-            Err(reason) => Err(reason),
-            Ok(valid) => {
-                let stream = valid.stream.clone();
-                let first = seen_streams.insert(stream.clone());
-                if !in_ledger.contains_key(&stream) {
-                    let stored = ledger.store().read_stream(&stream, 0, usize::MAX).await?;
-                    in_ledger.insert(stream.clone(), stored.iter().map(|e| e.event_id).collect());
-                }
-                let stored = &in_ledger[&stream];
-                let version = valid.stream_version as usize;
-                let verdict = if !ids.insert(valid.event.event_id) {
-                    Err(format!(
-                        "event_id: {} is used by an earlier line",
-                        valid.event.event_id
-                    ))
-                } else if let Some(held) = stored.get(version) {
-                    if *held == valid.event.event_id {
-                        Ok(())
-                    } else {
+    loop {
+        let chunk = lines.next_chunk(8_192)?;
+        if chunk.is_empty() {
+            break;
+        }
+        for (number, checked) in chunk {
+            summary.rows_read += 1;
+            let checked = match checked {
+                Err(reason) => Err(reason),
+                Ok(valid) => {
+                    let stream = valid.stream.clone();
+                    let first = seen_streams.insert(stream.clone());
+                    if !in_ledger.contains_key(&stream) {
+                        // Into an empty ledger (the usual case) there is nothing to look up.
+                        let held = if ledger_is_empty {
+                            Vec::new()
+                        } else {
+                            let stored = ledger.store().read_stream(&stream, 0, usize::MAX).await?;
+                            stored.iter().map(|e| e.event_id).collect()
+                        };
+                        in_ledger.insert(stream.clone(), held);
+                    }
+                    let stored = &in_ledger[&stream];
+                    let version = valid.stream_version as usize;
+                    let verdict = if rejected_streams.contains(&stream) {
+                        Err("stream_version: follows a rejected line of the same stream".to_owned())
+                    } else if !ids.insert(valid.event.event_id) {
                         Err(format!(
+                            "event_id: {} is used by an earlier line",
+                            valid.event.event_id
+                        ))
+                    } else if let Some(held) = stored.get(version) {
+                        if *held == valid.event.event_id {
+                            Ok(())
+                        } else {
+                            Err(format!(
                             "stream_version: the ledger holds another event ({held}) at version {version} of {stream}"
                         ))
-                    }
-                } else if first && version > stored.len() {
-                    Err(format!(
+                        }
+                    } else if first && version > stored.len() {
+                        Err(format!(
                         "stream_version: {stream} starts at version {version} here, but the ledger holds {} of its events",
                         stored.len()
                     ))
-                } else {
-                    Ok(())
-                };
-                if verdict.is_err() {
-                    lines.mark_broken(&stream);
+                    } else {
+                        Ok(())
+                    };
+                    if verdict.is_err() {
+                        lines.mark_broken(&stream);
+                        rejected_streams.insert(stream);
+                    }
+                    verdict
                 }
-                verdict
+            };
+            if let Err(reason) = checked {
+                summary.rejected.push(format!("{name}:{number}: {reason}"));
+                rejected_lines.insert(number);
             }
-        };
-        if let Err(reason) = checked {
-            summary.rejected.push(format!("{name}:{number}: {reason}"));
-            rejected_lines.insert(number);
         }
     }
     if options.dry_run || (!summary.rejected.is_empty() && !options.skip_invalid) {
@@ -401,17 +448,23 @@ pub async fn import(
     let mut batch: Vec<Valid> = Vec::with_capacity(BATCH_LINES);
     let mut in_flight: Option<InFlight> = None;
     let mut done = 0;
-    while let Some((number, checked)) = lines.next_line()? {
-        done += 1;
-        if let (Ok(valid), false) = (checked, rejected_lines.contains(&number)) {
-            batch.push(valid);
+    loop {
+        let chunk = lines.next_chunk(BATCH_LINES)?;
+        if chunk.is_empty() {
+            break;
         }
-        if batch.len() == BATCH_LINES {
-            if let Some(previous) = in_flight.take() {
-                settle(previous, &mut summary).await?;
+        for (number, checked) in chunk {
+            done += 1;
+            if let (Ok(valid), false) = (checked, rejected_lines.contains(&number)) {
+                batch.push(valid);
             }
-            in_flight = start(ledger, std::mem::take(&mut batch));
-            progress(done);
+            if batch.len() == BATCH_LINES {
+                if let Some(previous) = in_flight.take() {
+                    settle(previous, &mut summary).await?;
+                }
+                in_flight = start(ledger, std::mem::take(&mut batch));
+                progress(done);
+            }
         }
     }
     if let Some(previous) = in_flight.take() {
