@@ -3,4 +3,5 @@
 mod projections;
 mod schema;
 mod store_memory;
+mod store_postgres;
 mod store_sqlite;

@@ -67,7 +67,7 @@ async fn run(cli: Cli, sub_matches: Option<clap::ArgMatches>) -> Result<()> {
             | Command::Milestone(MilestoneCommand::List)
             | Command::Export(_)
     );
-    let opened = store::open_store(&cli.store, reads_only)?;
+    let opened = store::open_store(&cli.store, reads_only).await?;
     let ledger = Ledger::new(opened.store);
     let projections = || Projections::open(ledger.clone(), opened.sqlite_file.as_deref());
     let format = cli.format;

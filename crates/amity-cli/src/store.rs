@@ -12,11 +12,12 @@ pub struct Opened {
     pub sqlite_file: Option<std::path::PathBuf>,
 }
 
-/// Open the store named by `url`: `sqlite://PATH` (default), or `memory://` (empty, for trials).
+/// Open the store named by `url`: `sqlite://PATH` (default), `postgres://…` (projections are
+/// then computed from the events on each query), or `memory://` (empty, for trials).
 /// With `must_exist`, a ledger file that is not there is an error rather than a new empty
 /// ledger (a mistyped path must not answer "no partnerships").
 #[allow(unreachable_patterns)] // `sqlite` is matched twice when its feature is on.
-pub fn open_store(url: &str, must_exist: bool) -> Result<Opened, Error> {
+pub async fn open_store(url: &str, must_exist: bool) -> Result<Opened, Error> {
     let scheme = url.split_once("://").map_or("", |(scheme, _)| scheme);
     if scheme == "sqlite" && must_exist {
         let path = std::path::Path::new(url.trim_start_matches("sqlite://"));
@@ -39,6 +40,11 @@ pub fn open_store(url: &str, must_exist: bool) -> Result<Opened, Error> {
                 store: Arc::new(store),
             })
         }
+        #[cfg(feature = "postgres")]
+        "postgres" | "postgresql" => Ok(Opened {
+            store: Arc::new(amity_store_postgres::PostgresEventStore::connect(url).await?),
+            sqlite_file: None,
+        }),
         "memory" => Ok(Opened {
             store: Arc::new(MemoryEventStore::new()),
             sqlite_file: None,

@@ -424,9 +424,21 @@ pub async fn check_streams(store: &dyn EventStore, streams: &[String], sent: &Ha
 ///
 /// `$open` is an async expression yielding `Arc<dyn EventStore>`; it is evaluated once per
 /// test, so it should open a fresh (or shared, server-side) store each time.
+/// Generate one `#[tokio::test]` per contract clause for a backend.
+///
+/// `$open` is an async expression yielding `Arc<dyn EventStore>`; it is evaluated once per
+/// test, so it should open a fresh (or shared, server-side) store each time. With
+/// `optional:`, it yields `Option<Arc<dyn EventStore>>`, and `None` (no server configured)
+/// skips the test; the expression prints why.
 #[macro_export]
 macro_rules! contract_tests {
+    (optional: $open:expr) => {
+        $crate::contract_tests!(@tests (match $open { Some(store) => store, None => return }));
+    };
     ($open:expr) => {
+        $crate::contract_tests!(@tests $open);
+    };
+    (@tests $open:expr) => {
         #[tokio::test]
         async fn contract_round_trip() {
             let store: std::sync::Arc<dyn $crate::EventStore> = $open;

@@ -1,0 +1,418 @@
+//! The PostgreSQL event store (`postgres://user@host:port/db?schema=NAME`).
+//!
+//! Tables live in their own schema (`amity` unless the URL's `schema` parameter names
+//! another), so several ledgers can share a database; the backend creates and migrates them
+//! itself (`schema_migrations`). Payloads are kept as text so that archives stay byte-exact.
+//!
+//! Global order: a reader following the feed must never skip an event. With sequences, a
+//! transaction can commit a smaller position after a larger one is visible. Here every append
+//! first locks the single row of `ledger_head` and takes its positions from it; the lock is held
+//! until commit, so positions are committed in increasing order and a reader that has seen
+//! position P will never later find one below P (see docs/adr/0004).
+
+use std::sync::Arc;
+
+use amity_store::{
+    idempotency, Appended, Error, EventId, EventStore, ExpectedVersion, NewEvent, Position,
+    RecordedEvent, Result, StreamAppend,
+};
+use async_trait::async_trait;
+use tokio::sync::Mutex;
+use tokio_postgres::{Client, NoTls, Row};
+
+const BACKEND: &str = "postgres";
+
+fn backend_error(error: impl Into<amity_store::BoxError>) -> Error {
+    Error::backend(BACKEND, error)
+}
+
+/// The migrations, in order; `{s}` is the schema name.
+const MIGRATIONS: &[&str] = &["
+CREATE TABLE IF NOT EXISTS {s}.streams (
+    stream_no BIGSERIAL PRIMARY KEY,
+    name      TEXT   NOT NULL UNIQUE,
+    version   BIGINT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS {s}.events (
+    position       BIGINT  PRIMARY KEY,
+    stream_no      BIGINT  NOT NULL REFERENCES {s}.streams (stream_no),
+    stream_version BIGINT  NOT NULL,
+    event_id       UUID    NOT NULL UNIQUE,
+    event_type     TEXT    NOT NULL,
+    schema_version INTEGER NOT NULL,
+    payload        TEXT    NOT NULL,
+    metadata       TEXT    NOT NULL,
+    recorded_at    BIGINT  NOT NULL,
+    UNIQUE (stream_no, stream_version)
+);
+CREATE TABLE IF NOT EXISTS {s}.ledger_head (
+    only_row BOOLEAN PRIMARY KEY DEFAULT TRUE CHECK (only_row),
+    position BIGINT NOT NULL
+);
+INSERT INTO {s}.ledger_head (position) VALUES (0) ON CONFLICT DO NOTHING;
+"];
+
+/// A PostgreSQL event store: one connection for appends, one for reads.
+#[derive(Debug, Clone)]
+pub struct PostgresEventStore {
+    schema: String,
+    writer: Arc<Mutex<Client>>,
+    reader: Arc<Mutex<Client>>,
+}
+
+async fn connect(config: &str) -> Result<Client> {
+    let (client, connection) = tokio_postgres::connect(config, NoTls)
+        .await
+        .map_err(backend_error)?;
+    tokio::spawn(async move {
+        if let Err(error) = connection.await {
+            tracing::warn!(%error, "postgres connection ended");
+        }
+    });
+    Ok(client)
+}
+
+impl PostgresEventStore {
+    /// Connect to the store named by a `postgres://` URL; its optional `schema` parameter
+    /// names the schema (default `amity`).
+    pub async fn connect(url: &str) -> Result<PostgresEventStore> {
+        let invalid = |reason: &str| Error::InvalidUrl {
+            url: url.to_owned(),
+            reason: reason.to_owned(),
+        };
+        let (base, query) = url.split_once('?').unwrap_or((url, ""));
+        let mut schema = "amity".to_owned();
+        let mut rest = Vec::new();
+        for pair in query.split('&').filter(|p| !p.is_empty()) {
+            match pair.split_once('=') {
+                Some(("schema", name)) => schema = name.to_owned(),
+                _ => rest.push(pair),
+            }
+        }
+        if schema.is_empty()
+            || !schema
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+        {
+            return Err(invalid("schema must be lower-case letters, digits and '_'"));
+        }
+        let config = if rest.is_empty() {
+            base.to_owned()
+        } else {
+            format!("{base}?{}", rest.join("&"))
+        };
+        let writer = connect(&config).await?;
+        let reader = connect(&config).await?;
+        let store = PostgresEventStore {
+            schema,
+            writer: Arc::new(Mutex::new(writer)),
+            reader: Arc::new(Mutex::new(reader)),
+        };
+        store.migrate().await?;
+        Ok(store)
+    }
+
+    /// The schema the tables live in.
+    pub fn schema(&self) -> &str {
+        &self.schema
+    }
+
+    fn sql(&self, text: &str) -> String {
+        text.replace("{s}", &self.schema)
+    }
+
+    async fn migrate(&self) -> Result<()> {
+        let mut client = self.writer.lock().await;
+        let transaction = client.transaction().await.map_err(backend_error)?;
+        // One migration at a time, even with several processes starting together.
+        transaction
+            .batch_execute(&self.sql(
+                "SELECT pg_advisory_xact_lock(hashtext('amity-migrate'));
+                 CREATE SCHEMA IF NOT EXISTS {s};
+                 CREATE TABLE IF NOT EXISTS {s}.schema_migrations (version INTEGER PRIMARY KEY);",
+            ))
+            .await
+            .map_err(backend_error)?;
+        let row = transaction
+            .query_one(
+                &self.sql("SELECT coalesce(max(version), 0) FROM {s}.schema_migrations"),
+                &[],
+            )
+            .await
+            .map_err(backend_error)?;
+        let done: i32 = row.get(0);
+        for (index, migration) in MIGRATIONS.iter().enumerate().skip(done as usize) {
+            transaction
+                .batch_execute(&self.sql(migration))
+                .await
+                .map_err(backend_error)?;
+            transaction
+                .execute(
+                    &self.sql("INSERT INTO {s}.schema_migrations (version) VALUES ($1)"),
+                    &[&(index as i32 + 1)],
+                )
+                .await
+                .map_err(backend_error)?;
+        }
+        transaction.commit().await.map_err(backend_error)
+    }
+
+    fn select_event(&self) -> String {
+        self.sql(
+            "SELECT e.position, s.name, e.stream_version, e.event_id, e.event_type,
+                    e.schema_version, e.payload, e.metadata, e.recorded_at
+             FROM {s}.events e JOIN {s}.streams s USING (stream_no)",
+        )
+    }
+}
+
+fn read_event(row: &Row) -> Result<RecordedEvent> {
+    let position: i64 = row.get(0);
+    let payload: String = row.get(6);
+    let metadata: String = row.get(7);
+    let recorded_at: i64 = row.get(8);
+    Ok(RecordedEvent {
+        position: Position::new(position as u64, position as u64),
+        stream: row.get(1),
+        stream_version: row.get::<_, i64>(2) as u64,
+        event_id: row.get(3),
+        event_type: row.get(4),
+        schema_version: row.get::<_, i32>(5) as u32,
+        payload: payload.into_bytes(),
+        metadata: metadata.into_bytes(),
+        recorded_at: jiff::Timestamp::from_microsecond(recorded_at).map_err(backend_error)?,
+    })
+}
+
+fn text(bytes: &[u8]) -> Result<&str> {
+    std::str::from_utf8(bytes).map_err(backend_error)
+}
+
+#[async_trait]
+impl EventStore for PostgresEventStore {
+    fn backend(&self) -> &'static str {
+        BACKEND
+    }
+
+    async fn append(
+        &self,
+        stream: &str,
+        expected: ExpectedVersion,
+        events: Vec<NewEvent>,
+    ) -> Result<Appended> {
+        let part = StreamAppend {
+            stream: stream.to_owned(),
+            expected,
+            events,
+        };
+        let mut outcomes = self.append_many(vec![part]).await?;
+        Ok(outcomes.remove(0))
+    }
+
+    async fn read_stream(&self, stream: &str, from: u64, max: usize) -> Result<Vec<RecordedEvent>> {
+        let client = self.reader.lock().await;
+        let rows = client
+            .query(
+                &format!(
+                    "{} WHERE s.name = $1 AND e.stream_version >= $2
+                     ORDER BY e.stream_version LIMIT $3",
+                    self.select_event()
+                ),
+                &[
+                    &stream,
+                    &(from as i64),
+                    &(max.min(i64::MAX as usize) as i64),
+                ],
+            )
+            .await
+            .map_err(backend_error)?;
+        rows.iter().map(read_event).collect()
+    }
+
+    async fn read_all(&self, after: Position, max: usize) -> Result<Vec<RecordedEvent>> {
+        let after = after.parts().map_or(0, |(commit, _)| commit as i64);
+        let client = self.reader.lock().await;
+        let rows = client
+            .query(
+                &format!(
+                    "{} WHERE e.position > $1 ORDER BY e.position LIMIT $2",
+                    self.select_event()
+                ),
+                &[&after, &(max.min(i64::MAX as usize) as i64)],
+            )
+            .await
+            .map_err(backend_error)?;
+        rows.iter().map(read_event).collect()
+    }
+
+    fn atomic_multi_stream(&self) -> bool {
+        true
+    }
+
+    async fn append_many(&self, appends: Vec<StreamAppend>) -> Result<Vec<Appended>> {
+        let mut client = self.writer.lock().await;
+        let transaction = client.transaction().await.map_err(backend_error)?;
+        // The head row's lock orders every writer: positions are committed in order.
+        let head: i64 = transaction
+            .query_one(
+                &self.sql("SELECT position FROM {s}.ledger_head FOR UPDATE"),
+                &[],
+            )
+            .await
+            .map_err(backend_error)?
+            .get(0);
+        let mut position = head;
+        let recorded_at = jiff::Timestamp::now().as_microsecond();
+        let mut outcomes = Vec::with_capacity(appends.len());
+        for part in &appends {
+            let ids: Vec<uuid::Uuid> = part.events.iter().map(|e| e.event_id).collect();
+            let rows = transaction
+                .query(
+                    &self.sql(
+                        "SELECT e.event_id, s.name, e.stream_version, e.position
+                         FROM {s}.events e JOIN {s}.streams s USING (stream_no)
+                         WHERE e.event_id = ANY($1)",
+                    ),
+                    &[&ids],
+                )
+                .await
+                .map_err(backend_error)?;
+            let stored: std::collections::HashMap<EventId, (String, u64, i64)> = rows
+                .iter()
+                .map(|row| {
+                    (
+                        row.get::<_, uuid::Uuid>(0),
+                        (row.get(1), row.get::<_, i64>(2) as u64, row.get(3)),
+                    )
+                })
+                .collect();
+            let found: Vec<_> = part
+                .events
+                .iter()
+                .map(|e| stored.get(&e.event_id).map(|(s, v, _)| (s.as_str(), *v)))
+                .collect();
+            if let Some(last_version) = idempotency(&part.stream, &part.events, &found)? {
+                let last = part.events.last().and_then(|e| stored.get(&e.event_id));
+                outcomes.push(Appended {
+                    last_version: Some(last_version),
+                    last_position: last.map(|(_, _, p)| Position::new(*p as u64, *p as u64)),
+                    written: 0,
+                });
+                continue;
+            }
+            let current = transaction
+                .query_opt(
+                    &self.sql("SELECT stream_no, version FROM {s}.streams WHERE name = $1"),
+                    &[&part.stream],
+                )
+                .await
+                .map_err(backend_error)?
+                .map(|row| (row.get::<_, i64>(0), row.get::<_, i64>(1)));
+            let actual = current.map(|(_, version)| version as u64);
+            if !part.expected.admits(actual) {
+                return Err(Error::VersionConflict {
+                    stream: part.stream.clone(),
+                    expected: part.expected,
+                    actual,
+                });
+            }
+            if part.events.is_empty() {
+                outcomes.push(Appended {
+                    last_version: actual,
+                    last_position: None,
+                    written: 0,
+                });
+                continue;
+            }
+            let stream_no = match current {
+                Some((stream_no, _)) => stream_no,
+                None => transaction
+                    .query_one(
+                        &self.sql(
+                            "INSERT INTO {s}.streams (name, version) VALUES ($1, -1) RETURNING stream_no",
+                        ),
+                        &[&part.stream],
+                    )
+                    .await
+                    .map_err(backend_error)?
+                    .get(0),
+            };
+            let mut version = actual.map_or(0, |v| v as i64 + 1);
+            let insert = transaction
+                .prepare(&self.sql(
+                    "INSERT INTO {s}.events (position, stream_no, stream_version, event_id,
+                         event_type, schema_version, payload, metadata, recorded_at)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+                ))
+                .await
+                .map_err(backend_error)?;
+            for event in &part.events {
+                position += 1;
+                let stamp = event
+                    .recorded_at
+                    .map_or(recorded_at, |t| t.as_microsecond());
+                transaction
+                    .execute(
+                        &insert,
+                        &[
+                            &position,
+                            &stream_no,
+                            &version,
+                            &event.event_id,
+                            &event.event_type,
+                            &(event.schema_version as i32),
+                            &text(&event.payload)?,
+                            &text(&event.metadata)?,
+                            &stamp,
+                        ],
+                    )
+                    .await
+                    .map_err(|error| match error.code() {
+                        Some(code)
+                            if *code == tokio_postgres::error::SqlState::UNIQUE_VIOLATION =>
+                        {
+                            Error::DuplicateInBatch {
+                                event_id: event.event_id,
+                                stream: part.stream.clone(),
+                            }
+                        }
+                        _ => backend_error(error),
+                    })?;
+                version += 1;
+            }
+            transaction
+                .execute(
+                    &self.sql("UPDATE {s}.streams SET version = $2 WHERE stream_no = $1"),
+                    &[&stream_no, &(version - 1)],
+                )
+                .await
+                .map_err(backend_error)?;
+            outcomes.push(Appended {
+                last_version: Some(version as u64 - 1),
+                last_position: Some(Position::new(position as u64, position as u64)),
+                written: part.events.len(),
+            });
+        }
+        transaction
+            .execute(
+                &self.sql("UPDATE {s}.ledger_head SET position = $1"),
+                &[&position],
+            )
+            .await
+            .map_err(backend_error)?;
+        transaction.commit().await.map_err(backend_error)?;
+        Ok(outcomes)
+    }
+
+    async fn find_event(&self, event_id: EventId) -> Result<Option<RecordedEvent>> {
+        let client = self.reader.lock().await;
+        let row = client
+            .query_opt(
+                &format!("{} WHERE e.event_id = $1", self.select_event()),
+                &[&event_id],
+            )
+            .await
+            .map_err(backend_error)?;
+        row.as_ref().map(read_event).transpose()
+    }
+}
