@@ -93,6 +93,21 @@ pub enum Command {
     Import(ImportArgs),
     /// Export: `--format jsonl` (every event, the archive) or `--format csv --view status|timeline`.
     Export(ExportArgs),
+    /// Copy every event from one store to another (e.g. the SQLite file to PostgreSQL), keeping
+    /// ids, streams, versions and order; resumable; then check that both give the same
+    /// projections.
+    Migrate(MigrateArgs),
+}
+
+/// A migration.
+#[derive(Debug, Args)]
+pub struct MigrateArgs {
+    /// The source store URL.
+    #[arg(long)]
+    pub from: String,
+    /// The target store URL.
+    #[arg(long)]
+    pub to: String,
 }
 
 /// An import.

@@ -55,6 +55,9 @@ fn main() -> ExitCode {
 }
 
 async fn run(cli: Cli, sub_matches: Option<clap::ArgMatches>) -> Result<()> {
+    if let Command::Migrate(migrate) = &cli.command {
+        return run_migrate(migrate).await;
+    }
     let reads_only = matches!(
         cli.command,
         Command::History(_)
@@ -207,6 +210,7 @@ async fn run(cli: Cli, sub_matches: Option<clap::ArgMatches>) -> Result<()> {
             }
             output::partners(&key, &rows, format)
         }
+        Command::Migrate(_) => unreachable!("handled before a store is opened"),
         Command::Rebuild => {
             let mut projections = projections()?;
             output::rebuild(&mut projections).await
@@ -509,4 +513,44 @@ fn sub_matches_of(matches: &clap::ArgMatches) -> clap::ArgMatches {
         .subcommand()
         .map(|(_, nested)| nested.clone())
         .unwrap_or_else(|| matches.clone())
+}
+
+/// `amity migrate --from URL --to URL`.
+async fn run_migrate(migrate: &args::MigrateArgs) -> Result<()> {
+    let source = store::open_store(&migrate.from, true)
+        .await
+        .context("--from")?;
+    let target = store::open_store(&migrate.to, false)
+        .await
+        .context("--to")?;
+    let from = Ledger::new(source.store);
+    let to = Ledger::new(target.store);
+    let bar = output::progress_bar();
+    let summary =
+        amity_ledger::archive::copy(&from, &to, &mut |done| bar.set_position(done)).await?;
+    bar.finish_and_clear();
+    // The same events must give the same projections on both sides.
+    let mut left = Projections::open(from, source.sqlite_file.as_deref())?;
+    let mut right = Projections::open(to, target.sqlite_file.as_deref())?;
+    left.catch_up().await?;
+    right.catch_up().await?;
+    let everyone = analysis::Cohort::default();
+    let (left_rows, right_rows) = (
+        left.cohort_pairs(&everyone).await?,
+        right.cohort_pairs(&everyone).await?,
+    );
+    anyhow::ensure!(
+        left_rows == right_rows,
+        "copied {} events, but the projections differ between {} and {}",
+        summary.events_written,
+        migrate.from,
+        migrate.to
+    );
+    output::emit(format_args!(
+        "migrated {} events ({} written, {} already there); projections verified identical ({} partnerships)",
+        summary.events_read,
+        summary.events_written,
+        summary.duplicates_skipped,
+        left_rows.len()
+    ))
 }
