@@ -10,6 +10,7 @@
 //! until commit, so positions are committed in increasing order and a reader that has seen
 //! position P will never later find one below P (see docs/adr/0004).
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use amity_store::{
@@ -184,6 +185,46 @@ fn read_event(row: &Row) -> Result<RecordedEvent> {
     })
 }
 
+/// Events to insert, column by column (for one `UNNEST` insert).
+#[derive(Default)]
+struct EventRows {
+    position: Vec<i64>,
+    stream: Vec<String>,
+    stream_version: Vec<i64>,
+    event_id: Vec<uuid::Uuid>,
+    event_type: Vec<String>,
+    schema_version: Vec<i32>,
+    payload: Vec<String>,
+    metadata: Vec<String>,
+    recorded_at: Vec<i64>,
+}
+
+impl EventRows {
+    fn push(
+        &mut self,
+        position: i64,
+        stream: &str,
+        stream_version: i64,
+        event: &NewEvent,
+        recorded_at: i64,
+    ) -> Result<()> {
+        self.position.push(position);
+        self.stream.push(stream.to_owned());
+        self.stream_version.push(stream_version);
+        self.event_id.push(event.event_id);
+        self.event_type.push(event.event_type.clone());
+        self.schema_version.push(event.schema_version as i32);
+        self.payload.push(text(&event.payload)?.to_owned());
+        self.metadata.push(text(&event.metadata)?.to_owned());
+        self.recorded_at.push(
+            event
+                .recorded_at
+                .map_or(recorded_at, |t| t.as_microsecond()),
+        );
+        Ok(())
+    }
+}
+
 fn text(bytes: &[u8]) -> Result<&str> {
     std::str::from_utf8(bytes).map_err(backend_error)
 }
@@ -261,31 +302,56 @@ impl EventStore for PostgresEventStore {
             .await
             .map_err(backend_error)?
             .get(0);
-        let mut position = head;
-        let recorded_at = jiff::Timestamp::now().as_microsecond();
-        let mut outcomes = Vec::with_capacity(appends.len());
-        for part in &appends {
-            let ids: Vec<uuid::Uuid> = part.events.iter().map(|e| e.event_id).collect();
-            let rows = transaction
-                .query(
-                    &self.sql(
-                        "SELECT e.event_id, s.name, e.stream_version, e.position
-                         FROM {s}.events e JOIN {s}.streams s USING (stream_no)
-                         WHERE e.event_id = ANY($1)",
-                    ),
-                    &[&ids],
+        // What the whole batch needs to know, in two round trips: which ids are stored, and
+        // where its streams stand.
+        let ids: Vec<uuid::Uuid> = appends
+            .iter()
+            .flat_map(|part| part.events.iter().map(|e| e.event_id))
+            .collect();
+        let stored: HashMap<EventId, (String, u64, i64)> = transaction
+            .query(
+                &self.sql(
+                    "SELECT e.event_id, s.name, e.stream_version, e.position
+                     FROM {s}.events e JOIN {s}.streams s USING (stream_no)
+                     WHERE e.event_id = ANY($1)",
+                ),
+                &[&ids],
+            )
+            .await
+            .map_err(backend_error)?
+            .iter()
+            .map(|row| {
+                (
+                    row.get::<_, uuid::Uuid>(0),
+                    (row.get(1), row.get::<_, i64>(2) as u64, row.get(3)),
                 )
-                .await
-                .map_err(backend_error)?;
-            let stored: std::collections::HashMap<EventId, (String, u64, i64)> = rows
-                .iter()
-                .map(|row| {
+            })
+            .collect();
+        let names: Vec<&str> = appends.iter().map(|part| part.stream.as_str()).collect();
+        let mut streams: HashMap<String, (Option<i64>, Option<u64>)> = transaction
+            .query(
+                &self.sql("SELECT name, stream_no, version FROM {s}.streams WHERE name = ANY($1)"),
+                &[&names],
+            )
+            .await
+            .map_err(backend_error)?
+            .iter()
+            .map(|row| {
+                (
+                    row.get::<_, String>(0),
                     (
-                        row.get::<_, uuid::Uuid>(0),
-                        (row.get(1), row.get::<_, i64>(2) as u64, row.get(3)),
-                    )
-                })
-                .collect();
+                        Some(row.get::<_, i64>(1)),
+                        Some(row.get::<_, i64>(2) as u64),
+                    ),
+                )
+            })
+            .collect();
+        let recorded_at = jiff::Timestamp::now().as_microsecond();
+        let mut position = head;
+        let mut outcomes = Vec::with_capacity(appends.len());
+        // Rows to insert, column by column, and the streams they go to.
+        let mut rows = EventRows::default();
+        for part in &appends {
             let found: Vec<_> = part
                 .events
                 .iter()
@@ -300,15 +366,7 @@ impl EventStore for PostgresEventStore {
                 });
                 continue;
             }
-            let current = transaction
-                .query_opt(
-                    &self.sql("SELECT stream_no, version FROM {s}.streams WHERE name = $1"),
-                    &[&part.stream],
-                )
-                .await
-                .map_err(backend_error)?
-                .map(|row| (row.get::<_, i64>(0), row.get::<_, i64>(1)));
-            let actual = current.map(|(_, version)| version as u64);
+            let (_, actual) = streams.get(&part.stream).copied().unwrap_or((None, None));
             if !part.expected.admits(actual) {
                 return Err(Error::VersionConflict {
                     stream: part.stream.clone(),
@@ -324,82 +382,94 @@ impl EventStore for PostgresEventStore {
                 });
                 continue;
             }
-            let stream_no = match current {
-                Some((stream_no, _)) => stream_no,
-                None => transaction
-                    .query_one(
-                        &self.sql(
-                            "INSERT INTO {s}.streams (name, version) VALUES ($1, -1) RETURNING stream_no",
-                        ),
-                        &[&part.stream],
-                    )
-                    .await
-                    .map_err(backend_error)?
-                    .get(0),
-            };
             let mut version = actual.map_or(0, |v| v as i64 + 1);
-            let insert = transaction
-                .prepare(&self.sql(
-                    "INSERT INTO {s}.events (position, stream_no, stream_version, event_id,
-                         event_type, schema_version, payload, metadata, recorded_at)
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-                ))
-                .await
-                .map_err(backend_error)?;
             for event in &part.events {
                 position += 1;
-                let stamp = event
-                    .recorded_at
-                    .map_or(recorded_at, |t| t.as_microsecond());
-                transaction
-                    .execute(
-                        &insert,
-                        &[
-                            &position,
-                            &stream_no,
-                            &version,
-                            &event.event_id,
-                            &event.event_type,
-                            &(event.schema_version as i32),
-                            &text(&event.payload)?,
-                            &text(&event.metadata)?,
-                            &stamp,
-                        ],
-                    )
-                    .await
-                    .map_err(|error| match error.code() {
-                        Some(code)
-                            if *code == tokio_postgres::error::SqlState::UNIQUE_VIOLATION =>
-                        {
-                            Error::DuplicateInBatch {
-                                event_id: event.event_id,
-                                stream: part.stream.clone(),
-                            }
-                        }
-                        _ => backend_error(error),
-                    })?;
+                rows.push(position, &part.stream, version, event, recorded_at)?;
                 version += 1;
             }
-            transaction
-                .execute(
-                    &self.sql("UPDATE {s}.streams SET version = $2 WHERE stream_no = $1"),
-                    &[&stream_no, &(version - 1)],
-                )
-                .await
-                .map_err(backend_error)?;
+            let last_version = version as u64 - 1;
+            streams
+                .entry(part.stream.clone())
+                .and_modify(|entry| entry.1 = Some(last_version))
+                .or_insert((None, Some(last_version)));
             outcomes.push(Appended {
-                last_version: Some(version as u64 - 1),
+                last_version: Some(last_version),
                 last_position: Some(Position::new(position as u64, position as u64)),
                 written: part.events.len(),
             });
         }
-        transaction
-            .execute(
-                &self.sql("UPDATE {s}.ledger_head SET position = $1"),
-                &[&position],
-            )
-            .await
-            .map_err(backend_error)?;
+        if position > head {
+            // New streams, then every event, then the streams' versions: three round trips.
+            let new: Vec<&str> = streams
+                .iter()
+                .filter(|(_, (stream_no, _))| stream_no.is_none())
+                .map(|(name, _)| name.as_str())
+                .collect();
+            transaction
+                .execute(
+                    &self.sql(
+                        "INSERT INTO {s}.streams (name, version) SELECT name, -1 FROM UNNEST($1::text[]) AS name",
+                    ),
+                    &[&new],
+                )
+                .await
+                .map_err(backend_error)?;
+            transaction
+                .execute(
+                    &self.sql(
+                        "INSERT INTO {s}.events (position, stream_no, stream_version, event_id,
+                             event_type, schema_version, payload, metadata, recorded_at)
+                         SELECT r.position, s.stream_no, r.stream_version, r.event_id, r.event_type,
+                                r.schema_version, r.payload, r.metadata, r.recorded_at
+                         FROM UNNEST($1::bigint[], $2::text[], $3::bigint[], $4::uuid[], $5::text[],
+                                     $6::integer[], $7::text[], $8::text[], $9::bigint[])
+                              AS r (position, stream, stream_version, event_id, event_type,
+                                    schema_version, payload, metadata, recorded_at)
+                         JOIN {s}.streams s ON s.name = r.stream",
+                    ),
+                    &[
+                        &rows.position,
+                        &rows.stream,
+                        &rows.stream_version,
+                        &rows.event_id,
+                        &rows.event_type,
+                        &rows.schema_version,
+                        &rows.payload,
+                        &rows.metadata,
+                        &rows.recorded_at,
+                    ],
+                )
+                .await
+                .map_err(|error| match error.code() {
+                    Some(code) if *code == tokio_postgres::error::SqlState::UNIQUE_VIOLATION => {
+                        backend_error(format!("an event id or version is stored twice: {error}"))
+                    }
+                    _ => backend_error(error),
+                })?;
+            let (names, versions): (Vec<&str>, Vec<i64>) = streams
+                .iter()
+                .filter_map(|(name, (_, version))| Some((name.as_str(), (*version)? as i64)))
+                .unzip();
+            transaction
+                .execute(
+                    &self.sql(
+                        "UPDATE {s}.streams s SET version = u.version
+                         FROM UNNEST($1::text[], $2::bigint[]) AS u (name, version)
+                         WHERE s.name = u.name AND s.version <> u.version",
+                    ),
+                    &[&names, &versions],
+                )
+                .await
+                .map_err(backend_error)?;
+            transaction
+                .execute(
+                    &self.sql("UPDATE {s}.ledger_head SET position = $1"),
+                    &[&position],
+                )
+                .await
+                .map_err(backend_error)?;
+        }
         transaction.commit().await.map_err(backend_error)?;
         Ok(outcomes)
     }
