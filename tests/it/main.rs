@@ -2,6 +2,7 @@
 
 mod projections;
 mod schema;
+mod store_kurrentdb;
 mod store_memory;
 mod store_postgres;
 mod store_sqlite;

@@ -45,6 +45,11 @@ pub async fn open_store(url: &str, must_exist: bool) -> Result<Opened, Error> {
             store: Arc::new(amity_store_postgres::PostgresEventStore::connect(url).await?),
             sqlite_file: None,
         }),
+        #[cfg(feature = "kurrentdb")]
+        "esdb" | "kurrentdb" => Ok(Opened {
+            store: Arc::new(amity_store_kurrentdb::KurrentEventStore::connect(url)?),
+            sqlite_file: None,
+        }),
         "memory" => Ok(Opened {
             store: Arc::new(MemoryEventStore::new()),
             sqlite_file: None,
