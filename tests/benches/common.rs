@@ -109,3 +109,25 @@ pub fn median(values: &mut [f64]) -> f64 {
     values.sort_by(f64::total_cmp);
     values[values.len() / 2]
 }
+
+/// Append the synthetic ledger of `partnerships` × 10 events, 100 partnerships per batch.
+pub async fn fill(store: &std::sync::Arc<dyn amity_store::EventStore>, partnerships: usize) {
+    let mut batch = Vec::new();
+    for n in 0..partnerships {
+        let (partnership, events) = partnership_events(n);
+        batch.push(amity_store::StreamAppend {
+            stream: partnership.id().as_str().to_owned(),
+            expected: amity_store::ExpectedVersion::NoStream,
+            events: events
+                .iter()
+                .map(|event| amity_ledger::encode(uuid::Uuid::now_v7(), event, "bench"))
+                .collect(),
+        });
+        if batch.len() == 100 || n + 1 == partnerships {
+            store
+                .append_many(std::mem::take(&mut batch))
+                .await
+                .expect("append");
+        }
+    }
+}

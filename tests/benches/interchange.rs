@@ -13,9 +13,9 @@ use std::time::Instant;
 
 use amity_ledger::archive::{export, import, ImportOptions};
 use amity_ledger::Ledger;
-use amity_store::{EventStore, ExpectedVersion, StreamAppend};
+use amity_store::EventStore;
 use amity_store_sqlite::SqliteEventStore;
-use common::{env_number, median, partnership_events, peak_rss_mb, reset_peak_rss};
+use common::{env_number, fill, median, peak_rss_mb, reset_peak_rss};
 
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
@@ -31,29 +31,7 @@ fn main() {
         .expect("runtime");
     let source_path = dir.path().join("source.db");
     let source: Arc<dyn EventStore> = Arc::new(SqliteEventStore::open(&source_path).expect("open"));
-    runtime.block_on(async {
-        let mut batch = Vec::new();
-        for n in 0..partnerships {
-            let (partnership, events) = partnership_events(n);
-            batch.push(StreamAppend {
-                stream: partnership.id().as_str().to_owned(),
-                expected: ExpectedVersion::NoStream,
-                events: events
-                    .iter()
-                    .map(|event| amity_ledger::encode(uuid::Uuid::now_v7(), event, "bench"))
-                    .collect(),
-            });
-            if batch.len() == 100 {
-                source
-                    .append_many(std::mem::take(&mut batch))
-                    .await
-                    .expect("append");
-            }
-        }
-        if !batch.is_empty() {
-            source.append_many(batch).await.expect("append");
-        }
-    });
+    runtime.block_on(fill(&source, partnerships));
     let archive = dir.path().join("archive.jsonl");
     let started = Instant::now();
     let exported = runtime

@@ -18,36 +18,12 @@ use std::time::Instant;
 use amity_domain::EdtfDate;
 use amity_ledger::Ledger;
 use amity_projections::{AsOf, Projections, Selection};
-use amity_store::{EventStore, ExpectedVersion, Position, StreamAppend};
+use amity_store::{EventStore, Position};
 use amity_store_sqlite::SqliteEventStore;
-use common::{env_number, median, partnership_events, peak_rss_mb, reset_peak_rss};
+use common::{env_number, fill, median, partnership_events, peak_rss_mb, reset_peak_rss};
 
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
-async fn fill(store: &Arc<dyn EventStore>, partnerships: usize) {
-    let mut batch = Vec::new();
-    for n in 0..partnerships {
-        let (partnership, events) = partnership_events(n);
-        batch.push(StreamAppend {
-            stream: partnership.id().as_str().to_owned(),
-            expected: ExpectedVersion::NoStream,
-            events: events
-                .iter()
-                .map(|event| amity_ledger::encode(uuid::Uuid::now_v7(), event, "bench"))
-                .collect(),
-        });
-        if batch.len() == 100 {
-            store
-                .append_many(std::mem::take(&mut batch))
-                .await
-                .expect("append");
-        }
-    }
-    if !batch.is_empty() {
-        store.append_many(batch).await.expect("append");
-    }
-}
 
 fn main() {
     let partnerships = env_number("AMITY_BENCH_PARTNERSHIPS", 100_000);
@@ -99,7 +75,7 @@ fn main() {
     }
 
     // One partnership, as of a date inside its history.
-    let id = partnership_events(4_242).0.id();
+    let id = partnership_events(4_242 % partnerships).0.id();
     let as_of = AsOf {
         date: EdtfDate::parse("2000-06-15").expect("date"),
     };

@@ -287,7 +287,8 @@ pub async fn import(
     Ok(summary)
 }
 
-async fn record_batch(
+/// Record one batch (atomic), counting what was new; shared by the CSV and pairs imports.
+pub async fn record_batch(
     ledger: &Ledger,
     items: Vec<ToRecord>,
     summary: &mut ImportSummary,

@@ -20,7 +20,7 @@ use amity_domain::{
     Source, SourceRole,
 };
 use amity_ledger::archive::{ImportOptions, ImportSummary};
-use amity_ledger::{Ledger, Outcome, ToRecord};
+use amity_ledger::{Ledger, ToRecord};
 use anyhow::{bail, Result};
 
 const COUNTRY_NAMES: &str = include_str!("../data/country-names.csv");
@@ -181,16 +181,7 @@ pub async fn import(
     if options.dry_run || (!summary.rejected.is_empty() && !options.skip_invalid) {
         return Ok(summary);
     }
-    for chunk in items.chunks(2_000) {
-        for outcome in ledger.record_all(chunk.to_vec()).await? {
-            match outcome {
-                Outcome::Recorded(_) => summary.events_written += 1,
-                Outcome::AlreadyRecorded(_) => summary.duplicates_skipped += 1,
-            }
-        }
-    }
-    summary.wrote = summary.events_written > 0;
-    Ok(summary)
+    write(ledger, items, summary).await
 }
 
 /// Import Wikidata "twinned administrative body" claims: `relations.tsv` (`QA<TAB>QB`, a claim
@@ -318,13 +309,19 @@ pub async fn import_wikidata(
     if options.dry_run || (!summary.rejected.is_empty() && !options.skip_invalid) {
         return Ok(summary);
     }
-    for chunk in items.chunks(2_000) {
-        for outcome in ledger.record_all(chunk.to_vec()).await? {
-            match outcome {
-                Outcome::Recorded(_) => summary.events_written += 1,
-                Outcome::AlreadyRecorded(_) => summary.duplicates_skipped += 1,
-            }
-        }
+    write(ledger, items, summary).await
+}
+
+/// Write the attestations in atomic batches of 2,000.
+async fn write(
+    ledger: &Ledger,
+    items: Vec<ToRecord>,
+    mut summary: ImportSummary,
+) -> Result<ImportSummary> {
+    let mut items = items.into_iter().peekable();
+    while items.peek().is_some() {
+        let chunk: Vec<ToRecord> = items.by_ref().take(2_000).collect();
+        crate::import_csv::record_batch(ledger, chunk, &mut summary).await?;
     }
     summary.wrote = summary.events_written > 0;
     Ok(summary)

@@ -20,8 +20,7 @@
 //! (the server deduplicates per stream).
 
 use amity_store::{
-    Appended, Error, EventId, EventStore, ExpectedVersion, NewEvent, Position, RecordedEvent,
-    Result,
+    Appended, Error, EventStore, ExpectedVersion, NewEvent, Position, RecordedEvent, Result,
 };
 use async_trait::async_trait;
 use eventstore::{
@@ -250,20 +249,6 @@ impl EventStore for KurrentEventStore {
             events.push(recorded_event(event)?);
         }
         Ok(events)
-    }
-
-    async fn find_event(&self, event_id: EventId) -> Result<Option<RecordedEvent>> {
-        let mut after = Position::START;
-        loop {
-            let page = self.read_all(after, 4096).await?;
-            let Some(last) = page.last() else {
-                return Ok(None);
-            };
-            after = last.position;
-            if let Some(found) = page.into_iter().find(|event| event.event_id == event_id) {
-                return Ok(Some(found));
-            }
-        }
     }
 }
 
