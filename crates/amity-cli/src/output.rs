@@ -133,50 +133,11 @@ pub fn history(status: &StatusRow, rows: &[TimelineRow], format: Format) -> Resu
         }));
     }
     if format == Format::Csv {
-        let header = [
-            "event_id",
-            "type",
-            "occurred",
-            "earliest",
-            "latest",
-            "term_as_written",
-            "certainty",
-            "disputed",
-            "retracted_by",
-            "status_after",
-            "sources",
-            "note",
-            "recorded_by",
-            "recorded_at",
-        ];
-        let csv_rows = rows
-            .iter()
-            .map(|row| {
-                vec![
-                    row.event_id.clone(),
-                    row.event_type.clone(),
-                    row.occurred.clone().unwrap_or_default(),
-                    row.earliest.clone().unwrap_or_default(),
-                    row.latest.clone().unwrap_or_default(),
-                    row.term_as_written.clone().unwrap_or_default(),
-                    row.certainty.name().to_owned(),
-                    row.disputed.to_string(),
-                    row.retracted_by.clone().unwrap_or_default(),
-                    row.status_after
-                        .map(|s| s.name().to_owned())
-                        .unwrap_or_default(),
-                    row.sources
-                        .iter()
-                        .map(source_line)
-                        .collect::<Vec<_>>()
-                        .join(" | "),
-                    row.note.clone().unwrap_or_default(),
-                    row.recorded_by.clone(),
-                    row.recorded_at.clone(),
-                ]
-            })
-            .collect();
-        return emit_report(&header, csv_rows, Report::Csv, false);
+        // The same columns as `export --format csv --view timeline`.
+        let pair = [(status.clone(), rows.to_vec())];
+        let mut buffer = Vec::new();
+        write_timeline_csv(&mut buffer, &pair)?;
+        return emit(String::from_utf8(buffer)?.trim_end());
     }
     let since = status
         .since

@@ -1362,3 +1362,28 @@ fn uuid_like() -> String {
             .as_nanos()
     )
 }
+
+/// `history --format csv` has the columns and rows of the timeline export for that partnership.
+#[test]
+fn history_csv_matches_the_timeline_export() {
+    let a = Sandbox::new();
+    a.example();
+    let history = a.ok(&[
+        "history",
+        "Colorado Springs, US-CO",
+        "Smolensk, RU",
+        "--format",
+        "csv",
+    ]);
+    let export = a.ok(&["export", "--format", "csv", "--view", "timeline"]);
+    let mut export_lines = export.lines();
+    let header = export_lines.next().expect("header");
+    let mut history_lines = history.lines();
+    assert_eq!(history_lines.next(), Some(header));
+    let expected: Vec<&str> = export_lines
+        .filter(|line| line.starts_with("ru:smolensk+us-co:colorado-springs,"))
+        .collect();
+    let got: Vec<&str> = history_lines.collect();
+    assert_eq!(got.len(), 3);
+    assert_eq!(got, expected);
+}
