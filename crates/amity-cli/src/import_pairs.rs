@@ -147,36 +147,23 @@ pub async fn import(
                 continue;
             }
         };
-        let id = partnership.id();
-        let event_id = uuid::Uuid::new_v5(
-            &PAIRS_NAMESPACE,
-            format!(
-                "{}\u{1f}{}\u{1f}{}\u{1f}{id}",
-                source.title,
-                source.url.as_deref().unwrap_or(""),
-                as_of
-            )
-            .as_bytes(),
-        );
+        let event_id = attestation_id(&source, &as_of, &partnership);
         if !seen.insert(event_id) {
             // The same pair listed from the other side: one attestation.
             summary.duplicates_skipped += 1;
             continue;
         }
-        let facts = Facts {
-            occurred: Occurred::Date(as_of.clone()),
-            term_as_written: Some("twinned".to_owned()),
-            sources: vec![source.clone()],
-            certainty: Certainty::Confirmed,
-            initiated_by: None,
-            note: Some(format!("listed in {} (line {line})", source.title)),
-        };
-        let mut item = ToRecord::lifecycle(
-            Event::lifecycle(EventType::PartnershipAttested, partnership, facts),
-            recorded_by,
+        let note = format!("listed in {} (line {line})", source.title);
+        items.push(
+            Attestation {
+                partnership,
+                event_id,
+                term: "twinned",
+                certainty: Certainty::Confirmed,
+                note,
+            }
+            .into_record(&source, &as_of, recorded_by),
         );
-        item.event_id = event_id;
-        items.push(item);
     }
     if options.dry_run || (!summary.rejected.is_empty() && !options.skip_invalid) {
         return Ok(summary);
@@ -266,17 +253,7 @@ pub async fn import_wikidata(
                 continue;
             }
         };
-        let id = partnership.id();
-        let event_id = uuid::Uuid::new_v5(
-            &PAIRS_NAMESPACE,
-            format!(
-                "{}\u{1f}{}\u{1f}{}\u{1f}{id}",
-                source.title,
-                source.url.as_deref().unwrap_or(""),
-                as_of
-            )
-            .as_bytes(),
-        );
+        let event_id = attestation_id(&source, &as_of, &partnership);
         if !seen.insert(event_id) {
             summary.duplicates_skipped += 1;
             continue;
@@ -287,29 +264,69 @@ pub async fn import_wikidata(
         } else {
             format!("one-sided claim: made on {a} only, not on {b}; {relations_name} line {line}")
         };
-        let facts = Facts {
-            occurred: Occurred::Date(as_of.clone()),
-            term_as_written: Some("twinned administrative body (P190)".to_owned()),
-            sources: vec![source.clone()],
-            certainty: if both {
-                Certainty::Confirmed
-            } else {
-                Certainty::Probable
-            },
-            initiated_by: None,
-            note: Some(note),
-        };
-        let mut item = ToRecord::lifecycle(
-            Event::lifecycle(EventType::PartnershipAttested, partnership, facts),
-            recorded_by,
+        items.push(
+            Attestation {
+                partnership,
+                event_id,
+                term: "twinned administrative body (P190)",
+                certainty: if both {
+                    Certainty::Confirmed
+                } else {
+                    Certainty::Probable
+                },
+                note,
+            }
+            .into_record(&source, &as_of, recorded_by),
         );
-        item.event_id = event_id;
-        items.push(item);
     }
     if options.dry_run || (!summary.rejected.is_empty() && !options.skip_invalid) {
         return Ok(summary);
     }
     write(ledger, items, summary).await
+}
+
+/// The id of the attestation of a partnership by a source at a date: the same pair listed
+/// twice (from both sides, or in a re-import) gives the same id.
+fn attestation_id(source: &Source, as_of: &EdtfDate, partnership: &Partnership) -> uuid::Uuid {
+    let id = partnership.id();
+    uuid::Uuid::new_v5(
+        &PAIRS_NAMESPACE,
+        format!(
+            "{}\u{1f}{}\u{1f}{}\u{1f}{id}",
+            source.title,
+            source.url.as_deref().unwrap_or(""),
+            as_of
+        )
+        .as_bytes(),
+    )
+}
+
+/// One pair of a list, as evidence that the partnership existed at the list's date.
+struct Attestation {
+    partnership: Partnership,
+    event_id: uuid::Uuid,
+    term: &'static str,
+    certainty: Certainty,
+    note: String,
+}
+
+impl Attestation {
+    fn into_record(self, source: &Source, as_of: &EdtfDate, recorded_by: &str) -> ToRecord {
+        let facts = Facts {
+            occurred: Occurred::Date(as_of.clone()),
+            term_as_written: Some(self.term.to_owned()),
+            sources: vec![source.clone()],
+            certainty: self.certainty,
+            initiated_by: None,
+            note: Some(self.note),
+        };
+        let mut item = ToRecord::lifecycle(
+            Event::lifecycle(EventType::PartnershipAttested, self.partnership, facts),
+            recorded_by,
+        );
+        item.event_id = self.event_id;
+        item
+    }
 }
 
 /// Write the attestations in atomic batches of 2,000.
