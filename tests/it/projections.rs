@@ -1,5 +1,9 @@
 //! Projection engine: incremental catch-up and rebuild give the same tables; a new code
-//! version rebuilds; a failed write leaves rows and checkpoint as they were.
+//! version rebuilds; a failed write leaves rows and checkpoint as they were; tables in a
+//! SQLite file of their own (the place for a KurrentDB ledger's) hold the same rows as in the
+//! ledger file, are rebuilt for another ledger, and a rebuild stops where the feed ended when
+//! it started. The PostgreSQL tables (`AMITY_TEST_POSTGRES_URL`, a fresh schema per test) are
+//! held to the same, and to the SQLite tables of the same events, line for line.
 
 use std::sync::Arc;
 
@@ -7,11 +11,12 @@ use amity_domain::{
     event::Retraction, Certainty, Event, EventType, Facts, Partnership, PartnershipKind,
 };
 use amity_ledger::{Ledger, Outcome, ToRecord};
-use amity_projections::{Projections, Selection, CODE_VERSION};
+use amity_projections::{analysis, Projections, Selection, CODE_VERSION};
+use amity_store::{EventStore, MemoryEventStore};
 use amity_store_sqlite::SqliteEventStore;
 
 struct Fixture {
-    _dir: tempfile::TempDir,
+    dir: tempfile::TempDir,
     path: std::path::PathBuf,
     ledger: Ledger,
 }
@@ -21,7 +26,7 @@ fn new_ledger() -> Fixture {
     let path = dir.path().join("ledger.db");
     let store = SqliteEventStore::open(&path).expect("open");
     Fixture {
-        _dir: dir,
+        dir,
         path,
         ledger: Ledger::new(Arc::new(store)),
     }
@@ -60,6 +65,7 @@ async fn catch_up_one(projections: Option<&mut Projections>) {
             .tables()
             .unwrap()
             .checkpoint()
+            .await
             .unwrap()
             .is_none();
         let progress = projections.catch_up().await.expect("catch up");
@@ -129,12 +135,22 @@ async fn record_story(ledger: &Ledger, mut projections: Option<&mut Projections>
     catch_up_one(projections).await;
 }
 
-fn dump(projections: &Projections) -> Vec<String> {
+async fn dump(projections: &Projections) -> Vec<String> {
     projections
         .tables()
-        .expect("sqlite tables")
+        .expect("tables")
         .dump()
+        .await
         .expect("dump")
+}
+
+async fn saved_checkpoint(projections: &Projections) -> Option<amity_projections::Checkpoint> {
+    projections
+        .tables()
+        .expect("tables")
+        .checkpoint()
+        .await
+        .expect("checkpoint")
 }
 
 #[tokio::test]
@@ -143,22 +159,19 @@ async fn rebuild_gives_the_same_tables_as_incremental_catch_up() {
     let mut projections = Projections::open(fixture.ledger.clone(), Some(&fixture.path)).unwrap();
     // Incremental: each catch-up after the first reads only the event just recorded.
     record_story(&fixture.ledger, Some(&mut projections)).await;
-    let incremental = dump(&projections);
+    let incremental = dump(&projections).await;
     assert!(incremental
         .iter()
         .any(|line| line.starts_with("partnership_timeline")));
-    let checkpoint = projections.tables().unwrap().checkpoint().unwrap().unwrap();
+    let checkpoint = saved_checkpoint(&projections).await.unwrap();
     assert_eq!(checkpoint.events, 10);
 
     let progress = projections.rebuild(&mut |_, _| {}).await.expect("rebuild");
     assert!(progress.rebuilt);
     assert_eq!((progress.events, progress.partnerships), (10, 3));
-    let rebuilt = dump(&projections);
+    let rebuilt = dump(&projections).await;
     assert_eq!(incremental, rebuilt);
-    assert_eq!(
-        projections.tables().unwrap().checkpoint().unwrap(),
-        Some(checkpoint)
-    );
+    assert_eq!(saved_checkpoint(&projections).await, Some(checkpoint));
 
     // The same events caught up in one go, in another process's view of the file.
     let other = new_ledger();
@@ -172,7 +185,7 @@ async fn rebuild_gives_the_same_tables_as_incremental_catch_up() {
             .map(|line| line.split(" | ").take(3).collect::<Vec<_>>().join(" | "))
             .collect()
     };
-    assert_eq!(shape(dump(&once)), shape(rebuilt));
+    assert_eq!(shape(dump(&once).await), shape(rebuilt));
 
     let status = projections
         .status(&Selection::All, None, None)
@@ -209,7 +222,7 @@ async fn a_new_code_version_rebuilds_and_nothing_new_reads_nothing() {
         0,
         "up to date"
     );
-    let before = dump(&projections);
+    let before = dump(&projections).await;
     let connection = rusqlite::Connection::open(&fixture.path).unwrap();
     connection
         .execute(
@@ -226,7 +239,7 @@ async fn a_new_code_version_rebuilds_and_nothing_new_reads_nothing() {
         "a checkpoint from other code triggers a rebuild"
     );
     assert_eq!(progress.events, 10);
-    assert_eq!(dump(&projections), before);
+    assert_eq!(dump(&projections).await, before);
 
     // Tables from older code may lack columns this code indexes: reopening drops them.
     drop(projections);
@@ -244,7 +257,7 @@ async fn a_new_code_version_rebuilds_and_nothing_new_reads_nothing() {
         .unwrap();
     let mut reopened = Projections::open(fixture.ledger.clone(), Some(&fixture.path)).unwrap();
     assert!(reopened.catch_up().await.unwrap().rebuilt);
-    assert_eq!(dump(&reopened), before);
+    assert_eq!(dump(&reopened).await, before);
 }
 
 #[tokio::test]
@@ -253,8 +266,8 @@ async fn a_failed_write_leaves_rows_and_checkpoint_as_they_were() {
     record_story(&fixture.ledger, None).await;
     let mut projections = Projections::open(fixture.ledger.clone(), Some(&fixture.path)).unwrap();
     projections.catch_up().await.unwrap();
-    let before = dump(&projections);
-    let checkpoint = projections.tables().unwrap().checkpoint().unwrap();
+    let before = dump(&projections).await;
+    let checkpoint = saved_checkpoint(&projections).await;
     // A trigger makes the next timeline insert fail half-way through the transaction.
     let connection = rusqlite::Connection::open(&fixture.path).unwrap();
     connection
@@ -276,14 +289,518 @@ async fn a_failed_write_leaves_rows_and_checkpoint_as_they_were() {
         .unwrap();
     let error = projections.catch_up().await.unwrap_err();
     assert!(error.to_string().contains("simulated crash"), "{error}");
-    assert_eq!(dump(&projections), before);
-    assert_eq!(
-        projections.tables().unwrap().checkpoint().unwrap(),
-        checkpoint
-    );
+    assert_eq!(dump(&projections).await, before);
+    assert_eq!(saved_checkpoint(&projections).await, checkpoint);
     connection
         .execute_batch("DROP TRIGGER fail_midway;")
         .unwrap();
     assert_eq!(projections.catch_up().await.unwrap().events, 1);
-    assert_ne!(dump(&projections), before);
+    assert_ne!(dump(&projections).await, before);
+}
+
+// ---------------------------------------------------------------------------------------------
+// A SQLite file of their own (`amity --projections FILE`).
+
+/// The tables of a SQLite file.
+fn sqlite_tables(path: &std::path::Path) -> Vec<String> {
+    let connection = rusqlite::Connection::open(path).unwrap();
+    let mut statement = connection
+        .prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
+        .unwrap();
+    let names = statement
+        .query_map([], |row| row.get::<_, String>(0))
+        .unwrap();
+    names.map(Result::unwrap).collect()
+}
+
+#[tokio::test]
+async fn tables_in_a_file_of_their_own_hold_what_the_ledger_file_holds() {
+    let fixture = new_ledger();
+    let own_file = fixture.dir.path().join("projections.db");
+    let mut own = Projections::open(fixture.ledger.clone(), Some(&own_file)).unwrap();
+    // Caught up after every event, with the ledger in another file.
+    record_story(&fixture.ledger, Some(&mut own)).await;
+    let mut in_ledger = Projections::open(fixture.ledger.clone(), Some(&fixture.path)).unwrap();
+    assert!(in_ledger.catch_up().await.unwrap().rebuilt);
+    assert_eq!(dump(&own).await, dump(&in_ledger).await);
+    assert_eq!(
+        sqlite_tables(&own_file),
+        [
+            "partnership_status",
+            "partnership_timeline",
+            "party_directory",
+            "projection_checkpoint"
+        ],
+        "the projection file holds the projections and nothing else"
+    );
+    assert_same_answers(&own, &in_ledger).await;
+    let progress = own.rebuild(&mut |_, _| {}).await.unwrap();
+    assert_eq!((progress.events, progress.partnerships), (10, 3));
+    assert_eq!(dump(&own).await, dump(&in_ledger).await);
+}
+
+#[tokio::test]
+async fn a_projection_file_built_for_another_ledger_is_rebuilt() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("projections.db");
+    let first = Ledger::new(Arc::new(MemoryEventStore::new()));
+    record_story(&first, None).await;
+    let mut projections = Projections::open(first, Some(&file)).unwrap();
+    assert!(projections.catch_up().await.unwrap().rebuilt);
+    drop(projections);
+    // Another ledger whose feed runs past the first one's checkpoint: catching up from that
+    // checkpoint would keep the first ledger's rows and add one event of this one.
+    let second = Ledger::new(Arc::new(MemoryEventStore::new()));
+    record_story(&second, None).await;
+    let axum = partnership("Denver, US-CO", "Axum, ET");
+    second
+        .record(lifecycle(
+            EventType::PartnershipReaffirmed,
+            &axum,
+            "2024",
+            Certainty::Confirmed,
+        ))
+        .await
+        .unwrap();
+    let mut reopened = Projections::open(second.clone(), Some(&file)).unwrap();
+    let progress = reopened.catch_up().await.unwrap();
+    assert!(progress.rebuilt, "{progress:?}");
+    assert_eq!(progress.events, 11);
+    let fresh_file = dir.path().join("fresh.db");
+    let mut fresh = Projections::open(second, Some(&fresh_file)).unwrap();
+    fresh.catch_up().await.unwrap();
+    assert_eq!(dump(&reopened).await, dump(&fresh).await);
+}
+
+/// A memory store in which another writer records one event at the moment a reader first
+/// reaches the end of the feed: what a server, or a ledger in another file than its
+/// projections, allows at any time.
+#[derive(Debug)]
+struct LateWriter {
+    inner: Arc<MemoryEventStore>,
+    late: std::sync::Mutex<Option<ToRecord>>,
+}
+
+#[async_trait::async_trait]
+impl EventStore for LateWriter {
+    fn backend(&self) -> &'static str {
+        "memory with a late writer"
+    }
+    async fn append(
+        &self,
+        stream: &str,
+        expected: amity_store::ExpectedVersion,
+        events: Vec<amity_store::NewEvent>,
+    ) -> amity_store::Result<amity_store::Appended> {
+        self.inner.append(stream, expected, events).await
+    }
+    async fn append_many(
+        &self,
+        appends: Vec<amity_store::StreamAppend>,
+    ) -> amity_store::Result<Vec<amity_store::Appended>> {
+        self.inner.append_many(appends).await
+    }
+    fn atomic_multi_stream(&self) -> bool {
+        self.inner.atomic_multi_stream()
+    }
+    async fn read_stream(
+        &self,
+        stream: &str,
+        from: u64,
+        max: usize,
+    ) -> amity_store::Result<Vec<amity_store::RecordedEvent>> {
+        self.inner.read_stream(stream, from, max).await
+    }
+    async fn read_all(
+        &self,
+        after: amity_store::Position,
+        max: usize,
+    ) -> amity_store::Result<Vec<amity_store::RecordedEvent>> {
+        let page = self.inner.read_all(after, max).await?;
+        let late = self.late.lock().unwrap().take();
+        match late {
+            Some(item) if page.is_empty() => {
+                Ledger::new(self.inner.clone())
+                    .record(item)
+                    .await
+                    .expect("the late event is valid");
+            }
+            Some(item) => *self.late.lock().unwrap() = Some(item),
+            None => {}
+        }
+        Ok(page)
+    }
+}
+
+#[tokio::test]
+async fn a_rebuild_stops_where_the_feed_ended_when_it_started() {
+    let dir = tempfile::tempdir().unwrap();
+    let inner = Arc::new(MemoryEventStore::new());
+    record_story(&Ledger::new(inner.clone()), None).await;
+    let store = Arc::new(LateWriter {
+        inner: inner.clone(),
+        late: std::sync::Mutex::new(None),
+    });
+    let ledger = Ledger::new(store.clone());
+    let mut projections =
+        Projections::open(ledger.clone(), Some(&dir.path().join("p.db"))).unwrap();
+    // A reaffirmation of Denver–Axum (whose stream the rebuild reads) arrives once the
+    // rebuild has found the end of the feed, before it reads the events.
+    let axum = partnership("Denver, US-CO", "Axum, ET");
+    *store.late.lock().unwrap() = Some(lifecycle(
+        EventType::PartnershipReaffirmed,
+        &axum,
+        "2024",
+        Certainty::Confirmed,
+    ));
+    let progress = projections.rebuild(&mut |_, _| {}).await.expect("rebuild");
+    assert!(store.late.lock().unwrap().is_none(), "the late event came");
+    assert_eq!((progress.events, progress.partnerships), (10, 3));
+    assert_eq!(saved_checkpoint(&projections).await.unwrap().events, 10);
+    let status = projections
+        .status(&Selection::One(axum.id()), None, None)
+        .await
+        .unwrap();
+    assert_eq!(
+        status[0].events, 1,
+        "the rebuild covers the feed as it found it"
+    );
+    // The late event is the next catch-up's.
+    assert_eq!(projections.catch_up().await.unwrap().events, 1);
+    let mut fresh = Projections::open(ledger, Some(&dir.path().join("fresh.db"))).unwrap();
+    fresh.catch_up().await.unwrap();
+    assert_eq!(dump(&projections).await, dump(&fresh).await);
+}
+
+/// Every query answers alike from both projections (of the same events).
+async fn assert_same_answers(left: &Projections, right: &Projections) {
+    use amity_projections::AsOf;
+    // The views implement `Debug` (and `Serialize`), not `PartialEq`.
+    let debug = |value: &dyn std::fmt::Debug| format!("{value:?}");
+    let smolensk = partnership("Colorado Springs, US-CO", "Smolensk, RU").id();
+    let colorado_springs: amity_domain::PartyKey = "us-co:colorado-springs".parse().unwrap();
+    let as_of = AsOf {
+        date: "2022-03-03".parse().unwrap(),
+    };
+    for selection in [
+        Selection::All,
+        Selection::One(smolensk.clone()),
+        Selection::Party(colorado_springs.clone()),
+    ] {
+        for date in [None, Some(&as_of)] {
+            let (a, b) = (
+                left.status(&selection, date, None).await.unwrap(),
+                right.status(&selection, date, None).await.unwrap(),
+            );
+            assert!(!a.is_empty());
+            assert_eq!(debug(&a), debug(&b), "status {selection:?} as of {date:?}");
+        }
+    }
+    let (a, b) = (
+        left.partners(&colorado_springs, Some(&as_of), None)
+            .await
+            .unwrap(),
+        right
+            .partners(&colorado_springs, Some(&as_of), None)
+            .await
+            .unwrap(),
+    );
+    assert!(!a.is_empty());
+    assert_eq!(debug(&a), debug(&b), "partners");
+    assert_eq!(
+        left.history(&smolensk, None).await.unwrap(),
+        right.history(&smolensk, None).await.unwrap()
+    );
+    for cohort in [
+        analysis::Cohort::default(),
+        analysis::Cohort {
+            countries: Some(["RU".to_owned(), "US".to_owned()]),
+            ..analysis::Cohort::default()
+        },
+        analysis::Cohort {
+            region: Some("us-co".to_owned()),
+            kind: Some("sister city".to_owned()),
+            ..analysis::Cohort::default()
+        },
+    ] {
+        let (a, b) = (
+            left.members(&cohort).await.unwrap(),
+            right.members(&cohort).await.unwrap(),
+        );
+        assert!(!a.is_empty(), "{cohort:?}");
+        assert_eq!(debug(&a), debug(&b), "members of {cohort:?}");
+        assert_eq!(
+            left.cohort_pairs(&cohort).await.unwrap(),
+            right.cohort_pairs(&cohort).await.unwrap()
+        );
+    }
+    let namesake: amity_domain::PartyKey = "us:smolensk".parse().unwrap();
+    let similar = left.similar_parties(&namesake).await.unwrap();
+    assert_eq!(similar, ["ru:smolensk"]);
+    assert_eq!(similar, right.similar_parties(&namesake).await.unwrap());
+}
+
+// ---------------------------------------------------------------------------------------------
+// PostgreSQL (`AMITY_TEST_POSTGRES_URL`).
+
+/// The URL of a fresh schema on the test server and the schema's name, or `None` (with the
+/// reason printed).
+fn fresh_postgres() -> Option<(String, String)> {
+    let Ok(url) = std::env::var("AMITY_TEST_POSTGRES_URL") else {
+        eprintln!(
+            "skipped: set AMITY_TEST_POSTGRES_URL (e.g. postgres://postgres@127.0.0.1:5432/test) to test the PostgreSQL projections"
+        );
+        return None;
+    };
+    let schema = format!("amity_test_{}", uuid::Uuid::new_v4().simple());
+    let separator = if url.contains('?') { '&' } else { '?' };
+    Some((format!("{url}{separator}schema={schema}"), schema))
+}
+
+/// A ledger in that schema, with its own connections (as another process would have).
+async fn postgres_ledger(url: &str) -> Ledger {
+    let store = amity_store_postgres::PostgresEventStore::connect(url)
+        .await
+        .expect("connect to the test PostgreSQL");
+    Ledger::new(Arc::new(store))
+}
+
+/// A plain client, for what a `psql` user would do.
+async fn psql() -> tokio_postgres::Client {
+    let url = std::env::var("AMITY_TEST_POSTGRES_URL").unwrap();
+    let (client, connection) = tokio_postgres::connect(&url, tokio_postgres::NoTls)
+        .await
+        .unwrap();
+    tokio::spawn(connection);
+    client
+}
+
+#[tokio::test]
+async fn postgres_tables_after_catch_ups_equal_a_rebuild_and_the_sqlite_tables() {
+    let Some((url, schema)) = fresh_postgres() else {
+        return;
+    };
+    let ledger = postgres_ledger(&url).await;
+    let mut projections = Projections::open_postgres(ledger.clone(), &url)
+        .await
+        .unwrap();
+    // Out-of-order recordings, a disputed claim, a retraction; caught up after every event.
+    record_story(&ledger, Some(&mut projections)).await;
+    let incremental = dump(&projections).await;
+    assert_eq!(incremental.len(), 3 + 10 + 6, "{incremental:#?}");
+    let checkpoint = saved_checkpoint(&projections).await.unwrap();
+    assert_eq!(checkpoint.events, 10);
+    assert_eq!(checkpoint.code_version, CODE_VERSION);
+
+    let progress = projections.rebuild(&mut |_, _| {}).await.unwrap();
+    assert!(progress.rebuilt);
+    assert_eq!((progress.events, progress.partnerships), (10, 3));
+    assert_eq!(dump(&projections).await, incremental);
+    assert_eq!(saved_checkpoint(&projections).await, Some(checkpoint));
+
+    // The same events (same ids and times) in a SQLite ledger: the same tables, line for line.
+    let fixture = new_ledger();
+    amity_ledger::archive::copy(&ledger, &fixture.ledger, &mut |_| {})
+        .await
+        .unwrap();
+    let mut sqlite = Projections::open(fixture.ledger.clone(), Some(&fixture.path)).unwrap();
+    sqlite.catch_up().await.unwrap();
+    assert_eq!(dump(&sqlite).await, incremental);
+    assert_same_answers(&projections, &sqlite).await;
+
+    // The tables are in the store's schema, beside its events, for anyone to query.
+    let client = psql().await;
+    let row = client
+        .query_one(
+            &format!(
+                "SELECT s.status, s.row->>'status',
+                        count(*) FILTER (WHERE t.disputed), count(*)
+                 FROM {schema}.partnership_status s
+                 JOIN {schema}.partnership_timeline t USING (partnership)
+                 JOIN {schema}.events e ON e.event_id::text = t.event_id
+                 WHERE 'us-fl:tallahassee' IN (s.party_a, s.party_b)
+                   AND t.event_type = 'PartnershipFounded'
+                 GROUP BY 1, 2"
+            ),
+            &[],
+        )
+        .await
+        .unwrap();
+    assert_eq!(row.get::<_, &str>(0), "terminated");
+    assert_eq!(row.get::<_, &str>(1), "terminated");
+    assert_eq!(
+        (row.get::<_, i64>(2), row.get::<_, i64>(3)),
+        (1, 2),
+        "two founding claims, one disputed"
+    );
+}
+
+#[tokio::test]
+async fn postgres_tables_are_rebuilt_for_new_code_or_another_ledger() {
+    let Some((url, schema)) = fresh_postgres() else {
+        return;
+    };
+    let ledger = postgres_ledger(&url).await;
+    record_story(&ledger, None).await;
+    let mut projections = Projections::open_postgres(ledger.clone(), &url)
+        .await
+        .unwrap();
+    assert!(
+        projections.catch_up().await.unwrap().rebuilt,
+        "first use builds"
+    );
+    assert_eq!(projections.catch_up().await.unwrap(), Default::default());
+    let before = dump(&projections).await;
+    let client = psql().await;
+    for change in [
+        format!(
+            "UPDATE {schema}.projection_checkpoint SET code_version = {};
+             DELETE FROM {schema}.party_directory;",
+            CODE_VERSION + 1
+        ),
+        format!(
+            "UPDATE {schema}.projection_checkpoint SET first_event_id = gen_random_uuid()::text;
+             DELETE FROM {schema}.partnership_timeline;"
+        ),
+    ] {
+        client.batch_execute(&change).await.unwrap();
+        let progress = projections.catch_up().await.unwrap();
+        assert!(progress.rebuilt, "after {change}");
+        assert_eq!(progress.events, 10);
+        assert_eq!(dump(&projections).await, before);
+    }
+    // Reconnecting migrates nothing twice.
+    let again = Projections::open_postgres(ledger, &url).await.unwrap();
+    assert_eq!(dump(&again).await, before);
+    let migrations: i64 = client
+        .query_one(
+            &format!("SELECT count(*) FROM {schema}.projection_migrations"),
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(migrations, 1);
+}
+
+#[tokio::test]
+async fn postgres_failed_write_leaves_rows_and_checkpoint_as_they_were() {
+    let Some((url, schema)) = fresh_postgres() else {
+        return;
+    };
+    let ledger = postgres_ledger(&url).await;
+    record_story(&ledger, None).await;
+    let mut projections = Projections::open_postgres(ledger.clone(), &url)
+        .await
+        .unwrap();
+    projections.catch_up().await.unwrap();
+    let before = dump(&projections).await;
+    let checkpoint = saved_checkpoint(&projections).await;
+    let client = psql().await;
+    client
+        .batch_execute(&format!(
+            "CREATE FUNCTION {schema}.fail_midway() RETURNS trigger LANGUAGE plpgsql AS
+                 $$ BEGIN IF NEW.seq = 1 THEN RAISE EXCEPTION 'simulated crash'; END IF;
+                    RETURN NEW; END $$;
+             CREATE TRIGGER fail_midway BEFORE INSERT ON {schema}.partnership_timeline
+                 FOR EACH ROW EXECUTE FUNCTION {schema}.fail_midway();"
+        ))
+        .await
+        .unwrap();
+    let smolensk = partnership("Colorado Springs, US-CO", "Smolensk, RU");
+    ledger
+        .record(lifecycle(
+            EventType::PartnershipReinstated,
+            &smolensk,
+            "2024",
+            Certainty::Confirmed,
+        ))
+        .await
+        .unwrap();
+    let error = projections.catch_up().await.unwrap_err();
+    assert!(error.to_string().contains("simulated crash"), "{error}");
+    assert_eq!(dump(&projections).await, before);
+    assert_eq!(saved_checkpoint(&projections).await, checkpoint);
+    client
+        .batch_execute(&format!(
+            "DROP TRIGGER fail_midway ON {schema}.partnership_timeline;"
+        ))
+        .await
+        .unwrap();
+    assert_eq!(projections.catch_up().await.unwrap().events, 1);
+    assert_ne!(dump(&projections).await, before);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_catch_ups_of_two_processes_while_a_writer_records() {
+    let Some((url, _schema)) = fresh_postgres() else {
+        return;
+    };
+    let ledger = postgres_ledger(&url).await;
+    record_story(&ledger, None).await;
+    let mut first = Projections::open_postgres(postgres_ledger(&url).await, &url)
+        .await
+        .unwrap();
+    let mut second = Projections::open_postgres(postgres_ledger(&url).await, &url)
+        .await
+        .unwrap();
+    // A writer founds partnerships and suspends them, while both catch up, or rebuild, over
+    // and over.
+    let writer = tokio::spawn(async move {
+        for n in 0..40 {
+            let pair = partnership(&format!("Springfield {n}, US"), "Smolensk, RU");
+            ledger
+                .record(lifecycle(
+                    EventType::PartnershipFounded,
+                    &pair,
+                    "1990",
+                    Certainty::Confirmed,
+                ))
+                .await
+                .unwrap();
+            ledger
+                .record(lifecycle(
+                    EventType::PartnershipSuspended,
+                    &pair,
+                    "2022-03",
+                    Certainty::Confirmed,
+                ))
+                .await
+                .unwrap();
+        }
+    });
+    let mut round = 0;
+    while !writer.is_finished() {
+        round += 1;
+        if round % 5 == 0 {
+            let mut progress = |_, _| {};
+            let (a, b) = tokio::join!(first.rebuild(&mut progress), second.catch_up());
+            a.unwrap();
+            b.unwrap();
+        } else {
+            let (a, b) = tokio::join!(first.catch_up(), second.catch_up());
+            a.unwrap();
+            b.unwrap();
+        }
+    }
+    writer.await.unwrap();
+    first.catch_up().await.unwrap();
+    second.catch_up().await.unwrap();
+    assert_eq!(saved_checkpoint(&first).await.unwrap().events, 90);
+    let tables = dump(&first).await;
+    assert_eq!(tables, dump(&second).await);
+    let mut third = Projections::open_postgres(postgres_ledger(&url).await, &url)
+        .await
+        .unwrap();
+    third.rebuild(&mut |_, _| {}).await.unwrap();
+    assert_eq!(dump(&third).await, tables);
+    let status = third.status(&Selection::All, None, None).await.unwrap();
+    assert_eq!(status.len(), 43);
+    assert_eq!(
+        status
+            .iter()
+            .filter(|view| view.status.name() == "suspended")
+            .count(),
+        41
+    );
 }

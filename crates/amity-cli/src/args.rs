@@ -16,7 +16,8 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 #[derive(Debug, Parser)]
 #[command(name = "amity", version, about, long_about)]
 pub struct Cli {
-    /// The ledger: sqlite://PATH (default sqlite://amity.db in the current folder).
+    /// The ledger: sqlite://PATH (default sqlite://amity.db in the current folder),
+    /// postgres://USER@HOST:PORT/DB?schema=NAME, esdb://HOST:PORT?tls=false, or memory://.
     #[arg(
         long,
         global = true,
@@ -24,6 +25,11 @@ pub struct Cli {
         default_value = "sqlite://amity.db"
     )]
     pub store: String,
+    /// A SQLite file for the projections of a postgres://, esdb:// or memory:// store
+    /// (created if needed; it holds only the projection tables). Without it, PostgreSQL keeps
+    /// them in the store's schema and esdb:// computes them from the events on every query.
+    #[arg(long, global = true, env = "AMITY_PROJECTIONS", value_name = "FILE")]
+    pub projections: Option<std::path::PathBuf>,
     /// Output for people (table), scripts (json) or spreadsheets (csv).
     #[arg(long, global = true, value_enum, default_value_t = Format::Table)]
     pub format: Format,

@@ -13,7 +13,7 @@ use std::process::ExitCode;
 use amity_domain::{EdtfDate, Milestone, MilestoneKey};
 use amity_domain::{Event, EventType, Facts, Partnership, PartnershipKind, Party};
 use amity_ledger::{Ledger, Outcome};
-use amity_projections::{analysis, Projections, Selection};
+use amity_projections::{analysis, Selection};
 use anyhow::{Context, Result};
 use clap::{CommandFactory, FromArgMatches};
 
@@ -56,6 +56,13 @@ fn main() -> ExitCode {
 
 async fn run(cli: Cli, sub_matches: Option<clap::ArgMatches>) -> Result<()> {
     if let Command::Migrate(migrate) = &cli.command {
+        if let Some(file) = &cli.projections {
+            anyhow::bail!(
+                "--projections {}: migrate builds each side's projections where its store keeps \
+                 them (its SQLite file, its PostgreSQL schema; computed live for esdb://)",
+                file.display()
+            );
+        }
         return run_migrate(migrate).await;
     }
     let reads_only = matches!(
@@ -70,9 +77,9 @@ async fn run(cli: Cli, sub_matches: Option<clap::ArgMatches>) -> Result<()> {
             | Command::Milestone(MilestoneCommand::List)
             | Command::Export(_)
     );
-    let opened = store::open_store(&cli.store, reads_only).await?;
-    let ledger = Ledger::new(opened.store);
-    let projections = || Projections::open(ledger.clone(), opened.sqlite_file.as_deref());
+    let opened = store::open_store(&cli.store, reads_only, cli.projections.as_deref()).await?;
+    let ledger = Ledger::new(opened.store.clone());
+    let projections = || opened.projections(ledger.clone());
     let format = cli.format;
     let sub_matches = sub_matches.unwrap_or_default();
     let is_outcomes = matches!(cli.command, Command::Outcomes(_));
@@ -168,7 +175,7 @@ async fn run(cli: Cli, sub_matches: Option<clap::ArgMatches>) -> Result<()> {
         Command::History(which) => {
             let id = args::partnership_id(&which.partnership)?;
             let known_at = args::known_at(which.known_at.as_deref())?;
-            let mut projections = projections()?;
+            let mut projections = projections().await?;
             projections.catch_up().await?;
             let (status, timeline) = projections.history(&id, known_at).await?;
             output::history(&status, &timeline, format)
@@ -181,7 +188,7 @@ async fn run(cli: Cli, sub_matches: Option<clap::ArgMatches>) -> Result<()> {
             };
             let as_of = args::as_of(&ledger, which.as_of.as_deref()).await?;
             let known_at = args::known_at(which.known_at.as_deref())?;
-            let mut projections = projections()?;
+            let mut projections = projections().await?;
             projections.catch_up().await?;
             let views = projections
                 .status(&selection, as_of.as_ref(), known_at)
@@ -192,7 +199,7 @@ async fn run(cli: Cli, sub_matches: Option<clap::ArgMatches>) -> Result<()> {
             let key = args::party_key(&partners.party)?;
             let as_of = args::as_of(&ledger, partners.as_of.as_deref()).await?;
             let known_at = args::known_at(partners.known_at.as_deref())?;
-            let mut projections = projections()?;
+            let mut projections = projections().await?;
             projections.catch_up().await?;
             let rows = projections.partners(&key, as_of.as_ref(), known_at).await?;
             if rows.is_empty() {
@@ -212,7 +219,7 @@ async fn run(cli: Cli, sub_matches: Option<clap::ArgMatches>) -> Result<()> {
         }
         Command::Migrate(_) => unreachable!("handled before a store is opened"),
         Command::Rebuild => {
-            let mut projections = projections()?;
+            let mut projections = projections().await?;
             output::rebuild(&mut projections).await
         }
         Command::Milestone(MilestoneCommand::Add(add)) => {
@@ -252,7 +259,7 @@ async fn run(cli: Cli, sub_matches: Option<clap::ArgMatches>) -> Result<()> {
                 window.from,
                 window.to
             );
-            let mut projections = projections()?;
+            let mut projections = projections().await?;
             projections.catch_up().await?;
             let format = if window.csv {
                 output::Report::Csv
@@ -380,7 +387,7 @@ async fn run(cli: Cli, sub_matches: Option<clap::ArgMatches>) -> Result<()> {
                         amity_ledger::archive::export(&ledger, &mut out).await?,
                     )),
                     Some(view) => {
-                        let mut projections = projections()?;
+                        let mut projections = projections().await?;
                         projections.catch_up().await?;
                         if view == "status" {
                             let views = projections
@@ -444,7 +451,7 @@ async fn run(cli: Cli, sub_matches: Option<clap::ArgMatches>) -> Result<()> {
                 );
             }
             let steps = analysis::steps(&from, &to, step);
-            let mut projections = projections()?;
+            let mut projections = projections().await?;
             projections.catch_up().await?;
             let members = projections.members(&cohort).await?;
             let points = analysis::series(&members, &steps);
@@ -517,21 +524,21 @@ fn sub_matches_of(matches: &clap::ArgMatches) -> clap::ArgMatches {
 
 /// `amity migrate --from URL --to URL`.
 async fn run_migrate(migrate: &args::MigrateArgs) -> Result<()> {
-    let source = store::open_store(&migrate.from, true)
+    let source = store::open_store(&migrate.from, true, None)
         .await
         .context("--from")?;
-    let target = store::open_store(&migrate.to, false)
+    let target = store::open_store(&migrate.to, false, None)
         .await
         .context("--to")?;
-    let from = Ledger::new(source.store);
-    let to = Ledger::new(target.store);
+    let from = Ledger::new(source.store.clone());
+    let to = Ledger::new(target.store.clone());
     let bar = output::progress_bar();
     let summary =
         amity_ledger::archive::copy(&from, &to, &mut |done| bar.set_position(done)).await?;
     bar.finish_and_clear();
     // The same events must give the same projections on both sides.
-    let mut left = Projections::open(from, source.sqlite_file.as_deref())?;
-    let mut right = Projections::open(to, target.sqlite_file.as_deref())?;
+    let mut left = source.projections(from).await.context("--from")?;
+    let mut right = target.projections(to).await.context("--to")?;
     left.catch_up().await?;
     right.catch_up().await?;
     let everyone = analysis::Cohort::default();

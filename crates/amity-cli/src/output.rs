@@ -388,7 +388,8 @@ pub fn partners(key: &PartyKey, rows: &[PartnerView], format: Format) -> Result<
     emit(format_args!("{out}"))
 }
 
-/// `amity rebuild`: a progress bar on a terminal, then one line with the rate.
+/// `amity rebuild`: a progress bar on a terminal, then one line with the rate (or, without
+/// tables, one line saying there are none).
 pub async fn rebuild(projections: &mut Projections) -> Result<()> {
     use std::io::IsTerminal;
     let bar = if std::io::stderr().is_terminal() {
@@ -409,6 +410,14 @@ pub async fn rebuild(projections: &mut Projections) -> Result<()> {
         .await?;
     bar.finish_and_clear();
     let seconds = started.elapsed().as_secs_f64();
+    if projections.tables().is_none() {
+        return emit(format_args!(
+            "no projection tables to rebuild: with this store they are computed from the events \
+             on every query (--projections FILE keeps them in a SQLite file); all {} events and \
+             {} partnerships computed in {seconds:.2} s",
+            progress.events, progress.partnerships
+        ));
+    }
     emit(format_args!(
         "rebuilt projections: {} events, {} partnerships in {seconds:.2} s ({:.0} events/s)",
         progress.events,

@@ -297,47 +297,42 @@ impl Ledger {
         Ok(decode(&stored)?.partnership)
     }
 
-    /// Visit every event after `after` in global order, decoded; returns the last position and
-    /// the number of events. Work is spread over the machine: the next page is read while the
-    /// current one is decoded, and half of each page is decoded on another thread.
+    /// Visit every event after `after` in global order, decoded (milestones left out);
+    /// returns the last position and the number of events read, milestones included. The
+    /// pages come from [`Ledger::pages`], so reading and decoding run ahead of `visit`.
     pub async fn scan(
         &self,
         after: Position,
         page_size: usize,
         mut visit: impl FnMut(Recorded),
     ) -> Result<(Position, u64)> {
-        let join_error = |error| Error::Store(amity_store::Error::backend("ledger", error));
-        let mut position = after;
-        let mut count = 0;
-        let read = |from: Position| {
-            let store = self.store.clone();
-            tokio::spawn(async move { store.read_all(from, page_size).await })
-        };
-        let mut next = read(position);
-        loop {
-            let mut page = next.await.map_err(join_error)??;
-            let Some(last) = page.last() else {
-                return Ok((position, count));
-            };
-            position = last.position;
-            count += page.len() as u64;
-            next = read(position);
-            let second_half = page.split_off(page.len() / 2);
-            let decoding = tokio::task::spawn_blocking(move || {
-                second_half
-                    .iter()
-                    .filter(|e| e.stream != MILESTONES_STREAM)
-                    .map(decode)
-                    .collect::<Result<Vec<_>>>()
-            });
-            for stored in page.iter().filter(|e| e.stream != MILESTONES_STREAM) {
-                visit(decode(stored)?);
-            }
-            drop(page);
-            for recorded in decoding.await.map_err(join_error)?? {
-                visit(recorded);
-            }
+        let mut pages = self.pages(after, None, page_size);
+        while let Some(page) = pages.next().await? {
+            page.into_iter().for_each(&mut visit);
         }
+        Ok((pages.position(), pages.events()))
+    }
+
+    /// The events after `after` in global order, up to and including `until` if given, as
+    /// decoded pages of at most `page_size` events (milestones left out, so a page can be
+    /// empty). Work is spread over the machine as [`Ledger::scan`] always did: the next page
+    /// is read while the caller works on this one, and each page read comes out in two halves:
+    /// the second is decoded on another thread while the caller works on the first.
+    ///
+    /// `until` is for a reader whose first pass found where the feed ended: whatever was
+    /// appended since belongs to its next pass, not to this one.
+    pub fn pages(&self, after: Position, until: Option<Position>, page_size: usize) -> Pages {
+        let mut pages = Pages {
+            store: self.store.clone(),
+            page_size: page_size.max(1),
+            until,
+            next: None,
+            second_half: None,
+            position: after,
+            events: 0,
+        };
+        pages.read_ahead(after);
+        pages
     }
 
     /// Every partnership's timeline, rebuilt from all events.
@@ -356,6 +351,92 @@ impl Ledger {
             .collect();
         timelines.sort_by(|a, b| a.id().cmp(b.id()));
         Ok(timelines)
+    }
+}
+
+/// Decoded pages of the global feed (see [`Ledger::pages`]). Dropping it stops the reading.
+#[derive(Debug)]
+pub struct Pages {
+    store: Arc<dyn EventStore>,
+    page_size: usize,
+    until: Option<Position>,
+    /// The page being read ahead, if the feed may go on.
+    next: Option<tokio::task::JoinHandle<amity_store::Result<Vec<amity_store::RecordedEvent>>>>,
+    /// The second half of the page read last, being decoded.
+    second_half: Option<tokio::task::JoinHandle<Result<Vec<Recorded>>>>,
+    position: Position,
+    events: u64,
+}
+
+impl Pages {
+    /// Start reading the page after `from`.
+    fn read_ahead(&mut self, from: Position) {
+        let (store, page_size) = (self.store.clone(), self.page_size);
+        self.next = Some(tokio::spawn(async move {
+            store.read_all(from, page_size).await
+        }));
+    }
+
+    /// The next page, or `None` after the last one.
+    pub async fn next(&mut self) -> Result<Option<Vec<Recorded>>> {
+        let join_error = |error| Error::Store(amity_store::Error::backend("ledger", error));
+        if let Some(decoding) = self.second_half.take() {
+            return Ok(Some(decoding.await.map_err(join_error)??));
+        }
+        let Some(reading) = self.next.take() else {
+            return Ok(None);
+        };
+        let mut page = reading.await.map_err(join_error)??;
+        let read = page.len();
+        if let Some(until) = self.until {
+            page.truncate(page.partition_point(|event| event.position <= until));
+        }
+        let Some(last) = page.last() else {
+            return Ok(None);
+        };
+        self.position = last.position;
+        self.events += page.len() as u64;
+        let finished = page.len() < read || self.until.is_some_and(|until| self.position >= until);
+        if !finished {
+            self.read_ahead(self.position);
+        }
+        let second_half = page.split_off(page.len() / 2);
+        self.second_half = Some(tokio::task::spawn_blocking(move || {
+            decode_all(&second_half)
+        }));
+        Ok(Some(decode_all(&page)?))
+    }
+
+    /// The position of the last event read (where it started, before the first); once
+    /// [`Pages::next`] has returned `None`, the end of what was read.
+    pub fn position(&self) -> Position {
+        self.position
+    }
+
+    /// How many events were read, milestones included (once [`Pages::next`] has returned
+    /// `None`, all of them).
+    pub fn events(&self) -> u64 {
+        self.events
+    }
+}
+
+/// Stored events decoded, milestones left out.
+fn decode_all(events: &[amity_store::RecordedEvent]) -> Result<Vec<Recorded>> {
+    events
+        .iter()
+        .filter(|event| event.stream != MILESTONES_STREAM)
+        .map(decode)
+        .collect()
+}
+
+impl Drop for Pages {
+    fn drop(&mut self) {
+        if let Some(reading) = &self.next {
+            reading.abort();
+        }
+        if let Some(decoding) = &self.second_half {
+            decoding.abort();
+        }
     }
 }
 
@@ -479,5 +560,60 @@ mod tests {
                 .len(),
             1
         );
+    }
+
+    #[tokio::test]
+    async fn pages_stop_at_until_and_leave_milestones_out() {
+        let ledger = Ledger::new(Arc::new(MemoryEventStore::new()));
+        let partnership = founding().partnership;
+        let mut recorded = Vec::new();
+        for year in ["1993", "1994", "1995", "1996", "1997"] {
+            let facts = Facts {
+                occurred: year.parse().unwrap(),
+                ..Facts::default()
+            };
+            let event = match year {
+                "1993" => founding().event,
+                _ => Event::lifecycle(
+                    EventType::PartnershipAttested,
+                    founding().event.as_lifecycle().unwrap().partnership.clone(),
+                    facts,
+                ),
+            };
+            let item = ToRecord::about(partnership.clone(), event, "test");
+            recorded.push(ledger.record(item).await.unwrap().recorded().id);
+        }
+        let milestone = Milestone {
+            key: "invasion".parse().unwrap(),
+            title: "Invasion".to_owned(),
+            occurred: "2022-02-24".parse().unwrap(),
+            sources: Vec::new(),
+            note: None,
+        };
+        ledger
+            .record_milestone(milestone, uuid::Uuid::now_v7(), "test")
+            .await
+            .unwrap();
+        let feed = ledger.store().read_all(Position::START, 10).await.unwrap();
+        assert_eq!(feed.len(), 6);
+
+        // Up to the third event, in pages of two: the rest is left for later.
+        let mut pages = ledger.pages(Position::START, Some(feed[2].position), 2);
+        let mut seen = Vec::new();
+        while let Some(page) = pages.next().await.unwrap() {
+            assert!(page.len() <= 2);
+            seen.extend(page.iter().map(|r| r.id));
+        }
+        assert_eq!(seen, recorded[..3]);
+        assert_eq!((pages.position(), pages.events()), (feed[2].position, 3));
+
+        // Everything: the milestone is counted and passed, not returned.
+        let mut pages = ledger.pages(feed[1].position, None, 4);
+        let mut seen = Vec::new();
+        while let Some(page) = pages.next().await.unwrap() {
+            seen.extend(page.iter().map(|r| r.id));
+        }
+        assert_eq!(seen, recorded[2..]);
+        assert_eq!((pages.position(), pages.events()), (feed[5].position, 4));
     }
 }

@@ -1,21 +1,28 @@
 //! Projections: what the queries read, rebuilt from the events alone.
 //!
 //! Three projections, all computed by [`rows::rows`] from one partnership's timeline:
-//! partnership status, timeline (the history), and the party directory. With the SQLite
-//! store they are tables in the ledger file (see [`sqlite`]), kept up to date from the store's
-//! global feed: [`Projections::catch_up`] reads the events after the saved checkpoint, recomputes
-//! the partnerships they touch, and writes rows and checkpoint in one transaction; a change of
-//! [`CODE_VERSION`] rebuilds everything. With other stores the same rows are computed on demand
-//! from the events ("live"), so answers do not depend on the backend.
+//! partnership status, timeline (the history), and the party directory. They are materialized
+//! as tables ([`tables::Tables`]): in the SQLite ledger file for the SQLite store, in the
+//! store's own schema for PostgreSQL ([`postgres`], feature `postgres`), or in a SQLite file of
+//! their own for any store ([`sqlite`]). The tables are kept up to date from the store's global
+//! feed: [`Projections::catch_up`] reads the events after the saved checkpoint, recomputes the
+//! partnerships they touch, and writes rows and checkpoint in one transaction; a change of
+//! [`CODE_VERSION`], or a feed that starts with another event than the one the tables were
+//! built from (another ledger), rebuilds everything. Without tables (KurrentDB unless given a
+//! file) the same rows are computed on demand from the events ("live"), so answers do not
+//! depend on where the projections are.
 //!
 //! Queries: `status` and `partners` as of a date (valid time, three-valued with
 //! [`amity_domain::status_at`]) and as known at a moment (transaction time: only the events
 //! recorded by then, recomputed from the store), and `history`.
 
 pub mod analysis;
+#[cfg(feature = "postgres")]
+pub mod postgres;
 pub mod rows;
 #[cfg(feature = "sqlite")]
 pub mod sqlite;
+pub mod tables;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::Path;
@@ -25,14 +32,15 @@ use amity_domain::{
     Timeline,
 };
 use amity_ledger::Ledger;
-use amity_store::Position;
+use amity_store::{EventId, Position};
 use serde::Serialize;
 
 pub use rows::{DirectoryRow, PartnershipRows, StatusRow, TimelineRow};
+pub use tables::Tables;
 
 /// The version of the projection code; bump it whenever [`rows::rows`] or the tables change,
 /// and every ledger rebuilds its projections on next use.
-pub const CODE_VERSION: u32 = 3;
+pub const CODE_VERSION: u32 = 4;
 
 /// A projection error.
 #[derive(Debug, thiserror::Error)]
@@ -151,6 +159,9 @@ pub struct Checkpoint {
     pub code_version: u32,
     /// How many events are covered.
     pub events: u64,
+    /// The first event of the feed (`None` while it was empty): tables whose feed now starts
+    /// with another event were built from another ledger, and are rebuilt.
+    pub first_event: Option<EventId>,
 }
 
 /// What a catch-up or rebuild did.
@@ -165,8 +176,7 @@ pub struct Progress {
 }
 
 enum Backend {
-    #[cfg(feature = "sqlite")]
-    Sqlite(sqlite::SqliteTables),
+    Tables(Tables),
     Live,
 }
 
@@ -216,17 +226,74 @@ fn view(row: &StatusRow, timeline: &[TimelineRow], as_of: Option<&AsOf>) -> Stat
     view
 }
 
+/// The rows of a timeline into `chunk`; how many partnerships that makes (0 or 1).
+fn emit(timeline: Timeline, chunk: &mut Vec<PartnershipRows>) -> u64 {
+    match rows::rows(&timeline) {
+        Some(partnership_rows) => {
+            chunk.push(partnership_rows);
+            1
+        }
+        None => 0,
+    }
+}
+
+/// Write a chunk of rows (when there are tables) and empty it.
+async fn flush(
+    writer: Option<&mut tables::Writer<'_>>,
+    chunk: &mut Vec<PartnershipRows>,
+) -> Result<()> {
+    if let Some(writer) = writer {
+        writer.write(chunk).await?;
+    }
+    chunk.clear();
+    Ok(())
+}
+
+/// The id of the feed's first event, which tells one ledger from another.
+async fn first_event(
+    store: &std::sync::Arc<dyn amity_store::EventStore>,
+) -> Result<Option<EventId>> {
+    Ok(store
+        .read_all(Position::START, 1)
+        .await?
+        .first()
+        .map(|event| event.event_id))
+}
+
 impl Projections {
-    /// Projections for a ledger: tables in `sqlite_file` when given, else computed live.
+    /// Projections for a ledger: tables in the SQLite file `sqlite_file` when given (the
+    /// ledger's own file, or one of their own: it needs no events), else computed live. A
+    /// file is an error in a build without the `sqlite` feature.
     pub fn open(ledger: Ledger, sqlite_file: Option<&Path>) -> Result<Projections> {
         let backend = match sqlite_file {
             #[cfg(feature = "sqlite")]
-            Some(path) => Backend::Sqlite(sqlite::SqliteTables::open(path)?),
+            Some(path) => Backend::Tables(Tables::Sqlite(sqlite::SqliteTables::open(path)?)),
             #[cfg(not(feature = "sqlite"))]
-            Some(_) => Backend::Live,
+            Some(path) => {
+                return Err(Error::Tables(format!(
+                    "{}: this build has no SQLite projection tables (feature `sqlite`)",
+                    path.display()
+                )))
+            }
             None => Backend::Live,
         };
         Ok(Projections { ledger, backend })
+    }
+
+    /// Projections for a PostgreSQL store, as tables in its schema: `url` is the store's URL
+    /// (`postgres://…?schema=NAME`).
+    #[cfg(feature = "postgres")]
+    pub async fn open_postgres(ledger: Ledger, url: &str) -> Result<Projections> {
+        let tables = postgres::PostgresTables::connect(url).await?;
+        Ok(Projections::with_tables(ledger, Tables::Postgres(tables)))
+    }
+
+    /// Projections for a ledger in tables already open.
+    pub fn with_tables(ledger: Ledger, tables: Tables) -> Projections {
+        Projections {
+            ledger,
+            backend: Backend::Tables(tables),
+        }
     }
 
     /// The ledger underneath.
@@ -234,33 +301,39 @@ impl Projections {
         &self.ledger
     }
 
-    /// The SQLite tables, when materialized.
-    #[cfg(feature = "sqlite")]
-    pub fn tables(&self) -> Option<&sqlite::SqliteTables> {
+    /// The tables, when materialized (`None`: computed live).
+    pub fn tables(&self) -> Option<&Tables> {
         match &self.backend {
-            Backend::Sqlite(tables) => Some(tables),
+            Backend::Tables(tables) => Some(tables),
             Backend::Live => None,
         }
     }
 
     /// Bring the tables up to date with the events appended since the checkpoint (never a
-    /// full replay, unless the projection code changed).
+    /// full replay, unless the projection code changed or the feed is another ledger's).
+    /// Up to date, it takes no lock.
     pub async fn catch_up(&mut self) -> Result<Progress> {
-        #[cfg(feature = "sqlite")]
-        if let Backend::Sqlite(tables) = &self.backend {
-            let checkpoint = tables.checkpoint()?;
-            return match checkpoint {
-                Some(checkpoint) if checkpoint.code_version == CODE_VERSION => {
-                    self.update(Some(checkpoint), &mut |_, _| {}).await
+        let Backend::Tables(tables) = &self.backend else {
+            return Ok(Progress::default());
+        };
+        let checkpoint = tables.checkpoint().await?;
+        let store = self.ledger.store();
+        match checkpoint {
+            Some(checkpoint)
+                if checkpoint.code_version == CODE_VERSION
+                    && checkpoint.first_event == first_event(store).await? =>
+            {
+                if store.read_all(checkpoint.position, 1).await?.is_empty() {
+                    return Ok(Progress::default());
                 }
-                _ => self.rebuild(&mut |_, _| {}).await,
-            };
+                self.update(Some(checkpoint), &mut |_, _| {}).await
+            }
+            _ => self.rebuild(&mut |_, _| {}).await,
         }
-        Ok(Progress::default())
     }
 
     /// Drop every projection and rebuild it from all events. `progress(done, total)` is called
-    /// as events are processed.
+    /// as events are processed. Live, it computes every row once (and keeps none).
     pub async fn rebuild(&mut self, progress: &mut dyn FnMut(u64, u64)) -> Result<Progress> {
         self.update(None, progress).await
     }
@@ -274,12 +347,14 @@ impl Projections {
         progress: &mut dyn FnMut(u64, u64),
     ) -> Result<Progress> {
         const CHUNK: usize = 512;
+        const PAGE: usize = 4_096;
         let ledger = self.ledger.clone();
         let store = ledger.store().clone();
-        // Take the write lock first (SQLite): the feed cannot move while we read it.
-        #[cfg(feature = "sqlite")]
+        // Take the tables' write lock first: no other process writes them until we are done.
+        // (It keeps the feed still only for tables in the SQLite ledger file itself; hence the
+        // end of the feed found below is where this update stops.)
         let mut writer = match &mut self.backend {
-            Backend::Sqlite(tables) => match tables.begin(from, from.is_none()) {
+            Backend::Tables(tables) => match tables.begin(from, from.is_none()).await {
                 Ok(writer) => Some(writer),
                 // Someone else brought the tables up to date meanwhile: theirs is as good.
                 Err(Error::Raced) => return Ok(Progress::default()),
@@ -287,14 +362,17 @@ impl Projections {
             },
             Backend::Live => None,
         };
+        let started = std::time::Instant::now();
         // Which streams changed (and by how many events), and where the feed ends now.
         let mut touched: BTreeMap<String, u64> = BTreeMap::new();
         let mut position = from.map_or(Position::START, |checkpoint| checkpoint.position);
+        let mut first = from.and_then(|checkpoint| checkpoint.first_event);
         let mut events = 0u64;
         loop {
             let page = store.read_all(position, 20_000).await?;
             let Some(last) = page.last() else { break };
             position = last.position;
+            first = first.or(page.first().map(|event| event.event_id));
             // Milestones are not about partnerships: the feed moves past them uncounted.
             for event in page {
                 if event.stream != amity_domain::MILESTONES_STREAM {
@@ -306,93 +384,78 @@ impl Projections {
         if events == 0 && from.is_some() {
             return Ok(Progress::default());
         }
-        let mut chunk = Vec::with_capacity(CHUNK);
+        tracing::debug!(
+            events,
+            streams = touched.len(),
+            %position,
+            elapsed = ?started.elapsed(),
+            "projections: feed read"
+        );
+        let mut chunk: Vec<PartnershipRows> = Vec::with_capacity(CHUNK);
         let mut partnerships = 0u64;
-        let mut failure: Option<Error> = None;
-        let mut emit = |timeline: Timeline, chunk: &mut Vec<PartnershipRows>| {
-            if let Some(partnership_rows) = rows::rows(&timeline) {
-                chunk.push(partnership_rows);
-                partnerships += 1;
-            }
-        };
-        #[cfg(feature = "sqlite")]
-        let mut flush = |chunk: &mut Vec<PartnershipRows>, failure: &mut Option<Error>| {
-            if let (Some(writer), None) = (writer.as_mut(), failure.as_ref()) {
-                if let Err(error) = writer.write(chunk) {
-                    *failure = Some(error);
-                }
-            }
-            chunk.clear();
-        };
-        #[cfg(not(feature = "sqlite"))]
-        let mut flush = |chunk: &mut Vec<PartnershipRows>, _: &mut Option<Error>| chunk.clear();
         if from.is_none() {
-            // Rebuild: one pass over the feed, decoding; a partnership's rows are computed as
-            // soon as all of its events have been seen, so only unfinished streams are held.
+            // Rebuild: one pass over the feed, up to the end found above (what was appended
+            // since is the next catch-up's), decoding ahead; a partnership's rows are computed
+            // as soon as all of its events have been seen, so only unfinished streams are held.
             let mut open: HashMap<PartnershipId, Vec<amity_domain::Recorded>> = HashMap::new();
             let mut done = 0u64;
-            ledger
-                .scan(Position::START, 4_096, |recorded| {
+            let mut pages = ledger.pages(Position::START, Some(position), PAGE);
+            while let Some(page) = pages.next().await? {
+                for recorded in page {
                     done += 1;
                     if done.is_multiple_of(65_536) {
                         progress(done, events);
                     }
-                    // The write lock keeps the feed still; anything unseen in the first pass
-                    // would belong to the next catch-up.
                     let Some(&expected) = touched.get(recorded.partnership.as_str()) else {
-                        return;
+                        continue;
                     };
                     let id = recorded.partnership.clone();
                     let buffer = open.entry(id.clone()).or_default();
                     buffer.push(recorded);
                     if buffer.len() as u64 == expected {
                         let history = open.remove(&id).unwrap_or_default();
-                        emit(Timeline::from_history(id, history), &mut chunk);
+                        partnerships += emit(Timeline::from_history(id, history), &mut chunk);
                         if chunk.len() == CHUNK {
-                            flush(&mut chunk, &mut failure);
+                            flush(writer.as_mut(), &mut chunk).await?;
                         }
                     }
-                })
-                .await?;
+                }
+            }
             for (id, history) in open.drain() {
-                emit(Timeline::from_history(id, history), &mut chunk);
+                partnerships += emit(Timeline::from_history(id, history), &mut chunk);
             }
             progress(done, events);
         } else {
             // Catch-up: reload each touched partnership whole (its rows depend on all of it).
             let mut done = 0u64;
             for stream in touched.keys() {
-                let id: PartnershipId = stream
-                    .parse()
-                    .map_err(|error: amity_domain::PartyError| Error::Tables(error.to_string()))?;
+                let id = tables::partnership_id(stream)?;
                 let (timeline, n_events) = ledger.timeline_until(&id, position).await?;
                 done += n_events;
                 progress(done, events.max(done));
-                emit(timeline, &mut chunk);
+                partnerships += emit(timeline, &mut chunk);
                 if chunk.len() == CHUNK {
-                    flush(&mut chunk, &mut failure);
+                    flush(writer.as_mut(), &mut chunk).await?;
                 }
             }
         }
-        flush(&mut chunk, &mut failure);
-        if let Some(error) = failure {
-            return Err(error);
-        }
-        #[cfg(feature = "sqlite")]
-        if let Some(mut writer) = writer.take() {
-            writer.write(&chunk)?;
+        flush(writer.as_mut(), &mut chunk).await?;
+        tracing::debug!(partnerships, elapsed = ?started.elapsed(), "projections: rows written");
+        if let Some(writer) = writer.take() {
             let covered = from.map_or(0, |checkpoint| checkpoint.events) + events;
-            writer.finish(Checkpoint {
-                position,
-                code_version: CODE_VERSION,
-                events: covered,
-            })?;
+            writer
+                .finish(Checkpoint {
+                    position,
+                    code_version: CODE_VERSION,
+                    events: covered,
+                    first_event: first,
+                })
+                .await?;
         }
-        #[cfg(feature = "sqlite")]
         drop(writer);
-        #[cfg(feature = "sqlite")]
-        if let (Backend::Sqlite(tables), true) = (&self.backend, events > 10_000) {
-            tables.fold_wal();
+        tracing::debug!(elapsed = ?started.elapsed(), "projections: committed");
+        if let (Backend::Tables(tables), true) = (&self.backend, events > 10_000) {
+            tables.after_large_write().await;
         }
         Ok(Progress {
             events,
@@ -404,8 +467,7 @@ impl Projections {
     /// The members of a cohort with their driving steps (for outcomes and series).
     pub async fn members(&self, cohort: &analysis::Cohort) -> Result<Vec<analysis::Member>> {
         match &self.backend {
-            #[cfg(feature = "sqlite")]
-            Backend::Sqlite(tables) => tables.cohort_members(cohort),
+            Backend::Tables(tables) => tables.cohort_members(cohort).await,
             Backend::Live => Ok(self
                 .current(&Selection::All)
                 .await?
@@ -422,17 +484,14 @@ impl Projections {
         cohort: &analysis::Cohort,
     ) -> Result<Vec<(StatusRow, Vec<TimelineRow>)>> {
         match &self.backend {
-            #[cfg(feature = "sqlite")]
-            Backend::Sqlite(tables) => {
-                let ids = tables.cohort_ids(cohort)?;
-                tables
-                    .status_rows(Some(&ids))?
-                    .into_iter()
-                    .map(|row| {
-                        let timeline = tables.timeline_rows(row.partnership.as_str())?;
-                        Ok((row, timeline))
-                    })
-                    .collect()
+            Backend::Tables(tables) => {
+                let ids = tables.cohort_ids(cohort).await?;
+                let mut pairs = Vec::with_capacity(ids.len());
+                for row in tables.status_rows(Some(&ids)).await? {
+                    let timeline = tables.timeline_rows(row.partnership.as_str()).await?;
+                    pairs.push((row, timeline));
+                }
+                Ok(pairs)
             }
             Backend::Live => Ok(self
                 .current(&Selection::All)
@@ -446,24 +505,24 @@ impl Projections {
     /// Status rows and histories for a selection, as of now, from the tables or live.
     async fn current(&self, selection: &Selection) -> Result<Vec<(StatusRow, Vec<TimelineRow>)>> {
         match &self.backend {
-            #[cfg(feature = "sqlite")]
-            Backend::Sqlite(tables) => {
+            Backend::Tables(tables) => {
                 let ids: Option<Vec<String>> = match selection {
                     Selection::All => None,
                     Selection::One(id) => Some(vec![id.to_string()]),
                     Selection::Party(party) => Some(
                         tables
-                            .directory_rows(party.as_str())?
+                            .directory_rows(party.as_str())
+                            .await?
                             .into_iter()
                             .map(|row| row.partnership.to_string())
                             .collect(),
                     ),
                 };
-                let status = tables.status_rows(ids.as_deref())?;
+                let status = tables.status_rows(ids.as_deref()).await?;
                 let mut result = Vec::with_capacity(status.len());
                 if ids.is_none() {
                     let mut all: BTreeMap<PartnershipId, Vec<TimelineRow>> = BTreeMap::new();
-                    for row in tables.all_timeline_rows()? {
+                    for row in tables.all_timeline_rows().await? {
                         all.entry(row.partnership.clone()).or_default().push(row);
                     }
                     for row in status {
@@ -472,7 +531,7 @@ impl Projections {
                     }
                 } else {
                     for row in status {
-                        let timeline = tables.timeline_rows(row.partnership.as_str())?;
+                        let timeline = tables.timeline_rows(row.partnership.as_str()).await?;
                         result.push((row, timeline));
                     }
                 }
@@ -615,8 +674,7 @@ impl Projections {
         let name = party.as_str().split_once(':').map_or("", |(_, name)| name);
         let mut keys: BTreeSet<String> = BTreeSet::new();
         match &self.backend {
-            #[cfg(feature = "sqlite")]
-            Backend::Sqlite(tables) => keys.extend(tables.parties_named(name)?),
+            Backend::Tables(tables) => keys.extend(tables.parties_named(name).await?),
             Backend::Live => {
                 for timeline in self.ledger.timelines().await? {
                     if let Some(partnership) = timeline.partnership() {

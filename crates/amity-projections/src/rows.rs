@@ -145,7 +145,7 @@ fn day_text(day: Day) -> Option<String> {
     matches!(day, Day::On(_)).then(|| day.to_string())
 }
 
-/// Parse a day written by [`day_text`]; `None` (unbounded) gives `unbounded`.
+/// Parse a day written by `day_text`; `None` (unbounded) gives `unbounded`.
 pub fn parse_day(text: Option<&str>, unbounded: Day) -> Day {
     text.and_then(|text| {
         let mut parts = text.splitn(3, '-');

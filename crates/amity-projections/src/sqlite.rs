@@ -1,12 +1,16 @@
-//! Projections materialized as plain tables in the SQLite ledger file.
+//! Projections materialized as plain tables in a SQLite file: the ledger's own file for a
+//! SQLite store, or a file of their own for a server store (`amity --projections FILE`), which
+//! needs nothing but these tables.
 //!
 //! Tables (one row per partnership, per history entry, per party and partner), queryable with
 //! `sqlite3`, DuckDB or pandas; each also keeps the row as the application reads it, as JSON,
-//! in its `row` column:
+//! in its `row` column. The PostgreSQL tables ([`crate::postgres`]) have the same columns:
 //!
 //! - `projection_checkpoint` — `projection` ('partnerships'), `position` (the store position
 //!   of the last event covered, as text), `code_version` (of the projection code that wrote
-//!   the rows; a different version triggers a rebuild), `events` (how many events are covered).
+//!   the rows; a different version triggers a rebuild), `events` (how many events are covered),
+//!   `first_event_id` (the first event of the feed: a feed that starts with another event is
+//!   another ledger, and the tables are rebuilt for it).
 //! - `partnership_status` — `partnership`, `party_a`, `party_a_name`, `party_a_country`,
 //!   `party_b`, `party_b_name`, `party_b_country`, `kind`, `status` (`active`, `suspended`,
 //!   `terminated`, `not_yet`, `unknown`), `since` (EDTF of the event that set it), `founded`
@@ -22,26 +26,33 @@
 //!   `partnership`, `kind`, `status`, `since`, `founded`.
 //!
 //! The checkpoint is written in the same transaction as the rows it covers, so after a crash
-//! the tables are exactly as of the checkpoint.
+//! the tables are exactly as of the checkpoint. Writers take SQLite's write lock on the file
+//! (an immediate transaction): in the ledger's own file that also stops appends, but a file
+//! of its own does not hold the store still, so catch-up reads the feed only up to the end it
+//! found first (see `Projections::rebuild`).
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 
 use amity_domain::Party;
 
-use crate::analysis::{Cohort, DrivingStep, Member};
+use crate::analysis::{Cohort, Member};
 use crate::rows::{DirectoryRow, PartnershipRows, StatusRow, TimelineRow};
+use crate::tables::{
+    cohort_filter, directory_values, driving_step, dump_line, from_json, from_name, partnership_id,
+    status_values, timeline_values, DumpValue, Value, DIRECTORY_COLUMNS, DUMPED, PROJECTION,
+    STATUS_COLUMNS, TIMELINE_COLUMNS,
+};
 use crate::{Checkpoint, Error, Result};
-
-const PROJECTION: &str = "partnerships";
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS projection_checkpoint (
-    projection   TEXT PRIMARY KEY,
-    position     TEXT    NOT NULL,
-    code_version INTEGER NOT NULL,
-    events       INTEGER NOT NULL
+    projection     TEXT PRIMARY KEY,
+    position       TEXT    NOT NULL,
+    code_version   INTEGER NOT NULL,
+    events         INTEGER NOT NULL,
+    first_event_id TEXT
 );
 CREATE TABLE IF NOT EXISTS partnership_status (
     partnership      TEXT NOT NULL,
@@ -131,22 +142,16 @@ fn sql_error(error: rusqlite::Error) -> Error {
     Error::Tables(error.to_string())
 }
 
-fn json<T: serde::Serialize>(value: &T) -> String {
-    serde_json::to_string(value).expect("rows serialize")
-}
-
-fn from_json<T: serde::de::DeserializeOwned>(text: &str) -> Result<T> {
-    serde_json::from_str(text).map_err(|error| Error::Tables(format!("unreadable row: {error}")))
-}
-
-/// The projection tables of one ledger file.
+/// The projection tables in one SQLite file.
 #[derive(Debug)]
 pub struct SqliteTables {
     connection: Connection,
+    path: PathBuf,
 }
 
 impl SqliteTables {
-    /// Open the tables in the ledger file at `path`, creating them if needed.
+    /// Open the tables in the SQLite file at `path` (the ledger's, or one of their own),
+    /// creating the file and the tables if needed.
     pub fn open(path: &Path) -> Result<SqliteTables> {
         let connection = Connection::open(path).map_err(sql_error)?;
         connection
@@ -172,7 +177,15 @@ impl SqliteTables {
         connection
             .execute_batch(&format!("{SCHEMA}{INDEXES}"))
             .map_err(sql_error)?;
-        Ok(SqliteTables { connection })
+        Ok(SqliteTables {
+            connection,
+            path: path.to_path_buf(),
+        })
+    }
+
+    /// The file.
+    pub fn path(&self) -> &Path {
+        &self.path
     }
 
     /// The checkpoint, if the projection was ever written.
@@ -180,8 +193,9 @@ impl SqliteTables {
         read_checkpoint(&self.connection)
     }
 
-    /// Start writing: one transaction that holds the ledger's write lock until
-    /// [`Writer::finish`] (so the feed cannot move meanwhile) or drop (rolled back). With
+    /// Start writing: one transaction that holds the file's write lock until
+    /// [`Writer::finish`] or drop (rolled back); in the ledger's own file the feed cannot move
+    /// meanwhile. With
     /// `reset`, every table is emptied first (a rebuild); otherwise the checkpoint must still
     /// be `expected`, or [`Error::Raced`] says another process caught up first.
     pub fn begin(&mut self, expected: Option<Checkpoint>, reset: bool) -> Result<Writer<'_>> {
@@ -249,8 +263,8 @@ impl SqliteTables {
         let mut statement = self
             .connection
             .prepare_cached(&format!(
-                "SELECT {TIMELINE_COLUMNS} FROM partnership_timeline
-                 WHERE partnership = ?1 ORDER BY seq"
+                "SELECT {} FROM partnership_timeline WHERE partnership = ?1 ORDER BY seq",
+                TIMELINE_COLUMNS.join(", ")
             ))
             .map_err(sql_error)?;
         let rows = statement
@@ -264,7 +278,8 @@ impl SqliteTables {
         let mut statement = self
             .connection
             .prepare_cached(&format!(
-                "SELECT {TIMELINE_COLUMNS} FROM partnership_timeline ORDER BY partnership, seq"
+                "SELECT {} FROM partnership_timeline ORDER BY partnership, seq",
+                TIMELINE_COLUMNS.join(", ")
             ))
             .map_err(sql_error)?;
         let rows = statement.query_map([], timeline_row).map_err(sql_error)?;
@@ -274,7 +289,7 @@ impl SqliteTables {
     /// The members of a cohort with their driving steps: what outcomes and series need, read
     /// without decoding whole rows.
     pub fn cohort_members(&self, cohort: &Cohort) -> Result<Vec<Member>> {
-        let (filter, values) = cohort_filter(cohort);
+        let (filter, values) = cohort_filter(cohort, placeholder);
         let mut members: Vec<Member> = Vec::new();
         {
             let mut statement = self
@@ -300,9 +315,7 @@ impl SqliteTables {
                 };
                 let partnership: String = row.get(0).map_err(sql_error)?;
                 members.push(Member {
-                    partnership: partnership.parse().map_err(
-                        |error: amity_domain::PartyError| Error::Tables(error.to_string()),
-                    )?,
+                    partnership: partnership_id(&partnership)?,
                     parties: vec![party(1).map_err(sql_error)?, party(5).map_err(sql_error)?],
                     kind: amity_domain::PartnershipKind::new(
                         &row.get::<_, String>(9).map_err(sql_error)?,
@@ -342,45 +355,27 @@ impl SqliteTables {
             let Some(status_after) = status_after else {
                 continue;
             };
-            member.steps.push(DrivingStep {
-                step: amity_domain::Step {
-                    earliest: rows_parse_day(
-                        row.get::<_, Option<String>>(4)
-                            .map_err(sql_error)?
-                            .as_deref(),
-                        amity_domain::Day::Past,
-                    ),
-                    latest: rows_parse_day(
-                        row.get::<_, Option<String>>(5)
-                            .map_err(sql_error)?
-                            .as_deref(),
-                        amity_domain::Day::Future,
-                    ),
-                    status_after: from_json(&format!("\"{status_after}\""))?,
-                },
-                event_id: row
-                    .get_ref(1)
-                    .map_err(sql_error)?
-                    .as_str()
-                    .ok()
-                    .and_then(|id| id.parse().ok())
-                    .ok_or_else(|| Error::Tables("unreadable event id".to_owned()))?,
-                event_type: row
-                    .get_ref(2)
-                    .map_err(sql_error)?
-                    .as_str()
-                    .ok()
-                    .and_then(amity_domain::EventType::from_name)
-                    .ok_or_else(|| Error::Tables("unknown event type".to_owned()))?,
-                occurred: row.get(3).map_err(sql_error)?,
-            });
+            let text = |index: usize| -> Result<Option<&str>> {
+                let value = row.get_ref(index).map_err(sql_error)?;
+                value
+                    .as_str_or_null()
+                    .map_err(|error| Error::Tables(error.to_string()))
+            };
+            member.steps.push(driving_step(
+                text(1)?.unwrap_or_default(),
+                text(2)?.unwrap_or_default(),
+                text(3)?.map(str::to_owned),
+                text(4)?,
+                text(5)?,
+                &status_after,
+            )?);
         }
         Ok(members)
     }
 
     /// The partnership ids of a cohort.
     pub fn cohort_ids(&self, cohort: &Cohort) -> Result<Vec<String>> {
-        let (filter, values) = cohort_filter(cohort);
+        let (filter, values) = cohort_filter(cohort, placeholder);
         let mut statement = self
             .connection
             .prepare(&format!(
@@ -399,7 +394,7 @@ impl SqliteTables {
     pub fn directory_rows(&self, party: &str) -> Result<Vec<DirectoryRow>> {
         let mut statement = self
             .connection
-            .prepare_cached("SELECT row FROM party_directory WHERE party = ?1")
+            .prepare_cached("SELECT row FROM party_directory WHERE party = ?1 ORDER BY partnership")
             .map_err(sql_error)?;
         let rows = statement
             .query_map([party], |row| row.get::<_, String>(0))
@@ -422,25 +417,33 @@ impl SqliteTables {
         rows.map(|row| row.map_err(sql_error)).collect()
     }
 
-    /// Every table's rows as text, for comparing two builds.
+    /// Every table's rows as text, for comparing two builds (also with PostgreSQL's).
     pub fn dump(&self) -> Result<Vec<String>> {
+        use rusqlite::types::ValueRef;
         let mut lines = Vec::new();
-        for (table, order) in [
-            ("partnership_status", "partnership"),
-            ("partnership_timeline", "partnership, seq"),
-            ("party_directory", "party, partnership"),
-        ] {
+        for (table, columns, order) in DUMPED {
             let mut statement = self
                 .connection
-                .prepare(&format!("SELECT * FROM {table} ORDER BY {order}"))
+                .prepare(&format!(
+                    "SELECT {} FROM {table} ORDER BY {order}",
+                    columns.join(", ")
+                ))
                 .map_err(sql_error)?;
-            let columns = statement.column_count();
             let mut rows = statement.query([]).map_err(sql_error)?;
             while let Some(row) = rows.next().map_err(sql_error)? {
-                let values: Vec<String> = (0..columns)
-                    .map(|i| format!("{:?}", row.get_ref(i).map(|v| format!("{v:?}"))))
-                    .collect();
-                lines.push(format!("{table}: {}", values.join(" | ")));
+                let values = (0..columns.len())
+                    .map(|index| {
+                        Ok(match row.get_ref(index).map_err(sql_error)? {
+                            ValueRef::Null => DumpValue::Null,
+                            ValueRef::Integer(number) => DumpValue::Integer(number),
+                            ValueRef::Text(text) => {
+                                DumpValue::Text(String::from_utf8_lossy(text).into_owned())
+                            }
+                            other => DumpValue::Text(format!("{other:?}")),
+                        })
+                    })
+                    .collect::<Result<Vec<_>>>()?;
+                lines.push(dump_line(table, &values));
             }
         }
         Ok(lines)
@@ -468,24 +471,23 @@ impl Writer<'_> {
         }
         self.transaction
             .execute(
-                "INSERT INTO projection_checkpoint (projection, position, code_version, events)
-                 VALUES (?1, ?2, ?3, ?4)
-                 ON CONFLICT (projection) DO UPDATE SET position = ?2, code_version = ?3, events = ?4",
+                "INSERT INTO projection_checkpoint
+                     (projection, position, code_version, events, first_event_id)
+                 VALUES (?1, ?2, ?3, ?4, ?5)
+                 ON CONFLICT (projection) DO UPDATE
+                 SET position = ?2, code_version = ?3, events = ?4, first_event_id = ?5",
                 params![
                     PROJECTION,
                     checkpoint.position.to_string(),
                     checkpoint.code_version,
-                    checkpoint.events as i64
+                    checkpoint.events as i64,
+                    checkpoint.first_event.map(|id| id.to_string()),
                 ],
             )
             .map_err(sql_error)?;
         self.transaction.commit().map_err(sql_error)
     }
 }
-
-const TIMELINE_COLUMNS: &str = "partnership, seq, step, event_id, stream_version, event_type,
-    occurred, earliest, latest, term_as_written, certainty, sources, initiated_by, note, target,
-    reason, retracted_by, disputed, status_after, recorded_by, recorded_at";
 
 /// A [`TimelineRow`] from the columns of [`TIMELINE_COLUMNS`]; the outer error is SQLite's,
 /// the inner one a value that does not read back.
@@ -497,9 +499,7 @@ fn timeline_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Result<TimelineRow>
     let status_after: Option<String> = row.get(18)?;
     let built = (|| -> Result<TimelineRow> {
         Ok(TimelineRow {
-            partnership: partnership
-                .parse()
-                .map_err(|error: amity_domain::PartyError| Error::Tables(error.to_string()))?,
+            partnership: partnership_id(&partnership)?,
             seq: row.get::<_, i64>(1).map_err(sql_error)? as u64,
             step: row
                 .get::<_, Option<i64>>(2)
@@ -512,7 +512,7 @@ fn timeline_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Result<TimelineRow>
             earliest: text(7).map_err(sql_error)?,
             latest: text(8).map_err(sql_error)?,
             term_as_written: text(9).map_err(sql_error)?,
-            certainty: from_json(&format!("\"{certainty}\""))?,
+            certainty: from_name(&certainty)?,
             sources: from_json(&sources)?,
             initiated_by: text(12).map_err(sql_error)?,
             note: text(13).map_err(sql_error)?,
@@ -520,9 +520,7 @@ fn timeline_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Result<TimelineRow>
             reason: text(15).map_err(sql_error)?,
             retracted_by: text(16).map_err(sql_error)?,
             disputed: row.get(17).map_err(sql_error)?,
-            status_after: status_after
-                .map(|status| from_json(&format!("\"{status}\"")))
-                .transpose()?,
+            status_after: status_after.as_deref().map(from_name).transpose()?,
             recorded_by: row.get(19).map_err(sql_error)?,
             recorded_at: row.get(20).map_err(sql_error)?,
         })
@@ -530,63 +528,37 @@ fn timeline_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Result<TimelineRow>
     Ok(built)
 }
 
-/// The SQL condition on `partnership_status` for a cohort, and its parameters.
-fn cohort_filter(cohort: &Cohort) -> (String, Vec<String>) {
-    let mut conditions = vec!["1 = 1".to_owned()];
-    let mut values: Vec<String> = Vec::new();
-    let next = |value: String, values: &mut Vec<String>| {
-        values.push(value);
-        format!("?{}", values.len())
-    };
-    if let Some([a, b]) = &cohort.countries {
-        let (a, b) = (next(a.clone(), &mut values), next(b.clone(), &mut values));
-        conditions.push(format!(
-            "((party_a_country = {a} AND party_b_country = {b}) OR (party_a_country = {b} AND party_b_country = {a}))"
-        ));
-    }
-    if let Some(party) = &cohort.party {
-        let p = next(party.to_string(), &mut values);
-        conditions.push(format!("(party_a = {p} OR party_b = {p})"));
-    }
-    if let Some(region) = &cohort.region {
-        let r = next(region.to_ascii_uppercase(), &mut values);
-        conditions.push(format!(
-            "(party_a_country = {r} OR party_b_country = {r} OR party_a_subdivision = {r} OR party_b_subdivision = {r})"
-        ));
-    }
-    if let Some(kind) = &cohort.kind {
-        let k = next(
-            amity_domain::PartnershipKind::new(kind).to_string(),
-            &mut values,
-        );
-        conditions.push(format!("kind = {k}"));
-    }
-    (conditions.join(" AND "), values)
-}
-
-fn rows_parse_day(text: Option<&str>, unbounded: amity_domain::Day) -> amity_domain::Day {
-    crate::rows::parse_day(text, unbounded)
+/// SQLite's numbered parameter.
+fn placeholder(number: usize) -> String {
+    format!("?{number}")
 }
 
 fn read_checkpoint(connection: &Connection) -> Result<Option<Checkpoint>> {
-    let row: Option<(String, u32, i64)> = connection
+    let row: Option<(String, u32, i64, Option<String>)> = connection
         .query_row(
-            "SELECT position, code_version, events FROM projection_checkpoint WHERE projection = ?1",
+            "SELECT position, code_version, events, first_event_id
+             FROM projection_checkpoint WHERE projection = ?1",
             [PROJECTION],
-            |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
+            |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?)),
         )
         .optional()
         .map_err(sql_error)?;
-    row.map(|(position, code_version, events)| {
-        Ok(Checkpoint {
-            position: position
-                .parse::<amity_store::Position>()
-                .map_err(|error: amity_store::Error| Error::Tables(error.to_string()))?,
-            code_version,
-            events: events as u64,
-        })
+    row.map(|(position, code_version, events, first_event)| {
+        crate::tables::checkpoint(&position, code_version, events, first_event.as_deref())
     })
     .transpose()
+}
+
+impl rusqlite::ToSql for Value<'_> {
+    fn to_sql(&self) -> rusqlite::Result<rusqlite::types::ToSqlOutput<'_>> {
+        use rusqlite::types::{ToSqlOutput, ValueRef};
+        Ok(match self {
+            Value::Text(Some(text)) => ToSqlOutput::Borrowed(ValueRef::Text(text.as_bytes())),
+            Value::Text(None) | Value::Integer(None) => ToSqlOutput::Borrowed(ValueRef::Null),
+            Value::Integer(Some(number)) => ToSqlOutput::Borrowed(ValueRef::Integer(*number)),
+            Value::Boolean(flag) => ToSqlOutput::Borrowed(ValueRef::Integer(i64::from(*flag))),
+        })
+    }
 }
 
 fn write_rows(connection: &Connection, rows: &[PartnershipRows], replace: bool) -> Result<()> {
@@ -599,110 +571,41 @@ fn write_rows(connection: &Connection, rows: &[PartnershipRows], replace: bool) 
     let mut delete_directory = connection
         .prepare_cached("DELETE FROM party_directory WHERE partnership = ?1 AND party IN (?2, ?3)")
         .map_err(sql_error)?;
-    let mut insert_status = connection
-        .prepare_cached(
-            "INSERT INTO partnership_status VALUES
-             (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19,
-              ?20, ?21, ?22, ?23)",
-        )
-        .map_err(sql_error)?;
-    let mut insert_timeline = connection
-        .prepare_cached(
-            "INSERT INTO partnership_timeline VALUES
-             (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19,
-              ?20, ?21)",
-        )
-        .map_err(sql_error)?;
-    let mut insert_directory = connection
-        .prepare_cached(
-            "INSERT INTO party_directory VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-        )
-        .map_err(sql_error)?;
+    let insert = |table: &str, columns: &[&str]| {
+        let placeholders: Vec<String> = (1..=columns.len()).map(placeholder).collect();
+        connection
+            .prepare_cached(&format!(
+                "INSERT INTO {table} ({}) VALUES ({})",
+                columns.join(", "),
+                placeholders.join(", ")
+            ))
+            .map_err(sql_error)
+    };
+    let mut insert_status = insert("partnership_status", STATUS_COLUMNS)?;
+    let mut insert_timeline = insert("partnership_timeline", TIMELINE_COLUMNS)?;
+    let mut insert_directory = insert("party_directory", DIRECTORY_COLUMNS)?;
     for partnership in rows {
         let status = &partnership.status;
-        let id = status.partnership.as_str();
-        let keys: Vec<String> = status.parties.iter().map(|p| p.key().to_string()).collect();
         if replace {
+            let id = status.partnership.as_str();
+            let keys: Vec<String> = status.parties.iter().map(|p| p.key().to_string()).collect();
             delete_status.execute([id]).map_err(sql_error)?;
             delete_timeline.execute([id]).map_err(sql_error)?;
             delete_directory
                 .execute(params![id, keys[0], keys[1]])
                 .map_err(sql_error)?;
         }
-        let founded: Vec<&str> = status
-            .founding_claims
-            .iter()
-            .filter_map(|claim| claim.occurred.as_deref())
-            .collect();
-        let last = status.last_event.as_ref();
         insert_status
-            .execute(params![
-                id,
-                keys[0],
-                status.parties[0].name,
-                status.parties[0].country,
-                keys[1],
-                status.parties[1].name,
-                status.parties[1].country,
-                status.kind.as_str(),
-                status.status.name(),
-                status.since,
-                (!founded.is_empty()).then(|| founded.join(";")),
-                last.map(|l| l.event_id.as_str()),
-                last.map(|l| l.event_type.as_str()),
-                last.map(|l| l.recorded_at.as_str()),
-                status.events as i64,
-                status.retracted as i64,
-                status.disputed as i64,
-                status.conflict,
-                status.parties[0].subdivision,
-                status.parties[0].wikidata,
-                status.parties[1].subdivision,
-                status.parties[1].wikidata,
-                json(status),
-            ])
+            .execute(rusqlite::params_from_iter(status_values(status)))
             .map_err(sql_error)?;
         for row in &partnership.timeline {
             insert_timeline
-                .execute(params![
-                    id,
-                    row.seq as i64,
-                    row.step.map(|step| step as i64),
-                    row.event_id,
-                    row.stream_version as i64,
-                    row.event_type,
-                    row.occurred,
-                    row.earliest,
-                    row.latest,
-                    row.term_as_written,
-                    row.certainty.name(),
-                    json(&row.sources),
-                    row.initiated_by,
-                    row.note,
-                    row.target,
-                    row.reason,
-                    row.retracted_by,
-                    row.disputed,
-                    row.status_after.map(|status| status.name()),
-                    row.recorded_by,
-                    row.recorded_at,
-                ])
+                .execute(rusqlite::params_from_iter(timeline_values(row)))
                 .map_err(sql_error)?;
         }
         for row in &partnership.directory {
             insert_directory
-                .execute(params![
-                    row.party,
-                    row.partner.key().to_string(),
-                    row.partner.name,
-                    row.partner.country,
-                    id,
-                    row.kind.as_str(),
-                    row.status.name(),
-                    row.since,
-                    row.founded,
-                    json(row),
-                ])
+                .execute(rusqlite::params_from_iter(directory_values(row)))
                 .map_err(sql_error)?;
         }
     }

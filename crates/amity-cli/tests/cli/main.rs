@@ -8,6 +8,7 @@ use serde_json::Value;
 use tempfile::TempDir;
 
 mod analysis;
+mod backends;
 mod interchange;
 mod temporal;
 
@@ -45,6 +46,7 @@ fn amity_in(dir: &Path) -> Command {
         .env("AMITY_RECORDED_BY", "test")
         .env("COLUMNS", "200")
         .env_remove("AMITY_STORE")
+        .env_remove("AMITY_PROJECTIONS")
         .env_remove("RUST_LOG");
     command
 }

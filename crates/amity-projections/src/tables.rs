@@ -1,0 +1,542 @@
+//! The projection tables, whichever database holds them: one enum over the table backends
+//! (SQLite, PostgreSQL), so that catch-up and every query in `lib` are written once.
+//!
+//! Both backends hold the same tables with the same columns, rows and order (documented in
+//! [`crate::sqlite`]); [`Tables::dump`] prints them alike, so two builds compare line by line
+//! across databases.
+
+// Without a table backend, every method is an empty match and the helpers go unused.
+#![cfg_attr(
+    not(any(feature = "sqlite", feature = "postgres")),
+    allow(unused_variables, dead_code)
+)]
+
+use std::borrow::Cow;
+
+use crate::analysis::{Cohort, DrivingStep, Member};
+use crate::rows::{DirectoryRow, PartnershipRows, StatusRow, TimelineRow};
+use crate::{Checkpoint, Error, Result};
+
+/// The name of the one projection in the checkpoint table.
+pub(crate) const PROJECTION: &str = "partnerships";
+
+/// The projection tables of one ledger.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum Tables {
+    /// In a SQLite file: the ledger's own file, or a file of their own.
+    #[cfg(feature = "sqlite")]
+    Sqlite(crate::sqlite::SqliteTables),
+    /// In the PostgreSQL schema of the store's events.
+    #[cfg(feature = "postgres")]
+    Postgres(crate::postgres::PostgresTables),
+    /// No table backend is compiled in; never built.
+    #[cfg(not(any(feature = "sqlite", feature = "postgres")))]
+    #[doc(hidden)]
+    Never(std::convert::Infallible),
+}
+
+/// An open projection transaction (see [`Tables::begin`]): rows written through it and the
+/// checkpoint are committed together by [`Writer::finish`], or not at all when it is dropped.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum Writer<'a> {
+    /// A SQLite transaction.
+    #[cfg(feature = "sqlite")]
+    Sqlite(crate::sqlite::Writer<'a>),
+    /// A PostgreSQL transaction.
+    #[cfg(feature = "postgres")]
+    Postgres(crate::postgres::Writer<'a>),
+    /// No table backend is compiled in; never built.
+    #[cfg(not(any(feature = "sqlite", feature = "postgres")))]
+    #[doc(hidden)]
+    Never(std::convert::Infallible, std::marker::PhantomData<&'a ()>),
+}
+
+impl Tables {
+    /// Where the tables are, for people ("the SQLite file …", "the PostgreSQL schema …").
+    pub fn location(&self) -> String {
+        match self {
+            #[cfg(feature = "sqlite")]
+            Tables::Sqlite(tables) => format!("the SQLite file {}", tables.path().display()),
+            #[cfg(feature = "postgres")]
+            Tables::Postgres(tables) => format!("the PostgreSQL schema {}", tables.schema()),
+            #[cfg(not(any(feature = "sqlite", feature = "postgres")))]
+            Tables::Never(never) => match *never {},
+        }
+    }
+
+    /// The checkpoint, if the projection was ever written.
+    pub async fn checkpoint(&self) -> Result<Option<Checkpoint>> {
+        match self {
+            #[cfg(feature = "sqlite")]
+            Tables::Sqlite(tables) => tables.checkpoint(),
+            #[cfg(feature = "postgres")]
+            Tables::Postgres(tables) => tables.checkpoint().await,
+            #[cfg(not(any(feature = "sqlite", feature = "postgres")))]
+            Tables::Never(never) => match *never {},
+        }
+    }
+
+    /// Start writing. With `reset`, every table is emptied first (a rebuild); otherwise the
+    /// checkpoint must still be `expected`, or [`Error::Raced`] says another process caught
+    /// up first. The transaction excludes every other writer of these tables until it ends.
+    pub async fn begin(&mut self, expected: Option<Checkpoint>, reset: bool) -> Result<Writer<'_>> {
+        match self {
+            #[cfg(feature = "sqlite")]
+            Tables::Sqlite(tables) => Ok(Writer::Sqlite(tables.begin(expected, reset)?)),
+            #[cfg(feature = "postgres")]
+            Tables::Postgres(tables) => Ok(Writer::Postgres(tables.begin(expected, reset).await?)),
+            #[cfg(not(any(feature = "sqlite", feature = "postgres")))]
+            Tables::Never(never) => match *never {},
+        }
+    }
+
+    /// Housekeeping after a large write (SQLite folds its WAL back into the file).
+    pub async fn after_large_write(&self) {
+        match self {
+            #[cfg(feature = "sqlite")]
+            Tables::Sqlite(tables) => tables.fold_wal(),
+            #[cfg(feature = "postgres")]
+            Tables::Postgres(_) => {}
+            #[cfg(not(any(feature = "sqlite", feature = "postgres")))]
+            Tables::Never(never) => match *never {},
+        }
+    }
+
+    /// Status rows: all, in partnership order, or those of the given partnerships that
+    /// exist, in the order given.
+    pub async fn status_rows(&self, only: Option<&[String]>) -> Result<Vec<StatusRow>> {
+        match self {
+            #[cfg(feature = "sqlite")]
+            Tables::Sqlite(tables) => tables.status_rows(only),
+            #[cfg(feature = "postgres")]
+            Tables::Postgres(tables) => tables.status_rows(only).await,
+            #[cfg(not(any(feature = "sqlite", feature = "postgres")))]
+            Tables::Never(never) => match *never {},
+        }
+    }
+
+    /// A partnership's history rows, in history order.
+    pub async fn timeline_rows(&self, partnership: &str) -> Result<Vec<TimelineRow>> {
+        match self {
+            #[cfg(feature = "sqlite")]
+            Tables::Sqlite(tables) => tables.timeline_rows(partnership),
+            #[cfg(feature = "postgres")]
+            Tables::Postgres(tables) => tables.timeline_rows(partnership).await,
+            #[cfg(not(any(feature = "sqlite", feature = "postgres")))]
+            Tables::Never(never) => match *never {},
+        }
+    }
+
+    /// Every history row, by partnership then history order.
+    pub async fn all_timeline_rows(&self) -> Result<Vec<TimelineRow>> {
+        match self {
+            #[cfg(feature = "sqlite")]
+            Tables::Sqlite(tables) => tables.all_timeline_rows(),
+            #[cfg(feature = "postgres")]
+            Tables::Postgres(tables) => tables.all_timeline_rows().await,
+            #[cfg(not(any(feature = "sqlite", feature = "postgres")))]
+            Tables::Never(never) => match *never {},
+        }
+    }
+
+    /// The members of a cohort with their driving steps, in partnership order.
+    pub async fn cohort_members(&self, cohort: &Cohort) -> Result<Vec<Member>> {
+        match self {
+            #[cfg(feature = "sqlite")]
+            Tables::Sqlite(tables) => tables.cohort_members(cohort),
+            #[cfg(feature = "postgres")]
+            Tables::Postgres(tables) => tables.cohort_members(cohort).await,
+            #[cfg(not(any(feature = "sqlite", feature = "postgres")))]
+            Tables::Never(never) => match *never {},
+        }
+    }
+
+    /// The partnership ids of a cohort, in order.
+    pub async fn cohort_ids(&self, cohort: &Cohort) -> Result<Vec<String>> {
+        match self {
+            #[cfg(feature = "sqlite")]
+            Tables::Sqlite(tables) => tables.cohort_ids(cohort),
+            #[cfg(feature = "postgres")]
+            Tables::Postgres(tables) => tables.cohort_ids(cohort).await,
+            #[cfg(not(any(feature = "sqlite", feature = "postgres")))]
+            Tables::Never(never) => match *never {},
+        }
+    }
+
+    /// A party's directory rows, in partnership order.
+    pub async fn directory_rows(&self, party: &str) -> Result<Vec<DirectoryRow>> {
+        match self {
+            #[cfg(feature = "sqlite")]
+            Tables::Sqlite(tables) => tables.directory_rows(party),
+            #[cfg(feature = "postgres")]
+            Tables::Postgres(tables) => tables.directory_rows(party).await,
+            #[cfg(not(any(feature = "sqlite", feature = "postgres")))]
+            Tables::Never(never) => match *never {},
+        }
+    }
+
+    /// Every party key whose name part is `name`, in order (for "did you mean").
+    pub async fn parties_named(&self, name: &str) -> Result<Vec<String>> {
+        match self {
+            #[cfg(feature = "sqlite")]
+            Tables::Sqlite(tables) => tables.parties_named(name),
+            #[cfg(feature = "postgres")]
+            Tables::Postgres(tables) => tables.parties_named(name).await,
+            #[cfg(not(any(feature = "sqlite", feature = "postgres")))]
+            Tables::Never(never) => match *never {},
+        }
+    }
+
+    /// Every table's rows as text, one line per row (`table: value | value | …`, NULL as
+    /// `NULL`, booleans as 0 or 1, text quoted), for comparing two builds, also across
+    /// databases.
+    pub async fn dump(&self) -> Result<Vec<String>> {
+        match self {
+            #[cfg(feature = "sqlite")]
+            Tables::Sqlite(tables) => tables.dump(),
+            #[cfg(feature = "postgres")]
+            Tables::Postgres(tables) => tables.dump().await,
+            #[cfg(not(any(feature = "sqlite", feature = "postgres")))]
+            Tables::Never(never) => match *never {},
+        }
+    }
+}
+
+impl Writer<'_> {
+    /// Replace the rows of these partnerships.
+    pub async fn write(&mut self, rows: &[PartnershipRows]) -> Result<()> {
+        match self {
+            #[cfg(feature = "sqlite")]
+            Writer::Sqlite(writer) => writer.write(rows),
+            #[cfg(feature = "postgres")]
+            Writer::Postgres(writer) => writer.write(rows).await,
+            #[cfg(not(any(feature = "sqlite", feature = "postgres")))]
+            Writer::Never(never, _) => match *never {},
+        }
+    }
+
+    /// Move the checkpoint and commit rows and checkpoint together.
+    pub async fn finish(self, checkpoint: Checkpoint) -> Result<()> {
+        match self {
+            #[cfg(feature = "sqlite")]
+            Writer::Sqlite(writer) => writer.finish(checkpoint),
+            #[cfg(feature = "postgres")]
+            Writer::Postgres(writer) => writer.finish(checkpoint).await,
+            #[cfg(not(any(feature = "sqlite", feature = "postgres")))]
+            Writer::Never(never, _) => match never {},
+        }
+    }
+}
+
+/// The columns of `partnership_status`, in the order both backends create them.
+pub(crate) const STATUS_COLUMNS: &[&str] = &[
+    "partnership",
+    "party_a",
+    "party_a_name",
+    "party_a_country",
+    "party_b",
+    "party_b_name",
+    "party_b_country",
+    "kind",
+    "status",
+    "since",
+    "founded",
+    "last_event_id",
+    "last_event_type",
+    "last_recorded_at",
+    "events",
+    "retracted",
+    "disputed",
+    "conflict",
+    "party_a_subdivision",
+    "party_a_wikidata",
+    "party_b_subdivision",
+    "party_b_wikidata",
+    "row",
+];
+
+/// The columns of `partnership_timeline`, in order (also the order of [`TimelineRow`]'s
+/// fields, which is how both backends read them back).
+pub(crate) const TIMELINE_COLUMNS: &[&str] = &[
+    "partnership",
+    "seq",
+    "step",
+    "event_id",
+    "stream_version",
+    "event_type",
+    "occurred",
+    "earliest",
+    "latest",
+    "term_as_written",
+    "certainty",
+    "sources",
+    "initiated_by",
+    "note",
+    "target",
+    "reason",
+    "retracted_by",
+    "disputed",
+    "status_after",
+    "recorded_by",
+    "recorded_at",
+];
+
+/// The columns of `party_directory`, in order.
+pub(crate) const DIRECTORY_COLUMNS: &[&str] = &[
+    "party",
+    "partner",
+    "partner_name",
+    "partner_country",
+    "partnership",
+    "kind",
+    "status",
+    "since",
+    "founded",
+    "row",
+];
+
+/// The tables [`Tables::dump`] prints, in this order, each sorted by its key.
+pub(crate) const DUMPED: [(&str, &[&str], &str); 3] = [
+    ("partnership_status", STATUS_COLUMNS, "partnership"),
+    ("partnership_timeline", TIMELINE_COLUMNS, "partnership, seq"),
+    ("party_directory", DIRECTORY_COLUMNS, "party, partnership"),
+];
+
+/// One column value of a row to write: both backends write the values these functions give,
+/// so what a column holds is decided once.
+#[derive(Debug)]
+pub(crate) enum Value<'a> {
+    /// Text (JSON included), or NULL.
+    Text(Option<Cow<'a, str>>),
+    /// An integer, or NULL.
+    Integer(Option<i64>),
+    /// A boolean.
+    Boolean(bool),
+}
+
+fn text(value: &str) -> Value<'_> {
+    Value::Text(Some(Cow::Borrowed(value)))
+}
+
+fn optional_text(value: Option<&str>) -> Value<'_> {
+    Value::Text(value.map(Cow::Borrowed))
+}
+
+fn owned_text<'a>(value: Option<String>) -> Value<'a> {
+    Value::Text(value.map(Cow::Owned))
+}
+
+fn integer<'a>(value: u64) -> Value<'a> {
+    Value::Integer(Some(value as i64))
+}
+
+/// The `partnership_status` values of a partnership, in [`STATUS_COLUMNS`] order.
+pub(crate) fn status_values(status: &StatusRow) -> [Value<'_>; 23] {
+    let [a, b] = [&status.parties[0], &status.parties[1]];
+    let founded: Vec<&str> = status
+        .founding_claims
+        .iter()
+        .filter_map(|claim| claim.occurred.as_deref())
+        .collect();
+    let last = status.last_event.as_ref();
+    [
+        text(status.partnership.as_str()),
+        owned_text(Some(a.key().to_string())),
+        text(&a.name),
+        text(&a.country),
+        owned_text(Some(b.key().to_string())),
+        text(&b.name),
+        text(&b.country),
+        text(status.kind.as_str()),
+        text(status.status.name()),
+        optional_text(status.since.as_deref()),
+        owned_text((!founded.is_empty()).then(|| founded.join(";"))),
+        optional_text(last.map(|l| l.event_id.as_str())),
+        optional_text(last.map(|l| l.event_type.as_str())),
+        optional_text(last.map(|l| l.recorded_at.as_str())),
+        integer(status.events),
+        integer(status.retracted),
+        integer(status.disputed),
+        optional_text(status.conflict.as_deref()),
+        optional_text(a.subdivision.as_deref()),
+        optional_text(a.wikidata.as_deref()),
+        optional_text(b.subdivision.as_deref()),
+        optional_text(b.wikidata.as_deref()),
+        owned_text(Some(json(status))),
+    ]
+}
+
+/// The `partnership_timeline` values of a history entry, in [`TIMELINE_COLUMNS`] order.
+pub(crate) fn timeline_values(row: &TimelineRow) -> [Value<'_>; 21] {
+    [
+        text(row.partnership.as_str()),
+        integer(row.seq),
+        Value::Integer(row.step.map(|step| step as i64)),
+        text(&row.event_id),
+        integer(row.stream_version),
+        text(&row.event_type),
+        optional_text(row.occurred.as_deref()),
+        optional_text(row.earliest.as_deref()),
+        optional_text(row.latest.as_deref()),
+        optional_text(row.term_as_written.as_deref()),
+        text(row.certainty.name()),
+        owned_text(Some(json(&row.sources))),
+        optional_text(row.initiated_by.as_deref()),
+        optional_text(row.note.as_deref()),
+        optional_text(row.target.as_deref()),
+        optional_text(row.reason.as_deref()),
+        optional_text(row.retracted_by.as_deref()),
+        Value::Boolean(row.disputed),
+        optional_text(row.status_after.map(|status| status.name())),
+        text(&row.recorded_by),
+        text(&row.recorded_at),
+    ]
+}
+
+/// The `party_directory` values of a directory row, in [`DIRECTORY_COLUMNS`] order.
+pub(crate) fn directory_values(row: &DirectoryRow) -> [Value<'_>; 10] {
+    [
+        text(&row.party),
+        owned_text(Some(row.partner.key().to_string())),
+        text(&row.partner.name),
+        text(&row.partner.country),
+        text(row.partnership.as_str()),
+        text(row.kind.as_str()),
+        text(row.status.name()),
+        optional_text(row.since.as_deref()),
+        optional_text(row.founded.as_deref()),
+        owned_text(Some(json(row))),
+    ]
+}
+
+/// A driving step of a cohort member from its stored columns.
+pub(crate) fn driving_step(
+    event_id: &str,
+    event_type: &str,
+    occurred: Option<String>,
+    earliest: Option<&str>,
+    latest: Option<&str>,
+    status_after: &str,
+) -> Result<DrivingStep> {
+    use amity_domain::Day;
+    Ok(DrivingStep {
+        step: amity_domain::Step {
+            earliest: crate::rows::parse_day(earliest, Day::Past),
+            latest: crate::rows::parse_day(latest, Day::Future),
+            status_after: from_name(status_after)?,
+        },
+        event_id: event_id
+            .parse()
+            .map_err(|_| Error::Tables(format!("unreadable event id {event_id:?}")))?,
+        event_type: amity_domain::EventType::from_name(event_type)
+            .ok_or_else(|| Error::Tables(format!("unknown event type {event_type:?}")))?,
+        occurred,
+    })
+}
+
+/// A column value as [`Tables::dump`] prints it, the same from either database.
+#[derive(Debug)]
+pub(crate) enum DumpValue {
+    /// SQL NULL.
+    Null,
+    /// An integer; a boolean is 0 or 1 (how SQLite stores it).
+    Integer(i64),
+    /// Text, JSON included (as stored).
+    Text(String),
+}
+
+/// One dump line: `table: value | value | …`.
+pub(crate) fn dump_line(table: &str, values: &[DumpValue]) -> String {
+    let values: Vec<String> = values
+        .iter()
+        .map(|value| match value {
+            DumpValue::Null => "NULL".to_owned(),
+            DumpValue::Integer(number) => number.to_string(),
+            DumpValue::Text(text) => format!("{text:?}"),
+        })
+        .collect();
+    format!("{table}: {}", values.join(" | "))
+}
+
+/// The SQL condition on `partnership_status` for a cohort, and its parameters, which
+/// `placeholder(n)` names (1-based: `?n` for SQLite, `$n` for PostgreSQL).
+pub(crate) fn cohort_filter(
+    cohort: &Cohort,
+    placeholder: fn(usize) -> String,
+) -> (String, Vec<String>) {
+    let mut conditions = vec!["1 = 1".to_owned()];
+    let mut values: Vec<String> = Vec::new();
+    let next = |value: String, values: &mut Vec<String>| {
+        values.push(value);
+        placeholder(values.len())
+    };
+    if let Some([a, b]) = &cohort.countries {
+        let (a, b) = (next(a.clone(), &mut values), next(b.clone(), &mut values));
+        conditions.push(format!(
+            "((party_a_country = {a} AND party_b_country = {b}) OR (party_a_country = {b} AND party_b_country = {a}))"
+        ));
+    }
+    if let Some(party) = &cohort.party {
+        let p = next(party.to_string(), &mut values);
+        conditions.push(format!("(party_a = {p} OR party_b = {p})"));
+    }
+    if let Some(region) = &cohort.region {
+        let r = next(region.to_ascii_uppercase(), &mut values);
+        conditions.push(format!(
+            "(party_a_country = {r} OR party_b_country = {r} OR party_a_subdivision = {r} OR party_b_subdivision = {r})"
+        ));
+    }
+    if let Some(kind) = &cohort.kind {
+        let k = next(
+            amity_domain::PartnershipKind::new(kind).to_string(),
+            &mut values,
+        );
+        conditions.push(format!("kind = {k}"));
+    }
+    (conditions.join(" AND "), values)
+}
+
+/// A row or value as JSON text.
+pub(crate) fn json<T: serde::Serialize>(value: &T) -> String {
+    serde_json::to_string(value).expect("rows serialize")
+}
+
+/// A row or value back from JSON text.
+pub(crate) fn from_json<T: serde::de::DeserializeOwned>(text: &str) -> Result<T> {
+    serde_json::from_str(text).map_err(|error| Error::Tables(format!("unreadable row: {error}")))
+}
+
+/// An enum stored by its name (`certainty`, `status_after`).
+pub(crate) fn from_name<T: serde::de::DeserializeOwned>(name: &str) -> Result<T> {
+    from_json(&json(&name))
+}
+
+/// A partnership id stored as text.
+pub(crate) fn partnership_id(text: &str) -> Result<amity_domain::PartnershipId> {
+    text.parse()
+        .map_err(|error: amity_domain::PartyError| Error::Tables(error.to_string()))
+}
+
+/// A checkpoint from its stored columns.
+pub(crate) fn checkpoint(
+    position: &str,
+    code_version: u32,
+    events: i64,
+    first_event: Option<&str>,
+) -> Result<Checkpoint> {
+    Ok(Checkpoint {
+        position: position
+            .parse::<amity_store::Position>()
+            .map_err(|error: amity_store::Error| Error::Tables(error.to_string()))?,
+        code_version,
+        events: events as u64,
+        first_event: first_event
+            .map(|id| {
+                id.parse()
+                    .map_err(|_| Error::Tables(format!("unreadable event id {id:?}")))
+            })
+            .transpose()?,
+    })
+}
