@@ -20,9 +20,7 @@ use std::collections::{HashMap, HashSet};
 use std::io::{BufRead, Write};
 use std::path::Path;
 
-use amity_domain::{
-    Event, EventType, Milestone, PartnershipId, MILESTONES_STREAM, MILESTONE_RECORDED,
-};
+use amity_domain::{EventType, Milestone, MILESTONES_STREAM, MILESTONE_RECORDED};
 use amity_store::{ExpectedVersion, NewEvent, Position, StreamAppend};
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
@@ -188,20 +186,8 @@ fn check_payload(line: &LineIn<'_>, payload: &[u8]) -> std::result::Result<(), S
         if EventType::from_name(&line.event_type).is_none() {
             return Err(format!("type: unknown event type {:?}", line.event_type));
         }
-        let stream: PartnershipId = line
-            .stream
-            .parse()
-            .map_err(|e: amity_domain::PartyError| format!("stream: {e}"))?;
-        let event = Event::decode(&line.event_type, line.schema_version, payload)
-            .map_err(|e| format!("payload: {}", e.reason))?;
-        if let Some(body) = event.as_lifecycle() {
-            if body.partnership.id() != stream {
-                return Err(format!(
-                    "stream: the payload is about {}, not {stream}",
-                    body.partnership.id()
-                ));
-            }
-        }
+        crate::codec::decode_body(&line.stream, &line.event_type, line.schema_version, payload)
+            .map_err(|error| error.to_string())?;
     }
     Ok(())
 }
