@@ -703,6 +703,21 @@ pub fn series(points: &[analysis::Point], report: Report) -> Result<()> {
     emit_report(&header, rows, report, false)
 }
 
+/// A bar for writing `total` events, on a terminal (stderr); hidden otherwise.
+pub fn writing_bar(total: u64) -> indicatif::ProgressBar {
+    use std::io::IsTerminal;
+    let bar = if std::io::stderr().is_terminal() {
+        indicatif::ProgressBar::new(total)
+    } else {
+        indicatif::ProgressBar::hidden()
+    };
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} events ({per_sec}, {eta})")
+            .expect("progress template"),
+    );
+    bar
+}
+
 /// A progress bar on a terminal (stderr), hidden otherwise.
 pub fn progress_bar() -> indicatif::ProgressBar {
     use std::io::IsTerminal;
