@@ -158,6 +158,12 @@ mod tests {
 
     use super::*;
 
+    /// A sister-city partnership between two parties given as (name, country).
+    fn partnership(a: (&str, &str), b: (&str, &str)) -> Partnership {
+        let party = |(name, country): (&str, &str)| Party::new(name, country, None, None).unwrap();
+        Partnership::new(party(a), party(b), PartnershipKind::sister_city()).unwrap()
+    }
+
     fn stored(stream: &str, version: u64, partnership: &Partnership) -> RecordedEvent {
         let event = Event::lifecycle(
             amity_domain::EventType::PartnershipAttested,
@@ -180,13 +186,7 @@ mod tests {
 
     #[test]
     fn a_stream_whose_events_name_the_partnership_differently_reads_each_as_written() {
-        let party = |name: &str, country: &str| Party::new(name, country, None, None).unwrap();
-        let first = Partnership::new(
-            party("Smolensk", "RU"),
-            party("Colorado Springs", "US"),
-            PartnershipKind::sister_city(),
-        )
-        .unwrap();
+        let first = partnership(("Smolensk", "RU"), ("Colorado Springs", "US"));
         let mut second = first.clone();
         second.parties[0].wikidata = Some("Q2098".to_owned());
         let stream = first.id().to_string();
@@ -211,19 +211,8 @@ mod tests {
 
     #[test]
     fn an_event_filed_under_another_partnership_is_refused_on_read() {
-        let party = |name: &str, country: &str| Party::new(name, country, None, None).unwrap();
-        let smolensk = Partnership::new(
-            party("Smolensk", "RU"),
-            party("Colorado Springs", "US"),
-            PartnershipKind::sister_city(),
-        )
-        .unwrap();
-        let kostroma = Partnership::new(
-            party("Kostroma", "RU"),
-            party("Durham", "US"),
-            PartnershipKind::sister_city(),
-        )
-        .unwrap();
+        let smolensk = partnership(("Smolensk", "RU"), ("Colorado Springs", "US"));
+        let kostroma = partnership(("Kostroma", "RU"), ("Durham", "US"));
         let stream = smolensk.id().to_string();
         assert!(decode(&stored(&stream, 0, &smolensk)).is_ok());
         let error = decode(&stored(&stream, 1, &kostroma)).unwrap_err();
@@ -237,14 +226,8 @@ mod tests {
 
     #[test]
     fn a_bad_stream_name_is_a_decode_error_naming_the_event() {
-        let party = |name: &str, country: &str| Party::new(name, country, None, None).unwrap();
-        let partnership = Partnership::new(
-            party("Smolensk", "RU"),
-            party("Colorado Springs", "US"),
-            PartnershipKind::sister_city(),
-        )
-        .unwrap();
-        let error = decode(&stored("not a partnership", 0, &partnership)).unwrap_err();
+        let smolensk = partnership(("Smolensk", "RU"), ("Colorado Springs", "US"));
+        let error = decode(&stored("not a partnership", 0, &smolensk)).unwrap_err();
         assert!(error.to_string().contains("not a partnership"), "{error}");
     }
 }
