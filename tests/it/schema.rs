@@ -134,7 +134,10 @@ fn sample(event_type: EventType, partnership: Partnership, facts: Facts, reason:
             let event = Event::lifecycle(event_type, partnership.clone(), facts.clone());
             assert_eq!(
                 event.as_lifecycle(),
-                Some(&Lifecycle { partnership, facts })
+                Some(&Lifecycle {
+                    partnership: partnership.into(),
+                    facts
+                })
             );
             event
         }

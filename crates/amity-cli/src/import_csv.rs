@@ -272,35 +272,42 @@ pub async fn import(
         return Ok(summary);
     }
     // Written a few hundred partnerships at a time, each batch atomic.
+    let bar =
+        crate::output::writing_bar(accepted.iter().map(|(_, items)| items.len() as u64).sum());
     let mut batch = Vec::new();
     let mut partnerships_in_batch = 0;
     for (_, items) in accepted {
         batch.extend(items);
         partnerships_in_batch += 1;
         if partnerships_in_batch == 500 {
-            record_batch(ledger, std::mem::take(&mut batch), &mut summary).await?;
+            record_batch(ledger, std::mem::take(&mut batch), &mut summary, &bar).await?;
             partnerships_in_batch = 0;
         }
     }
-    record_batch(ledger, batch, &mut summary).await?;
+    record_batch(ledger, batch, &mut summary, &bar).await?;
+    bar.finish_and_clear();
     summary.wrote = summary.events_written > 0;
     Ok(summary)
 }
 
-/// Record one batch (atomic), counting what was new; shared by the CSV and pairs imports.
+/// Record one batch (atomic), counting what was new and moving the bar; shared by the CSV and
+/// pairs imports.
 pub async fn record_batch(
     ledger: &Ledger,
     items: Vec<ToRecord>,
     summary: &mut ImportSummary,
+    bar: &indicatif::ProgressBar,
 ) -> Result<()> {
     if items.is_empty() {
         return Ok(());
     }
+    let n_items = items.len() as u64;
     for outcome in ledger.record_all(items).await? {
         match outcome {
             Outcome::Recorded(_) => summary.events_written += 1,
             Outcome::AlreadyRecorded(_) => summary.duplicates_skipped += 1,
         }
     }
+    bar.inc(n_items);
     Ok(())
 }

@@ -335,11 +335,13 @@ async fn write(
     items: Vec<ToRecord>,
     mut summary: ImportSummary,
 ) -> Result<ImportSummary> {
+    let bar = crate::output::writing_bar(items.len() as u64);
     let mut items = items.into_iter().peekable();
     while items.peek().is_some() {
         let chunk: Vec<ToRecord> = items.by_ref().take(2_000).collect();
-        crate::import_csv::record_batch(ledger, chunk, &mut summary).await?;
+        crate::import_csv::record_batch(ledger, chunk, &mut summary, &bar).await?;
     }
+    bar.finish_and_clear();
     summary.wrote = summary.events_written > 0;
     Ok(summary)
 }

@@ -391,16 +391,7 @@ pub fn partners(key: &PartyKey, rows: &[PartnerView], format: Format) -> Result<
 /// `amity rebuild`: a progress bar on a terminal, then one line with the rate (or, without
 /// tables, one line saying there are none).
 pub async fn rebuild(projections: &mut Projections) -> Result<()> {
-    use std::io::IsTerminal;
-    let bar = if std::io::stderr().is_terminal() {
-        indicatif::ProgressBar::new(0)
-    } else {
-        indicatif::ProgressBar::hidden()
-    };
-    bar.set_style(
-        indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} events ({per_sec}, {eta})")
-            .expect("progress template"),
-    );
+    let bar = writing_bar(0);
     let started = std::time::Instant::now();
     let progress = projections
         .rebuild(&mut |done, total| {
@@ -712,19 +703,30 @@ pub fn series(points: &[analysis::Point], report: Report) -> Result<()> {
     emit_report(&header, rows, report, false)
 }
 
-/// A progress bar on a terminal (stderr), hidden otherwise.
-pub fn progress_bar() -> indicatif::ProgressBar {
+/// `bar` with `template` when stderr is a terminal; a hidden bar otherwise.
+fn on_terminal(bar: indicatif::ProgressBar, template: &str) -> indicatif::ProgressBar {
     use std::io::IsTerminal;
-    let bar = if std::io::stderr().is_terminal() {
-        indicatif::ProgressBar::new_spinner()
-    } else {
-        indicatif::ProgressBar::hidden()
-    };
-    bar.set_style(
-        indicatif::ProgressStyle::with_template("{spinner} {pos} lines ({per_sec})")
-            .expect("progress template"),
-    );
+    if !std::io::stderr().is_terminal() {
+        return indicatif::ProgressBar::hidden();
+    }
+    bar.set_style(indicatif::ProgressStyle::with_template(template).expect("progress template"));
     bar
+}
+
+/// A bar of `total` events processed, on a terminal (stderr); hidden otherwise.
+pub fn writing_bar(total: u64) -> indicatif::ProgressBar {
+    on_terminal(
+        indicatif::ProgressBar::new(total),
+        "{bar:40} {pos}/{len} events ({per_sec}, {eta})",
+    )
+}
+
+/// A count of lines processed, on a terminal (stderr); hidden otherwise.
+pub fn progress_bar() -> indicatif::ProgressBar {
+    on_terminal(
+        indicatif::ProgressBar::new_spinner(),
+        "{spinner} {pos} lines ({per_sec})",
+    )
 }
 
 /// The end of an import: rejected rows on stderr, then one summary line; an error when the file

@@ -6,8 +6,10 @@
 //! are never rewritten; when a version 2 appears, [`Event::decode`] upcasts version 1 on read.
 
 use std::fmt;
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
 
 use crate::date::{EdtfDate, Occurred};
 use crate::party::{Partnership, PartnershipId, PartyKey};
@@ -68,7 +70,17 @@ impl EventType {
 
     /// The type stored under `name`, if any.
     pub fn from_name(name: &str) -> Option<EventType> {
-        EventType::ALL.into_iter().find(|t| t.name() == name)
+        Some(match name {
+            "PartnershipFounded" => EventType::PartnershipFounded,
+            "PartnershipAttested" => EventType::PartnershipAttested,
+            "PartnershipSuspended" => EventType::PartnershipSuspended,
+            "PartnershipReinstated" => EventType::PartnershipReinstated,
+            "PartnershipTerminated" => EventType::PartnershipTerminated,
+            "PartnershipReaffirmed" => EventType::PartnershipReaffirmed,
+            "EntryRetracted" => EventType::EntryRetracted,
+            "SourceCited" => EventType::SourceCited,
+            _ => return None,
+        })
     }
 
     /// Whether this type is about the partnership itself (not about another entry).
@@ -177,8 +189,9 @@ pub struct Facts {
 /// The body of a lifecycle event.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Lifecycle {
-    /// The partnership it is about (also determines the stream).
-    pub partnership: Partnership,
+    /// The partnership it is about (also determines the stream). Shared: every event of a
+    /// stream names the same partnership, and a reader decodes it once per stream.
+    pub partnership: Arc<Partnership>,
     /// When, in whose words, says who.
     pub facts: Facts,
 }
@@ -241,8 +254,15 @@ impl Event {
     ///
     /// # Panics
     /// If `event_type` is not a lifecycle type (a programming error).
-    pub fn lifecycle(event_type: EventType, partnership: Partnership, facts: Facts) -> Event {
-        let body = Lifecycle { partnership, facts };
+    pub fn lifecycle(
+        event_type: EventType,
+        partnership: impl Into<Arc<Partnership>>,
+        facts: Facts,
+    ) -> Event {
+        let body = Lifecycle {
+            partnership: partnership.into(),
+            facts,
+        };
         match event_type {
             EventType::PartnershipFounded => Event::Founded(body),
             EventType::PartnershipAttested => Event::Attested(body),
@@ -308,7 +328,7 @@ impl Event {
             Event::Retracted(body) => (None, Some(body.target), Some(body.reason.as_str())),
             Event::Cited(body) => (None, Some(body.target), None),
             other => (
-                Some(&other.as_lifecycle().expect("lifecycle").partnership),
+                Some(&*other.as_lifecycle().expect("lifecycle").partnership),
                 None,
                 None,
             ),
@@ -333,6 +353,20 @@ impl Event {
         schema_version: u32,
         payload: &[u8],
     ) -> Result<Event, DecodeError> {
+        Event::decode_with(event_type, schema_version, payload, |raw| {
+            Partnership::from_json(raw).map(Arc::new)
+        })
+    }
+
+    /// [`Event::decode`], with the lifecycle events' partnership read by `partnership` from
+    /// its raw JSON text: a reader that meets the same partnership in every event of a stream
+    /// can parse it once and share it (see `amity_ledger`'s codec).
+    pub fn decode_with(
+        event_type: &str,
+        schema_version: u32,
+        payload: &[u8],
+        partnership: impl FnOnce(&str) -> Result<Arc<Partnership>, String>,
+    ) -> Result<Event, DecodeError> {
         let error = |reason: String| DecodeError {
             event_type: event_type.to_owned(),
             schema_version,
@@ -345,7 +379,7 @@ impl Event {
                 "unknown schema version (this build reads v{SCHEMA_VERSION})"
             )));
         }
-        let wire: WireIn = serde_json::from_slice(payload).map_err(|e| error(e.to_string()))?;
+        let wire: WireIn<'_> = serde_json::from_slice(payload).map_err(|e| error(e.to_string()))?;
         let facts = Facts {
             occurred: wire.occurred,
             term_as_written: wire.term_as_written,
@@ -363,12 +397,9 @@ impl Event {
             if wire.reason.is_some() {
                 return Err(unexpected("reason"));
             }
-            let partnership = wire.partnership.ok_or_else(|| missing("partnership"))?;
-            if partnership.parties[0] == partnership.parties[1] {
-                return Err(error(
-                    "a partnership needs two different parties".to_owned(),
-                ));
-            }
+            let raw = wire.partnership.ok_or_else(|| missing("partnership"))?;
+            let partnership =
+                partnership(raw.get()).map_err(|reason| error(format!("partnership: {reason}")))?;
             return Ok(Event::lifecycle(known, partnership, facts));
         }
         if wire.partnership.is_some() {
@@ -412,9 +443,10 @@ struct WireOut<'a> {
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct WireIn {
-    #[serde(default)]
-    partnership: Option<Partnership>,
+struct WireIn<'a> {
+    /// Kept raw: the caller decides how to read it (see [`Event::decode_with`]).
+    #[serde(default, borrow)]
+    partnership: Option<&'a RawValue>,
     #[serde(default)]
     target: Option<EventId>,
     #[serde(default)]
@@ -450,6 +482,21 @@ pub struct Recorded {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_type_is_read_back_from_its_stored_name() {
+        for event_type in EventType::ALL {
+            assert_eq!(EventType::from_name(event_type.name()), Some(event_type));
+        }
+        assert_eq!(EventType::from_name("PartnershipFounded "), None);
+    }
+
+    #[test]
+    fn a_partnership_of_one_party_with_itself_is_refused_on_read() {
+        let payload = r#"{"partnership":{"parties":[{"name":"A","country":"US"},{"name":"A","country":"US"}]},"occurred":null,"sources":[],"certainty":"confirmed"}"#;
+        let error = Event::decode("PartnershipFounded", 1, payload.as_bytes()).unwrap_err();
+        assert!(error.reason.contains("two different parties"), "{error}");
+    }
 
     #[test]
     fn the_date_and_sources_fields_are_required_even_when_empty() {

@@ -390,6 +390,17 @@ impl Partnership {
         })
     }
 
+    /// Read a partnership from its stored JSON form (as in every lifecycle event's payload),
+    /// refusing one whose two parties are the same.
+    pub fn from_json(json: &str) -> Result<Partnership, String> {
+        let partnership: Partnership =
+            serde_json::from_str(json).map_err(|error| error.to_string())?;
+        if partnership.parties[0] == partnership.parties[1] {
+            return Err("a partnership needs two different parties".to_owned());
+        }
+        Ok(partnership)
+    }
+
     /// Its stream id.
     pub fn id(&self) -> PartnershipId {
         PartnershipId::of(&self.parties[0].key(), &self.parties[1].key())

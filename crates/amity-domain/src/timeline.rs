@@ -259,7 +259,7 @@ impl Timeline {
         self.entries
             .iter()
             .find_map(|entry| entry.event.as_lifecycle())
-            .map(|body| &body.partnership)
+            .map(|body| &*body.partnership)
     }
 
     /// Why the stored history breaks the rules, if it does.

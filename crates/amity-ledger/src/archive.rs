@@ -20,9 +20,7 @@ use std::collections::{HashMap, HashSet};
 use std::io::{BufRead, Write};
 use std::path::Path;
 
-use amity_domain::{
-    Event, EventType, Milestone, PartnershipId, MILESTONES_STREAM, MILESTONE_RECORDED,
-};
+use amity_domain::{EventType, Milestone, MILESTONES_STREAM, MILESTONE_RECORDED};
 use amity_store::{ExpectedVersion, NewEvent, Position, StreamAppend};
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
@@ -188,45 +186,66 @@ fn check_payload(line: &LineIn<'_>, payload: &[u8]) -> std::result::Result<(), S
         if EventType::from_name(&line.event_type).is_none() {
             return Err(format!("type: unknown event type {:?}", line.event_type));
         }
-        let stream: PartnershipId = line
-            .stream
-            .parse()
-            .map_err(|e: amity_domain::PartyError| format!("stream: {e}"))?;
-        let event = Event::decode(&line.event_type, line.schema_version, payload)
-            .map_err(|e| format!("payload: {}", e.reason))?;
-        if let Some(body) = event.as_lifecycle() {
-            if body.partnership.id() != stream {
-                return Err(format!(
-                    "stream: the payload is about {}, not {stream}",
-                    body.partnership.id()
-                ));
-            }
-        }
+        crate::codec::decode_body(&line.stream, &line.event_type, line.schema_version, payload)
+            .map_err(|error| error.to_string())?;
     }
     Ok(())
 }
 
 /// The lines of an archive, checked one by one, with the version chain checked per stream
 /// (each stream's versions must follow each other).
+/// Non-blank lines with their numbers in the file.
+type RawLines = Vec<(u64, Vec<u8>)>;
+
 struct Lines {
-    reader: std::io::Split<std::io::BufReader<std::fs::File>>,
-    number: u64,
+    /// Chunks of lines, read ahead on their own thread.
+    chunks: std::sync::mpsc::Receiver<Result<RawLines>>,
     next_version: HashMap<String, u64>,
     broken: std::collections::HashSet<String>,
-    path: String,
     decode: bool,
 }
 
 impl Lines {
-    fn open(path: &Path, decode: bool) -> Result<Lines> {
+    /// Open an archive, to be read `chunk` lines at a time; the next chunk is read from the
+    /// file while the current one is checked.
+    fn open(path: &Path, decode: bool, chunk: usize) -> Result<Lines> {
         let file =
             std::fs::File::open(path).map_err(|e| Error::Io(format!("{}: {e}", path.display())))?;
+        let name = path.display().to_string();
+        let (sender, chunks) = std::sync::mpsc::sync_channel(1);
+        std::thread::spawn(move || {
+            let mut lines = std::io::BufReader::with_capacity(1 << 20, file).split(b'\n');
+            let mut number = 0u64;
+            loop {
+                let mut raw: RawLines = Vec::with_capacity(chunk);
+                let mut failed = None;
+                while raw.len() < chunk {
+                    let Some(line) = lines.next() else { break };
+                    number += 1;
+                    match line {
+                        Ok(bytes) if bytes.iter().all(u8::is_ascii_whitespace) => {}
+                        Ok(bytes) => raw.push((number, bytes)),
+                        Err(e) => {
+                            failed = Some(Error::Io(format!("{name}:{number}: {e}")));
+                            break;
+                        }
+                    }
+                }
+                let last = raw.is_empty() || failed.is_some();
+                let message = match failed {
+                    Some(error) => Err(error),
+                    None => Ok(raw),
+                };
+                // The receiver hung up (the import stopped early): nothing left to do.
+                if sender.send(message).is_err() || last {
+                    break;
+                }
+            }
+        });
         Ok(Lines {
-            reader: std::io::BufReader::with_capacity(1 << 20, file).split(b'\n'),
-            number: 0,
+            chunks,
             next_version: HashMap::new(),
             broken: std::collections::HashSet::new(),
-            path: path.display().to_string(),
             decode,
         })
     }
@@ -236,22 +255,14 @@ impl Lines {
         self.broken.insert(stream.to_owned());
     }
 
-    /// Up to `max` non-blank lines with their numbers and verdicts. Lines are decoded on two
-    /// threads; the version chain is then checked in file order.
-    fn next_chunk(&mut self, max: usize) -> Result<Vec<(u64, std::result::Result<Valid, String>)>> {
-        let mut raw: Vec<(u64, Vec<u8>)> = Vec::with_capacity(max);
-        while raw.len() < max {
-            let Some(line) = self.reader.next() else {
-                break;
-            };
-            self.number += 1;
-            let number = self.number;
-            let bytes = line.map_err(|e| Error::Io(format!("{}:{number}: {e}", self.path)))?;
-            if bytes.iter().all(u8::is_ascii_whitespace) {
-                continue;
-            }
-            raw.push((number, bytes));
-        }
+    /// The next chunk of non-blank lines with their numbers and verdicts (empty at the end).
+    /// Lines are decoded on two threads; the version chain is then checked in file order.
+    fn next_chunk(&mut self) -> Result<Vec<(u64, std::result::Result<Valid, String>)>> {
+        let raw = match self.chunks.recv() {
+            Ok(chunk) => chunk?,
+            // The reader ends after sending the last (empty) chunk.
+            Err(_) => Vec::new(),
+        };
         let decode = self.decode;
         let check = |bytes: &[u8]| match std::str::from_utf8(bytes) {
             Ok(text) => check_line(text, decode),
@@ -377,9 +388,9 @@ pub async fn import(
         .read_all(amity_store::Position::START, 1)
         .await?
         .is_empty();
-    let mut lines = Lines::open(path, true)?;
+    let mut lines = Lines::open(path, true, 8_192)?;
     loop {
-        let chunk = lines.next_chunk(8_192)?;
+        let chunk = lines.next_chunk()?;
         if chunk.is_empty() {
             break;
         }
@@ -443,13 +454,13 @@ pub async fn import(
     }
     // Second pass: stream the lines accepted by the first into atomic batches (their payloads
     // were decoded already).
-    let mut lines = Lines::open(path, false)?;
+    let mut lines = Lines::open(path, false, BATCH_LINES)?;
     // The next batch is read while the previous one is written.
     let mut batch: Vec<Valid> = Vec::with_capacity(BATCH_LINES);
     let mut in_flight: Option<InFlight> = None;
     let mut done = 0;
     loop {
-        let chunk = lines.next_chunk(BATCH_LINES)?;
+        let chunk = lines.next_chunk()?;
         if chunk.is_empty() {
             break;
         }

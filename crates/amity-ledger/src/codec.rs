@@ -1,6 +1,10 @@
 //! Domain events to stored events and back: the one place that knows both.
 
-use amity_domain::{Event, EventId, PartnershipId, Recorded};
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use amity_domain::{Event, EventId, Partnership, PartnershipId, Recorded};
 use amity_store::{NewEvent, RecordedEvent};
 use serde::{Deserialize, Serialize};
 
@@ -35,6 +39,91 @@ pub fn encode(event_id: EventId, event: &Event, recorded_by: &str) -> NewEvent {
     }
 }
 
+/// What a decoding thread remembers of a stream: its parsed id and the last partnership its
+/// events named (raw JSON and parsed). Every lifecycle event of a stream names the same
+/// partnership, so reading a whole feed parses each stream's id and partnership once.
+struct KnownStream {
+    id: PartnershipId,
+    partnership: Option<(Box<str>, Arc<Partnership>)>,
+}
+
+/// Streams remembered per thread; forgotten all at once past this many.
+const KNOWN_STREAMS: usize = 8_192;
+
+thread_local! {
+    static STREAMS: RefCell<HashMap<String, KnownStream>> = RefCell::new(HashMap::new());
+}
+
+/// Why a stored event's body cannot be read, by the field at fault.
+#[derive(Debug)]
+pub(crate) enum BodyError {
+    /// The stream is not a partnership id, or the payload is about another partnership.
+    Stream(String),
+    /// The payload does not decode.
+    Payload(String),
+}
+
+impl std::fmt::Display for BodyError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            BodyError::Stream(reason) => write!(f, "stream: {reason}"),
+            BodyError::Payload(reason) => write!(f, "payload: {reason}"),
+        }
+    }
+}
+
+/// Decode a partnership event's payload stored in `stream`, checking that a lifecycle
+/// event's partnership is the stream's. Each thread parses a stream's id and partnership once
+/// and shares them among the stream's events (see [`KnownStream`]).
+pub(crate) fn decode_body(
+    stream: &str,
+    event_type: &str,
+    schema_version: u32,
+    payload: &[u8],
+) -> std::result::Result<(PartnershipId, Event), BodyError> {
+    STREAMS.with(|streams| {
+        let mut streams = streams.borrow_mut();
+        if !streams.contains_key(stream) {
+            let id: PartnershipId = stream
+                .parse()
+                .map_err(|error: amity_domain::PartyError| BodyError::Stream(error.to_string()))?;
+            if streams.len() >= KNOWN_STREAMS {
+                streams.clear();
+            }
+            let known = KnownStream {
+                id,
+                partnership: None,
+            };
+            streams.insert(stream.to_owned(), known);
+        }
+        let known = streams.get_mut(stream).expect("inserted above");
+        let mut elsewhere = None;
+        let event = Event::decode_with(event_type, schema_version, payload, |raw| {
+            match &known.partnership {
+                Some((seen, parsed)) if **seen == *raw => Ok(parsed.clone()),
+                _ => {
+                    let parsed = Arc::new(Partnership::from_json(raw)?);
+                    let id = parsed.id();
+                    if id != known.id {
+                        elsewhere = Some(id);
+                        return Err("about another partnership".to_owned());
+                    }
+                    known.partnership = Some((raw.into(), parsed.clone()));
+                    Ok(parsed)
+                }
+            }
+        });
+        match (event, elsewhere) {
+            (Ok(event), _) => Ok((known.id.clone(), event)),
+            (Err(_), Some(other)) => Err(BodyError::Stream(format!(
+                "the payload is about {other}, not {}",
+                known.id
+            ))),
+            (Err(error), None) => Err(BodyError::Payload(error.reason)),
+        }
+    })
+}
+
 /// Read a stored event back as a domain event with its envelope.
 pub fn decode(stored: &RecordedEvent) -> Result<Recorded> {
     let fail = |reason: String| Error::Decode {
@@ -43,14 +132,15 @@ pub fn decode(stored: &RecordedEvent) -> Result<Recorded> {
         stream_version: stored.stream_version,
         reason,
     };
-    let event = Event::decode(&stored.event_type, stored.schema_version, &stored.payload)
-        .map_err(|error| fail(error.to_string()))?;
     let metadata: MetadataIn<'_> = serde_json::from_slice(&stored.metadata)
         .map_err(|error| fail(format!("metadata: {error}")))?;
-    let partnership: PartnershipId = stored
-        .stream
-        .parse()
-        .map_err(|error: amity_domain::PartyError| fail(error.to_string()))?;
+    let (partnership, event) = decode_body(
+        &stored.stream,
+        &stored.event_type,
+        stored.schema_version,
+        &stored.payload,
+    )
+    .map_err(|error| fail(error.to_string()))?;
     Ok(Recorded {
         id: stored.event_id,
         partnership,
@@ -59,4 +149,85 @@ pub fn decode(stored: &RecordedEvent) -> Result<Recorded> {
         recorded_at: stored.recorded_at,
         event,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use amity_domain::{Facts, PartnershipKind, Party};
+    use amity_store::Position;
+
+    use super::*;
+
+    /// A sister-city partnership between two parties given as (name, country).
+    fn partnership(a: (&str, &str), b: (&str, &str)) -> Partnership {
+        let party = |(name, country): (&str, &str)| Party::new(name, country, None, None).unwrap();
+        Partnership::new(party(a), party(b), PartnershipKind::sister_city()).unwrap()
+    }
+
+    fn stored(stream: &str, version: u64, partnership: &Partnership) -> RecordedEvent {
+        let event = Event::lifecycle(
+            amity_domain::EventType::PartnershipAttested,
+            partnership.clone(),
+            Facts::default(),
+        );
+        let new = encode(uuid::Uuid::now_v7(), &event, "test");
+        RecordedEvent {
+            position: Position::new(version + 1, version + 1),
+            stream: stream.to_owned(),
+            stream_version: version,
+            event_id: new.event_id,
+            event_type: new.event_type,
+            schema_version: new.schema_version,
+            payload: new.payload,
+            metadata: new.metadata,
+            recorded_at: jiff::Timestamp::UNIX_EPOCH,
+        }
+    }
+
+    #[test]
+    fn a_stream_whose_events_name_the_partnership_differently_reads_each_as_written() {
+        let first = partnership(("Smolensk", "RU"), ("Colorado Springs", "US"));
+        let mut second = first.clone();
+        second.parties[0].wikidata = Some("Q2098".to_owned());
+        let stream = first.id().to_string();
+        let read: Vec<Recorded> = [&first, &first, &second, &first]
+            .iter()
+            .enumerate()
+            .map(|(version, partnership)| decode(&stored(&stream, version as u64, partnership)))
+            .collect::<Result<_>>()
+            .unwrap();
+        let named: Vec<&Partnership> = read
+            .iter()
+            .map(|recorded| &*recorded.event.as_lifecycle().unwrap().partnership)
+            .collect();
+        assert_eq!(named, [&first, &first, &second, &first]);
+        assert!(read
+            .iter()
+            .all(|recorded| recorded.partnership.as_str() == stream));
+        // Events of one stream share one decoded partnership while it does not change.
+        let shared = |i: usize| read[i].event.as_lifecycle().unwrap().partnership.clone();
+        assert!(Arc::ptr_eq(&shared(0), &shared(1)));
+    }
+
+    #[test]
+    fn an_event_filed_under_another_partnership_is_refused_on_read() {
+        let smolensk = partnership(("Smolensk", "RU"), ("Colorado Springs", "US"));
+        let kostroma = partnership(("Kostroma", "RU"), ("Durham", "US"));
+        let stream = smolensk.id().to_string();
+        assert!(decode(&stored(&stream, 0, &smolensk)).is_ok());
+        let error = decode(&stored(&stream, 1, &kostroma)).unwrap_err();
+        assert!(
+            error
+                .to_string()
+                .contains("the payload is about ru:kostroma+us:durham"),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn a_bad_stream_name_is_a_decode_error_naming_the_event() {
+        let smolensk = partnership(("Smolensk", "RU"), ("Colorado Springs", "US"));
+        let error = decode(&stored("not a partnership", 0, &smolensk)).unwrap_err();
+        assert!(error.to_string().contains("not a partnership"), "{error}");
+    }
 }

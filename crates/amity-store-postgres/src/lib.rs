@@ -59,6 +59,9 @@ pub struct PostgresEventStore {
     schema: String,
     writer: Arc<Mutex<Client>>,
     reader: Arc<Mutex<Client>>,
+    /// The names of the streams the feed has met, by number (numbers never change, so this
+    /// never goes stale): reading the feed then needs no join.
+    stream_names: Arc<std::sync::Mutex<HashMap<i64, String>>>,
 }
 
 async fn connect(config: &str) -> Result<Client> {
@@ -108,6 +111,7 @@ impl PostgresEventStore {
             schema,
             writer: Arc::new(Mutex::new(writer)),
             reader: Arc::new(Mutex::new(reader)),
+            stream_names: Arc::default(),
         };
         store.migrate().await?;
         Ok(store)
@@ -168,13 +172,18 @@ impl PostgresEventStore {
 }
 
 fn read_event(row: &Row) -> Result<RecordedEvent> {
+    read_event_in(row, row.get(1))
+}
+
+/// An event row whose column 1 (the stream) is given as `stream`.
+fn read_event_in(row: &Row, stream: String) -> Result<RecordedEvent> {
     let position: i64 = row.get(0);
     let payload: String = row.get(6);
     let metadata: String = row.get(7);
     let recorded_at: i64 = row.get(8);
     Ok(RecordedEvent {
         position: Position::new(position as u64, position as u64),
-        stream: row.get(1),
+        stream,
         stream_version: row.get::<_, i64>(2) as u64,
         event_id: row.get(3),
         event_type: row.get(4),
@@ -273,17 +282,53 @@ impl EventStore for PostgresEventStore {
     async fn read_all(&self, after: Position, max: usize) -> Result<Vec<RecordedEvent>> {
         let after = after.parts().map_or(0, |(commit, _)| commit as i64);
         let client = self.reader.lock().await;
+        // Stream numbers, not names: names come from the cache (the hot path of rebuilds).
         let rows = client
             .query(
-                &format!(
-                    "{} WHERE e.position > $1 ORDER BY e.position LIMIT $2",
-                    self.select_event()
+                &self.sql(
+                    "SELECT position, stream_no, stream_version, event_id, event_type,
+                            schema_version, payload, metadata, recorded_at
+                     FROM {s}.events WHERE position > $1 ORDER BY position LIMIT $2",
                 ),
                 &[&after, &(max.min(i64::MAX as usize) as i64)],
             )
             .await
             .map_err(backend_error)?;
-        rows.iter().map(read_event).collect()
+        let unknown: Vec<i64> = {
+            let names = self.stream_names.lock().expect("stream names");
+            let mut unknown: Vec<i64> = rows
+                .iter()
+                .map(|row| row.get::<_, i64>(1))
+                .filter(|stream_no| !names.contains_key(stream_no))
+                .collect();
+            unknown.sort_unstable();
+            unknown.dedup();
+            unknown
+        };
+        if !unknown.is_empty() {
+            let named = client
+                .query(
+                    &self.sql("SELECT stream_no, name FROM {s}.streams WHERE stream_no = ANY($1)"),
+                    &[&unknown],
+                )
+                .await
+                .map_err(backend_error)?;
+            let mut names = self.stream_names.lock().expect("stream names");
+            for row in named {
+                names.insert(row.get(0), row.get(1));
+            }
+        }
+        drop(client);
+        let names = self.stream_names.lock().expect("stream names");
+        rows.iter()
+            .map(|row| {
+                let stream_no: i64 = row.get(1);
+                let name = names.get(&stream_no).cloned().ok_or_else(|| {
+                    backend_error(format!("event stream number {stream_no} has no stream"))
+                })?;
+                read_event_in(row, name)
+            })
+            .collect()
     }
 
     fn atomic_multi_stream(&self) -> bool {

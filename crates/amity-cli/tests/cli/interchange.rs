@@ -11,11 +11,12 @@
 
 use std::collections::BTreeSet;
 use std::path::Path;
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use super::{amity_in, events, strings, Run, Sandbox, CS, CS_SMOLENSK, SMOLENSK};
+use super::{amity_in, events, strings, Run, Sandbox, AMITY, CS, CS_SMOLENSK, SMOLENSK};
 
 const KAOHSIUNG: &str = "Kaohsiung, TW";
 const CS_KAOHSIUNG: &str = "tw:kaohsiung+us-co:colorado-springs";
@@ -1386,4 +1387,79 @@ fn history_csv_matches_the_timeline_export() {
     let got: Vec<&str> = history_lines.collect();
     assert_eq!(got.len(), 3);
     assert_eq!(got, expected);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Progress on a terminal.
+
+/// Run `amity ARGS…` in `sandbox` on a pseudo-terminal (util-linux `script`); whether it
+/// succeeded and its whole terminal output, or `None` (with the reason printed) where `script`
+/// is not installed.
+fn on_terminal(sandbox: &Sandbox, args: &[&str]) -> Option<(bool, String)> {
+    let mut words = vec![
+        AMITY.to_owned(),
+        "--store".to_owned(),
+        sandbox.store.clone(),
+    ];
+    words.extend(args.iter().map(|arg| (*arg).to_owned()));
+    let quoted: Vec<String> = words
+        .iter()
+        .map(|word| format!("'{}'", word.replace('\'', r"'\''")))
+        .collect();
+    let output = Command::new("script")
+        .args([
+            "--quiet",
+            "--return",
+            "--command",
+            &quoted.join(" "),
+            "/dev/null",
+        ])
+        .current_dir(sandbox.path())
+        .env("AMITY_RECORDED_BY", "test")
+        .env("TERM", "xterm")
+        .env_remove("AMITY_STORE")
+        .output();
+    match output {
+        Ok(output) => Some((
+            output.status.success(),
+            String::from_utf8_lossy(&output.stdout).into_owned(),
+        )),
+        Err(error) => {
+            println!("skipped: cannot run util-linux `script` for a pseudo-terminal: {error}");
+            None
+        }
+    }
+}
+
+#[test]
+fn a_long_csv_import_shows_its_progress_on_a_terminal_only() {
+    let partnerships = 6_000;
+    let rows = 2 * partnerships;
+    // Piped: the summary alone, nothing on stderr.
+    let piped = Sandbox::new();
+    write(&piped, "many.csv", generated_csv(partnerships));
+    let run = piped.run(&["import", "--format", "csv", "many.csv"]);
+    assert!(run.success, "{run:?}");
+    assert_eq!(
+        run.stderr, "",
+        "no progress bar when stderr is not a terminal"
+    );
+    // On a terminal: a bar counting the events written, then the same summary.
+    let terminal = Sandbox::new();
+    write(&terminal, "many.csv", generated_csv(partnerships));
+    let Some((success, screen)) =
+        on_terminal(&terminal, &["import", "--format", "csv", "many.csv"])
+    else {
+        return;
+    };
+    assert!(success, "{screen}");
+    assert!(
+        screen.contains(&format!("/{rows} events")),
+        "no progress bar on the terminal:\n{screen}"
+    );
+    assert!(
+        screen.contains(&run.stdout.lines().next().unwrap_or_default().to_owned()),
+        "{screen}"
+    );
+    assert_eq!(terminal.event_count(), rows as u64);
 }
