@@ -13,4 +13,4 @@ mod ledger;
 
 pub use codec::{decode, encode, Metadata};
 pub use error::{Error, Result};
-pub use ledger::{Ledger, Outcome, ToRecord};
+pub use ledger::{Ledger, Outcome, Pages, ToRecord};
