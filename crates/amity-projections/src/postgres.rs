@@ -831,30 +831,7 @@ async fn read_checkpoint(
 
 /// The connection string and the schema of a store URL, read as the store reads it.
 fn parse_url(url: &str) -> Result<(String, String)> {
-    let (base, query) = url.split_once('?').unwrap_or((url, ""));
-    let mut schema = "amity".to_owned();
-    let mut rest = Vec::new();
-    for pair in query.split('&').filter(|pair| !pair.is_empty()) {
-        match pair.split_once('=') {
-            Some(("schema", name)) => schema = name.to_owned(),
-            _ => rest.push(pair),
-        }
-    }
-    if schema.is_empty()
-        || !schema
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
-    {
-        return Err(Error::Tables(format!(
-            "{url}: the schema must be lower-case letters, digits and '_'"
-        )));
-    }
-    let config = if rest.is_empty() {
-        base.to_owned()
-    } else {
-        format!("{base}?{}", rest.join("&"))
-    };
-    Ok((config, schema))
+    amity_store_postgres::parse_url(url).map_err(|error| Error::Tables(error.to_string()))
 }
 
 #[cfg(test)]

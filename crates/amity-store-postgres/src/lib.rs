@@ -76,35 +76,41 @@ async fn connect(config: &str) -> Result<Client> {
     Ok(client)
 }
 
+/// The connection string and the schema (its `schema` parameter, default `amity`) of a
+/// `postgres://` URL; shared with whatever else keeps tables beside a ledger's events.
+pub fn parse_url(url: &str) -> Result<(String, String)> {
+    let (base, query) = url.split_once('?').unwrap_or((url, ""));
+    let mut schema = "amity".to_owned();
+    let mut rest = Vec::new();
+    for pair in query.split('&').filter(|p| !p.is_empty()) {
+        match pair.split_once('=') {
+            Some(("schema", name)) => schema = name.to_owned(),
+            _ => rest.push(pair),
+        }
+    }
+    if schema.is_empty()
+        || !schema
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+    {
+        return Err(Error::InvalidUrl {
+            url: url.to_owned(),
+            reason: "schema must be lower-case letters, digits and '_'".to_owned(),
+        });
+    }
+    let config = if rest.is_empty() {
+        base.to_owned()
+    } else {
+        format!("{base}?{}", rest.join("&"))
+    };
+    Ok((config, schema))
+}
+
 impl PostgresEventStore {
     /// Connect to the store named by a `postgres://` URL; its optional `schema` parameter
     /// names the schema (default `amity`).
     pub async fn connect(url: &str) -> Result<PostgresEventStore> {
-        let invalid = |reason: &str| Error::InvalidUrl {
-            url: url.to_owned(),
-            reason: reason.to_owned(),
-        };
-        let (base, query) = url.split_once('?').unwrap_or((url, ""));
-        let mut schema = "amity".to_owned();
-        let mut rest = Vec::new();
-        for pair in query.split('&').filter(|p| !p.is_empty()) {
-            match pair.split_once('=') {
-                Some(("schema", name)) => schema = name.to_owned(),
-                _ => rest.push(pair),
-            }
-        }
-        if schema.is_empty()
-            || !schema
-                .bytes()
-                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
-        {
-            return Err(invalid("schema must be lower-case letters, digits and '_'"));
-        }
-        let config = if rest.is_empty() {
-            base.to_owned()
-        } else {
-            format!("{base}?{}", rest.join("&"))
-        };
+        let (config, schema) = parse_url(url)?;
         let writer = connect(&config).await?;
         let reader = connect(&config).await?;
         let store = PostgresEventStore {
