@@ -38,6 +38,19 @@ amity_store::contract_tests!(optional: open_fresh().await);
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn postgres_feed_never_skips_an_event_under_concurrent_writers() {
+    feed_never_skips(37, 1).await;
+}
+
+/// The same with pages large enough to be read in two halves at once, and batches large
+/// enough for both halves to be full while the writers go on.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_feed_read_in_halves_never_skips_an_event_under_concurrent_writers() {
+    feed_never_skips(4_000, 25).await;
+}
+
+/// Eight writers append 60 batches of `batch` events each while a reader follows the feed
+/// `page` events at a time: the reader sees every event exactly once, in order.
+async fn feed_never_skips(page: usize, batch: usize) {
     let Some(url) = fresh_url() else { return };
     let reader = PostgresEventStore::connect(&url)
         .await
@@ -53,10 +66,10 @@ async fn postgres_feed_never_skips_an_event_under_concurrent_writers() {
             let stream = fresh_stream(&format!("feed-{writer}"));
             let mut ids = Vec::new();
             for n in 0..60 {
-                let event = sample_event(n);
-                ids.push(event.event_id);
+                let events: Vec<_> = (0..batch).map(|i| sample_event(n * batch + i)).collect();
+                ids.extend(events.iter().map(|event| event.event_id));
                 store
-                    .append(&stream, ExpectedVersion::Any, vec![event])
+                    .append(&stream, ExpectedVersion::Any, events)
                     .await
                     .expect("append");
             }
@@ -68,7 +81,7 @@ async fn postgres_feed_never_skips_an_event_under_concurrent_writers() {
     let mut after = Position::START;
     let mut idle_rounds = 0;
     loop {
-        let page = reader.read_all(after, 37).await.expect("read_all");
+        let page = reader.read_all(after, page).await.expect("read_all");
         if let Some(last) = page.last() {
             after = last.position;
             seen.extend(page.iter().map(|e| (e.position, e.event_id)));
@@ -94,5 +107,5 @@ async fn postgres_feed_never_skips_an_event_under_concurrent_writers() {
         seen.windows(2).all(|w| w[0].0 < w[1].0),
         "positions out of order"
     );
-    assert!(seen.len() >= 480);
+    assert_eq!(seen.len(), 8 * 60 * batch);
 }

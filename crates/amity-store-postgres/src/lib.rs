@@ -27,6 +27,25 @@ fn backend_error(error: impl Into<amity_store::BoxError>) -> Error {
     Error::backend(BACKEND, error)
 }
 
+/// Pages of the feed at least this large are read in two halves at once.
+const SPLIT_PAGE: i64 = 2_000;
+
+/// A page from its two halves read at once: the first, of the `half` positions after the
+/// page's start, and the rest, after those. Positions have no gaps and commit in order, so the
+/// rest may follow only a complete first half; a short first half is the page when nothing
+/// follows it, and otherwise (the feed grew between the two reads) the page must be read again,
+/// whole (`None`).
+fn join_halves<T>(mut first: Vec<T>, rest: Vec<T>, half: usize) -> Option<Vec<T>> {
+    if first.len() == half {
+        first.extend(rest);
+        Some(first)
+    } else if rest.is_empty() {
+        Some(first)
+    } else {
+        None
+    }
+}
+
 /// The migrations, in order; `{s}` is the schema name.
 const MIGRATIONS: &[&str] = &["
 CREATE TABLE IF NOT EXISTS {s}.streams (
@@ -59,6 +78,8 @@ pub struct PostgresEventStore {
     schema: String,
     writer: Arc<Mutex<Client>>,
     reader: Arc<Mutex<Client>>,
+    /// A second reading connection: a large page of the feed is read in two halves at once.
+    second_reader: Arc<Mutex<Client>>,
     /// The names of the streams the feed has met, by number (numbers never change, so this
     /// never goes stale): reading the feed then needs no join.
     stream_names: Arc<std::sync::Mutex<HashMap<i64, String>>>,
@@ -113,10 +134,12 @@ impl PostgresEventStore {
         let (config, schema) = parse_url(url)?;
         let writer = connect(&config).await?;
         let reader = connect(&config).await?;
+        let second_reader = connect(&config).await?;
         let store = PostgresEventStore {
             schema,
             writer: Arc::new(Mutex::new(writer)),
             reader: Arc::new(Mutex::new(reader)),
+            second_reader: Arc::new(Mutex::new(second_reader)),
             stream_names: Arc::default(),
         };
         store.migrate().await?;
@@ -287,19 +310,41 @@ impl EventStore for PostgresEventStore {
 
     async fn read_all(&self, after: Position, max: usize) -> Result<Vec<RecordedEvent>> {
         let after = after.parts().map_or(0, |(commit, _)| commit as i64);
+        let max = max.min(i64::MAX as usize / 2) as i64;
         let client = self.reader.lock().await;
         // Stream numbers, not names: names come from the cache (the hot path of rebuilds).
-        let rows = client
-            .query(
-                &self.sql(
-                    "SELECT position, stream_no, stream_version, event_id, event_type,
-                            schema_version, payload, metadata, recorded_at
-                     FROM {s}.events WHERE position > $1 ORDER BY position LIMIT $2",
-                ),
-                &[&after, &(max.min(i64::MAX as usize) as i64)],
-            )
-            .await
-            .map_err(backend_error)?;
+        let select = |condition: &str| {
+            self.sql(&format!(
+                "SELECT position, stream_no, stream_version, event_id, event_type,
+                        schema_version, payload, metadata, recorded_at
+                 FROM {{s}}.events WHERE {condition} ORDER BY position LIMIT $2"
+            ))
+        };
+        let whole = select("position > $1");
+        let rows = if max < SPLIT_PAGE {
+            client.query(&whole, &[&after, &max]).await
+        } else {
+            // Positions have no gaps (each append takes the next ones from the locked head
+            // row) and commit in order: see `join_halves`.
+            let half = max / 2;
+            let second = self.second_reader.lock().await;
+            let first_half = select("position > $1 AND position <= $1 + $2");
+            let (middle, rest_max) = (after + half, max - half);
+            let first_params: [&(dyn tokio_postgres::types::ToSql + Sync); 2] = [&after, &half];
+            let rest_params: [&(dyn tokio_postgres::types::ToSql + Sync); 2] = [&middle, &rest_max];
+            let (first, rest) = tokio::join!(
+                client.query(&first_half, &first_params),
+                second.query(&whole, &rest_params),
+            );
+            match (first, rest) {
+                (Ok(first), Ok(rest)) => match join_halves(first, rest, half as usize) {
+                    Some(rows) => Ok(rows),
+                    None => client.query(&whole, &[&after, &max]).await,
+                },
+                (Err(error), _) | (_, Err(error)) => Err(error),
+            }
+        }
+        .map_err(backend_error)?;
         let unknown: Vec<i64> = {
             let names = self.stream_names.lock().expect("stream names");
             let mut unknown: Vec<i64> = rows
@@ -535,5 +580,40 @@ impl EventStore for PostgresEventStore {
             .await
             .map_err(backend_error)?;
         row.as_ref().map(read_event).transpose()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_complete_first_half_is_followed_by_the_rest() {
+        let first: Vec<u32> = (1..=4).collect();
+        assert_eq!(
+            join_halves(first, vec![5, 6], 4),
+            Some(vec![1, 2, 3, 4, 5, 6])
+        );
+    }
+
+    #[test]
+    fn a_short_first_half_is_the_page_only_when_nothing_follows() {
+        assert_eq!(join_halves(vec![1, 2], Vec::new(), 4), Some(vec![1, 2]));
+        // The rest was read after more events committed: 3 and 4 would be skipped.
+        assert_eq!(join_halves(vec![1, 2], vec![5, 6], 4), None);
+        assert_eq!(join_halves(Vec::<u32>::new(), vec![5], 4), None);
+    }
+
+    #[test]
+    fn urls_name_their_schema() {
+        assert_eq!(
+            parse_url("postgres://u@h/db?sslmode=disable&schema=ledger_2").unwrap(),
+            (
+                "postgres://u@h/db?sslmode=disable".to_owned(),
+                "ledger_2".to_owned()
+            )
+        );
+        assert_eq!(parse_url("postgres://u@h/db").unwrap().1, "amity");
+        assert!(parse_url("postgres://u@h/db?schema=Bad;drop").is_err());
     }
 }
