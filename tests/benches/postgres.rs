@@ -139,8 +139,8 @@ fn main() {
             (pg, sqlite)
         });
         let pg_seconds = runtime.block_on(append_all(&pg, partnerships));
-        let pg_raw = runtime.block_on(read_raw(&pg));
         let (pg_count, pg_read_seconds) = runtime.block_on(read_all(&pg));
+        let pg_raw = runtime.block_on(read_raw(&pg));
         let sqlite_seconds = runtime.block_on(append_all(&sqlite, partnerships));
         let (sqlite_count, sqlite_read_seconds) = runtime.block_on(read_all(&sqlite));
         assert_eq!(pg_count as f64, total);
