@@ -15,9 +15,10 @@
 //! - a wrong expected version becomes [`Error::VersionConflict`] with the server's current
 //!   revision, unless the batch's ids are already the stream's events (an idempotent repeat).
 //!
-//! Known gaps against the contract: appends to several streams are not atomic across streams
+//! Known gaps against the contract, declared through the trait so that the contract suite
+//! checks everything else: appends to several streams are not atomic across streams
 //! (`atomic_multi_stream` is false), and an event id reused in *another* stream is not detected
-//! (the server deduplicates per stream).
+//! (`detects_ids_across_streams` is false: the server deduplicates per stream).
 
 use amity_store::{
     Appended, Error, EventStore, ExpectedVersion, NewEvent, Position, RecordedEvent, Result,
@@ -154,6 +155,10 @@ impl KurrentEventStore {
 impl EventStore for KurrentEventStore {
     fn backend(&self) -> &'static str {
         BACKEND
+    }
+
+    fn detects_ids_across_streams(&self) -> bool {
+        false
     }
 
     async fn append(

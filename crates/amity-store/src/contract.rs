@@ -216,19 +216,26 @@ pub async fn atomic_batches(store: &dyn EventStore) {
         .unwrap_err();
     assert!(matches!(error, Error::DuplicateInBatch { .. }), "{error}");
     // An id stored in another stream fails the whole batch.
-    let other = fresh_stream("atomic-other");
-    let stored = samples(1);
-    store
-        .append(&other, ExpectedVersion::NoStream, stored.clone())
-        .await
-        .unwrap();
-    let mut batch = samples(2);
-    batch.push(stored[0].clone());
-    let error = store
-        .append(&stream, ExpectedVersion::Exact(0), batch)
-        .await
-        .unwrap_err();
-    assert!(matches!(error, Error::DuplicateEvent { .. }), "{error}");
+    if store.detects_ids_across_streams() {
+        let other = fresh_stream("atomic-other");
+        let stored = samples(1);
+        store
+            .append(&other, ExpectedVersion::NoStream, stored.clone())
+            .await
+            .unwrap();
+        let mut batch = samples(2);
+        batch.push(stored[0].clone());
+        let error = store
+            .append(&stream, ExpectedVersion::Exact(0), batch)
+            .await
+            .unwrap_err();
+        assert!(matches!(error, Error::DuplicateEvent { .. }), "{error}");
+    } else {
+        println!(
+            "clause not checked: the {} store does not detect an id stored in another stream (documented)",
+            store.backend()
+        );
+    }
     assert_eq!(store.read_whole_stream(&stream).await.unwrap().len(), 1);
 
     // Several streams at once: a conflict in the last part.
@@ -252,6 +259,11 @@ pub async fn atomic_batches(store: &dyn EventStore) {
         assert_eq!(
             written, 0,
             "a failed multi-stream append left events behind"
+        );
+    } else {
+        println!(
+            "clause not checked: the {} store's appends to several streams are not atomic (documented)",
+            store.backend()
         );
     }
     let parts = vec![

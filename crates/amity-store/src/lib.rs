@@ -12,7 +12,9 @@
 //! - **Idempotency by event id.** If every event id of a batch is already stored in that
 //!   stream, consecutively and in the same order, the append writes nothing and succeeds with
 //!   the versions originally written, whatever its expected version. If only some ids are
-//!   stored, or any is stored in another stream, it fails with [`Error::DuplicateEvent`].
+//!   stored, or any is stored in another stream, it fails with [`Error::DuplicateEvent`]
+//!   (a backend that cannot see ids of other streams says so through
+//!   [`EventStore::detects_ids_across_streams`]).
 //! - **Stream order.** Versions in a stream are 0, 1, 2, … with no gaps, in append order.
 //! - **Global order.** [`EventStore::read_all`] returns every event of every stream exactly
 //!   once, in commit order: an event appended after another one committed has a greater
@@ -213,6 +215,12 @@ pub trait EventStore: Send + Sync + fmt::Debug {
     /// Whether [`EventStore::append_many`] is atomic across streams (all or nothing).
     fn atomic_multi_stream(&self) -> bool {
         false
+    }
+
+    /// Whether an append is refused with [`Error::DuplicateEvent`] when one of its ids is
+    /// stored in *another* stream (every backend detects ids repeated in the same stream).
+    fn detects_ids_across_streams(&self) -> bool {
+        true
     }
 
     /// Append to several streams. Each stream's part follows the rules of
