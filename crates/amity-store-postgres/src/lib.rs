@@ -207,8 +207,8 @@ fn read_event(row: &Row) -> Result<RecordedEvent> {
 /// An event row whose column 1 (the stream) is given as `stream`.
 fn read_event_in(row: &Row, stream: String) -> Result<RecordedEvent> {
     let position: i64 = row.get(0);
-    let payload: String = row.get(6);
-    let metadata: String = row.get(7);
+    let TextBytes(payload) = row.get(6);
+    let TextBytes(metadata) = row.get(7);
     let recorded_at: i64 = row.get(8);
     Ok(RecordedEvent {
         position: Position::new(position as u64, position as u64),
@@ -217,10 +217,27 @@ fn read_event_in(row: &Row, stream: String) -> Result<RecordedEvent> {
         event_id: row.get(3),
         event_type: row.get(4),
         schema_version: row.get::<_, i32>(5) as u32,
-        payload: payload.into_bytes(),
-        metadata: metadata.into_bytes(),
+        payload,
+        metadata,
         recorded_at: jiff::Timestamp::from_microsecond(recorded_at).map_err(backend_error)?,
     })
+}
+
+/// A text column's bytes as they come (UTF-8, the database's encoding): payloads are
+/// checked where they are decoded, so reading them need not check them twice.
+struct TextBytes(Vec<u8>);
+
+impl<'a> tokio_postgres::types::FromSql<'a> for TextBytes {
+    fn from_sql(
+        _: &tokio_postgres::types::Type,
+        raw: &'a [u8],
+    ) -> std::result::Result<TextBytes, Box<dyn std::error::Error + Sync + Send>> {
+        Ok(TextBytes(raw.to_vec()))
+    }
+
+    fn accepts(ty: &tokio_postgres::types::Type) -> bool {
+        *ty == tokio_postgres::types::Type::TEXT
+    }
 }
 
 /// Events to insert, column by column (for one `UNNEST` insert).
