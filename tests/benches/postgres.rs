@@ -3,7 +3,7 @@
 //!
 //! Batched append of `AMITY_BENCH_PARTNERSHIPS` × 10 events (default 100,000 × 10 = 1,000,000)
 //! in batches of 1,000; read-all with decoding; then 8 concurrent writers on distinct streams,
-//! checking that no event is lost or duplicated. Each run uses a fresh schema / file; figures
+//! checking that no event is lost or duplicated. Each run uses a fresh schema (dropped after it) / file; figures
 //! are medians of `AMITY_BENCH_RUNS` runs (default 3). Without the URL it says so and stops.
 
 #[path = "common.rs"]
@@ -45,6 +45,18 @@ async fn append_all(store: &Arc<dyn EventStore>, partnerships: usize) -> f64 {
         }
     }
     seconds
+}
+
+/// Drop a run's schema: each leaves nearly 1 GB behind otherwise.
+async fn drop_schema(base: &str, schema: &str) {
+    let (client, connection) = tokio_postgres::connect(base, tokio_postgres::NoTls)
+        .await
+        .expect("connect to drop the bench schema");
+    tokio::spawn(connection);
+    client
+        .batch_execute(&format!("DROP SCHEMA {schema} CASCADE"))
+        .await
+        .expect("drop the bench schema");
 }
 
 /// The store's feed alone, without decoding: events per second.
@@ -161,6 +173,8 @@ fn main() {
         sqlite_append.push(total / sqlite_seconds);
         sqlite_read.push(total / sqlite_read_seconds);
         concurrent_rates.push(events as f64 / seconds);
+        drop(pg);
+        runtime.block_on(drop_schema(&base, &schema));
     }
     println!(
         "median: postgres append {:.0} events/s (target ≥ 30000), read+decode {:.0} events/s (target ≥ 300000), \
