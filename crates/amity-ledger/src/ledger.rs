@@ -315,24 +315,22 @@ impl Ledger {
 
     /// The events after `after` in global order, up to and including `until` if given, as
     /// decoded pages of at most `page_size` events (milestones left out, so a page can be
-    /// empty). Work is spread over the machine as [`Ledger::scan`] always did: the next page
-    /// is read while the caller works on this one, and each page read comes out in two halves:
-    /// the second is decoded on another thread while the caller works on the first.
+    /// empty). A task reads and decodes ahead of the caller, up to [`PAGES_AHEAD`] pages: the
+    /// next page is read while this one is decoded, and each page is decoded in two halves on
+    /// two threads, so the caller's own work (writing projections, say) overlaps both.
     ///
     /// `until` is for a reader whose first pass found where the feed ended: whatever was
     /// appended since belongs to its next pass, not to this one.
     pub fn pages(&self, after: Position, until: Option<Position>, page_size: usize) -> Pages {
-        let mut pages = Pages {
-            store: self.store.clone(),
-            page_size: page_size.max(1),
-            until,
-            next: None,
-            second_half: None,
+        let (sender, pages) = tokio::sync::mpsc::channel(PAGES_AHEAD);
+        let store = self.store.clone();
+        let producer = tokio::spawn(read_ahead(store, after, until, page_size.max(1), sender));
+        Pages {
+            pages,
+            producer,
             position: after,
             events: 0,
-        };
-        pages.read_ahead(after);
-        pages
+        }
     }
 
     /// Every partnership's timeline, rebuilt from all events.
@@ -354,57 +352,94 @@ impl Ledger {
     }
 }
 
+/// How many decoded pages [`Ledger::pages`] keeps ready ahead of its caller.
+pub const PAGES_AHEAD: usize = 3;
+
+/// A decoded page, with the position of its last event and how many events it read.
+type DecodedPage = Result<(Vec<Recorded>, Position, u64)>;
+
 /// Decoded pages of the global feed (see [`Ledger::pages`]). Dropping it stops the reading.
 #[derive(Debug)]
 pub struct Pages {
-    store: Arc<dyn EventStore>,
-    page_size: usize,
-    until: Option<Position>,
-    /// The page being read ahead, if the feed may go on.
-    next: Option<tokio::task::JoinHandle<amity_store::Result<Vec<amity_store::RecordedEvent>>>>,
-    /// The second half of the page read last, being decoded.
-    second_half: Option<tokio::task::JoinHandle<Result<Vec<Recorded>>>>,
+    pages: tokio::sync::mpsc::Receiver<DecodedPage>,
+    producer: tokio::task::JoinHandle<()>,
     position: Position,
     events: u64,
 }
 
-impl Pages {
-    /// Start reading the page after `from`.
-    fn read_ahead(&mut self, from: Position) {
-        let (store, page_size) = (self.store.clone(), self.page_size);
-        self.next = Some(tokio::spawn(async move {
-            store.read_all(from, page_size).await
-        }));
-    }
-
-    /// The next page, or `None` after the last one.
-    pub async fn next(&mut self) -> Result<Option<Vec<Recorded>>> {
-        let join_error = |error| Error::Store(amity_store::Error::backend("ledger", error));
-        if let Some(decoding) = self.second_half.take() {
-            return Ok(Some(decoding.await.map_err(join_error)??));
-        }
-        let Some(reading) = self.next.take() else {
-            return Ok(None);
+/// Read pages after `after` (up to `until`) and send them decoded, the next page being read
+/// while the last one is decoded; stops at the end of the feed, on an error (sent), or when
+/// the receiver is gone.
+async fn read_ahead(
+    store: Arc<dyn EventStore>,
+    after: Position,
+    until: Option<Position>,
+    page_size: usize,
+    sender: tokio::sync::mpsc::Sender<DecodedPage>,
+) {
+    let join_error = |error| Error::Store(amity_store::Error::backend("ledger", error));
+    let read = |from: Position| {
+        let store = store.clone();
+        tokio::spawn(async move { store.read_all(from, page_size).await })
+    };
+    let mut reading = Some(read(after));
+    while let Some(next) = reading.take() {
+        let page = match next.await {
+            Ok(Ok(page)) => page,
+            Ok(Err(error)) => {
+                let _ = sender.send(Err(error.into())).await;
+                return;
+            }
+            Err(error) => {
+                let _ = sender.send(Err(join_error(error))).await;
+                return;
+            }
         };
-        let mut page = reading.await.map_err(join_error)??;
-        let read = page.len();
-        if let Some(until) = self.until {
+        let mut page = page;
+        let read_len = page.len();
+        if let Some(until) = until {
             page.truncate(page.partition_point(|event| event.position <= until));
         }
-        let Some(last) = page.last() else {
-            return Ok(None);
-        };
-        self.position = last.position;
-        self.events += page.len() as u64;
-        let finished = page.len() < read || self.until.is_some_and(|until| self.position >= until);
+        let Some(last) = page.last() else { return };
+        let position = last.position;
+        let finished = page.len() < read_len || until.is_some_and(|until| position >= until);
         if !finished {
-            self.read_ahead(self.position);
+            reading = Some(read(position));
         }
+        let count = page.len() as u64;
         let second_half = page.split_off(page.len() / 2);
-        self.second_half = Some(tokio::task::spawn_blocking(move || {
-            decode_all(&second_half)
-        }));
-        Ok(Some(decode_all(&page)?))
+        let first = tokio::task::spawn_blocking(move || decode_all(&page));
+        let second = tokio::task::spawn_blocking(move || decode_all(&second_half));
+        let decoded = match (first.await, second.await) {
+            (Ok(Ok(mut first)), Ok(Ok(second))) => {
+                first.extend(second);
+                Ok((first, position, count))
+            }
+            (Ok(Err(error)), _) | (_, Ok(Err(error))) => Err(error),
+            (Err(error), _) | (_, Err(error)) => Err(join_error(error)),
+        };
+        let failed = decoded.is_err();
+        if sender.send(decoded).await.is_err() || failed {
+            if let Some(reading) = reading {
+                reading.abort();
+            }
+            return;
+        }
+    }
+}
+
+impl Pages {
+    /// The next page, or `None` after the last one.
+    pub async fn next(&mut self) -> Result<Option<Vec<Recorded>>> {
+        match self.pages.recv().await {
+            Some(Ok((page, position, count))) => {
+                self.position = position;
+                self.events += count;
+                Ok(Some(page))
+            }
+            Some(Err(error)) => Err(error),
+            None => Ok(None),
+        }
     }
 
     /// The position of the last event read (where it started, before the first); once
@@ -431,12 +466,7 @@ fn decode_all(events: &[amity_store::RecordedEvent]) -> Result<Vec<Recorded>> {
 
 impl Drop for Pages {
     fn drop(&mut self) {
-        if let Some(reading) = &self.next {
-            reading.abort();
-        }
-        if let Some(decoding) = &self.second_half {
-            decoding.abort();
-        }
+        self.producer.abort();
     }
 }
 
