@@ -144,6 +144,31 @@ async fn dump(projections: &Projections) -> Vec<String> {
         .expect("dump")
 }
 
+/// With a trigger in place that fails the next timeline insert half-way: one more event is
+/// recorded, its catch-up fails, and rows and checkpoint stay as they were (returned).
+async fn a_crashed_catch_up_changes_nothing(
+    ledger: &Ledger,
+    projections: &mut Projections,
+) -> Vec<String> {
+    let before = dump(projections).await;
+    let checkpoint = saved_checkpoint(projections).await;
+    let smolensk = partnership("Colorado Springs, US-CO", "Smolensk, RU");
+    ledger
+        .record(lifecycle(
+            EventType::PartnershipReinstated,
+            &smolensk,
+            "2024",
+            Certainty::Confirmed,
+        ))
+        .await
+        .unwrap();
+    let error = projections.catch_up().await.unwrap_err();
+    assert!(error.to_string().contains("simulated crash"), "{error}");
+    assert_eq!(dump(projections).await, before);
+    assert_eq!(saved_checkpoint(projections).await, checkpoint);
+    before
+}
+
 async fn saved_checkpoint(projections: &Projections) -> Option<amity_projections::Checkpoint> {
     projections
         .tables()
@@ -266,8 +291,6 @@ async fn a_failed_write_leaves_rows_and_checkpoint_as_they_were() {
     record_story(&fixture.ledger, None).await;
     let mut projections = Projections::open(fixture.ledger.clone(), Some(&fixture.path)).unwrap();
     projections.catch_up().await.unwrap();
-    let before = dump(&projections).await;
-    let checkpoint = saved_checkpoint(&projections).await;
     // A trigger makes the next timeline insert fail half-way through the transaction.
     let connection = rusqlite::Connection::open(&fixture.path).unwrap();
     connection
@@ -276,21 +299,7 @@ async fn a_failed_write_leaves_rows_and_checkpoint_as_they_were() {
              WHEN NEW.seq = 1 BEGIN SELECT RAISE(ABORT, 'simulated crash'); END;",
         )
         .unwrap();
-    let smolensk = partnership("Colorado Springs, US-CO", "Smolensk, RU");
-    fixture
-        .ledger
-        .record(lifecycle(
-            EventType::PartnershipReinstated,
-            &smolensk,
-            "2024",
-            Certainty::Confirmed,
-        ))
-        .await
-        .unwrap();
-    let error = projections.catch_up().await.unwrap_err();
-    assert!(error.to_string().contains("simulated crash"), "{error}");
-    assert_eq!(dump(&projections).await, before);
-    assert_eq!(saved_checkpoint(&projections).await, checkpoint);
+    let before = a_crashed_catch_up_changes_nothing(&fixture.ledger, &mut projections).await;
     connection
         .execute_batch("DROP TRIGGER fail_midway;")
         .unwrap();
@@ -694,8 +703,6 @@ async fn postgres_failed_write_leaves_rows_and_checkpoint_as_they_were() {
         .await
         .unwrap();
     projections.catch_up().await.unwrap();
-    let before = dump(&projections).await;
-    let checkpoint = saved_checkpoint(&projections).await;
     let client = psql().await;
     client
         .batch_execute(&format!(
@@ -707,20 +714,7 @@ async fn postgres_failed_write_leaves_rows_and_checkpoint_as_they_were() {
         ))
         .await
         .unwrap();
-    let smolensk = partnership("Colorado Springs, US-CO", "Smolensk, RU");
-    ledger
-        .record(lifecycle(
-            EventType::PartnershipReinstated,
-            &smolensk,
-            "2024",
-            Certainty::Confirmed,
-        ))
-        .await
-        .unwrap();
-    let error = projections.catch_up().await.unwrap_err();
-    assert!(error.to_string().contains("simulated crash"), "{error}");
-    assert_eq!(dump(&projections).await, before);
-    assert_eq!(saved_checkpoint(&projections).await, checkpoint);
+    let before = a_crashed_catch_up_changes_nothing(&ledger, &mut projections).await;
     client
         .batch_execute(&format!(
             "DROP TRIGGER fail_midway ON {schema}.partnership_timeline;"
