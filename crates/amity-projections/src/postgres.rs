@@ -597,12 +597,11 @@ impl Writer<'_> {
                 .unzip();
             let (by_id, by_key): ([&(dyn ToSql + Sync); 1], [&(dyn ToSql + Sync); 2]) =
                 ([&ids], [&parties, &partnerships]);
-            tokio::try_join!(
+            first_failure(tokio::join!(
                 transaction.execute(&statements.delete_status, &by_id),
                 transaction.execute(&statements.delete_timeline, &by_id),
                 transaction.execute(&statements.delete_directory, &by_key),
-            )
-            .map_err(pg_error)?;
+            ))?;
         }
         let status: Vec<[Value<'_>; 23]> = rows
             .iter()
@@ -628,13 +627,11 @@ impl Writer<'_> {
             timeline.parameters(),
             directory.parameters(),
         );
-        tokio::try_join!(
+        first_failure(tokio::join!(
             transaction.execute(&statements.insert_status, &status),
             transaction.execute(&statements.insert_timeline, &timeline),
             transaction.execute(&statements.insert_directory, &directory),
-        )
-        .map_err(pg_error)?;
-        Ok(())
+        ))
     }
 
     /// Move the checkpoint and commit rows and checkpoint together.
@@ -765,6 +762,20 @@ fn select_list(columns: &[&str]) -> String {
 /// SQL with `{s}` naming the schema.
 fn qualify(text: &str, schema: &str) -> String {
     text.replace("{s}", &format!("\"{schema}\""))
+}
+
+/// The outcome of three statements pipelined in one transaction, in the order they were sent:
+/// once one fails, the later ones fail only because the transaction is aborted, so the first
+/// failure is the one worth reporting (`try_join!` would report whichever it polled first).
+fn first_failure(
+    results: (
+        Result<u64, tokio_postgres::Error>,
+        Result<u64, tokio_postgres::Error>,
+        Result<u64, tokio_postgres::Error>,
+    ),
+) -> Result<()> {
+    let (first, second, third) = results;
+    first.and(second).and(third).map(|_| ()).map_err(pg_error)
 }
 
 /// PostgreSQL's numbered parameter.
