@@ -75,6 +75,11 @@ fn parse_row(
     get: &dyn Fn(&str) -> String,
     recorded_by: &str,
 ) -> std::result::Result<ToRecord, String> {
+    if let Some(column) = COLUMNS.iter().find(|column| get(column).contains('\0')) {
+        return Err(format!(
+            "{column}: holds a NUL character (U+0000); remove it"
+        ));
+    }
     let optional = |field: &str| Some(get(field)).filter(|value| !value.is_empty());
     let party = |name: &str, country: &str, region: &str| -> std::result::Result<Party, String> {
         let party_name = get(name);

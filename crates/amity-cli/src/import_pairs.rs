@@ -126,6 +126,12 @@ pub async fn import(
             if city_name.is_empty() {
                 return Err(format!("{}: missing", headers[city]));
             }
+            if city_name.contains('\0') {
+                return Err(format!(
+                    "{}: holds a NUL character (U+0000); remove it",
+                    headers[city]
+                ));
+            }
             let (code, subdivision) = resolve(&table, &country_written).ok_or_else(|| {
                 format!(
                     "{}: cannot resolve {country_written:?} to an ISO 3166 country",
@@ -204,6 +210,9 @@ pub async fn import_wikidata(
     let mut labels: HashMap<String, String> = HashMap::new();
     for (line, text) in read(names)? {
         match text.split_once('\t') {
+            Some((_, label)) if label.contains('\0') => summary.rejected.push(format!(
+                "{names_name}:{line}: label: holds a NUL character (U+0000); remove it"
+            )),
             Some((item, label)) if is_item(item) && !label.trim().is_empty() => {
                 labels.insert(item.to_owned(), label.trim().to_owned());
             }

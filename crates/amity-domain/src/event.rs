@@ -321,6 +321,62 @@ impl Event {
         }
     }
 
+    /// The first of the event's texts that holds a NUL character (U+0000), by field name. No
+    /// source means one, and not every store can keep it (PostgreSQL text cannot), so such an
+    /// event is refused when recorded or imported.
+    pub fn field_with_nul(&self) -> Option<&'static str> {
+        let has_nul = |text: &str| text.contains('\0');
+        let has_nul_in = |text: &Option<String>| text.as_deref().is_some_and(has_nul);
+        if let Some(body) = self.as_lifecycle() {
+            for party in &body.partnership.parties {
+                if has_nul(&party.name)
+                    || has_nul(&party.country)
+                    || has_nul_in(&party.subdivision)
+                    || has_nul_in(&party.wikidata)
+                {
+                    return Some("party");
+                }
+            }
+            if has_nul(body.partnership.kind.as_str()) {
+                return Some("kind");
+            }
+        }
+        if let Event::Retracted(body) = self {
+            if has_nul(&body.reason) {
+                return Some("reason");
+            }
+        }
+        let facts = self.facts();
+        if has_nul_in(&facts.term_as_written) {
+            return Some("term_as_written");
+        }
+        if has_nul_in(&facts.note) {
+            return Some("note");
+        }
+        if facts
+            .initiated_by
+            .as_ref()
+            .is_some_and(|key| has_nul(key.as_str()))
+        {
+            return Some("initiated_by");
+        }
+        for source in &facts.sources {
+            if has_nul(&source.title) {
+                return Some("source_title");
+            }
+            if has_nul_in(&source.publisher) {
+                return Some("source_publisher");
+            }
+            if has_nul_in(&source.url) {
+                return Some("source_url");
+            }
+            if has_nul_in(&source.locator) {
+                return Some("source_locator");
+            }
+        }
+        None
+    }
+
     /// The stored JSON payload (schema [`SCHEMA_VERSION`]).
     pub fn encode(&self) -> String {
         let facts = self.facts();

@@ -145,6 +145,12 @@ pub enum Violation {
         /// What would become impossible.
         consequence: Box<Violation>,
     },
+    /// A text of the event holds a NUL character (see [`crate::Event::field_with_nul`]).
+    #[error("{field}: holds a NUL character (U+0000); remove it")]
+    NulCharacter {
+        /// The field.
+        field: &'static str,
+    },
     /// A retraction or citation names an event that is not in this partnership's history.
     #[error("event {target} is not in the history of {partnership}")]
     UnknownTarget {
@@ -282,6 +288,9 @@ impl Timeline {
 
     fn try_resolve(&self, candidate: &Recorded) -> Result<Resolution, Violation> {
         let event = &candidate.event;
+        if let Some(field) = event.field_with_nul() {
+            return Err(Violation::NulCharacter { field });
+        }
         if let Some(body) = event.as_lifecycle() {
             let event_partnership = body.partnership.id();
             if event_partnership != self.id {

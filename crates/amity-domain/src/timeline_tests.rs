@@ -382,3 +382,64 @@ fn the_initiator_must_be_one_of_the_parties() {
         "{error}"
     );
 }
+
+#[test]
+fn a_text_holding_a_nul_character_is_refused_and_named() {
+    let mut given = given().event(T::PartnershipFounded, "1993");
+    let with =
+        |facts: Facts| Event::lifecycle(T::PartnershipSuspended, tallahassee_krasnodar(), facts);
+    let dated = || Facts {
+        occurred: "2022-03".parse().unwrap(),
+        ..Facts::default()
+    };
+    let cases = [
+        (
+            "note",
+            with(Facts {
+                note: Some("frozen\0".to_owned()),
+                ..dated()
+            }),
+        ),
+        (
+            "source_title",
+            with(Facts {
+                sources: vec![crate::event::Source {
+                    title: "Council\0minutes".to_owned(),
+                    ..Default::default()
+                }],
+                ..dated()
+            }),
+        ),
+        ("reason", {
+            Event::Retracted(Retraction {
+                target: EventId::from_u128(1),
+                reason: "typo\0".to_owned(),
+                facts: Facts::default(),
+            })
+        }),
+        ("party", {
+            let mut partnership = tallahassee_krasnodar();
+            partnership.parties[1].name = "Krasno\0dar".to_owned();
+            Event::lifecycle(T::PartnershipSuspended, partnership, dated())
+        }),
+    ];
+    for (field, event) in cases {
+        let recorded = given.envelope(event);
+        let error = given.timeline.record(recorded).unwrap_err();
+        assert!(
+            matches!(error, Violation::NulCharacter { field: named } if named == field),
+            "{field}: {error}"
+        );
+        assert!(
+            error.to_string().starts_with(&format!("{field}: ")),
+            "{error}"
+        );
+    }
+    // Nothing was kept, and the same texts without the NUL are accepted.
+    assert_eq!(given.timeline.recorded().len(), 1);
+    let recorded = given.envelope(with(Facts {
+        note: Some("frozen".to_owned()),
+        ..dated()
+    }));
+    given.timeline.record(recorded).unwrap();
+}

@@ -186,8 +186,14 @@ fn check_payload(line: &LineIn<'_>, payload: &[u8]) -> std::result::Result<(), S
         if EventType::from_name(&line.event_type).is_none() {
             return Err(format!("type: unknown event type {:?}", line.event_type));
         }
-        crate::codec::decode_body(&line.stream, &line.event_type, line.schema_version, payload)
-            .map_err(|error| error.to_string())?;
+        let (_, event) =
+            crate::codec::decode_body(&line.stream, &line.event_type, line.schema_version, payload)
+                .map_err(|error| error.to_string())?;
+        if let Some(field) = event.field_with_nul() {
+            return Err(format!(
+                "payload: {field} holds a NUL character (U+0000); remove it"
+            ));
+        }
     }
     Ok(())
 }

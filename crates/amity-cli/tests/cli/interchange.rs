@@ -1463,3 +1463,67 @@ fn a_long_csv_import_shows_its_progress_on_a_terminal_only() {
     );
     assert_eq!(terminal.event_count(), rows as u64);
 }
+
+// ---------------------------------------------------------------------------------------------
+// Text no store keeps reliably.
+
+#[test]
+fn a_nul_character_is_refused_in_every_import_format_naming_its_line_and_field() {
+    let sandbox = Sandbox::new();
+    // CSV: a note with a NUL, beside a valid row.
+    write(
+        &sandbox,
+        "nul.csv",
+        csv_file(&[
+            "Colorado Springs,US,US-CO,Smolensk,RU,,,founded,1993,,,,,,,",
+            "Colorado Springs,US,US-CO,Kaohsiung,TW,,,founded,1983,,,,,,,frozen\0note",
+        ]),
+    );
+    let run = import(&sandbox, "csv", "nul.csv", &[]);
+    assert!(!run.success, "{run:?}");
+    let stderr: Vec<&str> = run.stderr.lines().collect();
+    let (error, listed) = stderr.split_last().expect("stderr");
+    assert_rejected(listed, "nul.csv", &[(3, "note", "NUL character")]);
+    assert_eq!(*error, refused(&summary("nul.csv", 2, 0, 0, 1)));
+    assert_eq!(stored_events(&sandbox), 0);
+
+    // JSON Lines: an archive line whose payload's note holds an escaped NUL.
+    let lines = example_archive();
+    let line = changed(line_of(&lines, FUJIYOSHIDA, 0), |value| {
+        value["payload"]["note"] = Value::String("frozen\u{0}".to_owned());
+    });
+    assert!(line.contains("\\u0000"), "{line}");
+    write(
+        &sandbox,
+        "nul.jsonl",
+        format!("{}\n{line}\n", line_of(&lines, CS_KAOHSIUNG, 0)),
+    );
+    let run = import(&sandbox, "jsonl", "nul.jsonl", &[]);
+    assert!(!run.success, "{run:?}");
+    let stderr: Vec<&str> = run.stderr.lines().collect();
+    let (error, listed) = stderr.split_last().expect("stderr");
+    assert_rejected(
+        listed,
+        "nul.jsonl",
+        &[(2, "payload", "note holds a NUL character")],
+    );
+    assert_eq!(*error, refused(&summary("nul.jsonl", 2, 0, 0, 1)));
+
+    // Pairs: a city name with a NUL.
+    write(
+        &sandbox,
+        "pairs.csv",
+        "city1,country1,city2,country2\nParis,France,Rome,Italy\nBer\0lin,Germany,Paris,France\n",
+    );
+    let run = import(
+        &sandbox,
+        "pairs",
+        "pairs.csv",
+        &["--source-title", "A list", "--as-of", "2026"],
+    );
+    assert!(!run.success, "{run:?}");
+    let stderr: Vec<&str> = run.stderr.lines().collect();
+    let (_, listed) = stderr.split_last().expect("stderr");
+    assert_rejected(listed, "pairs.csv", &[(3, "city1", "NUL character")]);
+    assert_eq!(stored_events(&sandbox), 0);
+}
