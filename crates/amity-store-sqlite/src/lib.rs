@@ -255,45 +255,77 @@ fn read_event_row(row: &rusqlite::Row<'_>, stream: String) -> rusqlite::Result<R
 
 /// Apply the parts in one transaction (all or nothing).
 ///
-/// The usual part, new events where the stream expects them, is written at once: the unique
-/// index on event ids is the check for ids stored already. Should one be there, the part is
-/// undone (a savepoint) and settled by [`settle_part`], which looks each id up.
+/// The usual batch, new events where their streams expect them, is written at once: the
+/// unique index on event ids is the check for ids stored already. Should one be there, or a
+/// stream not be where its part expects it, the batch is undone (a savepoint) and every part is
+/// settled by [`settle_part`], which looks each id up.
 fn append_parts(connection: &mut Connection, parts: Vec<StreamAppend>) -> Result<Vec<Appended>> {
     let transaction = connection
         .transaction_with_behavior(TransactionBehavior::Immediate)
         .map_err(backend_error)?;
     let recorded_at = now_micros();
-    let mut outcomes = Vec::with_capacity(parts.len());
-    for part in parts {
-        let current: Option<(i64, i64)> = transaction
-            .prepare_cached("SELECT stream_no, version FROM streams WHERE name = ?1")
-            .map_err(backend_error)?
-            .query_row([&part.stream], |row| Ok((row.get(0)?, row.get(1)?)))
-            .optional()
-            .map_err(backend_error)?;
-        if part
-            .expected
-            .admits(current.map(|(_, version)| version as u64))
-            && !part.events.is_empty()
-        {
+    transaction
+        .execute_batch("SAVEPOINT batch")
+        .map_err(backend_error)?;
+    let outcomes = match write_new(&transaction, &parts, recorded_at)? {
+        Some(outcomes) => {
             transaction
-                .execute_batch("SAVEPOINT part")
+                .execute_batch("RELEASE batch")
                 .map_err(backend_error)?;
-            if let Some(appended) = write_part(&transaction, &part, current, recorded_at)? {
-                transaction
-                    .execute_batch("RELEASE part")
-                    .map_err(backend_error)?;
-                outcomes.push(appended);
-                continue;
-            }
-            transaction
-                .execute_batch("ROLLBACK TO part; RELEASE part")
-                .map_err(backend_error)?;
+            outcomes
         }
-        outcomes.push(settle_part(&transaction, part, current, recorded_at)?);
-    }
+        None => {
+            transaction
+                .execute_batch("ROLLBACK TO batch; RELEASE batch")
+                .map_err(backend_error)?;
+            let mut outcomes = Vec::with_capacity(parts.len());
+            for part in parts {
+                let current = stream_state(&transaction, &part.stream)?;
+                outcomes.push(settle_part(&transaction, part, current, recorded_at)?);
+            }
+            outcomes
+        }
+    };
     transaction.commit().map_err(backend_error)?;
     Ok(outcomes)
+}
+
+/// A stream's number and version, if it exists.
+fn stream_state(
+    transaction: &rusqlite::Transaction<'_>,
+    stream: &str,
+) -> Result<Option<(i64, i64)>> {
+    transaction
+        .prepare_cached("SELECT stream_no, version FROM streams WHERE name = ?1")
+        .map_err(backend_error)?
+        .query_row([stream], |row| Ok((row.get(0)?, row.get(1)?)))
+        .optional()
+        .map_err(backend_error)
+}
+
+/// Write every part as new events where its stream expects them; `None` (with some written,
+/// to be undone) when a part is empty, finds its stream elsewhere, or holds a stored id.
+fn write_new(
+    transaction: &rusqlite::Transaction<'_>,
+    parts: &[StreamAppend],
+    recorded_at: i64,
+) -> Result<Option<Vec<Appended>>> {
+    let mut outcomes = Vec::with_capacity(parts.len());
+    for part in parts {
+        let current = stream_state(transaction, &part.stream)?;
+        if part.events.is_empty()
+            || !part
+                .expected
+                .admits(current.map(|(_, version)| version as u64))
+        {
+            return Ok(None);
+        }
+        match write_part(transaction, part, current, recorded_at)? {
+            Some(appended) => outcomes.push(appended),
+            None => return Ok(None),
+        }
+    }
+    Ok(Some(outcomes))
 }
 
 /// Write a part's events after the stream's `current` (stream number, version); `None`, with
