@@ -153,14 +153,23 @@ impl SqliteEventStore {
         work: impl FnOnce(&mut Reader) -> Result<T> + Send + 'static,
     ) -> Result<T> {
         let reader = self.reader.clone();
-        tokio::task::spawn_blocking(move || {
+        let read = move || {
             let mut reader = reader
                 .lock()
                 .map_err(|_| backend_error("reader lock poisoned"))?;
             work(&mut reader)
-        })
-        .await
-        .map_err(backend_error)?
+        };
+        // Most reads are short (one stream's events): on a multi-threaded runtime they run in
+        // place, sparing a hand-off to another thread and back for each; the runtime moves its
+        // other tasks to another worker meanwhile.
+        if tokio::runtime::Handle::current().runtime_flavor()
+            == tokio::runtime::RuntimeFlavor::MultiThread
+        {
+            return tokio::task::block_in_place(read);
+        }
+        tokio::task::spawn_blocking(read)
+            .await
+            .map_err(backend_error)?
     }
 }
 
