@@ -574,6 +574,16 @@ async fn postgres_ledger(url: &str) -> Ledger {
     Ledger::new(Arc::new(store))
 }
 
+/// The story recorded in a PostgreSQL ledger at `url`, and its projections (not caught up).
+async fn postgres_story(url: &str) -> (Ledger, Projections) {
+    let ledger = postgres_ledger(url).await;
+    record_story(&ledger, None).await;
+    let projections = Projections::open_postgres(ledger.clone(), url)
+        .await
+        .unwrap();
+    (ledger, projections)
+}
+
 /// A plain client, for what a `psql` user would do.
 async fn psql() -> tokio_postgres::Client {
     let url = std::env::var("AMITY_TEST_POSTGRES_URL").unwrap();
@@ -649,11 +659,7 @@ async fn postgres_tables_are_rebuilt_for_new_code_or_another_ledger() {
     let Some((url, schema)) = fresh_postgres() else {
         return;
     };
-    let ledger = postgres_ledger(&url).await;
-    record_story(&ledger, None).await;
-    let mut projections = Projections::open_postgres(ledger.clone(), &url)
-        .await
-        .unwrap();
+    let (ledger, mut projections) = postgres_story(&url).await;
     assert!(
         projections.catch_up().await.unwrap().rebuilt,
         "first use builds"
@@ -697,11 +703,7 @@ async fn postgres_failed_write_leaves_rows_and_checkpoint_as_they_were() {
     let Some((url, schema)) = fresh_postgres() else {
         return;
     };
-    let ledger = postgres_ledger(&url).await;
-    record_story(&ledger, None).await;
-    let mut projections = Projections::open_postgres(ledger.clone(), &url)
-        .await
-        .unwrap();
+    let (ledger, mut projections) = postgres_story(&url).await;
     projections.catch_up().await.unwrap();
     let client = psql().await;
     client
