@@ -40,10 +40,10 @@ fn main() {
             let position = stored.len() as u64 + 1;
             stored.push(RecordedEvent {
                 position: Position::new(position, position),
-                stream: partnership.id().as_str().to_owned(),
+                stream: partnership.id().as_str().into(),
                 stream_version: version as u64,
                 event_id: new.event_id,
-                event_type: new.event_type,
+                event_type: new.event_type.into(),
                 schema_version: new.schema_version,
                 payload: new.payload,
                 metadata: new.metadata,

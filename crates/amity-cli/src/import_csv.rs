@@ -260,7 +260,7 @@ pub async fn import(
                 id: row.item.event_id,
                 partnership: id.clone(),
                 stream_version: timeline.recorded().len() as u64,
-                recorded_by: recorded_by.to_owned(),
+                recorded_by: recorded_by.into(),
                 recorded_at: jiff::Timestamp::now(),
                 event: row.item.event.clone(),
             };

@@ -61,7 +61,8 @@ impl fmt::Display for Day {
 /// A valid EDTF string with its derived bounds.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct EdtfDate {
-    text: String,
+    /// Inline up to 23 bytes (every date but long sets and intervals): no allocation.
+    text: smol_str::SmolStr,
     earliest: Day,
     latest: Day,
 }
@@ -88,7 +89,7 @@ impl EdtfDate {
         })?;
         let bounds = parsed.bounds();
         Ok(EdtfDate {
-            text: input.to_owned(),
+            text: input.into(),
             earliest: convert_bound(bounds.earliest, Day::Past),
             latest: convert_bound(bounds.latest, Day::Future),
         })

@@ -10,6 +10,7 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
+use smol_str::SmolStr;
 
 use crate::date::{EdtfDate, Occurred};
 use crate::party::{Partnership, PartnershipId, PartyKey};
@@ -435,7 +436,9 @@ impl Event {
                 "unknown schema version (this build reads v{SCHEMA_VERSION})"
             )));
         }
-        let wire: WireIn<'_> = serde_json::from_slice(payload).map_err(|e| error(e.to_string()))?;
+        // One UTF-8 check of the whole payload, rather than one per string inside it.
+        let text = std::str::from_utf8(payload).map_err(|e| error(e.to_string()))?;
+        let wire: WireIn<'_> = serde_json::from_str(text).map_err(|e| error(e.to_string()))?;
         let facts = Facts {
             occurred: wire.occurred,
             term_as_written: wire.term_as_written,
@@ -528,7 +531,7 @@ pub struct Recorded {
     /// Its 0-based position in the stream: recording order.
     pub stream_version: u64,
     /// Who recorded it (a person, or an importer).
-    pub recorded_by: String,
+    pub recorded_by: SmolStr,
     /// When the ledger stored it (system time, set by the store, exact).
     pub recorded_at: jiff::Timestamp,
     /// The event.

@@ -14,6 +14,7 @@ use std::fmt;
 use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
+use smol_str::SmolStr;
 
 /// The country code of a party whose country the source does not give (ISO 3166-1
 /// user-assigned `ZZ`, "unknown region").
@@ -140,15 +141,11 @@ impl Party {
         // 3166 code for an unknown region) is identified by that item, not by its label.
         if self.country == UNKNOWN_COUNTRY {
             if let Some(item) = &self.wikidata {
-                return PartyKey(format!("zz:{}", item.to_ascii_lowercase()));
+                return PartyKey(format!("zz:{}", item.to_ascii_lowercase()).into());
             }
         }
         let region = self.subdivision.as_deref().unwrap_or(&self.country);
-        PartyKey(format!(
-            "{}:{}",
-            region.to_ascii_lowercase(),
-            slug(&self.name)
-        ))
+        PartyKey(format!("{}:{}", region.to_ascii_lowercase(), slug(&self.name)).into())
     }
 
     /// The party as a person writes it: `Name, CC-SUB` or `Name, CC`.
@@ -222,7 +219,7 @@ fn is_slug(text: &str) -> bool {
 /// A party's stable key, `region:slug` (see the module docs).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(transparent)]
-pub struct PartyKey(String);
+pub struct PartyKey(SmolStr);
 
 impl PartyKey {
     /// The key as text.
@@ -237,7 +234,7 @@ impl PartyKey {
             && region
                 .bytes()
                 .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
-        (region_ok && is_slug(name)).then(|| PartyKey(input.to_owned()))
+        (region_ok && is_slug(name)).then(|| PartyKey(input.into()))
     }
 }
 
@@ -294,7 +291,7 @@ impl fmt::Display for PartnershipKind {
 /// The id of a partnership and of its event stream: both party keys, sorted, joined by `+`.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
-pub struct PartnershipId(String);
+pub struct PartnershipId(SmolStr);
 
 impl PartnershipId {
     /// The id of the partnership between two parties, in either order.
@@ -303,7 +300,7 @@ impl PartnershipId {
             return Err(PartyError::SameParty { key: a.clone() });
         }
         let (first, second) = if a < b { (a, b) } else { (b, a) };
-        Ok(PartnershipId(format!("{first}+{second}")))
+        Ok(PartnershipId(format!("{first}+{second}").into()))
     }
 
     /// The id as text (also the stream name).
@@ -337,12 +334,12 @@ impl FromStr for PartnershipId {
         };
         // Canonical form only: valid keys, distinct, in sorted order.
         if valid(a) && valid(b) && a < b {
-            Ok(PartnershipId(input.to_owned()))
+            Ok(PartnershipId(input.into()))
         } else if valid(a) && valid(b) && a > b {
-            Ok(PartnershipId(format!("{b}+{a}")))
+            Ok(PartnershipId(format!("{b}+{a}").into()))
         } else if valid(a) && a == b {
             Err(PartyError::SameParty {
-                key: PartyKey(a.to_owned()),
+                key: PartyKey(a.into()),
             })
         } else {
             Err(error())
@@ -359,7 +356,7 @@ impl TryFrom<String> for PartnershipId {
 
 impl From<PartnershipId> for String {
     fn from(id: PartnershipId) -> String {
-        id.0
+        id.0.into()
     }
 }
 

@@ -34,7 +34,7 @@ impl Given {
             id,
             partnership: self.timeline.id().clone(),
             stream_version: self.timeline.recorded().len() as u64,
-            recorded_by: "test".to_owned(),
+            recorded_by: "test".into(),
             recorded_at: jiff::Timestamp::UNIX_EPOCH,
             event,
         }

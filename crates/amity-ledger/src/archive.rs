@@ -524,11 +524,11 @@ pub async fn copy(
         let lines: Vec<Valid> = page
             .into_iter()
             .map(|event| Valid {
-                stream: event.stream,
+                stream: event.stream.into(),
                 stream_version: event.stream_version,
                 event: NewEvent {
                     event_id: event.event_id,
-                    event_type: event.event_type,
+                    event_type: event.event_type.into(),
                     schema_version: event.schema_version,
                     payload: event.payload,
                     metadata: event.metadata,

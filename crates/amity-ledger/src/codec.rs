@@ -1,7 +1,6 @@
 //! Domain events to stored events and back: the one place that knows both.
 
 use std::cell::RefCell;
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use amity_domain::{Event, EventId, Partnership, PartnershipId, Recorded};
@@ -51,7 +50,8 @@ struct KnownStream {
 const KNOWN_STREAMS: usize = 8_192;
 
 thread_local! {
-    static STREAMS: RefCell<HashMap<String, KnownStream>> = RefCell::new(HashMap::new());
+    static STREAMS: RefCell<rustc_hash::FxHashMap<String, KnownStream>> =
+        RefCell::new(rustc_hash::FxHashMap::default());
 }
 
 /// Why a stored event's body cannot be read, by the field at fault.
@@ -128,7 +128,7 @@ pub(crate) fn decode_body(
 pub fn decode(stored: &RecordedEvent) -> Result<Recorded> {
     let fail = |reason: String| Error::Decode {
         event_id: stored.event_id,
-        stream: stored.stream.clone(),
+        stream: stored.stream.to_string(),
         stream_version: stored.stream_version,
         reason,
     };
@@ -145,7 +145,7 @@ pub fn decode(stored: &RecordedEvent) -> Result<Recorded> {
         id: stored.event_id,
         partnership,
         stream_version: stored.stream_version,
-        recorded_by: metadata.recorded_by.into_owned(),
+        recorded_by: metadata.recorded_by.as_ref().into(),
         recorded_at: stored.recorded_at,
         event,
     })
@@ -173,10 +173,10 @@ mod tests {
         let new = encode(uuid::Uuid::now_v7(), &event, "test");
         RecordedEvent {
             position: Position::new(version + 1, version + 1),
-            stream: stream.to_owned(),
+            stream: stream.into(),
             stream_version: version,
             event_id: new.event_id,
-            event_type: new.event_type,
+            event_type: new.event_type.into(),
             schema_version: new.schema_version,
             payload: new.payload,
             metadata: new.metadata,

@@ -151,7 +151,7 @@ impl Ledger {
                 id: item.event_id,
                 partnership: item.partnership.clone(),
                 stream_version: entry.timeline.recorded().len() as u64,
-                recorded_by: item.recorded_by.clone(),
+                recorded_by: item.recorded_by.as_str().into(),
                 recorded_at: now,
                 event: item.event.clone(),
             };
@@ -474,7 +474,7 @@ fn decode_milestone(stored: &amity_store::RecordedEvent) -> Result<Milestone> {
     Milestone::decode(&stored.event_type, stored.schema_version, &stored.payload).map_err(|error| {
         Error::Decode {
             event_id: stored.event_id,
-            stream: stored.stream.clone(),
+            stream: stored.stream.to_string(),
             stream_version: stored.stream_version,
             reason: error.to_string(),
         }

@@ -364,7 +364,7 @@ impl Projections {
         };
         let started = std::time::Instant::now();
         // Which streams changed (and by how many events), and where the feed ends now.
-        let mut touched: BTreeMap<String, u64> = BTreeMap::new();
+        let mut touched: BTreeMap<amity_store::SmolStr, u64> = BTreeMap::new();
         let mut position = from.map_or(Position::START, |checkpoint| checkpoint.position);
         let mut first = from.and_then(|checkpoint| checkpoint.first_event);
         let mut events = 0u64;

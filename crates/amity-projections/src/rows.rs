@@ -190,7 +190,7 @@ pub fn rows(timeline: &Timeline) -> Option<PartnershipRows> {
                 retracted_by: entry.retracted_by.map(|by| by.id.to_string()),
                 disputed: entry.disputed,
                 status_after: entry.status_after,
-                recorded_by: recorded.recorded_by.clone(),
+                recorded_by: recorded.recorded_by.to_string(),
                 recorded_at: recorded.recorded_at.to_string(),
             }
         })

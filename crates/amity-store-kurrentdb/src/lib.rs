@@ -112,10 +112,10 @@ pub fn recorded_event(event: &eventstore::RecordedEvent) -> Result<RecordedEvent
     };
     Ok(RecordedEvent {
         position: position_of(event.position),
-        stream: event.stream_id.clone(),
+        stream: event.stream_id.as_str().into(),
         stream_version: event.revision,
         event_id: event.id,
-        event_type: event.event_type.clone(),
+        event_type: event.event_type.as_str().into(),
         schema_version: envelope.schema_version,
         payload: event.data.to_vec(),
         metadata: envelope.metadata.get().as_bytes().to_vec(),

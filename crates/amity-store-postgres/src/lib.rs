@@ -15,7 +15,7 @@ use std::sync::Arc;
 
 use amity_store::{
     idempotency, Appended, Error, EventId, EventStore, ExpectedVersion, NewEvent, Position,
-    RecordedEvent, Result, StreamAppend,
+    RecordedEvent, Result, SmolStr, StreamAppend,
 };
 use async_trait::async_trait;
 use tokio::sync::Mutex;
@@ -82,7 +82,7 @@ pub struct PostgresEventStore {
     second_reader: Arc<Mutex<Client>>,
     /// The names of the streams the feed has met, by number (numbers never change, so this
     /// never goes stale): reading the feed then needs no join.
-    stream_names: Arc<std::sync::Mutex<HashMap<i64, String>>>,
+    stream_names: Arc<std::sync::Mutex<HashMap<i64, SmolStr>>>,
 }
 
 async fn connect(config: &str) -> Result<Client> {
@@ -201,11 +201,11 @@ impl PostgresEventStore {
 }
 
 fn read_event(row: &Row) -> Result<RecordedEvent> {
-    read_event_in(row, row.get(1))
+    read_event_in(row, row.get::<_, &str>(1).into())
 }
 
 /// An event row whose column 1 (the stream) is given as `stream`.
-fn read_event_in(row: &Row, stream: String) -> Result<RecordedEvent> {
+fn read_event_in(row: &Row, stream: SmolStr) -> Result<RecordedEvent> {
     let position: i64 = row.get(0);
     let TextBytes(payload) = row.get(6);
     let TextBytes(metadata) = row.get(7);
@@ -215,7 +215,7 @@ fn read_event_in(row: &Row, stream: String) -> Result<RecordedEvent> {
         stream,
         stream_version: row.get::<_, i64>(2) as u64,
         event_id: row.get(3),
-        event_type: row.get(4),
+        event_type: row.get::<_, &str>(4).into(),
         schema_version: row.get::<_, i32>(5) as u32,
         payload,
         metadata,
@@ -383,7 +383,7 @@ impl EventStore for PostgresEventStore {
                 .map_err(backend_error)?;
             let mut names = self.stream_names.lock().expect("stream names");
             for row in named {
-                names.insert(row.get(0), row.get(1));
+                names.insert(row.get(0), row.get::<_, &str>(1).into());
             }
         }
         drop(client);

@@ -17,7 +17,7 @@ use std::sync::{Arc, Mutex};
 
 use amity_store::{
     idempotency, Appended, Error, EventId, EventStore, ExpectedVersion, NewEvent, Position,
-    RecordedEvent, Result, StreamAppend,
+    RecordedEvent, Result, SmolStr, StreamAppend,
 };
 use async_trait::async_trait;
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
@@ -78,7 +78,7 @@ pub struct SqliteEventStore {
 #[derive(Debug)]
 struct Reader {
     connection: Connection,
-    stream_names: std::collections::HashMap<i64, String>,
+    stream_names: std::collections::HashMap<i64, SmolStr>,
 }
 
 fn backend_error(error: impl Into<amity_store::BoxError>) -> Error {
@@ -232,12 +232,12 @@ fn now_micros() -> i64 {
 
 /// An event from a row of [`SELECT_EVENT`] (stream name in column 1).
 fn read_event(row: &rusqlite::Row<'_>) -> rusqlite::Result<RecordedEvent> {
-    let stream = row.get(1)?;
+    let stream = row.get_ref(1)?.as_str()?.into();
     read_event_row(row, stream)
 }
 
 /// An event from a row whose column 1 identifies the stream, named `stream`.
-fn read_event_row(row: &rusqlite::Row<'_>, stream: String) -> rusqlite::Result<RecordedEvent> {
+fn read_event_row(row: &rusqlite::Row<'_>, stream: SmolStr) -> rusqlite::Result<RecordedEvent> {
     let position: i64 = row.get(0)?;
     let event_id = row.get_ref(3)?.as_blob()?;
     let recorded_at: i64 = row.get(8)?;
@@ -248,7 +248,7 @@ fn read_event_row(row: &rusqlite::Row<'_>, stream: String) -> rusqlite::Result<R
         event_id: EventId::from_slice(event_id).map_err(|e| {
             rusqlite::Error::FromSqlConversionFailure(3, rusqlite::types::Type::Blob, Box::new(e))
         })?,
-        event_type: row.get(4)?,
+        event_type: row.get_ref(4)?.as_str()?.into(),
         schema_version: row.get::<_, i64>(5)? as u32,
         payload: row.get_ref(6)?.as_bytes()?.to_vec(),
         metadata: row.get_ref(7)?.as_bytes()?.to_vec(),
@@ -530,8 +530,8 @@ impl EventStore for SqliteEventStore {
                 let stream = match stream_names.get(&stream_no) {
                     Some(name) => name.clone(),
                     None => {
-                        let name: String = name_of
-                            .query_row([stream_no], |row| row.get(0))
+                        let name: SmolStr = name_of
+                            .query_row([stream_no], |row| Ok(row.get_ref(0)?.as_str()?.into()))
                             .map_err(backend_error)?;
                         stream_names.insert(stream_no, name.clone());
                         name

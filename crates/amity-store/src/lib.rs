@@ -29,6 +29,7 @@ use std::fmt;
 use std::str::FromStr;
 
 use async_trait::async_trait;
+pub use smol_str::SmolStr;
 
 mod error;
 mod memory;
@@ -150,14 +151,15 @@ pub struct NewEvent {
 pub struct RecordedEvent {
     /// Its place in the global order.
     pub position: Position,
-    /// The stream it belongs to.
-    pub stream: String,
+    /// The stream it belongs to (a backend shares one copy among the events it reads of a
+    /// stream: cloning a long name is a reference count, and short ones are held inline).
+    pub stream: SmolStr,
     /// Its 0-based version in the stream.
     pub stream_version: u64,
     /// Its id.
     pub event_id: EventId,
-    /// The stored type name.
-    pub event_type: String,
+    /// The stored type name (held inline: no allocation).
+    pub event_type: SmolStr,
     /// The payload's schema version.
     pub schema_version: u32,
     /// The payload, JSON.

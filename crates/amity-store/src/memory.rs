@@ -70,6 +70,7 @@ impl Inner {
         let indexes = self.streams.entry(part.stream.clone()).or_default();
         let mut version = indexes.len() as u64;
         let mut last_position = None;
+        let name = crate::SmolStr::from(part.stream.as_str());
         for event in part.events {
             let index = self.events.len();
             let position = Position::new(index as u64, index as u64);
@@ -77,10 +78,10 @@ impl Inner {
             self.ids.insert(event.event_id, index);
             self.events.push(RecordedEvent {
                 position,
-                stream: part.stream.clone(),
+                stream: name.clone(),
                 stream_version: version,
                 event_id: event.event_id,
-                event_type: event.event_type,
+                event_type: event.event_type.into(),
                 schema_version: event.schema_version,
                 payload: event.payload,
                 metadata: event.metadata,
@@ -117,10 +118,10 @@ impl Inner {
     fn rollback(&mut self, mark: usize) {
         for event in self.events.drain(mark..) {
             self.ids.remove(&event.event_id);
-            if let Some(indexes) = self.streams.get_mut(&event.stream) {
+            if let Some(indexes) = self.streams.get_mut(event.stream.as_str()) {
                 indexes.pop();
                 if indexes.is_empty() {
-                    self.streams.remove(&event.stream);
+                    self.streams.remove(event.stream.as_str());
                 }
             }
         }
