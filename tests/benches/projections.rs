@@ -51,7 +51,7 @@ fn main() {
         runtime.block_on(fill(&store, partnerships));
     }
     let ledger = Ledger::new(store);
-    let mut projections = Projections::open(ledger, Some(&path)).expect("projections");
+    let mut projections = Projections::open_in_ledger(ledger, &path).expect("projections");
 
     let mut rates = Vec::new();
     let mut peaks = Vec::new();

@@ -181,7 +181,8 @@ async fn saved_checkpoint(projections: &Projections) -> Option<amity_projections
 #[tokio::test]
 async fn rebuild_gives_the_same_tables_as_incremental_catch_up() {
     let fixture = new_ledger();
-    let mut projections = Projections::open(fixture.ledger.clone(), Some(&fixture.path)).unwrap();
+    let mut projections =
+        Projections::open_in_ledger(fixture.ledger.clone(), &fixture.path).unwrap();
     // Incremental: each catch-up after the first reads only the event just recorded.
     record_story(&fixture.ledger, Some(&mut projections)).await;
     let incremental = dump(&projections).await;
@@ -201,7 +202,7 @@ async fn rebuild_gives_the_same_tables_as_incremental_catch_up() {
     // The same events caught up in one go, in another process's view of the file.
     let other = new_ledger();
     record_story(&other.ledger, None).await;
-    let mut once = Projections::open(other.ledger.clone(), Some(&other.path)).unwrap();
+    let mut once = Projections::open_in_ledger(other.ledger.clone(), &other.path).unwrap();
     once.catch_up().await.unwrap();
     // Ids and timestamps differ between the two ledgers; the shape of the tables must not.
     let shape = |lines: Vec<String>| -> Vec<String> {
@@ -237,7 +238,8 @@ async fn rebuild_gives_the_same_tables_as_incremental_catch_up() {
 async fn a_new_code_version_rebuilds_and_nothing_new_reads_nothing() {
     let fixture = new_ledger();
     record_story(&fixture.ledger, None).await;
-    let mut projections = Projections::open(fixture.ledger.clone(), Some(&fixture.path)).unwrap();
+    let mut projections =
+        Projections::open_in_ledger(fixture.ledger.clone(), &fixture.path).unwrap();
     assert!(
         projections.catch_up().await.unwrap().rebuilt,
         "first use builds"
@@ -280,7 +282,7 @@ async fn a_new_code_version_rebuilds_and_nothing_new_reads_nothing() {
             [CODE_VERSION - 1],
         )
         .unwrap();
-    let mut reopened = Projections::open(fixture.ledger.clone(), Some(&fixture.path)).unwrap();
+    let mut reopened = Projections::open_in_ledger(fixture.ledger.clone(), &fixture.path).unwrap();
     assert!(reopened.catch_up().await.unwrap().rebuilt);
     assert_eq!(dump(&reopened).await, before);
 }
@@ -289,13 +291,14 @@ async fn a_new_code_version_rebuilds_and_nothing_new_reads_nothing() {
 async fn a_failed_write_leaves_rows_and_checkpoint_as_they_were() {
     let fixture = new_ledger();
     record_story(&fixture.ledger, None).await;
-    let mut projections = Projections::open(fixture.ledger.clone(), Some(&fixture.path)).unwrap();
+    let mut projections =
+        Projections::open_in_ledger(fixture.ledger.clone(), &fixture.path).unwrap();
     projections.catch_up().await.unwrap();
     // A trigger makes the next timeline insert fail half-way through the transaction.
     let connection = rusqlite::Connection::open(&fixture.path).unwrap();
     connection
         .execute_batch(
-            "CREATE TRIGGER fail_midway BEFORE INSERT ON partnership_timeline
+            "CREATE TRIGGER fail_midway BEFORE INSERT ON timeline_entries
              WHEN NEW.seq = 1 BEGIN SELECT RAISE(ABORT, 'simulated crash'); END;",
         )
         .unwrap();
@@ -322,6 +325,57 @@ fn sqlite_tables(path: &std::path::Path) -> Vec<String> {
     names.map(Result::unwrap).collect()
 }
 
+/// In the ledger's own file the history's details are read from the stored events by the
+/// `partnership_timeline` view; text that JSON escapes (quotes, backslashes, line breaks,
+/// non-Latin script) must read back exactly as a file that stores them holds it.
+#[tokio::test]
+async fn the_ledger_file_view_reads_event_details_exactly_as_stored_ones() {
+    let fixture = new_ledger();
+    let own_file = fixture.dir.path().join("projections.db");
+    let kyiv = partnership("Київ, UA", "Kraków, PL");
+    let facts = Facts {
+        occurred: "1993-05~".parse().unwrap(),
+        term_as_written: Some("\"побратимство\" \\ partnerstwo".to_owned()),
+        sources: vec![amity_domain::Source {
+            title: "Rada \"minutes\", 1993 / №12".to_owned(),
+            publisher: Some("Архів".to_owned()),
+            url: Some("https://example.org/a?b=1&c=\u{e9}".to_owned()),
+            published: Some("1993-06".parse().unwrap()),
+            locator: Some("p. 7\\8".to_owned()),
+            role: Some(amity_domain::SourceRole::Primary),
+        }],
+        certainty: Certainty::Probable,
+        initiated_by: Some(kyiv.parties[0].key()),
+        note: Some("line one\nline two\ttabbed — «quoted»".to_owned()),
+    };
+    let founded = ToRecord::lifecycle(
+        Event::lifecycle(EventType::PartnershipFounded, kyiv.clone(), facts),
+        "test",
+    );
+    fixture.ledger.record(founded).await.unwrap();
+    let mut in_ledger = Projections::open_in_ledger(fixture.ledger.clone(), &fixture.path).unwrap();
+    in_ledger.catch_up().await.unwrap();
+    let mut own = Projections::open(fixture.ledger.clone(), Some(&own_file)).unwrap();
+    own.catch_up().await.unwrap();
+    let lines = dump(&in_ledger).await;
+    assert!(
+        lines.iter().any(|line| line.contains("побратимство")),
+        "{lines:#?}"
+    );
+    assert_eq!(lines, dump(&own).await);
+    // The view's columns hold values, not NULLs, in the ledger file.
+    let connection = rusqlite::Connection::open(&fixture.path).unwrap();
+    let (note, recorded_by): (String, String) = connection
+        .query_row(
+            "SELECT note, recorded_by FROM partnership_timeline",
+            [],
+            |row| Ok((row.get(0)?, row.get(1)?)),
+        )
+        .unwrap();
+    assert_eq!(note, "line one\nline two\ttabbed — «quoted»");
+    assert_eq!(recorded_by, "test");
+}
+
 #[tokio::test]
 async fn tables_in_a_file_of_their_own_hold_what_the_ledger_file_holds() {
     let fixture = new_ledger();
@@ -329,16 +383,16 @@ async fn tables_in_a_file_of_their_own_hold_what_the_ledger_file_holds() {
     let mut own = Projections::open(fixture.ledger.clone(), Some(&own_file)).unwrap();
     // Caught up after every event, with the ledger in another file.
     record_story(&fixture.ledger, Some(&mut own)).await;
-    let mut in_ledger = Projections::open(fixture.ledger.clone(), Some(&fixture.path)).unwrap();
+    let mut in_ledger = Projections::open_in_ledger(fixture.ledger.clone(), &fixture.path).unwrap();
     assert!(in_ledger.catch_up().await.unwrap().rebuilt);
     assert_eq!(dump(&own).await, dump(&in_ledger).await);
     assert_eq!(
         sqlite_tables(&own_file),
         [
             "partnership_status",
-            "partnership_timeline",
             "party_directory",
-            "projection_checkpoint"
+            "projection_checkpoint",
+            "timeline_entries"
         ],
         "the projection file holds the projections and nothing else"
     );
@@ -622,7 +676,7 @@ async fn postgres_tables_after_catch_ups_equal_a_rebuild_and_the_sqlite_tables()
     amity_ledger::archive::copy(&ledger, &fixture.ledger, &mut |_| {})
         .await
         .unwrap();
-    let mut sqlite = Projections::open(fixture.ledger.clone(), Some(&fixture.path)).unwrap();
+    let mut sqlite = Projections::open_in_ledger(fixture.ledger.clone(), &fixture.path).unwrap();
     sqlite.catch_up().await.unwrap();
     assert_eq!(dump(&sqlite).await, incremental);
     assert_same_answers(&projections, &sqlite).await;

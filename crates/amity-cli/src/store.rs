@@ -11,7 +11,9 @@ use amity_store::{Error, EventStore, MemoryEventStore};
 /// Where the projections of an opened store live.
 #[derive(Debug, Clone)]
 pub enum ProjectionsAt {
-    /// Tables in a SQLite file: the ledger's own, or the `--projections` file.
+    /// Tables in the SQLite ledger's own file.
+    LedgerFile(PathBuf),
+    /// Tables in the `--projections` SQLite file.
     SqliteFile(PathBuf),
     /// Tables in the PostgreSQL store's schema (the store's URL).
     #[cfg(feature = "postgres")]
@@ -32,6 +34,7 @@ impl Opened {
     /// The projections of `ledger` (a ledger over this store), where they live.
     pub async fn projections(&self, ledger: Ledger) -> amity_projections::Result<Projections> {
         match &self.projections {
+            ProjectionsAt::LedgerFile(path) => Projections::open_in_ledger(ledger, path),
             ProjectionsAt::SqliteFile(path) => Projections::open(ledger, Some(path)),
             #[cfg(feature = "postgres")]
             ProjectionsAt::Postgres(url) => Projections::open_postgres(ledger, url).await,
@@ -82,7 +85,7 @@ pub async fn open_store(
         "sqlite" => {
             let store = amity_store_sqlite::SqliteEventStore::open_url(url)?;
             Opened {
-                projections: ProjectionsAt::SqliteFile(store.path().to_path_buf()),
+                projections: ProjectionsAt::LedgerFile(store.path().to_path_buf()),
                 store: Arc::new(store),
             }
         }

@@ -40,7 +40,7 @@ pub use tables::Tables;
 
 /// The version of the projection code; bump it whenever [`rows::rows`] or the tables change,
 /// and every ledger rebuilds its projections on next use.
-pub const CODE_VERSION: u32 = 4;
+pub const CODE_VERSION: u32 = 5;
 
 /// A projection error.
 #[derive(Debug, thiserror::Error)]
@@ -261,9 +261,10 @@ async fn first_event(
 }
 
 impl Projections {
-    /// Projections for a ledger: tables in the SQLite file `sqlite_file` when given (the
-    /// ledger's own file, or one of their own: it needs no events), else computed live. A
-    /// file is an error in a build without the `sqlite` feature.
+    /// Projections for a ledger: tables in the SQLite file `sqlite_file` when given (a file of
+    /// their own: it needs no events, and holds every column; for the ledger's own file see
+    /// [`Projections::open_in_ledger`]), else computed live. A file is an error in a build
+    /// without the `sqlite` feature.
     pub fn open(ledger: Ledger, sqlite_file: Option<&Path>) -> Result<Projections> {
         let backend = match sqlite_file {
             #[cfg(feature = "sqlite")]
@@ -278,6 +279,15 @@ impl Projections {
             None => Backend::Live,
         };
         Ok(Projections { ledger, backend })
+    }
+
+    /// Projections for a SQLite ledger, as tables in the ledger's own file at `path`: the
+    /// history's event details are read from the stored events rather than copied
+    /// ([`sqlite::Details::Events`]).
+    #[cfg(feature = "sqlite")]
+    pub fn open_in_ledger(ledger: Ledger, path: &Path) -> Result<Projections> {
+        let tables = sqlite::SqliteTables::open_in_ledger(path)?;
+        Ok(Projections::with_tables(ledger, Tables::Sqlite(tables)))
     }
 
     /// Projections for a PostgreSQL store, as tables in its schema: `url` is the store's URL

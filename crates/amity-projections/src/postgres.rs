@@ -610,7 +610,7 @@ impl Writer<'_> {
         let timeline: Vec<[Value<'_>; 21]> = rows
             .iter()
             .flat_map(|partnership| &partnership.timeline)
-            .map(timeline_values)
+            .map(|row| timeline_values(row, true))
             .collect();
         let directory: Vec<[Value<'_>; 10]> = rows
             .iter()

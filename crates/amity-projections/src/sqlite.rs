@@ -10,18 +10,26 @@
 //!   of the last event covered, as text), `code_version` (of the projection code that wrote
 //!   the rows; a different version triggers a rebuild), `events` (how many events are covered),
 //!   `first_event_id` (the first event of the feed: a feed that starts with another event is
-//!   another ledger, and the tables are rebuilt for it).
+//!   another ledger, and the tables are rebuilt for it), `timeline_details` (`events` or
+//!   `stored`, see `partnership_timeline`).
 //! - `partnership_status` — `partnership`, `party_a`, `party_a_name`, `party_a_country`,
 //!   `party_b`, `party_b_name`, `party_b_country`, `kind`, `status` (`active`, `suspended`,
 //!   `terminated`, `not_yet`, `unknown`), `since` (EDTF of the event that set it), `founded`
 //!   (EDTF of the founding claims, `;`-separated), `last_event_id`, `last_event_type`,
 //!   `last_recorded_at`, `events`, `retracted`, `disputed`, `conflict`,
 //!   `party_a_subdivision`, `party_a_wikidata`, `party_b_subdivision`, `party_b_wikidata`.
-//! - `partnership_timeline` — `partnership`, `seq` (history order), `step` (resolved order of
-//!   the driving events, else NULL), `event_id`, `stream_version`, `event_type`, `occurred`
-//!   (EDTF as written, NULL if unknown), `earliest`, `latest` (days, NULL if unbounded),
-//!   `term_as_written`, `certainty`, `sources` (JSON), `initiated_by`, `note`, `target`,
-//!   `reason`, `retracted_by`, `disputed`, `status_after`, `recorded_by`, `recorded_at`.
+//! - `partnership_timeline` (a view) — `partnership`, `seq` (history order), `step` (resolved
+//!   order of the driving events, else NULL), `event_id`, `stream_version`, `event_type`,
+//!   `occurred` (EDTF as written, NULL if unknown), `earliest`, `latest` (days, NULL if
+//!   unbounded), `term_as_written`, `certainty`, `sources` (JSON), `initiated_by`, `note`,
+//!   `target`, `reason`, `retracted_by`, `disputed`, `status_after`, `recorded_by`,
+//!   `recorded_at`. It reads the table `timeline_entries`, which has the same columns; in the
+//!   ledger's own file ([`Details::Events`]) the event's own details (`term_as_written`,
+//!   `certainty`, `sources`, `initiated_by`, `note`, `target`, `reason`, `recorded_by`,
+//!   `recorded_at`) are NULL there and the view reads them from the stored event (joined on
+//!   stream and version), so that a rebuild does not write a second copy of every payload.
+//!   `projection_checkpoint.timeline_details` says which (`events` or `stored`); tables built
+//!   the other way are rebuilt.
 //! - `party_directory` — `party` (key), `partner` (key), `partner_name`, `partner_country`,
 //!   `partnership`, `kind`, `status`, `since`, `founded`.
 //!
@@ -48,11 +56,12 @@ use crate::{Checkpoint, Error, Result};
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS projection_checkpoint (
-    projection     TEXT PRIMARY KEY,
-    position       TEXT    NOT NULL,
-    code_version   INTEGER NOT NULL,
-    events         INTEGER NOT NULL,
-    first_event_id TEXT
+    projection       TEXT PRIMARY KEY,
+    position         TEXT    NOT NULL,
+    code_version     INTEGER NOT NULL,
+    events           INTEGER NOT NULL,
+    first_event_id   TEXT,
+    timeline_details TEXT    NOT NULL
 );
 CREATE TABLE IF NOT EXISTS partnership_status (
     partnership      TEXT NOT NULL,
@@ -79,7 +88,7 @@ CREATE TABLE IF NOT EXISTS partnership_status (
     party_b_wikidata    TEXT,
     row              TEXT NOT NULL
 );
-CREATE TABLE IF NOT EXISTS partnership_timeline (
+CREATE TABLE IF NOT EXISTS timeline_entries (
     partnership     TEXT    NOT NULL,
     seq             INTEGER NOT NULL,
     step            INTEGER,
@@ -90,8 +99,8 @@ CREATE TABLE IF NOT EXISTS partnership_timeline (
     earliest        TEXT,
     latest          TEXT,
     term_as_written TEXT,
-    certainty       TEXT    NOT NULL,
-    sources         TEXT    NOT NULL,
+    certainty       TEXT,
+    sources         TEXT,
     initiated_by    TEXT,
     note            TEXT,
     target          TEXT,
@@ -99,8 +108,8 @@ CREATE TABLE IF NOT EXISTS partnership_timeline (
     retracted_by    TEXT,
     disputed        INTEGER NOT NULL,
     status_after    TEXT,
-    recorded_by     TEXT    NOT NULL,
-    recorded_at     TEXT    NOT NULL
+    recorded_by     TEXT,
+    recorded_at     TEXT
 );
 CREATE TABLE IF NOT EXISTS party_directory (
     party           TEXT NOT NULL,
@@ -121,22 +130,103 @@ CREATE TABLE IF NOT EXISTS party_directory (
 /// steps of its partnerships are read from the indexes alone.
 const INDEXES: &str = "
 CREATE UNIQUE INDEX IF NOT EXISTS partnership_status_key ON partnership_status (partnership);
-CREATE UNIQUE INDEX IF NOT EXISTS partnership_timeline_key ON partnership_timeline (partnership, seq);
+CREATE UNIQUE INDEX IF NOT EXISTS timeline_entries_key ON timeline_entries (partnership, seq);
 CREATE UNIQUE INDEX IF NOT EXISTS party_directory_key ON party_directory (party, partnership);
 CREATE INDEX IF NOT EXISTS partnership_status_countries ON partnership_status
     (party_a_country, party_b_country, partnership, party_a_name, party_a_subdivision,
      party_a_wikidata, party_b_name, party_b_subdivision, party_b_wikidata, kind, conflict);
-CREATE INDEX IF NOT EXISTS partnership_timeline_steps ON partnership_timeline
+CREATE INDEX IF NOT EXISTS timeline_entries_steps ON timeline_entries
     (partnership, step, event_id, event_type, occurred, earliest, latest, status_after)
     WHERE step IS NOT NULL;
+";
+
+/// The `partnership_timeline` view over rows that hold every column ([`Details::Stored`]).
+const VIEW_STORED: &str = "
+CREATE VIEW IF NOT EXISTS partnership_timeline AS
+SELECT partnership, seq, step, event_id, stream_version, event_type, occurred, earliest, latest,
+       term_as_written, certainty, sources, initiated_by, note, target, reason, retracted_by,
+       disputed, status_after, recorded_by, recorded_at
+FROM timeline_entries;
+";
+
+/// The `partnership_timeline` view in the ledger's own file ([`Details::Events`]): what the
+/// event says is read from the stored event (schema v1 payload and metadata), and the
+/// transaction time is printed as the ledger prints it (RFC 3339, UTC, shortest fraction).
+const VIEW_EVENTS: &str = "
+CREATE VIEW IF NOT EXISTS partnership_timeline AS
+SELECT t.partnership, t.seq, t.step, t.event_id, t.stream_version, t.event_type, t.occurred,
+       t.earliest, t.latest,
+       json_extract(e.payload, '$.term_as_written') AS term_as_written,
+       json_extract(e.payload, '$.certainty') AS certainty,
+       json_extract(e.payload, '$.sources') AS sources,
+       json_extract(e.payload, '$.initiated_by') AS initiated_by,
+       json_extract(e.payload, '$.note') AS note,
+       json_extract(e.payload, '$.target') AS target,
+       json_extract(e.payload, '$.reason') AS reason,
+       t.retracted_by, t.disputed, t.status_after,
+       json_extract(e.metadata, '$.recorded_by') AS recorded_by,
+       strftime('%Y-%m-%dT%H:%M:%S', e.recorded_at / 1000000, 'unixepoch')
+           || CASE WHEN e.recorded_at % 1000000 = 0 THEN ''
+                   ELSE '.' || rtrim(printf('%06d', e.recorded_at % 1000000), '0') END
+           || 'Z' AS recorded_at
+FROM timeline_entries t
+JOIN streams s ON s.name = t.partnership
+JOIN events e ON e.stream_no = s.stream_no AND e.stream_version = t.stream_version;
 ";
 
 const DROP: &str = "
 DROP TABLE IF EXISTS projection_checkpoint;
 DROP TABLE IF EXISTS partnership_status;
-DROP TABLE IF EXISTS partnership_timeline;
+DROP VIEW IF EXISTS partnership_timeline;
+DROP TABLE IF EXISTS timeline_entries;
 DROP TABLE IF EXISTS party_directory;
 ";
+
+/// Drop every projection table, those of earlier projection code included (the history was
+/// the table `partnership_timeline` up to code version 4).
+fn drop_all(connection: &Connection) -> Result<()> {
+    let old_table: bool = connection
+        .query_row(
+            "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'partnership_timeline'",
+            [],
+            |row| row.get::<_, i64>(0),
+        )
+        .map_err(sql_error)?
+        > 0;
+    if old_table {
+        connection
+            .execute_batch("DROP TABLE partnership_timeline;")
+            .map_err(sql_error)?;
+    }
+    connection.execute_batch(DROP).map_err(sql_error)
+}
+
+/// Where the history's event details (term, certainty, sources, initiating party, note,
+/// target, reason, who recorded it and when) are kept.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Details {
+    /// In the ledger's own file: read from the stored events by the `partnership_timeline`
+    /// view, not copied (a rebuild writes a fifth of the bytes).
+    Events,
+    /// In a file of their own: stored in `timeline_entries`.
+    Stored,
+}
+
+impl Details {
+    fn name(self) -> &'static str {
+        match self {
+            Details::Events => "events",
+            Details::Stored => "stored",
+        }
+    }
+
+    fn view(self) -> &'static str {
+        match self {
+            Details::Events => VIEW_EVENTS,
+            Details::Stored => VIEW_STORED,
+        }
+    }
+}
 
 fn sql_error(error: rusqlite::Error) -> Error {
     Error::Tables(error.to_string())
@@ -147,12 +237,23 @@ fn sql_error(error: rusqlite::Error) -> Error {
 pub struct SqliteTables {
     connection: Connection,
     path: PathBuf,
+    details: Details,
 }
 
 impl SqliteTables {
-    /// Open the tables in the SQLite file at `path` (the ledger's, or one of their own),
-    /// creating the file and the tables if needed.
+    /// Open the tables in a SQLite file of their own at `path`, creating the file and the
+    /// tables if needed.
     pub fn open(path: &Path) -> Result<SqliteTables> {
+        SqliteTables::open_with(path, Details::Stored)
+    }
+
+    /// Open the tables in the SQLite ledger file at `path` (it holds the store's `streams`
+    /// and `events` tables), creating the tables if needed.
+    pub fn open_in_ledger(path: &Path) -> Result<SqliteTables> {
+        SqliteTables::open_with(path, Details::Events)
+    }
+
+    fn open_with(path: &Path, details: Details) -> Result<SqliteTables> {
         let connection = Connection::open(path).map_err(sql_error)?;
         connection
             .busy_timeout(std::time::Duration::from_secs(30))
@@ -162,24 +263,31 @@ impl SqliteTables {
             .map_err(sql_error)?;
         // Tables written by other projection code are derived data: drop them (the next
         // catch-up rebuilds) rather than fail on a column they lack.
-        let stale = connection
+        // So are tables whose history keeps its details elsewhere than asked.
+        let written = connection
             .query_row(
-                "SELECT code_version FROM projection_checkpoint WHERE projection = ?1",
+                "SELECT code_version, timeline_details FROM projection_checkpoint
+                 WHERE projection = ?1",
                 [PROJECTION],
-                |row| row.get::<_, u32>(0),
+                |row| Ok((row.get::<_, u32>(0)?, row.get::<_, String>(1)?)),
             )
-            .optional()
-            .unwrap_or(None)
-            .is_some_and(|version| version != crate::CODE_VERSION);
+            .optional();
+        let stale = match written {
+            Ok(Some((version, kept))) => version != crate::CODE_VERSION || kept != details.name(),
+            Ok(None) => false,
+            // No such column: older projection code.
+            Err(_) => true,
+        };
         if stale {
-            connection.execute_batch(DROP).map_err(sql_error)?;
+            drop_all(&connection)?;
         }
         connection
-            .execute_batch(&format!("{SCHEMA}{INDEXES}"))
+            .execute_batch(&format!("{SCHEMA}{INDEXES}{}", details.view()))
             .map_err(sql_error)?;
         Ok(SqliteTables {
             connection,
             path: path.to_path_buf(),
+            details,
         })
     }
 
@@ -204,13 +312,18 @@ impl SqliteTables {
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(sql_error)?;
         if reset {
+            drop_all(&transaction)?;
             transaction
-                .execute_batch(&format!("{DROP}{SCHEMA}"))
+                .execute_batch(&format!("{SCHEMA}{}", self.details.view()))
                 .map_err(sql_error)?;
         } else if read_checkpoint(&transaction)? != expected {
             return Err(Error::Raced);
         }
-        Ok(Writer { transaction, reset })
+        Ok(Writer {
+            transaction,
+            reset,
+            details: self.details,
+        })
     }
 
     /// Fold the WAL back into the file after a large write, so that readers do not search a
@@ -329,7 +442,7 @@ impl SqliteTables {
             .connection
             .prepare(&format!(
                 "SELECT partnership, event_id, event_type, occurred, earliest, latest, status_after
-                 FROM partnership_timeline
+                 FROM timeline_entries
                  WHERE step IS NOT NULL
                    AND partnership IN (SELECT partnership FROM partnership_status WHERE {filter})
                  ORDER BY partnership, step"
@@ -456,12 +569,13 @@ pub struct Writer<'a> {
     transaction: rusqlite::Transaction<'a>,
     /// The tables were emptied: nothing to delete, indexes come last.
     reset: bool,
+    details: Details,
 }
 
 impl Writer<'_> {
     /// Replace the rows of these partnerships.
     pub fn write(&mut self, rows: &[PartnershipRows]) -> Result<()> {
-        write_rows(&self.transaction, rows, !self.reset)
+        write_rows(&self.transaction, rows, !self.reset, self.details)
     }
 
     /// Move the checkpoint and commit rows and checkpoint together.
@@ -472,16 +586,19 @@ impl Writer<'_> {
         self.transaction
             .execute(
                 "INSERT INTO projection_checkpoint
-                     (projection, position, code_version, events, first_event_id)
-                 VALUES (?1, ?2, ?3, ?4, ?5)
+                     (projection, position, code_version, events, first_event_id,
+                      timeline_details)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)
                  ON CONFLICT (projection) DO UPDATE
-                 SET position = ?2, code_version = ?3, events = ?4, first_event_id = ?5",
+                 SET position = ?2, code_version = ?3, events = ?4, first_event_id = ?5,
+                     timeline_details = ?6",
                 params![
                     PROJECTION,
                     checkpoint.position.to_string(),
                     checkpoint.code_version,
                     checkpoint.events as i64,
                     checkpoint.first_event.map(|id| id.to_string()),
+                    self.details.name(),
                 ],
             )
             .map_err(sql_error)?;
@@ -561,12 +678,17 @@ impl rusqlite::ToSql for Value<'_> {
     }
 }
 
-fn write_rows(connection: &Connection, rows: &[PartnershipRows], replace: bool) -> Result<()> {
+fn write_rows(
+    connection: &Connection,
+    rows: &[PartnershipRows],
+    replace: bool,
+    details: Details,
+) -> Result<()> {
     let mut delete_status = connection
         .prepare_cached("DELETE FROM partnership_status WHERE partnership = ?1")
         .map_err(sql_error)?;
     let mut delete_timeline = connection
-        .prepare_cached("DELETE FROM partnership_timeline WHERE partnership = ?1")
+        .prepare_cached("DELETE FROM timeline_entries WHERE partnership = ?1")
         .map_err(sql_error)?;
     let mut delete_directory = connection
         .prepare_cached("DELETE FROM party_directory WHERE partnership = ?1 AND party IN (?2, ?3)")
@@ -582,7 +704,7 @@ fn write_rows(connection: &Connection, rows: &[PartnershipRows], replace: bool) 
             .map_err(sql_error)
     };
     let mut insert_status = insert("partnership_status", STATUS_COLUMNS)?;
-    let mut insert_timeline = insert("partnership_timeline", TIMELINE_COLUMNS)?;
+    let mut insert_timeline = insert("timeline_entries", TIMELINE_COLUMNS)?;
     let mut insert_directory = insert("party_directory", DIRECTORY_COLUMNS)?;
     for partnership in rows {
         let status = &partnership.status;
@@ -599,8 +721,9 @@ fn write_rows(connection: &Connection, rows: &[PartnershipRows], replace: bool) 
             .execute(rusqlite::params_from_iter(status_values(status)))
             .map_err(sql_error)?;
         for row in &partnership.timeline {
+            let values = timeline_values(row, details == Details::Stored);
             insert_timeline
-                .execute(rusqlite::params_from_iter(timeline_values(row)))
+                .execute(rusqlite::params_from_iter(values))
                 .map_err(sql_error)?;
         }
         for row in &partnership.directory {

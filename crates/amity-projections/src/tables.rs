@@ -368,8 +368,12 @@ pub(crate) fn status_values(status: &StatusRow) -> [Value<'_>; 23] {
     ]
 }
 
-/// The `partnership_timeline` values of a history entry, in [`TIMELINE_COLUMNS`] order.
-pub(crate) fn timeline_values(row: &TimelineRow) -> [Value<'_>; 21] {
+/// The `partnership_timeline` values of a history entry, in [`TIMELINE_COLUMNS`] order; with
+/// `details` false, the columns a SQLite ledger file reads from the stored event instead
+/// (term, certainty, sources, initiating party, note, target, reason, recorded by and at) are
+/// NULL, and not computed.
+pub(crate) fn timeline_values<'a>(row: &'a TimelineRow, details: bool) -> [Value<'a>; 21] {
+    let detail = |value: Value<'a>| if details { value } else { Value::Text(None) };
     [
         text(row.partnership.as_str()),
         integer(row.seq),
@@ -380,18 +384,22 @@ pub(crate) fn timeline_values(row: &TimelineRow) -> [Value<'_>; 21] {
         optional_text(row.occurred.as_deref()),
         optional_text(row.earliest.as_deref()),
         optional_text(row.latest.as_deref()),
-        optional_text(row.term_as_written.as_deref()),
-        text(row.certainty.name()),
-        owned_text(Some(json(&row.sources))),
-        optional_text(row.initiated_by.as_deref()),
-        optional_text(row.note.as_deref()),
-        optional_text(row.target.as_deref()),
-        optional_text(row.reason.as_deref()),
+        detail(optional_text(row.term_as_written.as_deref())),
+        detail(text(row.certainty.name())),
+        if details {
+            owned_text(Some(json(&row.sources)))
+        } else {
+            Value::Text(None)
+        },
+        detail(optional_text(row.initiated_by.as_deref())),
+        detail(optional_text(row.note.as_deref())),
+        detail(optional_text(row.target.as_deref())),
+        detail(optional_text(row.reason.as_deref())),
         optional_text(row.retracted_by.as_deref()),
         Value::Boolean(row.disputed),
         optional_text(row.status_after.map(|status| status.name())),
-        text(&row.recorded_by),
-        text(&row.recorded_at),
+        detail(text(&row.recorded_by)),
+        detail(text(&row.recorded_at)),
     ]
 }
 

@@ -85,6 +85,15 @@ const PROJECTION_TABLES: [&str; 4] = [
     "projection_checkpoint",
 ];
 
+/// The tables of a SQLite projections file (the history is the view `partnership_timeline`
+/// over `timeline_entries`).
+const FILE_TABLES: [&str; 4] = [
+    "partnership_status",
+    "party_directory",
+    "projection_checkpoint",
+    "timeline_entries",
+];
+
 /// A JSON answer without its transaction times, which differ between two ledgers recorded
 /// at different moments.
 fn without_times(mut value: Value) -> Value {
@@ -213,7 +222,7 @@ fn a_postgres_store_with_a_projections_file_keeps_them_there() {
     let file_arg = file.display().to_string();
     let with_file = ["--projections", file_arg.as_str()];
     assert_eq!(answers(&postgres, &with_file), answers(&sqlite, &[]));
-    assert_eq!(file_tables(&file), PROJECTION_TABLES);
+    assert_eq!(file_tables(&file), FILE_TABLES);
     assert_eq!(
         file_count(&file, "SELECT count(*) FROM partnership_status"),
         23
@@ -287,7 +296,7 @@ fn a_memory_store_materializes_its_projections_only_in_a_projections_file() {
     );
     assert_eq!(
         file_tables(&file),
-        PROJECTION_TABLES,
+        FILE_TABLES,
         "only the projection tables: the file needs no events"
     );
     // Without a file there are no tables: the rebuild says so.
