@@ -58,6 +58,14 @@ impl fmt::Display for Day {
     }
 }
 
+/// How many short dates each thread remembers for [`EdtfDate::parse_stored`].
+const REMEMBERED_DATES: usize = 4_096;
+
+thread_local! {
+    static PARSED: std::cell::RefCell<rustc_hash::FxHashMap<smol_str::SmolStr, EdtfDate>> =
+        std::cell::RefCell::new(rustc_hash::FxHashMap::default());
+}
+
 /// A valid EDTF string with its derived bounds.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct EdtfDate {
@@ -92,6 +100,27 @@ impl EdtfDate {
             text: input.into(),
             earliest: convert_bound(bounds.earliest, Day::Past),
             latest: convert_bound(bounds.latest, Day::Future),
+        })
+    }
+
+    /// [`EdtfDate::parse`] for reading stored events, where the same few dates recur (years,
+    /// days of a campaign): each thread remembers the short dates it has parsed, up to
+    /// [`REMEMBERED_DATES`] of them, and copies a remembered one instead of parsing it again.
+    pub(crate) fn parse_stored(input: &str) -> Result<EdtfDate, DateError> {
+        if input.len() > 23 {
+            return EdtfDate::parse(input);
+        }
+        PARSED.with(|parsed| {
+            let mut parsed = parsed.borrow_mut();
+            if let Some(date) = parsed.get(input) {
+                return Ok(date.clone());
+            }
+            let date = EdtfDate::parse(input)?;
+            if parsed.len() >= REMEMBERED_DATES {
+                parsed.clear();
+            }
+            parsed.insert(date.text.clone(), date.clone());
+            Ok(date)
         })
     }
 
@@ -133,7 +162,7 @@ impl Serialize for EdtfDate {
 impl<'de> Deserialize<'de> for EdtfDate {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let text = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
-        EdtfDate::parse(&text).map_err(serde::de::Error::custom)
+        EdtfDate::parse_stored(&text).map_err(serde::de::Error::custom)
     }
 }
 
@@ -226,7 +255,9 @@ impl<'de> Deserialize<'de> for Occurred {
                 EdtfDate::deserialize(deserializer).map(Occurred::Date)
             }
             fn visit_str<E: serde::de::Error>(self, text: &str) -> Result<Occurred, E> {
-                EdtfDate::parse(text).map(Occurred::Date).map_err(E::custom)
+                EdtfDate::parse_stored(text)
+                    .map(Occurred::Date)
+                    .map_err(E::custom)
             }
         }
         deserializer.deserialize_any(OccurredVisitor)
@@ -339,6 +370,25 @@ mod tests {
             let message = error.to_string();
             assert!(message.contains(input), "{message}");
             assert!(message.starts_with("invalid EDTF date"), "{message}");
+        }
+    }
+
+    #[test]
+    fn stored_dates_read_again_are_the_same_and_bad_ones_stay_refused() {
+        for input in [
+            "1983",
+            "2022-03-03~",
+            "[2022-02-28,2022-03-28]",
+            "2003/2014",
+        ] {
+            let first: EdtfDate = serde_json::from_str(&format!("{input:?}")).unwrap();
+            let again: EdtfDate = serde_json::from_str(&format!("{input:?}")).unwrap();
+            assert_eq!(first, EdtfDate::parse(input).unwrap());
+            assert_eq!(again, first);
+        }
+        for _ in 0..2 {
+            let error = serde_json::from_str::<EdtfDate>("\"1985-02-30\"").unwrap_err();
+            assert!(error.to_string().contains("invalid EDTF date"), "{error}");
         }
     }
 

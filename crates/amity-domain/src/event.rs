@@ -410,7 +410,7 @@ impl Event {
         schema_version: u32,
         payload: &[u8],
     ) -> Result<Event, DecodeError> {
-        Event::decode_with(event_type, schema_version, payload, |raw| {
+        Event::decode_with(event_type, schema_version, payload, None, |raw| {
             Partnership::from_json(raw).map(Arc::new)
         })
     }
@@ -418,10 +418,17 @@ impl Event {
     /// [`Event::decode`], with the lifecycle events' partnership read by `partnership` from
     /// its raw JSON text: a reader that meets the same partnership in every event of a stream
     /// can parse it once and share it (see `amity_ledger`'s codec).
+    ///
+    /// `seen` is the raw JSON text of a partnership the caller has met before in this stream.
+    /// A payload written by [`Event::encode`] opens with its partnership; when those bytes are
+    /// exactly `seen`, the parser skips them and `partnership` is called with `seen` itself,
+    /// so a reader of a whole stream scans each distinct partnership text once. Any other
+    /// payload is read in full; the result is the same either way.
     pub fn decode_with(
         event_type: &str,
         schema_version: u32,
         payload: &[u8],
+        seen: Option<&str>,
         partnership: impl FnOnce(&str) -> Result<Arc<Partnership>, String>,
     ) -> Result<Event, DecodeError> {
         let error = |reason: String| DecodeError {
@@ -438,7 +445,33 @@ impl Event {
         }
         // One UTF-8 check of the whole payload, rather than one per string inside it.
         let text = std::str::from_utf8(payload).map_err(|e| error(e.to_string()))?;
-        let wire: WireIn<'_> = serde_json::from_str(text).map_err(|e| error(e.to_string()))?;
+        let skipped = seen.and_then(|raw| {
+            let rest = text
+                .strip_prefix(OPENING)?
+                .strip_prefix(raw)?
+                .strip_prefix(',')?;
+            Some((raw, rest))
+        });
+        let (wire, raw_partnership) = match skipped {
+            // The rest of the object, reopened: `{` then what followed the partnership.
+            Some((raw, rest)) => {
+                let mut object = String::with_capacity(rest.len() + 1);
+                object.push('{');
+                object.push_str(rest);
+                let wire: WireIn<'_> =
+                    serde_json::from_str(&object).map_err(|e| error(e.to_string()))?;
+                if wire.partnership.is_some() {
+                    return Err(error("duplicate field `partnership`".to_owned()));
+                }
+                (wire.detached(), Some(raw))
+            }
+            None => {
+                let wire: WireIn<'_> =
+                    serde_json::from_str(text).map_err(|e| error(e.to_string()))?;
+                let raw = wire.partnership.map(RawValue::get);
+                (wire.detached(), raw)
+            }
+        };
         let facts = Facts {
             occurred: wire.occurred,
             term_as_written: wire.term_as_written,
@@ -456,12 +489,12 @@ impl Event {
             if wire.reason.is_some() {
                 return Err(unexpected("reason"));
             }
-            let raw = wire.partnership.ok_or_else(|| missing("partnership"))?;
+            let raw = raw_partnership.ok_or_else(|| missing("partnership"))?;
             let partnership =
-                partnership(raw.get()).map_err(|reason| error(format!("partnership: {reason}")))?;
+                partnership(raw).map_err(|reason| error(format!("partnership: {reason}")))?;
             return Ok(Event::lifecycle(known, partnership, facts));
         }
-        if wire.partnership.is_some() {
+        if raw_partnership.is_some() {
             return Err(unexpected("partnership"));
         }
         let target = wire.target.ok_or_else(|| missing("target"))?;
@@ -500,6 +533,9 @@ struct WireOut<'a> {
     note: Option<&'a str>,
 }
 
+/// How a payload written by [`Event::encode`] opens: with its partnership.
+const OPENING: &str = "{\"partnership\":";
+
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct WireIn<'a> {
@@ -519,6 +555,23 @@ struct WireIn<'a> {
     initiated_by: Option<PartyKey>,
     #[serde(default)]
     note: Option<String>,
+}
+
+impl WireIn<'_> {
+    /// The fields, without the raw partnership that borrows from the parsed text.
+    fn detached(self) -> WireIn<'static> {
+        WireIn {
+            partnership: None,
+            target: self.target,
+            reason: self.reason,
+            occurred: self.occurred,
+            term_as_written: self.term_as_written,
+            sources: self.sources,
+            certainty: self.certainty,
+            initiated_by: self.initiated_by,
+            note: self.note,
+        }
+    }
 }
 
 /// An event with its envelope: id, stream, and who recorded it when (transaction time).
@@ -548,6 +601,49 @@ mod tests {
             assert_eq!(EventType::from_name(event_type.name()), Some(event_type));
         }
         assert_eq!(EventType::from_name("PartnershipFounded "), None);
+    }
+
+    /// Decode with `seen`, counting how often the partnership is handed to the caller and
+    /// which raw text it was given.
+    fn decode_seen(payload: &str, seen: Option<&str>) -> (Result<Event, DecodeError>, Vec<String>) {
+        let mut given = Vec::new();
+        let event = Event::decode_with("PartnershipFounded", 1, payload.as_bytes(), seen, |raw| {
+            given.push(raw.to_owned());
+            Partnership::from_json(raw).map(Arc::new)
+        });
+        (event, given)
+    }
+
+    #[test]
+    fn a_payload_opening_with_the_partnership_already_seen_reads_the_same_without_it() {
+        let raw = r#"{"parties":[{"name":"A","country":"US"},{"name":"B","country":"RU"}],"kind":"sister-city"}"#;
+        let rest = r#""occurred":"2022-03-03~","term_as_written":"suspended \"indefinitely\"","sources":[{"title":"«Смоленск»"}],"certainty":"confirmed"}"#;
+        let payload = format!(r#"{{"partnership":{raw},{rest}"#);
+        let (full, given) = decode_seen(&payload, None);
+        assert_eq!(given, [raw]);
+        let (skipped, given) = decode_seen(&payload, Some(raw));
+        assert_eq!(given, [raw]);
+        assert_eq!(skipped.unwrap(), full.unwrap());
+
+        // Another partnership text (here: other spacing) is read in full, as written.
+        let spaced = raw.replace(',', ", ");
+        let other = format!(r#"{{"partnership":{spaced},{rest}"#);
+        let (event, given) = decode_seen(&other, Some(raw));
+        assert_eq!(given, [spaced.as_str()]);
+        assert!(event.is_ok());
+
+        // A second partnership after the skipped one is still refused.
+        let twice = format!(r#"{{"partnership":{raw},"partnership":{raw},{rest}"#);
+        let (event, _) = decode_seen(&twice, Some(raw));
+        assert!(event
+            .unwrap_err()
+            .reason
+            .contains("duplicate field `partnership`"));
+        let (event, _) = decode_seen(&twice, None);
+        assert!(event
+            .unwrap_err()
+            .reason
+            .contains("duplicate field `partnership`"));
     }
 
     #[test]

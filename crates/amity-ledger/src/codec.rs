@@ -43,7 +43,7 @@ pub fn encode(event_id: EventId, event: &Event, recorded_by: &str) -> NewEvent {
 /// partnership, so reading a whole feed parses each stream's id and partnership once.
 struct KnownStream {
     id: PartnershipId,
-    partnership: Option<(Box<str>, Arc<Partnership>)>,
+    partnership: Option<(std::rc::Rc<str>, Arc<Partnership>)>,
 }
 
 /// Streams remembered per thread; forgotten all at once past this many.
@@ -98,8 +98,13 @@ pub(crate) fn decode_body(
         }
         let known = streams.get_mut(stream).expect("inserted above");
         let mut elsewhere = None;
-        let event = Event::decode_with(event_type, schema_version, payload, |raw| {
-            match &known.partnership {
+        let seen = known.partnership.as_ref().map(|(raw, _)| raw.clone());
+        let event = Event::decode_with(
+            event_type,
+            schema_version,
+            payload,
+            seen.as_deref(),
+            |raw| match &known.partnership {
                 Some((seen, parsed)) if **seen == *raw => Ok(parsed.clone()),
                 _ => {
                     let parsed = Arc::new(Partnership::from_json(raw)?);
@@ -111,8 +116,8 @@ pub(crate) fn decode_body(
                     known.partnership = Some((raw.into(), parsed.clone()));
                     Ok(parsed)
                 }
-            }
-        });
+            },
+        );
         match (event, elsewhere) {
             (Ok(event), _) => Ok((known.id.clone(), event)),
             (Err(_), Some(other)) => Err(BodyError::Stream(format!(

@@ -316,8 +316,8 @@ impl Ledger {
     /// The events after `after` in global order, up to and including `until` if given, as
     /// decoded pages of at most `page_size` events (milestones left out, so a page can be
     /// empty). A task reads and decodes ahead of the caller, up to [`PAGES_AHEAD`] pages: the
-    /// next page is read while this one is decoded, and each page is decoded in two halves on
-    /// two threads, so the caller's own work (writing projections, say) overlaps both.
+    /// next page is read while the last one is decoded, in chunks, on every core (see
+    /// `read_ahead`), so the caller's own work (writing projections, say) overlaps both.
     ///
     /// `until` is for a reader whose first pass found where the feed ended: whatever was
     /// appended since belongs to its next pass, not to this one.
@@ -367,9 +367,22 @@ pub struct Pages {
     events: u64,
 }
 
-/// Read pages after `after` (up to `until`) and send them decoded, the next page being read
-/// while the last one is decoded; stops at the end of the feed, on an error (sent), or when
-/// the receiver is gone.
+/// Events decoded per job on the blocking pool: small enough that both cores stay busy
+/// while the next page is read, large enough that a job's hand-off costs little.
+const DECODE_CHUNK: usize = 1_024;
+
+/// Decoding jobs kept in flight: enough to keep two cores busy while the oldest is awaited,
+/// few enough that memory stays flat (each holds one chunk, and each blocking thread its own
+/// allocator heap).
+const DECODING_AHEAD: usize = 3;
+
+/// Read pages after `after` (up to `until`) and send them decoded, in order; stops at the end
+/// of the feed, on an error (sent), or when the receiver is gone.
+///
+/// A streaming pipeline with no barrier: the next page is read (on its own task) as soon as
+/// the last one arrives; each page is cut into chunks of [`DECODE_CHUNK`] events, decoded as
+/// separate jobs on the blocking pool, up to [`DECODING_AHEAD`] at once; each decoded chunk
+/// is sent as a page of its own, in order.
 async fn read_ahead(
     store: Arc<dyn EventStore>,
     after: Position,
@@ -382,48 +395,61 @@ async fn read_ahead(
         let store = store.clone();
         tokio::spawn(async move { store.read_all(from, page_size).await })
     };
+    type Job = tokio::task::JoinHandle<Result<Vec<Recorded>>>;
+    let mut decoding: std::collections::VecDeque<(Job, Position, u64)> = Default::default();
     let mut reading = Some(read(after));
     while let Some(next) = reading.take() {
-        let page = match next.await {
-            Ok(Ok(page)) => page,
-            Ok(Err(error)) => {
-                let _ = sender.send(Err(error.into())).await;
-                return;
-            }
+        let page: Result<Vec<amity_store::RecordedEvent>> = match next.await {
+            Ok(Ok(page)) => Ok(page),
+            Ok(Err(error)) => Err(error.into()),
+            Err(error) => Err(join_error(error)),
+        };
+        let mut events = match page {
+            Ok(events) => events,
             Err(error) => {
-                let _ = sender.send(Err(join_error(error))).await;
-                return;
+                // Sent after what was decoded before it (nothing is read after it).
+                let failed = tokio::spawn(async move { Err(error) });
+                decoding.push_back((failed, Position::START, 0));
+                Vec::new()
             }
         };
-        let mut page = page;
-        let read_len = page.len();
+        let read_len = events.len();
         if let Some(until) = until {
-            page.truncate(page.partition_point(|event| event.position <= until));
+            events.truncate(events.partition_point(|event| event.position <= until));
         }
-        let Some(last) = page.last() else { return };
-        let position = last.position;
-        let finished = page.len() < read_len || until.is_some_and(|until| position >= until);
-        if !finished {
-            reading = Some(read(position));
+        if let Some(last) = events.last() {
+            let position = last.position;
+            let finished = events.len() < read_len || until.is_some_and(|until| position >= until);
+            if !finished {
+                reading = Some(read(position));
+            }
         }
-        let count = page.len() as u64;
-        let second_half = page.split_off(page.len() / 2);
-        let first = tokio::task::spawn_blocking(move || decode_all(&page));
-        let second = tokio::task::spawn_blocking(move || decode_all(&second_half));
-        let decoded = match (first.await, second.await) {
-            (Ok(Ok(mut first)), Ok(Ok(second))) => {
-                first.extend(second);
-                Ok((first, position, count))
+        let events = Arc::new(events);
+        let mut chunks = (0..events.len()).step_by(DECODE_CHUNK).peekable();
+        loop {
+            // Send the oldest job's events when the pool is full, and everything at the end.
+            let full = decoding.len() >= DECODING_AHEAD;
+            let last = chunks.peek().is_none() && reading.is_none();
+            if full || (last && !decoding.is_empty()) {
+                let (job, position, count) = decoding.pop_front().expect("not empty");
+                let decoded = job.await.map_err(join_error).and_then(|page| page);
+                let failed = decoded.is_err();
+                let sent = sender
+                    .send(decoded.map(|page| (page, position, count)))
+                    .await;
+                if sent.is_err() || failed {
+                    if let Some(reading) = reading {
+                        reading.abort();
+                    }
+                    return;
+                }
+                continue;
             }
-            (Ok(Err(error)), _) | (_, Ok(Err(error))) => Err(error),
-            (Err(error), _) | (_, Err(error)) => Err(join_error(error)),
-        };
-        let failed = decoded.is_err();
-        if sender.send(decoded).await.is_err() || failed {
-            if let Some(reading) = reading {
-                reading.abort();
-            }
-            return;
+            let Some(start) = chunks.next() else { break };
+            let end = (start + DECODE_CHUNK).min(events.len());
+            let chunk = events.clone();
+            let job = tokio::task::spawn_blocking(move || decode_all(&chunk[start..end]));
+            decoding.push_back((job, events[end - 1].position, (end - start) as u64));
         }
     }
 }
