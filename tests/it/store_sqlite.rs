@@ -111,3 +111,41 @@ async fn sqlite_two_processes_append_to_one_file() {
         "the child writers did not overlap; the test proved nothing"
     );
 }
+
+/// The SQLite feed summary (read from the `streams` table, no payloads) is exactly what
+/// reading the whole feed finds, before and after appends, with a failed batch in between.
+#[tokio::test]
+async fn the_feed_summary_from_stream_lengths_is_what_reading_the_feed_finds() {
+    use amity_store::{summarize_feed, ExpectedVersion, FeedSummary};
+    let store = open_fresh();
+    assert_eq!(store.feed_summary().await.unwrap(), FeedSummary::default());
+    for (n, stream) in ["b", "a", "c", "a", "b", "a"].iter().enumerate() {
+        store
+            .append(
+                stream,
+                ExpectedVersion::Any,
+                vec![sample_event(n), sample_event(n)],
+            )
+            .await
+            .unwrap();
+    }
+    // A batch refused as a whole (version conflict) leaves no trace in the lengths.
+    let refused = store
+        .append("d", ExpectedVersion::Exact(3), vec![sample_event(9)])
+        .await;
+    assert!(refused.is_err());
+    let summary = store.feed_summary().await.unwrap();
+    assert_eq!(summary, summarize_feed(&*store).await.unwrap());
+    let lengths: Vec<(&str, u64)> = summary
+        .streams
+        .iter()
+        .map(|(s, n)| (s.as_str(), *n))
+        .collect();
+    assert_eq!(lengths, [("a", 6), ("b", 4), ("c", 2)]);
+    let feed = store
+        .read_all(amity_store::Position::START, 100)
+        .await
+        .unwrap();
+    assert_eq!(summary.first_event, Some(feed[0].event_id));
+    assert_eq!(summary.last, Some(feed[11].position));
+}

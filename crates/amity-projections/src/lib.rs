@@ -378,12 +378,21 @@ impl Projections {
         let mut position = from.map_or(Position::START, |checkpoint| checkpoint.position);
         let mut first = from.and_then(|checkpoint| checkpoint.first_event);
         let mut events = 0u64;
-        loop {
+        if from.is_none() {
+            // Rebuild: every stream, as long as it is now (the store may know without reading).
+            let summary = store.feed_summary().await?;
+            position = summary.last.unwrap_or(Position::START);
+            first = summary.first_event;
+            touched = summary.streams.into_iter().collect();
+            // Milestones are not about partnerships: the feed moves past them uncounted.
+            touched.remove(amity_domain::MILESTONES_STREAM);
+            events = touched.values().sum();
+        }
+        while from.is_some() {
             let page = store.read_all(position, 20_000).await?;
             let Some(last) = page.last() else { break };
             position = last.position;
             first = first.or(page.first().map(|event| event.event_id));
-            // Milestones are not about partnerships: the feed moves past them uncounted.
             for event in page {
                 if event.stream != amity_domain::MILESTONES_STREAM {
                     events += 1;

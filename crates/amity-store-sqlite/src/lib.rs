@@ -16,8 +16,8 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use amity_store::{
-    idempotency, Appended, Error, EventId, EventStore, ExpectedVersion, NewEvent, Position,
-    RecordedEvent, Result, SmolStr, StreamAppend,
+    idempotency, Appended, Error, EventId, EventStore, ExpectedVersion, FeedSummary, NewEvent,
+    Position, RecordedEvent, Result, SmolStr, StreamAppend,
 };
 use async_trait::async_trait;
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
@@ -546,6 +546,42 @@ impl EventStore for SqliteEventStore {
 
     fn atomic_multi_stream(&self) -> bool {
         true
+    }
+
+    /// From the `streams` table (each stream's last version) and the ends of the `events`
+    /// table, in one read transaction: no payload is read.
+    async fn feed_summary(&self) -> Result<FeedSummary> {
+        self.with_reader(|reader| {
+            let transaction = reader.connection.transaction().map_err(backend_error)?;
+            let (first, last): (Option<Vec<u8>>, Option<i64>) = transaction
+                .query_row(
+                    "SELECT (SELECT event_id FROM events ORDER BY position LIMIT 1),
+                            (SELECT max(position) FROM events)",
+                    [],
+                    |row| Ok((row.get(0)?, row.get(1)?)),
+                )
+                .map_err(backend_error)?;
+            let mut statement = transaction
+                .prepare("SELECT name, version + 1 FROM streams WHERE version >= 0 ORDER BY name")
+                .map_err(backend_error)?;
+            let streams = statement
+                .query_map([], |row| {
+                    let name: SmolStr = row.get_ref(0)?.as_str()?.into();
+                    Ok((name, row.get::<_, i64>(1)? as u64))
+                })
+                .map_err(backend_error)?
+                .collect::<rusqlite::Result<Vec<_>>>()
+                .map_err(backend_error)?;
+            let first_event = first
+                .map(|bytes| EventId::from_slice(&bytes).map_err(backend_error))
+                .transpose()?;
+            Ok(FeedSummary {
+                streams,
+                first_event,
+                last: last.map(|position| Position::new(position as u64, position as u64)),
+            })
+        })
+        .await
     }
 
     async fn append_many(&self, appends: Vec<StreamAppend>) -> Result<Vec<Appended>> {

@@ -365,6 +365,30 @@ pub async fn global_order(store: &dyn EventStore) {
     assert_eq!(text.parse::<Position>().unwrap(), middle);
 }
 
+/// `feed_summary` counts each stream's events and ends at the last one (other writers may
+/// share the store, so only this test's streams are checked exactly).
+pub async fn feed_summary(store: &dyn EventStore) {
+    let streams: Vec<String> = (0..3)
+        .map(|i| fresh_stream(&format!("summary-{i}")))
+        .collect();
+    let mut last = Position::START;
+    for (i, stream) in streams.iter().enumerate() {
+        let appended = store
+            .append(stream, ExpectedVersion::NoStream, samples(i + 1))
+            .await
+            .unwrap();
+        last = appended.last_position.unwrap();
+    }
+    let summary = store.feed_summary().await.unwrap();
+    for (i, stream) in streams.iter().enumerate() {
+        let found = summary.streams.iter().find(|(name, _)| name == stream);
+        assert_eq!(found.map(|(_, n)| *n), Some(i as u64 + 1), "{stream}");
+    }
+    assert!(summary.last.is_some_and(|end| end >= last));
+    assert!(summary.first_event.is_some());
+    assert!(summary.streams.windows(2).all(|w| w[0].0 < w[1].0));
+}
+
 /// Many tasks appending with optimistic concurrency lose nothing and duplicate nothing.
 pub async fn concurrent_writers(store: std::sync::Arc<dyn EventStore>) {
     let streams: Vec<String> = (0..2).map(|i| fresh_stream(&format!("race-{i}"))).collect();
@@ -475,6 +499,11 @@ macro_rules! contract_tests {
         async fn contract_global_order() {
             let store: std::sync::Arc<dyn $crate::EventStore> = $open;
             $crate::contract::global_order(&*store).await;
+        }
+        #[tokio::test]
+        async fn contract_feed_summary() {
+            let store: std::sync::Arc<dyn $crate::EventStore> = $open;
+            $crate::contract::feed_summary(&*store).await;
         }
         #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
         async fn contract_concurrent_writers() {

@@ -240,6 +240,13 @@ pub trait EventStore: Send + Sync + fmt::Debug {
         Ok(results)
     }
 
+    /// How many events each stream holds, the first event's id and the last event's position,
+    /// from one snapshot of the feed (a rebuild reads up to that position). The default reads
+    /// the whole feed ([`summarize_feed`]); backends that keep stream lengths override it.
+    async fn feed_summary(&self) -> Result<FeedSummary> {
+        summarize_feed(self).await
+    }
+
     /// The stored event with this id, if any. The default scans the global order; backends
     /// with an index on event ids override it.
     async fn find_event(&self, event_id: EventId) -> Result<Option<RecordedEvent>> {
@@ -255,6 +262,36 @@ pub trait EventStore: Send + Sync + fmt::Debug {
             }
         }
     }
+}
+
+/// What the global feed holds (see [`EventStore::feed_summary`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FeedSummary {
+    /// Every stream with events, by name, with how many it holds.
+    pub streams: Vec<(SmolStr, u64)>,
+    /// The id of the first event in global order.
+    pub first_event: Option<EventId>,
+    /// The position of the last event in global order (`None` when the feed is empty).
+    pub last: Option<Position>,
+}
+
+/// [`EventStore::feed_summary`] by reading the whole feed.
+pub async fn summarize_feed<S: EventStore + ?Sized>(store: &S) -> Result<FeedSummary> {
+    let mut streams: std::collections::BTreeMap<SmolStr, u64> = Default::default();
+    let mut summary = FeedSummary::default();
+    let mut after = Position::START;
+    loop {
+        let page = store.read_all(after, 4096).await?;
+        let Some(last) = page.last() else { break };
+        after = last.position;
+        summary.last = Some(last.position);
+        summary.first_event = summary.first_event.or(page.first().map(|e| e.event_id));
+        for event in page {
+            *streams.entry(event.stream).or_default() += 1;
+        }
+    }
+    summary.streams = streams.into_iter().collect();
+    Ok(summary)
 }
 
 /// Where an event id of a batch is already stored: `(stream, version)`.
