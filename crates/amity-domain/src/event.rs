@@ -445,26 +445,22 @@ impl Event {
         }
         // One UTF-8 check of the whole payload, rather than one per string inside it.
         let text = std::str::from_utf8(payload).map_err(|e| error(e.to_string()))?;
+        // The rest of the object after a partnership already seen, reopened with `{`. Should
+        // it not read (or name a partnership again), the whole payload is read instead, so that
+        // an error says what and where exactly as for any other payload.
         let skipped = seen.and_then(|raw| {
             let rest = text
                 .strip_prefix(OPENING)?
                 .strip_prefix(raw)?
                 .strip_prefix(',')?;
-            Some((raw, rest))
+            let mut object = String::with_capacity(rest.len() + 1);
+            object.push('{');
+            object.push_str(rest);
+            let wire: WireIn<'_> = serde_json::from_str(&object).ok()?;
+            wire.partnership.is_none().then(|| (wire.detached(), raw))
         });
         let (wire, raw_partnership) = match skipped {
-            // The rest of the object, reopened: `{` then what followed the partnership.
-            Some((raw, rest)) => {
-                let mut object = String::with_capacity(rest.len() + 1);
-                object.push('{');
-                object.push_str(rest);
-                let wire: WireIn<'_> =
-                    serde_json::from_str(&object).map_err(|e| error(e.to_string()))?;
-                if wire.partnership.is_some() {
-                    return Err(error("duplicate field `partnership`".to_owned()));
-                }
-                (wire.detached(), Some(raw))
-            }
+            Some((wire, raw)) => (wire, Some(raw)),
             None => {
                 let wire: WireIn<'_> =
                     serde_json::from_str(text).map_err(|e| error(e.to_string()))?;
@@ -632,18 +628,18 @@ mod tests {
         assert_eq!(given, [spaced.as_str()]);
         assert!(event.is_ok());
 
-        // A second partnership after the skipped one is still refused.
+        // A second partnership after the skipped one is still refused, and a bad payload gets
+        // the same error (position included) as when read in full.
         let twice = format!(r#"{{"partnership":{raw},"partnership":{raw},{rest}"#);
+        let broken = format!(r#"{{"partnership":{raw},"occurred":"1993","sources":[}}"#);
+        for bad in [&twice, &broken] {
+            let (skipped, _) = decode_seen(bad, Some(raw));
+            let (full, _) = decode_seen(bad, None);
+            assert_eq!(skipped.unwrap_err().reason, full.unwrap_err().reason);
+        }
         let (event, _) = decode_seen(&twice, Some(raw));
-        assert!(event
-            .unwrap_err()
-            .reason
-            .contains("duplicate field `partnership`"));
-        let (event, _) = decode_seen(&twice, None);
-        assert!(event
-            .unwrap_err()
-            .reason
-            .contains("duplicate field `partnership`"));
+        let reason = event.unwrap_err().reason;
+        assert!(reason.contains("duplicate field `partnership`"), "{reason}");
     }
 
     #[test]
