@@ -103,9 +103,10 @@ impl EdtfDate {
         })
     }
 
-    /// [`EdtfDate::parse`] for reading stored events, where the same few dates recur (years,
-    /// days of a campaign): each thread remembers the short dates it has parsed, up to
-    /// [`REMEMBERED_DATES`] of them, and copies a remembered one instead of parsing it again.
+    /// [`EdtfDate::parse`] for dates deserialized (stored events above all, where the same few
+    /// dates recur: years, days of a campaign): each thread remembers the short dates it has
+    /// parsed, up to [`REMEMBERED_DATES`] of them, and copies a remembered one instead of
+    /// parsing it again. Refused dates are not remembered.
     pub(crate) fn parse_stored(input: &str) -> Result<EdtfDate, DateError> {
         if input.len() > 23 {
             return EdtfDate::parse(input);

@@ -419,7 +419,8 @@ impl Event {
     /// its raw JSON text: a reader that meets the same partnership in every event of a stream
     /// can parse it once and share it (see `amity_ledger`'s codec).
     ///
-    /// `seen` is the raw JSON text of a partnership the caller has met before in this stream.
+    /// `seen` is the raw JSON text of a partnership the caller has met before in this stream:
+    /// a text this function gave to `partnership` earlier (so, one whole JSON value).
     /// A payload written by [`Event::encode`] opens with its partnership; when those bytes are
     /// exactly `seen`, the parser skips them and `partnership` is called with `seen` itself,
     /// so a reader of a whole stream scans each distinct partnership text once. Any other
@@ -453,18 +454,29 @@ impl Event {
                 .strip_prefix(OPENING)?
                 .strip_prefix(raw)?
                 .strip_prefix(',')?;
-            let mut object = String::with_capacity(rest.len() + 1);
-            object.push('{');
-            object.push_str(rest);
-            let wire: WireIn<'_> = serde_json::from_str(&object).ok()?;
-            wire.partnership.is_none().then(|| (wire.detached(), raw))
+            let wire = REOPENED.with(|object| {
+                let mut object = object.borrow_mut();
+                object.clear();
+                object.push('{');
+                object.push_str(rest);
+                let wire = serde_json::from_str::<WireIn<'_>>(&object)
+                    .ok()
+                    .filter(|wire| wire.partnership.is_none())
+                    .map(WireIn::detached);
+                // A rare huge payload does not keep its buffer for the thread's lifetime.
+                if object.capacity() > 65_536 {
+                    *object = String::new();
+                }
+                wire
+            })?;
+            Some((wire, raw))
         });
         let (wire, raw_partnership) = match skipped {
             Some((wire, raw)) => (wire, Some(raw)),
             None => {
                 let wire: WireIn<'_> =
                     serde_json::from_str(text).map_err(|e| error(e.to_string()))?;
-                let raw = wire.partnership.map(RawValue::get);
+                let raw = wire.partnership.flatten().map(RawValue::get);
                 (wire.detached(), raw)
             }
         };
@@ -532,12 +544,18 @@ struct WireOut<'a> {
 /// How a payload written by [`Event::encode`] opens: with its partnership.
 const OPENING: &str = "{\"partnership\":";
 
+thread_local! {
+    /// The rest of a payload after a partnership already seen, reopened (reused per thread).
+    static REOPENED: std::cell::RefCell<String> = const { std::cell::RefCell::new(String::new()) };
+}
+
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct WireIn<'a> {
-    /// Kept raw: the caller decides how to read it (see [`Event::decode_with`]).
-    #[serde(default, borrow)]
-    partnership: Option<&'a RawValue>,
+    /// Kept raw: the caller decides how to read it (see [`Event::decode_with`]). The outer
+    /// `Option` says whether the key is there at all, even with `null`.
+    #[serde(default, borrow, deserialize_with = "present")]
+    partnership: Option<Option<&'a RawValue>>,
     #[serde(default)]
     target: Option<EventId>,
     #[serde(default)]
@@ -551,6 +569,15 @@ struct WireIn<'a> {
     initiated_by: Option<PartyKey>,
     #[serde(default)]
     note: Option<String>,
+}
+
+/// A field that was there, whatever its value (`null` included).
+fn present<'de, D, T>(deserializer: D) -> Result<Option<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    T::deserialize(deserializer).map(Some)
 }
 
 impl WireIn<'_> {
@@ -632,7 +659,9 @@ mod tests {
         // the same error (position included) as when read in full.
         let twice = format!(r#"{{"partnership":{raw},"partnership":{raw},{rest}"#);
         let broken = format!(r#"{{"partnership":{raw},"occurred":"1993","sources":[}}"#);
-        for bad in [&twice, &broken] {
+        let null_again = format!(r#"{{"partnership":{raw},"partnership":null,{rest}"#);
+        let escaped = format!(r#"{{"partnership":{raw},"partnershi\u0070":null,{rest}"#);
+        for bad in [&twice, &broken, &null_again, &escaped] {
             let (skipped, _) = decode_seen(bad, Some(raw));
             let (full, _) = decode_seen(bad, None);
             assert_eq!(skipped.unwrap_err().reason, full.unwrap_err().reason);

@@ -315,16 +315,29 @@ impl Ledger {
 
     /// The events after `after` in global order, up to and including `until` if given, as
     /// decoded pages of at most `page_size` events (milestones left out, so a page can be
-    /// empty). A task reads and decodes ahead of the caller, up to [`PAGES_AHEAD`] pages: the
-    /// next page is read while the last one is decoded, in chunks, on every core (see
+    /// empty; a page read is decoded and handed over in chunks of at most 1,024 events). A
+    /// task reads and decodes ahead of the caller, up to [`PAGES_AHEAD`] chunks: the next page
+    /// is read while the last one is decoded, several chunks at once on the blocking pool (see
     /// `read_ahead`), so the caller's own work (writing projections, say) overlaps both.
     ///
     /// `until` is for a reader whose first pass found where the feed ended: whatever was
     /// appended since belongs to its next pass, not to this one.
     pub fn pages(&self, after: Position, until: Option<Position>, page_size: usize) -> Pages {
+        self.pages_in_chunks(after, until, page_size, DECODE_CHUNK)
+    }
+
+    /// [`Ledger::pages`], decoded in chunks of `chunk` events.
+    fn pages_in_chunks(
+        &self,
+        after: Position,
+        until: Option<Position>,
+        page_size: usize,
+        chunk: usize,
+    ) -> Pages {
         let (sender, pages) = tokio::sync::mpsc::channel(PAGES_AHEAD);
         let store = self.store.clone();
-        let producer = tokio::spawn(read_ahead(store, after, until, page_size.max(1), sender));
+        let sizes = (page_size.max(1), chunk.max(1));
+        let producer = tokio::spawn(read_ahead(store, after, until, sizes, sender));
         Pages {
             pages,
             producer,
@@ -352,7 +365,8 @@ impl Ledger {
     }
 }
 
-/// How many decoded pages [`Ledger::pages`] keeps ready ahead of its caller.
+/// How many decoded chunks (pages handed over) [`Ledger::pages`] keeps ready ahead of its
+/// caller.
 pub const PAGES_AHEAD: usize = 3;
 
 /// A decoded page, with the position of its last event and how many events it read.
@@ -367,27 +381,34 @@ pub struct Pages {
     events: u64,
 }
 
-/// Events decoded per job on the blocking pool: small enough that both cores stay busy
-/// while the next page is read, large enough that a job's hand-off costs little.
+/// Events decoded per job on the blocking pool: small enough that several jobs keep the cores
+/// busy while the next page is read, large enough that a job's hand-off costs little.
 const DECODE_CHUNK: usize = 1_024;
 
-/// Decoding jobs kept in flight: enough to keep two cores busy while the oldest is awaited,
-/// few enough that memory stays flat (each holds one chunk, and each blocking thread its own
-/// allocator heap).
+/// Decoding jobs kept in flight: enough to keep this 2-core machine's cores busy while the
+/// oldest is awaited, few enough that memory stays flat (each holds one chunk, and each
+/// blocking thread its own allocator heap).
 const DECODING_AHEAD: usize = 3;
+
+/// A decoding job on the blocking pool, with the position of its last event and its count.
+type Job = (
+    tokio::task::JoinHandle<Result<Vec<Recorded>>>,
+    Position,
+    u64,
+);
 
 /// Read pages after `after` (up to `until`) and send them decoded, in order; stops at the end
 /// of the feed, on an error (sent), or when the receiver is gone.
 ///
 /// A streaming pipeline with no barrier: the next page is read (on its own task) as soon as
-/// the last one arrives; each page is cut into chunks of [`DECODE_CHUNK`] events, decoded as
-/// separate jobs on the blocking pool, up to [`DECODING_AHEAD`] at once; each decoded chunk
-/// is sent as a page of its own, in order.
+/// the last one arrives; each page is cut into chunks of `chunk` events, decoded as separate
+/// jobs on the blocking pool, up to [`DECODING_AHEAD`] at once; each decoded chunk is sent as
+/// a page of its own, in order, as soon as it and those before it are done.
 async fn read_ahead(
     store: Arc<dyn EventStore>,
     after: Position,
     until: Option<Position>,
-    page_size: usize,
+    (page_size, chunk): (usize, usize),
     sender: tokio::sync::mpsc::Sender<DecodedPage>,
 ) {
     let join_error = |error| Error::Store(amity_store::Error::backend("ledger", error));
@@ -395,11 +416,26 @@ async fn read_ahead(
         let store = store.clone();
         tokio::spawn(async move { store.read_all(from, page_size).await })
     };
-    type Job = tokio::task::JoinHandle<Result<Vec<Recorded>>>;
-    let mut decoding: std::collections::VecDeque<(Job, Position, u64)> = Default::default();
+    let mut decoding: std::collections::VecDeque<Job> = Default::default();
     let mut reading = Some(read(after));
-    while let Some(next) = reading.take() {
-        let page: Result<Vec<amity_store::RecordedEvent>> = match next.await {
+    while let Some(mut next) = reading.take() {
+        // While the page is read, pass on the chunks decoded meanwhile.
+        let outcome = loop {
+            let Some((oldest, _, _)) = decoding.front_mut() else {
+                break (&mut next).await;
+            };
+            tokio::select! {
+                biased;
+                outcome = &mut next => break outcome,
+                decoded = oldest => {
+                    if !send_oldest(&mut decoding, decoded, &sender).await {
+                        next.abort();
+                        return;
+                    }
+                }
+            }
+        };
+        let page: Result<Vec<amity_store::RecordedEvent>> = match outcome {
             Ok(Ok(page)) => Ok(page),
             Ok(Err(error)) => Err(error.into()),
             Err(error) => Err(join_error(error)),
@@ -425,19 +461,15 @@ async fn read_ahead(
             }
         }
         let events = Arc::new(events);
-        let mut chunks = (0..events.len()).step_by(DECODE_CHUNK).peekable();
+        let mut starts = (0..events.len()).step_by(chunk).peekable();
         loop {
             // Send the oldest job's events when the pool is full, and everything at the end.
             let full = decoding.len() >= DECODING_AHEAD;
-            let last = chunks.peek().is_none() && reading.is_none();
+            let last = starts.peek().is_none() && reading.is_none();
             if full || (last && !decoding.is_empty()) {
-                let (job, position, count) = decoding.pop_front().expect("not empty");
-                let decoded = job.await.map_err(join_error).and_then(|page| page);
-                let failed = decoded.is_err();
-                let sent = sender
-                    .send(decoded.map(|page| (page, position, count)))
-                    .await;
-                if sent.is_err() || failed {
+                let oldest = &mut decoding.front_mut().expect("not empty").0;
+                let decoded = oldest.await;
+                if !send_oldest(&mut decoding, decoded, &sender).await {
                     if let Some(reading) = reading {
                         reading.abort();
                     }
@@ -445,13 +477,31 @@ async fn read_ahead(
                 }
                 continue;
             }
-            let Some(start) = chunks.next() else { break };
-            let end = (start + DECODE_CHUNK).min(events.len());
-            let chunk = events.clone();
-            let job = tokio::task::spawn_blocking(move || decode_all(&chunk[start..end]));
+            let Some(start) = starts.next() else { break };
+            let end = (start + chunk).min(events.len());
+            let shared = events.clone();
+            let job = tokio::task::spawn_blocking(move || decode_all(&shared[start..end]));
             decoding.push_back((job, events[end - 1].position, (end - start) as u64));
         }
     }
+}
+
+/// Take the oldest job, whose outcome is `decoded`, and send its page; false when the reading
+/// must stop (the receiver is gone, or the page is an error).
+async fn send_oldest(
+    decoding: &mut std::collections::VecDeque<Job>,
+    decoded: std::result::Result<Result<Vec<Recorded>>, tokio::task::JoinError>,
+    sender: &tokio::sync::mpsc::Sender<DecodedPage>,
+) -> bool {
+    let (_, position, count) = decoding.pop_front().expect("a job was awaited");
+    let decoded = decoded
+        .map_err(|error| Error::Store(amity_store::Error::backend("ledger", error)))
+        .and_then(|page| page);
+    let failed = decoded.is_err();
+    let sent = sender
+        .send(decoded.map(|page| (page, position, count)))
+        .await;
+    sent.is_ok() && !failed
 }
 
 impl Pages {
@@ -615,6 +665,105 @@ mod tests {
                 .unwrap()
                 .len(),
             1
+        );
+    }
+
+    /// An attestation of synthetic partnership `n`, encoded, with its stream.
+    fn attestation(n: usize) -> (String, NewEvent) {
+        let partnership = Partnership::new(
+            format!("Springfield {n}, US").parse().unwrap(),
+            format!("Partnerstadt {n}, DE").parse().unwrap(),
+            PartnershipKind::sister_city(),
+        )
+        .unwrap();
+        let stream = partnership.id().to_string();
+        let event = Event::lifecycle(
+            EventType::PartnershipAttested,
+            partnership,
+            Facts::default(),
+        );
+        (stream, encode(uuid::Uuid::now_v7(), &event, "test"))
+    }
+
+    /// A memory ledger of `streams` partnerships with `per_stream` attestations each,
+    /// appended round-robin so that streams interleave in the feed; the feed is returned.
+    async fn interleaved(streams: usize, per_stream: usize) -> (Ledger, Vec<RecordedEvent>) {
+        let store = Arc::new(MemoryEventStore::new());
+        for _ in 0..per_stream {
+            for n in 0..streams {
+                let (stream, new) = attestation(n);
+                store
+                    .append(&stream, ExpectedVersion::Any, vec![new])
+                    .await
+                    .unwrap();
+            }
+        }
+        let feed = store.read_all(Position::START, usize::MAX).await.unwrap();
+        (Ledger::new(store), feed)
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn pages_of_many_chunks_come_in_feed_order_up_to_until() {
+        let (ledger, feed) = interleaved(37, 9).await;
+        // Pages of 100 read, decoded in chunks of 7 with 3 in flight; `until` falls inside a
+        // chunk of a page.
+        for until in [None, Some(feed[250].position)] {
+            let mut pages = ledger.pages_in_chunks(Position::START, until, 100, 7);
+            let mut seen = Vec::new();
+            while let Some(page) = pages.next().await.unwrap() {
+                assert!(!page.is_empty() && page.len() <= 7);
+                seen.extend(page.iter().map(|recorded| recorded.id));
+            }
+            let expected: Vec<EventId> = match until {
+                None => feed.iter().map(|event| event.event_id).collect(),
+                Some(_) => feed[..=250].iter().map(|event| event.event_id).collect(),
+            };
+            assert_eq!(seen, expected);
+            let last = until.unwrap_or(feed.last().unwrap().position);
+            assert_eq!(
+                (pages.position(), pages.events()),
+                (last, expected.len() as u64)
+            );
+        }
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn an_event_that_does_not_decode_stops_the_pages_after_those_before_it() {
+        let (ledger, _) = interleaved(5, 40).await;
+        let bad = NewEvent {
+            event_id: uuid::Uuid::now_v7(),
+            event_type: "PartnershipAttested".to_owned(),
+            schema_version: 1,
+            payload: b"{\"occurred\":".to_vec(),
+            metadata: b"{\"recorded_by\":\"test\"}".to_vec(),
+            recorded_at: None,
+        };
+        let (stream, _) = attestation(0);
+        let store = ledger.store().clone();
+        store
+            .append(&stream, ExpectedVersion::Any, vec![bad.clone()])
+            .await
+            .unwrap();
+        for _ in 0..30 {
+            let (stream, new) = attestation(1);
+            store
+                .append(&stream, ExpectedVersion::Any, vec![new])
+                .await
+                .unwrap();
+        }
+        let mut pages = ledger.pages_in_chunks(Position::START, None, 50, 6);
+        let mut good = 0;
+        let error = loop {
+            match pages.next().await {
+                Ok(Some(page)) => good += page.len(),
+                Ok(None) => panic!("the bad event was not reported"),
+                Err(error) => break error,
+            }
+        };
+        assert_eq!(good, 200);
+        assert!(
+            error.to_string().contains(&bad.event_id.to_string()),
+            "{error}"
         );
     }
 

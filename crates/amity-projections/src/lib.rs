@@ -425,13 +425,23 @@ impl Projections {
                     if done.is_multiple_of(65_536) {
                         progress(done, events);
                     }
-                    let Some(&expected) = touched.get(recorded.partnership.as_str()) else {
-                        continue;
+                    // The summary counted every event up to `position`; a stream it did not
+                    // count, or one already complete (0 left), means it was wrong.
+                    let expected = match touched.get_mut(recorded.partnership.as_str()) {
+                        Some(expected) if *expected > 0 => expected,
+                        _ => {
+                            let message = format!(
+                                "the feed summary undercounted stream {}",
+                                recorded.partnership
+                            );
+                            return Err(amity_store::Error::backend(store.backend(), message))?;
+                        }
                     };
                     let id = recorded.partnership.clone();
                     let buffer = open.entry(id.clone()).or_default();
                     buffer.push(recorded);
-                    if buffer.len() as u64 == expected {
+                    if buffer.len() as u64 == *expected {
+                        *expected = 0;
                         let history = open.remove(&id).unwrap_or_default();
                         partnerships += emit(Timeline::from_history(id, history), &mut chunk);
                         if chunk.len() == CHUNK {

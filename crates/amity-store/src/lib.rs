@@ -240,9 +240,10 @@ pub trait EventStore: Send + Sync + fmt::Debug {
         Ok(results)
     }
 
-    /// How many events each stream holds, the first event's id and the last event's position,
-    /// from one snapshot of the feed (a rebuild reads up to that position). The default reads
-    /// the whole feed ([`summarize_feed`]); backends that keep stream lengths override it.
+    /// How many events each stream holds, the first event's id and the last event's position.
+    /// The counts are exactly the events at or before `last` (a rebuild reads up to `last`
+    /// and relies on them). The default reads the whole feed ([`summarize_feed`]); backends
+    /// that keep stream lengths override it.
     async fn feed_summary(&self) -> Result<FeedSummary> {
         summarize_feed(self).await
     }
@@ -281,7 +282,7 @@ pub async fn summarize_feed<S: EventStore + ?Sized>(store: &S) -> Result<FeedSum
     let mut summary = FeedSummary::default();
     let mut after = Position::START;
     loop {
-        let page = store.read_all(after, 4096).await?;
+        let page = store.read_all(after, 20_000).await?;
         let Some(last) = page.last() else { break };
         after = last.position;
         summary.last = Some(last.position);
