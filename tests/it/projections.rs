@@ -437,11 +437,13 @@ async fn a_projection_file_built_for_another_ledger_is_rebuilt() {
 
 /// A memory store in which another writer records one event at the moment a reader first
 /// reaches the end of the feed: what a server, or a ledger in another file than its
-/// projections, allows at any time.
+/// projections, allows at any time. With `undercount`, its feed summary also counts one event
+/// too few in a stream (a faulty backend).
 #[derive(Debug)]
 struct LateWriter {
     inner: Arc<MemoryEventStore>,
     late: std::sync::Mutex<Option<ToRecord>>,
+    undercount: bool,
 }
 
 #[async_trait::async_trait]
@@ -465,6 +467,14 @@ impl EventStore for LateWriter {
     }
     fn atomic_multi_stream(&self) -> bool {
         self.inner.atomic_multi_stream()
+    }
+    async fn feed_summary(&self) -> amity_store::Result<amity_store::FeedSummary> {
+        let mut summary = amity_store::summarize_feed(self).await?;
+        if self.undercount {
+            let stream = summary.streams.iter_mut().find(|(_, count)| *count > 1);
+            stream.expect("a stream of two events or more").1 -= 1;
+        }
+        Ok(summary)
     }
     async fn read_stream(
         &self,
@@ -503,6 +513,7 @@ async fn a_rebuild_stops_where_the_feed_ended_when_it_started() {
     let store = Arc::new(LateWriter {
         inner: inner.clone(),
         late: std::sync::Mutex::new(None),
+        undercount: false,
     });
     let ledger = Ledger::new(store.clone());
     let mut projections =
@@ -853,4 +864,25 @@ async fn postgres_catch_ups_of_two_processes_while_a_writer_records() {
             .count(),
         41
     );
+}
+
+#[tokio::test]
+async fn a_rebuild_refuses_a_feed_summary_that_undercounts_a_stream() {
+    let dir = tempfile::tempdir().unwrap();
+    let inner = Arc::new(MemoryEventStore::new());
+    record_story(&Ledger::new(inner.clone()), None).await;
+    let ledger = Ledger::new(Arc::new(LateWriter {
+        inner,
+        late: std::sync::Mutex::new(None),
+        undercount: true,
+    }));
+    let file = dir.path().join("p.db");
+    let mut projections = Projections::open(ledger, Some(&file)).unwrap();
+    let error = projections.rebuild(&mut |_, _| {}).await.unwrap_err();
+    assert!(error.to_string().contains("undercounted stream"), "{error}");
+    drop(projections);
+    // Nothing was committed: the tables have no checkpoint and no rows.
+    let tables = amity_projections::sqlite::SqliteTables::open(&file).unwrap();
+    assert_eq!(tables.checkpoint().unwrap(), None);
+    assert!(tables.status_rows(None).unwrap().is_empty());
 }
