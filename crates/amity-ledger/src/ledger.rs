@@ -411,7 +411,6 @@ async fn read_ahead(
     (page_size, chunk): (usize, usize),
     sender: tokio::sync::mpsc::Sender<DecodedPage>,
 ) {
-    let join_error = |error| Error::Store(amity_store::Error::backend("ledger", error));
     let read = |from: Position| {
         let store = store.clone();
         tokio::spawn(async move { store.read_all(from, page_size).await })
@@ -486,6 +485,11 @@ async fn read_ahead(
     }
 }
 
+/// A reading or decoding task that panicked or was cancelled.
+fn join_error(error: tokio::task::JoinError) -> Error {
+    Error::Store(amity_store::Error::backend("ledger", error))
+}
+
 /// Take the oldest job, whose outcome is `decoded`, and send its page; false when the reading
 /// must stop (the receiver is gone, or the page is an error).
 async fn send_oldest(
@@ -494,9 +498,7 @@ async fn send_oldest(
     sender: &tokio::sync::mpsc::Sender<DecodedPage>,
 ) -> bool {
     let (_, position, count) = decoding.pop_front().expect("a job was awaited");
-    let decoded = decoded
-        .map_err(|error| Error::Store(amity_store::Error::backend("ledger", error)))
-        .and_then(|page| page);
+    let decoded = decoded.map_err(join_error).and_then(|page| page);
     let failed = decoded.is_err();
     let sent = sender
         .send(decoded.map(|page| (page, position, count)))

@@ -387,16 +387,18 @@ impl Projections {
             // Milestones are not about partnerships: the feed moves past them uncounted.
             touched.remove(amity_domain::MILESTONES_STREAM);
             events = touched.values().sum();
-        }
-        while from.is_some() {
-            let page = store.read_all(position, 20_000).await?;
-            let Some(last) = page.last() else { break };
-            position = last.position;
-            first = first.or(page.first().map(|event| event.event_id));
-            for event in page {
-                if event.stream != amity_domain::MILESTONES_STREAM {
-                    events += 1;
-                    *touched.entry(event.stream).or_default() += 1;
+        } else {
+            // Catch-up: count what follows the checkpoint.
+            loop {
+                let page = store.read_all(position, 20_000).await?;
+                let Some(last) = page.last() else { break };
+                position = last.position;
+                first = first.or(page.first().map(|event| event.event_id));
+                for event in page {
+                    if event.stream != amity_domain::MILESTONES_STREAM {
+                        events += 1;
+                        *touched.entry(event.stream).or_default() += 1;
+                    }
                 }
             }
         }
