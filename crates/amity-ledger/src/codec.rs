@@ -4,7 +4,7 @@ use std::cell::RefCell;
 use std::sync::Arc;
 
 use amity_domain::{Event, EventId, Partnership, PartnershipId, Recorded};
-use amity_store::{NewEvent, RecordedEvent};
+use amity_store::{NewEvent, RecordedEvent, StoredEvent};
 use serde::{Deserialize, Serialize};
 
 use crate::{Error, Result};
@@ -131,19 +131,24 @@ pub(crate) fn decode_body(
 
 /// Read a stored event back as a domain event with its envelope.
 pub fn decode(stored: &RecordedEvent) -> Result<Recorded> {
+    decode_stored(&stored.as_stored())
+}
+
+/// [`decode`] for an event borrowed from the store's buffers.
+pub fn decode_stored(stored: &StoredEvent<'_>) -> Result<Recorded> {
     let fail = |reason: String| Error::Decode {
         event_id: stored.event_id,
-        stream: stored.stream.to_string(),
+        stream: stored.stream.to_owned(),
         stream_version: stored.stream_version,
         reason,
     };
-    let metadata: MetadataIn<'_> = serde_json::from_slice(&stored.metadata)
+    let metadata: MetadataIn<'_> = serde_json::from_slice(stored.metadata)
         .map_err(|error| fail(format!("metadata: {error}")))?;
     let (partnership, event) = decode_body(
-        &stored.stream,
-        &stored.event_type,
+        stored.stream,
+        stored.event_type,
         stored.schema_version,
-        &stored.payload,
+        stored.payload,
     )
     .map_err(|error| fail(error.to_string()))?;
     Ok(Recorded {

@@ -7,9 +7,12 @@ use amity_domain::{
     Event, EventId, Milestone, PartnershipId, Recorded, Timeline, MILESTONES_STREAM,
     MILESTONE_RECORDED,
 };
-use amity_store::{EventStore, EventStoreExt, ExpectedVersion, Position, StreamAppend};
+use amity_store::{
+    EventStore, EventStoreExt, ExpectedVersion, FeedLane, LaneRead, Position, StoredEvent,
+    StreamAppend,
+};
 
-use crate::codec::{decode, encode};
+use crate::codec::{decode, decode_stored, encode};
 use crate::{Error, Result};
 
 /// How many times an append is re-validated after losing a race to another writer.
@@ -314,11 +317,12 @@ impl Ledger {
     }
 
     /// The events after `after` in global order, up to and including `until` if given, as
-    /// decoded pages of at most `page_size` events (milestones left out, so a page can be
-    /// empty; a page read is decoded and handed over in chunks of at most 1,024 events). A
-    /// task reads and decodes ahead of the caller, up to [`PAGES_AHEAD`] chunks: the next page
-    /// is read while the last one is decoded, several chunks at once on the blocking pool (see
-    /// `read_ahead`), so the caller's own work (writing projections, say) overlaps both.
+    /// decoded pages (milestones left out, so a page can be empty). The store reads and
+    /// decodes ahead of the caller in parallel lanes, one per core (up to [`MAX_LANES`]), each
+    /// event decoded where it is read (see [`EventStore::read_all_in_lanes`]); a page is one
+    /// lane's chunk of at most 1,024 events, and each lane keeps up to [`PAGES_AHEAD`] of them
+    /// ready, so the caller's own work (writing projections, say) overlaps the reading.
+    /// `page_size` is the size of the store's own pages, for stores that read in pages.
     ///
     /// `until` is for a reader whose first pass found where the feed ended: whatever was
     /// appended since belongs to its next pass, not to this one.
@@ -334,13 +338,33 @@ impl Ledger {
         page_size: usize,
         chunk: usize,
     ) -> Pages {
-        let (sender, pages) = tokio::sync::mpsc::channel(PAGES_AHEAD);
-        let store = self.store.clone();
-        let sizes = (page_size.max(1), chunk.max(1));
-        let producer = tokio::spawn(read_ahead(store, after, until, sizes, sender));
+        let count = std::thread::available_parallelism()
+            .map_or(2, usize::from)
+            .clamp(1, MAX_LANES);
+        let (lanes, receivers): (Vec<Box<dyn FeedLane>>, Vec<_>) = (0..count)
+            .map(|_| {
+                let (sender, receiver) = tokio::sync::mpsc::channel(PAGES_AHEAD);
+                let lane: Box<dyn FeedLane> = Box::new(DecodingLane {
+                    sender,
+                    page: Vec::new(),
+                    last: None,
+                    count: 0,
+                });
+                (lane, receiver)
+            })
+            .unzip();
+        let read = LaneRead {
+            after,
+            until,
+            chunk: chunk.max(1),
+            page: page_size.max(1),
+        };
+        let producer = tokio::spawn(self.store.clone().read_all_in_lanes(read, lanes));
         Pages {
-            pages,
-            producer,
+            lanes: receivers,
+            turn: 0,
+            producer: Some(producer),
+            failed: None,
             position: after,
             events: 0,
         }
@@ -365,158 +389,138 @@ impl Ledger {
     }
 }
 
-/// How many decoded chunks (pages handed over) [`Ledger::pages`] keeps ready ahead of its
-/// caller.
+/// How many decoded chunks (pages handed over) each lane of [`Ledger::pages`] keeps ready
+/// ahead of its caller.
 pub const PAGES_AHEAD: usize = 3;
 
-/// A decoded page, with the position of its last event and how many events it read.
-type DecodedPage = Result<(Vec<Recorded>, Position, u64)>;
+/// The most lanes [`Ledger::pages`] reads in, whatever the number of cores.
+pub const MAX_LANES: usize = 4;
+
+/// Events decoded per chunk: small enough that the lanes keep the cores busy and memory
+/// flat, large enough that a chunk's hand-off costs little.
+const DECODE_CHUNK: usize = 1_024;
+
+/// A lane's decoded chunk: its events, the position of the last one (`None`: none was read)
+/// and how many were read, milestones included; then the error that ended the reading there,
+/// if one did (the events before it come first).
+struct DecodedChunk {
+    page: Vec<Recorded>,
+    last: Option<Position>,
+    count: u64,
+    error: Option<Error>,
+}
 
 /// Decoded pages of the global feed (see [`Ledger::pages`]). Dropping it stops the reading.
 #[derive(Debug)]
 pub struct Pages {
-    pages: tokio::sync::mpsc::Receiver<DecodedPage>,
-    producer: tokio::task::JoinHandle<()>,
+    /// One receiver per lane; the feed's chunks come from the lanes in turn.
+    lanes: Vec<tokio::sync::mpsc::Receiver<DecodedChunk>>,
+    /// The lane of the next chunk.
+    turn: usize,
+    /// The reading, until it has been awaited.
+    producer: Option<tokio::task::JoinHandle<()>>,
+    /// The error that ended the reading, once the page before it has been handed over.
+    failed: Option<Error>,
     position: Position,
     events: u64,
 }
 
-/// Events decoded per job on the blocking pool: small enough that several jobs keep the cores
-/// busy while the next page is read, large enough that a job's hand-off costs little.
-const DECODE_CHUNK: usize = 1_024;
-
-/// Decoding jobs kept in flight: enough to keep this 2-core machine's cores busy while the
-/// oldest is awaited, few enough that memory stays flat (each holds one chunk, and each
-/// blocking thread its own allocator heap).
-const DECODING_AHEAD: usize = 3;
-
-/// A decoding job on the blocking pool, with the position of its last event and its count.
-type Job = (
-    tokio::task::JoinHandle<Result<Vec<Recorded>>>,
-    Position,
-    u64,
-);
-
-/// Read pages after `after` (up to `until`) and send them decoded, in order; stops at the end
-/// of the feed, on an error (sent), or when the receiver is gone.
-///
-/// A streaming pipeline with no barrier: the next page is read (on its own task) as soon as
-/// the last one arrives; each page is cut into chunks of `chunk` events, decoded as separate
-/// jobs on the blocking pool, up to [`DECODING_AHEAD`] at once; each decoded chunk is sent as
-/// a page of its own, in order, as soon as it and those before it are done.
-async fn read_ahead(
-    store: Arc<dyn EventStore>,
-    after: Position,
-    until: Option<Position>,
-    (page_size, chunk): (usize, usize),
-    sender: tokio::sync::mpsc::Sender<DecodedPage>,
-) {
-    let read = |from: Position| {
-        let store = store.clone();
-        tokio::spawn(async move { store.read_all(from, page_size).await })
-    };
-    let mut decoding: std::collections::VecDeque<Job> = Default::default();
-    let mut reading = Some(read(after));
-    while let Some(mut next) = reading.take() {
-        // While the page is read, pass on the chunks decoded meanwhile.
-        let outcome = loop {
-            let Some((oldest, _, _)) = decoding.front_mut() else {
-                break (&mut next).await;
-            };
-            tokio::select! {
-                biased;
-                outcome = &mut next => break outcome,
-                decoded = oldest => {
-                    if !send_oldest(&mut decoding, decoded, &sender).await {
-                        next.abort();
-                        return;
-                    }
-                }
-            }
-        };
-        let page: Result<Vec<amity_store::RecordedEvent>> = match outcome {
-            Ok(Ok(page)) => Ok(page),
-            Ok(Err(error)) => Err(error.into()),
-            Err(error) => Err(join_error(error)),
-        };
-        let mut events = match page {
-            Ok(events) => events,
-            Err(error) => {
-                // Sent after what was decoded before it (nothing is read after it).
-                let failed = tokio::spawn(async move { Err(error) });
-                decoding.push_back((failed, Position::START, 0));
-                Vec::new()
-            }
-        };
-        let read_len = events.len();
-        if let Some(until) = until {
-            events.truncate(events.partition_point(|event| event.position <= until));
-        }
-        if let Some(last) = events.last() {
-            let position = last.position;
-            let finished = events.len() < read_len || until.is_some_and(|until| position >= until);
-            if !finished {
-                reading = Some(read(position));
-            }
-        }
-        let events = Arc::new(events);
-        let mut starts = (0..events.len()).step_by(chunk).peekable();
-        loop {
-            // Send the oldest job's events when the pool is full, and everything at the end.
-            let full = decoding.len() >= DECODING_AHEAD;
-            let last = starts.peek().is_none() && reading.is_none();
-            if full || (last && !decoding.is_empty()) {
-                let oldest = &mut decoding.front_mut().expect("not empty").0;
-                let decoded = oldest.await;
-                if !send_oldest(&mut decoding, decoded, &sender).await {
-                    if let Some(reading) = reading {
-                        reading.abort();
-                    }
-                    return;
-                }
-                continue;
-            }
-            let Some(start) = starts.next() else { break };
-            let end = (start + chunk).min(events.len());
-            let shared = events.clone();
-            let job = tokio::task::spawn_blocking(move || decode_all(&shared[start..end]));
-            decoding.push_back((job, events[end - 1].position, (end - start) as u64));
-        }
+impl std::fmt::Debug for DecodedChunk {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DecodedChunk")
+            .field("events", &self.page.len())
+            .field("last", &self.last)
+            .field("count", &self.count)
+            .field("error", &self.error)
+            .finish()
     }
 }
 
-/// A reading or decoding task that panicked or was cancelled.
-fn join_error(error: tokio::task::JoinError) -> Error {
-    Error::Store(amity_store::Error::backend("ledger", error))
+/// A lane of [`Ledger::pages`]: decodes each event where the store reads it and sends each
+/// chunk decoded to the lane's receiver in [`Pages`].
+struct DecodingLane {
+    sender: tokio::sync::mpsc::Sender<DecodedChunk>,
+    page: Vec<Recorded>,
+    last: Option<Position>,
+    count: u64,
 }
 
-/// Take the oldest job, whose outcome is `decoded`, and send its page; false when the reading
-/// must stop (the receiver is gone, or the page is an error).
-async fn send_oldest(
-    decoding: &mut std::collections::VecDeque<Job>,
-    decoded: std::result::Result<Result<Vec<Recorded>>, tokio::task::JoinError>,
-    sender: &tokio::sync::mpsc::Sender<DecodedPage>,
-) -> bool {
-    let (_, position, count) = decoding.pop_front().expect("a job was awaited");
-    let decoded = decoded.map_err(join_error).and_then(|page| page);
-    let failed = decoded.is_err();
-    let sent = sender
-        .send(decoded.map(|page| (page, position, count)))
-        .await;
-    sent.is_ok() && !failed
+impl DecodingLane {
+    /// Send the chunk so far, ended by `error` if given.
+    fn send(&mut self, error: Option<Error>) -> bool {
+        let chunk = DecodedChunk {
+            page: std::mem::take(&mut self.page),
+            last: self.last.take(),
+            count: std::mem::take(&mut self.count),
+            error,
+        };
+        self.sender.blocking_send(chunk).is_ok()
+    }
+}
+
+impl FeedLane for DecodingLane {
+    fn event(&mut self, event: StoredEvent<'_>) -> bool {
+        if event.stream != MILESTONES_STREAM {
+            match decode_stored(&event) {
+                Ok(recorded) => self.page.push(recorded),
+                Err(error) => {
+                    // The events before it are handed over, then the error: the reading ends.
+                    self.send(Some(error));
+                    return false;
+                }
+            }
+        }
+        self.last = Some(event.position);
+        self.count += 1;
+        true
+    }
+
+    fn end_chunk(&mut self) -> bool {
+        self.send(None)
+    }
+
+    fn fail(&mut self, error: amity_store::Error) {
+        self.send(Some(error.into()));
+    }
+}
+
+/// A reading task that panicked or was cancelled.
+fn join_error(error: tokio::task::JoinError) -> Error {
+    Error::Store(amity_store::Error::backend("ledger", error))
 }
 
 impl Pages {
     /// The next page, or `None` after the last one.
     pub async fn next(&mut self) -> Result<Option<Vec<Recorded>>> {
-        match self.pages.recv().await {
-            Some(Ok((page, position, count))) => {
-                self.position = position;
-                self.events += count;
-                Ok(Some(page))
+        if let Some(error) = self.failed.take() {
+            return Err(error);
+        }
+        let Some(lane) = self.lanes.get_mut(self.turn) else {
+            return Ok(None);
+        };
+        match lane.recv().await {
+            Some(chunk) => {
+                self.turn = (self.turn + 1) % self.lanes.len();
+                if let Some(position) = chunk.last {
+                    self.position = position;
+                }
+                self.events += chunk.count;
+                match chunk.error {
+                    Some(error) if chunk.page.is_empty() => Err(error),
+                    error => {
+                        self.failed = error;
+                        Ok(Some(chunk.page))
+                    }
+                }
             }
-            Some(Err(error)) => Err(error),
-            None => Ok(None),
+            // The lane whose turn it is has ended: the feed has, unless the reading failed.
+            None => match self.producer.take() {
+                Some(producer) => match producer.await {
+                    Ok(()) => Ok(None),
+                    Err(error) => Err(join_error(error)),
+                },
+                None => Ok(None),
+            },
         }
     }
 
@@ -533,18 +537,11 @@ impl Pages {
     }
 }
 
-/// Stored events decoded, milestones left out.
-fn decode_all(events: &[amity_store::RecordedEvent]) -> Result<Vec<Recorded>> {
-    events
-        .iter()
-        .filter(|event| event.stream != MILESTONES_STREAM)
-        .map(decode)
-        .collect()
-}
-
 impl Drop for Pages {
     fn drop(&mut self) {
-        self.producer.abort();
+        if let Some(producer) = &self.producer {
+            producer.abort();
+        }
     }
 }
 
@@ -687,10 +684,24 @@ mod tests {
         (stream, encode(uuid::Uuid::now_v7(), &event, "test"))
     }
 
-    /// A memory ledger of `streams` partnerships with `per_stream` attestations each,
+    /// The stores the reading pipeline is checked on: memory (read in pages) and a SQLite
+    /// file (read in lanes of its own), with the folder that holds the file.
+    fn pipeline_stores() -> Vec<(Arc<dyn EventStore>, Option<tempfile::TempDir>)> {
+        let dir = tempfile::tempdir().unwrap();
+        let sqlite = amity_store_sqlite::SqliteEventStore::open(dir.path().join("l.db")).unwrap();
+        vec![
+            (Arc::new(MemoryEventStore::new()), None),
+            (Arc::new(sqlite), Some(dir)),
+        ]
+    }
+
+    /// A ledger on `store` of `streams` partnerships with `per_stream` attestations each,
     /// appended round-robin so that streams interleave in the feed; the feed is returned.
-    async fn interleaved(streams: usize, per_stream: usize) -> (Ledger, Vec<RecordedEvent>) {
-        let store = Arc::new(MemoryEventStore::new());
+    async fn interleaved(
+        store: Arc<dyn EventStore>,
+        streams: usize,
+        per_stream: usize,
+    ) -> (Ledger, Vec<RecordedEvent>) {
         for _ in 0..per_stream {
             for n in 0..streams {
                 let (stream, new) = attestation(n);
@@ -706,67 +717,70 @@ mod tests {
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn pages_of_many_chunks_come_in_feed_order_up_to_until() {
-        let (ledger, feed) = interleaved(37, 9).await;
-        // Pages of 100 read, decoded in chunks of 7 with 3 in flight; `until` falls inside a
-        // chunk of a page.
-        for until in [None, Some(feed[250].position)] {
-            let mut pages = ledger.pages_in_chunks(Position::START, until, 100, 7);
-            let mut seen = Vec::new();
-            while let Some(page) = pages.next().await.unwrap() {
-                assert!(!page.is_empty() && page.len() <= 7);
-                seen.extend(page.iter().map(|recorded| recorded.id));
+        for (store, _dir) in pipeline_stores() {
+            let (ledger, feed) = interleaved(store, 37, 9).await;
+            // Chunks of 7 (pages of 100 read from memory); `until` falls inside a chunk.
+            for until in [None, Some(feed[250].position)] {
+                let mut pages = ledger.pages_in_chunks(Position::START, until, 100, 7);
+                let mut seen = Vec::new();
+                while let Some(page) = pages.next().await.unwrap() {
+                    assert!(!page.is_empty() && page.len() <= 7);
+                    seen.extend(page.iter().map(|recorded| recorded.id));
+                }
+                let expected: Vec<EventId> = match until {
+                    None => feed.iter().map(|event| event.event_id).collect(),
+                    Some(_) => feed[..=250].iter().map(|event| event.event_id).collect(),
+                };
+                assert_eq!(seen, expected);
+                let last = until.unwrap_or(feed.last().unwrap().position);
+                assert_eq!(
+                    (pages.position(), pages.events()),
+                    (last, expected.len() as u64)
+                );
             }
-            let expected: Vec<EventId> = match until {
-                None => feed.iter().map(|event| event.event_id).collect(),
-                Some(_) => feed[..=250].iter().map(|event| event.event_id).collect(),
-            };
-            assert_eq!(seen, expected);
-            let last = until.unwrap_or(feed.last().unwrap().position);
-            assert_eq!(
-                (pages.position(), pages.events()),
-                (last, expected.len() as u64)
-            );
         }
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn an_event_that_does_not_decode_stops_the_pages_after_those_before_it() {
-        let (ledger, _) = interleaved(5, 40).await;
-        let bad = NewEvent {
-            event_id: uuid::Uuid::now_v7(),
-            event_type: "PartnershipAttested".to_owned(),
-            schema_version: 1,
-            payload: b"{\"occurred\":".to_vec(),
-            metadata: b"{\"recorded_by\":\"test\"}".to_vec(),
-            recorded_at: None,
-        };
-        let (stream, _) = attestation(0);
-        let store = ledger.store().clone();
-        store
-            .append(&stream, ExpectedVersion::Any, vec![bad.clone()])
-            .await
-            .unwrap();
-        for _ in 0..30 {
-            let (stream, new) = attestation(1);
+        for (store, _dir) in pipeline_stores() {
+            let (ledger, _) = interleaved(store, 5, 40).await;
+            let bad = NewEvent {
+                event_id: uuid::Uuid::now_v7(),
+                event_type: "PartnershipAttested".to_owned(),
+                schema_version: 1,
+                payload: b"{\"occurred\":".to_vec(),
+                metadata: b"{\"recorded_by\":\"test\"}".to_vec(),
+                recorded_at: None,
+            };
+            let (stream, _) = attestation(0);
+            let store = ledger.store().clone();
             store
-                .append(&stream, ExpectedVersion::Any, vec![new])
+                .append(&stream, ExpectedVersion::Any, vec![bad.clone()])
                 .await
                 .unwrap();
-        }
-        let mut pages = ledger.pages_in_chunks(Position::START, None, 50, 6);
-        let mut good = 0;
-        let error = loop {
-            match pages.next().await {
-                Ok(Some(page)) => good += page.len(),
-                Ok(None) => panic!("the bad event was not reported"),
-                Err(error) => break error,
+            for _ in 0..30 {
+                let (stream, new) = attestation(1);
+                store
+                    .append(&stream, ExpectedVersion::Any, vec![new])
+                    .await
+                    .unwrap();
             }
-        };
-        assert_eq!(good, 200);
-        assert!(
-            error.to_string().contains(&bad.event_id.to_string()),
-            "{error}"
-        );
+            let mut pages = ledger.pages_in_chunks(Position::START, None, 50, 6);
+            let mut good = 0;
+            let error = loop {
+                match pages.next().await {
+                    Ok(Some(page)) => good += page.len(),
+                    Ok(None) => panic!("the bad event was not reported"),
+                    Err(error) => break error,
+                }
+            };
+            assert_eq!(good, 200, "{}", ledger.store().backend());
+            assert!(
+                error.to_string().contains(&bad.event_id.to_string()),
+                "{error}"
+            );
+        }
     }
 
     #[tokio::test]

@@ -11,6 +11,6 @@ mod codec;
 mod error;
 mod ledger;
 
-pub use codec::{decode, encode, Metadata};
+pub use codec::{decode, decode_stored, encode, Metadata};
 pub use error::{Error, Result};
 pub use ledger::{Ledger, Outcome, Pages, ToRecord};

@@ -16,8 +16,8 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use amity_store::{
-    idempotency, Appended, Error, EventId, EventStore, ExpectedVersion, FeedSummary, NewEvent,
-    Position, RecordedEvent, Result, SmolStr, StreamAppend,
+    idempotency, Appended, Error, EventId, EventStore, ExpectedVersion, FeedLane, FeedSummary,
+    LaneRead, NewEvent, Position, RecordedEvent, Result, SmolStr, StoredEvent, StreamAppend,
 };
 use async_trait::async_trait;
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
@@ -71,6 +71,9 @@ pub struct SqliteEventStore {
     checkpoints: std::sync::mpsc::SyncSender<()>,
     writer: Arc<Mutex<Connection>>,
     reader: Arc<Mutex<Reader>>,
+    /// Idle read connections for the lanes of [`EventStore::read_all_in_lanes`], opened as
+    /// needed and kept with the stream names they have met.
+    lanes: Arc<Mutex<Vec<Reader>>>,
 }
 
 /// The read connection, with the names of the streams it has met (stream numbers never
@@ -106,6 +109,7 @@ impl SqliteEventStore {
             checkpoints,
             writer: Arc::new(Mutex::new(writer)),
             reader: Arc::new(Mutex::new(reader)),
+            lanes: Arc::default(),
         })
     }
 
@@ -173,6 +177,143 @@ impl SqliteEventStore {
     }
 }
 
+/// The columns of the feed queries, as [`stored_event`] reads them (stream number in column 1).
+const FEED_COLUMNS: &str = "position, stream_no, stream_version, event_id, event_type,
+    schema_version, payload, metadata, recorded_at";
+
+/// The name of stream `stream_no`, from the reader's cache or else looked up (and cached).
+fn stream_name<'n>(
+    names: &'n mut std::collections::HashMap<i64, SmolStr>,
+    connection: &Connection,
+    stream_no: i64,
+) -> Result<&'n SmolStr> {
+    match names.entry(stream_no) {
+        std::collections::hash_map::Entry::Occupied(known) => Ok(known.into_mut()),
+        std::collections::hash_map::Entry::Vacant(new) => {
+            let name: SmolStr = connection
+                .prepare_cached("SELECT name FROM streams WHERE stream_no = ?1")
+                .and_then(|mut name_of| {
+                    name_of.query_row([stream_no], |row| Ok(row.get_ref(0)?.as_str()?.into()))
+                })
+                .map_err(backend_error)?;
+            Ok(new.insert(name))
+        }
+    }
+}
+
+/// Where reads in lanes start loading every stream name at once rather than one by one as met:
+/// past this many events, most streams are met anyway.
+const LANE_NAMES_AT_ONCE: i64 = 50_000;
+
+impl SqliteEventStore {
+    /// An idle lane connection, or a new one.
+    fn lane_reader(&self) -> Result<Reader> {
+        let idle = self
+            .lanes
+            .lock()
+            .map_err(|_| backend_error("lane readers lock poisoned"))?
+            .pop();
+        match idle {
+            Some(reader) => Ok(reader),
+            None => Ok(Reader {
+                connection: open_connection(&self.path)?,
+                stream_names: std::collections::HashMap::new(),
+            }),
+        }
+    }
+
+    /// Give a lane connection back for the next reading.
+    fn return_lane_reader(&self, reader: Reader) {
+        if let Ok(mut idle) = self.lanes.lock() {
+            idle.push(reader);
+        }
+    }
+}
+
+/// One lane's chunks: positions `(start, min(start + chunk, end)]` for each start, read and
+/// handed to `lane` straight from SQLite's row buffers. `Ok(false)` when the lane stopped.
+fn read_lane(
+    reader: &mut Reader,
+    lane: &mut dyn FeedLane,
+    starts: impl Iterator<Item = i64>,
+    chunk: i64,
+    end: i64,
+) -> Result<bool> {
+    let Reader {
+        connection,
+        stream_names,
+    } = reader;
+    let mut statement = connection
+        .prepare_cached(&format!(
+            "SELECT {FEED_COLUMNS} FROM events
+             WHERE position > ?1 AND position <= ?2 ORDER BY position"
+        ))
+        .map_err(backend_error)?;
+    for start in starts {
+        let mut rows = statement
+            .query(params![start, (start + chunk).min(end)])
+            .map_err(backend_error)?;
+        while let Some(row) = rows.next().map_err(backend_error)? {
+            let stream_no: i64 = row.get(1).map_err(backend_error)?;
+            let stream = stream_name(stream_names, connection, stream_no)?;
+            if !lane.event(stored_event(row, stream).map_err(backend_error)?) {
+                return Ok(false);
+            }
+        }
+        if !lane.end_chunk() {
+            return Ok(false);
+        }
+    }
+    Ok(true)
+}
+
+/// Every stream's name, loaded at once into a reader's cache.
+fn load_stream_names(reader: &mut Reader) -> Result<()> {
+    let mut statement = reader
+        .connection
+        .prepare("SELECT stream_no, name FROM streams")
+        .map_err(backend_error)?;
+    let mut rows = statement.query([]).map_err(backend_error)?;
+    while let Some(row) = rows.next().map_err(backend_error)? {
+        let stream_no: i64 = row.get(0).map_err(backend_error)?;
+        let name: SmolStr = row
+            .get_ref(1)
+            .and_then(|name| Ok(name.as_str()?.into()))
+            .map_err(backend_error)?;
+        reader.stream_names.insert(stream_no, name);
+    }
+    Ok(())
+}
+
+/// A row of an event query (columns as in `read_all`) as a borrowed event of `stream`.
+fn stored_event<'r>(
+    row: &'r rusqlite::Row<'_>,
+    stream: &'r str,
+) -> rusqlite::Result<StoredEvent<'r>> {
+    let position: i64 = row.get(0)?;
+    let event_id = row.get_ref(3)?.as_blob()?;
+    let recorded_at: i64 = row.get(8)?;
+    Ok(StoredEvent {
+        position: Position::new(position as u64, position as u64),
+        stream,
+        stream_version: row.get::<_, i64>(2)? as u64,
+        event_id: EventId::from_slice(event_id).map_err(|e| {
+            rusqlite::Error::FromSqlConversionFailure(3, rusqlite::types::Type::Blob, Box::new(e))
+        })?,
+        event_type: row.get_ref(4)?.as_str()?,
+        schema_version: row.get::<_, i64>(5)? as u32,
+        payload: row.get_ref(6)?.as_bytes()?,
+        metadata: row.get_ref(7)?.as_bytes()?,
+        recorded_at: jiff::Timestamp::from_microsecond(recorded_at).map_err(|e| {
+            rusqlite::Error::FromSqlConversionFailure(
+                8,
+                rusqlite::types::Type::Integer,
+                Box::new(e),
+            )
+        })?,
+    })
+}
+
 /// A thread that checkpoints the WAL (PASSIVE: never blocks readers or the writer) whenever
 /// woken. Closing the last connection also checkpoints, so nothing is left behind at exit.
 fn spawn_checkpointer(connection: Connection) -> std::sync::mpsc::SyncSender<()> {
@@ -238,28 +379,8 @@ fn read_event(row: &rusqlite::Row<'_>) -> rusqlite::Result<RecordedEvent> {
 
 /// An event from a row whose column 1 identifies the stream, named `stream`.
 fn read_event_row(row: &rusqlite::Row<'_>, stream: SmolStr) -> rusqlite::Result<RecordedEvent> {
-    let position: i64 = row.get(0)?;
-    let event_id = row.get_ref(3)?.as_blob()?;
-    let recorded_at: i64 = row.get(8)?;
-    Ok(RecordedEvent {
-        position: Position::new(position as u64, position as u64),
-        stream,
-        stream_version: row.get::<_, i64>(2)? as u64,
-        event_id: EventId::from_slice(event_id).map_err(|e| {
-            rusqlite::Error::FromSqlConversionFailure(3, rusqlite::types::Type::Blob, Box::new(e))
-        })?,
-        event_type: row.get_ref(4)?.as_str()?.into(),
-        schema_version: row.get::<_, i64>(5)? as u32,
-        payload: row.get_ref(6)?.as_bytes()?.to_vec(),
-        metadata: row.get_ref(7)?.as_bytes()?.to_vec(),
-        recorded_at: jiff::Timestamp::from_microsecond(recorded_at).map_err(|e| {
-            rusqlite::Error::FromSqlConversionFailure(
-                8,
-                rusqlite::types::Type::Integer,
-                Box::new(e),
-            )
-        })?,
-    })
+    let event = stored_event(row, &stream)?;
+    Ok(event.to_recorded(stream.clone()))
 }
 
 /// Apply the parts in one transaction (all or nothing).
@@ -512,14 +633,9 @@ impl EventStore for SqliteEventStore {
             } = reader;
             // No join: stream names come from the reader's cache (the hot path of rebuilds).
             let mut statement = connection
-                .prepare_cached(
-                    "SELECT position, stream_no, stream_version, event_id, event_type,
-                            schema_version, payload, metadata, recorded_at
-                     FROM events WHERE position > ?1 ORDER BY position LIMIT ?2",
-                )
-                .map_err(backend_error)?;
-            let mut name_of = connection
-                .prepare_cached("SELECT name FROM streams WHERE stream_no = ?1")
+                .prepare_cached(&format!(
+                    "SELECT {FEED_COLUMNS} FROM events WHERE position > ?1 ORDER BY position LIMIT ?2"
+                ))
                 .map_err(backend_error)?;
             let mut rows = statement
                 .query(params![after, max.min(i64::MAX as usize) as i64])
@@ -527,21 +643,86 @@ impl EventStore for SqliteEventStore {
             let mut events = Vec::with_capacity(max.min(65_536));
             while let Some(row) = rows.next().map_err(backend_error)? {
                 let stream_no: i64 = row.get(1).map_err(backend_error)?;
-                let stream = match stream_names.get(&stream_no) {
-                    Some(name) => name.clone(),
-                    None => {
-                        let name: SmolStr = name_of
-                            .query_row([stream_no], |row| Ok(row.get_ref(0)?.as_str()?.into()))
-                            .map_err(backend_error)?;
-                        stream_names.insert(stream_no, name.clone());
-                        name
-                    }
-                };
+                let stream = stream_name(stream_names, connection, stream_no)?.clone();
                 events.push(read_event_row(row, stream).map_err(backend_error)?);
             }
             Ok(events)
         })
         .await
+    }
+
+    /// Each lane reads on its own connection and thread, straight from SQLite's buffers. Chunk
+    /// *k* is the positions `(after + k·chunk, after + (k+1)·chunk]`: positions are row ids,
+    /// dense but for the rare gap a rolled-back append leaves, so chunks are full or nearly.
+    /// The end is the last position as the reading starts: every row up to it is committed.
+    async fn read_all_in_lanes(self: Arc<Self>, read: LaneRead, mut lanes: Vec<Box<dyn FeedLane>>) {
+        if lanes.is_empty() {
+            return;
+        }
+        let number = |position: Position| position.parts().map_or(0, |(commit, _)| commit as i64);
+        let after = number(read.after);
+        let last = self
+            .with_reader(|reader| {
+                reader
+                    .connection
+                    .query_row("SELECT coalesce(max(position), 0) FROM events", [], |row| {
+                        row.get::<_, i64>(0)
+                    })
+                    .map_err(backend_error)
+            })
+            .await;
+        let end = match last {
+            Ok(last) => read.until.map_or(last, |until| last.min(number(until))),
+            Err(error) => {
+                let mut lane = lanes.swap_remove(0);
+                let _ = tokio::task::spawn_blocking(move || lane.fail(error)).await;
+                return;
+            }
+        };
+        let chunk = read.chunk.max(1) as i64;
+        let chunks = if end > after {
+            (end - after + chunk - 1) / chunk
+        } else {
+            0
+        };
+        let count = lanes.len() as i64;
+        let jobs: Vec<_> = lanes
+            .into_iter()
+            .enumerate()
+            // A lane with no chunk is dropped at once: it has nothing to read.
+            .filter(|(index, _)| (*index as i64) < chunks)
+            .map(|(index, mut lane)| {
+                let store = self.clone();
+                tokio::task::spawn_blocking(move || {
+                    let mut reader = match store.lane_reader() {
+                        Ok(reader) => reader,
+                        Err(error) => return lane.fail(error),
+                    };
+                    let starts = (index as i64..chunks)
+                        .step_by(count as usize)
+                        .map(|k| after + k * chunk);
+                    let names =
+                        if reader.stream_names.is_empty() && end - after >= LANE_NAMES_AT_ONCE {
+                            load_stream_names(&mut reader)
+                        } else {
+                            Ok(())
+                        };
+                    let outcome =
+                        names.and_then(|()| read_lane(&mut reader, &mut *lane, starts, chunk, end));
+                    if let Err(error) = outcome {
+                        lane.fail(error);
+                    }
+                    store.return_lane_reader(reader);
+                })
+            })
+            .collect();
+        for job in jobs {
+            if let Err(error) = job.await {
+                if error.is_panic() {
+                    std::panic::resume_unwind(error.into_panic());
+                }
+            }
+        }
     }
 
     fn atomic_multi_stream(&self) -> bool {

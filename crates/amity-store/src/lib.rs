@@ -32,12 +32,14 @@ use async_trait::async_trait;
 pub use smol_str::SmolStr;
 
 mod error;
+mod lanes;
 mod memory;
 
 #[cfg(feature = "contract")]
 pub mod contract;
 
 pub use error::{BoxError, Error, Result};
+pub use lanes::{read_in_lanes_by_pages, FeedLane, LaneRead, StoredEvent};
 pub use memory::MemoryEventStore;
 
 /// An event id (UUID). The ledger writes version 7 (time-ordered) ids, which index fast.
@@ -213,6 +215,28 @@ pub trait EventStore: Send + Sync + fmt::Debug {
 
     /// Up to `max` events of all streams strictly after `after`, in global order.
     async fn read_all(&self, after: Position, max: usize) -> Result<Vec<RecordedEvent>>;
+
+    /// Read the events after `read.after` (up to `read.until`, else up to the end of the feed
+    /// as the reading starts) and hand them to `lanes`, working in parallel: the feed is cut
+    /// into consecutive chunks of at most `read.chunk` events (possibly fewer, even none), and
+    /// chunk *k* goes to lane *k* mod `lanes.len()`, event by event, then
+    /// [`FeedLane::end_chunk`]. Each lane gets its chunks in feed order, so a reader that takes
+    /// the chunks from the lanes in turn has the feed in global order. A lane whose method
+    /// returns `false` gets nothing more; an error goes to the lane whose chunk it stops
+    /// ([`FeedLane::fail`]), and ends the reading. Returns once every lane has its last chunk;
+    /// the lanes are then dropped.
+    ///
+    /// The default reads pages ([`read_in_lanes_by_pages`]); a backend that can read several
+    /// parts of the feed at once overrides it, and hands over events straight from its buffers.
+    async fn read_all_in_lanes(
+        self: std::sync::Arc<Self>,
+        read: LaneRead,
+        lanes: Vec<Box<dyn FeedLane>>,
+    ) where
+        Self: 'static,
+    {
+        read_in_lanes_by_pages(self, read, lanes).await
+    }
 
     /// Whether [`EventStore::append_many`] is atomic across streams (all or nothing).
     fn atomic_multi_stream(&self) -> bool {
