@@ -10,8 +10,8 @@
 //! read.
 //!
 //! Environment: `AMITY_BENCH_PARTNERSHIPS` (default 100000), `AMITY_BENCH_RUNS` (default 3),
-//! `AMITY_BENCH_DIR` (default the system temp dir), `AMITY_BENCH_PAGE` (events per read page,
-//! default 10000), `AMITY_BENCH_LEDGER` (keep the ledger at this path; a full one is reused and
+//! `AMITY_BENCH_DIR` (default the system temp dir), `AMITY_BENCH_PAGE` (events per page for a
+//! store that reads in pages; SQLite reads in lanes of its own; default 10000), `AMITY_BENCH_LEDGER` (keep the ledger at this path; a full one is reused and
 //! only read, for iterating on the read path).
 
 use std::time::Instant;

@@ -76,12 +76,15 @@ pub struct SqliteEventStore {
     lanes: Arc<Mutex<Vec<Reader>>>,
 }
 
+/// Stream names by stream number (integer keys: a fast hash will do).
+type StreamNames = rustc_hash::FxHashMap<i64, SmolStr>;
+
 /// The read connection, with the names of the streams it has met (stream numbers never
 /// change, so the cache never goes stale).
 #[derive(Debug)]
 struct Reader {
     connection: Connection,
-    stream_names: std::collections::HashMap<i64, SmolStr>,
+    stream_names: StreamNames,
 }
 
 fn backend_error(error: impl Into<amity_store::BoxError>) -> Error {
@@ -102,7 +105,7 @@ impl SqliteEventStore {
         let checkpoints = spawn_checkpointer(open_connection(&path)?);
         let reader = Reader {
             connection: open_connection(&path)?,
-            stream_names: std::collections::HashMap::new(),
+            stream_names: StreamNames::default(),
         };
         Ok(SqliteEventStore {
             path,
@@ -183,7 +186,7 @@ const FEED_COLUMNS: &str = "position, stream_no, stream_version, event_id, event
 
 /// The name of stream `stream_no`, from the reader's cache or else looked up (and cached).
 fn stream_name<'n>(
-    names: &'n mut std::collections::HashMap<i64, SmolStr>,
+    names: &'n mut StreamNames,
     connection: &Connection,
     stream_no: i64,
 ) -> Result<&'n SmolStr> {
@@ -217,7 +220,7 @@ impl SqliteEventStore {
             Some(reader) => Ok(reader),
             None => Ok(Reader {
                 connection: open_connection(&self.path)?,
-                stream_names: std::collections::HashMap::new(),
+                stream_names: StreamNames::default(),
             }),
         }
     }
