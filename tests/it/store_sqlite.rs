@@ -149,3 +149,53 @@ async fn the_feed_summary_from_stream_lengths_is_what_reading_the_feed_finds() {
     assert_eq!(summary.first_event, Some(feed[0].event_id));
     assert_eq!(summary.last, Some(feed[11].position));
 }
+
+/// The page size of the SQLite file at `path`.
+fn page_size(path: &std::path::Path) -> i64 {
+    rusqlite::Connection::open(path)
+        .unwrap()
+        .query_row("PRAGMA page_size", [], |row| row.get(0))
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_new_ledger_has_16_kib_pages_and_an_older_one_keeps_its_own() {
+    let dir = tempfile::tempdir().unwrap();
+    let new = dir.path().join("new.db");
+    let store = SqliteEventStore::open(&new).unwrap();
+    store
+        .append(
+            "s",
+            amity_store::ExpectedVersion::NoStream,
+            vec![sample_event(0)],
+        )
+        .await
+        .unwrap();
+    drop(store);
+    assert_eq!(page_size(&new), 16_384);
+    // A file made with 4 KiB pages (as earlier builds did) opens, takes appends and reads them
+    // back, with its pages as they were.
+    let old = dir.path().join("old.db");
+    rusqlite::Connection::open(&old)
+        .unwrap()
+        .execute_batch("PRAGMA page_size = 4096; PRAGMA journal_mode = WAL; CREATE TABLE t (x);")
+        .unwrap();
+    let store: Arc<dyn EventStore> = Arc::new(SqliteEventStore::open(&old).unwrap());
+    for n in 0..3 {
+        store
+            .append(
+                "s",
+                amity_store::ExpectedVersion::Any,
+                vec![sample_event(n)],
+            )
+            .await
+            .unwrap();
+    }
+    let all = store
+        .read_all(amity_store::Position::START, 10)
+        .await
+        .unwrap();
+    assert_eq!(all.len(), 3);
+    drop(store);
+    assert_eq!(page_size(&old), 4_096);
+}

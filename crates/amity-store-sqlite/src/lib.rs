@@ -342,7 +342,8 @@ fn open_connection(path: &Path) -> Result<Connection> {
         .map_err(backend_error)?;
     connection
         .execute_batch(
-            "PRAGMA journal_mode = WAL;
+            "PRAGMA page_size = 16384;
+             PRAGMA journal_mode = WAL;
              PRAGMA synchronous = FULL;
              PRAGMA foreign_keys = ON;
              PRAGMA cache_size = -16384;",
