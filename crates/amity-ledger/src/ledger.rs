@@ -327,21 +327,22 @@ impl Ledger {
     /// `until` is for a reader whose first pass found where the feed ended: whatever was
     /// appended since belongs to its next pass, not to this one.
     pub fn pages(&self, after: Position, until: Option<Position>, page_size: usize) -> Pages {
-        self.pages_in_chunks(after, until, page_size, DECODE_CHUNK)
+        let lanes = std::thread::available_parallelism()
+            .map_or(2, usize::from)
+            .clamp(1, MAX_LANES);
+        self.pages_in_chunks(after, until, page_size, (lanes, DECODE_CHUNK))
     }
 
-    /// [`Ledger::pages`], decoded in chunks of `chunk` events.
+    /// [`Ledger::pages`] in `lanes` lanes, decoded in chunks of `chunk` events.
     fn pages_in_chunks(
         &self,
         after: Position,
         until: Option<Position>,
         page_size: usize,
-        chunk: usize,
+        (lanes, chunk): (usize, usize),
     ) -> Pages {
-        let count = std::thread::available_parallelism()
-            .map_or(2, usize::from)
-            .clamp(1, MAX_LANES);
-        let (lanes, receivers): (Vec<Box<dyn FeedLane>>, Vec<_>) = (0..count)
+        let chunk = chunk.max(1);
+        let (lanes, receivers): (Vec<Box<dyn FeedLane>>, Vec<_>) = (0..lanes.max(1))
             .map(|_| {
                 let (sender, receiver) = tokio::sync::mpsc::channel(PAGES_AHEAD);
                 let lane: Box<dyn FeedLane> = Box::new(DecodingLane {
@@ -357,7 +358,7 @@ impl Ledger {
         let read = LaneRead {
             after,
             until,
-            chunk: chunk.max(1),
+            chunk,
             page: page_size.max(1),
         };
         let producer = tokio::spawn(self.store.clone().read_all_in_lanes(read, lanes));
@@ -528,14 +529,18 @@ impl Pages {
                     }
                 }
             }
-            // The lane whose turn it is has ended: the feed has, unless the reading failed.
-            None => match self.producer.take() {
-                Some(producer) => match producer.await {
-                    Ok(()) => Ok(None),
-                    Err(error) => Err(join_error(error)),
-                },
-                None => Ok(None),
-            },
+            // The lane whose turn it is has ended: the feed has, unless the reading failed
+            // (a lane that panicked). The other lanes are let go first, so that none is left
+            // waiting to hand over a chunk while the reading is awaited.
+            None => {
+                self.lanes.clear();
+                let Some(producer) = self.producer.as_mut() else {
+                    return Ok(None);
+                };
+                let outcome = producer.await;
+                self.producer = None;
+                outcome.map(|()| None).map_err(join_error)
+            }
         }
     }
 
@@ -621,6 +626,73 @@ mod tests {
         ) -> amity_store::Result<Vec<RecordedEvent>> {
             self.inner.read_all(after, max).await
         }
+    }
+
+    /// A memory store whose feed cannot be read past `broken`: reading after it fails (and
+    /// short pages, which a store may return before the end, come first).
+    #[derive(Debug)]
+    struct BrokenFeed {
+        inner: Arc<dyn EventStore>,
+        broken: Position,
+    }
+
+    #[async_trait]
+    impl EventStore for BrokenFeed {
+        fn backend(&self) -> &'static str {
+            "broken"
+        }
+        async fn append(
+            &self,
+            stream: &str,
+            expected: ExpectedVersion,
+            events: Vec<NewEvent>,
+        ) -> amity_store::Result<Appended> {
+            self.inner.append(stream, expected, events).await
+        }
+        async fn read_stream(
+            &self,
+            stream: &str,
+            from: u64,
+            max: usize,
+        ) -> amity_store::Result<Vec<RecordedEvent>> {
+            self.inner.read_stream(stream, from, max).await
+        }
+        async fn read_all(
+            &self,
+            after: Position,
+            max: usize,
+        ) -> amity_store::Result<Vec<RecordedEvent>> {
+            if after >= self.broken {
+                return Err(amity_store::Error::backend("broken", "the disk is gone"));
+            }
+            // Never more than 9 events a page: shorter than asked, long before the end.
+            let mut page = self.inner.read_all(after, max.min(9)).await?;
+            page.truncate(page.partition_point(|event| event.position <= self.broken));
+            Ok(page)
+        }
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_store_error_comes_after_every_event_before_it_and_short_pages_do_not_end_the_feed() {
+        let (ledger, feed) = interleaved(Arc::new(MemoryEventStore::new()), 7, 20).await;
+        let broken = feed[99].position;
+        let ledger = Ledger::new(Arc::new(BrokenFeed {
+            inner: ledger.store().clone(),
+            broken,
+        }));
+        let mut pages = ledger.pages_in_chunks(Position::START, None, 50, (3, 4));
+        let mut seen = Vec::new();
+        let error = loop {
+            match pages.next().await {
+                Ok(Some(page)) => seen.extend(page.iter().map(|recorded| recorded.id)),
+                Ok(None) => panic!("the store error was not reported"),
+                Err(error) => break error,
+            }
+        };
+        let expected: Vec<EventId> = feed[..100].iter().map(|event| event.event_id).collect();
+        assert_eq!(seen, expected);
+        assert!(error.to_string().contains("the disk is gone"), "{error}");
+        assert!(pages.next().await.unwrap().is_none(), "read past the error");
     }
 
     fn founding() -> ToRecord {
@@ -736,7 +808,7 @@ mod tests {
             let (ledger, feed) = interleaved(store, 37, 9).await;
             // Chunks of 7 (pages of 100 read from memory); `until` falls inside a chunk.
             for until in [None, Some(feed[250].position)] {
-                let mut pages = ledger.pages_in_chunks(Position::START, until, 100, 7);
+                let mut pages = ledger.pages_in_chunks(Position::START, until, 100, (3, 7));
                 let mut seen = Vec::new();
                 while let Some(page) = pages.next().await.unwrap() {
                     assert!(!page.is_empty() && page.len() <= 7);
@@ -781,7 +853,7 @@ mod tests {
                     .await
                     .unwrap();
             }
-            let mut pages = ledger.pages_in_chunks(Position::START, None, 50, 6);
+            let mut pages = ledger.pages_in_chunks(Position::START, None, 50, (3, 6));
             let mut good = 0;
             let error = loop {
                 match pages.next().await {

@@ -204,6 +204,9 @@ fn stream_name<'n>(
     }
 }
 
+/// Lane connections kept open between readings, at most (those of two readings in four lanes).
+const IDLE_LANE_READERS: usize = 8;
+
 /// Where reads in lanes start loading every stream name at once rather than one by one as met:
 /// past this many events, most streams are met anyway.
 const LANE_NAMES_AT_ONCE: i64 = 50_000;
@@ -225,10 +228,12 @@ impl SqliteEventStore {
         }
     }
 
-    /// Give a lane connection back for the next reading.
+    /// Give a lane connection back for the next reading (closed instead if enough are idle).
     fn return_lane_reader(&self, reader: Reader) {
         if let Ok(mut idle) = self.lanes.lock() {
-            idle.push(reader);
+            if idle.len() < IDLE_LANE_READERS {
+                idle.push(reader);
+            }
         }
     }
 }
@@ -254,7 +259,7 @@ fn read_lane(
         .map_err(backend_error)?;
     for start in starts {
         let mut rows = statement
-            .query(params![start, (start + chunk).min(end)])
+            .query(params![start, start.saturating_add(chunk).min(end)])
             .map_err(backend_error)?;
         while let Some(row) = rows.next().map_err(backend_error)? {
             let stream_no: i64 = row.get(1).map_err(backend_error)?;
@@ -656,9 +661,10 @@ impl EventStore for SqliteEventStore {
     }
 
     /// Each lane reads on its own connection and thread, straight from SQLite's buffers. Chunk
-    /// *k* is the positions `(after + k·chunk, after + (k+1)·chunk]`: positions are row ids,
-    /// dense but for the rare gap a rolled-back append leaves, so chunks are full or nearly.
-    /// The end is the last position as the reading starts: every row up to it is committed.
+    /// *k* is the positions `(after + k·chunk, after + (k+1)·chunk]`. Positions are row ids,
+    /// each the greatest one plus one, taken under the write lock, and no event is ever
+    /// deleted: so positions are dense (chunks are full), and the last one as the reading
+    /// starts is its end, every row up to it committed and visible to every connection.
     async fn read_all_in_lanes(self: Arc<Self>, read: LaneRead, mut lanes: Vec<Box<dyn FeedLane>>) {
         if lanes.is_empty() {
             return;
@@ -678,17 +684,20 @@ impl EventStore for SqliteEventStore {
         let end = match last {
             Ok(last) => read.until.map_or(last, |until| last.min(number(until))),
             Err(error) => {
+                // The first chunk's lane takes the error; the others end with nothing.
                 let mut lane = lanes.swap_remove(0);
-                let _ = tokio::task::spawn_blocking(move || lane.fail(error)).await;
+                let failing = tokio::task::spawn_blocking(move || lane.fail(error));
+                if let Err(error) = failing.await {
+                    if error.is_panic() {
+                        std::panic::resume_unwind(error.into_panic());
+                    }
+                }
                 return;
             }
         };
-        let chunk = read.chunk.max(1) as i64;
-        let chunks = if end > after {
-            (end - after + chunk - 1) / chunk
-        } else {
-            0
-        };
+        let chunk = i64::try_from(read.chunk.max(1)).unwrap_or(i64::MAX);
+        let chunks =
+            u64::try_from(end - after).map_or(0, |span| span.div_ceil(chunk as u64)) as i64;
         let count = lanes.len() as i64;
         let jobs: Vec<_> = lanes
             .into_iter()

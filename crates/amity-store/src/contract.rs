@@ -543,23 +543,73 @@ pub async fn read_in_lanes(store: std::sync::Arc<dyn EventStore>) {
         page: 4,
     };
     assert!(read_lanes(&store, read, 2).await.0.is_empty());
-    // A lane that stops early: the reading still returns.
-    let (seen, _) = std::sync::mpsc::channel();
-    let stopping: Vec<Box<dyn crate::FeedLane>> = (0..2)
-        .map(|lane| {
-            Box::new(CollectingLane {
-                seen: seen.clone(),
-                stop_after: (lane == 0).then_some(2),
-            }) as Box<dyn crate::FeedLane>
-        })
-        .collect();
+    // A lane that stops: it gets nothing more, and the reading still returns.
+    let (seen, stopped) = std::sync::mpsc::channel();
+    let (other_seen, other) = std::sync::mpsc::channel();
+    let stopping: Vec<Box<dyn crate::FeedLane>> = vec![
+        Box::new(CollectingLane {
+            seen,
+            stop_after: Some(3),
+        }),
+        Box::new(CollectingLane {
+            seen: other_seen,
+            stop_after: None,
+        }),
+    ];
     let read = crate::LaneRead {
         after: start,
         until: Some(last),
         chunk: 2,
         page: 5,
     };
-    store.clone().read_all_in_lanes(read, stopping).await;
+    in_time(store.clone().read_all_in_lanes(read, stopping)).await;
+    let events = |seen: Vec<Seen>| -> Vec<Position> {
+        seen.into_iter()
+            .filter_map(|seen| match seen {
+                Seen::Event(event) => Some(event.position),
+                _ => None,
+            })
+            .collect()
+    };
+    // Three events taken (two chunks' worth, whichever way the backend cuts them), then it
+    // refused the fourth.
+    assert_eq!(events(stopped.try_iter().collect()).len(), 3);
+    let others = events(other.try_iter().collect());
+    assert!(others.windows(2).all(|w| w[0] < w[1]));
+    // A lane that panics makes the reading panic (and does not hang it).
+    let (seen, _kept) = std::sync::mpsc::channel();
+    let panicking: Vec<Box<dyn crate::FeedLane>> = vec![
+        Box::new(CollectingLane {
+            seen,
+            stop_after: None,
+        }),
+        Box::new(PanickingLane),
+    ];
+    let reading = tokio::spawn(store.clone().read_all_in_lanes(read, panicking));
+    let outcome = in_time(reading).await;
+    assert!(outcome.is_err_and(|error| error.is_panic()));
+}
+
+/// A lane that panics at its first event.
+struct PanickingLane;
+
+impl crate::FeedLane for PanickingLane {
+    fn event(&mut self, _: crate::StoredEvent<'_>) -> bool {
+        panic!("a lane panics (on purpose, in a test)")
+    }
+
+    fn end_chunk(&mut self) -> bool {
+        true
+    }
+
+    fn fail(&mut self, _: Error) {}
+}
+
+/// `future`'s output, or a panic if it takes more than a minute (a hang).
+async fn in_time<T>(future: impl std::future::Future<Output = T>) -> T {
+    tokio::time::timeout(std::time::Duration::from_secs(60), future)
+        .await
+        .expect("the reading hung")
 }
 
 /// Many tasks appending with optimistic concurrency lose nothing and duplicate nothing.

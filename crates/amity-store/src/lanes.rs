@@ -74,8 +74,8 @@ pub trait FeedLane: Send + 'static {
     /// The current chunk is complete (it may be empty); `false` stops this lane.
     fn end_chunk(&mut self) -> bool;
 
-    /// The reading failed where this lane's next chunk was to start; nothing more comes to
-    /// this lane.
+    /// The reading failed here: after the events of the current chunk handed over so far
+    /// (possibly none); nothing more comes to this lane.
     fn fail(&mut self, error: Error);
 }
 
@@ -84,8 +84,8 @@ pub trait FeedLane: Send + 'static {
 pub struct LaneRead {
     /// Read the events strictly after this position…
     pub after: Position,
-    /// …up to and including this one, if given (else up to the end of the feed as the reading
-    /// starts).
+    /// …up to and including this one, if given (else up to the end of the feed: where it ended
+    /// as the reading started, or later for a backend that reads in pages).
     pub until: Option<Position>,
     /// Events per chunk, at most (at least 1).
     pub chunk: usize,
@@ -130,7 +130,9 @@ pub async fn read_in_lanes_by_pages<S: EventStore + ?Sized + 'static>(
     let chunk = read.chunk.max(1);
     let page_size = read.page.max(1);
     let mut lanes: Vec<Lane> = lanes.into_iter().map(Lane::Idle).collect();
-    // Pages are read one ahead, on their own task.
+    // Pages are read one ahead, on their own task. Only an empty page ends the feed: a
+    // backend may return fewer events than asked before the end (KurrentDB leaves out its
+    // system events).
     let (pages, mut receiver) = tokio::sync::mpsc::channel(1);
     let reader = tokio::spawn(async move {
         let mut after = read.after;
@@ -138,14 +140,12 @@ pub async fn read_in_lanes_by_pages<S: EventStore + ?Sized + 'static>(
             let page = store.read_all(after, page_size).await;
             let (page, done) = match page {
                 Ok(mut page) => {
-                    let full = page.len() >= page_size;
                     if let Some(until) = read.until {
                         page.truncate(page.partition_point(|event| event.position <= until));
                     }
                     let Some(last) = page.last() else { return };
                     after = last.position;
-                    let done = !full || read.until.is_some_and(|until| after >= until);
-                    (Ok(page), done)
+                    (Ok(page), read.until.is_some_and(|until| after >= until))
                 }
                 Err(error) => (Err(error), true),
             };
@@ -155,12 +155,17 @@ pub async fn read_in_lanes_by_pages<S: EventStore + ?Sized + 'static>(
         }
     });
     let mut next = 0;
-    while let Some(page) = receiver.recv().await {
+    'pages: while let Some(page) = receiver.recv().await {
         let page = match page {
             Ok(page) => Arc::new(page),
             Err(error) => {
                 if let Some(mut lane) = lanes[next % count].take().await {
-                    let _ = tokio::task::spawn_blocking(move || lane.fail(error)).await;
+                    let failing = tokio::task::spawn_blocking(move || lane.fail(error));
+                    if let Err(error) = failing.await {
+                        if error.is_panic() {
+                            std::panic::resume_unwind(error.into_panic());
+                        }
+                    }
                 }
                 break;
             }
@@ -168,9 +173,9 @@ pub async fn read_in_lanes_by_pages<S: EventStore + ?Sized + 'static>(
         for start in (0..page.len()).step_by(chunk) {
             let slot = &mut lanes[next % count];
             next += 1;
+            // A lane that stopped ends the reading (after the other lanes' chunks, below).
             let Some(mut lane) = slot.take().await else {
-                reader.abort();
-                return;
+                break 'pages;
             };
             let page = page.clone();
             let end = (start + chunk).min(page.len());

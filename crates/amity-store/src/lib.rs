@@ -222,9 +222,10 @@ pub trait EventStore: Send + Sync + fmt::Debug {
     /// chunk *k* goes to lane *k* mod `lanes.len()`, event by event, then
     /// [`FeedLane::end_chunk`]. Each lane gets its chunks in feed order, so a reader that takes
     /// the chunks from the lanes in turn has the feed in global order. A lane whose method
-    /// returns `false` gets nothing more; an error goes to the lane whose chunk it stops
-    /// ([`FeedLane::fail`]), and ends the reading. Returns once every lane has its last chunk;
-    /// the lanes are then dropped.
+    /// returns `false` gets nothing more (the other lanes may go on to their own end, or stop
+    /// sooner); an error goes to the lane whose chunk it stops ([`FeedLane::fail`]), which gets
+    /// nothing more. Returns once every lane has had its last call; the lanes are then dropped.
+    /// A lane that panics makes the returned future panic.
     ///
     /// The default reads pages ([`read_in_lanes_by_pages`]); a backend that can read several
     /// parts of the feed at once overrides it, and hands over events straight from its buffers.
