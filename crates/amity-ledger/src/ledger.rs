@@ -428,17 +428,6 @@ pub struct Pages {
     events: u64,
 }
 
-impl std::fmt::Debug for DecodedChunk {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("DecodedChunk")
-            .field("events", &self.page.len())
-            .field("last", &self.last)
-            .field("count", &self.count)
-            .field("error", &self.error)
-            .finish()
-    }
-}
-
 /// A lane of [`Ledger::pages`]: decodes each event where the store reads it and sends each
 /// chunk decoded to the lane's receiver in [`Pages`].
 struct DecodingLane {
@@ -586,60 +575,32 @@ mod tests {
 
     use super::*;
 
-    /// A store where another writer always gets in first.
-    #[derive(Debug, Default)]
-    struct AlwaysRaced {
-        inner: MemoryEventStore,
-        attempts: AtomicUsize,
-    }
-
-    #[async_trait]
-    impl EventStore for AlwaysRaced {
-        fn backend(&self) -> &'static str {
-            "raced"
-        }
-        async fn append(
-            &self,
-            stream: &str,
-            expected: ExpectedVersion,
-            _events: Vec<NewEvent>,
-        ) -> amity_store::Result<Appended> {
-            self.attempts.fetch_add(1, Ordering::SeqCst);
-            Err(amity_store::Error::VersionConflict {
-                stream: stream.to_owned(),
-                expected,
-                actual: Some(41),
-            })
-        }
-        async fn read_stream(
-            &self,
-            stream: &str,
-            from: u64,
-            max: usize,
-        ) -> amity_store::Result<Vec<RecordedEvent>> {
-            self.inner.read_stream(stream, from, max).await
-        }
-        async fn read_all(
-            &self,
-            after: Position,
-            max: usize,
-        ) -> amity_store::Result<Vec<RecordedEvent>> {
-            self.inner.read_all(after, max).await
-        }
-    }
-
-    /// A memory store whose feed cannot be read past `broken`: reading after it fails (and
-    /// short pages, which a store may return before the end, come first).
+    /// A store with faults: another writer always gets in first (`raced`), or its feed
+    /// cannot be read past `broken` (and its pages are short: never more than 9 events, long
+    /// before the end, as a store may return).
     #[derive(Debug)]
-    struct BrokenFeed {
+    struct Faulty {
         inner: Arc<dyn EventStore>,
-        broken: Position,
+        raced: bool,
+        attempts: AtomicUsize,
+        broken: Option<Position>,
+    }
+
+    impl Faulty {
+        fn new(inner: Arc<dyn EventStore>, raced: bool, broken: Option<Position>) -> Faulty {
+            Faulty {
+                inner,
+                raced,
+                attempts: AtomicUsize::new(0),
+                broken,
+            }
+        }
     }
 
     #[async_trait]
-    impl EventStore for BrokenFeed {
+    impl EventStore for Faulty {
         fn backend(&self) -> &'static str {
-            "broken"
+            "faulty"
         }
         async fn append(
             &self,
@@ -647,6 +608,14 @@ mod tests {
             expected: ExpectedVersion,
             events: Vec<NewEvent>,
         ) -> amity_store::Result<Appended> {
+            self.attempts.fetch_add(1, Ordering::SeqCst);
+            if self.raced {
+                return Err(amity_store::Error::VersionConflict {
+                    stream: stream.to_owned(),
+                    expected,
+                    actual: Some(41),
+                });
+            }
             self.inner.append(stream, expected, events).await
         }
         async fn read_stream(
@@ -662,12 +631,14 @@ mod tests {
             after: Position,
             max: usize,
         ) -> amity_store::Result<Vec<RecordedEvent>> {
-            if after >= self.broken {
+            let Some(broken) = self.broken else {
+                return self.inner.read_all(after, max).await;
+            };
+            if after >= broken {
                 return Err(amity_store::Error::backend("broken", "the disk is gone"));
             }
-            // Never more than 9 events a page: shorter than asked, long before the end.
             let mut page = self.inner.read_all(after, max.min(9)).await?;
-            page.truncate(page.partition_point(|event| event.position <= self.broken));
+            page.truncate(page.partition_point(|event| event.position <= broken));
             Ok(page)
         }
     }
@@ -676,10 +647,11 @@ mod tests {
     async fn a_store_error_comes_after_every_event_before_it_and_short_pages_do_not_end_the_feed() {
         let (ledger, feed) = interleaved(Arc::new(MemoryEventStore::new()), 7, 20).await;
         let broken = feed[99].position;
-        let ledger = Ledger::new(Arc::new(BrokenFeed {
-            inner: ledger.store().clone(),
-            broken,
-        }));
+        let ledger = Ledger::new(Arc::new(Faulty::new(
+            ledger.store().clone(),
+            false,
+            Some(broken),
+        )));
         let mut pages = ledger.pages_in_chunks(Position::START, None, 50, (3, 4));
         let mut seen = Vec::new();
         let error = loop {
@@ -714,7 +686,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_version_conflict_that_retries_cannot_resolve_is_reported() {
-        let store = Arc::new(AlwaysRaced::default());
+        let store = Arc::new(Faulty::new(Arc::new(MemoryEventStore::new()), true, None));
         let ledger = Ledger::new(store.clone());
         let error = ledger.record(founding()).await.unwrap_err();
         let message = error.to_string();

@@ -238,8 +238,42 @@ impl SqliteEventStore {
     }
 }
 
-/// One lane's chunks: positions `(start, min(start + chunk, end)]` for each start, read and
-/// handed to `lane` straight from SQLite's row buffers. `Ok(false)` when the lane stopped.
+impl Reader {
+    /// The events with positions in `(after, until]`, at most `max` of them (negative: no
+    /// limit), in order, each handed to `visit` with its stream's shared name, straight from
+    /// SQLite's row buffers. `Ok(false)` when `visit` stopped the reading.
+    fn visit_feed(
+        &mut self,
+        (after, until, max): (i64, i64, i64),
+        mut visit: impl FnMut(StoredEvent<'_>, &SmolStr) -> bool,
+    ) -> Result<bool> {
+        let Reader {
+            connection,
+            stream_names,
+        } = self;
+        // No join: stream names come from the reader's cache (the hot path of rebuilds).
+        let mut statement = connection
+            .prepare_cached(&format!(
+                "SELECT {FEED_COLUMNS} FROM events
+                 WHERE position > ?1 AND position <= ?2 ORDER BY position LIMIT ?3"
+            ))
+            .map_err(backend_error)?;
+        let mut rows = statement
+            .query(params![after, until, max])
+            .map_err(backend_error)?;
+        while let Some(row) = rows.next().map_err(backend_error)? {
+            let stream_no: i64 = row.get(1).map_err(backend_error)?;
+            let stream = stream_name(stream_names, connection, stream_no)?;
+            if !visit(stored_event(row, stream).map_err(backend_error)?, stream) {
+                return Ok(false);
+            }
+        }
+        Ok(true)
+    }
+}
+
+/// One lane's chunks: positions `(start, min(start + chunk, end)]` for each start, handed to
+/// `lane`. `Ok(false)` when the lane stopped.
 fn read_lane(
     reader: &mut Reader,
     lane: &mut dyn FeedLane,
@@ -247,28 +281,9 @@ fn read_lane(
     chunk: i64,
     end: i64,
 ) -> Result<bool> {
-    let Reader {
-        connection,
-        stream_names,
-    } = reader;
-    let mut statement = connection
-        .prepare_cached(&format!(
-            "SELECT {FEED_COLUMNS} FROM events
-             WHERE position > ?1 AND position <= ?2 ORDER BY position"
-        ))
-        .map_err(backend_error)?;
     for start in starts {
-        let mut rows = statement
-            .query(params![start, start.saturating_add(chunk).min(end)])
-            .map_err(backend_error)?;
-        while let Some(row) = rows.next().map_err(backend_error)? {
-            let stream_no: i64 = row.get(1).map_err(backend_error)?;
-            let stream = stream_name(stream_names, connection, stream_no)?;
-            if !lane.event(stored_event(row, stream).map_err(backend_error)?) {
-                return Ok(false);
-            }
-        }
-        if !lane.end_chunk() {
+        let bounds = (start, start.saturating_add(chunk).min(end), -1);
+        if !reader.visit_feed(bounds, |event, _| lane.event(event))? || !lane.end_chunk() {
             return Ok(false);
         }
     }
@@ -382,14 +397,8 @@ fn now_micros() -> i64 {
 
 /// An event from a row of [`SELECT_EVENT`] (stream name in column 1).
 fn read_event(row: &rusqlite::Row<'_>) -> rusqlite::Result<RecordedEvent> {
-    let stream = row.get_ref(1)?.as_str()?.into();
-    read_event_row(row, stream)
-}
-
-/// An event from a row whose column 1 identifies the stream, named `stream`.
-fn read_event_row(row: &rusqlite::Row<'_>, stream: SmolStr) -> rusqlite::Result<RecordedEvent> {
-    let event = stored_event(row, &stream)?;
-    Ok(event.to_recorded(stream.clone()))
+    let stream: SmolStr = row.get_ref(1)?.as_str()?.into();
+    Ok(stored_event(row, &stream)?.to_recorded(stream.clone()))
 }
 
 /// Apply the parts in one transaction (all or nothing).
@@ -636,25 +645,12 @@ impl EventStore for SqliteEventStore {
     async fn read_all(&self, after: Position, max: usize) -> Result<Vec<RecordedEvent>> {
         let after = after.parts().map_or(0, |(commit, _)| commit as i64);
         self.with_reader(move |reader| {
-            let Reader {
-                connection,
-                stream_names,
-            } = reader;
-            // No join: stream names come from the reader's cache (the hot path of rebuilds).
-            let mut statement = connection
-                .prepare_cached(&format!(
-                    "SELECT {FEED_COLUMNS} FROM events WHERE position > ?1 ORDER BY position LIMIT ?2"
-                ))
-                .map_err(backend_error)?;
-            let mut rows = statement
-                .query(params![after, max.min(i64::MAX as usize) as i64])
-                .map_err(backend_error)?;
             let mut events = Vec::with_capacity(max.min(65_536));
-            while let Some(row) = rows.next().map_err(backend_error)? {
-                let stream_no: i64 = row.get(1).map_err(backend_error)?;
-                let stream = stream_name(stream_names, connection, stream_no)?.clone();
-                events.push(read_event_row(row, stream).map_err(backend_error)?);
-            }
+            let max = i64::try_from(max).unwrap_or(i64::MAX);
+            reader.visit_feed((after, i64::MAX, max), |event, stream| {
+                events.push(event.to_recorded(stream.clone()));
+                true
+            })?;
             Ok(events)
         })
         .await
