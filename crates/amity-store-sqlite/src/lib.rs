@@ -180,9 +180,11 @@ impl SqliteEventStore {
     }
 }
 
-/// The columns of the feed queries, as [`stored_event`] reads them (stream number in column 1).
-const FEED_COLUMNS: &str = "position, stream_no, stream_version, event_id, event_type,
-    schema_version, payload, metadata, recorded_at";
+/// The events with positions in `(?1, ?2]`, at most ?3 (negative: no limit), in order; columns
+/// as [`stored_event`] reads them (stream number in column 1).
+const FEED_QUERY: &str = "SELECT position, stream_no, stream_version, event_id, event_type,
+        schema_version, payload, metadata, recorded_at
+ FROM events WHERE position > ?1 AND position <= ?2 ORDER BY position LIMIT ?3";
 
 /// The name of stream `stream_no`, from the reader's cache or else looked up (and cached).
 fn stream_name<'n>(
@@ -240,40 +242,49 @@ impl SqliteEventStore {
 
 impl Reader {
     /// The events with positions in `(after, until]`, at most `max` of them (negative: no
-    /// limit), in order, each handed to `visit` with its stream's shared name, straight from
-    /// SQLite's row buffers. `Ok(false)` when `visit` stopped the reading.
+    /// limit), in order, each handed to `visit` with its stream's shared name (see
+    /// [`visit_rows`]). `Ok(false)` when `visit` stopped the reading.
     fn visit_feed(
         &mut self,
-        (after, until, max): (i64, i64, i64),
-        mut visit: impl FnMut(StoredEvent<'_>, &SmolStr) -> bool,
+        bounds: (i64, i64, i64),
+        visit: impl FnMut(StoredEvent<'_>, &SmolStr) -> bool,
     ) -> Result<bool> {
         let Reader {
             connection,
             stream_names,
         } = self;
-        // No join: stream names come from the reader's cache (the hot path of rebuilds).
         let mut statement = connection
-            .prepare_cached(&format!(
-                "SELECT {FEED_COLUMNS} FROM events
-                 WHERE position > ?1 AND position <= ?2 ORDER BY position LIMIT ?3"
-            ))
+            .prepare_cached(FEED_QUERY)
             .map_err(backend_error)?;
-        let mut rows = statement
-            .query(params![after, until, max])
-            .map_err(backend_error)?;
-        while let Some(row) = rows.next().map_err(backend_error)? {
-            let stream_no: i64 = row.get(1).map_err(backend_error)?;
-            let stream = stream_name(stream_names, connection, stream_no)?;
-            if !visit(stored_event(row, stream).map_err(backend_error)?, stream) {
-                return Ok(false);
-            }
-        }
-        Ok(true)
+        visit_rows(&mut statement, connection, stream_names, bounds, visit)
     }
 }
 
+/// The rows of [`FEED_QUERY`] for `bounds`, each handed to `visit` straight from SQLite's row
+/// buffers, with its stream's name (no join: names come from the reader's cache, the hot path
+/// of rebuilds). `Ok(false)` when `visit` stopped the reading.
+fn visit_rows(
+    statement: &mut rusqlite::CachedStatement<'_>,
+    connection: &Connection,
+    names: &mut StreamNames,
+    (after, until, max): (i64, i64, i64),
+    mut visit: impl FnMut(StoredEvent<'_>, &SmolStr) -> bool,
+) -> Result<bool> {
+    let mut rows = statement
+        .query(params![after, until, max])
+        .map_err(backend_error)?;
+    while let Some(row) = rows.next().map_err(backend_error)? {
+        let stream_no: i64 = row.get(1).map_err(backend_error)?;
+        let stream = stream_name(names, connection, stream_no)?;
+        if !visit(stored_event(row, stream).map_err(backend_error)?, stream) {
+            return Ok(false);
+        }
+    }
+    Ok(true)
+}
+
 /// One lane's chunks: positions `(start, min(start + chunk, end)]` for each start, handed to
-/// `lane`. `Ok(false)` when the lane stopped.
+/// `lane`, on one statement. `Ok(false)` when the lane stopped.
 fn read_lane(
     reader: &mut Reader,
     lane: &mut dyn FeedLane,
@@ -281,9 +292,19 @@ fn read_lane(
     chunk: i64,
     end: i64,
 ) -> Result<bool> {
+    let Reader {
+        connection,
+        stream_names,
+    } = reader;
+    let mut statement = connection
+        .prepare_cached(FEED_QUERY)
+        .map_err(backend_error)?;
     for start in starts {
         let bounds = (start, start.saturating_add(chunk).min(end), -1);
-        if !reader.visit_feed(bounds, |event, _| lane.event(event))? || !lane.end_chunk() {
+        let visit = |event: StoredEvent<'_>, _: &SmolStr| lane.event(event);
+        if !visit_rows(&mut statement, connection, stream_names, bounds, visit)?
+            || !lane.end_chunk()
+        {
             return Ok(false);
         }
     }
