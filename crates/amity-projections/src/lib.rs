@@ -40,7 +40,7 @@ pub use tables::Tables;
 
 /// The version of the projection code; bump it whenever [`rows::rows`] or the tables change,
 /// and every ledger rebuilds its projections on next use.
-pub const CODE_VERSION: u32 = 5;
+pub const CODE_VERSION: u32 = 6;
 
 /// A projection error.
 #[derive(Debug, thiserror::Error)]
@@ -226,9 +226,10 @@ fn view(row: &StatusRow, timeline: &[TimelineRow], as_of: Option<&AsOf>) -> Stat
     view
 }
 
-/// The rows of a timeline into `chunk`; how many partnerships that makes (0 or 1).
-fn emit(timeline: Timeline, chunk: &mut Vec<PartnershipRows>) -> u64 {
-    match rows::rows(&timeline) {
+/// The rows of a timeline into `chunk`, with the history's details when the tables keep them;
+/// how many partnerships that makes (0 or 1).
+fn emit(timeline: Timeline, details: bool, chunk: &mut Vec<PartnershipRows>) -> u64 {
+    match rows::rows_with(&timeline, details) {
         Some(partnership_rows) => {
             chunk.push(partnership_rows);
             1
@@ -237,15 +238,15 @@ fn emit(timeline: Timeline, chunk: &mut Vec<PartnershipRows>) -> u64 {
     }
 }
 
-/// Write a chunk of rows (when there are tables) and empty it.
+/// Write a chunk of rows (when there are tables) and start a new one.
 async fn flush(
     writer: Option<&mut tables::Writer<'_>>,
     chunk: &mut Vec<PartnershipRows>,
 ) -> Result<()> {
+    let rows = std::mem::replace(chunk, Vec::with_capacity(chunk.capacity()));
     if let Some(writer) = writer {
-        writer.write(chunk).await?;
+        writer.write(rows).await?;
     }
-    chunk.clear();
     Ok(())
 }
 
@@ -372,6 +373,8 @@ impl Projections {
             },
             Backend::Live => None,
         };
+        // Rows that are written need the history's details only where the tables keep them.
+        let details = writer.as_ref().is_some_and(tables::Writer::keeps_details);
         let started = std::time::Instant::now();
         // Which streams changed (and by how many events), and where the feed ends now.
         let mut touched: BTreeMap<amity_store::SmolStr, u64> = BTreeMap::new();
@@ -445,7 +448,8 @@ impl Projections {
                     if buffer.len() as u64 == *expected {
                         *expected = 0;
                         let history = open.remove(&id).unwrap_or_default();
-                        partnerships += emit(Timeline::from_history(id, history), &mut chunk);
+                        partnerships +=
+                            emit(Timeline::from_history(id, history), details, &mut chunk);
                         if chunk.len() == CHUNK {
                             flush(writer.as_mut(), &mut chunk).await?;
                         }
@@ -453,7 +457,7 @@ impl Projections {
                 }
             }
             for (id, history) in open.drain() {
-                partnerships += emit(Timeline::from_history(id, history), &mut chunk);
+                partnerships += emit(Timeline::from_history(id, history), details, &mut chunk);
             }
             progress(done, events);
         } else {
@@ -464,7 +468,7 @@ impl Projections {
                 let (timeline, n_events) = ledger.timeline_until(&id, position).await?;
                 done += n_events;
                 progress(done, events.max(done));
-                partnerships += emit(timeline, &mut chunk);
+                partnerships += emit(timeline, details, &mut chunk);
                 if chunk.len() == CHUNK {
                     flush(writer.as_mut(), &mut chunk).await?;
                 }

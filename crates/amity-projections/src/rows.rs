@@ -159,6 +159,13 @@ pub fn parse_day(text: Option<&str>, unbounded: Day) -> Day {
 
 /// The rows of one partnership; `None` for a stream that has no lifecycle event.
 pub fn rows(timeline: &Timeline) -> Option<PartnershipRows> {
+    rows_with(timeline, true)
+}
+
+/// The rows of one partnership, as [`rows`]; with `details` false, each history entry's own
+/// details (term as written, sources, initiating party, note, target, reason, who recorded it
+/// and when) are left empty, for tables that read them from the stored events instead.
+pub fn rows_with(timeline: &Timeline, details: bool) -> Option<PartnershipRows> {
     let partnership = timeline.partnership()?;
     let history = timeline.history();
     let timeline_rows: Vec<TimelineRow> = history
@@ -167,6 +174,7 @@ pub fn rows(timeline: &Timeline) -> Option<PartnershipRows> {
         .map(|(seq, entry)| {
             let recorded = entry.recorded;
             let facts = recorded.event.facts();
+            let detail = |value: &dyn Fn() -> Option<String>| if details { value() } else { None };
             TimelineRow {
                 partnership: timeline.id().clone(),
                 seq: seq as u64,
@@ -177,21 +185,25 @@ pub fn rows(timeline: &Timeline) -> Option<PartnershipRows> {
                 occurred: date_text(&facts.occurred),
                 earliest: day_text(facts.occurred.earliest()),
                 latest: day_text(facts.occurred.latest()),
-                term_as_written: facts.term_as_written.clone(),
+                term_as_written: detail(&|| facts.term_as_written.clone()),
                 certainty: facts.certainty,
-                sources: facts.sources.clone(),
-                initiated_by: facts.initiated_by.as_ref().map(ToString::to_string),
-                note: facts.note.clone(),
-                target: recorded.event.target().map(|id| id.to_string()),
-                reason: match &recorded.event {
+                sources: if details {
+                    facts.sources.clone()
+                } else {
+                    Vec::new()
+                },
+                initiated_by: detail(&|| facts.initiated_by.as_ref().map(ToString::to_string)),
+                note: detail(&|| facts.note.clone()),
+                target: detail(&|| recorded.event.target().map(|id| id.to_string())),
+                reason: detail(&|| match &recorded.event {
                     Event::Retracted(body) => Some(body.reason.clone()),
                     _ => None,
-                },
+                }),
                 retracted_by: entry.retracted_by.map(|by| by.id.to_string()),
                 disputed: entry.disputed,
                 status_after: entry.status_after,
-                recorded_by: recorded.recorded_by.to_string(),
-                recorded_at: recorded.recorded_at.to_string(),
+                recorded_by: detail(&|| Some(recorded.recorded_by.to_string())).unwrap_or_default(),
+                recorded_at: detail(&|| Some(recorded.recorded_at.to_string())).unwrap_or_default(),
             }
         })
         .collect();

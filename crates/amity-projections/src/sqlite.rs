@@ -2,9 +2,9 @@
 //! SQLite store, or a file of their own for a server store (`amity --projections FILE`), which
 //! needs nothing but these tables.
 //!
-//! Tables (one row per partnership, per history entry, per party and partner), queryable with
-//! `sqlite3`, DuckDB or pandas; each also keeps the row as the application reads it, as JSON,
-//! in its `row` column. The PostgreSQL tables ([`crate::postgres`]) have the same columns:
+//! Tables and views, queryable with `sqlite3`, DuckDB or pandas; they hold the columns of the
+//! PostgreSQL tables ([`crate::postgres`]), and query the views rather than the tables
+//! underneath:
 //!
 //! - `projection_checkpoint` — `projection` ('partnerships'), `position` (the store position
 //!   of the last event covered, as text), `code_version` (of the projection code that wrote
@@ -12,26 +12,33 @@
 //!   `first_event_id` (the first event of the feed: a feed that starts with another event is
 //!   another ledger, and the tables are rebuilt for it), `timeline_details` (`events` or
 //!   `stored`, see `partnership_timeline`).
-//! - `partnership_status` — `partnership`, `party_a`, `party_a_name`, `party_a_country`,
-//!   `party_b`, `party_b_name`, `party_b_country`, `kind`, `status` (`active`, `suspended`,
-//!   `terminated`, `not_yet`, `unknown`), `since` (EDTF of the event that set it), `founded`
-//!   (EDTF of the founding claims, `;`-separated), `last_event_id`, `last_event_type`,
-//!   `last_recorded_at`, `events`, `retracted`, `disputed`, `conflict`,
-//!   `party_a_subdivision`, `party_a_wikidata`, `party_b_subdivision`, `party_b_wikidata`.
-//! - `partnership_timeline` (a view) — `partnership`, `seq` (history order), `step` (resolved
-//!   order of the driving events, else NULL), `event_id`, `stream_version`, `event_type`,
-//!   `occurred` (EDTF as written, NULL if unknown), `earliest`, `latest` (days, NULL if
-//!   unbounded), `term_as_written`, `certainty`, `sources` (JSON), `initiated_by`, `note`,
-//!   `target`, `reason`, `retracted_by`, `disputed`, `status_after`, `recorded_by`,
-//!   `recorded_at`. It reads the table `timeline_entries`, which has the same columns; in the
-//!   ledger's own file ([`Details::Events`]) the event's own details (`term_as_written`,
-//!   `certainty`, `sources`, `initiated_by`, `note`, `target`, `reason`, `recorded_by`,
-//!   `recorded_at`) are NULL there and the view reads them from the stored event (joined on
-//!   stream and version), so that a rebuild does not write a second copy of every payload.
-//!   `projection_checkpoint.timeline_details` says which (`events` or `stored`); tables built
-//!   the other way are rebuilt.
-//! - `party_directory` — `party` (key), `partner` (key), `partner_name`, `partner_country`,
-//!   `partnership`, `kind`, `status`, `since`, `founded`.
+//! - `partnership_status` (a table, one row per partnership) — `partnership_no` (the row's
+//!   number in this file, which the history refers to), `partnership`, `party_a`,
+//!   `party_a_name`, `party_a_country`, `party_b`, `party_b_name`, `party_b_country`, `kind`,
+//!   `status` (`active`, `suspended`, `terminated`, `not_yet`, `unknown`), `since` (EDTF of the
+//!   event that set it), `founded` (EDTF of the founding claims, `;`-separated),
+//!   `last_event_id`, `last_event_type`, `last_recorded_at`, `events`, `retracted`, `disputed`,
+//!   `conflict`, `party_a_subdivision`, `party_a_wikidata`, `party_b_subdivision`,
+//!   `party_b_wikidata`, and `row` (the row as the application reads it, as JSON).
+//! - `partnership_timeline` (a view, one row per history entry) — `partnership`, `seq`
+//!   (history order), `step` (resolved order of the driving events, else NULL), `event_id`,
+//!   `stream_version`, `event_type`, `occurred` (EDTF as written, NULL if unknown),
+//!   `earliest`, `latest` (days, NULL if unbounded), `term_as_written`, `certainty`, `sources`
+//!   (JSON), `initiated_by`, `note`, `target`, `reason`, `retracted_by`, `disputed`,
+//!   `status_after`, `recorded_by`, `recorded_at`. It reads the table `timeline_entries`,
+//!   which has the same columns except that the partnership is its status row's
+//!   `partnership_no`; its key is (`partnership_no`, `seq`) and it is stored in that order
+//!   (`WITHOUT ROWID`), so a partnership's history is read in one range and needs no index of
+//!   its own. In the ledger's own file ([`Details::Events`]) the event's own details
+//!   (`term_as_written`, `certainty`, `sources`, `initiated_by`, `note`, `target`, `reason`,
+//!   `recorded_by`, `recorded_at`) are NULL there and the view reads them from the stored
+//!   event (joined on stream and version), so that a rebuild does not write a second copy of
+//!   every payload. `projection_checkpoint.timeline_details` says which (`events` or
+//!   `stored`); tables built the other way are rebuilt.
+//! - `party_directory` (a view, one row per party and partner) — `party` (key), `partner`
+//!   (key), `partner_name`, `partner_country`, `partnership`, `kind`, `status`, `since`,
+//!   `founded` (the founding that drives the status), and `partner_subdivision`,
+//!   `partner_wikidata`: each status row seen from either side, so nothing is written twice.
 //!
 //! The checkpoint is written in the same transaction as the rows it covers, so after a crash
 //! the tables are exactly as of the checkpoint. Writers take SQLite's write lock on the file
@@ -41,16 +48,15 @@
 
 use std::path::{Path, PathBuf};
 
-use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
+use rusqlite::{params, Connection, OptionalExtension};
 
 use amity_domain::Party;
 
-use crate::analysis::{Cohort, Member};
+use crate::analysis::{Cohort, DrivingStep, Member};
 use crate::rows::{DirectoryRow, PartnershipRows, StatusRow, TimelineRow};
 use crate::tables::{
-    cohort_filter, directory_values, driving_step, dump_line, from_json, from_name, partnership_id,
-    status_values, timeline_values, DumpValue, Value, DIRECTORY_COLUMNS, DUMPED, PROJECTION,
-    STATUS_COLUMNS, TIMELINE_COLUMNS,
+    cohort_filter, driving_step, dump_line, from_json, from_name, partnership_id, status_values,
+    timeline_values, DumpValue, Value, DUMPED, PROJECTION, STATUS_COLUMNS, TIMELINE_COLUMNS,
 };
 use crate::{Checkpoint, Error, Result};
 
@@ -64,6 +70,7 @@ CREATE TABLE IF NOT EXISTS projection_checkpoint (
     timeline_details TEXT    NOT NULL
 );
 CREATE TABLE IF NOT EXISTS partnership_status (
+    partnership_no   INTEGER PRIMARY KEY,
     partnership      TEXT NOT NULL,
     party_a          TEXT NOT NULL,
     party_a_name     TEXT NOT NULL,
@@ -89,7 +96,7 @@ CREATE TABLE IF NOT EXISTS partnership_status (
     row              TEXT NOT NULL
 );
 CREATE TABLE IF NOT EXISTS timeline_entries (
-    partnership     TEXT    NOT NULL,
+    partnership_no  INTEGER NOT NULL,
     seq             INTEGER NOT NULL,
     step            INTEGER,
     event_id        TEXT    NOT NULL,
@@ -109,44 +116,56 @@ CREATE TABLE IF NOT EXISTS timeline_entries (
     disputed        INTEGER NOT NULL,
     status_after    TEXT,
     recorded_by     TEXT,
-    recorded_at     TEXT
-);
-CREATE TABLE IF NOT EXISTS party_directory (
-    party           TEXT NOT NULL,
-    partner         TEXT NOT NULL,
-    partner_name    TEXT NOT NULL,
-    partner_country TEXT NOT NULL,
-    partnership     TEXT NOT NULL,
-    kind            TEXT NOT NULL,
-    status          TEXT NOT NULL,
-    since           TEXT,
-    founded         TEXT,
-    row             TEXT NOT NULL
-);
+    recorded_at     TEXT,
+    PRIMARY KEY (partnership_no, seq)
+) WITHOUT ROWID;
 ";
 
 /// Indexes, created after the rows on a rebuild (sorting once beats inserting into an index in
-/// random order). The last two cover the analyst views: a cohort by countries and the driving
-/// steps of its partnerships are read from the indexes alone.
+/// random order). The history needs none: `timeline_entries` is kept in key order (partnership
+/// number, then history order), and a rebuild appends to it in that order. The last index
+/// covers the analyst views: a cohort by countries is read from it alone.
 const INDEXES: &str = "
 CREATE UNIQUE INDEX IF NOT EXISTS partnership_status_key ON partnership_status (partnership);
-CREATE UNIQUE INDEX IF NOT EXISTS timeline_entries_key ON timeline_entries (partnership, seq);
-CREATE UNIQUE INDEX IF NOT EXISTS party_directory_key ON party_directory (party, partnership);
+CREATE INDEX IF NOT EXISTS partnership_status_party_a ON partnership_status (party_a);
+CREATE INDEX IF NOT EXISTS partnership_status_party_b ON partnership_status (party_b);
 CREATE INDEX IF NOT EXISTS partnership_status_countries ON partnership_status
     (party_a_country, party_b_country, partnership, party_a_name, party_a_subdivision,
      party_a_wikidata, party_b_name, party_b_subdivision, party_b_wikidata, kind, conflict);
-CREATE INDEX IF NOT EXISTS timeline_entries_steps ON timeline_entries
-    (partnership, step, event_id, event_type, occurred, earliest, latest, status_after)
-    WHERE step IS NOT NULL;
+";
+
+/// The `party_directory` view: each status row seen from either party, with the founding date
+/// that drives the status (the first founding in history order that has an effect), and the
+/// partner's subdivision and Wikidata id besides the documented columns.
+const DIRECTORY_VIEW: &str = "
+CREATE VIEW IF NOT EXISTS party_directory AS
+SELECT party_a AS party, party_b AS partner, party_b_name AS partner_name,
+       party_b_country AS partner_country, partnership, kind, status, since,
+       (SELECT t.occurred FROM timeline_entries t
+        WHERE t.partnership_no = s.partnership_no AND t.event_type = 'PartnershipFounded'
+          AND t.status_after IS NOT NULL
+        ORDER BY t.seq LIMIT 1) AS founded,
+       party_b_subdivision AS partner_subdivision, party_b_wikidata AS partner_wikidata
+FROM partnership_status s
+UNION ALL
+SELECT party_b, party_a, party_a_name, party_a_country, partnership, kind, status, since,
+       (SELECT t.occurred FROM timeline_entries t
+        WHERE t.partnership_no = s.partnership_no AND t.event_type = 'PartnershipFounded'
+          AND t.status_after IS NOT NULL
+        ORDER BY t.seq LIMIT 1),
+       party_a_subdivision, party_a_wikidata
+FROM partnership_status s;
 ";
 
 /// The `partnership_timeline` view over rows that hold every column ([`Details::Stored`]).
 const VIEW_STORED: &str = "
 CREATE VIEW IF NOT EXISTS partnership_timeline AS
-SELECT partnership, seq, step, event_id, stream_version, event_type, occurred, earliest, latest,
-       term_as_written, certainty, sources, initiated_by, note, target, reason, retracted_by,
-       disputed, status_after, recorded_by, recorded_at
-FROM timeline_entries;
+SELECT s.partnership, t.seq, t.step, t.event_id, t.stream_version, t.event_type, t.occurred,
+       t.earliest, t.latest, t.term_as_written, t.certainty, t.sources, t.initiated_by, t.note,
+       t.target, t.reason, t.retracted_by, t.disputed, t.status_after, t.recorded_by,
+       t.recorded_at
+FROM timeline_entries t
+JOIN partnership_status s ON s.partnership_no = t.partnership_no;
 ";
 
 /// The `partnership_timeline` view in the ledger's own file ([`Details::Events`]): what the
@@ -154,7 +173,7 @@ FROM timeline_entries;
 /// transaction time is printed as the ledger prints it (RFC 3339, UTC, shortest fraction).
 const VIEW_EVENTS: &str = "
 CREATE VIEW IF NOT EXISTS partnership_timeline AS
-SELECT t.partnership, t.seq, t.step, t.event_id, t.stream_version, t.event_type, t.occurred,
+SELECT p.partnership, t.seq, t.step, t.event_id, t.stream_version, t.event_type, t.occurred,
        t.earliest, t.latest,
        json_extract(e.payload, '$.term_as_written') AS term_as_written,
        json_extract(e.payload, '$.certainty') AS certainty,
@@ -170,7 +189,8 @@ SELECT t.partnership, t.seq, t.step, t.event_id, t.stream_version, t.event_type,
                    ELSE '.' || rtrim(printf('%06d', e.recorded_at % 1000000), '0') END
            || 'Z' AS recorded_at
 FROM timeline_entries t
-JOIN streams s ON s.name = t.partnership
+JOIN partnership_status p ON p.partnership_no = t.partnership_no
+JOIN streams s ON s.name = p.partnership
 JOIN events e ON e.stream_no = s.stream_no AND e.stream_version = t.stream_version;
 ";
 
@@ -179,24 +199,27 @@ DROP TABLE IF EXISTS projection_checkpoint;
 DROP TABLE IF EXISTS partnership_status;
 DROP VIEW IF EXISTS partnership_timeline;
 DROP TABLE IF EXISTS timeline_entries;
-DROP TABLE IF EXISTS party_directory;
+DROP VIEW IF EXISTS party_directory;
 ";
 
-/// Drop every projection table, those of earlier projection code included (the history was
-/// the table `partnership_timeline` up to code version 4).
+/// Drop every projection table and view, those of earlier projection code included (the
+/// history was the table `partnership_timeline` up to code version 4, the directory the table
+/// `party_directory` up to version 5).
 fn drop_all(connection: &Connection) -> Result<()> {
-    let old_table: bool = connection
-        .query_row(
-            "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'partnership_timeline'",
-            [],
-            |row| row.get::<_, i64>(0),
-        )
-        .map_err(sql_error)?
-        > 0;
-    if old_table {
-        connection
-            .execute_batch("DROP TABLE partnership_timeline;")
-            .map_err(sql_error)?;
+    for name in ["partnership_timeline", "party_directory"] {
+        let old_table: bool = connection
+            .query_row(
+                "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?1",
+                [name],
+                |row| row.get::<_, i64>(0),
+            )
+            .map_err(sql_error)?
+            > 0;
+        if old_table {
+            connection
+                .execute_batch(&format!("DROP TABLE {name};"))
+                .map_err(sql_error)?;
+        }
     }
     connection.execute_batch(DROP).map_err(sql_error)
 }
@@ -206,8 +229,7 @@ fn drop_all(connection: &Connection) -> Result<()> {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Details {
     /// In the ledger's own file: read from the stored events by the `partnership_timeline`
-    /// view, not copied (the projections of the 1M-event benchmark ledger take about 610 MB
-    /// instead of 950 MB).
+    /// view, not copied (a rebuild does not write a second copy of every payload).
     Events,
     /// In a file of their own: stored in `timeline_entries`.
     Stored,
@@ -236,7 +258,8 @@ fn sql_error(error: rusqlite::Error) -> Error {
 /// The projection tables in one SQLite file.
 #[derive(Debug)]
 pub struct SqliteTables {
-    connection: Connection,
+    /// The connection; a [`Writer`] has it on its thread while it lives, and gives it back.
+    connection: Option<Connection>,
     path: PathBuf,
     details: Details,
 }
@@ -296,13 +319,23 @@ impl SqliteTables {
             drop_all(&connection)?;
         }
         connection
-            .execute_batch(&format!("{SCHEMA}{INDEXES}{}", details.view()))
+            .execute_batch(&format!(
+                "{SCHEMA}{INDEXES}{}{DIRECTORY_VIEW}",
+                details.view()
+            ))
             .map_err(sql_error)?;
         Ok(SqliteTables {
-            connection,
+            connection: Some(connection),
             path: path.to_path_buf(),
             details,
         })
+    }
+
+    fn connection(&self) -> &Connection {
+        // Only a Writer takes it, and it holds `&mut self` until it gives it back.
+        self.connection
+            .as_ref()
+            .expect("a projection writer gives its connection back")
     }
 
     /// The file.
@@ -312,31 +345,50 @@ impl SqliteTables {
 
     /// The checkpoint, if the projection was ever written.
     pub fn checkpoint(&self) -> Result<Option<Checkpoint>> {
-        read_checkpoint(&self.connection)
+        read_checkpoint(self.connection())
     }
 
     /// Start writing: one transaction that holds the file's write lock until
     /// [`Writer::finish`] or drop (rolled back); in the ledger's own file the feed cannot move
-    /// meanwhile. With
-    /// `reset`, every table is emptied first (a rebuild); otherwise the checkpoint must still
-    /// be `expected`, or [`Error::Raced`] says another process caught up first.
+    /// meanwhile. With `reset`, every table is emptied first (a rebuild); otherwise the
+    /// checkpoint must still be `expected`, or [`Error::Raced`] says another process caught up
+    /// first. The rows are written on a thread of the writer's own, while the caller computes
+    /// the next ones.
     pub fn begin(&mut self, expected: Option<Checkpoint>, reset: bool) -> Result<Writer<'_>> {
-        let transaction = self
-            .connection
-            .transaction_with_behavior(TransactionBehavior::Immediate)
+        let connection = self.connection();
+        connection
+            .execute_batch("BEGIN IMMEDIATE;")
             .map_err(sql_error)?;
-        if reset {
-            drop_all(&transaction)?;
-            transaction
-                .execute_batch(&format!("{SCHEMA}{}", self.details.view()))
-                .map_err(sql_error)?;
-        } else if read_checkpoint(&transaction)? != expected {
-            return Err(Error::Raced);
+        let started = if reset {
+            drop_all(connection).and_then(|()| {
+                connection
+                    .execute_batch(&format!("{SCHEMA}{}{DIRECTORY_VIEW}", self.details.view()))
+                    .map_err(sql_error)
+            })
+        } else {
+            read_checkpoint(connection).and_then(|found| {
+                if found == expected {
+                    Ok(())
+                } else {
+                    Err(Error::Raced)
+                }
+            })
+        };
+        if let Err(error) = started {
+            roll_back(connection);
+            return Err(error);
         }
+        let connection = self.connection.take().expect("checked above");
+        let (jobs, received) = tokio::sync::mpsc::channel::<Job>(WRITES_AHEAD);
+        let details = self.details;
+        let thread = std::thread::Builder::new()
+            .name("amity-projections-writer".to_owned())
+            .spawn(move || write_on_thread(connection, received, reset, details))
+            .map_err(|error| Error::Tables(format!("cannot start the writer: {error}")))?;
         Ok(Writer {
-            transaction,
-            reset,
-            details: self.details,
+            tables: self,
+            jobs: Some(jobs),
+            thread: Some(thread),
         })
     }
 
@@ -344,7 +396,7 @@ impl SqliteTables {
     /// long log (best effort: a busy reader only delays it).
     pub fn fold_wal(&self) {
         if let Err(error) = self
-            .connection
+            .connection()
             .execute_batch("PRAGMA wal_checkpoint(TRUNCATE);")
         {
             tracing::debug!(%error, "wal checkpoint after a large projection write");
@@ -356,7 +408,7 @@ impl SqliteTables {
         match only {
             None => {
                 let mut statement = self
-                    .connection
+                    .connection()
                     .prepare_cached("SELECT row FROM partnership_status ORDER BY partnership")
                     .map_err(sql_error)?;
                 let rows = statement
@@ -367,7 +419,7 @@ impl SqliteTables {
             }
             Some(ids) => {
                 let mut statement = self
-                    .connection
+                    .connection()
                     .prepare_cached("SELECT row FROM partnership_status WHERE partnership = ?1")
                     .map_err(sql_error)?;
                 let mut found = Vec::with_capacity(ids.len());
@@ -388,7 +440,7 @@ impl SqliteTables {
     /// A partnership's history rows, in history order.
     pub fn timeline_rows(&self, partnership: &str) -> Result<Vec<TimelineRow>> {
         let mut statement = self
-            .connection
+            .connection()
             .prepare_cached(&format!(
                 "SELECT {} FROM partnership_timeline WHERE partnership = ?1 ORDER BY seq",
                 TIMELINE_COLUMNS.join(", ")
@@ -403,7 +455,7 @@ impl SqliteTables {
     /// Every history row, grouped by partnership in history order (for "as of" over all).
     pub fn all_timeline_rows(&self) -> Result<Vec<TimelineRow>> {
         let mut statement = self
-            .connection
+            .connection()
             .prepare_cached(&format!(
                 "SELECT {} FROM partnership_timeline ORDER BY partnership, seq",
                 TIMELINE_COLUMNS.join(", ")
@@ -418,13 +470,15 @@ impl SqliteTables {
     pub fn cohort_members(&self, cohort: &Cohort) -> Result<Vec<Member>> {
         let (filter, values) = cohort_filter(cohort, placeholder);
         let mut members: Vec<Member> = Vec::new();
+        // Which member each partnership number is.
+        let mut numbered: std::collections::HashMap<i64, usize> = Default::default();
         {
             let mut statement = self
-                .connection
+                .connection()
                 .prepare(&format!(
                     "SELECT partnership, party_a_name, party_a_country, party_a_subdivision,
                             party_a_wikidata, party_b_name, party_b_country, party_b_subdivision,
-                            party_b_wikidata, kind, conflict IS NOT NULL
+                            party_b_wikidata, kind, conflict IS NOT NULL, partnership_no
                      FROM partnership_status WHERE {filter} ORDER BY partnership"
                 ))
                 .map_err(sql_error)?;
@@ -441,6 +495,7 @@ impl SqliteTables {
                     })
                 };
                 let partnership: String = row.get(0).map_err(sql_error)?;
+                numbered.insert(row.get(11).map_err(sql_error)?, members.len());
                 members.push(Member {
                     partnership: partnership_id(&partnership)?,
                     parties: vec![party(1).map_err(sql_error)?, party(5).map_err(sql_error)?],
@@ -452,33 +507,29 @@ impl SqliteTables {
                 });
             }
         }
+        // The driving steps, read in key order (partnership number, history order) and put in
+        // resolved order per member.
         let mut statement = self
-            .connection
+            .connection()
             .prepare(&format!(
-                "SELECT partnership, event_id, event_type, occurred, earliest, latest, status_after
+                "SELECT partnership_no, step, event_id, event_type, occurred, earliest, latest,
+                        status_after
                  FROM timeline_entries
                  WHERE step IS NOT NULL
-                   AND partnership IN (SELECT partnership FROM partnership_status WHERE {filter})
-                 ORDER BY partnership, step"
+                   AND partnership_no IN
+                       (SELECT partnership_no FROM partnership_status WHERE {filter})"
             ))
             .map_err(sql_error)?;
         let mut rows = statement
             .query(rusqlite::params_from_iter(values.iter()))
             .map_err(sql_error)?;
-        let mut index = 0;
+        let mut ordered: Vec<Vec<(i64, DrivingStep)>> = vec![Vec::new(); members.len()];
         while let Some(row) = rows.next().map_err(sql_error)? {
-            let partnership = row
-                .get_ref(0)
-                .map_err(sql_error)?
-                .as_str()
-                .map_err(|e| Error::Tables(e.to_string()))?;
-            while index < members.len() && members[index].partnership.as_str() != partnership {
-                index += 1;
-            }
-            let Some(member) = members.get_mut(index) else {
-                break;
+            let number: i64 = row.get(0).map_err(sql_error)?;
+            let Some(&index) = numbered.get(&number) else {
+                continue;
             };
-            let status_after: Option<String> = row.get(6).map_err(sql_error)?;
+            let status_after: Option<String> = row.get(7).map_err(sql_error)?;
             let Some(status_after) = status_after else {
                 continue;
             };
@@ -488,14 +539,19 @@ impl SqliteTables {
                     .as_str_or_null()
                     .map_err(|error| Error::Tables(error.to_string()))
             };
-            member.steps.push(driving_step(
-                text(1)?.unwrap_or_default(),
+            let step = driving_step(
                 text(2)?.unwrap_or_default(),
-                text(3)?.map(str::to_owned),
-                text(4)?,
+                text(3)?.unwrap_or_default(),
+                text(4)?.map(str::to_owned),
                 text(5)?,
+                text(6)?,
                 &status_after,
-            )?);
+            )?;
+            ordered[index].push((row.get(1).map_err(sql_error)?, step));
+        }
+        for (member, mut steps) in members.iter_mut().zip(ordered) {
+            steps.sort_by_key(|(step, _)| *step);
+            member.steps = steps.into_iter().map(|(_, step)| step).collect();
         }
         Ok(members)
     }
@@ -504,7 +560,7 @@ impl SqliteTables {
     pub fn cohort_ids(&self, cohort: &Cohort) -> Result<Vec<String>> {
         let (filter, values) = cohort_filter(cohort, placeholder);
         let mut statement = self
-            .connection
+            .connection()
             .prepare(&format!(
                 "SELECT partnership FROM partnership_status WHERE {filter} ORDER BY partnership"
             ))
@@ -520,20 +576,45 @@ impl SqliteTables {
     /// A party's directory rows.
     pub fn directory_rows(&self, party: &str) -> Result<Vec<DirectoryRow>> {
         let mut statement = self
-            .connection
-            .prepare_cached("SELECT row FROM party_directory WHERE party = ?1 ORDER BY partnership")
+            .connection()
+            .prepare_cached(
+                "SELECT party, partner_name, partner_country, partner_subdivision,
+                        partner_wikidata, partnership, kind, status, since, founded
+                 FROM party_directory WHERE party = ?1 ORDER BY partnership",
+            )
             .map_err(sql_error)?;
         let rows = statement
-            .query_map([party], |row| row.get::<_, String>(0))
+            .query_map([party], |row| {
+                let partnership: String = row.get(5)?;
+                let status: String = row.get(7)?;
+                let built = (|| -> Result<DirectoryRow> {
+                    Ok(DirectoryRow {
+                        party: row.get(0).map_err(sql_error)?,
+                        partner: Party {
+                            name: row.get(1).map_err(sql_error)?,
+                            country: row.get(2).map_err(sql_error)?,
+                            subdivision: row.get(3).map_err(sql_error)?,
+                            wikidata: row.get(4).map_err(sql_error)?,
+                        },
+                        partnership: partnership_id(&partnership)?,
+                        kind: amity_domain::PartnershipKind::new(
+                            &row.get::<_, String>(6).map_err(sql_error)?,
+                        ),
+                        status: from_name(&status)?,
+                        since: row.get(8).map_err(sql_error)?,
+                        founded: row.get(9).map_err(sql_error)?,
+                    })
+                })();
+                Ok(built)
+            })
             .map_err(sql_error)?;
-        rows.map(|row| from_json(&row.map_err(sql_error)?))
-            .collect()
+        rows.map(|row| row.map_err(sql_error)?).collect()
     }
 
     /// Every party key with the given name part (for "did you mean").
     pub fn parties_named(&self, name: &str) -> Result<Vec<String>> {
         let mut statement = self
-            .connection
+            .connection()
             .prepare_cached(
                 "SELECT DISTINCT party FROM party_directory WHERE party LIKE ?1 ORDER BY party",
             )
@@ -550,7 +631,7 @@ impl SqliteTables {
         let mut lines = Vec::new();
         for (table, columns, order) in DUMPED {
             let mut statement = self
-                .connection
+                .connection()
                 .prepare(&format!(
                     "SELECT {} FROM {table} ORDER BY {order}",
                     columns.join(", ")
@@ -577,47 +658,159 @@ impl SqliteTables {
     }
 }
 
-/// An open projection transaction (see [`SqliteTables::begin`]).
+/// How many chunks of rows may wait for the writer's thread.
+const WRITES_AHEAD: usize = 2;
+
+/// What the writer's thread is asked to do.
+enum Job {
+    /// Replace the rows of these partnerships.
+    Rows(Vec<PartnershipRows>),
+    /// Move the checkpoint and commit.
+    Finish(Checkpoint),
+}
+
+/// An open projection transaction (see [`SqliteTables::begin`]): its connection is on a thread
+/// of its own, which writes the rows sent to it in order.
 #[derive(Debug)]
 pub struct Writer<'a> {
-    transaction: rusqlite::Transaction<'a>,
-    /// The tables were emptied: nothing to delete, indexes come last.
-    reset: bool,
-    details: Details,
+    tables: &'a mut SqliteTables,
+    jobs: Option<tokio::sync::mpsc::Sender<Job>>,
+    /// Gives the connection back, with the first error if any.
+    thread: Option<std::thread::JoinHandle<(Connection, Result<()>)>>,
+}
+
+impl std::fmt::Debug for Job {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Job::Rows(rows) => write!(f, "Rows({} partnerships)", rows.len()),
+            Job::Finish(checkpoint) => write!(f, "Finish({checkpoint:?})"),
+        }
+    }
 }
 
 impl Writer<'_> {
-    /// Replace the rows of these partnerships.
-    pub fn write(&mut self, rows: &[PartnershipRows]) -> Result<()> {
-        write_rows(&self.transaction, rows, !self.reset, self.details)
+    /// Whether the history's own details are stored here (else read from the stored events).
+    pub fn keeps_details(&self) -> bool {
+        self.tables.details == Details::Stored
+    }
+
+    /// Replace the rows of these partnerships (written on the writer's thread; an error
+    /// there is returned by a later call).
+    pub async fn write(&mut self, rows: Vec<PartnershipRows>) -> Result<()> {
+        if rows.is_empty() {
+            return Ok(());
+        }
+        let jobs = self.jobs.as_ref().expect("jobs are open until the end");
+        if jobs.send(Job::Rows(rows)).await.is_err() {
+            // The thread stopped at an error: it says which.
+            return Err(self
+                .join()
+                .err()
+                .unwrap_or_else(|| Error::Tables("the projection writer stopped".to_owned())));
+        }
+        Ok(())
     }
 
     /// Move the checkpoint and commit rows and checkpoint together.
-    pub fn finish(self, checkpoint: Checkpoint) -> Result<()> {
-        if self.reset {
-            self.transaction.execute_batch(INDEXES).map_err(sql_error)?;
-        }
-        self.transaction
-            .execute(
-                "INSERT INTO projection_checkpoint
-                     (projection, position, code_version, events, first_event_id,
-                      timeline_details)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)
-                 ON CONFLICT (projection) DO UPDATE
-                 SET position = ?2, code_version = ?3, events = ?4, first_event_id = ?5,
-                     timeline_details = ?6",
-                params![
-                    PROJECTION,
-                    checkpoint.position.to_string(),
-                    checkpoint.code_version,
-                    checkpoint.events as i64,
-                    checkpoint.first_event.map(|id| id.to_string()),
-                    self.details.name(),
-                ],
-            )
-            .map_err(sql_error)?;
-        self.transaction.commit().map_err(sql_error)
+    pub async fn finish(mut self, checkpoint: Checkpoint) -> Result<()> {
+        let jobs = self.jobs.take().expect("jobs are open until the end");
+        // If the thread stopped at an error, joining it says which.
+        let _ = jobs.send(Job::Finish(checkpoint)).await;
+        drop(jobs);
+        self.join()
     }
+
+    /// Wait for the thread, take the connection back, and return its result.
+    fn join(&mut self) -> Result<()> {
+        self.jobs = None;
+        let Some(thread) = self.thread.take() else {
+            return Ok(());
+        };
+        match thread.join() {
+            Ok((connection, result)) => {
+                self.tables.connection = Some(connection);
+                result
+            }
+            Err(panic) => std::panic::resume_unwind(panic),
+        }
+    }
+}
+
+impl Drop for Writer<'_> {
+    /// Unfinished: the thread rolls back, and the connection comes back.
+    fn drop(&mut self) {
+        if let Err(error) = self.join() {
+            tracing::debug!(%error, "projection writer dropped after an error");
+        }
+    }
+}
+
+/// The writer's thread: write each chunk as it comes, then commit on [`Job::Finish`]; on an
+/// error, or when the writer is dropped unfinished, roll back. Gives the connection back.
+fn write_on_thread(
+    connection: Connection,
+    mut jobs: tokio::sync::mpsc::Receiver<Job>,
+    reset: bool,
+    details: Details,
+) -> (Connection, Result<()>) {
+    let mut result = Ok(());
+    let mut finished = false;
+    while let Some(job) = jobs.blocking_recv() {
+        result = match job {
+            Job::Rows(rows) => write_rows(&connection, &rows, !reset, details),
+            Job::Finish(checkpoint) => {
+                finished = true;
+                commit(&connection, checkpoint, reset, details)
+            }
+        };
+        if finished || result.is_err() {
+            break;
+        }
+    }
+    if !finished || result.is_err() {
+        roll_back(&connection);
+    }
+    (connection, result)
+}
+
+/// Roll back the open transaction (best effort: a failed rollback leaves SQLite to undo it
+/// when the connection closes).
+fn roll_back(connection: &Connection) {
+    if let Err(error) = connection.execute_batch("ROLLBACK;") {
+        tracing::debug!(%error, "projection rollback");
+    }
+}
+
+/// Build the indexes after a rebuild, move the checkpoint, and commit.
+fn commit(
+    connection: &Connection,
+    checkpoint: Checkpoint,
+    reset: bool,
+    details: Details,
+) -> Result<()> {
+    if reset {
+        connection.execute_batch(INDEXES).map_err(sql_error)?;
+    }
+    connection
+        .execute(
+            "INSERT INTO projection_checkpoint
+                 (projection, position, code_version, events, first_event_id,
+                  timeline_details)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+             ON CONFLICT (projection) DO UPDATE
+             SET position = ?2, code_version = ?3, events = ?4, first_event_id = ?5,
+                 timeline_details = ?6",
+            params![
+                PROJECTION,
+                checkpoint.position.to_string(),
+                checkpoint.code_version,
+                checkpoint.events as i64,
+                checkpoint.first_event.map(|id| id.to_string()),
+                details.name(),
+            ],
+        )
+        .map_err(sql_error)?;
+    connection.execute_batch("COMMIT;").map_err(sql_error)
 }
 
 /// A [`TimelineRow`] from the columns of [`TIMELINE_COLUMNS`]; the outer error is SQLite's,
@@ -698,14 +891,14 @@ fn write_rows(
     replace: bool,
     details: Details,
 ) -> Result<()> {
+    let mut find_status = connection
+        .prepare_cached("SELECT partnership_no FROM partnership_status WHERE partnership = ?1")
+        .map_err(sql_error)?;
     let mut delete_status = connection
-        .prepare_cached("DELETE FROM partnership_status WHERE partnership = ?1")
+        .prepare_cached("DELETE FROM partnership_status WHERE partnership_no = ?1")
         .map_err(sql_error)?;
     let mut delete_timeline = connection
-        .prepare_cached("DELETE FROM timeline_entries WHERE partnership = ?1")
-        .map_err(sql_error)?;
-    let mut delete_directory = connection
-        .prepare_cached("DELETE FROM party_directory WHERE partnership = ?1 AND party IN (?2, ?3)")
+        .prepare_cached("DELETE FROM timeline_entries WHERE partnership_no = ?1")
         .map_err(sql_error)?;
     let insert = |table: &str, columns: &[&str]| {
         let placeholders: Vec<String> = (1..=columns.len()).map(placeholder).collect();
@@ -717,32 +910,45 @@ fn write_rows(
             ))
             .map_err(sql_error)
     };
-    let mut insert_status = insert("partnership_status", STATUS_COLUMNS)?;
-    let mut insert_timeline = insert("timeline_entries", TIMELINE_COLUMNS)?;
-    let mut insert_directory = insert("party_directory", DIRECTORY_COLUMNS)?;
+    // The partnership is the status row's number here, not its id (see `timeline_entries`).
+    let status_columns: Vec<&str> = std::iter::once("partnership_no")
+        .chain(STATUS_COLUMNS.iter().copied())
+        .collect();
+    let timeline_columns: Vec<&str> = std::iter::once("partnership_no")
+        .chain(TIMELINE_COLUMNS[1..].iter().copied())
+        .collect();
+    let mut insert_status = insert("partnership_status", &status_columns)?;
+    let mut insert_timeline = insert("timeline_entries", &timeline_columns)?;
     for partnership in rows {
         let status = &partnership.status;
+        // A partnership keeps its number when it is written again; a new one gets the next
+        // (a rebuild numbers them in the order it writes them, so both tables grow in order).
+        let mut number: Option<i64> = None;
         if replace {
             let id = status.partnership.as_str();
-            let keys: Vec<String> = status.parties.iter().map(|p| p.key().to_string()).collect();
-            delete_status.execute([id]).map_err(sql_error)?;
-            delete_timeline.execute([id]).map_err(sql_error)?;
-            delete_directory
-                .execute(params![id, keys[0], keys[1]])
+            number = find_status
+                .query_row([id], |row| row.get(0))
+                .optional()
                 .map_err(sql_error)?;
+            if let Some(number) = number {
+                delete_status.execute([number]).map_err(sql_error)?;
+                delete_timeline.execute([number]).map_err(sql_error)?;
+            }
         }
+        let values = status_values(status);
         insert_status
-            .execute(rusqlite::params_from_iter(status_values(status)))
+            .execute(rusqlite::params_from_iter(
+                std::iter::once(Value::Integer(number)).chain(values),
+            ))
             .map_err(sql_error)?;
+        let number = connection.last_insert_rowid();
         for row in &partnership.timeline {
             let values = timeline_values(row, details == Details::Stored);
+            let [_partnership, rest @ ..] = values;
             insert_timeline
-                .execute(rusqlite::params_from_iter(values))
-                .map_err(sql_error)?;
-        }
-        for row in &partnership.directory {
-            insert_directory
-                .execute(rusqlite::params_from_iter(directory_values(row)))
+                .execute(rusqlite::params_from_iter(
+                    std::iter::once(Value::Integer(Some(number))).chain(rest),
+                ))
                 .map_err(sql_error)?;
         }
     }

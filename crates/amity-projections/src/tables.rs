@@ -205,13 +205,26 @@ impl Tables {
 }
 
 impl Writer<'_> {
-    /// Replace the rows of these partnerships.
-    pub async fn write(&mut self, rows: &[PartnershipRows]) -> Result<()> {
+    /// Whether the history's own details are stored (else the tables read them from the
+    /// stored events, and rows written need not carry them: see [`crate::rows::rows_with`]).
+    pub fn keeps_details(&self) -> bool {
         match self {
             #[cfg(feature = "sqlite")]
-            Writer::Sqlite(writer) => writer.write(rows),
+            Writer::Sqlite(writer) => writer.keeps_details(),
             #[cfg(feature = "postgres")]
-            Writer::Postgres(writer) => writer.write(rows).await,
+            Writer::Postgres(_) => true,
+            #[cfg(not(any(feature = "sqlite", feature = "postgres")))]
+            Writer::Never(never, _) => match *never {},
+        }
+    }
+
+    /// Replace the rows of these partnerships.
+    pub async fn write(&mut self, rows: Vec<PartnershipRows>) -> Result<()> {
+        match self {
+            #[cfg(feature = "sqlite")]
+            Writer::Sqlite(writer) => writer.write(rows).await,
+            #[cfg(feature = "postgres")]
+            Writer::Postgres(writer) => writer.write(&rows).await,
             #[cfg(not(any(feature = "sqlite", feature = "postgres")))]
             Writer::Never(never, _) => match *never {},
         }
@@ -221,7 +234,7 @@ impl Writer<'_> {
     pub async fn finish(self, checkpoint: Checkpoint) -> Result<()> {
         match self {
             #[cfg(feature = "sqlite")]
-            Writer::Sqlite(writer) => writer.finish(checkpoint),
+            Writer::Sqlite(writer) => writer.finish(checkpoint).await,
             #[cfg(feature = "postgres")]
             Writer::Postgres(writer) => writer.finish(checkpoint).await,
             #[cfg(not(any(feature = "sqlite", feature = "postgres")))]
@@ -297,11 +310,16 @@ pub(crate) const DIRECTORY_COLUMNS: &[&str] = &[
     "row",
 ];
 
-/// The tables [`Tables::dump`] prints, in this order, each sorted by its key.
+/// The tables [`Tables::dump`] prints, in this order, each sorted by its key. The directory's
+/// `row` is left out: SQLite's directory is a view over the status rows, without it.
 pub(crate) const DUMPED: [(&str, &[&str], &str); 3] = [
     ("partnership_status", STATUS_COLUMNS, "partnership"),
     ("partnership_timeline", TIMELINE_COLUMNS, "partnership, seq"),
-    ("party_directory", DIRECTORY_COLUMNS, "party, partnership"),
+    (
+        "party_directory",
+        DIRECTORY_COLUMNS.split_last().expect("columns").1,
+        "party, partnership",
+    ),
 ];
 
 /// One column value of a row to write: both backends write the values these functions give,

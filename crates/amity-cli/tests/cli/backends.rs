@@ -86,10 +86,9 @@ const PROJECTION_TABLES: [&str; 4] = [
 ];
 
 /// The tables of a SQLite projections file (the history is the view `partnership_timeline`
-/// over `timeline_entries`).
-const FILE_TABLES: [&str; 4] = [
+/// over `timeline_entries`, the directory a view over `partnership_status`).
+const FILE_TABLES: [&str; 3] = [
     "partnership_status",
-    "party_directory",
     "projection_checkpoint",
     "timeline_entries",
 ];
