@@ -288,6 +288,92 @@ async fn a_new_code_version_rebuilds_and_nothing_new_reads_nothing() {
     assert_eq!(dump(&reopened).await, before);
 }
 
+/// The numbers of `partnership_status` are given out in blocks by pair of countries, by
+/// catch-up as by a rebuild: the two US–RU partnerships share a block, consecutive, and the
+/// US–ET one has another; a partnership written again keeps its number.
+#[tokio::test]
+async fn partnerships_are_numbered_in_blocks_by_pair_of_countries() {
+    let fixture = new_ledger();
+    let mut projections =
+        Projections::open_in_ledger(fixture.ledger.clone(), &fixture.path).unwrap();
+    // Caught up after every event: each partnership is written again and again.
+    record_story(&fixture.ledger, Some(&mut projections)).await;
+    let numbers = |path: &std::path::Path| -> Vec<(String, i64)> {
+        let connection = rusqlite::Connection::open(path).unwrap();
+        let mut statement = connection
+            .prepare(
+                "SELECT party_a_country || '-' || party_b_country, partnership_no
+                 FROM partnership_status ORDER BY partnership_no",
+            )
+            .unwrap();
+        let rows = statement
+            .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))
+            .unwrap();
+        rows.map(Result::unwrap).collect()
+    };
+    let block = |number: i64| number >> 28;
+    let caught_up = numbers(&fixture.path);
+    let pairs: Vec<&str> = caught_up.iter().map(|(pair, _)| pair.as_str()).collect();
+    assert_eq!(pairs, ["US-ET", "US-RU", "US-RU"], "{caught_up:?}");
+    let [(_, ethiopia), (_, first), (_, second)] = caught_up[..] else {
+        unreachable!()
+    };
+    assert_eq!(block(first), block(second));
+    assert_eq!(second, first + 1);
+    assert_ne!(block(ethiopia), block(first));
+    assert_eq!(block(first), i64::from_be_bytes(*b"\0\0\0\0USRU"));
+    projections.rebuild(&mut |_, _| {}).await.unwrap();
+    let rebuilt = numbers(&fixture.path);
+    assert_eq!(
+        rebuilt
+            .iter()
+            .map(|(_, number)| block(*number))
+            .collect::<Vec<_>>(),
+        caught_up
+            .iter()
+            .map(|(_, number)| block(*number))
+            .collect::<Vec<_>>()
+    );
+}
+
+/// Code version 5 kept the directory in a table and the history under partnership ids; a
+/// file written by it (a view where this code has a table, or the other way round) is
+/// rebuilt in this code's layout.
+#[tokio::test]
+async fn tables_of_the_layout_before_version_6_are_replaced() {
+    let fixture = new_ledger();
+    record_story(&fixture.ledger, None).await;
+    let mut projections =
+        Projections::open_in_ledger(fixture.ledger.clone(), &fixture.path).unwrap();
+    projections.catch_up().await.unwrap();
+    let before = dump(&projections).await;
+    drop(projections);
+    let connection = rusqlite::Connection::open(&fixture.path).unwrap();
+    connection
+        .execute_batch(
+            "DROP VIEW party_directory;
+             DROP VIEW partnership_timeline;
+             CREATE TABLE party_directory (party TEXT NOT NULL, partnership TEXT NOT NULL);
+             CREATE VIEW partnership_timeline AS SELECT * FROM party_directory;
+             UPDATE projection_checkpoint SET code_version = 5;",
+        )
+        .unwrap();
+    let mut reopened = Projections::open_in_ledger(fixture.ledger.clone(), &fixture.path).unwrap();
+    assert!(reopened.catch_up().await.unwrap().rebuilt);
+    assert_eq!(dump(&reopened).await, before);
+    let views: Vec<String> = connection
+        .prepare("SELECT name FROM sqlite_master WHERE type = 'view' ORDER BY name")
+        .unwrap()
+        .query_map([], |row| row.get(0))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    assert_eq!(
+        views,
+        ["ledger_events", "partnership_timeline", "party_directory"]
+    );
+}
+
 #[tokio::test]
 async fn a_failed_write_leaves_rows_and_checkpoint_as_they_were() {
     let fixture = new_ledger();

@@ -141,8 +141,21 @@ fn date_text(occurred: &Occurred) -> Option<String> {
     occurred.date().map(|date| date.as_str().to_owned())
 }
 
+/// A bounded day as `YYYY-MM-DD` (the `Display` of [`Day`], written without the formatting
+/// machinery for years 0–9999: a rebuild writes two per history entry).
 fn day_text(day: Day) -> Option<String> {
-    matches!(day, Day::On(_)).then(|| day.to_string())
+    let (year, month, day_of_month) = day.ymd()?;
+    if !(0..=9999).contains(&year) {
+        return Some(day.to_string());
+    }
+    let digit = |value: i64, unit: i64| char::from(b'0' + (value / unit % 10) as u8);
+    let mut text = String::with_capacity(10);
+    text.extend([1000, 100, 10, 1].map(|unit| digit(year, unit)));
+    text.push('-');
+    text.extend([10, 1].map(|unit| digit(i64::from(month), unit)));
+    text.push('-');
+    text.extend([10, 1].map(|unit| digit(i64::from(day_of_month), unit)));
+    Some(text)
 }
 
 /// Parse a day written by `day_text`; `None` (unbounded) gives `unbounded`.
@@ -282,4 +295,32 @@ pub fn steps(timeline: &[TimelineRow]) -> Vec<(Step, Option<String>)> {
             ))
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_day_is_written_as_its_display_and_read_back() {
+        let days = [
+            (1, 1, 1),
+            (999, 12, 31),
+            (1962, 3, 4),
+            (2022, 2, 28),
+            (9999, 12, 31),
+        ];
+        for (year, month, day) in days {
+            let on = Day::from_ymd(year, month, day).expect("a real day");
+            let text = day_text(on).expect("bounded");
+            assert_eq!(text, on.to_string());
+            assert_eq!(parse_day(Some(&text), Day::Past), on);
+        }
+        for (year, month, day) in [(-44, 3, 15), (12000, 1, 1)] {
+            let on = Day::from_ymd(year, month, day).expect("a real day");
+            assert_eq!(day_text(on), Some(on.to_string()));
+        }
+        assert_eq!(day_text(Day::Past), None);
+        assert_eq!(day_text(Day::Future), None);
+    }
 }

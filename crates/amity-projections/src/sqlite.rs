@@ -13,7 +13,9 @@
 //!   another ledger, and the tables are rebuilt for it), `timeline_details` (`events` or
 //!   `stored`, see `partnership_timeline`).
 //! - `partnership_status` (a table, one row per partnership) — `partnership_no` (the row's
-//!   number in this file, which the history refers to), `partnership`, `party_a`,
+//!   number in this file, which the history refers to; given out in blocks by pair of
+//!   countries, so that a two-country cohort is stored together; a rebuild numbers anew),
+//!   `partnership`, `party_a`,
 //!   `party_a_name`, `party_a_country`, `party_b`, `party_b_name`, `party_b_country`, `kind`,
 //!   `status` (`active`, `suspended`, `terminated`, `not_yet`, `unknown`), `since` (EDTF of the
 //!   event that set it), `founded` (EDTF of the founding claims, `;`-separated),
@@ -194,35 +196,51 @@ JOIN streams s ON s.name = p.partnership
 JOIN events e ON e.stream_no = s.stream_no AND e.stream_version = t.stream_version;
 ";
 
-const DROP: &str = "
-DROP TABLE IF EXISTS projection_checkpoint;
-DROP TABLE IF EXISTS partnership_status;
-DROP VIEW IF EXISTS partnership_timeline;
-DROP TABLE IF EXISTS timeline_entries;
-DROP VIEW IF EXISTS party_directory;
-";
+/// Every projection table and view, of this code and of earlier code: the history was the
+/// table `partnership_timeline` up to code version 4, the directory the table
+/// `party_directory` up to version 5.
+const OBJECTS: [&str; 5] = [
+    "partnership_timeline",
+    "party_directory",
+    "timeline_entries",
+    "partnership_status",
+    "projection_checkpoint",
+];
 
-/// Drop every projection table and view, those of earlier projection code included (the
-/// history was the table `partnership_timeline` up to code version 4, the directory the table
-/// `party_directory` up to version 5).
+/// Drop every projection table and view, whichever of the two each is in this file.
 fn drop_all(connection: &Connection) -> Result<()> {
-    for name in ["partnership_timeline", "party_directory"] {
-        let old_table: bool = connection
+    for name in OBJECTS {
+        let kind: Option<String> = connection
             .query_row(
-                "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?1",
+                "SELECT type FROM sqlite_master WHERE name = ?1 AND type IN ('table', 'view')",
                 [name],
-                |row| row.get::<_, i64>(0),
+                |row| row.get(0),
             )
-            .map_err(sql_error)?
-            > 0;
-        if old_table {
-            connection
-                .execute_batch(&format!("DROP TABLE {name};"))
-                .map_err(sql_error)?;
-        }
+            .optional()
+            .map_err(sql_error)?;
+        let statement = match kind.as_deref() {
+            Some("table") => format!("DROP TABLE {name};"),
+            Some(_) => format!("DROP VIEW {name};"),
+            None => continue,
+        };
+        connection.execute_batch(&statement).map_err(sql_error)?;
     }
-    connection.execute_batch(DROP).map_err(sql_error)
+    Ok(())
 }
+
+/// The history's columns that the ledger's own file reads from the stored events
+/// ([`Details::Events`]).
+const EVENT_DETAILS: [&str; 9] = [
+    "term_as_written",
+    "certainty",
+    "sources",
+    "initiated_by",
+    "note",
+    "target",
+    "reason",
+    "recorded_by",
+    "recorded_at",
+];
 
 /// Where the history's event details (term, certainty, sources, initiating party, note,
 /// target, reason, who recorded it and when) are kept.
@@ -755,9 +773,10 @@ fn write_on_thread(
 ) -> (Connection, Result<()>) {
     let mut result = Ok(());
     let mut finished = false;
+    let mut numbers = Numbers::default();
     while let Some(job) = jobs.blocking_recv() {
         result = match job {
-            Job::Rows(rows) => write_rows(&connection, &rows, !reset, details),
+            Job::Rows(rows) => write_rows(&connection, &rows, !reset, details, &mut numbers),
             Job::Finish(checkpoint) => {
                 finished = true;
                 commit(&connection, checkpoint, reset, details)
@@ -885,11 +904,67 @@ impl rusqlite::ToSql for Value<'_> {
     }
 }
 
+/// How many partnership numbers each pair of countries has (see [`Numbers`]).
+const PAIR_BLOCK: i64 = 1 << 28;
+
+/// Partnership numbers, given out by pairs of countries: the partnerships of one pair of
+/// countries get consecutive numbers in a block of their own (the countries' letters make the
+/// block), so that a cohort of two countries lies together in `partnership_status` and
+/// `timeline_entries`, which are stored in number order, however the feed interleaves them;
+/// and a rebuild still appends within a few blocks rather than inserting anywhere.
+#[derive(Debug, Default)]
+struct Numbers {
+    /// The next free number of each block seen.
+    next: std::collections::HashMap<i64, i64>,
+}
+
+impl Numbers {
+    /// The block of a pair of countries: their first two bytes each, in the status row's order.
+    fn block(status: &StatusRow) -> i64 {
+        let code = status
+            .parties
+            .iter()
+            .flat_map(|party| {
+                let bytes = party.country.as_bytes();
+                [0, 1].map(|index| bytes.get(index).copied().unwrap_or(0))
+            })
+            .fold(0i64, |code, byte| code << 8 | i64::from(byte));
+        code * PAIR_BLOCK
+    }
+
+    /// A number for a new partnership; `None` when its block is full (SQLite then picks one
+    /// past the largest).
+    fn take(&mut self, connection: &Connection, status: &StatusRow) -> Result<Option<i64>> {
+        let block = Numbers::block(status);
+        let next = match self.next.get(&block) {
+            Some(&next) => next,
+            None => {
+                let largest: Option<i64> = connection
+                    .prepare_cached(
+                        "SELECT max(partnership_no) FROM partnership_status
+                         WHERE partnership_no >= ?1 AND partnership_no < ?2",
+                    )
+                    .and_then(|mut statement| {
+                        statement.query_row([block, block + PAIR_BLOCK], |row| row.get(0))
+                    })
+                    .map_err(sql_error)?;
+                largest.map_or(block, |largest| largest + 1)
+            }
+        };
+        if next >= block + PAIR_BLOCK {
+            return Ok(None);
+        }
+        self.next.insert(block, next + 1);
+        Ok(Some(next))
+    }
+}
+
 fn write_rows(
     connection: &Connection,
     rows: &[PartnershipRows],
     replace: bool,
     details: Details,
+    numbers: &mut Numbers,
 ) -> Result<()> {
     let mut find_status = connection
         .prepare_cached("SELECT partnership_no FROM partnership_status WHERE partnership = ?1")
@@ -914,15 +989,18 @@ fn write_rows(
     let status_columns: Vec<&str> = std::iter::once("partnership_no")
         .chain(STATUS_COLUMNS.iter().copied())
         .collect();
+    // Columns the ledger's own file reads from the events are left out (NULL), not bound.
+    let stored = details == Details::Stored;
+    let written = |column: &&str| stored || !EVENT_DETAILS.contains(column);
     let timeline_columns: Vec<&str> = std::iter::once("partnership_no")
-        .chain(TIMELINE_COLUMNS[1..].iter().copied())
+        .chain(TIMELINE_COLUMNS[1..].iter().copied().filter(written))
         .collect();
     let mut insert_status = insert("partnership_status", &status_columns)?;
     let mut insert_timeline = insert("timeline_entries", &timeline_columns)?;
     for partnership in rows {
         let status = &partnership.status;
-        // A partnership keeps its number when it is written again; a new one gets the next
-        // (a rebuild numbers them in the order it writes them, so both tables grow in order).
+        // A partnership keeps its number when it is written again; a new one gets the next of
+        // its pair of countries.
         let mut number: Option<i64> = None;
         if replace {
             let id = status.partnership.as_str();
@@ -935,6 +1013,9 @@ fn write_rows(
                 delete_timeline.execute([number]).map_err(sql_error)?;
             }
         }
+        if number.is_none() {
+            number = numbers.take(connection, status)?;
+        }
         let values = status_values(status);
         insert_status
             .execute(rusqlite::params_from_iter(
@@ -943,8 +1024,13 @@ fn write_rows(
             .map_err(sql_error)?;
         let number = connection.last_insert_rowid();
         for row in &partnership.timeline {
-            let values = timeline_values(row, details == Details::Stored);
-            let [_partnership, rest @ ..] = values;
+            let values = timeline_values(row, stored);
+            let rest = TIMELINE_COLUMNS
+                .iter()
+                .zip(values)
+                .skip(1)
+                .filter(|(column, _)| written(column))
+                .map(|(_, value)| value);
             insert_timeline
                 .execute(rusqlite::params_from_iter(
                     std::iter::once(Value::Integer(Some(number))).chain(rest),
