@@ -228,19 +228,13 @@ fn drop_all(connection: &Connection) -> Result<()> {
     Ok(())
 }
 
-/// The history's columns that the ledger's own file reads from the stored events
-/// ([`Details::Events`]).
-const EVENT_DETAILS: [&str; 9] = [
-    "term_as_written",
-    "certainty",
-    "sources",
-    "initiated_by",
-    "note",
-    "target",
-    "reason",
-    "recorded_by",
-    "recorded_at",
-];
+/// Whether the history's column at `index` of [`TIMELINE_COLUMNS`] is one that the ledger's own
+/// file reads from the stored events ([`Details::Events`]): `term_as_written` to `reason`,
+/// `recorded_by`, `recorded_at` (the columns [`crate::tables::timeline_values`] leaves NULL
+/// without details).
+fn is_event_detail(index: usize) -> bool {
+    matches!(index, 9..=15 | 19 | 20)
+}
 
 /// Where the history's event details (term, certainty, sources, initiating party, note,
 /// target, reason, who recorded it and when) are kept.
@@ -991,9 +985,16 @@ fn write_rows(
         .collect();
     // Columns the ledger's own file reads from the events are left out (NULL), not bound.
     let stored = details == Details::Stored;
-    let written = |column: &&str| stored || !EVENT_DETAILS.contains(column);
+    let written = |index: usize| stored || !is_event_detail(index);
     let timeline_columns: Vec<&str> = std::iter::once("partnership_no")
-        .chain(TIMELINE_COLUMNS[1..].iter().copied().filter(written))
+        .chain(
+            TIMELINE_COLUMNS
+                .iter()
+                .enumerate()
+                .skip(1)
+                .filter(|(index, _)| written(*index))
+                .map(|(_, column)| *column),
+        )
         .collect();
     let mut insert_status = insert("partnership_status", &status_columns)?;
     let mut insert_timeline = insert("timeline_entries", &timeline_columns)?;
@@ -1025,11 +1026,11 @@ fn write_rows(
         let number = connection.last_insert_rowid();
         for row in &partnership.timeline {
             let values = timeline_values(row, stored);
-            let rest = TIMELINE_COLUMNS
-                .iter()
-                .zip(values)
+            let rest = values
+                .into_iter()
+                .enumerate()
                 .skip(1)
-                .filter(|(column, _)| written(column))
+                .filter(|(index, _)| written(*index))
                 .map(|(_, value)| value);
             insert_timeline
                 .execute(rusqlite::params_from_iter(
@@ -1039,4 +1040,24 @@ fn write_rows(
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_event_details_are_the_columns_the_ledger_file_view_reads_from_events() {
+        let details = (0..TIMELINE_COLUMNS.len())
+            .filter(|index| is_event_detail(*index))
+            .count();
+        assert_eq!(details, 9);
+        for (index, column) in TIMELINE_COLUMNS.iter().enumerate() {
+            assert_eq!(
+                is_event_detail(index),
+                VIEW_EVENTS.contains(&format!("AS {column}")),
+                "{column}: a detail exactly when the view reads it from the event"
+            );
+        }
+    }
 }
