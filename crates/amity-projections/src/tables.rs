@@ -421,7 +421,9 @@ pub(crate) fn timeline_values<'a>(row: &'a TimelineRow, details: bool) -> [Value
     ]
 }
 
-/// The `party_directory` values of a directory row, in [`DIRECTORY_COLUMNS`] order.
+/// The `party_directory` values of a directory row, in [`DIRECTORY_COLUMNS`] order (SQLite
+/// has a view instead of the table).
+#[cfg(feature = "postgres")]
 pub(crate) fn directory_values(row: &DirectoryRow) -> [Value<'_>; 10] {
     [
         text(&row.party),
