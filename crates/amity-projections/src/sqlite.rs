@@ -3,8 +3,8 @@
 //! needs nothing but these tables.
 //!
 //! Tables and views, queryable with `sqlite3`, DuckDB or pandas; they hold the columns of the
-//! PostgreSQL tables ([`crate::postgres`]), and query the views rather than the tables
-//! underneath:
+//! PostgreSQL tables ([`crate::postgres`]) except the directory's `row` JSON, and query the views
+//! rather than the tables underneath:
 //!
 //! - `projection_checkpoint` — `projection` ('partnerships'), `position` (the store position
 //!   of the last event covered, as text), `code_version` (of the projection code that wrote
