@@ -481,9 +481,8 @@ impl SqliteTables {
     /// without decoding whole rows.
     pub fn cohort_members(&self, cohort: &Cohort) -> Result<Vec<Member>> {
         let (filter, values) = cohort_filter(cohort, placeholder);
-        let mut members: Vec<Member> = Vec::new();
-        // Which member each partnership number is.
-        let mut numbered: std::collections::HashMap<i64, usize> = Default::default();
+        // The members in number order, with their numbers, to meet their steps in that order.
+        let mut members: Vec<(i64, Member)> = Vec::new();
         {
             let mut statement = self
                 .connection()
@@ -491,7 +490,7 @@ impl SqliteTables {
                     "SELECT partnership, party_a_name, party_a_country, party_a_subdivision,
                             party_a_wikidata, party_b_name, party_b_country, party_b_subdivision,
                             party_b_wikidata, kind, conflict IS NOT NULL, partnership_no
-                     FROM partnership_status WHERE {filter} ORDER BY partnership"
+                     FROM partnership_status WHERE {filter} ORDER BY partnership_no"
                 ))
                 .map_err(sql_error)?;
             let mut rows = statement
@@ -507,8 +506,8 @@ impl SqliteTables {
                     })
                 };
                 let partnership: String = row.get(0).map_err(sql_error)?;
-                numbered.insert(row.get(11).map_err(sql_error)?, members.len());
-                members.push(Member {
+                let number: i64 = row.get(11).map_err(sql_error)?;
+                let member = Member {
                     partnership: partnership_id(&partnership)?,
                     parties: vec![party(1).map_err(sql_error)?, party(5).map_err(sql_error)?],
                     kind: amity_domain::PartnershipKind::new(
@@ -516,11 +515,12 @@ impl SqliteTables {
                     ),
                     conflict: row.get(10).map_err(sql_error)?,
                     steps: Vec::new(),
-                });
+                };
+                members.push((number, member));
             }
         }
-        // The driving steps, read in key order (partnership number, history order) and put in
-        // resolved order per member.
+        // The driving steps, read in key order (partnership number, history order), each member's
+        // then put in resolved order.
         let mut statement = self
             .connection()
             .prepare(&format!(
@@ -529,18 +529,26 @@ impl SqliteTables {
                  FROM timeline_entries
                  WHERE step IS NOT NULL
                    AND partnership_no IN
-                       (SELECT partnership_no FROM partnership_status WHERE {filter})"
+                       (SELECT partnership_no FROM partnership_status WHERE {filter})
+                 ORDER BY partnership_no, seq"
             ))
             .map_err(sql_error)?;
         let mut rows = statement
             .query(rusqlite::params_from_iter(values.iter()))
             .map_err(sql_error)?;
         let mut ordered: Vec<Vec<(i64, DrivingStep)>> = vec![Vec::new(); members.len()];
+        let mut index = 0;
         while let Some(row) = rows.next().map_err(sql_error)? {
             let number: i64 = row.get(0).map_err(sql_error)?;
-            let Some(&index) = numbered.get(&number) else {
+            while index < members.len() && members[index].0 < number {
+                index += 1;
+            }
+            if members
+                .get(index)
+                .is_none_or(|(member, _)| *member != number)
+            {
                 continue;
-            };
+            }
             let status_after: Option<String> = row.get(7).map_err(sql_error)?;
             let Some(status_after) = status_after else {
                 continue;
@@ -561,10 +569,18 @@ impl SqliteTables {
             )?;
             ordered[index].push((row.get(1).map_err(sql_error)?, step));
         }
-        for (member, mut steps) in members.iter_mut().zip(ordered) {
-            steps.sort_by_key(|(step, _)| *step);
-            member.steps = steps.into_iter().map(|(_, step)| step).collect();
-        }
+        let mut members: Vec<Member> = members
+            .into_iter()
+            .zip(ordered)
+            .map(|((_, mut member), mut steps)| {
+                if !steps.is_sorted_by_key(|(step, _)| *step) {
+                    steps.sort_by_key(|(step, _)| *step);
+                }
+                member.steps = steps.into_iter().map(|(_, step)| step).collect();
+                member
+            })
+            .collect();
+        members.sort_by(|a, b| a.partnership.as_str().cmp(b.partnership.as_str()));
         Ok(members)
     }
 
