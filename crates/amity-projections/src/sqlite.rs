@@ -371,24 +371,12 @@ impl SqliteTables {
         connection
             .execute_batch("BEGIN IMMEDIATE;")
             .map_err(sql_error)?;
-        let started = if reset {
-            drop_all(connection).and_then(|()| {
-                connection
-                    .execute_batch(&format!("{SCHEMA}{}{DIRECTORY_VIEW}", self.details.view()))
-                    .map_err(sql_error)
-            })
-        } else {
-            read_checkpoint(connection).and_then(|found| {
-                if found == expected {
-                    Ok(())
-                } else {
-                    Err(Error::Raced)
-                }
-            })
-        };
-        if let Err(error) = started {
-            roll_back(connection);
-            return Err(error);
+        if !reset {
+            let found = read_checkpoint(connection);
+            if !matches!(&found, Ok(found) if *found == expected) {
+                roll_back(connection);
+                return Err(found.err().unwrap_or(Error::Raced));
+            }
         }
         let connection = self.connection.take().expect("checked above");
         let (jobs, received) = tokio::sync::mpsc::channel::<Job>(WRITES_AHEAD);
@@ -686,8 +674,10 @@ impl SqliteTables {
     }
 }
 
-/// How many chunks of rows may wait for the writer's thread.
-const WRITES_AHEAD: usize = 2;
+/// How many chunks of rows may wait for the writer's thread: enough for the rows computed
+/// while a rebuild's thread empties the old tables (a few hundred milliseconds on the
+/// benchmark ledger).
+const WRITES_AHEAD: usize = 16;
 
 /// What the writer's thread is asked to do.
 enum Job {
@@ -773,18 +763,30 @@ impl Drop for Writer<'_> {
     }
 }
 
-/// The writer's thread: write each chunk as it comes, then commit on [`Job::Finish`]; on an
-/// error, or when the writer is dropped unfinished, roll back. Gives the connection back.
+/// The writer's thread: for a rebuild, empty the tables first (while the caller reads and
+/// computes the first rows); write each chunk as it comes, then commit on [`Job::Finish`]; on
+/// an error, or when the writer is dropped unfinished, roll back. Gives the connection back.
 fn write_on_thread(
     connection: Connection,
     mut jobs: tokio::sync::mpsc::Receiver<Job>,
     reset: bool,
     details: Details,
 ) -> (Connection, Result<()>) {
-    let mut result = Ok(());
+    let mut result = if reset {
+        drop_all(&connection).and_then(|()| {
+            connection
+                .execute_batch(&format!("{SCHEMA}{}{DIRECTORY_VIEW}", details.view()))
+                .map_err(sql_error)
+        })
+    } else {
+        Ok(())
+    };
     let mut finished = false;
     let mut numbers = Numbers::default();
-    while let Some(job) = jobs.blocking_recv() {
+    while result.is_ok() && !finished {
+        let Some(job) = jobs.blocking_recv() else {
+            break;
+        };
         result = match job {
             Job::Rows(rows) => write_rows(&connection, &rows, !reset, details, &mut numbers),
             Job::Finish(checkpoint) => {
@@ -792,9 +794,6 @@ fn write_on_thread(
                 commit(&connection, checkpoint, reset, details)
             }
         };
-        if finished || result.is_err() {
-            break;
-        }
     }
     if !finished || result.is_err() {
         roll_back(&connection);
