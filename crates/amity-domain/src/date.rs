@@ -51,6 +51,19 @@ impl Day {
 impl fmt::Display for Day {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.ymd() {
+            // Years 0–9999, the common case, written digit by digit rather than by the padding
+            // machinery (a projection rebuild writes two days per history entry).
+            Some((year, month, day)) if (0..=9999).contains(&year) => {
+                let mut text = *b"0000-00-00";
+                let digits = [(0, year, 1000), (1, year, 100), (2, year, 10), (3, year, 1)]
+                    .into_iter()
+                    .chain([(5, i64::from(month), 10), (6, i64::from(month), 1)])
+                    .chain([(8, i64::from(day), 10), (9, i64::from(day), 1)]);
+                for (at, value, unit) in digits {
+                    text[at] = b'0' + (value / unit % 10) as u8;
+                }
+                f.write_str(std::str::from_utf8(&text).expect("ASCII digits"))
+            }
             Some((year, month, day)) => write!(f, "{year:04}-{month:02}-{day:02}"),
             None if *self == Day::Past => f.write_str(".."),
             None => f.write_str(".."),
@@ -402,6 +415,23 @@ mod tests {
         assert_eq!(serde_json::to_string(&unknown).unwrap(), "null");
         let back: Occurred = serde_json::from_str("null").unwrap();
         assert_eq!(back, Occurred::Unknown);
+    }
+
+    #[test]
+    fn a_day_is_written_year_month_day_zero_padded() {
+        let days = [
+            ((1, 1, 1), "0001-01-01"),
+            ((999, 12, 31), "0999-12-31"),
+            ((1962, 3, 4), "1962-03-04"),
+            ((2022, 2, 28), "2022-02-28"),
+            ((9999, 12, 31), "9999-12-31"),
+            ((-44, 3, 15), "-044-03-15"),
+            ((12000, 1, 1), "12000-01-01"),
+        ];
+        for ((year, month, day), text) in days {
+            assert_eq!(Day::from_ymd(year, month, day).unwrap().to_string(), text);
+        }
+        assert_eq!(Day::Past.to_string(), "..");
     }
 
     #[test]

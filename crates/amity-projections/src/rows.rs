@@ -141,21 +141,8 @@ fn date_text(occurred: &Occurred) -> Option<String> {
     occurred.date().map(|date| date.as_str().to_owned())
 }
 
-/// A bounded day as `YYYY-MM-DD` (the `Display` of [`Day`], written without the formatting
-/// machinery for years 0–9999: a rebuild writes two per history entry).
 fn day_text(day: Day) -> Option<String> {
-    let (year, month, day_of_month) = day.ymd()?;
-    if !(0..=9999).contains(&year) {
-        return Some(day.to_string());
-    }
-    let digit = |value: i64, unit: i64| char::from(b'0' + (value / unit % 10) as u8);
-    let mut text = String::with_capacity(10);
-    text.extend([1000, 100, 10, 1].map(|unit| digit(year, unit)));
-    text.push('-');
-    text.extend([10, 1].map(|unit| digit(i64::from(month), unit)));
-    text.push('-');
-    text.extend([10, 1].map(|unit| digit(i64::from(day_of_month), unit)));
-    Some(text)
+    matches!(day, Day::On(_)).then(|| day.to_string())
 }
 
 /// Parse a day written by `day_text`; `None` (unbounded) gives `unbounded`.
@@ -187,7 +174,6 @@ pub fn rows_with(timeline: &Timeline, details: bool) -> Option<PartnershipRows> 
         .map(|(seq, entry)| {
             let recorded = entry.recorded;
             let facts = recorded.event.facts();
-            let detail = |value: &dyn Fn() -> Option<String>| if details { value() } else { None };
             TimelineRow {
                 partnership: timeline.id().clone(),
                 seq: seq as u64,
@@ -198,25 +184,41 @@ pub fn rows_with(timeline: &Timeline, details: bool) -> Option<PartnershipRows> 
                 occurred: date_text(&facts.occurred),
                 earliest: day_text(facts.occurred.earliest()),
                 latest: day_text(facts.occurred.latest()),
-                term_as_written: detail(&|| facts.term_as_written.clone()),
+                term_as_written: facts.term_as_written.as_ref().filter(|_| details).cloned(),
                 certainty: facts.certainty,
                 sources: if details {
                     facts.sources.clone()
                 } else {
                     Vec::new()
                 },
-                initiated_by: detail(&|| facts.initiated_by.as_ref().map(ToString::to_string)),
-                note: detail(&|| facts.note.clone()),
-                target: detail(&|| recorded.event.target().map(|id| id.to_string())),
-                reason: detail(&|| match &recorded.event {
-                    Event::Retracted(body) => Some(body.reason.clone()),
+                initiated_by: facts
+                    .initiated_by
+                    .as_ref()
+                    .filter(|_| details)
+                    .map(ToString::to_string),
+                note: facts.note.as_ref().filter(|_| details).cloned(),
+                target: recorded
+                    .event
+                    .target()
+                    .filter(|_| details)
+                    .map(|id| id.to_string()),
+                reason: match &recorded.event {
+                    Event::Retracted(body) if details => Some(body.reason.clone()),
                     _ => None,
-                }),
+                },
                 retracted_by: entry.retracted_by.map(|by| by.id.to_string()),
                 disputed: entry.disputed,
                 status_after: entry.status_after,
-                recorded_by: detail(&|| Some(recorded.recorded_by.to_string())).unwrap_or_default(),
-                recorded_at: detail(&|| Some(recorded.recorded_at.to_string())).unwrap_or_default(),
+                recorded_by: if details {
+                    recorded.recorded_by.to_string()
+                } else {
+                    String::new()
+                },
+                recorded_at: if details {
+                    recorded.recorded_at.to_string()
+                } else {
+                    String::new()
+                },
             }
         })
         .collect();

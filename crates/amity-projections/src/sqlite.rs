@@ -372,10 +372,16 @@ impl SqliteTables {
             .execute_batch("BEGIN IMMEDIATE;")
             .map_err(sql_error)?;
         if !reset {
-            let found = read_checkpoint(connection);
-            if !matches!(&found, Ok(found) if *found == expected) {
+            let checked = read_checkpoint(connection).and_then(|found| {
+                if found == expected {
+                    Ok(())
+                } else {
+                    Err(Error::Raced)
+                }
+            });
+            if let Err(error) = checked {
                 roll_back(connection);
-                return Err(found.err().unwrap_or(Error::Raced));
+                return Err(error);
             }
         }
         let connection = self.connection.take().expect("checked above");
@@ -695,15 +701,6 @@ pub struct Writer<'a> {
     jobs: Option<tokio::sync::mpsc::Sender<Job>>,
     /// Gives the connection back, with the first error if any.
     thread: Option<std::thread::JoinHandle<(Connection, Result<()>)>>,
-}
-
-impl std::fmt::Debug for Job {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Job::Rows(rows) => write!(f, "Rows({} partnerships)", rows.len()),
-            Job::Finish(checkpoint) => write!(f, "Finish({checkpoint:?})"),
-        }
-    }
 }
 
 impl Writer<'_> {

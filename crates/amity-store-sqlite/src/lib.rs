@@ -243,44 +243,61 @@ impl SqliteEventStore {
 impl Reader {
     /// The events with positions in `(after, until]`, at most `max` of them (negative: no
     /// limit), in order, each handed to `visit` with its stream's shared name (see
-    /// [`visit_rows`]). `Ok(false)` when `visit` stopped the reading.
+    /// [`Feed::visit`]). `Ok(false)` when `visit` stopped the reading.
     fn visit_feed(
         &mut self,
         bounds: (i64, i64, i64),
         visit: impl FnMut(StoredEvent<'_>, &SmolStr) -> bool,
     ) -> Result<bool> {
+        self.with_feed(|feed| feed.visit(bounds, visit))
+    }
+
+    /// Run `body` with [`FEED_QUERY`] prepared (once per connection) beside the stream names.
+    fn with_feed<T>(&mut self, body: impl FnOnce(&mut Feed<'_, '_>) -> Result<T>) -> Result<T> {
         let Reader {
             connection,
             stream_names,
         } = self;
-        let mut statement = connection
+        let statement = connection
             .prepare_cached(FEED_QUERY)
             .map_err(backend_error)?;
-        visit_rows(&mut statement, connection, stream_names, bounds, visit)
+        body(&mut Feed {
+            statement,
+            connection,
+            names: stream_names,
+        })
     }
 }
 
-/// The rows of [`FEED_QUERY`] for `bounds`, each handed to `visit` straight from SQLite's row
-/// buffers, with its stream's name (no join: names come from the reader's cache, the hot path
-/// of rebuilds). `Ok(false)` when `visit` stopped the reading.
-fn visit_rows(
-    statement: &mut rusqlite::CachedStatement<'_>,
-    connection: &Connection,
-    names: &mut StreamNames,
-    (after, until, max): (i64, i64, i64),
-    mut visit: impl FnMut(StoredEvent<'_>, &SmolStr) -> bool,
-) -> Result<bool> {
-    let mut rows = statement
-        .query(params![after, until, max])
-        .map_err(backend_error)?;
-    while let Some(row) = rows.next().map_err(backend_error)? {
-        let stream_no: i64 = row.get(1).map_err(backend_error)?;
-        let stream = stream_name(names, connection, stream_no)?;
-        if !visit(stored_event(row, stream).map_err(backend_error)?, stream) {
-            return Ok(false);
+/// [`FEED_QUERY`], prepared on a reader's connection, with the reader's stream names.
+struct Feed<'c, 'r> {
+    statement: rusqlite::CachedStatement<'c>,
+    connection: &'c Connection,
+    names: &'r mut StreamNames,
+}
+
+impl Feed<'_, '_> {
+    /// The rows of [`FEED_QUERY`] for `bounds`, each handed to `visit` straight from SQLite's row
+    /// buffers, with its stream's name (no join: names come from the reader's cache, the hot path
+    /// of rebuilds). `Ok(false)` when `visit` stopped the reading.
+    fn visit(
+        &mut self,
+        (after, until, max): (i64, i64, i64),
+        mut visit: impl FnMut(StoredEvent<'_>, &SmolStr) -> bool,
+    ) -> Result<bool> {
+        let mut rows = self
+            .statement
+            .query(params![after, until, max])
+            .map_err(backend_error)?;
+        while let Some(row) = rows.next().map_err(backend_error)? {
+            let stream_no: i64 = row.get(1).map_err(backend_error)?;
+            let stream = stream_name(self.names, self.connection, stream_no)?;
+            if !visit(stored_event(row, stream).map_err(backend_error)?, stream) {
+                return Ok(false);
+            }
         }
+        Ok(true)
     }
-    Ok(true)
 }
 
 /// One lane's chunks: positions `(start, min(start + chunk, end)]` for each start, handed to
@@ -292,23 +309,16 @@ fn read_lane(
     chunk: i64,
     end: i64,
 ) -> Result<bool> {
-    let Reader {
-        connection,
-        stream_names,
-    } = reader;
-    let mut statement = connection
-        .prepare_cached(FEED_QUERY)
-        .map_err(backend_error)?;
-    for start in starts {
-        let bounds = (start, start.saturating_add(chunk).min(end), -1);
-        let visit = |event: StoredEvent<'_>, _: &SmolStr| lane.event(event);
-        if !visit_rows(&mut statement, connection, stream_names, bounds, visit)?
-            || !lane.end_chunk()
-        {
-            return Ok(false);
+    reader.with_feed(|feed| {
+        for start in starts {
+            let bounds = (start, start.saturating_add(chunk).min(end), -1);
+            let visit = |event: StoredEvent<'_>, _: &SmolStr| lane.event(event);
+            if !feed.visit(bounds, visit)? || !lane.end_chunk() {
+                return Ok(false);
+            }
         }
-    }
-    Ok(true)
+        Ok(true)
+    })
 }
 
 /// Every stream's name, loaded at once into a reader's cache.
