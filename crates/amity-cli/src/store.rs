@@ -12,6 +12,7 @@ use amity_store::{Error, EventStore, MemoryEventStore};
 #[derive(Debug, Clone)]
 pub enum ProjectionsAt {
     /// Tables in the SQLite ledger's own file.
+    #[cfg(feature = "sqlite")]
     LedgerFile(PathBuf),
     /// Tables in the `--projections` SQLite file.
     SqliteFile(PathBuf),
@@ -34,6 +35,7 @@ impl Opened {
     /// The projections of `ledger` (a ledger over this store), where they live.
     pub async fn projections(&self, ledger: Ledger) -> amity_projections::Result<Projections> {
         match &self.projections {
+            #[cfg(feature = "sqlite")]
             ProjectionsAt::LedgerFile(path) => Projections::open_in_ledger(ledger, path),
             ProjectionsAt::SqliteFile(path) => Projections::open(ledger, Some(path)),
             #[cfg(feature = "postgres")]
@@ -66,7 +68,8 @@ pub async fn open_store(
             );
         }
     }
-    if scheme == "sqlite" && must_exist {
+    // (A binary without the SQLite backend says so below, not that the file is missing.)
+    if cfg!(feature = "sqlite") && scheme == "sqlite" && must_exist {
         let path = std::path::Path::new(url.trim_start_matches("sqlite://"));
         if !path.exists() {
             return Err(Error::InvalidUrl {

@@ -487,6 +487,12 @@ impl Projections {
                 })
                 .await?;
         }
+        // Ends the writer's borrow of the tables (it has no destructor when no table backend
+        // is compiled in).
+        #[cfg_attr(
+            not(any(feature = "sqlite", feature = "postgres")),
+            allow(clippy::drop_non_drop)
+        )]
         drop(writer);
         tracing::debug!(elapsed = ?started.elapsed(), "projections: committed");
         if let (Backend::Tables(tables), true) = (&self.backend, events > 10_000) {
