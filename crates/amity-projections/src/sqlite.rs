@@ -1,6 +1,6 @@
 //! Projections materialized as plain tables in a SQLite file: the ledger's own file for a
 //! SQLite store, or a file of their own for a server store (`amity --projections FILE`), which
-//! needs nothing but these tables.
+//! needs nothing but these tables (created, like a ledger file, with 16 KiB pages).
 //!
 //! Tables and views, queryable with `sqlite3`, DuckDB or pandas; they hold the columns of the
 //! PostgreSQL tables ([`crate::postgres`]) except the directory's `row` JSON, and query the views
@@ -294,8 +294,12 @@ impl SqliteTables {
         connection
             .busy_timeout(std::time::Duration::from_secs(30))
             .map_err(sql_error)?;
+        // A new file gets 16 KiB pages like a ledger file (ADR 0001); on a file that has
+        // tables already, or is in WAL mode, SQLite ignores this.
         connection
-            .execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;")
+            .execute_batch(
+                "PRAGMA page_size = 16384; PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;",
+            )
             .map_err(sql_error)?;
         // Tables written by other projection code are derived data: drop them (the next
         // catch-up rebuilds) rather than fail on a column they lack.
@@ -1057,6 +1061,26 @@ fn write_rows(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_file_of_their_own_gets_16_kib_pages_and_an_existing_one_keeps_its_own() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let page_size = |path: &Path| -> i64 {
+            Connection::open(path)
+                .and_then(|c| c.query_row("PRAGMA page_size", [], |row| row.get(0)))
+                .expect("page size")
+        };
+        let new = dir.path().join("new.db");
+        drop(SqliteTables::open(&new).expect("open a new file"));
+        assert_eq!(page_size(&new), 16_384);
+
+        let old = dir.path().join("old.db");
+        Connection::open(&old)
+            .and_then(|c| c.execute_batch("PRAGMA page_size = 4096; CREATE TABLE kept (x);"))
+            .expect("an existing file");
+        drop(SqliteTables::open(&old).expect("open an existing file"));
+        assert_eq!(page_size(&old), 4_096);
+    }
 
     #[test]
     fn the_event_details_are_the_columns_the_ledger_file_view_reads_from_events() {
