@@ -160,6 +160,11 @@ pub struct ExportArgs {
     /// For the status view: the status on this date (EDTF or milestone key).
     #[arg(long, value_name = "DATE|MILESTONE")]
     pub as_of: Option<String>,
+    /// Only what the ledger held at this moment (transaction time), to reproduce an analysis
+    /// as the ledger stood: RFC 3339 (a time without a zone is UTC; a space may stand for
+    /// `T`), or a date meaning the end of that day (UTC).
+    #[arg(long, value_name = "TIMESTAMP")]
+    pub known_at: Option<String>,
 }
 
 /// Milestone commands.
@@ -219,6 +224,11 @@ pub struct WindowArgs {
     /// CSV instead of --format.
     #[arg(long)]
     pub csv: bool,
+    /// Only what the ledger held at this moment (transaction time), to reproduce an analysis
+    /// as the ledger stood: RFC 3339 (a time without a zone is UTC; a space may stand for
+    /// `T`), or a date meaning the end of that day (UTC).
+    #[arg(long, value_name = "TIMESTAMP")]
+    pub known_at: Option<String>,
 }
 
 /// A series.
@@ -242,6 +252,11 @@ pub struct SeriesArgs {
     /// Also draw a stacked chart, with the milestones marked, to this SVG file.
     #[arg(long, value_name = "FILE.svg")]
     pub chart: Option<std::path::PathBuf>,
+    /// Only what the ledger held at this moment (transaction time), to reproduce an analysis
+    /// as the ledger stood: RFC 3339 (a time without a zone is UTC; a space may stand for
+    /// `T`), or a date meaning the end of that day (UTC).
+    #[arg(long, value_name = "TIMESTAMP")]
+    pub known_at: Option<String>,
 }
 
 impl CohortArgs {
@@ -360,8 +375,9 @@ pub struct PartnershipArgs {
     /// A partnership id (ru:smolensk+us-co:colorado-springs) or two parties.
     #[arg(value_name = "PARTNERSHIP", required = true, num_args = 1..=2)]
     pub partnership: Vec<String>,
-    /// Only what the ledger held at this moment (transaction time): RFC 3339, or a date
-    /// meaning the end of that day (UTC).
+    /// Only what the ledger held at this moment (transaction time), to reproduce an analysis
+    /// as the ledger stood: RFC 3339 (a time without a zone is UTC; a space may stand for
+    /// `T`), or a date meaning the end of that day (UTC).
     #[arg(long, value_name = "TIMESTAMP")]
     pub known_at: Option<String>,
 }
@@ -378,8 +394,9 @@ pub struct OptionalPartnershipArgs {
     /// The status on this date (valid time), EDTF; uncertain dates give `possible` answers.
     #[arg(long, value_name = "EDTF")]
     pub as_of: Option<String>,
-    /// Only what the ledger held at this moment (transaction time): RFC 3339, or a date
-    /// meaning the end of that day (UTC).
+    /// Only what the ledger held at this moment (transaction time), to reproduce an analysis
+    /// as the ledger stood: RFC 3339 (a time without a zone is UTC; a space may stand for
+    /// `T`), or a date meaning the end of that day (UTC).
     #[arg(long, value_name = "TIMESTAMP")]
     pub known_at: Option<String>,
 }
@@ -392,7 +409,9 @@ pub struct PartiesArgs {
     /// The directory on this date (valid time), EDTF.
     #[arg(long, value_name = "EDTF")]
     pub as_of: Option<String>,
-    /// Only what the ledger held at this moment (transaction time).
+    /// Only what the ledger held at this moment (transaction time), to reproduce an analysis
+    /// as the ledger stood: RFC 3339 (a time without a zone is UTC; a space may stand for
+    /// `T`), or a date meaning the end of that day (UTC).
     #[arg(long, value_name = "TIMESTAMP")]
     pub known_at: Option<String>,
 }
@@ -570,18 +589,82 @@ pub async fn as_of(
     }
 }
 
-/// A transaction-time moment from `--known-at`: RFC 3339, or a date (the end of that day, UTC).
+/// A transaction-time moment from `--known-at`: RFC 3339 with a zone; a date and time without
+/// one (UTC), with `T` or a space between them; or a date (the end of that day, UTC). Anything
+/// else is an error naming the value.
 pub fn known_at(given: Option<&str>) -> Result<Option<jiff::Timestamp>> {
     let Some(text) = given else { return Ok(None) };
-    if let Ok(moment) = text.parse::<jiff::Timestamp>() {
+    let refused = || {
+        anyhow!(
+            "--known-at: {text:?} is not a moment: give RFC 3339 (2022-04-01T12:00:00Z, or \
+             2022-04-01T12:00:00 meaning UTC) or a date (2022-04-01, the end of that day UTC)"
+        )
+    };
+    let trimmed = text.trim();
+    let bytes = trimmed.as_bytes();
+    // A space may stand for the `T` between date and time.
+    let normalized = if bytes.len() > 10 && bytes[10] == b' ' {
+        format!("{}T{}", &trimmed[..10], &trimmed[11..])
+    } else {
+        trimmed.to_owned()
+    };
+    let is_date = normalized.len() == 10 && normalized.as_bytes().get(4) == Some(&b'-');
+    if is_date {
+        let day: jiff::civil::Date = normalized.parse().map_err(|_| refused())?;
+        let end = day
+            .at(23, 59, 59, 999_999_999)
+            .to_zoned(jiff::tz::TimeZone::UTC)
+            .map_err(|_| refused())?;
+        return Ok(Some(end.timestamp()));
+    }
+    if normalized.as_bytes().get(10) != Some(&b'T') {
+        return Err(refused());
+    }
+    if let Ok(moment) = normalized.parse::<jiff::Timestamp>() {
         return Ok(Some(moment));
     }
-    let day: jiff::civil::Date = text.parse().map_err(|_| {
-        anyhow!("--known-at: {text:?} is neither an RFC 3339 timestamp (2022-04-01T12:00:00Z) nor a date (2022-04-01)")
-    })?;
-    let end = day
-        .at(23, 59, 59, 999_999_999)
+    // No zone: UTC (said in --help). A zone that did not parse above is an error, not ignored.
+    let time_part = &normalized[11..];
+    if time_part.contains(['Z', 'z', '+', '-', '[']) {
+        return Err(refused());
+    }
+    let civil: jiff::civil::DateTime = normalized.parse().map_err(|_| refused())?;
+    let zoned = civil
         .to_zoned(jiff::tz::TimeZone::UTC)
-        .map_err(|error| anyhow!("--known-at: {error}"))?;
-    Ok(Some(end.timestamp()))
+        .map_err(|_| refused())?;
+    Ok(Some(zoned.timestamp()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::known_at;
+
+    fn moment(text: &str) -> String {
+        known_at(Some(text)).unwrap().unwrap().to_string()
+    }
+
+    #[test]
+    fn known_at_takes_rfc3339_a_zoneless_time_as_utc_a_space_and_a_date() {
+        assert_eq!(moment("2026-12-04T04:15:19Z"), "2026-12-04T04:15:19Z");
+        assert_eq!(moment("2026-12-04T04:15:19+02:00"), "2026-12-04T02:15:19Z");
+        assert_eq!(moment("2026-12-04T04:15:19"), "2026-12-04T04:15:19Z");
+        assert_eq!(moment("2026-12-04 04:15:19"), "2026-12-04T04:15:19Z");
+        assert_eq!(moment("2026-12-04 04:15:19.5Z"), "2026-12-04T04:15:19.5Z");
+        assert_eq!(moment("2026-12-04"), "2026-12-04T23:59:59.999999999Z");
+    }
+
+    #[test]
+    fn known_at_refuses_anything_else_naming_the_value() {
+        for bad in [
+            "yesterday",
+            "2026-12",
+            "2026-12-04T25:00:00",
+            "2026-12-04X04:15:19",
+            "2026-13-04",
+            "2026-12-04T04:15:19 UTC",
+        ] {
+            let error = known_at(Some(bad)).unwrap_err().to_string();
+            assert!(error.contains(&format!("{bad:?}")), "{error}");
+        }
+    }
 }

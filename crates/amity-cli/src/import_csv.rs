@@ -5,8 +5,9 @@
 //! source_publisher, source_url, source_date, note`. `event` is one of `founded`, `attested`,
 //! `suspended`, `reinstated`, `terminated`, `reaffirmed`; `country_*` is ISO 3166-1 alpha-2,
 //! `region_*` an optional ISO 3166-2 code; `kind` defaults to `sister-city`, `certainty` to
-//! `confirmed`. Rows may come in any order: each partnership's rows are checked in valid-time
-//! order. A row's event id is a UUID v5 of its content, so importing a file twice (or the same
+//! `confirmed`. Rows may come in any order: each partnership's new rows are checked together
+//! (legal as a whole, whatever their order in the file); when they conflict, every row that
+//! can join the others is kept and the rest are named. A row's event id is a UUID v5 of its content, so importing a file twice (or the same
 //! row from two files) records it once.
 
 use std::collections::HashMap;
@@ -245,30 +246,71 @@ pub async fn import(
                 row.line,
             )
         });
-        let mut timeline = ledger.load(&id).await?;
+        let timeline = ledger.load(&id).await?;
         let mut items = Vec::new();
+        let mut fresh: Vec<Row> = Vec::new();
         for row in group {
-            if timeline.contains(row.item.event_id)
-                || items
-                    .iter()
-                    .any(|i: &ToRecord| i.event_id == row.item.event_id)
-            {
+            let seen = timeline.contains(row.item.event_id)
+                || fresh.iter().any(|f| f.item.event_id == row.item.event_id);
+            if seen {
                 items.push(row.item);
-                continue;
+            } else {
+                fresh.push(row);
             }
-            let candidate = Recorded {
-                id: row.item.event_id,
-                partnership: id.clone(),
-                stream_version: timeline.recorded().len() as u64,
-                recorded_by: recorded_by.into(),
-                recorded_at: jiff::Timestamp::now(),
-                event: row.item.event.clone(),
-            };
-            match timeline.record(candidate) {
-                Ok(()) => items.push(row.item),
-                Err(violation) => summary
-                    .rejected
-                    .push(format!("{name}:{}: event: {violation}", row.line)),
+        }
+        let candidate = |row: &Row, version: usize| Recorded {
+            id: row.item.event_id,
+            partnership: id.clone(),
+            stream_version: version as u64,
+            recorded_by: recorded_by.into(),
+            recorded_at: jiff::Timestamp::now(),
+            event: row.item.event.clone(),
+        };
+        // All of the partnership's new rows at once: legal together, whatever their order.
+        let stored = timeline.recorded().len();
+        let all: Vec<Recorded> = (0..fresh.len())
+            .map(|i| candidate(&fresh[i], stored + i))
+            .collect();
+        let mut together = timeline.clone();
+        match together.record_all(all) {
+            Ok(()) => items.extend(fresh.into_iter().map(|row| row.item)),
+            Err(unfinished @ amity_domain::Violation::Unfinished { .. }) => {
+                anyhow::bail!("{name}: {unfinished}")
+            }
+            Err(_) => {
+                // Some rows conflict: keep every row that can join the others, trying again
+                // while any joins (a row may need one that comes later in the file), and name
+                // the rows that never can.
+                let mut kept = timeline.clone();
+                let mut left: Vec<(Row, Option<amity_domain::Violation>)> =
+                    fresh.into_iter().map(|row| (row, None)).collect();
+                loop {
+                    let mut progress = false;
+                    let mut still = Vec::new();
+                    for (row, _) in left {
+                        let next = candidate(&row, kept.recorded().len());
+                        match kept.record(next) {
+                            Ok(()) => {
+                                progress = true;
+                                items.push(row.item);
+                            }
+                            Err(unfinished @ amity_domain::Violation::Unfinished { .. }) => {
+                                anyhow::bail!("{name}:{}: event: {unfinished}", row.line)
+                            }
+                            Err(violation) => still.push((row, Some(violation))),
+                        }
+                    }
+                    left = still;
+                    if !progress || left.is_empty() {
+                        break;
+                    }
+                }
+                for (row, violation) in left {
+                    let reason = violation.map(|v| v.to_string()).unwrap_or_default();
+                    summary
+                        .rejected
+                        .push(format!("{name}:{}: event: {reason}", row.line));
+                }
             }
         }
         accepted.push((id, items));

@@ -49,9 +49,36 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
             eprintln!("error: {error:#}");
-            ExitCode::FAILURE
+            if unfinished(&error) {
+                ExitCode::from(UNFINISHED)
+            } else {
+                ExitCode::FAILURE
+            }
         }
     }
+}
+
+/// The exit code when a temporal check hit its budget: the answer is neither yes nor no.
+const UNFINISHED: u8 = 4;
+
+/// Whether the error is a temporal check that was not finished.
+fn unfinished(error: &anyhow::Error) -> bool {
+    use amity_domain::Violation;
+    let violation = |violation: &Violation| matches!(violation, Violation::Unfinished { .. });
+    let ledger = |error: &amity_ledger::Error| {
+        matches!(error, amity_ledger::Error::Rule(rule) if violation(rule))
+    };
+    error.chain().any(|cause| {
+        cause.downcast_ref::<Violation>().is_some_and(violation)
+            || cause.downcast_ref::<amity_ledger::Error>().is_some_and(ledger)
+            || cause
+                .downcast_ref::<amity_projections::Error>()
+                .is_some_and(|error| match error {
+                    amity_projections::Error::Unfinished { .. } => true,
+                    amity_projections::Error::Ledger(inner) => ledger(inner),
+                    _ => false,
+                })
+    })
 }
 
 async fn run(cli: Cli, sub_matches: Option<clap::ArgMatches>) -> Result<()> {
@@ -266,11 +293,12 @@ async fn run(cli: Cli, sub_matches: Option<clap::ArgMatches>) -> Result<()> {
             } else {
                 format.into()
             };
+            let known_at = args::known_at(window.known_at.as_deref())?;
             if is_outcomes {
-                let members = projections.members(&cohort).await?;
-                output::outcomes(&analysis::outcomes(members, &cohort, &window_dates), format)
+                let members = projections.members(&cohort, known_at).await?;
+                output::outcomes(&analysis::outcomes(members, &cohort, &window_dates)?, format)
             } else {
-                let pairs = projections.cohort_pairs(&cohort).await?;
+                let pairs = projections.cohort_pairs(&cohort, known_at).await?;
                 output::changes(&analysis::changes(&pairs, &cohort, &window_dates), format)
             }
         }
@@ -367,6 +395,7 @@ async fn run(cli: Cli, sub_matches: Option<clap::ArgMatches>) -> Result<()> {
                 ),
             };
             let as_of = args::as_of(&ledger, export.as_of.as_deref()).await?;
+            let known_at = args::known_at(export.known_at.as_deref())?;
             // A file is written beside its destination and renamed at the end, so a failed
             // export never leaves a truncated file (nor touches an existing one).
             let partial = export.file.as_ref().map(|path| {
@@ -384,19 +413,19 @@ async fn run(cli: Cli, sub_matches: Option<clap::ArgMatches>) -> Result<()> {
             let written: Result<Option<u64>> = async {
                 match view {
                     None => Ok(Some(
-                        amity_ledger::archive::export(&ledger, &mut out).await?,
+                        amity_ledger::archive::export(&ledger, &mut out, known_at).await?,
                     )),
                     Some(view) => {
                         let mut projections = projections().await?;
                         projections.catch_up().await?;
                         if view == "status" {
                             let views = projections
-                                .status(&Selection::All, as_of.as_ref(), None)
+                                .status(&Selection::All, as_of.as_ref(), known_at)
                                 .await?;
                             output::write_status_csv(&mut out, &views)?;
                         } else {
                             let pairs = projections
-                                .cohort_pairs(&analysis::Cohort::default())
+                                .cohort_pairs(&analysis::Cohort::default(), known_at)
                                 .await?;
                             output::write_timeline_csv(&mut out, &pairs)?;
                         }
@@ -453,8 +482,9 @@ async fn run(cli: Cli, sub_matches: Option<clap::ArgMatches>) -> Result<()> {
             let steps = analysis::steps(&from, &to, step);
             let mut projections = projections().await?;
             projections.catch_up().await?;
-            let members = projections.members(&cohort).await?;
-            let points = analysis::series(&members, &steps);
+            let known_at = args::known_at(series.known_at.as_deref())?;
+            let members = projections.members(&cohort, known_at).await?;
+            let points = analysis::series(&members, &steps)?;
             if let Some(path) = &series.chart {
                 let milestones = ledger.milestones().await?;
                 chart::draw(path, &cohort.describe(), &series.step, &points, &milestones)?;
@@ -543,8 +573,8 @@ async fn run_migrate(migrate: &args::MigrateArgs) -> Result<()> {
     right.catch_up().await?;
     let everyone = analysis::Cohort::default();
     let (left_rows, right_rows) = (
-        left.cohort_pairs(&everyone).await?,
-        right.cohort_pairs(&everyone).await?,
+        left.cohort_pairs(&everyone, None).await?,
+        right.cohort_pairs(&everyone, None).await?,
     );
     anyhow::ensure!(
         left_rows == right_rows,

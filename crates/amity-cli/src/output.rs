@@ -239,11 +239,31 @@ fn statuses_text(statuses: &[amity_domain::Status]) -> String {
 }
 
 /// "since" for people: the date, "unknown" when undated, nothing before any event.
-fn since_text(status: amity_domain::Status, since: Option<&str>) -> String {
-    match (status, since) {
-        (amity_domain::Status::NotYet, _) => String::new(),
-        (_, Some(since)) => since.to_owned(),
-        (_, None) => "unknown".to_owned(),
+/// "Since" for people: the date of the event that set the status; for a partnership known
+/// only from lists, the list's date said as such (never as a founding).
+fn since_text(status: amity_domain::Status, since: Option<&str>, listed: Option<&str>) -> String {
+    match (status, since, listed) {
+        (amity_domain::Status::NotYet, _, _) => String::new(),
+        (_, Some(since), _) => since.to_owned(),
+        (amity_domain::Status::Active, None, Some(listed)) => {
+            format!("listed {listed}, founding date unknown")
+        }
+        (_, None, _) => "unknown".to_owned(),
+    }
+}
+
+fn decisions_text(certainty: Certainty3, competing: &[analysis::Decision]) -> String {
+    match (certainty, competing) {
+        (Certainty3::Definite, _) => "definite".to_owned(),
+        (Certainty3::Possible, []) => "possible".to_owned(),
+        (Certainty3::Possible, competing) => format!(
+            "possible ({})",
+            competing
+                .iter()
+                .map(|d| d.name())
+                .collect::<Vec<_>>()
+                .join(" or ")
+        ),
     }
 }
 
@@ -265,6 +285,7 @@ pub fn status(views: &[StatusView], format: Format) -> Result<()> {
             "as_of",
             "known_at",
             "events",
+            "first_attested",
         ];
         let rows = views
             .iter()
@@ -281,6 +302,7 @@ pub fn status(views: &[StatusView], format: Format) -> Result<()> {
                     view.as_of.clone().unwrap_or_default(),
                     view.known_at.clone().unwrap_or_default(),
                     view.events.to_string(),
+                    view.first_attested.clone().unwrap_or_default(),
                 ]
             })
             .collect();
@@ -318,7 +340,11 @@ pub fn status(views: &[StatusView], format: Format) -> Result<()> {
             view.kind.to_string(),
             view.status.to_string(),
             certainty_text(view.certainty, &view.competing),
-            since_text(view.status, view.since.as_deref()),
+            since_text(
+                view.status,
+                view.since.as_deref(),
+                view.first_attested.as_deref(),
+            ),
             view.events.to_string(),
         ]);
     }
@@ -381,7 +407,7 @@ pub fn partners(key: &PartyKey, rows: &[PartnerView], format: Format) -> Result<
             row.founded.clone().unwrap_or_default(),
             row.status.to_string(),
             certainty_text(row.certainty, &row.competing),
-            since_text(row.status, row.since.as_deref()),
+            since_text(row.status, row.since.as_deref(), row.first_attested.as_deref()),
             row.partnership.to_string(),
         ]);
     }
@@ -559,7 +585,7 @@ pub fn outcomes(outcomes: &analysis::Outcomes, report: Report) -> Result<()> {
                 row.partnership.to_string(),
                 parties_text(&row.parties),
                 row.decision.name().to_owned(),
-                certainty_text(row.decision_certainty, &[]),
+                decisions_text(row.decision_certainty, &row.competing_decisions),
                 row.decision_event
                     .as_ref()
                     .map(|e| {
@@ -791,6 +817,7 @@ pub fn write_status_csv(out: &mut dyn std::io::Write, views: &[StatusView]) -> R
         "since",
         "as_of",
         "events",
+        "first_attested",
     ];
     let rows = views
         .iter()
@@ -811,6 +838,7 @@ pub fn write_status_csv(out: &mut dyn std::io::Write, views: &[StatusView]) -> R
                 view.since.clone().unwrap_or_default(),
                 view.as_of.clone().unwrap_or_default(),
                 view.events.to_string(),
+                view.first_attested.clone().unwrap_or_default(),
             ]
         })
         .collect();

@@ -11,9 +11,10 @@ pub mod date;
 pub mod event;
 pub mod milestone;
 pub mod party;
+pub mod temporal;
 pub mod timeline;
 
-pub use asof::{status_at, Certainty3, StatusAt, Step};
+pub use asof::{status_at, Certainty3, StatusAt};
 pub use date::{DateError, Day, EdtfDate, Occurred};
 pub use event::{
     Certainty, DecodeError, Event, EventId, EventType, Facts, Recorded, Source, SourceRole,
@@ -22,4 +23,5 @@ pub use milestone::{Milestone, MilestoneKey, MILESTONES_STREAM, MILESTONE_RECORD
 pub use party::{
     Partnership, PartnershipId, PartnershipKind, Party, PartyError, PartyKey, UNKNOWN_COUNTRY,
 };
+pub use temporal::{Dated, Engine, Profile, StatusSet, Unfinished};
 pub use timeline::{Status, Timeline, TimelineEntry, Violation};

@@ -1,17 +1,18 @@
 //! The lifecycle rules of one partnership, applied in valid-time order.
 //!
-//! Founded or attested → active; active ⇄ suspended; active or suspended → terminated;
-//! suspended or terminated → active by reinstatement; reaffirmation only while active.
-//! An attestation never changes a status once the partnership exists.
+//! Founded → active; active ⇄ suspended; active or suspended → terminated; suspended or
+//! terminated → active by reinstatement; reaffirmation only while active. An attestation changes
+//! no status and is never refused for the status it meets: it proves only that the partnership
+//! had been founded by its date. A partnership attested but never recorded as founded has an
+//! implicit founding of unknown date before its first attestation.
 //!
 //! Events are ordered by when they happened (`occurred`), not by when they were recorded: an
 //! archivist may learn of a 1999 suspension after recording 2005. Dates are intervals
-//! (earliest..latest day); an unknown date spans all time. The ledger looks for an order of the
-//! driving events that respects every *definite* precedence (A's latest day before B's earliest)
-//! and makes each transition legal, preferring the order of (earliest, latest, recording order).
-//! Overlapping uncertain dates may therefore be placed either way, whichever the rules allow.
-//! If no order works, the timeline is impossible and the newest entry is refused, naming the
-//! events and dates in conflict.
+//! (earliest..latest day, the latest capped at the day the event was recorded); an unknown date
+//! spans all time up to then. An entry is refused if and only if no legal order and dating of
+//! the driving events exists: [`crate::temporal::Engine`] decides that exactly, and never gives
+//! up calling a timeline impossible (running out of its budget is [`Violation::Unfinished`]).
+//! The refusal names the events and dates in conflict.
 //!
 //! Driving events are the lifecycle events that are neither disputed nor retracted. Disputed
 //! and retracted entries keep their place in history and are shown, but have no effect.
@@ -53,6 +54,7 @@ impl Status {
     }
 
     /// The status after an event of type `event_type`, or `None` if the transition is illegal.
+    /// An attestation met before any founding stands for the implicit founding before it.
     pub fn after(self, event_type: EventType) -> Option<Status> {
         use EventType as T;
         match (event_type, self) {
@@ -145,6 +147,15 @@ pub enum Violation {
         /// What would become impossible.
         consequence: Box<Violation>,
     },
+    /// The legality check ran out of its budget before it could decide (exit code 4 in the
+    /// CLI): the entry was neither accepted nor found impossible.
+    #[error("the check of {partnership} was not finished: {source}; nothing was recorded")]
+    Unfinished {
+        /// The partnership.
+        partnership: PartnershipId,
+        /// The limit that was hit.
+        source: crate::temporal::Unfinished,
+    },
     /// A text of the event holds a NUL character (see [`crate::Event::field_with_nul`]).
     #[error("{field}: holds a NUL character (U+0000); remove it")]
     NulCharacter {
@@ -199,12 +210,17 @@ pub struct Timeline {
     resolution: Resolution,
 }
 
-/// The driving events in a legal valid-time order, with the status after each.
+/// The driving events in a legal valid-time order (one witness of legality), with the status
+/// after each, and the statuses possible after every event.
 #[derive(Debug, Clone, Default)]
 struct Resolution {
     steps: Vec<(usize, Status)>,
     /// Set when stored history no longer satisfies the rules (e.g. after a rule change).
     conflict: Option<Violation>,
+    /// The statuses possible once every driving event has happened.
+    last: crate::temporal::StatusSet,
+    /// Whether the founding is implicit (attested, never recorded as founded).
+    implicit_founding: bool,
 }
 
 /// One row of a history: an entry with how it stands.
@@ -241,7 +257,7 @@ impl Timeline {
             entries,
             resolution: Resolution::default(),
         };
-        timeline.resolution = resolve(&timeline.entries, None);
+        timeline.resolution = resolve(&timeline.id, &timeline.entries, None);
         timeline
     }
 
@@ -286,7 +302,43 @@ impl Timeline {
         Ok(())
     }
 
-    fn try_resolve(&self, candidate: &Recorded) -> Result<Resolution, Violation> {
+    /// Check lifecycle `candidates` together and append them all, or none: the timeline with
+    /// all of them must have a legal order, whatever order they come in (rows of a file, a
+    /// batch). Retractions and citations are checked one at a time, in the order given.
+    pub fn record_all(&mut self, candidates: Vec<Recorded>) -> Result<(), Violation> {
+        if candidates.len() <= 1 || candidates.iter().any(|c| c.event.as_lifecycle().is_none()) {
+            let mut timeline = self.clone();
+            for candidate in candidates {
+                timeline.record(candidate)?;
+            }
+            *self = timeline;
+            return Ok(());
+        }
+        for candidate in &candidates {
+            self.precheck(candidate)?;
+        }
+        let mut entries = self.entries.clone();
+        entries.extend(candidates.iter().cloned());
+        let resolution = resolve(&self.id, &entries, None);
+        match resolution.conflict.clone() {
+            Some(unfinished @ Violation::Unfinished { .. }) => Err(unfinished),
+            Some(mut conflict) if self.resolution.conflict.is_none() => {
+                if let Violation::Impossible { event, .. } = &mut conflict {
+                    event.new = candidates.iter().any(|c| c.id == event.id);
+                }
+                Err(conflict)
+            }
+            _ => {
+                self.entries = entries;
+                self.resolution = resolution;
+                Ok(())
+            }
+        }
+    }
+
+    /// The checks of one candidate that do not depend on dates: texts, parties, targets.
+    /// Returns the entry a retraction retracts.
+    fn precheck(&self, candidate: &Recorded) -> Result<Option<&Recorded>, Violation> {
         let event = &candidate.event;
         if let Some(field) = event.field_with_nul() {
             return Err(Violation::NulCharacter { field });
@@ -331,9 +383,17 @@ impl Timeline {
                 retracting = Some(found);
             }
         }
+        Ok(retracting)
+    }
+
+    fn try_resolve(&self, candidate: &Recorded) -> Result<Resolution, Violation> {
+        let retracting = self.precheck(candidate)?;
         let mut entries = self.entries.clone();
         entries.push(candidate.clone());
-        let resolution = resolve(&entries, Some(candidate.id));
+        let resolution = resolve(&self.id, &entries, Some(candidate.id));
+        if let Some(unfinished @ Violation::Unfinished { .. }) = &resolution.conflict {
+            return Err(unfinished.clone());
+        }
         let conflict = resolution.conflict.clone().map(|mut conflict| {
             if let Violation::Impossible { event, .. } = &mut conflict {
                 event.new = event.id == candidate.id;
@@ -352,27 +412,31 @@ impl Timeline {
         }
     }
 
-    /// The current status (the end of the valid-time order).
+    /// The current status: once every driving event has happened. When several are possible
+    /// (see [`Timeline::last_statuses`]), the one furthest along the lifecycle.
     pub fn status(&self) -> Status {
-        self.resolution
-            .steps
-            .last()
-            .map_or(Status::NotYet, |&(_, status)| status)
+        if self.resolution.conflict.is_some() {
+            return Status::Unknown;
+        }
+        self.resolution.last.furthest().unwrap_or(Status::NotYet)
     }
 
-    /// The driving events in resolved valid-time order, as steps for [`crate::status_at`].
-    pub fn steps(&self) -> Vec<crate::asof::Step> {
-        self.resolution
-            .steps
-            .iter()
-            .map(|&(index, status_after)| {
-                let occurred = &self.entries[index].event.facts().occurred;
-                crate::asof::Step {
-                    earliest: occurred.earliest(),
-                    latest: occurred.latest(),
-                    status_after,
-                }
-            })
+    /// Every status possible once every driving event has happened.
+    pub fn last_statuses(&self) -> crate::temporal::StatusSet {
+        self.resolution.last
+    }
+
+    /// Whether the founding is implicit: attested, never recorded as founded.
+    pub fn implicit_founding(&self) -> bool {
+        self.resolution.implicit_founding
+    }
+
+    /// The driving events (neither disputed nor retracted) as the engine sees them, with
+    /// their entries.
+    pub fn driving(&self) -> Vec<(&Recorded, crate::temporal::Dated)> {
+        driving(&self.entries)
+            .into_iter()
+            .map(|index| (&self.entries[index], dated(&self.entries[index])))
             .collect()
     }
 
@@ -388,20 +452,24 @@ impl Timeline {
         Timeline::from_history(self.id.clone(), entries)
     }
 
-    /// The driving event that set the current status (for "since").
+    /// The driving event that set the current status (for "since"): the latest-dated one that
+    /// leads into it. `None` for `not_yet`, and for a founding that is only implicit.
     pub fn since(&self) -> Option<&Recorded> {
         let current = self.status();
-        let mut setter = None;
-        let mut before = Status::NotYet;
-        for &(index, after) in &self.resolution.steps {
-            if after != before {
-                setter = Some(index);
-            }
-            before = after;
-        }
-        setter
-            .filter(|_| current != Status::NotYet)
-            .map(|index| &self.entries[index])
+        let driving = self.driving();
+        let dated: Vec<crate::temporal::Dated> = driving.iter().map(|(_, d)| *d).collect();
+        crate::asof::setter(&dated, current, crate::temporal::FUTURE)
+            .map(|index| driving[index].0)
+    }
+
+    /// The first attestation (the one with the earliest latest day), for partnerships known
+    /// from lists.
+    pub fn first_attested(&self) -> Option<&Recorded> {
+        self.driving()
+            .into_iter()
+            .filter(|(_, dated)| dated.event_type == EventType::PartnershipAttested)
+            .min_by_key(|(recorded, dated)| (dated.latest, dated.earliest, recorded.stream_version))
+            .map(|(recorded, _)| recorded)
     }
 
     /// Every entry in valid-time order (lifecycle events by their dates); retractions and
@@ -465,120 +533,153 @@ fn sort_key(recorded: &Recorded) -> SortKey {
     )
 }
 
-/// How many placements the search may try before it settles for the first conflict found.
-const SEARCH_BUDGET: usize = 20_000;
+/// An entry's dates as the engine sees them: the latest day capped at its recording day.
+fn dated(recorded: &Recorded) -> crate::temporal::Dated {
+    let occurred = &recorded.event.facts().occurred;
+    let (earliest, latest) = crate::temporal::cap_at_recording(
+        occurred.earliest(),
+        occurred.latest(),
+        recorded.recorded_at,
+    );
+    crate::temporal::Dated {
+        event_type: recorded.event.event_type(),
+        earliest,
+        latest,
+    }
+}
 
-/// Find a legal valid-time order of the driving events (see the module docs).
-fn resolve(entries: &[Recorded], focus: Option<EventId>) -> Resolution {
+/// The driving entries (lifecycle events neither disputed nor retracted), in preferred order.
+fn driving(entries: &[Recorded]) -> Vec<usize> {
+    let retracted: rustc_hash::FxHashSet<EventId> = entries
+        .iter()
+        .filter_map(|entry| match &entry.event {
+            Event::Retracted(body) => Some(body.target),
+            _ => None,
+        })
+        .collect();
     let mut driving: Vec<usize> = (0..entries.len())
         .filter(|&i| {
             let event = &entries[i].event;
             event.as_lifecycle().is_some()
                 && event.facts().certainty != Certainty::Disputed
-                && retraction_of(entries, entries[i].id).is_none()
+                && !retracted.contains(&entries[i].id)
         })
         .collect();
     driving.sort_by_key(|&i| sort_key(&entries[i]));
-    let mut search = Search {
-        entries,
-        driving: &driving,
-        placed: vec![false; driving.len()],
-        steps: Vec::with_capacity(driving.len()),
-        budget: SEARCH_BUDGET,
-        conflicts: Vec::new(),
+    driving
+}
+
+/// Decide whether the driving events have a legal order and dating (see the module docs); when
+/// they have none, explain the conflict.
+fn resolve(id: &PartnershipId, entries: &[Recorded], focus: Option<EventId>) -> Resolution {
+    let driving = driving(entries);
+    let dated: Vec<crate::temporal::Dated> = driving.iter().map(|&i| dated(&entries[i])).collect();
+    let engine = crate::temporal::Engine::new(&dated);
+    let implicit_founding = engine.implicit_founding();
+    let unfinished = |source| Resolution {
+        conflict: Some(Violation::Unfinished {
+            partnership: id.clone(),
+            source,
+        }),
+        implicit_founding,
+        ..explain(entries, &driving, focus)
     };
-    if search.place(Status::NotYet, None) {
+    let witness = match engine.witness() {
+        Ok(witness) => witness,
+        Err(source) => return unfinished(source),
+    };
+    let Some(witness) = witness else {
         return Resolution {
-            steps: search.steps,
-            conflict: None,
+            implicit_founding,
+            ..explain(entries, &driving, focus)
         };
+    };
+    let last = crate::temporal::end_of_day(crate::date::Day::Future);
+    let last = match engine.profile().and_then(|profile| profile.statuses(last, last)) {
+        Ok(last) => last,
+        Err(source) => return unfinished(source),
+    };
+    let mut status = if implicit_founding {
+        Status::Active
+    } else {
+        Status::NotYet
+    };
+    let steps = witness
+        .into_iter()
+        .map(|position| {
+            let index = driving[position];
+            status = status
+                .after(entries[index].event.event_type())
+                .unwrap_or(status);
+            (index, status)
+        })
+        .collect();
+    Resolution {
+        steps,
+        conflict: None,
+        last,
+        implicit_founding,
     }
-    let conflict = search
-        .conflicts
-        .iter()
-        .find(|violation| matches!(violation, Violation::Impossible { event, .. } if Some(event.id) == focus))
-        .or(search.conflicts.first())
-        .cloned();
-    // Keep the longest legal prefix in the preferred order, so that status still answers.
+}
+
+/// Why no legal order exists: the events in preferred order (earliest day, latest day,
+/// recording order) are applied one by one, and the first that breaks a rule is named with the
+/// status it meets and the event that set it (the entry being recorded when it is the one).
+/// The steps kept are the longest legal prefix, so that history still shows what it can.
+fn explain(entries: &[Recorded], driving: &[usize], focus: Option<EventId>) -> Resolution {
     let mut steps = Vec::new();
     let mut status = Status::NotYet;
-    for &index in &driving {
-        if let Some(after) = status.after(entries[index].event.event_type()) {
-            steps.push((index, after));
-            status = after;
+    let mut set_by: Option<usize> = None;
+    let mut conflicts = Vec::new();
+    for &index in driving {
+        let recorded = &entries[index];
+        match status.after(recorded.event.event_type()) {
+            Some(after) => {
+                if after != status {
+                    set_by = Some(index);
+                }
+                steps.push((index, after));
+                status = after;
+            }
+            None => conflicts.push(Violation::Impossible {
+                event: Box::new(EventRef::of(recorded)),
+                status,
+                set_by: set_by.map(|i| Box::new(EventRef::of(&entries[i]))),
+            }),
         }
     }
-    Resolution { steps, conflict }
-}
-
-struct Search<'a> {
-    entries: &'a [Recorded],
-    driving: &'a [usize],
-    placed: Vec<bool>,
-    steps: Vec<(usize, Status)>,
-    budget: usize,
-    conflicts: Vec<Violation>,
-}
-
-impl Search<'_> {
-    /// Depth-first: place the next event, trying candidates in preferred order.
-    fn place(&mut self, status: Status, set_by: Option<usize>) -> bool {
-        if self.steps.len() == self.driving.len() {
-            return true;
-        }
-        let n = self.driving.len();
-        for slot in 0..n {
-            if self.placed[slot] || !self.is_candidate(slot) {
-                continue;
-            }
-            if self.budget == 0 {
-                return false;
-            }
-            self.budget -= 1;
-            let index = self.driving[slot];
-            let recorded = &self.entries[index];
-            match status.after(recorded.event.event_type()) {
-                None => {
-                    if self.conflicts.len() < 16 {
-                        self.conflicts.push(Violation::Impossible {
-                            event: Box::new(EventRef::of(recorded)),
-                            status,
-                            set_by: set_by.map(|i| Box::new(EventRef::of(&self.entries[i]))),
-                        });
-                    }
-                }
-                Some(after) => {
-                    self.placed[slot] = true;
-                    self.steps.push((index, after));
-                    let next_setter = if after != status { Some(index) } else { set_by };
-                    if self.place(after, next_setter) {
-                        return true;
-                    }
-                    self.steps.pop();
-                    self.placed[slot] = false;
-                }
-            }
-        }
-        false
-    }
-
-    /// No unplaced event lies definitely before this one.
-    fn is_candidate(&self, slot: usize) -> bool {
-        let earliest = self.entries[self.driving[slot]]
-            .event
-            .facts()
-            .occurred
-            .earliest();
-        (0..self.driving.len()).all(|other| {
-            other == slot
-                || self.placed[other]
-                || self.entries[self.driving[other]]
-                    .event
-                    .facts()
-                    .occurred
-                    .latest()
-                    >= earliest
+    let conflict = conflicts
+        .iter()
+        .find(|violation| {
+            matches!(violation, Violation::Impossible { event, .. } if Some(event.id) == focus)
         })
+        .or(conflicts.first())
+        .cloned()
+        .or_else(|| {
+            // Every step is legal in this order, yet no dating fits: the founding comes after
+            // an attestation that proves it happened earlier.
+            let founding = driving
+                .iter()
+                .find(|&&i| entries[i].event.event_type() == EventType::PartnershipFounded)?;
+            let attestation = driving
+                .iter()
+                .filter(|&&i| entries[i].event.event_type() == EventType::PartnershipAttested)
+                .min_by_key(|&&i| entries[i].event.facts().occurred.latest())?;
+            Some(Violation::Impossible {
+                event: Box::new(EventRef::of(&entries[*founding])),
+                status: Status::Active,
+                set_by: Some(Box::new(EventRef::of(&entries[*attestation]))),
+            })
+        });
+    Resolution {
+        steps,
+        conflict: Some(conflict.unwrap_or_else(|| Violation::Impossible {
+            event: Box::new(EventRef::of(&entries[driving[0]])),
+            status: Status::NotYet,
+            set_by: None,
+        })),
+        last: crate::temporal::StatusSet::EMPTY,
+        implicit_founding: false,
     }
 }
 

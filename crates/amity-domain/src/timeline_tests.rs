@@ -35,7 +35,7 @@ impl Given {
             partnership: self.timeline.id().clone(),
             stream_version: self.timeline.recorded().len() as u64,
             recorded_by: "test".into(),
-            recorded_at: jiff::Timestamp::UNIX_EPOCH,
+            recorded_at: "2026-12-01T00:00:00Z".parse().expect("a moment"),
             event,
         }
     }
@@ -442,4 +442,73 @@ fn a_text_holding_a_nul_character_is_refused_and_named() {
         ..dated()
     }));
     given.timeline.record(recorded).unwrap();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Honest answers: legal events are never refused, attestations never change a status.
+
+#[test]
+fn given_seven_attestations_and_a_reaffirmation_when_terminated_in_2000_to_2010_then_accepted() {
+    let mut given = given().event(T::PartnershipFounded, "1990");
+    for _ in 0..7 {
+        given = given.event(T::PartnershipAttested, "2005");
+    }
+    given
+        .event(T::PartnershipReaffirmed, "2008")
+        .when(T::PartnershipTerminated, "2000/2010")
+        .then_status(Status::Terminated, "2000/2010");
+}
+
+#[test]
+fn given_197_suspension_pairs_when_the_198th_reinstatement_comes_then_accepted() {
+    let mut given = given().event(T::PartnershipFounded, "1990");
+    for _ in 0..197 {
+        given = given
+            .event(T::PartnershipSuspended, "2022-06")
+            .event(T::PartnershipReinstated, "2022");
+    }
+    given
+        .event(T::PartnershipSuspended, "2022-06")
+        .when(T::PartnershipReinstated, "2022")
+        .then_status(Status::Active, "2022");
+}
+
+#[test]
+fn given_a_terminated_partnership_when_a_list_still_shows_it_then_the_attestation_is_kept() {
+    given()
+        .event(T::PartnershipFounded, "1990")
+        .event(T::PartnershipTerminated, "2000")
+        .when(T::PartnershipAttested, "2026-02")
+        .then_status(Status::Terminated, "2000");
+}
+
+#[test]
+fn given_only_a_list_entry_then_active_with_no_founding_date() {
+    let then = given().when(T::PartnershipAttested, "2026-02");
+    assert!(then.result.is_ok());
+    assert_eq!(then.timeline.status(), Status::Active);
+    assert!(then.timeline.implicit_founding());
+    assert!(then.timeline.since().is_none(), "a list date is no founding");
+    let first = then.timeline.first_attested().expect("listed");
+    assert_eq!(first.event.facts().occurred.to_string(), "2026-02");
+}
+
+#[test]
+fn given_a_list_entry_when_a_later_founding_is_recorded_then_it_is_refused() {
+    given()
+        .event(T::PartnershipAttested, "1985")
+        .when(T::PartnershipFounded, "1990")
+        .then_refused(&["PartnershipFounded (1990", "PartnershipAttested (1985"]);
+}
+
+#[test]
+fn given_reinstatement_and_termination_in_the_same_year_then_the_end_is_possible_either_way() {
+    let then = given()
+        .event(T::PartnershipFounded, "1993")
+        .event(T::PartnershipSuspended, "2022-03-03")
+        .event(T::PartnershipTerminated, "2022")
+        .when(T::PartnershipReinstated, "2022-03-15");
+    assert!(then.result.is_ok());
+    let last: Vec<Status> = then.timeline.last_statuses().iter().collect();
+    assert_eq!(last, [Status::Active, Status::Terminated]);
 }

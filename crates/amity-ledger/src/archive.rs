@@ -62,7 +62,11 @@ struct LineIn<'a> {
 }
 
 /// Write every event in global order; returns how many.
-pub async fn export(ledger: &Ledger, out: &mut dyn Write) -> Result<u64> {
+pub async fn export(
+    ledger: &Ledger,
+    out: &mut dyn Write,
+    known_at: Option<jiff::Timestamp>,
+) -> Result<u64> {
     let store = ledger.store();
     let mut after = Position::START;
     let mut count = 0;
@@ -72,6 +76,9 @@ pub async fn export(ledger: &Ledger, out: &mut dyn Write) -> Result<u64> {
         let Some(last) = page.last() else { break };
         after = last.position;
         for event in &page {
+            if known_at.is_some_and(|moment| event.recorded_at > moment) {
+                continue;
+            }
             let metadata: Metadata = serde_json::from_slice(&event.metadata)
                 .map_err(|e| Error::Io(format!("event {}: metadata: {e}", event.event_id)))?;
             let payload_text = std::str::from_utf8(&event.payload)

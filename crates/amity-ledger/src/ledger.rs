@@ -120,6 +120,7 @@ impl Ledger {
         struct Pending {
             timeline: Timeline,
             stored: usize,
+            candidates: Vec<Recorded>,
             events: Vec<amity_store::NewEvent>,
         }
         let mut order: Vec<PartnershipId> = Vec::new();
@@ -136,6 +137,7 @@ impl Ledger {
                     Pending {
                         timeline,
                         stored,
+                        candidates: Vec::new(),
                         events: Vec::new(),
                     },
                 );
@@ -145,6 +147,7 @@ impl Ledger {
                 .timeline
                 .recorded()
                 .iter()
+                .chain(&entry.candidates)
                 .find(|r| r.id == item.event_id)
             {
                 outcomes.push(Outcome::AlreadyRecorded(existing.clone()));
@@ -153,16 +156,21 @@ impl Ledger {
             let candidate = Recorded {
                 id: item.event_id,
                 partnership: item.partnership.clone(),
-                stream_version: entry.timeline.recorded().len() as u64,
+                stream_version: (entry.stored + entry.candidates.len()) as u64,
                 recorded_by: item.recorded_by.as_str().into(),
                 recorded_at: now,
                 event: item.event.clone(),
             };
-            entry.timeline.record(candidate.clone())?;
+            entry.candidates.push(candidate.clone());
             entry
                 .events
                 .push(encode(item.event_id, &item.event, &item.recorded_by));
             outcomes.push(Outcome::Recorded(candidate));
+        }
+        // Each partnership's new entries are checked together: legal as a whole, in any order.
+        for entry in pending.values_mut() {
+            let candidates = std::mem::take(&mut entry.candidates);
+            entry.timeline.record_all(candidates)?;
         }
         let appends: Vec<StreamAppend> = order
             .into_iter()

@@ -9,15 +9,21 @@
 //!   effect at its end.
 //! - A decision is a driving (neither disputed nor retracted) suspension, termination,
 //!   reinstatement or reaffirmation. A partnership's decision in a window is the last such event
-//!   in its resolved valid-time order that is in the window, definitely or possibly.
+//!   dated in the window; with uncertain dates it is a set: every decision (or `none`) that is
+//!   the last one in the window in some legal order and dating ([`amity_domain::Engine`]).
+//! - The status at the end of the window and every series point are sets too: one member is
+//!   `definite`, several are `possible`, and a partnership whose set is {A, B} adds one to A's
+//!   and one to B's possible count.
 //! - A series point is the status at the end of its step (year or month).
 
 use std::collections::BTreeMap;
 
-use amity_domain::{status_at, Certainty3, Day, EdtfDate, PartnershipId, Party, PartyKey, Status};
+use amity_domain::temporal::{end_of_day, Dated, Engine, Profile, StatusSet};
+use amity_domain::{Certainty3, Day, EdtfDate, EventType, PartnershipId, Party, PartyKey, Status};
 use serde::Serialize;
 
 use crate::rows::{self, StatusRow, TimelineRow};
+use crate::{Error, Result};
 
 /// Which partnerships an analysis is about; every given criterion must hold.
 #[derive(Debug, Clone, Default)]
@@ -137,14 +143,6 @@ impl Window {
     }
 }
 
-/// The day after `day` (unbounded days stay unbounded).
-fn next_day(day: Day) -> Day {
-    match day {
-        Day::On(n) => Day::On(n.saturating_add(1)),
-        other => other,
-    }
-}
-
 /// What was decided about a partnership in a window.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -182,12 +180,12 @@ impl Decision {
         }
     }
 
-    fn of(event_type: &str) -> Option<Decision> {
+    fn of(event_type: EventType) -> Option<Decision> {
         match event_type {
-            "PartnershipTerminated" => Some(Decision::Terminated),
-            "PartnershipSuspended" => Some(Decision::Suspended),
-            "PartnershipReinstated" => Some(Decision::Reinstated),
-            "PartnershipReaffirmed" => Some(Decision::Reaffirmed),
+            EventType::PartnershipTerminated => Some(Decision::Terminated),
+            EventType::PartnershipSuspended => Some(Decision::Suspended),
+            EventType::PartnershipReinstated => Some(Decision::Reinstated),
+            EventType::PartnershipReaffirmed => Some(Decision::Reaffirmed),
             _ => None,
         }
     }
@@ -214,11 +212,15 @@ pub struct OutcomeRow {
     pub partnership: PartnershipId,
     /// Its parties.
     pub parties: Vec<Party>,
-    /// The last decision in the window, or `none`.
+    /// The last decision in the window, or `none`; when several are possible, the first of
+    /// them in report order (terminated, suspended, reinstated, reaffirmed, none).
     pub decision: Decision,
-    /// `definite`, or `possible` when that decision's date straddles a window edge.
+    /// `definite` when only one decision is possible, else `possible`.
     pub decision_certainty: Certainty3,
-    /// The event of that decision.
+    /// For `possible`: every decision it may be, in report order.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub competing_decisions: Vec<Decision>,
+    /// The event of that decision (the latest-dated one of its type in the window).
     pub decision_event: Option<EventRef>,
     /// Every decision in the window, in order.
     pub decisions_in_window: Vec<EventRef>,
@@ -265,6 +267,8 @@ pub struct Counts {
 pub struct Outcomes {
     /// The cohort, in words.
     pub cohort: String,
+    /// How many partnerships it holds (possible counts can add up to more).
+    pub cohort_size: u64,
     /// The window's start, as asked, and its first day.
     pub from: String,
     /// The window's end, as asked, and its last day.
@@ -287,15 +291,13 @@ const STATUSES: [Status; 5] = [
     Status::Unknown,
 ];
 
-/// A driving event of a member, in resolved order.
+/// A driving event of a member.
 #[derive(Debug, Clone)]
 pub struct DrivingStep {
-    /// Its bounds and the status after it.
-    pub step: amity_domain::Step,
+    /// Its type and bounds (the latest capped at its recording day).
+    pub dated: Dated,
     /// The event's id.
     pub event_id: amity_domain::EventId,
-    /// Its type.
-    pub event_type: amity_domain::EventType,
     /// Its date as written.
     pub occurred: Option<String>,
 }
@@ -311,32 +313,24 @@ pub struct Member {
     pub kind: amity_domain::PartnershipKind,
     /// Whether its stored history breaks the rules (status `unknown`).
     pub conflict: bool,
-    /// Its driving events in resolved order.
+    /// Its driving events.
     pub steps: Vec<DrivingStep>,
 }
 
 impl Member {
     /// A member from its projection rows.
     pub fn from_rows(row: &StatusRow, timeline: &[TimelineRow]) -> Member {
-        let mut driving: Vec<&TimelineRow> =
-            timeline.iter().filter(|row| row.step.is_some()).collect();
-        driving.sort_by_key(|row| row.step);
         Member {
             partnership: row.partnership.clone(),
             parties: row.parties.clone(),
             kind: row.kind.clone(),
             conflict: row.conflict.is_some(),
-            steps: driving
+            steps: rows::driving(timeline)
                 .into_iter()
-                .filter_map(|event| {
+                .filter_map(|(dated, event)| {
                     Some(DrivingStep {
-                        step: amity_domain::Step {
-                            earliest: rows::parse_day(event.earliest.as_deref(), Day::Past),
-                            latest: rows::parse_day(event.latest.as_deref(), Day::Future),
-                            status_after: event.status_after?,
-                        },
+                        dated,
                         event_id: event.event_id.parse().ok()?,
-                        event_type: amity_domain::EventType::from_name(&event.event_type)?,
                         occurred: event.occurred.clone(),
                     })
                 })
@@ -344,22 +338,54 @@ impl Member {
         }
     }
 
-    /// The status on the days `from..=to`, with the event that set it.
-    fn status_on(&self, from: Day, to: Day) -> (Status, Certainty3, Vec<Status>, Option<String>) {
-        if self.conflict {
-            return (Status::Unknown, Certainty3::Possible, Vec::new(), None);
+    fn dated(&self) -> Vec<Dated> {
+        self.steps.iter().map(|step| step.dated).collect()
+    }
+
+    fn unfinished(&self, source: amity_domain::Unfinished) -> Error {
+        Error::Unfinished {
+            partnership: self.partnership.clone(),
+            source,
         }
-        let only: Vec<_> = self.steps.iter().map(|driving| driving.step).collect();
-        let answer = status_at(&only, from, to);
+    }
+
+    /// The status at the end of the day `last`: its possible statuses, and the event that set
+    /// the one shown.
+    fn status_after(
+        &self,
+        profile: &Profile,
+        last: Day,
+    ) -> Result<(Status, Certainty3, Vec<Status>, Option<String>)> {
+        if self.conflict {
+            return Ok((Status::Unknown, Certainty3::Possible, Vec::new(), None));
+        }
+        let point = end_of_day(last);
+        let dated = self.dated();
+        let answer = amity_domain::status_at(&dated, profile, point, point)
+            .map_err(|source| self.unfinished(source))?;
         let event = answer
             .set_by
             .map(|index| self.steps[index].event_id.to_string());
-        (answer.status, answer.certainty, answer.competing, event)
+        Ok((answer.status, answer.certainty, answer.competing, event))
+    }
+}
+
+fn add_set(counts: &mut BTreeMap<&'static str, Split>, set: StatusSet) {
+    let certainty = if set.len() == 1 {
+        Certainty3::Definite
+    } else {
+        Certainty3::Possible
+    };
+    for status in set.iter() {
+        counts
+            .get_mut(status.name())
+            .expect("every status counted")
+            .add(certainty);
     }
 }
 
 /// Outcomes of a cohort in a window.
-pub fn outcomes(members: Vec<Member>, cohort: &Cohort, window: &Window) -> Outcomes {
+pub fn outcomes(members: Vec<Member>, cohort: &Cohort, window: &Window) -> Result<Outcomes> {
     let mut decisions: BTreeMap<&'static str, Split> = Decision::ALL
         .iter()
         .map(|d| (d.name(), Split::default()))
@@ -368,50 +394,86 @@ pub fn outcomes(members: Vec<Member>, cohort: &Cohort, window: &Window) -> Outco
         .iter()
         .map(|s| (s.name(), Split::default()))
         .collect();
-    // The end of the window: after its last day (events on that day have happened), before
-    // the next (events on the next day have not).
-    let (after_last, last_day) = (next_day(window.last_day()), window.last_day());
+    let (first_day, last_day) = (window.first_day(), window.last_day());
+    let cohort_size = members.len() as u64;
     let mut partnerships = Vec::new();
     for mut member in members {
         let in_window: Vec<EventRef> = member
             .steps
             .iter()
-            .filter(|event| Decision::of(event.event_type.name()).is_some())
+            .filter(|event| Decision::of(event.dated.event_type).is_some())
             .filter_map(|event| {
                 window
-                    .contains(event.step.earliest, event.step.latest)
+                    .contains(event.dated.earliest, event.dated.latest)
                     .map(|in_window| EventRef {
                         event_id: event.event_id.to_string(),
-                        event_type: event.event_type.name().to_owned(),
+                        event_type: event.dated.event_type.name().to_owned(),
                         occurred: event.occurred.clone(),
                         in_window,
                     })
             })
             .collect();
-        let last = in_window.last().cloned();
-        let (decision, decision_certainty) = match &last {
-            Some(event) => (
-                Decision::of(&event.event_type).unwrap_or(Decision::None),
-                event.in_window,
-            ),
-            None => (Decision::None, Certainty3::Definite),
+        let dated = member.dated();
+        let engine = Engine::new(&dated);
+        let mut possible: Vec<Decision> = if member.conflict {
+            vec![Decision::None]
+        } else {
+            engine
+                .last_decisions(first_day, last_day)
+                .map_err(|source| member.unfinished(source))?
+                .into_iter()
+                .map(|decision| decision.and_then(Decision::of).unwrap_or(Decision::None))
+                .collect()
         };
+        possible.sort();
+        possible.dedup();
+        let decision = possible.first().copied().unwrap_or(Decision::None);
+        let decision_certainty = if possible.len() == 1 && !member.conflict {
+            Certainty3::Definite
+        } else {
+            Certainty3::Possible
+        };
+        for each in &possible {
+            decisions
+                .get_mut(each.name())
+                .expect("every decision counted")
+                .add(decision_certainty);
+        }
+        let decision_event = in_window
+            .iter()
+            .rev()
+            .find(|event| {
+                EventType::from_name(&event.event_type).and_then(Decision::of) == Some(decision)
+            })
+            .cloned();
+        let profile = engine
+            .profile()
+            .map_err(|source| member.unfinished(source))?;
         let (status, status_certainty, competing, status_event) =
-            member.status_on(after_last, last_day);
-        decisions
-            .get_mut(decision.name())
-            .expect("every decision counted")
-            .add(decision_certainty);
-        statuses
-            .get_mut(status.name())
-            .expect("every status counted")
-            .add(status_certainty);
+            member.status_after(&profile, last_day)?;
+        if member.conflict {
+            statuses
+                .get_mut(Status::Unknown.name())
+                .expect("every status counted")
+                .add(Certainty3::Possible);
+        } else {
+            let mut set = StatusSet::of(status);
+            for each in &competing {
+                set.insert(*each);
+            }
+            add_set(&mut statuses, set);
+        }
         partnerships.push(OutcomeRow {
             partnership: member.partnership,
             parties: std::mem::take(&mut member.parties),
             decision,
             decision_certainty,
-            decision_event: last,
+            competing_decisions: if possible.len() > 1 {
+                possible
+            } else {
+                Vec::new()
+            },
+            decision_event,
             decisions_in_window: in_window,
             status,
             status_certainty,
@@ -419,8 +481,9 @@ pub fn outcomes(members: Vec<Member>, cohort: &Cohort, window: &Window) -> Outco
             status_event,
         });
     }
-    Outcomes {
+    Ok(Outcomes {
         cohort: cohort.describe(),
+        cohort_size,
         from: window.from.0.clone(),
         to: window.to.0.clone(),
         first_day: window.first_day().to_string(),
@@ -430,7 +493,7 @@ pub fn outcomes(members: Vec<Member>, cohort: &Cohort, window: &Window) -> Outco
             statuses,
         },
         partnerships,
-    }
+    })
 }
 
 /// An event dated in a window.
@@ -534,41 +597,50 @@ pub fn steps(from: &EdtfDate, to: &EdtfDate, step: Step) -> Vec<EdtfDate> {
 }
 
 /// Counts by status at the end of each step, for a cohort's members.
-pub fn series(members: &[Member], steps: &[EdtfDate]) -> Vec<Point> {
-    let prepared: Vec<(bool, Vec<amity_domain::Step>)> = members
+pub fn series(members: &[Member], steps: &[EdtfDate]) -> Result<Vec<Point>> {
+    let profiles: Vec<Option<Profile>> = members
         .iter()
         .map(|member| {
-            (
-                member.conflict,
-                member.steps.iter().map(|driving| driving.step).collect(),
-            )
+            if member.conflict {
+                return Ok(None);
+            }
+            Engine::new(&member.dated())
+                .profile()
+                .map(Some)
+                .map_err(|source| member.unfinished(source))
         })
-        .collect();
+        .collect::<Result<_>>()?;
     steps
         .iter()
         .map(|step| {
-            let (after_last, last) = (next_day(step.latest()), step.latest());
+            let point = end_of_day(step.latest());
             let mut counts: BTreeMap<&'static str, Split> = STATUSES
                 .iter()
                 .map(|s| (s.name(), Split::default()))
                 .collect();
-            for (conflict, steps) in &prepared {
-                let (status, certainty) = if *conflict {
-                    (Status::Unknown, Certainty3::Possible)
-                } else {
-                    let answer = status_at(steps, after_last, last);
-                    (answer.status, answer.certainty)
-                };
-                counts
-                    .get_mut(status.name())
-                    .expect("every status")
-                    .add(certainty);
+            for (member, profile) in members.iter().zip(&profiles) {
+                match profile {
+                    None => counts
+                        .get_mut(Status::Unknown.name())
+                        .expect("every status")
+                        .add(Certainty3::Possible),
+                    Some(profile) => {
+                        let set = profile
+                            .statuses(point, point)
+                            .map_err(|source| member.unfinished(source))?;
+                        add_set(&mut counts, set);
+                    }
+                }
             }
-            Point {
+            let after_last = match step.latest() {
+                Day::On(n) => Day::On(n.saturating_add(1)),
+                other => other,
+            };
+            Ok(Point {
                 step: step.as_str().to_owned(),
                 as_of: after_last.to_string(),
                 counts,
-            }
+            })
         })
         .collect()
 }

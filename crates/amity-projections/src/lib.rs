@@ -31,6 +31,7 @@ use amity_domain::{
     status_at, Certainty3, Day, EdtfDate, PartnershipId, PartnershipKind, Party, PartyKey, Status,
     Timeline,
 };
+use amity_domain::temporal::{day_point, Engine};
 use amity_ledger::Ledger;
 use amity_store::{EventId, Position};
 use serde::Serialize;
@@ -40,7 +41,7 @@ pub use tables::Tables;
 
 /// The version of the projection code; bump it whenever [`rows::rows`] or the tables change,
 /// and every ledger rebuilds its projections on next use.
-pub const CODE_VERSION: u32 = 6;
+pub const CODE_VERSION: u32 = 7;
 
 /// A projection error.
 #[derive(Debug, thiserror::Error)]
@@ -66,6 +67,23 @@ pub enum Error {
     /// Another process moved the checkpoint while this one was catching up.
     #[error("another process updated the projections at the same time")]
     Raced,
+    /// The tables were written by a newer amity: this one does not know their layout, and
+    /// leaves them alone rather than rebuilding them.
+    #[error("the projection tables were built by a newer amity (v{found}); this amity (v{ours}) leaves them alone: use the newer amity")]
+    Newer {
+        /// The tables' code version.
+        found: u32,
+        /// This build's.
+        ours: u32,
+    },
+    /// A temporal question about a partnership could not be finished within the budget.
+    #[error("the answer for {partnership} was not finished: {source}")]
+    Unfinished {
+        /// The partnership.
+        partnership: PartnershipId,
+        /// The limit hit.
+        source: amity_domain::Unfinished,
+    },
 }
 
 /// A projection result.
@@ -106,13 +124,19 @@ pub struct StatusView {
     pub kind: PartnershipKind,
     /// The status (on the date asked, if any).
     pub status: Status,
-    /// The date, as written, of the event that set it; `null` when unknown or never set.
+    /// The date, as written, of the event that set it; `null` when unknown or never set, and
+    /// for a partnership known only from lists.
     pub since: Option<String>,
-    /// `definite`, or `possible` when an event's dates straddle the date asked.
+    /// The date, as written, of the first list or source attesting it.
+    pub first_attested: Option<String>,
+    /// `definite`, or `possible` when several statuses are.
     pub certainty: Certainty3,
-    /// For `possible`: every status it may be.
+    /// For `possible`: every status it may be, in lifecycle order.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub competing: Vec<Status>,
+    /// For `possible`: the events whose dates straddle the date asked.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub straddling: Vec<String>,
     /// The date asked (valid time), if any.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub as_of: Option<String>,
@@ -143,6 +167,8 @@ pub struct PartnerView {
     pub status: Status,
     /// The date of the event that set it.
     pub since: Option<String>,
+    /// The date of the first list or source attesting it.
+    pub first_attested: Option<String>,
     /// `definite` or `possible`.
     pub certainty: Certainty3,
     /// For `possible`: every status it may be.
@@ -193,15 +219,21 @@ impl std::fmt::Debug for Projections {
 }
 
 /// A partnership's status answer from its status row and history.
-fn view(row: &StatusRow, timeline: &[TimelineRow], as_of: Option<&AsOf>) -> StatusView {
+fn view(row: &StatusRow, timeline: &[TimelineRow], as_of: Option<&AsOf>) -> Result<StatusView> {
     let mut view = StatusView {
         partnership: row.partnership.clone(),
         parties: row.parties.clone(),
         kind: row.kind.clone(),
         status: row.status,
         since: row.since.clone(),
-        certainty: Certainty3::Definite,
-        competing: Vec::new(),
+        first_attested: row.first_attested.clone(),
+        certainty: if row.possible.is_empty() {
+            Certainty3::Definite
+        } else {
+            Certainty3::Possible
+        },
+        competing: row.possible.clone(),
+        straddling: Vec::new(),
         as_of: as_of.map(|a| a.date.as_str().to_owned()),
         known_at: None,
         founding_claims: row.founding_claims.clone(),
@@ -211,19 +243,33 @@ fn view(row: &StatusRow, timeline: &[TimelineRow], as_of: Option<&AsOf>) -> Stat
     if row.conflict.is_some() {
         view.status = Status::Unknown;
         view.certainty = Certainty3::Possible;
-        return view;
+        view.competing = Vec::new();
+        return Ok(view);
     }
     if let Some(as_of) = as_of {
-        let steps = rows::steps(timeline);
+        let driving = rows::driving(timeline);
+        let dated: Vec<_> = driving.iter().map(|(dated, _)| *dated).collect();
         let (from, to) = as_of.days();
-        let just_steps: Vec<_> = steps.iter().map(|(step, _)| *step).collect();
-        let answer = status_at(&just_steps, from, to);
+        let unfinished = |source| Error::Unfinished {
+            partnership: row.partnership.clone(),
+            source,
+        };
+        let profile = Engine::new(&dated).profile().map_err(unfinished)?;
+        let answer = status_at(&dated, &profile, day_point(from), day_point(to))
+            .map_err(unfinished)?;
         view.status = answer.status;
         view.certainty = answer.certainty;
         view.competing = answer.competing;
-        view.since = answer.set_by.and_then(|index| steps[index].1.clone());
+        view.since = answer
+            .set_by
+            .and_then(|index| driving[index].1.occurred.clone());
+        view.straddling = answer
+            .straddling
+            .iter()
+            .map(|&index| driving[index].1.event_id.clone())
+            .collect();
     }
-    view
+    Ok(view)
 }
 
 /// The rows of a timeline into `chunk`, with the history's details when the tables keep them;
@@ -329,6 +375,12 @@ impl Projections {
         };
         let checkpoint = tables.checkpoint().await?;
         let store = self.ledger.store();
+        if let Some(checkpoint) = checkpoint.filter(|c| c.code_version > CODE_VERSION) {
+            return Err(Error::Newer {
+                found: checkpoint.code_version,
+                ours: CODE_VERSION,
+            });
+        }
         match checkpoint {
             Some(checkpoint)
                 if checkpoint.code_version == CODE_VERSION
@@ -505,25 +557,40 @@ impl Projections {
         })
     }
 
-    /// The members of a cohort with their driving steps (for outcomes and series).
-    pub async fn members(&self, cohort: &analysis::Cohort) -> Result<Vec<analysis::Member>> {
-        match &self.backend {
-            Backend::Tables(tables) => tables.cohort_members(cohort).await,
-            Backend::Live => Ok(self
-                .current(&Selection::All)
+    /// The members of a cohort with their driving steps (for outcomes and series), as known
+    /// at a moment if given (then recomputed from the events recorded by then).
+    pub async fn members(
+        &self,
+        cohort: &analysis::Cohort,
+        known_at: Option<jiff::Timestamp>,
+    ) -> Result<Vec<analysis::Member>> {
+        match (&self.backend, known_at) {
+            (Backend::Tables(tables), None) => tables.cohort_members(cohort).await,
+            _ => Ok(self
+                .cohort_pairs(cohort, known_at)
                 .await?
                 .iter()
-                .filter(|(row, _)| cohort.matches(row))
                 .map(|(row, timeline)| analysis::Member::from_rows(row, timeline))
                 .collect()),
         }
     }
 
-    /// Status rows and histories of a cohort (for changes).
+    /// Status rows and histories of a cohort (for changes), as known at a moment if given.
     pub async fn cohort_pairs(
         &self,
         cohort: &analysis::Cohort,
+        known_at: Option<jiff::Timestamp>,
     ) -> Result<Vec<(StatusRow, Vec<TimelineRow>)>> {
+        if let Some(moment) = known_at {
+            return Ok(self
+                .timelines(&Selection::All)
+                .await?
+                .iter()
+                .filter_map(|timeline| rows::rows(&timeline.known_at(moment)))
+                .map(|rows| (rows.status, rows.timeline))
+                .filter(|(row, _)| cohort.matches(row))
+                .collect());
+        }
         match &self.backend {
             Backend::Tables(tables) => {
                 let ids = tables.cohort_ids(cohort).await?;
@@ -630,14 +697,14 @@ impl Projections {
                 None => amity_ledger::Error::UnknownPartnership(id.clone()).into(),
             });
         }
-        Ok(pairs
+        pairs
             .iter()
             .map(|(row, timeline)| {
-                let mut view = view(row, timeline, as_of);
+                let mut view = view(row, timeline, as_of)?;
                 view.known_at = known_at.map(|moment| moment.to_string());
-                view
+                Ok(view)
             })
-            .collect())
+            .collect()
     }
 
     /// A party's partners, in founding order (unknown last), then by name.
@@ -661,8 +728,10 @@ impl Projections {
                         !claim.retracted && claim.certainty != amity_domain::Certainty::Disputed
                     })
                     .and_then(|claim| claim.occurred.clone());
+                // Known only from a list: after the founded ones, in list order.
                 let sort_day = founding
                     .as_deref()
+                    .or(view.first_attested.as_deref())
                     .and_then(|text| EdtfDate::parse(text).ok())
                     .map_or(Day::Future, |date| date.earliest());
                 Some((
@@ -674,6 +743,7 @@ impl Projections {
                         founded: founding,
                         status: view.status,
                         since: view.since,
+                        first_attested: view.first_attested,
                         certainty: view.certainty,
                         competing: view.competing,
                     },

@@ -124,7 +124,13 @@ const DROP_INDEXES: &str = "DROP INDEX IF EXISTS {s}.partnership_status_key,
 /// The migrations, in order (numbered from 1 in `projection_migrations`). A released one is
 /// never edited: changes come as new ones.
 fn migrations() -> Vec<String> {
-    vec![format!("{TABLES}{INDEXES}")]
+    vec![
+        format!("{TABLES}{INDEXES}"),
+        // Code version 7: the first attestation, and the statuses possible now.
+        "ALTER TABLE {s}.partnership_status ADD COLUMN IF NOT EXISTS first_attested TEXT,
+             ADD COLUMN IF NOT EXISTS possible TEXT;"
+            .to_owned(),
+    ]
 }
 
 /// The PostgreSQL type of each column, in the order of the column lists of
@@ -132,6 +138,7 @@ fn migrations() -> Vec<String> {
 const STATUS_TYPES: &[&str] = &[
     "text", "text", "text", "text", "text", "text", "text", "text", "text", "text", "text", "text",
     "text", "text", "bigint", "bigint", "bigint", "text", "text", "text", "text", "text", "json",
+    "text", "text",
 ];
 const TIMELINE_TYPES: &[&str] = &[
     "text", "bigint", "bigint", "text", "bigint", "text", "text", "text", "text", "text", "text",
@@ -439,16 +446,15 @@ impl PostgresTables {
             let Some(member) = members.get_mut(index) else {
                 break;
             };
-            let Some(status_after) = row.get::<_, Option<&str>>(6) else {
+            if row.get::<_, Option<&str>>(6).is_none() {
                 continue;
-            };
+            }
             member.steps.push(driving_step(
                 row.get(1),
                 row.get(2),
                 row.get(3),
                 row.get(4),
                 row.get(5),
-                status_after,
             )?);
         }
         Ok(members)
@@ -603,7 +609,7 @@ impl Writer<'_> {
                 transaction.execute(&statements.delete_directory, &by_key),
             ))?;
         }
-        let status: Vec<[Value<'_>; 23]> = rows
+        let status: Vec<[Value<'_>; 25]> = rows
             .iter()
             .map(|partnership| status_values(&partnership.status))
             .collect();

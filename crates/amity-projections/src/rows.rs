@@ -3,8 +3,8 @@
 //! live (non-SQLite) path computes them on demand, so both answer alike.
 
 use amity_domain::{
-    Certainty, Day, Event, EventType, Occurred, PartnershipId, PartnershipKind, Party, Source,
-    Status, Step, Timeline,
+    Certainty, Dated, Day, Event, EventType, Occurred, PartnershipId, PartnershipKind, Party,
+    Source, Status, Timeline,
 };
 use serde::{Deserialize, Serialize};
 
@@ -17,10 +17,18 @@ pub struct StatusRow {
     pub parties: Vec<Party>,
     /// Sister city, friendship city, …
     pub kind: PartnershipKind,
-    /// Its status now.
+    /// Its status now (once every recorded event has happened); when several are possible,
+    /// the one furthest along the lifecycle.
     pub status: Status,
-    /// The date (EDTF, as written) of the event that set the status; `null` when unknown.
+    /// When several statuses are possible now, all of them in lifecycle order (else empty).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub possible: Vec<Status>,
+    /// The date (EDTF, as written) of the event that set the status; `null` when unknown, and
+    /// for a partnership known only from lists (its founding date is unknown).
     pub since: Option<String>,
+    /// The date (EDTF, as written) of the first list or source that attests the partnership.
+    #[serde(default)]
+    pub first_attested: Option<String>,
     /// Every founding claim, disputed and retracted ones included.
     pub founding_claims: Vec<FoundingClaim>,
     /// The entry recorded last.
@@ -79,7 +87,8 @@ pub struct TimelineRow {
     pub occurred: Option<String>,
     /// The earliest day it can have happened; `null` when unbounded.
     pub earliest: Option<String>,
-    /// The latest day it can have happened; `null` when unbounded.
+    /// The latest day it can have happened: its date's last day, capped at the day it was
+    /// recorded (UTC); `null` when unbounded.
     pub latest: Option<String>,
     /// The source's own word.
     pub term_as_written: Option<String>,
@@ -174,6 +183,11 @@ pub fn rows_with(timeline: &Timeline, details: bool) -> Option<PartnershipRows> 
         .map(|(seq, entry)| {
             let recorded = entry.recorded;
             let facts = recorded.event.facts();
+            let (_, latest) = amity_domain::temporal::cap_at_recording(
+                facts.occurred.earliest(),
+                facts.occurred.latest(),
+                recorded.recorded_at,
+            );
             TimelineRow {
                 partnership: timeline.id().clone(),
                 seq: seq as u64,
@@ -183,7 +197,7 @@ pub fn rows_with(timeline: &Timeline, details: bool) -> Option<PartnershipRows> 
                 event_type: recorded.event.event_type().name().to_owned(),
                 occurred: date_text(&facts.occurred),
                 earliest: day_text(facts.occurred.earliest()),
-                latest: day_text(facts.occurred.latest()),
+                latest: day_text(latest),
                 term_as_written: facts.term_as_written.as_ref().filter(|_| details).cloned(),
                 certainty: facts.certainty,
                 sources: if details {
@@ -247,12 +261,23 @@ pub fn rows_with(timeline: &Timeline, details: bool) -> Option<PartnershipRows> 
     let since = timeline
         .since()
         .and_then(|recorded| date_text(&recorded.event.facts().occurred));
+    let first_attested = timeline
+        .first_attested()
+        .and_then(|recorded| date_text(&recorded.event.facts().occurred));
+    let last_statuses = timeline.last_statuses();
+    let possible = if last_statuses.len() > 1 && timeline.conflict().is_none() {
+        last_statuses.iter().collect()
+    } else {
+        Vec::new()
+    };
     let status = StatusRow {
         partnership: timeline.id().clone(),
         parties: partnership.parties.to_vec(),
         kind: partnership.kind.clone(),
         status: timeline.status(),
+        possible,
         since: since.clone(),
+        first_attested,
         founding_claims,
         last_event: last,
         events: timeline.recorded().len() as u64,
@@ -279,21 +304,20 @@ pub fn rows_with(timeline: &Timeline, details: bool) -> Option<PartnershipRows> 
     })
 }
 
-/// The driving steps of a history, in resolved order, for [`amity_domain::status_at`], each
-/// with the date as written.
-pub fn steps(timeline: &[TimelineRow]) -> Vec<(Step, Option<String>)> {
-    let mut driving: Vec<&TimelineRow> = timeline.iter().filter(|row| row.step.is_some()).collect();
-    driving.sort_by_key(|row| row.step);
-    driving
-        .into_iter()
+/// The driving entries of a history (neither disputed nor retracted), as the temporal engine
+/// sees them, with their rows.
+pub fn driving(timeline: &[TimelineRow]) -> Vec<(Dated, &TimelineRow)> {
+    timeline
+        .iter()
+        .filter(|row| row.step.is_some())
         .filter_map(|row| {
             Some((
-                Step {
+                Dated {
+                    event_type: EventType::from_name(&row.event_type)?,
                     earliest: parse_day(row.earliest.as_deref(), Day::Past),
                     latest: parse_day(row.latest.as_deref(), Day::Future),
-                    status_after: row.status_after?,
                 },
-                row.occurred.clone(),
+                row,
             ))
         })
         .collect()

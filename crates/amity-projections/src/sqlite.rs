@@ -21,11 +21,16 @@
 //!   event that set it), `founded` (EDTF of the founding claims, `;`-separated),
 //!   `last_event_id`, `last_event_type`, `last_recorded_at`, `events`, `retracted`, `disputed`,
 //!   `conflict`, `party_a_subdivision`, `party_a_wikidata`, `party_b_subdivision`,
-//!   `party_b_wikidata`, and `row` (the row as the application reads it, as JSON).
+//!   `party_b_wikidata`, `row` (the row as the application reads it, as JSON),
+//!   `first_attested` (EDTF of the first list or source attesting the partnership; for a pair
+//!   known only from lists `since` is NULL: its founding date is unknown) and `possible` (when
+//!   several statuses are possible now, all of them, `;`-separated; else NULL). `status` is
+//!   then the one furthest along the lifecycle.
 //! - `partnership_timeline` (a view, one row per history entry) — `partnership`, `seq`
 //!   (history order), `step` (resolved order of the driving events, else NULL), `event_id`,
 //!   `stream_version`, `event_type`, `occurred` (EDTF as written, NULL if unknown),
-//!   `earliest`, `latest` (days, NULL if unbounded), `term_as_written`, `certainty`, `sources`
+//!   `earliest`, `latest` (days, NULL if unbounded; `latest` is capped at the day the event was
+//!   recorded), `term_as_written`, `certainty`, `sources`
 //!   (JSON), `initiated_by`, `note`, `target`, `reason`, `retracted_by`, `disputed`,
 //!   `status_after`, `recorded_by`, `recorded_at`. It reads the table `timeline_entries`,
 //!   which has the same columns except that the partnership is its status row's
@@ -95,7 +100,9 @@ CREATE TABLE IF NOT EXISTS partnership_status (
     party_a_wikidata    TEXT,
     party_b_subdivision TEXT,
     party_b_wikidata    TEXT,
-    row              TEXT NOT NULL
+    row              TEXT NOT NULL,
+    first_attested   TEXT,
+    possible         TEXT
 );
 CREATE TABLE IF NOT EXISTS timeline_entries (
     partnership_no  INTEGER NOT NULL,
@@ -327,9 +334,17 @@ impl SqliteTables {
                 )
                 .optional()
                 .map_err(sql_error)?
-                .is_some_and(|(version, kept)| {
-                    version != crate::CODE_VERSION || kept != details.name()
+                .map(|(version, kept)| {
+                    if version > crate::CODE_VERSION {
+                        return Err(Error::Newer {
+                            found: version,
+                            ours: crate::CODE_VERSION,
+                        });
+                    }
+                    Ok(version != crate::CODE_VERSION || kept != details.name())
                 })
+                .transpose()?
+                .unwrap_or(false)
         };
         if stale {
             drop_all(&connection)?;
@@ -548,9 +563,9 @@ impl SqliteTables {
                 continue;
             }
             let status_after: Option<String> = row.get(7).map_err(sql_error)?;
-            let Some(status_after) = status_after else {
+            if status_after.is_none() {
                 continue;
-            };
+            }
             let text = |index: usize| -> Result<Option<&str>> {
                 let value = row.get_ref(index).map_err(sql_error)?;
                 value
@@ -563,7 +578,6 @@ impl SqliteTables {
                 text(4)?.map(str::to_owned),
                 text(5)?,
                 text(6)?,
-                &status_after,
             )?;
             ordered[index].push((row.get(1).map_err(sql_error)?, step));
         }

@@ -268,6 +268,8 @@ pub(crate) const STATUS_COLUMNS: &[&str] = &[
     "party_b_subdivision",
     "party_b_wikidata",
     "row",
+    "first_attested",
+    "possible",
 ];
 
 /// The columns of `partnership_timeline`, in order (also the order of [`TimelineRow`]'s
@@ -351,7 +353,7 @@ fn integer<'a>(value: u64) -> Value<'a> {
 }
 
 /// The `partnership_status` values of a partnership, in [`STATUS_COLUMNS`] order.
-pub(crate) fn status_values(status: &StatusRow) -> [Value<'_>; 23] {
+pub(crate) fn status_values(status: &StatusRow) -> [Value<'_>; 25] {
     let [a, b] = [&status.parties[0], &status.parties[1]];
     let founded: Vec<&str> = status
         .founding_claims
@@ -383,6 +385,11 @@ pub(crate) fn status_values(status: &StatusRow) -> [Value<'_>; 23] {
         optional_text(b.subdivision.as_deref()),
         optional_text(b.wikidata.as_deref()),
         owned_text(Some(json(status))),
+        optional_text(status.first_attested.as_deref()),
+        owned_text((!status.possible.is_empty()).then(|| {
+            let names: Vec<&str> = status.possible.iter().map(|s| s.name()).collect();
+            names.join(";")
+        })),
     ]
 }
 
@@ -439,27 +446,25 @@ pub(crate) fn directory_values(row: &DirectoryRow) -> [Value<'_>; 10] {
     ]
 }
 
-/// A driving step of a cohort member from its stored columns.
+/// A driving event of a cohort member from its stored columns.
 pub(crate) fn driving_step(
     event_id: &str,
     event_type: &str,
     occurred: Option<String>,
     earliest: Option<&str>,
     latest: Option<&str>,
-    status_after: &str,
 ) -> Result<DrivingStep> {
     use amity_domain::Day;
     Ok(DrivingStep {
-        step: amity_domain::Step {
+        dated: amity_domain::Dated {
+            event_type: amity_domain::EventType::from_name(event_type)
+                .ok_or_else(|| Error::Tables(format!("unknown event type {event_type:?}")))?,
             earliest: crate::rows::parse_day(earliest, Day::Past),
             latest: crate::rows::parse_day(latest, Day::Future),
-            status_after: from_name(status_after)?,
         },
         event_id: event_id
             .parse()
             .map_err(|_| Error::Tables(format!("unreadable event id {event_id:?}")))?,
-        event_type: amity_domain::EventType::from_name(event_type)
-            .ok_or_else(|| Error::Tables(format!("unknown event type {event_type:?}")))?,
         occurred,
     })
 }

@@ -1106,7 +1106,7 @@ fn row_of<'a>(header: &[String], rows: &'a [Vec<String>], id: &str) -> &'a [Stri
     &rows[at]
 }
 
-const STATUS_HEADER: [&str; 14] = [
+const STATUS_HEADER: [&str; 15] = [
     "partnership",
     "party_a",
     "country_a",
@@ -1121,6 +1121,7 @@ const STATUS_HEADER: [&str; 14] = [
     "since",
     "as_of",
     "events",
+    "first_attested",
 ];
 
 const TIMELINE_HEADER: [&str; 17] = [
@@ -1179,7 +1180,8 @@ fn csv_status_view_has_one_row_per_partnership() {
             "",
             "2022-03-03~",
             "",
-            "3"
+            "3",
+            ""
         ]
     );
 
