@@ -266,7 +266,10 @@ async fn a_new_code_version_rebuilds_and_nothing_new_reads_nothing() {
         "{error}"
     );
     let error = Projections::open_in_ledger(fixture.ledger.clone(), &fixture.path).unwrap_err();
-    assert!(error.to_string().contains("built by a newer amity"), "{error}");
+    assert!(
+        error.to_string().contains("built by a newer amity"),
+        "{error}"
+    );
     // Tables from older code are rebuilt.
     connection
         .execute(

@@ -57,6 +57,9 @@ struct Entry {
     certainty: Certainty,
     by: Option<String>,
     note: Option<String>,
+    /// Recorded in the second append (what the March 2022 news added later).
+    #[serde(default)]
+    later: bool,
 }
 
 fn file() -> Result<ExampleFile> {
@@ -102,8 +105,8 @@ pub fn milestones() -> Result<Vec<(EventId, Milestone)>> {
         .collect()
 }
 
-/// The example's events, ready to record.
-pub fn events(recorded_by: &str) -> Result<Vec<ToRecord>> {
+/// The example's events, ready to record, each with whether it belongs to the later append.
+pub fn events(recorded_by: &str) -> Result<Vec<(ToRecord, bool)>> {
     let mut file = file()?;
     let entries = std::mem::take(&mut file.entries);
     entries
@@ -141,15 +144,54 @@ pub fn events(recorded_by: &str) -> Result<Vec<ToRecord>> {
                 recorded_by,
             );
             item.event_id = entry.id;
-            Ok(item)
+            Ok((item, entry.later))
         })
         .collect()
 }
 
-/// Record the example (all or nothing; events already present are skipped), then its
-/// milestones; returns the partnership events' outcomes and how many milestones were new.
-pub async fn build(ledger: &Ledger, recorded_by: &str) -> Result<(Vec<Outcome>, usize)> {
-    let outcomes = ledger.record_all(events(recorded_by)?).await?;
+/// What `amity example` did.
+pub struct Built {
+    /// Every partnership event's outcome, both appends.
+    pub outcomes: Vec<Outcome>,
+    /// How many milestones were new.
+    pub new_milestones: usize,
+    /// A moment after the first append and before the later one (whole seconds, UTC), when
+    /// the ledger holds them apart (a ledger built by an older `amity example` holds both
+    /// in one append).
+    pub between: Option<jiff::Timestamp>,
+}
+
+/// Record the example in two appends (each all or nothing; events already present are
+/// skipped): the founding list and the lists of remaining partners first, then what the March
+/// 2022 news added, at least a whole second later; then its milestones.
+pub async fn build(ledger: &Ledger, recorded_by: &str) -> Result<Built> {
+    let (later, first): (Vec<_>, Vec<_>) = events(recorded_by)?
+        .into_iter()
+        .partition(|(_, later)| *later);
+    let first_outcomes = ledger
+        .record_all(first.into_iter().map(|(item, _)| item).collect())
+        .await?;
+    let first_done = first_outcomes
+        .iter()
+        .map(|outcome| outcome.recorded().recorded_at)
+        .max()
+        .unwrap_or_else(jiff::Timestamp::now);
+    // The next whole second: what the first append knew, and nothing of the later one.
+    let between = jiff::Timestamp::from_second(first_done.as_second() + 1)
+        .context("a moment after the first append")?;
+    let later_items: Vec<ToRecord> = later.into_iter().map(|(item, _)| item).collect();
+    // A first build waits for that second to pass (a rebuild finds it long past).
+    let wait = between.duration_since(jiff::Timestamp::now());
+    if wait.is_positive() {
+        let wait = std::time::Duration::try_from(wait).unwrap_or_default();
+        tokio::time::sleep(wait + std::time::Duration::from_millis(5)).await;
+    }
+    let later_outcomes = ledger.record_all(later_items).await?;
+    let apart = later_outcomes
+        .iter()
+        .all(|outcome| outcome.recorded().recorded_at > between);
+    let mut outcomes = first_outcomes;
+    outcomes.extend(later_outcomes);
     let mut new_milestones = 0;
     let existing = ledger.milestones().await?;
     for (id, milestone) in milestones()? {
@@ -161,7 +203,11 @@ pub async fn build(ledger: &Ledger, recorded_by: &str) -> Result<(Vec<Outcome>, 
             new_milestones += 1;
         }
     }
-    Ok((outcomes, new_milestones))
+    Ok(Built {
+        outcomes,
+        new_milestones,
+        between: apart.then_some(between),
+    })
 }
 
 /// How many partnerships the outcomes touch.

@@ -65,12 +65,12 @@ const UNFINISHED: u8 = 4;
 fn unfinished(error: &anyhow::Error) -> bool {
     use amity_domain::Violation;
     let violation = |violation: &Violation| matches!(violation, Violation::Unfinished { .. });
-    let ledger = |error: &amity_ledger::Error| {
-        matches!(error, amity_ledger::Error::Rule(rule) if violation(rule))
-    };
+    let ledger = |error: &amity_ledger::Error| matches!(error, amity_ledger::Error::Rule(rule) if violation(rule));
     error.chain().any(|cause| {
         cause.downcast_ref::<Violation>().is_some_and(violation)
-            || cause.downcast_ref::<amity_ledger::Error>().is_some_and(ledger)
+            || cause
+                .downcast_ref::<amity_ledger::Error>()
+                .is_some_and(ledger)
             || cause
                 .downcast_ref::<amity_projections::Error>()
                 .is_some_and(|error| match error {
@@ -296,7 +296,10 @@ async fn run(cli: Cli, sub_matches: Option<clap::ArgMatches>) -> Result<()> {
             let known_at = args::known_at(window.known_at.as_deref())?;
             if is_outcomes {
                 let members = projections.members(&cohort, known_at).await?;
-                output::outcomes(&analysis::outcomes(members, &cohort, &window_dates)?, format)
+                output::outcomes(
+                    &analysis::outcomes(members, &cohort, &window_dates)?,
+                    format,
+                )
             } else {
                 let pairs = projections.cohort_pairs(&cohort, known_at).await?;
                 output::changes(&analysis::changes(&pairs, &cohort, &window_dates), format)
@@ -497,17 +500,27 @@ async fn run(cli: Cli, sub_matches: Option<clap::ArgMatches>) -> Result<()> {
             output::series(&points, format)
         }
         Command::Example(example) => {
-            let (outcomes, new_milestones) = example::build(&ledger, &example.recorded_by).await?;
+            let built = example::build(&ledger, &example.recorded_by).await?;
+            let outcomes = &built.outcomes;
             let written = outcomes
                 .iter()
                 .filter(|outcome| matches!(outcome, Outcome::Recorded(_)))
                 .count();
             output::emit(format_args!(
                 "example ledger: {written} events recorded, {} already present ({} partnerships); \
-                 {new_milestones} milestones recorded",
+                 {} milestones recorded",
                 outcomes.len() - written,
-                example::partnership_count(&outcomes)
-            ))
+                example::partnership_count(outcomes),
+                built.new_milestones
+            ))?;
+            if let Some(between) = built.between {
+                output::emit(format_args!(
+                    "the March 2022 news about Smolensk was recorded after the rest: \
+                     --known-at {} shows the ledger before it",
+                    between.strftime("%Y-%m-%dT%H:%M:%SZ")
+                ))?;
+            }
+            Ok(())
         }
     }
 }

@@ -407,7 +407,11 @@ pub fn partners(key: &PartyKey, rows: &[PartnerView], format: Format) -> Result<
             row.founded.clone().unwrap_or_default(),
             row.status.to_string(),
             certainty_text(row.certainty, &row.competing),
-            since_text(row.status, row.since.as_deref(), row.first_attested.as_deref()),
+            since_text(
+                row.status,
+                row.since.as_deref(),
+                row.first_attested.as_deref(),
+            ),
             row.partnership.to_string(),
         ]);
     }
@@ -644,7 +648,54 @@ pub fn outcomes(outcomes: &analysis::Outcomes, report: Report) -> Result<()> {
         "status at the end of the window: {}",
         statuses.join(", ")
     ))?;
-    emit_report(&header, rows, report, false)
+    // For people: one value is definite, several joined by "or" are possible.
+    let rows: Vec<Vec<String>> = outcomes
+        .partnerships
+        .iter()
+        .map(|row| {
+            let decisions: Vec<&str> = if row.competing_decisions.is_empty() {
+                vec![row.decision.name()]
+            } else {
+                row.competing_decisions.iter().map(|d| d.name()).collect()
+            };
+            let statuses: Vec<&str> = if row.competing.is_empty() {
+                vec![row.status.name()]
+            } else {
+                row.competing.iter().map(|s| s.name()).collect()
+            };
+            vec![
+                row.partnership.to_string(),
+                parties_text(&row.parties),
+                decisions.join(" or "),
+                row.decision_event
+                    .as_ref()
+                    .map(|e| {
+                        format!(
+                            "{} {}",
+                            e.occurred.as_deref().unwrap_or("unknown"),
+                            e.event_id
+                        )
+                    })
+                    .unwrap_or_default(),
+                statuses.join(" or "),
+            ]
+        })
+        .collect();
+    emit(format_args!(
+        "(a value is definite; values joined by \"or\" are each possible)"
+    ))?;
+    emit_report(
+        &[
+            "partnership",
+            "parties",
+            "decision",
+            "decision event",
+            "status at end",
+        ],
+        rows,
+        report,
+        false,
+    )
 }
 
 /// `changes`.

@@ -764,10 +764,7 @@ impl<'a> Search<'a> {
             if group.lo > bound {
                 return None;
             }
-            group
-                .kind
-                .step(state, register)
-                .map(|after| (index, after))
+            group.kind.step(state, register).map(|after| (index, after))
         })
     }
 }

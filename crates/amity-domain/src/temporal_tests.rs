@@ -95,7 +95,14 @@ fn legal_orders(events: &[Dated]) -> (Vec<Dated>, Vec<Vec<usize>>) {
             used[next] = false;
         }
     }
-    walk(&all, &bounds, Status::NotYet, &mut order, &mut used, &mut orders);
+    walk(
+        &all,
+        &bounds,
+        Status::NotYet,
+        &mut order,
+        &mut used,
+        &mut orders,
+    );
     (all, orders)
 }
 
@@ -302,7 +309,11 @@ fn compare(events: &[Dated]) -> Result<(), TestCaseError> {
         }
     }
     // Windows for the last decision: a few pairs of interesting days.
-    let days: Vec<i64> = points.iter().filter(|p| *p % 2 == 0).map(|p| p / 2).collect();
+    let days: Vec<i64> = points
+        .iter()
+        .filter(|p| *p % 2 == 0)
+        .map(|p| p / 2)
+        .collect();
     for (i, &first) in days.iter().enumerate().step_by(2) {
         for &last in days.iter().skip(i).step_by(3) {
             let mut expected = reference_decisions(&all, &orders, first, last);
@@ -311,7 +322,14 @@ fn compare(events: &[Dated]) -> Result<(), TestCaseError> {
                 .expect("finishes");
             expected.sort_by_key(|d| d.map(|t| t.name()));
             got.sort_by_key(|d| d.map(|t| t.name()));
-            prop_assert_eq!(got, expected, "window {}..={} for {:?}", first, last, events);
+            prop_assert_eq!(
+                got,
+                expected,
+                "window {}..={} for {:?}",
+                first,
+                last,
+                events
+            );
         }
     }
     // A witness is a legal order that the reference accepts.
@@ -323,13 +341,21 @@ fn compare(events: &[Dated]) -> Result<(), TestCaseError> {
         for &event in &witness {
             state = match rule(state, events[event].event_type) {
                 Some(after) => after,
-                None => return Err(TestCaseError::fail(format!("witness {witness:?} breaks the rules for {events:?}"))),
+                None => {
+                    return Err(TestCaseError::fail(format!(
+                        "witness {witness:?} breaks the rules for {events:?}"
+                    )))
+                }
             };
         }
         let mut sorted = witness.clone();
         sorted.sort();
         prop_assert_eq!(sorted, (0..events.len()).collect::<Vec<_>>());
-        prop_assert!(datable(&witness, &bounds_of(events)), "witness {:?} undatable", witness);
+        prop_assert!(
+            datable(&witness, &bounds_of(events)),
+            "witness {:?} undatable",
+            witness
+        );
     }
     Ok(())
 }
@@ -343,7 +369,8 @@ fn history() -> impl Strategy<Value = Vec<Dated>> {
 /// Histories that start with a founding or an attestation, so that most are legal and their
 /// answers are worth comparing.
 fn founded_history() -> impl Strategy<Value = Vec<Dated>> {
-    let start = (0..2usize, 0..DATES.len()).prop_map(|(t, d)| dated(TYPES[t], DATES[d], "2026-01-01"));
+    let start =
+        (0..2usize, 0..DATES.len()).prop_map(|(t, d)| dated(TYPES[t], DATES[d], "2026-01-01"));
     let event = (2..TYPES.len(), 0..DATES.len(), 0..RECORDED.len())
         .prop_map(|(t, d, r)| dated(TYPES[t], DATES[d], RECORDED[r]));
     (start, prop::collection::vec(event, 0..=6)).prop_map(|(start, mut rest)| {
@@ -377,12 +404,10 @@ fn on(events: &[Dated], day: &str) -> StatusSet {
 }
 
 fn set(statuses: &[Status]) -> StatusSet {
-    statuses
-        .iter()
-        .fold(StatusSet::EMPTY, |mut set, &s| {
-            set.insert(s);
-            set
-        })
+    statuses.iter().fold(StatusSet::EMPTY, |mut set, &s| {
+        set.insert(s);
+        set
+    })
 }
 
 fn today(event_type: EventType, occurred: &str) -> Dated {
@@ -435,7 +460,10 @@ fn given_a_reinstatement_in_a_year_of_termination_when_the_window_ends_then_both
     // The suspension is never last: the reinstatement on 03-15 follows it in the window.
     assert_eq!(
         decisions,
-        [Some(T::PartnershipReinstated), Some(T::PartnershipTerminated)]
+        [
+            Some(T::PartnershipReinstated),
+            Some(T::PartnershipTerminated)
+        ]
     );
     let end = engine.statuses(end_of_day(last), end_of_day(last)).unwrap();
     assert_eq!(end, set(&[Status::Active, Status::Terminated]));
@@ -444,10 +472,7 @@ fn given_a_reinstatement_in_a_year_of_termination_when_the_window_ends_then_both
 #[test]
 fn given_a_list_entry_only_when_asked_before_the_list_then_not_yet_or_active() {
     let events = [today(T::PartnershipAttested, "2026-02")];
-    assert_eq!(
-        on(&events, "2000"),
-        set(&[Status::NotYet, Status::Active])
-    );
+    assert_eq!(on(&events, "2000"), set(&[Status::NotYet, Status::Active]));
     assert_eq!(on(&events, "2026-03-01"), set(&[Status::Active]));
     assert!(Engine::new(&events).implicit_founding());
 }
@@ -486,10 +511,12 @@ fn given_a_founding_after_the_list_date_then_nothing_is_legal() {
 #[test]
 fn the_latest_day_is_capped_at_the_recording_day() {
     let event = dated(T::PartnershipTerminated, "unknown", "2022-04-01");
-    assert_eq!(event.latest, EdtfDate::parse("2022-04-01").unwrap().earliest());
+    assert_eq!(
+        event.latest,
+        EdtfDate::parse("2022-04-01").unwrap().earliest()
+    );
     assert_eq!(event.earliest, Day::Past);
     // A date after its recording keeps its earliest day.
     let event = dated(T::PartnershipTerminated, "2030", "2022-04-01");
     assert_eq!(event.latest, event.earliest);
 }
-

@@ -458,8 +458,7 @@ impl Timeline {
         let current = self.status();
         let driving = self.driving();
         let dated: Vec<crate::temporal::Dated> = driving.iter().map(|(_, d)| *d).collect();
-        crate::asof::setter(&dated, current, crate::temporal::FUTURE)
-            .map(|index| driving[index].0)
+        crate::asof::setter(&dated, current, crate::temporal::FUTURE).map(|index| driving[index].0)
     }
 
     /// The first attestation (the one with the earliest latest day), for partnerships known
@@ -595,7 +594,10 @@ fn resolve(id: &PartnershipId, entries: &[Recorded], focus: Option<EventId>) -> 
         };
     };
     let last = crate::temporal::end_of_day(crate::date::Day::Future);
-    let last = match engine.profile().and_then(|profile| profile.statuses(last, last)) {
+    let last = match engine
+        .profile()
+        .and_then(|profile| profile.statuses(last, last))
+    {
         Ok(last) => last,
         Err(source) => return unfinished(source),
     };

@@ -488,7 +488,10 @@ fn given_only_a_list_entry_then_active_with_no_founding_date() {
     assert!(then.result.is_ok());
     assert_eq!(then.timeline.status(), Status::Active);
     assert!(then.timeline.implicit_founding());
-    assert!(then.timeline.since().is_none(), "a list date is no founding");
+    assert!(
+        then.timeline.since().is_none(),
+        "a list date is no founding"
+    );
     let first = then.timeline.first_attested().expect("listed");
     assert_eq!(first.event.facts().occurred.to_string(), "2026-02");
 }

@@ -27,11 +27,11 @@ pub mod tables;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::Path;
 
+use amity_domain::temporal::{day_point, Engine};
 use amity_domain::{
     status_at, Certainty3, Day, EdtfDate, PartnershipId, PartnershipKind, Party, PartyKey, Status,
     Timeline,
 };
-use amity_domain::temporal::{day_point, Engine};
 use amity_ledger::Ledger;
 use amity_store::{EventId, Position};
 use serde::Serialize;
@@ -255,8 +255,8 @@ fn view(row: &StatusRow, timeline: &[TimelineRow], as_of: Option<&AsOf>) -> Resu
             source,
         };
         let profile = Engine::new(&dated).profile().map_err(unfinished)?;
-        let answer = status_at(&dated, &profile, day_point(from), day_point(to))
-            .map_err(unfinished)?;
+        let answer =
+            status_at(&dated, &profile, day_point(from), day_point(to)).map_err(unfinished)?;
         view.status = answer.status;
         view.certainty = answer.certainty;
         view.competing = answer.competing;
