@@ -9,6 +9,7 @@ use tempfile::TempDir;
 
 mod analysis;
 mod backends;
+mod honest;
 mod interchange;
 mod temporal;
 
