@@ -147,3 +147,60 @@ pub async fn fill(store: &std::sync::Arc<dyn amity_store::EventStore>, partnersh
         }
     }
 }
+
+/// A small seeded generator (xorshift64*), so that generated histories are the same on every
+/// machine and run.
+pub struct Seeded(u64);
+
+impl Seeded {
+    /// A generator from a seed.
+    pub fn new(seed: u64) -> Seeded {
+        Seeded(seed.max(1))
+    }
+
+    /// The next number below `bound`.
+    pub fn below(&mut self, bound: u64) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d) % bound
+    }
+}
+
+/// The long history of the honest-answers benchmarks: 1 founding (1990), 1,499 suspension and
+/// reinstatement pairs each dated at random in {`2022`, `2022-06`, `2022-06-15~`}, and
+/// attestations (2010) up to `events` in all; as (type, date) in recording order, each pair's
+/// suspension before its reinstatement.
+pub fn long_history(events: usize, seed: u64) -> Vec<(EventType, &'static str)> {
+    const DATES: [&str; 3] = ["2022", "2022-06", "2022-06-15~"];
+    let mut random = Seeded::new(seed);
+    let mut history = vec![(EventType::PartnershipFounded, "1990")];
+    let pairs = events.saturating_sub(2) / 2;
+    for _ in 0..pairs {
+        let suspended = DATES[random.below(3) as usize];
+        let reinstated = DATES[random.below(3) as usize];
+        history.push((EventType::PartnershipSuspended, suspended));
+        history.push((EventType::PartnershipReinstated, reinstated));
+    }
+    while history.len() < events {
+        history.push((EventType::PartnershipAttested, "2010"));
+    }
+    history
+}
+
+/// The lifecycle CSV header.
+pub const CSV_HEADER: &str = "party_a,country_a,region_a,party_b,country_b,region_b,kind,event,\
+occurred,term_as_written,certainty,source_title,source_publisher,source_url,source_date,note";
+
+/// The CSV word for an event type.
+pub fn csv_word(event_type: EventType) -> &'static str {
+    match event_type {
+        EventType::PartnershipFounded => "founded",
+        EventType::PartnershipAttested => "attested",
+        EventType::PartnershipSuspended => "suspended",
+        EventType::PartnershipReinstated => "reinstated",
+        EventType::PartnershipTerminated => "terminated",
+        EventType::PartnershipReaffirmed => "reaffirmed",
+        other => panic!("{other} is not a lifecycle row"),
+    }
+}

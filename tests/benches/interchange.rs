@@ -37,7 +37,7 @@ fn main() {
     let exported = runtime
         .block_on(async {
             let mut file = std::io::BufWriter::new(std::fs::File::create(&archive)?);
-            export(&Ledger::new(source.clone()), &mut file)
+            export(&Ledger::new(source.clone()), &mut file, None)
                 .await
                 .map_err(std::io::Error::other)
         })

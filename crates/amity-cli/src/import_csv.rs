@@ -227,7 +227,8 @@ pub async fn import(
             .or_default()
             .push(row);
     }
-    let mut accepted: Vec<(PartnershipId, Vec<ToRecord>)> = Vec::new();
+    // Per partnership: its stored length when checked, its new rows, its rows already stored.
+    let mut accepted: Vec<(PartnershipId, u64, Vec<ToRecord>, u64)> = Vec::new();
     let mut ids: Vec<PartnershipId> = by_partnership.keys().cloned().collect();
     ids.sort();
     for id in ids {
@@ -249,11 +250,12 @@ pub async fn import(
         let timeline = ledger.load(&id).await?;
         let mut items = Vec::new();
         let mut fresh: Vec<Row> = Vec::new();
+        let mut stored_already = 0u64;
         for row in group {
-            let seen = timeline.contains(row.item.event_id)
-                || fresh.iter().any(|f| f.item.event_id == row.item.event_id);
-            if seen {
-                items.push(row.item);
+            if timeline.contains(row.item.event_id)
+                || fresh.iter().any(|f| f.item.event_id == row.item.event_id)
+            {
+                stored_already += 1;
             } else {
                 fresh.push(row);
             }
@@ -313,25 +315,30 @@ pub async fn import(
                 }
             }
         }
-        accepted.push((id, items));
+        accepted.push((id, stored as u64, items, stored_already));
     }
     if options.dry_run || (!summary.rejected.is_empty() && !options.skip_invalid) {
         return Ok(summary);
     }
-    // Written a few hundred partnerships at a time, each batch atomic.
-    let bar =
-        crate::output::writing_bar(accepted.iter().map(|(_, items)| items.len() as u64).sum());
+    // Written a few hundred partnerships at a time, each batch atomic; each partnership's
+    // append expects the stream as it was checked above (a stream changed meanwhile fails
+    // its batch, and nothing of that batch is written).
+    let bar = crate::output::writing_bar(
+        accepted
+            .iter()
+            .map(|(_, _, items, _)| items.len() as u64)
+            .sum(),
+    );
     let mut batch = Vec::new();
-    let mut partnerships_in_batch = 0;
-    for (_, items) in accepted {
-        batch.extend(items);
-        partnerships_in_batch += 1;
-        if partnerships_in_batch == 500 {
-            record_batch(ledger, std::mem::take(&mut batch), &mut summary, &bar).await?;
-            partnerships_in_batch = 0;
+    for (id, stored, items, stored_already) in accepted {
+        summary.duplicates_skipped += stored_already;
+        bar.inc(items.len() as u64);
+        batch.push((id, stored, items));
+        if batch.len() == 500 {
+            summary.events_written += ledger.append_checked(std::mem::take(&mut batch)).await?;
         }
     }
-    record_batch(ledger, batch, &mut summary, &bar).await?;
+    summary.events_written += ledger.append_checked(batch).await?;
     bar.finish_and_clear();
     summary.wrote = summary.events_written > 0;
     Ok(summary)

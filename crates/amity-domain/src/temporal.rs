@@ -502,7 +502,7 @@ impl Engine {
 }
 
 fn sort_groups(groups: &mut [Group]) {
-    groups.sort_by(|a, b| (a.lo, a.hi, a.kind).cmp(&(b.lo, b.hi, b.kind)));
+    groups.sort_by_key(|group| (group.lo, group.hi, group.kind));
 }
 
 /// Possible statuses over time, computed once (or answered one question at a time for

@@ -217,8 +217,11 @@ struct Resolution {
     steps: Vec<(usize, Status)>,
     /// Set when stored history no longer satisfies the rules (e.g. after a rule change).
     conflict: Option<Violation>,
-    /// The statuses possible once every driving event has happened.
-    last: crate::temporal::StatusSet,
+    /// The statuses possible once every driving event has happened (computed when first
+    /// asked: checking an entry does not need them).
+    last: std::sync::OnceLock<crate::temporal::StatusSet>,
+    /// The engine over the driving events, for `last`.
+    engine: Option<std::sync::Arc<crate::temporal::Engine>>,
     /// Whether the founding is implicit (attested, never recorded as founded).
     implicit_founding: bool,
 }
@@ -418,12 +421,32 @@ impl Timeline {
         if self.resolution.conflict.is_some() {
             return Status::Unknown;
         }
-        self.resolution.last.furthest().unwrap_or(Status::NotYet)
+        match self.last_statuses_checked() {
+            Ok(last) => last.furthest().unwrap_or(Status::NotYet),
+            Err(_) => Status::Unknown,
+        }
     }
 
-    /// Every status possible once every driving event has happened.
+    /// Every status possible once every driving event has happened (empty when the stored
+    /// history breaks the rules, or when the answer needs more than the engine's budget: then
+    /// [`Timeline::last_statuses_checked`] says so).
     pub fn last_statuses(&self) -> crate::temporal::StatusSet {
-        self.resolution.last
+        self.last_statuses_checked().unwrap_or_default()
+    }
+
+    /// Every status possible once every driving event has happened, or why it is not known.
+    pub fn last_statuses_checked(
+        &self,
+    ) -> Result<crate::temporal::StatusSet, crate::temporal::Unfinished> {
+        if let Some(last) = self.resolution.last.get() {
+            return Ok(*last);
+        }
+        let Some(engine) = &self.resolution.engine else {
+            return Ok(crate::temporal::StatusSet::EMPTY);
+        };
+        let end = crate::temporal::end_of_day(crate::date::Day::Future);
+        let last = engine.profile()?.statuses(end, end)?;
+        Ok(*self.resolution.last.get_or_init(|| last))
     }
 
     /// Whether the founding is implicit: attested, never recorded as founded.
@@ -593,14 +616,6 @@ fn resolve(id: &PartnershipId, entries: &[Recorded], focus: Option<EventId>) -> 
             ..explain(entries, &driving, focus)
         };
     };
-    let last = crate::temporal::end_of_day(crate::date::Day::Future);
-    let last = match engine
-        .profile()
-        .and_then(|profile| profile.statuses(last, last))
-    {
-        Ok(last) => last,
-        Err(source) => return unfinished(source),
-    };
     let mut status = if implicit_founding {
         Status::Active
     } else {
@@ -619,7 +634,8 @@ fn resolve(id: &PartnershipId, entries: &[Recorded], focus: Option<EventId>) -> 
     Resolution {
         steps,
         conflict: None,
-        last,
+        last: std::sync::OnceLock::new(),
+        engine: Some(std::sync::Arc::new(engine)),
         implicit_founding,
     }
 }
@@ -680,7 +696,8 @@ fn explain(entries: &[Recorded], driving: &[usize], focus: Option<EventId>) -> R
             status: Status::NotYet,
             set_by: None,
         })),
-        last: crate::temporal::StatusSet::EMPTY,
+        last: std::sync::OnceLock::new(),
+        engine: None,
         implicit_founding: false,
     }
 }

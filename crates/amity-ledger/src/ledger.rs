@@ -192,6 +192,40 @@ impl Ledger {
         Ok(outcomes)
     }
 
+    /// Append entries already checked against their partnerships' stored histories (an
+    /// import checks each partnership's rows together first): each partnership's entries
+    /// expect its stream to hold exactly the number of events it held when checked, so a
+    /// stream that changed meanwhile fails the whole batch with a version conflict and nothing
+    /// is written. One atomic batch; returns how many events were written.
+    pub async fn append_checked(
+        &self,
+        batch: Vec<(PartnershipId, u64, Vec<ToRecord>)>,
+    ) -> Result<u64> {
+        let mut written = 0u64;
+        let appends: Vec<StreamAppend> = batch
+            .into_iter()
+            .filter(|(_, _, items)| !items.is_empty())
+            .map(|(id, stored, items)| {
+                written += items.len() as u64;
+                StreamAppend {
+                    stream: id.as_str().to_owned(),
+                    expected: match stored {
+                        0 => ExpectedVersion::NoStream,
+                        n => ExpectedVersion::Exact(n - 1),
+                    },
+                    events: items
+                        .iter()
+                        .map(|item| encode(item.event_id, &item.event, &item.recorded_by))
+                        .collect(),
+                }
+            })
+            .collect();
+        if !appends.is_empty() {
+            self.store.append_many(appends).await?;
+        }
+        Ok(written)
+    }
+
     /// A partnership's stored history (empty if none).
     pub async fn load(&self, id: &PartnershipId) -> Result<Timeline> {
         let stored = self.store.read_whole_stream(id.as_str()).await?;

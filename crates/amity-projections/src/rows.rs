@@ -264,7 +264,11 @@ pub fn rows_with(timeline: &Timeline, details: bool) -> Option<PartnershipRows> 
     let first_attested = timeline
         .first_attested()
         .and_then(|recorded| date_text(&recorded.event.facts().occurred));
-    let last_statuses = timeline.last_statuses();
+    // A history too large to decide within the engine's budget is `unknown`, and says why.
+    let (last_statuses, unfinished) = match timeline.last_statuses_checked() {
+        Ok(last) => (last, None),
+        Err(unfinished) => (Default::default(), Some(unfinished.to_string())),
+    };
     let possible = if last_statuses.len() > 1 && timeline.conflict().is_none() {
         last_statuses.iter().collect()
     } else {
@@ -283,7 +287,7 @@ pub fn rows_with(timeline: &Timeline, details: bool) -> Option<PartnershipRows> 
         events: timeline.recorded().len() as u64,
         retracted: history.iter().filter(|e| e.retracted_by.is_some()).count() as u64,
         disputed: history.iter().filter(|e| e.disputed).count() as u64,
-        conflict: timeline.conflict().map(ToString::to_string),
+        conflict: timeline.conflict().map(ToString::to_string).or(unfinished),
     };
     let directory = [(0, 1), (1, 0)]
         .into_iter()
