@@ -12,6 +12,7 @@
 
 use std::collections::HashMap;
 use std::path::Path;
+use std::sync::Arc;
 
 use amity_domain::{
     Certainty, EdtfDate, Event, EventType, Facts, Occurred, Partnership, PartnershipId,
@@ -71,24 +72,35 @@ fn certainty(word: &str) -> Option<Certainty> {
     })
 }
 
-/// One row to an event; the error is `field: reason`.
+/// A row's fields, trimmed, in [`COLUMNS`] order.
+type Fields<'r> = [&'r str; 16];
+
+/// One row to an event; the error is `field: reason`. Partnerships already built for the same
+/// seven party columns are reused from `partnerships` (a file holds many rows per pair).
 fn parse_row(
-    get: &dyn Fn(&str) -> String,
+    fields: &Fields<'_>,
     recorded_by: &str,
+    partnerships: &mut HashMap<String, (Arc<Partnership>, PartnershipId)>,
 ) -> std::result::Result<ToRecord, String> {
+    let get = |field: &str| -> &str {
+        COLUMNS
+            .iter()
+            .position(|column| *column == field)
+            .map_or("", |index| fields[index])
+    };
     if let Some(column) = COLUMNS.iter().find(|column| get(column).contains('\0')) {
         return Err(format!(
             "{column}: holds a NUL character (U+0000); remove it"
         ));
     }
-    let optional = |field: &str| Some(get(field)).filter(|value| !value.is_empty());
+    let optional = |field: &str| Some(get(field).to_owned()).filter(|value| !value.is_empty());
     let party = |name: &str, country: &str, region: &str| -> std::result::Result<Party, String> {
         let party_name = get(name);
         if party_name.is_empty() {
             return Err(format!("{name}: missing"));
         }
         let region = optional(region);
-        Party::new(&party_name, &get(country), region.as_deref(), None).map_err(|error| {
+        Party::new(party_name, get(country), region.as_deref(), None).map_err(|error| {
             let field = if get(country).len() != 2 {
                 country
             } else {
@@ -97,18 +109,25 @@ fn parse_row(
             format!("{field}: {error}")
         })
     };
-    let a = party("party_a", "country_a", "region_a")?;
-    let b = party("party_b", "country_b", "region_b")?;
-    let kind =
-        optional("kind").map_or_else(PartnershipKind::sister_city, |k| PartnershipKind::new(&k));
-    let partnership = Partnership::new(a, b, kind).map_err(|e| format!("party_b: {e}"))?;
+    let pair_key = fields[..7].join("\u{1f}");
+    let (partnership, id) = match partnerships.get(&pair_key) {
+        Some(known) => known.clone(),
+        None => {
+            let partnership = Arc::new(build_partnership(&party, &optional)?);
+            let id = partnership.id();
+            partnerships.insert(pair_key, (partnership.clone(), id.clone()));
+            (partnership, id)
+        }
+    };
     let word = get("event");
     let event_type = event_type(&word).ok_or_else(|| {
         format!("event: {word:?} is not one of founded, attested, suspended, reinstated, terminated, reaffirmed")
     })?;
-    let occurred: Occurred = get("occurred")
-        .parse()
-        .map_err(|e| format!("occurred: {e}"))?;
+    let occurred = match get("occurred") {
+        "" => Occurred::Unknown,
+        text if text.eq_ignore_ascii_case("unknown") => Occurred::Unknown,
+        text => Occurred::Date(EdtfDate::parse_cached(text).map_err(|e| format!("occurred: {e}"))?),
+    };
     let certainty_word = get("certainty");
     let certainty = certainty(&certainty_word).ok_or_else(|| {
         format!(
@@ -122,7 +141,7 @@ fn parse_row(
             publisher: optional("source_publisher"),
             url: optional("source_url"),
             published: optional("source_date")
-                .map(|date| date.parse::<EdtfDate>())
+                .map(|date| EdtfDate::parse_cached(&date))
                 .transpose()
                 .map_err(|e| format!("source_date: {e}"))?,
             locator: None,
@@ -142,13 +161,24 @@ fn parse_row(
         initiated_by: None,
         note: optional("note"),
     };
-    let content: Vec<String> = COLUMNS.iter().map(|field| get(field)).collect();
-    let mut item = ToRecord::lifecycle(
-        Event::lifecycle(event_type, partnership, facts),
-        recorded_by,
-    );
-    item.event_id = uuid::Uuid::new_v5(&ROW_NAMESPACE, content.join("\u{1f}").as_bytes());
-    Ok(item)
+    Ok(ToRecord {
+        partnership: id,
+        event_id: uuid::Uuid::new_v5(&ROW_NAMESPACE, fields.join("\u{1f}").as_bytes()),
+        event: Event::lifecycle(event_type, partnership, facts),
+        recorded_by: recorded_by.to_owned(),
+    })
+}
+
+/// The partnership of a row's seven party columns.
+fn build_partnership(
+    party: &dyn Fn(&str, &str, &str) -> std::result::Result<Party, String>,
+    optional: &dyn Fn(&str) -> Option<String>,
+) -> std::result::Result<Partnership, String> {
+    let a = party("party_a", "country_a", "region_a")?;
+    let b = party("party_b", "country_b", "region_b")?;
+    let kind =
+        optional("kind").map_or_else(PartnershipKind::sister_city, |k| PartnershipKind::new(&k));
+    Partnership::new(a, b, kind).map_err(|e| format!("party_b: {e}"))
 }
 
 /// Import a lifecycle CSV file.
@@ -184,41 +214,89 @@ pub async fn import(
         .map(|(i, h)| (h.as_str(), i))
         .collect();
 
+    let started = std::time::Instant::now();
+    // Records are read in order, a chunk at a time; each chunk's rows are turned into events
+    // on every core and put back in file order (rejections too).
+    const CHUNK: usize = 65_536;
     let mut rows: Vec<Row> = Vec::new();
-    let mut record = csv::StringRecord::new();
-    loop {
-        let line = reader.position().line() + 1;
-        match reader.read_record(&mut record) {
-            Ok(false) => break,
-            Ok(true) => {}
-            Err(error) => {
-                summary.rows_read += 1;
-                let line = error.position().map_or(line, |p| p.line());
-                summary
-                    .rejected
-                    .push(format!("{name}:{line}: row: {error}"));
-                if matches!(error.kind(), csv::ErrorKind::Io(_)) {
+    let mut rejected: Vec<(u64, String)> = Vec::new();
+    let indices: Vec<Option<usize>> = COLUMNS
+        .iter()
+        .map(|field| position.get(field).copied())
+        .collect();
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(4));
+    let mut records: Vec<(u64, csv::StringRecord)> = Vec::with_capacity(CHUNK);
+    let mut ended = false;
+    while !ended {
+        records.clear();
+        while records.len() < CHUNK {
+            let mut record = csv::StringRecord::new();
+            let line = reader.position().line() + 1;
+            match reader.read_record(&mut record) {
+                Ok(false) => {
+                    ended = true;
                     break;
                 }
-                continue;
+                Ok(true) => {}
+                Err(error) => {
+                    summary.rows_read += 1;
+                    let line = error.position().map_or(line, |p| p.line());
+                    rejected.push((line, format!("{name}:{line}: row: {error}")));
+                    if matches!(error.kind(), csv::ErrorKind::Io(_)) {
+                        ended = true;
+                        break;
+                    }
+                    continue;
+                }
             }
+            let line = record.position().map_or(line, |p| p.line());
+            summary.rows_read += 1;
+            records.push((line, record));
         }
-        let line = record.position().map_or(line, |p| p.line());
-        summary.rows_read += 1;
-        let get = |field: &str| {
-            position
-                .get(field)
-                .and_then(|&i| record.get(i))
-                .unwrap_or("")
-                .trim()
-                .to_owned()
-        };
-        match parse_row(&get, recorded_by) {
-            Ok(item) => rows.push(Row { line, item }),
-            Err(reason) => summary.rejected.push(format!("{name}:{line}: {reason}")),
+        let part_size = records.len().div_ceil(threads).max(1);
+        let parsed: Vec<(Vec<Row>, Vec<(u64, String)>)> = std::thread::scope(|scope| {
+            let workers: Vec<_> = records
+                .chunks(part_size)
+                .map(|part| {
+                    let (indices, name) = (&indices, &name);
+                    scope.spawn(move || {
+                        let mut partnerships = HashMap::new();
+                        let mut rows = Vec::with_capacity(part.len());
+                        let mut rejected = Vec::new();
+                        for (line, record) in part {
+                            let fields: Fields<'_> = std::array::from_fn(|column| {
+                                indices[column]
+                                    .and_then(|i| record.get(i))
+                                    .unwrap_or("")
+                                    .trim()
+                            });
+                            match parse_row(&fields, recorded_by, &mut partnerships) {
+                                Ok(item) => rows.push(Row { line: *line, item }),
+                                Err(reason) => {
+                                    rejected.push((*line, format!("{name}:{line}: {reason}")))
+                                }
+                            }
+                        }
+                        (rows, rejected)
+                    })
+                })
+                .collect();
+            workers
+                .into_iter()
+                .map(|worker| worker.join().expect("a parsing thread"))
+                .collect()
+        });
+        for (part_rows, part_rejected) in parsed {
+            rows.extend(part_rows);
+            rejected.extend(part_rejected);
         }
     }
+    rejected.sort_by_key(|(line, _)| *line);
+    summary
+        .rejected
+        .extend(rejected.into_iter().map(|(_, message)| message));
 
+    tracing::debug!(rows = rows.len(), elapsed = ?started.elapsed(), "csv import: rows read");
     // Rules: each partnership's rows in valid-time order, on top of what the ledger holds.
     let mut by_partnership: HashMap<PartnershipId, Vec<Row>> = HashMap::new();
     for row in rows {
@@ -317,6 +395,7 @@ pub async fn import(
         }
         accepted.push((id, stored as u64, items, stored_already));
     }
+    tracing::debug!(partnerships = accepted.len(), elapsed = ?started.elapsed(), "csv import: checked");
     if options.dry_run || (!summary.rejected.is_empty() && !options.skip_invalid) {
         return Ok(summary);
     }
@@ -329,17 +408,35 @@ pub async fn import(
             .map(|(_, _, items, _)| items.len() as u64)
             .sum(),
     );
+    // One batch is encoded while the one before is written (each batch atomic on its own).
     let mut batch = Vec::new();
+    let mut in_flight: Option<tokio::task::JoinHandle<amity_ledger::Result<u64>>> = None;
+    let mut send = |batch: Vec<(PartnershipId, u64, Vec<ToRecord>)>| {
+        let ledger = ledger.clone();
+        in_flight.replace(tokio::spawn(
+            async move { ledger.append_checked(batch).await },
+        ))
+    };
+    let mut written = 0u64;
     for (id, stored, items, stored_already) in accepted {
         summary.duplicates_skipped += stored_already;
         bar.inc(items.len() as u64);
         batch.push((id, stored, items));
         if batch.len() == 500 {
-            summary.events_written += ledger.append_checked(std::mem::take(&mut batch)).await?;
+            if let Some(previous) = send(std::mem::take(&mut batch)) {
+                written += previous.await??;
+            }
         }
     }
-    summary.events_written += ledger.append_checked(batch).await?;
+    if let Some(previous) = send(batch) {
+        written += previous.await??;
+    }
+    if let Some(last) = in_flight.take() {
+        written += last.await??;
+    }
+    summary.events_written += written;
     bar.finish_and_clear();
+    tracing::debug!(elapsed = ?started.elapsed(), "csv import: written");
     summary.wrote = summary.events_written > 0;
     Ok(summary)
 }

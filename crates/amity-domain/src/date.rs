@@ -116,10 +116,14 @@ impl EdtfDate {
         })
     }
 
-    /// [`EdtfDate::parse`] for dates deserialized (stored events above all, where the same few
-    /// dates recur: years, days of a campaign): each thread remembers the short dates it has
-    /// parsed, up to [`REMEMBERED_DATES`] of them, and copies a remembered one instead of
-    /// parsing it again. Refused dates are not remembered.
+    /// [`EdtfDate::parse`] for dates read in bulk (stored events, imported rows, where the
+    /// same few dates recur: years, days of a campaign): each thread remembers the short dates
+    /// it has parsed, up to [`REMEMBERED_DATES`] of them, and copies a remembered one instead
+    /// of parsing it again. Refused dates are not remembered.
+    pub fn parse_cached(input: &str) -> Result<EdtfDate, DateError> {
+        EdtfDate::parse_stored(input)
+    }
+
     pub(crate) fn parse_stored(input: &str) -> Result<EdtfDate, DateError> {
         if input.len() > 23 {
             return EdtfDate::parse(input);
