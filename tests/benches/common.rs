@@ -191,16 +191,3 @@ pub fn long_history(events: usize, seed: u64) -> Vec<(EventType, &'static str)> 
 /// The lifecycle CSV header.
 pub const CSV_HEADER: &str = "party_a,country_a,region_a,party_b,country_b,region_b,kind,event,\
 occurred,term_as_written,certainty,source_title,source_publisher,source_url,source_date,note";
-
-/// The CSV word for an event type.
-pub fn csv_word(event_type: EventType) -> &'static str {
-    match event_type {
-        EventType::PartnershipFounded => "founded",
-        EventType::PartnershipAttested => "attested",
-        EventType::PartnershipSuspended => "suspended",
-        EventType::PartnershipReinstated => "reinstated",
-        EventType::PartnershipTerminated => "terminated",
-        EventType::PartnershipReaffirmed => "reaffirmed",
-        other => panic!("{other} is not a lifecycle row"),
-    }
-}

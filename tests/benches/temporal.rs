@@ -18,7 +18,7 @@ use std::time::Instant;
 
 use amity_domain::{EdtfDate, Event, EventType, Facts, Occurred, Partnership, PartnershipKind};
 use amity_ledger::{Ledger, ToRecord};
-use common::{csv_word, env_number, long_history, median, CSV_HEADER};
+use common::{env_number, long_history, median, CSV_HEADER};
 
 const AMITY: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../target/release/amity");
 
@@ -124,7 +124,7 @@ async fn main() {
             writeln!(
                 out,
                 "Tallahassee,US,US-FL,Krasnodar,RU,,,{},{occurred},,,,,,,n={n}",
-                csv_word(*event_type)
+                event_type.verb()
             )
             .expect("write");
         }
@@ -165,7 +165,7 @@ async fn main() {
                     &b.country,
                     b.subdivision.as_deref().unwrap_or(""),
                     "",
-                    csv_word(event.event_type()),
+                    event.event_type().verb(),
                     &facts.occurred.to_string(),
                     facts.term_as_written.as_deref().unwrap_or(""),
                     "",

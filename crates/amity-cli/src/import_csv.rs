@@ -72,6 +72,9 @@ fn certainty(word: &str) -> Option<Certainty> {
     })
 }
 
+/// A part of the file turned into events: its rows, and its rejections with their lines.
+type Parsed = (Vec<Row>, Vec<(u64, String)>);
+
 /// A row's fields, trimmed, in [`COLUMNS`] order.
 type Fields<'r> = [&'r str; 16];
 
@@ -120,7 +123,7 @@ fn parse_row(
         }
     };
     let word = get("event");
-    let event_type = event_type(&word).ok_or_else(|| {
+    let event_type = event_type(word).ok_or_else(|| {
         format!("event: {word:?} is not one of founded, attested, suspended, reinstated, terminated, reaffirmed")
     })?;
     let occurred = match get("occurred") {
@@ -129,7 +132,7 @@ fn parse_row(
         text => Occurred::Date(EdtfDate::parse_cached(text).map_err(|e| format!("occurred: {e}"))?),
     };
     let certainty_word = get("certainty");
-    let certainty = certainty(&certainty_word).ok_or_else(|| {
+    let certainty = certainty(certainty_word).ok_or_else(|| {
         format!(
             "certainty: {certainty_word:?} is not one of confirmed, probable, possible, disputed"
         )
@@ -254,7 +257,7 @@ pub async fn import(
             records.push((line, record));
         }
         let part_size = records.len().div_ceil(threads).max(1);
-        let parsed: Vec<(Vec<Row>, Vec<(u64, String)>)> = std::thread::scope(|scope| {
+        let parsed: Vec<Parsed> = std::thread::scope(|scope| {
             let workers: Vec<_> = records
                 .chunks(part_size)
                 .map(|part| {

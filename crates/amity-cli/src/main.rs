@@ -39,6 +39,13 @@ fn main() -> ExitCode {
         .with_max_level(level)
         .with_writer(std::io::stderr)
         .init();
+    // The temporal checks' state budget (a hard resource limit; see `amity --help`).
+    if let Some(limit) = std::env::var("AMITY_STATE_LIMIT")
+        .ok()
+        .and_then(|value| value.parse().ok())
+    {
+        amity_domain::temporal::set_state_limit(limit);
+    }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()

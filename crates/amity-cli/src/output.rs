@@ -209,17 +209,16 @@ pub fn history(status: &StatusRow, rows: &[TimelineRow], format: Format) -> Resu
 }
 
 fn certainty_text(certainty: Certainty3, competing: &[amity_domain::Status]) -> String {
-    match (certainty, competing) {
+    possible_text(certainty, competing.iter().map(|s| s.to_string()))
+}
+
+/// `definite`, or `possible (A or B)` naming what it may be (never an empty "()").
+fn possible_text(certainty: Certainty3, competing: impl Iterator<Item = String>) -> String {
+    let competing: Vec<String> = competing.collect();
+    match (certainty, competing.is_empty()) {
         (Certainty3::Definite, _) => "definite".to_owned(),
-        (Certainty3::Possible, []) => "possible".to_owned(),
-        (Certainty3::Possible, competing) => format!(
-            "possible ({})",
-            competing
-                .iter()
-                .map(|s| s.to_string())
-                .collect::<Vec<_>>()
-                .join(" or ")
-        ),
+        (Certainty3::Possible, true) => "possible".to_owned(),
+        (Certainty3::Possible, false) => format!("possible ({})", competing.join(" or ")),
     }
 }
 
@@ -253,18 +252,7 @@ fn since_text(status: amity_domain::Status, since: Option<&str>, listed: Option<
 }
 
 fn decisions_text(certainty: Certainty3, competing: &[analysis::Decision]) -> String {
-    match (certainty, competing) {
-        (Certainty3::Definite, _) => "definite".to_owned(),
-        (Certainty3::Possible, []) => "possible".to_owned(),
-        (Certainty3::Possible, competing) => format!(
-            "possible ({})",
-            competing
-                .iter()
-                .map(|d| d.name())
-                .collect::<Vec<_>>()
-                .join(" or ")
-        ),
-    }
+    possible_text(certainty, competing.iter().map(|d| d.name().to_owned()))
 }
 
 /// Status answers.

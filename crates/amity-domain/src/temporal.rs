@@ -181,8 +181,21 @@ pub struct Unfinished {
     pub events: usize,
 }
 
-/// The most states one search may remember before it gives up with [`Unfinished`].
+/// The most states one search may remember before it gives up with [`Unfinished`], unless
+/// [`set_state_limit`] says otherwise.
 pub const STATE_LIMIT: usize = 2_000_000;
+
+static LIMIT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(STATE_LIMIT);
+
+/// Change the state budget of every search from now on (the CLI's `AMITY_STATE_LIMIT`): a
+/// hard resource limit, never a reason to call a timeline impossible.
+pub fn set_state_limit(limit: usize) {
+    LIMIT.store(limit, std::sync::atomic::Ordering::Relaxed);
+}
+
+fn state_limit() -> usize {
+    LIMIT.load(std::sync::atomic::Ordering::Relaxed)
+}
 
 /// The most states enumerated for a whole profile before questions are answered one by one.
 const PROFILE_LIMIT: usize = 20_000;
@@ -271,6 +284,9 @@ pub struct Engine {
     /// Some element's bounds are empty (a founding after the latest day of an attestation):
     /// nothing is legal.
     empty: bool,
+    /// Every group holds one event and each lies wholly before the next: one order only, and
+    /// every question is read along it.
+    chain: bool,
     /// The input, for witnesses.
     input: Vec<Dated>,
 }
@@ -327,11 +343,14 @@ impl Engine {
             });
         }
         sort_groups(&mut groups);
+        let chain = groups.iter().all(|group| group.count == 1)
+            && groups.windows(2).all(|pair| pair[0].hi < pair[1].lo);
         Engine {
             groups,
             attestations,
             implicit_founding,
             empty,
+            chain,
             input: events.to_vec(),
         }
     }
@@ -347,6 +366,11 @@ impl Engine {
     pub fn witness(&self) -> Result<Option<Vec<usize>>, Unfinished> {
         if self.empty {
             return Ok(None);
+        }
+        if self.chain {
+            return Ok(self
+                .chain_states()
+                .map(|_| self.with_attestations(&(0..self.groups.len()).collect::<Vec<_>>())));
         }
         let Some(path) = Search::new(&self.groups, self.input.len()).run()? else {
             return Ok(None);
@@ -438,6 +462,29 @@ impl Engine {
                 engine: None,
             });
         }
+        if self.chain {
+            // The one order: the state after k events holds from the k-th event's earliest
+            // point to the next one's latest.
+            let spans = self.chain_states().map_or_else(Vec::new, |states| {
+                states
+                    .iter()
+                    .enumerate()
+                    .map(|(k, &state)| {
+                        let from = if k == 0 {
+                            Point::MIN
+                        } else {
+                            self.groups[k - 1].lo
+                        };
+                        let to = self.groups.get(k).map_or(Point::MAX, |group| group.hi);
+                        (from, to, StatusSet::of(STATES[state as usize]))
+                    })
+                    .collect()
+            });
+            return Ok(Profile {
+                spans: Some(spans),
+                engine: None,
+            });
+        }
         match enumerate(&self.groups, PROFILE_LIMIT) {
             Some(spans) => Ok(Profile {
                 spans: Some(spans),
@@ -448,6 +495,19 @@ impl Engine {
                 engine: Some(Box::new(self.clone())),
             }),
         }
+    }
+
+    /// Along a chain: the state before every event and after the last, or `None` when a step
+    /// breaks the rules.
+    fn chain_states(&self) -> Option<Vec<u8>> {
+        let mut states = Vec::with_capacity(self.groups.len() + 1);
+        let mut state = 0u8;
+        states.push(state);
+        for group in &self.groups {
+            state = group.kind.step(state, NO_DECISION)?.0;
+            states.push(state);
+        }
+        Some(states)
     }
 
     fn exists_with(&self, extra: Vec<Group>) -> Result<bool, Unfinished> {
@@ -561,29 +621,62 @@ impl Remaining {
     /// each excursion opens with one suspension or termination and may add one termination
     /// after a suspension.
     fn can_complete(self, state: u8) -> bool {
-        let (mut state, found) = (state, self.found);
-        if state == 0 {
-            if found == 0 {
-                return self.suspend + self.reinstate + self.terminate + self.reaffirm == 0;
-            }
-            if found > 1 {
-                return false;
-            }
-            state = 1;
-        } else if found > 0 {
+        let Some((state, tally)) = Tally::of(self, state) else {
+            return false;
+        };
+        if tally.least() > tally.r + 1 || tally.most() < tally.r {
             return false;
         }
-        let s = i64::from(self.suspend) + i64::from(state == 2);
-        let t_moves = i64::from(self.terminate);
-        let t = t_moves + i64::from(state == 3);
-        let r = i64::from(self.reinstate);
-        // Suspension-then-termination pairs: x in 0..=min(s, t_moves); downs = s + t - x.
-        let most = s + t;
-        let least = most - s.min(t_moves);
-        if least > r + 1 || most < r {
-            return false;
-        }
-        self.reaffirm == 0 || state == 1 || r >= 1
+        self.reaffirm == 0 || state == 1 || tally.r >= 1
+    }
+}
+
+/// The numbers of the count argument, from a state past the founding.
+#[derive(Debug, Clone, Copy)]
+struct Tally {
+    /// Suspensions, counting one already open.
+    s: i64,
+    /// Terminations still to place.
+    t_moves: i64,
+    /// Terminations, counting one already open.
+    t: i64,
+    /// Reinstatements.
+    r: i64,
+}
+
+impl Tally {
+    /// The founding first (once, from `not_yet`; never after), then the tallies from the
+    /// state it leads to; `None` when the founding cannot fit. From `not_yet` with nothing
+    /// to found, only an empty remainder fits: that is `Some` with everything zero.
+    fn of(counts: Remaining, state: u8) -> Option<(u8, Tally)> {
+        let moves = counts.suspend + counts.reinstate + counts.terminate + counts.reaffirm;
+        let state = match (state, counts.found) {
+            (0, 0) if moves == 0 => 0,
+            (0, 1) => 1,
+            (0, _) => return None,
+            (_, 0) => state,
+            _ => return None,
+        };
+        let t_moves = i64::from(counts.terminate);
+        Some((
+            state,
+            Tally {
+                s: i64::from(counts.suspend) + i64::from(state == 2),
+                t_moves,
+                t: t_moves + i64::from(state == 3),
+                r: i64::from(counts.reinstate),
+            },
+        ))
+    }
+
+    /// Excursions from active when every termination that can follow a suspension does.
+    fn least(self) -> i64 {
+        self.most() - self.s.min(self.t_moves)
+    }
+
+    /// Excursions from active when none does.
+    fn most(self) -> i64 {
+        self.s + self.t
     }
 }
 
@@ -711,7 +804,8 @@ impl<'a> Search<'a> {
                     if placed == total {
                         return Ok(Some(path));
                     }
-                    if self.dead.contains(&self.key(after, after_register))
+                    if (!self.dead.is_empty()
+                        && self.dead.contains(&self.key(after, after_register)))
                         || !self.promising(after, after_register)
                     {
                         self.remaining[group] += 1;
@@ -724,9 +818,10 @@ impl<'a> Search<'a> {
                     register = after_register;
                 }
                 None => {
-                    if self.dead.len() >= STATE_LIMIT {
+                    let limit = state_limit();
+                    if self.dead.len() >= limit {
                         return Err(Unfinished {
-                            limit: STATE_LIMIT,
+                            limit,
                             events: self.events,
                         });
                     }
@@ -791,38 +886,25 @@ fn lowest_two(groups: &[Group], remaining: &[u32]) -> (Point, Option<usize>, Poi
 /// Whether, by counts, exactly these events can take `state` to `wanted` (a necessary
 /// condition, see [`Remaining::can_complete`]).
 fn ends_in(counts: Remaining, state: u8, wanted: u8) -> bool {
-    let mut state = state;
-    let mut counts = counts;
+    let Some((state, tally)) = Tally::of(counts, state) else {
+        return false;
+    };
     if state == 0 {
-        if counts.found == 0 {
-            let moves = counts.suspend + counts.reinstate + counts.terminate + counts.reaffirm;
-            return moves == 0 && wanted == 0;
-        }
-        if counts.found > 1 || wanted == 0 {
-            return false;
-        }
-        counts.found = 0;
-        state = 1;
-    } else if counts.found > 0 {
+        return wanted == 0;
+    }
+    let founded = Remaining { found: 0, ..counts };
+    if !founded.can_complete(state) || wanted == 0 {
         return false;
     }
-    if !counts.can_complete(state) {
-        return false;
-    }
-    let s = i64::from(counts.suspend) + i64::from(state == 2);
-    let t_moves = i64::from(counts.terminate);
-    let t = t_moves + i64::from(state == 3);
-    let r = i64::from(counts.reinstate);
-    // x suspension-then-termination pairs make s + t - x excursions from active.
-    let most = s + t;
+    let Tally { s, t_moves, t, r } = tally;
+    let most = tally.most();
     match wanted {
         // Every excursion closed: s + t - x == r for some x in 0..=min(s, t_moves).
-        1 => most - s.min(t_moves) <= r && r <= most,
+        1 => tally.least() <= r && r <= most,
         // One excursion open, opened by a suspension with no termination after it.
         2 => s >= 1 && most - (s - 1).min(t_moves) <= r + 1 && r < most,
         // One excursion open, holding a termination.
-        3 => t >= 1 && most - s.min(t_moves) <= r + 1 && r < most,
-        _ => false,
+        _ => t >= 1 && tally.least() <= r + 1 && r < most,
     }
 }
 

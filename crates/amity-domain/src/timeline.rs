@@ -224,6 +224,10 @@ struct Resolution {
     engine: Option<std::sync::Arc<crate::temporal::Engine>>,
     /// Whether the founding is implicit (attested, never recorded as founded).
     implicit_founding: bool,
+    /// The driving entries (indices, in preferred order) and their dates as the engine sees
+    /// them.
+    driving: Vec<usize>,
+    dated: Vec<crate::temporal::Dated>,
 }
 
 /// One row of a history: an entry with how it stands.
@@ -457,9 +461,11 @@ impl Timeline {
     /// The driving events (neither disputed nor retracted) as the engine sees them, with
     /// their entries.
     pub fn driving(&self) -> Vec<(&Recorded, crate::temporal::Dated)> {
-        driving(&self.entries)
-            .into_iter()
-            .map(|index| (&self.entries[index], dated(&self.entries[index])))
+        self.resolution
+            .driving
+            .iter()
+            .zip(&self.resolution.dated)
+            .map(|(&index, dated)| (&self.entries[index], *dated))
             .collect()
     }
 
@@ -487,11 +493,11 @@ impl Timeline {
     /// The first attestation (the one with the earliest latest day), for partnerships known
     /// from lists.
     pub fn first_attested(&self) -> Option<&Recorded> {
-        self.driving()
-            .into_iter()
-            .filter(|(_, dated)| dated.event_type == EventType::PartnershipAttested)
-            .min_by_key(|(recorded, dated)| (dated.latest, dated.earliest, recorded.stream_version))
-            .map(|(recorded, _)| recorded)
+        let resolution = &self.resolution;
+        (0..resolution.driving.len())
+            .filter(|&i| resolution.dated[i].event_type == EventType::PartnershipAttested)
+            .min_by_key(|&i| (resolution.dated[i].latest, resolution.dated[i].earliest, i))
+            .map(|i| &self.entries[resolution.driving[i]])
     }
 
     /// Every entry in valid-time order (lifecycle events by their dates); retractions and
@@ -604,6 +610,8 @@ fn resolve(id: &PartnershipId, entries: &[Recorded], focus: Option<EventId>) -> 
             source,
         }),
         implicit_founding,
+        driving: driving.clone(),
+        dated: dated.clone(),
         ..explain(entries, &driving, focus)
     };
     let witness = match engine.witness() {
@@ -613,6 +621,8 @@ fn resolve(id: &PartnershipId, entries: &[Recorded], focus: Option<EventId>) -> 
     let Some(witness) = witness else {
         return Resolution {
             implicit_founding,
+            driving: driving.clone(),
+            dated: dated.clone(),
             ..explain(entries, &driving, focus)
         };
     };
@@ -637,6 +647,8 @@ fn resolve(id: &PartnershipId, entries: &[Recorded], focus: Option<EventId>) -> 
         last: std::sync::OnceLock::new(),
         engine: Some(std::sync::Arc::new(engine)),
         implicit_founding,
+        driving,
+        dated,
     }
 }
 
@@ -699,6 +711,8 @@ fn explain(entries: &[Recorded], driving: &[usize], focus: Option<EventId>) -> R
         last: std::sync::OnceLock::new(),
         engine: None,
         implicit_founding: false,
+        driving: Vec::new(),
+        dated: Vec::new(),
     }
 }
 

@@ -319,3 +319,36 @@ fn given_the_wikipedia_list_when_outcomes_at_the_roundtable_then_list_only_pairs
     );
     assert_eq!(answer["counts"]["statuses"]["not_yet"]["definite"], 0);
 }
+
+/// A check that hits the engine's state budget is neither a refusal nor an acceptance: exit
+/// code 4, the partnership named, nothing written. (`AMITY_STATE_LIMIT=0` makes the first dead
+/// end of the search exceed it: the suspension is tried before the reaffirmation.)
+#[test]
+fn given_a_tiny_state_budget_when_a_check_needs_a_search_then_it_says_not_finished() {
+    let sandbox = Sandbox::new();
+    record(&sandbox, "found", "1990");
+    record(&sandbox, "suspend", "2000/2010");
+    let before = sandbox.status();
+    let run = {
+        let mut command = amity_in(sandbox.path());
+        command.env("AMITY_STATE_LIMIT", "0");
+        command.args([
+            "reaffirm",
+            TALLAHASSEE,
+            KRASNODAR,
+            "--occurred",
+            "2005/2010",
+        ]);
+        Run::from(command.output().expect("amity runs"))
+    };
+    assert_eq!(run.code, Some(4), "{run:?}");
+    assert!(run.stderr.contains("was not finished"), "{run:?}");
+    assert!(
+        run.stderr.contains("ru:krasnodar+us-fl:tallahassee"),
+        "{run:?}"
+    );
+    assert!(!run.stderr.contains("impossible"), "{run:?}");
+    assert_eq!(sandbox.status(), before, "nothing written");
+    // With the default budget the same reaffirmation is legal (before the suspension).
+    record(&sandbox, "reaffirm", "2005/2010");
+}
