@@ -289,6 +289,8 @@ pub struct Engine {
     chain: bool,
     /// The input, for witnesses.
     input: Vec<Dated>,
+    /// This engine's own state budget, if set (else the process-wide one).
+    state_limit: Option<usize>,
 }
 
 impl Engine {
@@ -352,7 +354,18 @@ impl Engine {
             empty,
             chain,
             input: events.to_vec(),
+            state_limit: None,
         }
+    }
+
+    /// The same engine with a state budget of its own.
+    pub fn with_state_limit(mut self, limit: usize) -> Engine {
+        self.state_limit = Some(limit);
+        self
+    }
+
+    fn limit(&self) -> usize {
+        self.state_limit.unwrap_or_else(state_limit)
     }
 
     /// Whether the founding is implicit: attested, with no founding among the events.
@@ -372,7 +385,7 @@ impl Engine {
                 .chain_states()
                 .map(|_| self.with_attestations(&(0..self.groups.len()).collect::<Vec<_>>())));
         }
-        let Some(path) = Search::new(&self.groups, self.input.len()).run()? else {
+        let Some(path) = Search::new(&self.groups, self.input.len(), self.limit()).run()? else {
             return Ok(None);
         };
         Ok(Some(self.with_attestations(&path)))
@@ -514,7 +527,9 @@ impl Engine {
         let mut groups = self.groups.clone();
         groups.extend(extra);
         sort_groups(&mut groups);
-        Ok(Search::new(&groups, self.input.len()).run()?.is_some())
+        Ok(Search::new(&groups, self.input.len(), self.limit())
+            .run()?
+            .is_some())
     }
 
     /// Input indices in witness order: group members in input order, attestations slotted in
@@ -687,15 +702,17 @@ struct Search<'a> {
     /// States (remaining counts, then state and register) that cannot be completed.
     dead: FxHashSet<Box<[u32]>>,
     events: usize,
+    limit: usize,
 }
 
 impl<'a> Search<'a> {
-    fn new(groups: &'a [Group], events: usize) -> Search<'a> {
+    fn new(groups: &'a [Group], events: usize, limit: usize) -> Search<'a> {
         Search {
             groups,
             remaining: groups.iter().map(|group| group.count).collect(),
             dead: FxHashSet::default(),
             events,
+            limit,
         }
     }
 
@@ -818,10 +835,9 @@ impl<'a> Search<'a> {
                     register = after_register;
                 }
                 None => {
-                    let limit = state_limit();
-                    if self.dead.len() >= limit {
+                    if self.dead.len() >= self.limit {
                         return Err(Unfinished {
-                            limit,
+                            limit: self.limit,
                             events: self.events,
                         });
                     }

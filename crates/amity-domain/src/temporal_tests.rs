@@ -520,3 +520,21 @@ fn the_latest_day_is_capped_at_the_recording_day() {
     let event = dated(T::PartnershipTerminated, "2030", "2022-04-01");
     assert_eq!(event.latest, event.earliest);
 }
+
+#[test]
+fn given_a_budget_too_small_for_the_search_then_the_answer_is_unfinished_not_impossible() {
+    // The suspension is tried first (earliest), and only then the reaffirmation: a dead end.
+    let events = [
+        today(T::PartnershipAttested, "1991-01"),
+        today(T::PartnershipSuspended, "[1990-03-01,1991-02]"),
+        today(T::PartnershipReaffirmed, "1990-12-31"),
+        today(T::PartnershipReinstated, "1991-01-01"),
+    ];
+    let engine = Engine::new(&events);
+    assert!(engine.is_legal().unwrap());
+    let unfinished = engine
+        .with_state_limit(0)
+        .witness()
+        .expect_err("no budget for the dead end");
+    assert_eq!((unfinished.limit, unfinished.events), (0, 4));
+}

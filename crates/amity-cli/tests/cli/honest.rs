@@ -321,26 +321,30 @@ fn given_the_wikipedia_list_when_outcomes_at_the_roundtable_then_list_only_pairs
 }
 
 /// A check that hits the engine's state budget is neither a refusal nor an acceptance: exit
-/// code 4, the partnership named, nothing written. (`AMITY_STATE_LIMIT=0` makes the first dead
-/// end of the search exceed it: the suspension is tried before the reaffirmation.)
+/// code 4, the partnership named, nothing written. (With `AMITY_STATE_LIMIT=0` the first dead
+/// end of the search exceeds it: the suspension, earliest, is tried before the reaffirmation.)
 #[test]
 fn given_a_tiny_state_budget_when_a_check_needs_a_search_then_it_says_not_finished() {
     let sandbox = Sandbox::new();
-    record(&sandbox, "found", "1990");
-    record(&sandbox, "suspend", "2000/2010");
+    record(&sandbox, "attest", "1991-01");
+    record(&sandbox, "suspend", "[1990-03-01,1991-02]");
+    record(&sandbox, "reaffirm", "1990-12-31");
     let before = sandbox.status();
-    let run = {
-        let mut command = amity_in(sandbox.path());
-        command.env("AMITY_STATE_LIMIT", "0");
-        command.args([
-            "reaffirm",
-            TALLAHASSEE,
-            KRASNODAR,
-            "--occurred",
-            "2005/2010",
-        ]);
-        Run::from(command.output().expect("amity runs"))
-    };
+    let args = [
+        "--store",
+        &sandbox.store,
+        "reinstate",
+        TALLAHASSEE,
+        KRASNODAR,
+        "--occurred",
+        "1991-01-01",
+    ];
+    let output = amity_in(sandbox.path())
+        .env("AMITY_STATE_LIMIT", "0")
+        .args(args)
+        .output()
+        .expect("amity runs");
+    let run = Run::from(output);
     assert_eq!(run.code, Some(4), "{run:?}");
     assert!(run.stderr.contains("was not finished"), "{run:?}");
     assert!(
@@ -349,6 +353,6 @@ fn given_a_tiny_state_budget_when_a_check_needs_a_search_then_it_says_not_finish
     );
     assert!(!run.stderr.contains("impossible"), "{run:?}");
     assert_eq!(sandbox.status(), before, "nothing written");
-    // With the default budget the same reaffirmation is legal (before the suspension).
-    record(&sandbox, "reaffirm", "2005/2010");
+    // With the default budget the same reinstatement is legal.
+    record(&sandbox, "reinstate", "1991-01-01");
 }
