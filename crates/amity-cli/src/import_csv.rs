@@ -42,6 +42,10 @@ pub const COLUMNS: [&str; 16] = [
     "note",
 ];
 
+/// About how many events one atomic batch of the import writes (whole partnerships): large
+/// batches mean few commits, each waiting for the disk.
+const BATCH_EVENTS: usize = 50_000;
+
 /// The namespace of row ids (UUID v5).
 const ROW_NAMESPACE: uuid::Uuid = uuid::Uuid::from_u128(0x5f1d_3c2a_8b4e_4c7f_9a61_2e0b_7d33_c5a1);
 
@@ -310,6 +314,11 @@ pub async fn import(
     }
     // Per partnership: its stored length when checked, its new rows, its rows already stored.
     let mut accepted: Vec<(PartnershipId, u64, Vec<ToRecord>, u64)> = Vec::new();
+    let ledger_is_empty = ledger
+        .store()
+        .read_all(amity_store::Position::START, 1)
+        .await?
+        .is_empty();
     let mut ids: Vec<PartnershipId> = by_partnership.keys().cloned().collect();
     ids.sort();
     for id in ids {
@@ -328,7 +337,12 @@ pub async fn import(
                 row.line,
             )
         });
-        let timeline = ledger.load(&id).await?;
+        // An empty ledger (the usual bulk import) holds no history to load.
+        let timeline = if ledger_is_empty {
+            amity_domain::Timeline::new(id.clone())
+        } else {
+            ledger.load(&id).await?
+        };
         let mut items = Vec::new();
         let mut fresh: Vec<Row> = Vec::new();
         let mut stored_already = 0u64;
@@ -421,11 +435,14 @@ pub async fn import(
         ))
     };
     let mut written = 0u64;
+    let mut in_batch = 0usize;
     for (id, stored, items, stored_already) in accepted {
         summary.duplicates_skipped += stored_already;
         bar.inc(items.len() as u64);
+        in_batch += items.len();
         batch.push((id, stored, items));
-        if batch.len() == 500 {
+        if in_batch >= BATCH_EVENTS {
+            in_batch = 0;
             if let Some(previous) = send(std::mem::take(&mut batch)) {
                 written += previous.await??;
             }

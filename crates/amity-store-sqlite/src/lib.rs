@@ -397,7 +397,7 @@ fn open_connection(path: &Path) -> Result<Connection> {
              PRAGMA journal_mode = WAL;
              PRAGMA synchronous = FULL;
              PRAGMA foreign_keys = ON;
-             PRAGMA cache_size = -16384;",
+             PRAGMA cache_size = -131072;",
         )
         .map_err(backend_error)?;
     Ok(connection)
