@@ -838,11 +838,25 @@ async fn postgres_tables_are_rebuilt_for_new_code_or_another_ledger() {
     assert_eq!(projections.catch_up().await.unwrap(), Default::default());
     let before = dump(&projections).await;
     let client = psql().await;
+    // Tables of newer code are left alone, with an error.
+    client
+        .batch_execute(&format!(
+            "UPDATE {schema}.projection_checkpoint SET code_version = {};",
+            CODE_VERSION + 1
+        ))
+        .await
+        .unwrap();
+    let error = projections.catch_up().await.unwrap_err();
+    assert!(
+        error.to_string().contains("built by a newer amity"),
+        "{error}"
+    );
+    assert_eq!(dump(&projections).await, before);
     for change in [
         format!(
             "UPDATE {schema}.projection_checkpoint SET code_version = {};
              DELETE FROM {schema}.party_directory;",
-            CODE_VERSION + 1
+            CODE_VERSION - 1
         ),
         format!(
             "UPDATE {schema}.projection_checkpoint SET first_event_id = gen_random_uuid()::text;
@@ -866,7 +880,7 @@ async fn postgres_tables_are_rebuilt_for_new_code_or_another_ledger() {
         .await
         .unwrap()
         .get(0);
-    assert_eq!(migrations, 1);
+    assert_eq!(migrations, 2, "the tables, then code version 7's columns");
 }
 
 #[tokio::test]
