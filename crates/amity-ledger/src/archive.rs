@@ -137,7 +137,7 @@ struct Valid {
 
 /// Check one line; the error is `field: reason`. Without `decode`, the payload is taken as
 /// already validated (the second pass of an import).
-fn check_line(text: &str, decode: bool) -> std::result::Result<Valid, String> {
+fn check_line(text: &str, decode: bool, keep: bool) -> std::result::Result<Valid, String> {
     let line: LineIn<'_> = serde_json::from_str(text).map_err(|error| {
         let message = error.to_string();
         match message.split_once('`') {
@@ -153,9 +153,10 @@ fn check_line(text: &str, decode: bool) -> std::result::Result<Valid, String> {
         .recorded_at
         .parse()
         .map_err(|e| format!("recorded_at: {e}"))?;
-    // The checking pass needs only the envelope; the payload is copied for writing only.
+    // The checking pass needs only the envelope (and, into a ledger that holds events, the
+    // payload to compare with a stored event of the same id); the writing pass the payload.
     let (payload, metadata) = if decode {
-        (Vec::new(), Vec::new())
+        (if keep { payload.to_vec() } else { Vec::new() }, Vec::new())
     } else {
         let metadata = Metadata {
             recorded_by: line.recorded_by.into_owned(),
@@ -216,6 +217,8 @@ struct Lines {
     next_version: HashMap<String, u64>,
     broken: std::collections::HashSet<String>,
     decode: bool,
+    /// Keep the payload of a decoded line (to compare it with a stored event of the same id).
+    keep_payload: bool,
 }
 
 impl Lines {
@@ -260,6 +263,7 @@ impl Lines {
             next_version: HashMap::new(),
             broken: std::collections::HashSet::new(),
             decode,
+            keep_payload: false,
         })
     }
 
@@ -276,9 +280,9 @@ impl Lines {
             // The reader ends after sending the last (empty) chunk.
             Err(_) => Vec::new(),
         };
-        let decode = self.decode;
+        let (decode, keep) = (self.decode, self.keep_payload);
         let check = |bytes: &[u8]| match std::str::from_utf8(bytes) {
-            Ok(text) => check_line(text, decode),
+            Ok(text) => check_line(text, decode, keep),
             Err(_) => Err("line: invalid UTF-8".to_owned()),
         };
         let (first, second) = raw.split_at(raw.len() / 2);
@@ -322,6 +326,18 @@ impl Lines {
         }
         Ok(out)
     }
+}
+
+/// Whether a stored event and a line's event say the same thing: type, schema version and
+/// payload (as JSON values, so that spacing or key order do not count), never who recorded it
+/// or when.
+fn same_content(stored: (&str, u32, &[u8]), event: &NewEvent) -> bool {
+    let (event_type, schema_version, payload) = stored;
+    let value = |bytes: &[u8]| serde_json::from_slice::<serde_json::Value>(bytes).ok();
+    event_type == event.event_type
+        && schema_version == event.schema_version
+        && (payload == event.payload.as_slice()
+            || (value(payload).is_some() && value(payload) == value(&event.payload)))
 }
 
 /// One batch as per-stream parts, and how many events each part has.
@@ -392,7 +408,8 @@ pub async fn import(
     // ledger holds, so that the write cannot fail half-way on anything the file says.
     let mut rejected_lines: HashSet<u64> = HashSet::new();
     let mut ids: HashSet<uuid::Uuid> = HashSet::new();
-    let mut in_ledger: HashMap<String, Vec<uuid::Uuid>> = HashMap::new();
+    // Per stream, the events the ledger holds: id, type, schema version and payload.
+    let mut in_ledger: HashMap<String, Vec<(uuid::Uuid, String, u32, Vec<u8>)>> = HashMap::new();
     let mut seen_streams: HashSet<String> = HashSet::new();
     // Streams with a line rejected here (the chunk's own chain check ran before).
     let mut rejected_streams: HashSet<String> = HashSet::new();
@@ -402,6 +419,7 @@ pub async fn import(
         .await?
         .is_empty();
     let mut lines = Lines::open(path, true, 8_192)?;
+    lines.keep_payload = !ledger_is_empty;
     loop {
         let chunk = lines.next_chunk()?;
         if chunk.is_empty() {
@@ -420,7 +438,17 @@ pub async fn import(
                             Vec::new()
                         } else {
                             let stored = ledger.store().read_stream(&stream, 0, usize::MAX).await?;
-                            stored.iter().map(|e| e.event_id).collect()
+                            stored
+                                .into_iter()
+                                .map(|e| {
+                                    (
+                                        e.event_id,
+                                        e.event_type.to_string(),
+                                        e.schema_version,
+                                        e.payload,
+                                    )
+                                })
+                                .collect()
                         };
                         in_ledger.insert(stream.clone(), held);
                     }
@@ -433,13 +461,22 @@ pub async fn import(
                             "event_id: {} is used by an earlier line",
                             valid.event.event_id
                         ))
-                    } else if let Some(held) = stored.get(version) {
-                        if *held == valid.event.event_id {
-                            Ok(())
-                        } else {
+                    } else if let Some((held, held_type, held_schema, held_payload)) =
+                        stored.get(version)
+                    {
+                        if *held != valid.event.event_id {
                             Err(format!(
-                            "stream_version: the ledger holds another event ({held}) at version {version} of {stream}"
-                        ))
+                                "stream_version: the ledger holds another event ({held}) at version {version} of {stream}"
+                            ))
+                        } else if !same_content(
+                            (held_type, *held_schema, held_payload),
+                            &valid.event,
+                        ) {
+                            Err(format!(
+                                "event_id: {held} is stored with other content (a {held_type} at version {version} of {stream}); nothing was imported: give this event a new id"
+                            ))
+                        } else {
+                            Ok(())
                         }
                     } else if first && version > stored.len() {
                         Err(format!(

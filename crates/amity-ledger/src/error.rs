@@ -43,6 +43,15 @@ pub enum Error {
         /// What holds it.
         holder: String,
     },
+    /// The event id is recorded already, with other content: a re-sent event counts as
+    /// recorded only when it says the same thing.
+    #[error("event id {event_id} is already recorded with other content ({stored}); nothing was written: give the new event another id")]
+    IdConflict {
+        /// The id.
+        event_id: EventId,
+        /// What is stored under it.
+        stored: String,
+    },
     /// Reading or writing a file failed.
     #[error("{0}")]
     Io(String),

@@ -80,6 +80,18 @@ pub struct Ledger {
     store: Arc<dyn EventStore>,
 }
 
+/// Whether an entry read back from the store and an event to record say the same thing: the
+/// same type, schema version and payload once encoded (who records it, and when, do not count).
+fn same_content(stored: &Recorded, item: &ToRecord) -> bool {
+    let (left, right) = (
+        encode(stored.id, &stored.event, ""),
+        encode(item.event_id, &item.event, ""),
+    );
+    left.event_type == right.event_type
+        && left.schema_version == right.schema_version
+        && left.payload == right.payload
+}
+
 impl Ledger {
     /// A ledger over `store`.
     pub fn new(store: Arc<dyn EventStore>) -> Ledger {
@@ -150,6 +162,18 @@ impl Ledger {
                 .chain(&entry.candidates)
                 .find(|r| r.id == item.event_id)
             {
+                // A re-sent event is already recorded only if it says the same thing.
+                if !same_content(existing, item) {
+                    return Err(Error::IdConflict {
+                        event_id: item.event_id,
+                        stored: format!(
+                            "a {} ({}) in {}",
+                            existing.event.event_type(),
+                            existing.event.facts().occurred,
+                            existing.partnership
+                        ),
+                    });
+                }
                 outcomes.push(Outcome::AlreadyRecorded(existing.clone()));
                 continue;
             }

@@ -330,6 +330,21 @@ pub async fn idempotent_appends(store: &dyn EventStore) {
         .await
         .is_err());
     assert_eq!(store.read_whole_stream(&stream).await.unwrap().len(), 4);
+    // A repeat is recognised by its ids alone and never changes what is stored: comparing the
+    // contents is the ledger's job, which reads the stored event back.
+    let mut changed = first.clone();
+    for event in &mut changed {
+        event.payload = br#"{"changed":true}"#.to_vec();
+    }
+    let repeat = store
+        .append(&stream, ExpectedVersion::Any, changed)
+        .await
+        .unwrap();
+    assert_eq!(repeat.written, 0);
+    let stored = store.read_whole_stream(&stream).await.unwrap();
+    for (stored, sent) in stored.iter().zip(&first) {
+        assert_eq!(stored.payload, sent.payload, "the stored payload stays");
+    }
 }
 
 /// `read_all` returns every event once, in commit order, across pages and from any position.

@@ -14,7 +14,10 @@
 //!   the versions originally written, whatever its expected version. If only some ids are
 //!   stored, or any is stored in another stream, it fails with [`Error::DuplicateEvent`]
 //!   (a backend that cannot see ids of other streams says so through
-//!   [`EventStore::detects_ids_across_streams`]).
+//!   [`EventStore::detects_ids_across_streams`]). A repeat is recognised by its ids alone and
+//!   never changes what is stored; the store does not compare contents. The ledger does: it
+//!   reads the stored event back and accepts a re-sent id as already recorded only when type,
+//!   schema version and payload are the same, and refuses other content naming the id.
 //! - **Stream order.** Versions in a stream are 0, 1, 2, … with no gaps, in append order.
 //! - **Global order.** [`EventStore::read_all`] returns every event of every stream exactly
 //!   once, in commit order: an event appended after another one committed has a greater

@@ -10,6 +10,7 @@ use tempfile::TempDir;
 mod analysis;
 mod backends;
 mod honest;
+mod ids;
 mod interchange;
 mod temporal;
 
