@@ -328,6 +328,9 @@ impl Lines {
     }
 }
 
+/// A stored event as an import compares it: id, type, schema version, payload.
+type Held = (uuid::Uuid, String, u32, Vec<u8>);
+
 /// Whether a stored event and a line's event say the same thing: type, schema version and
 /// payload (as JSON values, so that spacing or key order do not count), never who recorded it
 /// or when.
@@ -409,7 +412,7 @@ pub async fn import(
     let mut rejected_lines: HashSet<u64> = HashSet::new();
     let mut ids: HashSet<uuid::Uuid> = HashSet::new();
     // Per stream, the events the ledger holds: id, type, schema version and payload.
-    let mut in_ledger: HashMap<String, Vec<(uuid::Uuid, String, u32, Vec<u8>)>> = HashMap::new();
+    let mut in_ledger: HashMap<String, Vec<Held>> = HashMap::new();
     let mut seen_streams: HashSet<String> = HashSet::new();
     // Streams with a line rejected here (the chunk's own chain check ran before).
     let mut rejected_streams: HashSet<String> = HashSet::new();
