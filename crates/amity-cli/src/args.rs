@@ -76,6 +76,9 @@ pub enum Command {
     Retract(RetractArgs),
     /// Add sources to an earlier entry.
     Cite(CiteArgs),
+    /// Correct an entry: retract it and record its replacement (any field changed) in one
+    /// atomic append, legal as a whole even when neither half is legal alone.
+    Amend(AmendArgs),
     /// Every event of a partnership in valid-time order, with sources and corrections.
     History(PartnershipArgs),
     /// The status of one partnership, or of all.
@@ -315,6 +318,125 @@ pub struct RetractArgs {
     pub facts: FactsArgs,
 }
 
+/// An amendment: the entry to correct, and what its replacement changes.
+#[derive(Debug, Args)]
+pub struct AmendArgs {
+    /// The entry that was wrong.
+    pub event_id: EventId,
+    /// Why it was wrong (kept with the retraction).
+    #[arg(long)]
+    pub reason: String,
+    /// The replacement's type: founded, attested, suspended, reinstated, terminated or
+    /// reaffirmed (default: the entry's).
+    #[arg(long = "type", value_name = "TYPE")]
+    pub event_type: Option<String>,
+    /// The replacement's date, EDTF or `unknown` (default: the entry's).
+    #[arg(long, value_name = "EDTF")]
+    pub occurred: Option<String>,
+    /// The replacement's term as written (default: the entry's).
+    #[arg(long, value_name = "TEXT")]
+    pub term: Option<String>,
+    /// The replacement's certainty (default: the entry's).
+    #[arg(long)]
+    pub certainty: Option<String>,
+    /// The replacement's note (default: the entry's).
+    #[arg(long)]
+    pub note: Option<String>,
+    /// The party that took the step (default: the entry's).
+    #[arg(long, value_name = "PARTY")]
+    pub by: Option<String>,
+    /// Starts a source of the replacement (given sources replace the entry's).
+    #[arg(long, value_name = "TITLE")]
+    pub source_title: Vec<String>,
+    /// The current source's URL.
+    #[arg(long, value_name = "URL")]
+    pub source_url: Vec<String>,
+    /// The current source's publication date, as EDTF.
+    #[arg(long, value_name = "EDTF")]
+    pub source_date: Vec<String>,
+    /// The current source's publisher.
+    #[arg(long, value_name = "NAME")]
+    pub source_publisher: Vec<String>,
+    /// Page, paragraph or quote in the current source.
+    #[arg(long, value_name = "TEXT")]
+    pub source_locator: Vec<String>,
+    /// Whether the current source is primary or secondary.
+    #[arg(long, value_name = "ROLE")]
+    pub source_role: Vec<String>,
+    /// Who records it.
+    #[arg(long, env = "AMITY_RECORDED_BY", value_name = "NAME")]
+    pub recorded_by: Option<String>,
+}
+
+impl AmendArgs {
+    /// The replacement of `original`: its facts and type, with what was given changed.
+    pub fn replacement(
+        &self,
+        original: &amity_domain::Event,
+        matches: &clap::ArgMatches,
+    ) -> Result<amity_domain::Event> {
+        let body = original.as_lifecycle().ok_or_else(|| {
+            anyhow!("amend corrects lifecycle entries; retract or cite this one instead")
+        })?;
+        let event_type = match self.event_type.as_deref() {
+            None => original.event_type(),
+            Some(word) => lifecycle_type(word)
+                .ok_or_else(|| anyhow!("--type: {word:?} is not one of founded, attested, suspended, reinstated, terminated, reaffirmed"))?,
+        };
+        let mut facts = body.facts.clone();
+        if let Some(occurred) = &self.occurred {
+            facts.occurred = occurred.parse().context("--occurred")?;
+        }
+        if let Some(term) = &self.term {
+            facts.term_as_written = Some(term.clone()).filter(|t| !t.is_empty());
+        }
+        if let Some(certainty) = &self.certainty {
+            facts.certainty = certainty_of(certainty)?;
+        }
+        if let Some(note) = &self.note {
+            facts.note = Some(note.clone()).filter(|n| !n.is_empty());
+        }
+        if let Some(by) = &self.by {
+            facts.initiated_by = Some(by.parse::<Party>().context("--by")?.key());
+        }
+        let given = sources(matches)?;
+        if !given.is_empty() {
+            facts.sources = given;
+        }
+        Ok(amity_domain::Event::lifecycle(
+            event_type,
+            body.partnership.clone(),
+            facts,
+        ))
+    }
+}
+
+/// A lifecycle type from its word.
+pub fn lifecycle_type(word: &str) -> Option<amity_domain::EventType> {
+    use amity_domain::EventType as T;
+    Some(match word {
+        "founded" => T::PartnershipFounded,
+        "attested" => T::PartnershipAttested,
+        "suspended" => T::PartnershipSuspended,
+        "reinstated" => T::PartnershipReinstated,
+        "terminated" => T::PartnershipTerminated,
+        "reaffirmed" => T::PartnershipReaffirmed,
+        _ => return None,
+    })
+}
+
+fn certainty_of(word: &str) -> Result<Certainty> {
+    Ok(match word {
+        "confirmed" => Certainty::Confirmed,
+        "probable" => Certainty::Probable,
+        "possible" => Certainty::Possible,
+        "disputed" => Certainty::Disputed,
+        other => {
+            bail!("--certainty: {other:?} is not one of confirmed, probable, possible, disputed")
+        }
+    })
+}
+
 /// A citation.
 #[derive(Debug, Args)]
 pub struct CiteArgs {
@@ -431,15 +553,7 @@ impl FactsArgs {
             .unwrap_or("unknown")
             .parse()
             .context("--occurred")?;
-        let certainty = match self.certainty.as_str() {
-            "confirmed" => Certainty::Confirmed,
-            "probable" => Certainty::Probable,
-            "possible" => Certainty::Possible,
-            "disputed" => Certainty::Disputed,
-            other => bail!(
-                "--certainty: {other:?} is not one of confirmed, probable, possible, disputed"
-            ),
-        };
+        let certainty = certainty_of(&self.certainty)?;
         Ok(Facts {
             occurred,
             term_as_written: self.term.clone(),

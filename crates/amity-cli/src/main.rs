@@ -12,7 +12,7 @@ use std::process::ExitCode;
 
 use amity_domain::{EdtfDate, Milestone, MilestoneKey};
 use amity_domain::{Event, EventType, Facts, Partnership, PartnershipKind, Party};
-use amity_ledger::{Ledger, Outcome};
+use amity_ledger::{Ledger, Outcome, ToRecord};
 use amity_projections::{analysis, Selection};
 use anyhow::{Context, Result};
 use clap::{CommandFactory, FromArgMatches};
@@ -190,6 +190,38 @@ async fn run(cli: Cli, sub_matches: Option<clap::ArgMatches>) -> Result<()> {
             });
             let item = retract.facts.to_record(partnership, event);
             report(ledger.record(item).await?, format)
+        }
+        Command::Amend(amend) => {
+            let partnership = ledger.locate(amend.event_id).await?;
+            let timeline = ledger.load(&partnership).await?;
+            let original = timeline
+                .recorded()
+                .iter()
+                .find(|entry| entry.id == amend.event_id)
+                .ok_or(amity_ledger::Error::UnknownEvent(amend.event_id))?;
+            let replacement = amend.replacement(&original.event, &sub_matches)?;
+            let recorded_by = amend
+                .recorded_by
+                .clone()
+                .or_else(|| std::env::var("USER").ok())
+                .unwrap_or_else(|| "unknown".to_owned());
+            let retraction = Event::Retracted(amity_domain::event::Retraction {
+                target: amend.event_id,
+                reason: amend.reason.clone(),
+                facts: amity_domain::Facts {
+                    sources: replacement.facts().sources.clone(),
+                    note: Some(
+                        "amended: the replacement is recorded with this retraction".to_owned(),
+                    ),
+                    ..amity_domain::Facts::default()
+                },
+            });
+            let items = vec![
+                ToRecord::about(partnership.clone(), retraction, &recorded_by),
+                ToRecord::about(partnership, replacement, &recorded_by),
+            ];
+            let outcomes = ledger.record_all(items).await?;
+            output::amended(&outcomes, format)
         }
         Command::Cite(cite) => {
             let partnership = ledger.locate(cite.event_id).await?;

@@ -92,6 +92,38 @@ pub fn recorded(outcome: &Outcome, format: Format) -> Result<()> {
     }
 }
 
+/// `amend`: the retraction and the replacement, recorded together.
+pub fn amended(outcomes: &[Outcome], format: Format) -> Result<()> {
+    let [retraction, replacement] = outcomes else {
+        anyhow::bail!("an amendment records two entries");
+    };
+    match format {
+        Format::Json => print_json(&json!({
+            "retraction": retraction.recorded().id,
+            "replacement": replacement.recorded().id,
+            "partnership": replacement.recorded().partnership,
+            "type": replacement.recorded().event.event_type().name(),
+            "occurred": replacement.recorded().event.facts().occurred.date().map(|d| d.as_str()),
+        })),
+        Format::Table | Format::Csv | Format::Jsonl | Format::Pairs => {
+            let (old, new) = (retraction.recorded(), replacement.recorded());
+            let target = old
+                .event
+                .target()
+                .map(|id| id.to_string())
+                .unwrap_or_default();
+            emit(format_args!(
+                "amended {target}: retracted by {}, replaced by {} {} ({}) in {}",
+                old.id,
+                new.event.event_type(),
+                new.id,
+                new.event.facts().occurred,
+                new.partnership
+            ))
+        }
+    }
+}
+
 fn source_line(source: &Source) -> String {
     let mut line = source.title.clone();
     if let Some(publisher) = &source.publisher {

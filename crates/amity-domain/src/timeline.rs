@@ -309,24 +309,28 @@ impl Timeline {
         Ok(())
     }
 
-    /// Check lifecycle `candidates` together and append them all, or none: the timeline with
-    /// all of them must have a legal order, whatever order they come in (rows of a file, a
-    /// batch). Retractions and citations are checked one at a time, in the order given.
+    /// Check `candidates` together and append them all, or none: the timeline with all of
+    /// them must have a legal order, whatever order they come in (rows of a file, a batch), and
+    /// a retraction may come with the entry that replaces what it retracts (`amend`: legal as
+    /// a whole even when neither half is legal alone). Retractions and citations may name
+    /// entries stored before or given earlier in the batch.
     pub fn record_all(&mut self, candidates: Vec<Recorded>) -> Result<(), Violation> {
-        if candidates.len() <= 1 || candidates.iter().any(|c| c.event.as_lifecycle().is_none()) {
-            let mut timeline = self.clone();
+        if candidates.len() <= 1 {
             for candidate in candidates {
-                timeline.record(candidate)?;
+                self.record(candidate)?;
             }
-            *self = timeline;
             return Ok(());
         }
+        let mut staged = Timeline {
+            id: self.id.clone(),
+            entries: self.entries.clone(),
+            resolution: Resolution::default(),
+        };
         for candidate in &candidates {
-            self.precheck(candidate)?;
+            staged.precheck(candidate)?;
+            staged.entries.push(candidate.clone());
         }
-        let mut entries = self.entries.clone();
-        entries.extend(candidates.iter().cloned());
-        let resolution = resolve(&self.id, &entries, None);
+        let resolution = resolve(&self.id, &staged.entries, None);
         match resolution.conflict.clone() {
             Some(unfinished @ Violation::Unfinished { .. }) => Err(unfinished),
             Some(mut conflict) if self.resolution.conflict.is_none() => {
@@ -336,7 +340,7 @@ impl Timeline {
                 Err(conflict)
             }
             _ => {
-                self.entries = entries;
+                self.entries = staged.entries;
                 self.resolution = resolution;
                 Ok(())
             }

@@ -515,3 +515,45 @@ fn given_reinstatement_and_termination_in_the_same_year_then_the_end_is_possible
     let last: Vec<Status> = then.timeline.last_statuses().iter().collect();
     assert_eq!(last, [Status::Active, Status::Terminated]);
 }
+
+// ---------------------------------------------------------------------------------------------
+// Corrections: an amendment (retraction and replacement in one batch) is checked as a whole.
+
+#[test]
+fn given_a_misdated_founding_when_amended_then_the_pair_is_legal_though_neither_half_is() {
+    let mut given = given()
+        .event(T::PartnershipFounded, "1990")
+        .event(T::PartnershipSuspended, "2022-03");
+    let retraction = given.envelope(Event::Retracted(Retraction {
+        target: EventId::from_u128(1),
+        reason: "the agreement was signed in 1993".to_owned(),
+        facts: Facts::default(),
+    }));
+    let replacement = given.lifecycle(T::PartnershipFounded, "1993", Certainty::Confirmed);
+    // Each half alone is refused.
+    let mut alone = given.timeline.clone();
+    assert!(alone.record(retraction.clone()).is_err());
+    let mut alone = given.timeline.clone();
+    assert!(alone.record(replacement.clone()).is_err());
+    // Together they are one legal correction.
+    given
+        .timeline
+        .record_all(vec![retraction, replacement])
+        .expect("the amendment is legal as a whole");
+    assert_eq!(given.timeline.status(), Status::Suspended);
+    let history = given.timeline.history();
+    let founded: Vec<(String, bool)> = history
+        .iter()
+        .filter(|row| row.recorded.event.event_type() == T::PartnershipFounded)
+        .map(|row| {
+            (
+                row.recorded.event.facts().occurred.to_string(),
+                row.retracted_by.is_some(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        founded,
+        [("1990".to_owned(), true), ("1993".to_owned(), false)]
+    );
+}

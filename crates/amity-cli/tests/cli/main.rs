@@ -9,6 +9,7 @@ use tempfile::TempDir;
 
 mod analysis;
 mod backends;
+mod corrections;
 mod honest;
 mod ids;
 mod interchange;
