@@ -153,15 +153,42 @@ fn verb(event_type: &str) -> &'static str {
 
 /// A partnership's history.
 pub fn history(status: &StatusRow, rows: &[TimelineRow], format: Format) -> Result<()> {
+    // A citation's sources belong with the entry they support: each cited entry lists its
+    // citations (who cited what, and when); the citation rows stay, one per stored event.
+    let citations = |target: &str| -> Vec<&TimelineRow> {
+        rows.iter()
+            .filter(|row| row.event_type == "SourceCited" && row.target.as_deref() == Some(target))
+            .collect()
+    };
     if format == Format::Json {
+        let events: Vec<serde_json::Value> = rows
+            .iter()
+            .map(|row| {
+                let mut value = serde_json::to_value(row).expect("rows serialize");
+                let cited = citations(&row.event_id);
+                if !cited.is_empty() {
+                    value["citations"] = json!(cited
+                        .iter()
+                        .map(|citation| json!({
+                            "event_id": citation.event_id,
+                            "sources": citation.sources,
+                            "recorded_by": citation.recorded_by,
+                            "recorded_at": citation.recorded_at,
+                        }))
+                        .collect::<Vec<_>>());
+                }
+                value
+            })
+            .collect();
         return print_json(&json!({
             "partnership": status.partnership,
             "parties": status.parties,
             "kind": status.kind,
             "status": status.status,
             "since": status.since,
+            "first_attested": status.first_attested,
             "conflict": status.conflict,
-            "events": rows,
+            "events": events,
         }));
     }
     if format == Format::Csv {
@@ -198,7 +225,7 @@ pub fn history(status: &StatusRow, rows: &[TimelineRow], format: Format) -> Resu
         ],
         true,
     );
-    for row in rows {
+    for row in rows.iter().filter(|row| row.event_type != "SourceCited") {
         let effect = match (&row.retracted_by, row.disputed, row.status_after) {
             (Some(by), _, _) => format!("RETRACTED by {by}"),
             (None, true, _) => "DISPUTED: no effect".to_owned(),
@@ -211,12 +238,25 @@ pub fn history(status: &StatusRow, rows: &[TimelineRow], format: Format) -> Resu
         };
         let what = match (row.target.as_deref(), row.reason.as_deref()) {
             (Some(target), Some(reason)) => format!("retracts {target}: {reason}"),
-            (Some(target), None) => format!("cites sources for {target}"),
             _ => verb(&row.event_type).to_owned(),
         };
         let mut sources: Vec<String> = row.sources.iter().map(source_line).collect();
         if let Some(note) = &row.note {
             sources.push(format!("note: {note}"));
+        }
+        for citation in citations(&row.event_id) {
+            let day = citation
+                .recorded_at
+                .get(..10)
+                .unwrap_or(&citation.recorded_at);
+            for source in &citation.sources {
+                sources.push(format!(
+                    "{} (cited by {} on {day}, {})",
+                    source_line(source),
+                    citation.recorded_by,
+                    citation.event_id
+                ));
+            }
         }
         let recorded_at = row
             .recorded_at

@@ -97,3 +97,37 @@ fn amend_changes_the_type_and_keeps_what_is_not_given() {
     let error = sandbox.fails(&["amend", &retraction, "--occurred", "2022", "--reason", "x"]);
     assert!(error.contains("lifecycle"), "{error}");
 }
+
+/// A citation's sources are shown among its target's sources, with who cited them and when;
+/// the history keeps one row per stored event in JSON and CSV.
+#[test]
+fn a_citation_is_folded_into_the_entry_it_supports() {
+    let sandbox = Sandbox::new();
+    let founded = sandbox.record("found", "1993", &["--source-title", "FOX21 News"]);
+    let cite = sandbox.json(&[
+        "cite",
+        &founded,
+        "--source-title",
+        "City council resolution 93-41",
+    ]);
+    let citation = cite["event_id"].as_str().expect("citation id").to_owned();
+    let table = sandbox.ok(&["history", CS, SMOLENSK]);
+    assert!(
+        table.contains("City council resolution 93-41 (cited by test on"),
+        "{table}"
+    );
+    assert!(!table.contains("cites sources for"), "{table}");
+    let history = sandbox.history(&[CS_SMOLENSK]);
+    let rows = events(&history);
+    assert_eq!(rows.len(), 2, "one row per stored event: {history:#}");
+    let target = rows
+        .iter()
+        .find(|row| row["event_id"] == founded.as_str())
+        .expect("the founding");
+    assert_eq!(target["citations"][0]["event_id"], citation.as_str());
+    assert_eq!(
+        target["citations"][0]["sources"][0]["title"],
+        "City council resolution 93-41"
+    );
+    assert_eq!(target["citations"][0]["recorded_by"], "test");
+}
