@@ -106,12 +106,19 @@ fn parse_row(
         if party_name.is_empty() {
             return Err(format!("{name}: missing"));
         }
-        let region = optional(region);
-        Party::new(party_name, get(country), region.as_deref(), None).map_err(|error| {
-            let field = if get(country).len() != 2 {
-                country
-            } else {
-                name
+        let region_code = optional(region);
+        Party::new(party_name, get(country), region_code.as_deref(), None).map_err(|error| {
+            // Name the column the error is about.
+            let field = match &error {
+                amity_domain::PartyError::Code { reason, .. } if reason.starts_with("country") => {
+                    country
+                }
+                amity_domain::PartyError::Code { reason, .. }
+                    if reason.starts_with("subdivision") =>
+                {
+                    region
+                }
+                _ => name,
             };
             format!("{field}: {error}")
         })

@@ -74,8 +74,53 @@ pub enum PartyError {
     },
 }
 
+/// Kosovo: a user-assigned code in ISO 3166-1, used by the EU, the UN and Wikidata.
+const KOSOVO: &str = "XK";
+
+/// Signs that a name may not start with: its key would drop them.
+const LEADING_SIGNS: &[char] = &[
+    '+', '*', '#', '=', '@', '!', '?', '&', '%', '$', '^', '~', '|', '<', '>', '/', '\\', '-', '_',
+    '.', ',', ';', ':',
+];
+
+/// Codes people write for a country that are not its ISO 3166-1 code.
+const NOT_ISO: &[(&str, &str)] = &[("UK", "GB"), ("EL", "GR"), ("EN", "GB")];
+
+/// Check a country code against ISO 3166-1 (the list of `rust_iso3166` 0.2): `ZZ` stands for
+/// an unknown country and `XK` for Kosovo; a former code (ISO 3166-3) names its successors,
+/// and a common stand-in (`UK`) the code meant.
+fn check_country(country: &str) -> Result<(), String> {
+    if country == UNKNOWN_COUNTRY || country == KOSOVO {
+        return Ok(());
+    }
+    if rust_iso3166::from_alpha2(country).is_some() {
+        return Ok(());
+    }
+    if let Some((_, meant)) = NOT_ISO.iter().find(|(written, _)| *written == country) {
+        return Err(format!(
+            "country {country:?} is not an ISO 3166-1 code: did you mean {meant}?"
+        ));
+    }
+    if let Some(former) = rust_iso3166::iso3166_3::ALL
+        .iter()
+        .find(|former| former.former.alpha2 == country)
+    {
+        let successors: Vec<&str> = former.new_countries.iter().map(|c| c.alpha2).collect();
+        return Err(format!(
+            "country {country:?} ({}) is a former code, withdrawn; use the code of the country \
+             as it is now: {}",
+            former.name,
+            successors.join(", ")
+        ));
+    }
+    Err(format!(
+        "country {country:?} is not an ISO 3166-1 alpha-2 code (ZZ stands for an unknown country)"
+    ))
+}
+
 impl Party {
-    /// Build a party, checking the codes' shape (`US`, `US-CO`, `Q49258`).
+    /// Build a party, checking its codes against ISO 3166 (`US`, `US-CO`) and the shape of its
+    /// Wikidata id (`Q49258`).
     pub fn new(
         name: &str,
         country: &str,
@@ -91,12 +136,21 @@ impl Party {
         if name.is_empty() || slug(name).is_empty() {
             return Err(PartyError::Format { input });
         }
+        // A leading sign the key would silently drop (`+Moscow` would be `Moscow`).
+        if let Some(sign) = name.chars().next().filter(|c| LEADING_SIGNS.contains(c)) {
+            return Err(code_error(format!(
+                "the name starts with {sign:?}, which its key would drop (it would be the same \
+                 party as {:?}); write the name without it",
+                name.trim_start_matches(LEADING_SIGNS).trim_start()
+            )));
+        }
         let country = country.trim().to_ascii_uppercase();
         if country.len() != 2 || !country.bytes().all(|b| b.is_ascii_uppercase()) {
             return Err(code_error(format!(
                 "country {country:?} is not an ISO 3166-1 alpha-2 code"
             )));
         }
+        check_country(&country).map_err(code_error)?;
         let subdivision = match subdivision {
             None => None,
             Some(code) => {
@@ -109,6 +163,15 @@ impl Party {
                 if !valid {
                     return Err(code_error(format!(
                         "subdivision {code:?} is not an ISO 3166-2 code of {country}"
+                    )));
+                }
+                if country != UNKNOWN_COUNTRY
+                    && country != KOSOVO
+                    && rust_iso3166::iso3166_2::from_code(&code).is_none()
+                {
+                    return Err(code_error(format!(
+                        "subdivision {code:?} is not in ISO 3166-2 (the list of rust_iso3166 0.2); \
+                         give the country alone ({country}) if the subdivision is not known"
                     )));
                 }
                 Some(code)
@@ -479,5 +542,36 @@ mod tests {
         let party: Party = "Смоленск, RU".parse().unwrap();
         assert_eq!(party.key().as_str(), "ru:смоленск");
         assert!(PartnershipId::of(&party.key(), &party.key()).is_err());
+    }
+
+    #[test]
+    fn country_and_subdivision_codes_are_checked_against_iso_3166() {
+        let refused = |input: &str| input.parse::<Party>().unwrap_err().to_string();
+        for ok in [
+            "London, GB",
+            "London, GB-ENG",
+            "Colorado Springs, US-CO",
+            "Pristina, XK",
+            "Moskau, ZZ",
+            "Kraków, PL-12",
+        ] {
+            assert!(ok.parse::<Party>().is_ok(), "{ok}: {}", refused(ok));
+        }
+        assert!(refused("London, UK").contains("did you mean GB?"));
+        let soviet = refused("Leningrad, SU");
+        assert!(soviet.contains("former code"), "{soviet}");
+        assert!(soviet.contains("RU"), "{soviet}");
+        assert!(refused("Belgrade, YU").contains("former code"));
+        assert!(refused("Dresden, DD").contains("former code"));
+        assert!(refused("Probetown, XX").contains("not an ISO 3166-1"));
+        assert!(refused("Probetown, QQ").contains("not an ISO 3166-1"));
+        assert!(refused("Denver, US-ZZ").contains("not in ISO 3166-2"));
+    }
+
+    #[test]
+    fn a_leading_sign_the_key_would_drop_is_refused() {
+        let error = "+Moscow, RU".parse::<Party>().unwrap_err().to_string();
+        assert!(error.contains("\"Moscow\""), "{error}");
+        assert!("'s-Hertogenbosch, NL".parse::<Party>().is_ok());
     }
 }

@@ -70,3 +70,26 @@ fn given_an_archive_line_whose_id_is_stored_with_other_content_then_the_import_n
     assert!(run.stderr.contains("other content"), "{run:?}");
     assert_eq!(sandbox.ok(&["export", "--format", "jsonl"]), archive);
 }
+
+/// Codes are checked against ISO 3166, and a CSV row with a wrong one names its column.
+#[test]
+fn a_code_outside_iso_3166_is_refused_naming_the_field_and_a_hint() {
+    let sandbox = Sandbox::new();
+    let error = sandbox.fails(&["found", "London, UK", "Moscow, RU", "--occurred", "1956"]);
+    assert!(error.contains("did you mean GB?"), "{error}");
+    let error = sandbox.fails(&["found", "Leningrad, SU", "Milan, IT", "--occurred", "1967"]);
+    assert!(error.contains("former code"), "{error}");
+    let header = "party_a,country_a,region_a,party_b,country_b,region_b,kind,event,occurred,\
+                  term_as_written,certainty,source_title,source_publisher,source_url,\
+                  source_date,note";
+    let text = format!(
+        "{header}\nProbetown,XX,,Moscow,RU,,,founded,1990,,,,,,,\n\
+         Denver,US,US-ZZ,Brest,FR,,,founded,1948,,,,,,,\n"
+    );
+    std::fs::write(sandbox.path().join("codes.csv"), text).unwrap();
+    let run = sandbox.run(&["import", "--format", "csv", "codes.csv"]);
+    assert!(!run.success, "{run:?}");
+    assert!(run.stderr.contains("codes.csv:2: country_a:"), "{run:?}");
+    assert!(run.stderr.contains("codes.csv:3: region_a:"), "{run:?}");
+    assert!(!run.stderr.contains("impossible"), "{run:?}");
+}
