@@ -183,6 +183,116 @@ fn parse_row(
     })
 }
 
+/// What the check of one partnership's rows gives: its stored length, the rows to write, how
+/// many were stored already, and the rows refused (line, reason); or the line (if any) and the
+/// check that could not be finished.
+type Checked = std::result::Result<Accepted, (Option<u64>, amity_domain::Violation)>;
+
+/// One partnership's rows, checked.
+struct Accepted {
+    id: PartnershipId,
+    stored: u64,
+    items: Vec<ToRecord>,
+    stored_already: u64,
+    rejected: Vec<(u64, String)>,
+}
+
+/// Check one partnership's rows on top of its stored history: all new rows together (legal
+/// as a whole, whatever their order); when they conflict, every row that can join the others
+/// is kept, trying again while any joins (a row may need one that comes later in the file),
+/// and the rows that never can are refused.
+fn check_partnership(
+    timeline: &amity_domain::Timeline,
+    mut group: Vec<Row>,
+    recorded_by: &str,
+) -> Checked {
+    let id = timeline.id().clone();
+    // Valid-time order; on the same dates a founding or attestation comes first.
+    group.sort_by_key(|row| {
+        let occurred = &row.item.event.facts().occurred;
+        let establishing = matches!(
+            row.item.event.event_type(),
+            EventType::PartnershipFounded | EventType::PartnershipAttested
+        );
+        (
+            occurred.earliest(),
+            occurred.latest(),
+            !establishing,
+            row.line,
+        )
+    });
+    let mut items = Vec::new();
+    let mut fresh: Vec<Row> = Vec::new();
+    let mut stored_already = 0u64;
+    for row in group {
+        if timeline.contains(row.item.event_id)
+            || fresh.iter().any(|f| f.item.event_id == row.item.event_id)
+        {
+            stored_already += 1;
+        } else {
+            fresh.push(row);
+        }
+    }
+    let now = jiff::Timestamp::now();
+    let candidate = |row: &Row, version: usize| Recorded {
+        id: row.item.event_id,
+        partnership: id.clone(),
+        stream_version: version as u64,
+        recorded_by: recorded_by.into(),
+        recorded_at: now,
+        event: row.item.event.clone(),
+    };
+    let stored = timeline.recorded().len();
+    let all: Vec<Recorded> = (0..fresh.len())
+        .map(|i| candidate(&fresh[i], stored + i))
+        .collect();
+    let mut together = timeline.clone();
+    let mut rejected = Vec::new();
+    match together.record_all(all) {
+        Ok(()) => items.extend(fresh.into_iter().map(|row| row.item)),
+        Err(unfinished @ amity_domain::Violation::Unfinished { .. }) => {
+            return Err((None, unfinished));
+        }
+        Err(_) => {
+            let mut kept = timeline.clone();
+            let mut left: Vec<(Row, Option<amity_domain::Violation>)> =
+                fresh.into_iter().map(|row| (row, None)).collect();
+            loop {
+                let mut progress = false;
+                let mut still = Vec::new();
+                for (row, _) in left {
+                    let next = candidate(&row, kept.recorded().len());
+                    match kept.record(next) {
+                        Ok(()) => {
+                            progress = true;
+                            items.push(row.item);
+                        }
+                        Err(unfinished @ amity_domain::Violation::Unfinished { .. }) => {
+                            return Err((Some(row.line), unfinished));
+                        }
+                        Err(violation) => still.push((row, Some(violation))),
+                    }
+                }
+                left = still;
+                if !progress || left.is_empty() {
+                    break;
+                }
+            }
+            for (row, violation) in left {
+                let reason = violation.map(|v| v.to_string()).unwrap_or_default();
+                rejected.push((row.line, reason));
+            }
+        }
+    }
+    Ok(Accepted {
+        id,
+        stored: stored as u64,
+        items,
+        stored_already,
+        rejected,
+    })
+}
+
 /// The partnership of a row's seven party columns.
 fn build_partnership(
     party: &dyn Fn(&str, &str, &str) -> std::result::Result<Party, String>,
@@ -328,96 +438,55 @@ pub async fn import(
         .is_empty();
     let mut ids: Vec<PartnershipId> = by_partnership.keys().cloned().collect();
     ids.sort();
+    // Each partnership's stored history (an empty ledger, the usual bulk import, holds none),
+    // then the checks, which need nothing else, on every core.
+    let mut work: Vec<(amity_domain::Timeline, Vec<Row>)> = Vec::with_capacity(ids.len());
     for id in ids {
-        let mut group = by_partnership.remove(&id).unwrap_or_default();
-        // Valid-time order; on the same dates a founding or attestation comes first.
-        group.sort_by_key(|row| {
-            let occurred = &row.item.event.facts().occurred;
-            let establishing = matches!(
-                row.item.event.event_type(),
-                EventType::PartnershipFounded | EventType::PartnershipAttested
-            );
-            (
-                occurred.earliest(),
-                occurred.latest(),
-                !establishing,
-                row.line,
-            )
-        });
-        // An empty ledger (the usual bulk import) holds no history to load.
+        let group = by_partnership.remove(&id).unwrap_or_default();
         let timeline = if ledger_is_empty {
-            amity_domain::Timeline::new(id.clone())
+            amity_domain::Timeline::new(id)
         } else {
             ledger.load(&id).await?
         };
-        let mut items = Vec::new();
-        let mut fresh: Vec<Row> = Vec::new();
-        let mut stored_already = 0u64;
-        for row in group {
-            if timeline.contains(row.item.event_id)
-                || fresh.iter().any(|f| f.item.event_id == row.item.event_id)
-            {
-                stored_already += 1;
-            } else {
-                fresh.push(row);
-            }
-        }
-        let candidate = |row: &Row, version: usize| Recorded {
-            id: row.item.event_id,
-            partnership: id.clone(),
-            stream_version: version as u64,
-            recorded_by: recorded_by.into(),
-            recorded_at: jiff::Timestamp::now(),
-            event: row.item.event.clone(),
-        };
-        // All of the partnership's new rows at once: legal together, whatever their order.
-        let stored = timeline.recorded().len();
-        let all: Vec<Recorded> = (0..fresh.len())
-            .map(|i| candidate(&fresh[i], stored + i))
+        work.push((timeline, group));
+    }
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(4));
+    let part_size = work.len().div_ceil(threads).max(1);
+    let checked: Vec<Vec<Checked>> = std::thread::scope(|scope| {
+        let workers: Vec<_> = work
+            .chunks_mut(part_size)
+            .map(|part| {
+                scope.spawn(move || {
+                    part.iter_mut()
+                        .map(|(timeline, group)| {
+                            check_partnership(timeline, std::mem::take(group), recorded_by)
+                        })
+                        .collect()
+                })
+            })
             .collect();
-        let mut together = timeline.clone();
-        match together.record_all(all) {
-            Ok(()) => items.extend(fresh.into_iter().map(|row| row.item)),
-            Err(unfinished @ amity_domain::Violation::Unfinished { .. }) => {
-                anyhow::bail!("{name}: {unfinished}")
-            }
-            Err(_) => {
-                // Some rows conflict: keep every row that can join the others, trying again
-                // while any joins (a row may need one that comes later in the file), and name
-                // the rows that never can.
-                let mut kept = timeline.clone();
-                let mut left: Vec<(Row, Option<amity_domain::Violation>)> =
-                    fresh.into_iter().map(|row| (row, None)).collect();
-                loop {
-                    let mut progress = false;
-                    let mut still = Vec::new();
-                    for (row, _) in left {
-                        let next = candidate(&row, kept.recorded().len());
-                        match kept.record(next) {
-                            Ok(()) => {
-                                progress = true;
-                                items.push(row.item);
-                            }
-                            Err(unfinished @ amity_domain::Violation::Unfinished { .. }) => {
-                                anyhow::bail!("{name}:{}: event: {unfinished}", row.line)
-                            }
-                            Err(violation) => still.push((row, Some(violation))),
-                        }
-                    }
-                    left = still;
-                    if !progress || left.is_empty() {
-                        break;
-                    }
-                }
-                for (row, violation) in left {
-                    let reason = violation.map(|v| v.to_string()).unwrap_or_default();
-                    summary
-                        .rejected
-                        .push(format!("{name}:{}: event: {reason}", row.line));
-                }
-            }
-        }
-        accepted.push((id, stored as u64, items, stored_already));
+        workers
+            .into_iter()
+            .map(|worker| worker.join().expect("a checking thread"))
+            .collect()
+    });
+    for result in checked.into_iter().flatten() {
+        let Accepted {
+            id,
+            stored,
+            items,
+            stored_already,
+            rejected,
+        } = result.map_err(|(line, unfinished)| match line {
+            Some(line) => anyhow::anyhow!("{name}:{line}: event: {unfinished}"),
+            None => anyhow::anyhow!("{name}: {unfinished}"),
+        })?;
+        summary.rejected.extend(
+            rejected
+                .into_iter()
+                .map(|(line, reason)| format!("{name}:{line}: event: {reason}")),
+        );
+        accepted.push((id, stored, items, stored_already));
     }
     tracing::debug!(partnerships = accepted.len(), elapsed = ?started.elapsed(), "csv import: checked");
     if options.dry_run || (!summary.rejected.is_empty() && !options.skip_invalid) {
