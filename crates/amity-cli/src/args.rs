@@ -345,24 +345,9 @@ pub struct AmendArgs {
     /// The party that took the step (default: the entry's).
     #[arg(long, value_name = "PARTY")]
     pub by: Option<String>,
-    /// Starts a source of the replacement (given sources replace the entry's).
-    #[arg(long, value_name = "TITLE")]
-    pub source_title: Vec<String>,
-    /// The current source's URL.
-    #[arg(long, value_name = "URL")]
-    pub source_url: Vec<String>,
-    /// The current source's publication date, as EDTF.
-    #[arg(long, value_name = "EDTF")]
-    pub source_date: Vec<String>,
-    /// The current source's publisher.
-    #[arg(long, value_name = "NAME")]
-    pub source_publisher: Vec<String>,
-    /// Page, paragraph or quote in the current source.
-    #[arg(long, value_name = "TEXT")]
-    pub source_locator: Vec<String>,
-    /// Whether the current source is primary or secondary.
-    #[arg(long, value_name = "ROLE")]
-    pub source_role: Vec<String>,
+    /// Sources of the replacement (given sources replace the entry's).
+    #[command(flatten)]
+    pub sources: SourceArgs,
     /// Who records it.
     #[arg(long, env = "AMITY_RECORDED_BY", value_name = "NAME")]
     pub recorded_by: Option<String>,
@@ -409,6 +394,30 @@ impl AmendArgs {
             facts,
         ))
     }
+}
+
+/// Sources, given as repeated options: each `--source-title` starts one and the `--source-*`
+/// options after it describe it (read from the matches in command-line order, see `sources`).
+#[derive(Debug, Args)]
+pub struct SourceArgs {
+    /// Starts a source: its title.
+    #[arg(long, value_name = "TITLE")]
+    pub source_title: Vec<String>,
+    /// The current source's URL.
+    #[arg(long, value_name = "URL")]
+    pub source_url: Vec<String>,
+    /// The current source's publication date, as EDTF.
+    #[arg(long, value_name = "EDTF")]
+    pub source_date: Vec<String>,
+    /// The current source's publisher.
+    #[arg(long, value_name = "NAME")]
+    pub source_publisher: Vec<String>,
+    /// Page, paragraph or quote in the current source.
+    #[arg(long, value_name = "TEXT")]
+    pub source_locator: Vec<String>,
+    /// Whether the current source is primary or secondary.
+    #[arg(long, value_name = "ROLE")]
+    pub source_role: Vec<String>,
 }
 
 /// A lifecycle type from its word.
@@ -459,24 +468,9 @@ pub struct FactsArgs {
     /// The source's own word ("indefinitely suspended").
     #[arg(long, value_name = "TEXT")]
     pub term: Option<String>,
-    /// Starts a source: its title.
-    #[arg(long, value_name = "TITLE")]
-    pub source_title: Vec<String>,
-    /// The current source's URL.
-    #[arg(long, value_name = "URL")]
-    pub source_url: Vec<String>,
-    /// The current source's publication date, as EDTF.
-    #[arg(long, value_name = "EDTF")]
-    pub source_date: Vec<String>,
-    /// The current source's publisher.
-    #[arg(long, value_name = "NAME")]
-    pub source_publisher: Vec<String>,
-    /// Page, paragraph or quote in the current source.
-    #[arg(long, value_name = "TEXT")]
-    pub source_locator: Vec<String>,
-    /// Whether the current source is primary or secondary.
-    #[arg(long, value_name = "ROLE")]
-    pub source_role: Vec<String>,
+    /// Sources: each `--source-title` starts one.
+    #[command(flatten)]
+    pub sources: SourceArgs,
     /// confirmed, probable, possible or disputed (kept, shown, never drives status).
     #[arg(long, default_value = "confirmed")]
     pub certainty: String,

@@ -636,6 +636,20 @@ pub fn milestones(milestones: &[Milestone], format: Format) -> Result<()> {
     )
 }
 
+/// The event behind an outcome's decision: its date and id.
+fn decision_event_text(row: &analysis::OutcomeRow) -> String {
+    row.decision_event
+        .as_ref()
+        .map(|e| {
+            format!(
+                "{} {}",
+                e.occurred.as_deref().unwrap_or("unknown"),
+                e.event_id
+            )
+        })
+        .unwrap_or_default()
+}
+
 /// `outcomes`.
 pub fn outcomes(outcomes: &analysis::Outcomes, report: Report) -> Result<()> {
     if report == Report::Json {
@@ -650,16 +664,7 @@ pub fn outcomes(outcomes: &analysis::Outcomes, report: Report) -> Result<()> {
                 parties_text(&row.parties),
                 row.decision.name().to_owned(),
                 decisions_text(row.decision_certainty, &row.competing_decisions),
-                row.decision_event
-                    .as_ref()
-                    .map(|e| {
-                        format!(
-                            "{} {}",
-                            e.occurred.as_deref().unwrap_or("unknown"),
-                            e.event_id
-                        )
-                    })
-                    .unwrap_or_default(),
+                decision_event_text(row),
                 row.status.name().to_owned(),
                 certainty_text(row.status_certainty, &row.competing),
             ]
@@ -727,16 +732,7 @@ pub fn outcomes(outcomes: &analysis::Outcomes, report: Report) -> Result<()> {
                 row.partnership.to_string(),
                 parties_text(&row.parties),
                 decisions.join(" or "),
-                row.decision_event
-                    .as_ref()
-                    .map(|e| {
-                        format!(
-                            "{} {}",
-                            e.occurred.as_deref().unwrap_or("unknown"),
-                            e.event_id
-                        )
-                    })
-                    .unwrap_or_default(),
+                decision_event_text(row),
                 statuses.join(" or "),
             ]
         })
