@@ -477,9 +477,13 @@ pub async fn import(
             items,
             stored_already,
             rejected,
-        } = result.map_err(|(line, unfinished)| match line {
-            Some(line) => anyhow::anyhow!("{name}:{line}: event: {unfinished}"),
-            None => anyhow::anyhow!("{name}: {unfinished}"),
+        } = result.map_err(|(line, unfinished)| {
+            // Kept as the typed error, so that the exit code says "not finished" (4).
+            let place = match line {
+                Some(line) => format!("{name}:{line}: event"),
+                None => name.clone(),
+            };
+            anyhow::Error::new(unfinished).context(place)
         })?;
         summary.rejected.extend(
             rejected

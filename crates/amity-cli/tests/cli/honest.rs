@@ -356,3 +356,44 @@ fn given_a_tiny_state_budget_when_a_check_needs_a_search_then_it_says_not_finish
     // With the default budget the same reinstatement is legal.
     record(&sandbox, "reinstate", "1991-01-01");
 }
+
+/// The same budget in an import: exit code 4, the file named, nothing written.
+#[test]
+fn given_a_tiny_state_budget_when_a_csv_needs_a_search_then_the_import_says_not_finished() {
+    let sandbox = Sandbox::new();
+    let header = "party_a,country_a,region_a,party_b,country_b,region_b,kind,event,occurred,\
+                  term_as_written,certainty,source_title,source_publisher,source_url,\
+                  source_date,note";
+    let row = |event: &str, occurred: &str| {
+        format!("Tallahassee,US,US-FL,Krasnodar,RU,,,{event},\"{occurred}\",,,,,,,")
+    };
+    let text = [
+        header.to_owned(),
+        row("attested", "1991-01"),
+        row("suspended", "[1990-03-01,1991-02]"),
+        row("reaffirmed", "1990-12-31"),
+        row("reinstated", "1991-01-01"),
+    ]
+    .join("\n");
+    std::fs::write(sandbox.path().join("budget.csv"), text).unwrap();
+    let output = amity_in(sandbox.path())
+        .env("AMITY_STATE_LIMIT", "0")
+        .args([
+            "--store",
+            &sandbox.store,
+            "import",
+            "--format",
+            "csv",
+            "budget.csv",
+        ])
+        .output()
+        .expect("amity runs");
+    let run = Run::from(output);
+    assert_eq!(run.code, Some(4), "{run:?}");
+    assert!(run.stderr.contains("budget.csv"), "{run:?}");
+    assert!(run.stderr.contains("was not finished"), "{run:?}");
+    assert!(sandbox.status().is_empty(), "nothing written");
+    // With the default budget the rows are legal together.
+    let out = sandbox.ok(&["import", "--format", "csv", "budget.csv"]);
+    assert!(out.contains("4 events written"), "{out}");
+}
