@@ -379,8 +379,17 @@ fn founded_history() -> impl Strategy<Value = Vec<Dated>> {
     })
 }
 
+/// Cases per property test: 5,000 each (10,000 in all) unless `AMITY_PROPTEST_CASES` says
+/// more, for a longer run by hand.
+fn cases() -> u32 {
+    std::env::var("AMITY_PROPTEST_CASES")
+        .ok()
+        .and_then(|value| value.parse().ok())
+        .unwrap_or(5_000)
+}
+
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(5_000))]
+    #![proptest_config(ProptestConfig::with_cases(cases()))]
 
     #[test]
     fn the_engine_agrees_with_brute_force_on_any_history(events in history()) {

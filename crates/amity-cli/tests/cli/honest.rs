@@ -20,6 +20,18 @@ fn view<'a>(views: &'a Value, partnership: &str) -> &'a Value {
         .unwrap_or_else(|| panic!("{partnership} in {views:#}"))
 }
 
+/// A lifecycle CSV of Tallahassee–Krasnodar rows: (event, occurred).
+fn tallahassee_csv(rows: &[(&str, &str)]) -> String {
+    let header = "party_a,country_a,region_a,party_b,country_b,region_b,kind,event,occurred,\
+                  term_as_written,certainty,source_title,source_publisher,source_url,\
+                  source_date,note";
+    let mut lines = vec![header.to_owned()];
+    lines.extend(rows.iter().map(|(event, occurred)| {
+        format!("Tallahassee,US,US-FL,Krasnodar,RU,,,{event},\"{occurred}\",,,,,,,")
+    }));
+    lines.join("\n")
+}
+
 fn record(sandbox: &Sandbox, command: &str, occurred: &str) {
     let out = sandbox.json(&[command, TALLAHASSEE, KRASNODAR, "--occurred", occurred]);
     assert_eq!(out["recorded"], Value::Bool(true), "{out}");
@@ -145,19 +157,11 @@ fn given_a_terminated_partnership_when_a_list_still_shows_it_then_the_attestatio
 #[test]
 fn given_lifecycle_rows_in_any_order_then_they_are_checked_together() {
     let sandbox = Sandbox::new();
-    let header = "party_a,country_a,region_a,party_b,country_b,region_b,kind,event,occurred,\
-                  term_as_written,certainty,source_title,source_publisher,source_url,\
-                  source_date,note";
-    let row = |event: &str, occurred: &str| {
-        format!("Tallahassee,US,US-FL,Krasnodar,RU,,,{event},{occurred},,,,,,,")
-    };
-    let text = [
-        header.to_owned(),
-        row("reinstated", "2022"),
-        row("suspended", "2022"),
-        row("founded", "1983"),
-    ]
-    .join("\n");
+    let text = tallahassee_csv(&[
+        ("reinstated", "2022"),
+        ("suspended", "2022"),
+        ("founded", "1983"),
+    ]);
     std::fs::write(sandbox.path().join("events.csv"), text).unwrap();
     let out = sandbox.ok(&["import", "--format", "csv", "events.csv"]);
     assert!(out.contains("3 events written"), "{out}");
@@ -165,7 +169,7 @@ fn given_lifecycle_rows_in_any_order_then_they_are_checked_together() {
     let status = sandbox.json(&["status", TALLAHASSEE, KRASNODAR]);
     assert_eq!(status[0]["status"], "active", "{status}");
     // A row that fits no order is named, with its line; the others stay out too by default.
-    let bad = [header.to_owned(), row("suspended", "1970-01-01")].join("\n");
+    let bad = tallahassee_csv(&[("suspended", "1970-01-01")]);
     std::fs::write(sandbox.path().join("bad.csv"), bad).unwrap();
     let run = sandbox.run(&["import", "--format", "csv", "bad.csv"]);
     assert!(!run.success);
@@ -361,20 +365,12 @@ fn given_a_tiny_state_budget_when_a_check_needs_a_search_then_it_says_not_finish
 #[test]
 fn given_a_tiny_state_budget_when_a_csv_needs_a_search_then_the_import_says_not_finished() {
     let sandbox = Sandbox::new();
-    let header = "party_a,country_a,region_a,party_b,country_b,region_b,kind,event,occurred,\
-                  term_as_written,certainty,source_title,source_publisher,source_url,\
-                  source_date,note";
-    let row = |event: &str, occurred: &str| {
-        format!("Tallahassee,US,US-FL,Krasnodar,RU,,,{event},\"{occurred}\",,,,,,,")
-    };
-    let text = [
-        header.to_owned(),
-        row("attested", "1991-01"),
-        row("suspended", "[1990-03-01,1991-02]"),
-        row("reaffirmed", "1990-12-31"),
-        row("reinstated", "1991-01-01"),
-    ]
-    .join("\n");
+    let text = tallahassee_csv(&[
+        ("attested", "1991-01"),
+        ("suspended", "[1990-03-01,1991-02]"),
+        ("reaffirmed", "1990-12-31"),
+        ("reinstated", "1991-01-01"),
+    ]);
     std::fs::write(sandbox.path().join("budget.csv"), text).unwrap();
     let output = amity_in(sandbox.path())
         .env("AMITY_STATE_LIMIT", "0")
