@@ -32,6 +32,18 @@ fn tallahassee_csv(rows: &[(&str, &str)]) -> String {
     lines.join("\n")
 }
 
+/// Run `amity ARGS…` on the sandbox's ledger with a search budget of 0 states.
+fn without_budget(sandbox: &Sandbox, args: &[&str]) -> Run {
+    let output = amity_in(sandbox.path())
+        .env("AMITY_STATE_LIMIT", "0")
+        .arg("--store")
+        .arg(&sandbox.store)
+        .args(args)
+        .output()
+        .expect("amity runs");
+    Run::from(output)
+}
+
 fn record(sandbox: &Sandbox, command: &str, occurred: &str) {
     let out = sandbox.json(&[command, TALLAHASSEE, KRASNODAR, "--occurred", occurred]);
     assert_eq!(out["recorded"], Value::Bool(true), "{out}");
@@ -334,21 +346,16 @@ fn given_a_tiny_state_budget_when_a_check_needs_a_search_then_it_says_not_finish
     record(&sandbox, "suspend", "[1990-03-01,1991-02]");
     record(&sandbox, "reaffirm", "1990-12-31");
     let before = sandbox.status();
-    let args = [
-        "--store",
-        &sandbox.store,
-        "reinstate",
-        TALLAHASSEE,
-        KRASNODAR,
-        "--occurred",
-        "1991-01-01",
-    ];
-    let output = amity_in(sandbox.path())
-        .env("AMITY_STATE_LIMIT", "0")
-        .args(args)
-        .output()
-        .expect("amity runs");
-    let run = Run::from(output);
+    let run = without_budget(
+        &sandbox,
+        &[
+            "reinstate",
+            TALLAHASSEE,
+            KRASNODAR,
+            "--occurred",
+            "1991-01-01",
+        ],
+    );
     assert_eq!(run.code, Some(4), "{run:?}");
     assert!(run.stderr.contains("was not finished"), "{run:?}");
     assert!(
@@ -372,19 +379,7 @@ fn given_a_tiny_state_budget_when_a_csv_needs_a_search_then_the_import_says_not_
         ("reinstated", "1991-01-01"),
     ]);
     std::fs::write(sandbox.path().join("budget.csv"), text).unwrap();
-    let output = amity_in(sandbox.path())
-        .env("AMITY_STATE_LIMIT", "0")
-        .args([
-            "--store",
-            &sandbox.store,
-            "import",
-            "--format",
-            "csv",
-            "budget.csv",
-        ])
-        .output()
-        .expect("amity runs");
-    let run = Run::from(output);
+    let run = without_budget(&sandbox, &["import", "--format", "csv", "budget.csv"]);
     assert_eq!(run.code, Some(4), "{run:?}");
     assert!(run.stderr.contains("budget.csv"), "{run:?}");
     assert!(run.stderr.contains("was not finished"), "{run:?}");
