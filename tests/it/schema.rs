@@ -161,6 +161,7 @@ fn full_sample(event_type: EventType) -> Event {
         country: "US".to_owned(),
         subdivision: Some("US-CO".to_owned()),
         wikidata: Some("Q49258".to_owned()),
+        qualifier: Some("q49258".to_owned()),
     };
     let smolensk = Party::new("Smolensk", "RU", None, None).expect("valid party");
     let partnership = Partnership {

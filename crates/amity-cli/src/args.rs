@@ -85,6 +85,11 @@ pub enum Command {
     Status(OptionalPartnershipArgs),
     /// The partners of a party and their status.
     Partners(PartiesArgs),
+    /// The party register: show, add, alias, same-as, distinct, successor-of.
+    #[command(subcommand)]
+    Party(crate::parties::PartyCommand),
+    /// List parties, or search them by name or alias (accents and case aside, prefix match).
+    Parties(crate::parties::PartiesArgs),
     /// Build the example ledger from the seed documents (idempotent).
     Example(ExampleArgs),
     /// Drop every projection and rebuild it from the events.

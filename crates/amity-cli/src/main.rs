@@ -6,6 +6,7 @@ mod example;
 mod import_csv;
 mod import_pairs;
 mod output;
+mod parties;
 mod store;
 
 use std::process::ExitCode;
@@ -110,6 +111,8 @@ async fn run(cli: Cli, sub_matches: Option<clap::ArgMatches>) -> Result<()> {
             | Command::Series(_)
             | Command::Milestone(MilestoneCommand::List)
             | Command::Export(_)
+            | Command::Parties(_)
+            | Command::Party(parties::PartyCommand::Show(_))
     );
     let opened = store::open_store(&cli.store, reads_only, cli.projections.as_deref()).await?;
     let ledger = Ledger::new(opened.store.clone());
@@ -119,8 +122,11 @@ async fn run(cli: Cli, sub_matches: Option<clap::ArgMatches>) -> Result<()> {
     let is_outcomes = matches!(cli.command, Command::Outcomes(_));
     match cli.command {
         Command::Found(lifecycle) => {
+            let mut projections = projections().await?;
+            projections.catch_up().await?;
             record_lifecycle(
                 &ledger,
+                &projections,
                 EventType::PartnershipFounded,
                 lifecycle,
                 &sub_matches,
@@ -129,8 +135,11 @@ async fn run(cli: Cli, sub_matches: Option<clap::ArgMatches>) -> Result<()> {
             .await
         }
         Command::Attest(lifecycle) => {
+            let mut projections = projections().await?;
+            projections.catch_up().await?;
             record_lifecycle(
                 &ledger,
+                &projections,
                 EventType::PartnershipAttested,
                 lifecycle,
                 &sub_matches,
@@ -139,8 +148,11 @@ async fn run(cli: Cli, sub_matches: Option<clap::ArgMatches>) -> Result<()> {
             .await
         }
         Command::Suspend(lifecycle) => {
+            let mut projections = projections().await?;
+            projections.catch_up().await?;
             record_lifecycle(
                 &ledger,
+                &projections,
                 EventType::PartnershipSuspended,
                 lifecycle,
                 &sub_matches,
@@ -149,8 +161,11 @@ async fn run(cli: Cli, sub_matches: Option<clap::ArgMatches>) -> Result<()> {
             .await
         }
         Command::Reinstate(lifecycle) => {
+            let mut projections = projections().await?;
+            projections.catch_up().await?;
             record_lifecycle(
                 &ledger,
+                &projections,
                 EventType::PartnershipReinstated,
                 lifecycle,
                 &sub_matches,
@@ -159,8 +174,11 @@ async fn run(cli: Cli, sub_matches: Option<clap::ArgMatches>) -> Result<()> {
             .await
         }
         Command::Terminate(lifecycle) => {
+            let mut projections = projections().await?;
+            projections.catch_up().await?;
             record_lifecycle(
                 &ledger,
+                &projections,
                 EventType::PartnershipTerminated,
                 lifecycle,
                 &sub_matches,
@@ -169,14 +187,56 @@ async fn run(cli: Cli, sub_matches: Option<clap::ArgMatches>) -> Result<()> {
             .await
         }
         Command::Reaffirm(lifecycle) => {
+            let mut projections = projections().await?;
+            projections.catch_up().await?;
             record_lifecycle(
                 &ledger,
+                &projections,
                 EventType::PartnershipReaffirmed,
                 lifecycle,
                 &sub_matches,
                 format,
             )
             .await
+        }
+        Command::Party(command) => {
+            let mut projections = projections().await?;
+            parties::run(
+                &ledger,
+                &mut projections,
+                command,
+                &sub_matches_of(&sub_matches),
+                format,
+            )
+            .await
+        }
+        Command::Parties(query) => {
+            let mut projections = projections().await?;
+            parties::list(&mut projections, query, format).await
+        }
+        Command::Retract(retract) if ledger.links().await?.link(retract.event_id).is_some() => {
+            let facts = retract.facts.to_facts(None, &sub_matches)?;
+            let event = amity_domain::RegisterEvent::Unlinked(amity_domain::register::Unlink {
+                target: retract.event_id,
+                reason: retract.reason.clone(),
+                sources: facts.sources,
+            });
+            let id = retract.facts.id.unwrap_or_else(uuid::Uuid::now_v7);
+            let outcome = ledger
+                .record_register(id, event, &retract.facts.recorded_by_or_user())
+                .await?;
+            let entry = outcome.recorded();
+            if format == Format::Json {
+                return output::print_json(&serde_json::json!({
+                    "event_id": entry.id.to_string(),
+                    "event_type": entry.event.type_name(),
+                    "recorded": matches!(outcome, Outcome::Recorded(_)),
+                }));
+            }
+            output::emit(format!(
+                "recorded: link {} retracted (event {})",
+                retract.event_id, entry.id
+            ))
         }
         Command::Retract(retract) => {
             let partnership = ledger.locate(retract.event_id).await?;
@@ -239,34 +299,38 @@ async fn run(cli: Cli, sub_matches: Option<clap::ArgMatches>) -> Result<()> {
             report(ledger.record(item).await?, format)
         }
         Command::History(which) => {
-            let id = args::partnership_id(&which.partnership)?;
             let known_at = args::known_at(which.known_at.as_deref())?;
             let mut projections = projections().await?;
             projections.catch_up().await?;
+            let id = partnership_of(&projections, &which.partnership).await?;
             let (status, timeline) = projections.history(&id, known_at).await?;
             output::history(&status, &timeline, format)
         }
         Command::Status(which) => {
-            let selection = match (which.partnership.as_slice(), &which.party) {
-                ([], None) => Selection::All,
-                ([], Some(party)) => Selection::Party(args::party_key(party)?),
-                (given, _) => Selection::One(args::partnership_id(given)?),
-            };
             let as_of = args::as_of(&ledger, which.as_of.as_deref()).await?;
             let known_at = args::known_at(which.known_at.as_deref())?;
             let mut projections = projections().await?;
             projections.catch_up().await?;
+            let selection = match (which.partnership.as_slice(), &which.party) {
+                ([], None) => Selection::All,
+                ([], Some(party)) => {
+                    Selection::Party(parties::find(&projections, party, false).await?.canonical)
+                }
+                (given, _) => Selection::One(partnership_of(&projections, given).await?),
+            };
             let views = projections
                 .status(&selection, as_of.as_ref(), known_at)
                 .await?;
             output::status(&views, format)
         }
         Command::Partners(partners) => {
-            let key = args::party_key(&partners.party)?;
             let as_of = args::as_of(&ledger, partners.as_of.as_deref()).await?;
             let known_at = args::known_at(partners.known_at.as_deref())?;
             let mut projections = projections().await?;
             projections.catch_up().await?;
+            let key = parties::find(&projections, &partners.party, false)
+                .await?
+                .canonical;
             let rows = projections.partners(&key, as_of.as_ref(), known_at).await?;
             if rows.is_empty() {
                 let similar = projections.similar_parties(&key).await?;
@@ -564,15 +628,57 @@ async fn run(cli: Cli, sub_matches: Option<clap::ArgMatches>) -> Result<()> {
     }
 }
 
+/// A partnership given by its id or by its two parties (each found as [`parties::find`]
+/// finds it), as its community's partnership.
+async fn partnership_of(
+    projections: &amity_projections::Projections,
+    given: &[String],
+) -> Result<amity_domain::PartnershipId> {
+    match given {
+        [a, b] => {
+            let a = parties::find(projections, a, false)
+                .await
+                .context("first party")?;
+            let b = parties::find(projections, b, false)
+                .await
+                .context("second party")?;
+            Ok(amity_domain::PartnershipId::of(&a.canonical, &b.canonical)?)
+        }
+        _ => {
+            let id = args::partnership_id(given)?;
+            let links = projections.ledger().links().await?;
+            Ok(links.canonical_partnership(&id))
+        }
+    }
+}
+
+/// A party to record an event about: one the ledger knows by that key, name or alias (in
+/// the region given), else a new one; says which key a name was resolved to.
+async fn recording_party(
+    projections: &amity_projections::Projections,
+    given: &str,
+    which: &str,
+) -> Result<Party> {
+    let found = parties::find(projections, given, true)
+        .await
+        .context(which.to_owned())?;
+    let written: Option<Party> = given.parse().ok();
+    if found.known && written.is_none_or(|party| party.key() != found.key) {
+        eprintln!("{which}: {given:?} is {}", found.key);
+    }
+    Ok(found.party)
+}
+
 async fn record_lifecycle(
     ledger: &Ledger,
+    projections: &amity_projections::Projections,
     event_type: EventType,
     lifecycle: args::LifecycleArgs,
     matches: &clap::ArgMatches,
     format: Format,
 ) -> Result<()> {
-    let party: Party = lifecycle.party.parse().context("first party")?;
-    let partner: Party = lifecycle.partner.parse().context("second party")?;
+    let party = recording_party(projections, &lifecycle.party, "first party").await?;
+    let partner = recording_party(projections, &lifecycle.partner, "second party").await?;
     let partnership = Partnership::new(party, partner, PartnershipKind::new(&lifecycle.kind))?;
     // A milestone key stands for its date (stored as that EDTF date, verbatim).
     let occurred = match lifecycle.occurred.parse::<amity_domain::Occurred>() {

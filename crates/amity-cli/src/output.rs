@@ -42,7 +42,7 @@ pub fn emit(text: impl std::fmt::Display) -> Result<()> {
 
 /// Print JSON straight to stdout, without an intermediate tree: indented for a terminal,
 /// compact for a pipe (scripts); a closed pipe ends output quietly.
-fn print_json<T: serde::Serialize + ?Sized>(value: &T) -> Result<()> {
+pub fn print_json<T: serde::Serialize + ?Sized>(value: &T) -> Result<()> {
     use std::io::{IsTerminal, Write};
     let stdout = std::io::stdout();
     let pretty = stdout.is_terminal();
@@ -59,6 +59,90 @@ fn print_json<T: serde::Serialize + ?Sized>(value: &T) -> Result<()> {
     match written {
         Err(error) if error.kind() != std::io::ErrorKind::BrokenPipe => Err(error.into()),
         _ => Ok(()),
+    }
+}
+
+/// The parties found by `amity parties`.
+pub fn parties(rows: &[(amity_projections::PartyRow, u64)], format: Format) -> Result<()> {
+    #[derive(serde::Serialize)]
+    struct View<'a> {
+        #[serde(flatten)]
+        row: &'a amity_projections::PartyRow,
+        partnerships: u64,
+    }
+    match format {
+        Format::Json => print_json(
+            &rows
+                .iter()
+                .map(|(row, partnerships)| View {
+                    row,
+                    partnerships: *partnerships,
+                })
+                .collect::<Vec<_>>(),
+        ),
+        Format::Csv => {
+            let mut out = csv::Writer::from_writer(std::io::stdout().lock());
+            out.write_record([
+                "key",
+                "name",
+                "country",
+                "subdivision",
+                "wikidata",
+                "kind",
+                "aliases",
+                "community",
+                "partnerships",
+            ])?;
+            for (row, partnerships) in rows {
+                out.write_record([
+                    row.key.as_str(),
+                    &row.party.name,
+                    &row.party.country,
+                    row.party.subdivision.as_deref().unwrap_or(""),
+                    row.party.wikidata.as_deref().unwrap_or(""),
+                    row.kind.map_or("", |kind| kind.name()),
+                    &row.aliases.join("; "),
+                    &row.canonical,
+                    &partnerships.to_string(),
+                ])?;
+            }
+            out.flush()?;
+            Ok(())
+        }
+        _ => {
+            let mut table = table(
+                &[
+                    "Key",
+                    "Name",
+                    "Country",
+                    "Subdivision",
+                    "Wikidata",
+                    "Also named",
+                    "Partnerships",
+                ],
+                false,
+            );
+            for (row, partnerships) in rows {
+                let key = if row.canonical == row.key {
+                    row.key.clone()
+                } else {
+                    format!("{} (same as {})", row.key, row.canonical)
+                };
+                table.add_row([
+                    key,
+                    row.party.name.clone(),
+                    row.party.country.clone(),
+                    row.party.subdivision.clone().unwrap_or_default(),
+                    row.party.wikidata.clone().unwrap_or_default(),
+                    row.aliases.join("; "),
+                    partnerships.to_string(),
+                ]);
+            }
+            if rows.is_empty() {
+                return emit("no party matches");
+            }
+            emit(table)
+        }
     }
 }
 

@@ -4,6 +4,7 @@
 //! - [`party`]: parties, their stable keys, and partnership ids derived from two keys.
 //! - [`date`]: EDTF dates as sources write them, with derived bounds.
 //! - [`event`]: the event types (v1), their envelope, and the codec to stored JSON.
+//! - [`register`]: the party register: names, aliases, authority ids, same-as links.
 //! - [`timeline`]: the lifecycle rules applied in valid-time order.
 
 pub mod asof;
@@ -11,6 +12,7 @@ pub mod date;
 pub mod event;
 pub mod milestone;
 pub mod party;
+pub mod register;
 pub mod temporal;
 pub mod timeline;
 
@@ -22,6 +24,10 @@ pub use event::{
 pub use milestone::{Milestone, MilestoneKey, MILESTONES_STREAM, MILESTONE_RECORDED};
 pub use party::{
     Partnership, PartnershipId, PartnershipKind, Party, PartyError, PartyKey, UNKNOWN_COUNTRY,
+};
+pub use register::{
+    fold, is_partnership_stream, is_register_stream, Link, PartyKind, PartyRecord, Register,
+    RegisterEntry, RegisterError, RegisterEvent, Registration, Relation, LINKS_STREAM,
 };
 pub use temporal::{Dated, Engine, Profile, StatusSet, Unfinished};
 pub use timeline::{Status, Timeline, TimelineEntry, Violation};

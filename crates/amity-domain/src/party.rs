@@ -34,6 +34,11 @@ pub struct Party {
     /// Wikidata item id ("Q49258"), when known.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub wikidata: Option<String>,
+    /// What tells this party from a homonym in the same region, when an import had to (a
+    /// Wikidata item `q573603`, or rounded coordinates `5106n0880e`): appended to its key's
+    /// slug (`de:frankenberg-q573603`). Kept with the party so that the key never changes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub qualifier: Option<String>,
 }
 
 /// Why a party or partnership could not be read.
@@ -195,6 +200,7 @@ impl Party {
             country,
             subdivision,
             wikidata,
+            qualifier: None,
         })
     }
 
@@ -208,7 +214,42 @@ impl Party {
             }
         }
         let region = self.subdivision.as_deref().unwrap_or(&self.country);
-        PartyKey(format!("{}:{}", region.to_ascii_lowercase(), slug(&self.name)).into())
+        match &self.qualifier {
+            None => {
+                PartyKey(format!("{}:{}", region.to_ascii_lowercase(), slug(&self.name)).into())
+            }
+            Some(qualifier) => PartyKey(
+                format!(
+                    "{}:{}-{}",
+                    region.to_ascii_lowercase(),
+                    slug(&self.name),
+                    slug(qualifier)
+                )
+                .into(),
+            ),
+        }
+    }
+
+    /// The party as stored under `key` (projection tables keep a party's key and its name,
+    /// country, subdivision and Wikidata item): its qualifier, if any, read back from the key.
+    pub fn keyed(mut self, key: &str) -> Party {
+        if self.qualifier.is_none() && self.key().as_str() != key {
+            let plain = self.key();
+            if let Some(rest) = key
+                .strip_prefix(plain.as_str())
+                .and_then(|rest| rest.strip_prefix('-'))
+            {
+                self.qualifier = Some(rest.to_owned());
+            }
+        }
+        self
+    }
+
+    /// The same party told apart from its homonyms by `qualifier` (see [`Party::qualifier`]).
+    pub fn qualified(mut self, qualifier: &str) -> Party {
+        let qualifier = slug(qualifier);
+        self.qualifier = (!qualifier.is_empty()).then_some(qualifier);
+        self
     }
 
     /// The party as a person writes it: `Name, CC-SUB` or `Name, CC`.
@@ -364,6 +405,12 @@ impl PartnershipId {
         }
         let (first, second) = if a < b { (a, b) } else { (b, a) };
         Ok(PartnershipId(format!("{first}+{second}").into()))
+    }
+
+    /// Its two party keys, in sorted order.
+    pub fn keys(&self) -> (PartyKey, PartyKey) {
+        let (a, b) = self.0.split_once('+').expect("a partnership id holds '+'");
+        (PartyKey(a.into()), PartyKey(b.into()))
     }
 
     /// The id as text (also the stream name).

@@ -18,6 +18,7 @@
 //! and retracted entries keep their place in history and are shown, but have no effect.
 
 use std::fmt;
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
@@ -208,6 +209,9 @@ pub struct Timeline {
     id: PartnershipId,
     entries: Vec<Recorded>,
     resolution: Resolution,
+    /// For a community's partnership merged from several streams (same-as links): its
+    /// parties under their community keys.
+    merged: Option<Arc<Partnership>>,
 }
 
 /// The driving events in a legal valid-time order (one witness of legality), with the status
@@ -253,6 +257,7 @@ impl Timeline {
             id,
             entries: Vec::new(),
             resolution: Resolution::default(),
+            merged: None,
         }
     }
 
@@ -263,9 +268,39 @@ impl Timeline {
             id,
             entries,
             resolution: Resolution::default(),
+            merged: None,
         };
         timeline.resolution = resolve(&timeline.id, &timeline.entries, None);
         timeline
+    }
+
+    /// One community's partnership, merged from the streams of several keys that same-as
+    /// links make one (see `register`): every entry keeps its stream and id, the rules apply
+    /// to them all together, and a history that no legal order fits is kept with its
+    /// conflict (the status is then `unknown`). `partnership` names the parties by their
+    /// community keys; its id is `id`.
+    pub fn merged(
+        id: PartnershipId,
+        partnership: Arc<Partnership>,
+        entries: Vec<Recorded>,
+    ) -> Timeline {
+        let mut entries = entries;
+        entries.sort_by_key(|entry| entry.recorded_at);
+        let mut timeline = Timeline::from_history(id, entries);
+        timeline.merged = Some(partnership);
+        timeline
+    }
+
+    /// The streams its entries come from (one, unless merged), in order.
+    pub fn streams(&self) -> Vec<&PartnershipId> {
+        let mut streams: Vec<&PartnershipId> = self
+            .entries
+            .iter()
+            .map(|entry| &entry.partnership)
+            .collect();
+        streams.sort();
+        streams.dedup();
+        streams
     }
 
     /// The partnership's id.
@@ -285,6 +320,9 @@ impl Timeline {
 
     /// The parties and kind, from the first lifecycle event.
     pub fn partnership(&self) -> Option<&Partnership> {
+        if let Some(merged) = &self.merged {
+            return (!self.entries.is_empty()).then_some(&**merged);
+        }
         self.entries
             .iter()
             .find_map(|entry| entry.event.as_lifecycle())
@@ -325,6 +363,7 @@ impl Timeline {
             id: self.id.clone(),
             entries: self.entries.clone(),
             resolution: Resolution::default(),
+            merged: self.merged.clone(),
         };
         for candidate in &candidates {
             staged.precheck(candidate)?;
@@ -482,7 +521,9 @@ impl Timeline {
             .filter(|entry| entry.recorded_at <= moment)
             .cloned()
             .collect();
-        Timeline::from_history(self.id.clone(), entries)
+        let mut timeline = Timeline::from_history(self.id.clone(), entries);
+        timeline.merged = self.merged.clone();
+        timeline
     }
 
     /// The driving event that set the current status (for "since"): the latest-dated one that

@@ -190,6 +190,16 @@ fn check_payload(line: &LineIn<'_>, payload: &[u8]) -> std::result::Result<(), S
         }
         Milestone::decode(&line.event_type, line.schema_version, payload)
             .map_err(|e| format!("payload: {}", e.reason))?;
+    } else if amity_domain::is_register_stream(&line.stream) {
+        let event =
+            amity_domain::RegisterEvent::decode(&line.event_type, line.schema_version, payload)
+                .map_err(|e| format!("payload: {}", e.reason))?;
+        if event.stream() != line.stream {
+            return Err(format!(
+                "stream: this event belongs in stream {}",
+                event.stream()
+            ));
+        }
     } else {
         if EventType::from_name(&line.event_type).is_none() {
             return Err(format!("type: unknown event type {:?}", line.event_type));

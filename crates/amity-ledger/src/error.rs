@@ -12,6 +12,9 @@ pub enum Error {
     /// The store failed or refused (e.g. a version conflict that retries did not resolve).
     #[error(transparent)]
     Store(#[from] amity_store::Error),
+    /// A register event breaks the register's rules.
+    #[error(transparent)]
+    Register(#[from] amity_domain::RegisterError),
     /// A stored event cannot be read back.
     #[error("cannot read event {event_id} (stream {stream}, version {stream_version}): {reason}")]
     Decode {

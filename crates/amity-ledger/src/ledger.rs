@@ -139,10 +139,24 @@ impl Ledger {
         let mut pending: HashMap<PartnershipId, Pending> = HashMap::new();
         let mut outcomes = Vec::with_capacity(items.len());
         let now = jiff::Timestamp::now();
+        // Keys that same-as links make one community: new events go to the community's
+        // stream, and are checked against its merged history.
+        let links = self.links().await?;
+        let resolved: Vec<ToRecord>;
+        let items = if links.has_merges() {
+            let mut community = Vec::with_capacity(items.len());
+            for item in items {
+                community.push(self.to_community(item, &links).await?);
+            }
+            resolved = community;
+            &resolved[..]
+        } else {
+            items
+        };
         for item in items {
             if !pending.contains_key(&item.partnership) {
-                let timeline = self.load(&item.partnership).await?;
-                let stored = timeline.recorded().len();
+                let (timeline, stored) = self.community_timeline(&item.partnership, &links).await?;
+                let stored = stored as usize;
                 order.push(item.partnership.clone());
                 pending.insert(
                     item.partnership.clone(),
@@ -521,7 +535,7 @@ impl DecodingLane {
 
 impl FeedLane for DecodingLane {
     fn event(&mut self, event: StoredEvent<'_>) -> bool {
-        if event.stream != MILESTONES_STREAM {
+        if amity_domain::is_partnership_stream(event.stream) {
             match decode_stored(&event) {
                 Ok(recorded) => {
                     if self.page.capacity() == 0 {

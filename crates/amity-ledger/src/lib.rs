@@ -10,6 +10,7 @@ pub mod archive;
 mod codec;
 mod error;
 mod ledger;
+pub mod register;
 
 pub use codec::{decode, decode_stored, encode, Metadata};
 pub use error::{Error, Result};

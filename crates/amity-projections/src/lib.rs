@@ -29,19 +29,20 @@ use std::path::Path;
 
 use amity_domain::temporal::{day_point, Engine};
 use amity_domain::{
-    status_at, Certainty3, Day, EdtfDate, PartnershipId, PartnershipKind, Party, PartyKey, Status,
-    Timeline,
+    is_partnership_stream, status_at, Certainty3, Day, EdtfDate, PartnershipId, PartnershipKind,
+    Party, PartyKey, Register, Status, Timeline, LINKS_STREAM,
 };
+use amity_ledger::register::{community_partnership, merge_timelines};
 use amity_ledger::Ledger;
-use amity_store::{EventId, Position};
+use amity_store::{EventId, EventStoreExt, Position};
 use serde::Serialize;
 
-pub use rows::{DirectoryRow, PartnershipRows, StatusRow, TimelineRow};
+pub use rows::{DirectoryRow, PartnershipRows, PartyRow, StatusRow, TimelineRow};
 pub use tables::Tables;
 
 /// The version of the projection code; bump it whenever [`rows::rows`] or the tables change,
 /// and every ledger rebuilds its projections on next use.
-pub const CODE_VERSION: u32 = 7;
+pub const CODE_VERSION: u32 = 8;
 
 /// A projection error.
 #[derive(Debug, thiserror::Error)]
@@ -284,14 +285,22 @@ fn emit(timeline: Timeline, details: bool, chunk: &mut Vec<PartnershipRows>) -> 
     }
 }
 
-/// Write a chunk of rows (when there are tables) and start a new one.
+/// Write a chunk of rows (when there are tables) with their parties (as the partnerships
+/// name them; a party already there is left as it is), and start a new one.
 async fn flush(
     writer: Option<&mut tables::Writer<'_>>,
     chunk: &mut Vec<PartnershipRows>,
+    links: &Register,
 ) -> Result<()> {
     let rows = std::mem::replace(chunk, Vec::with_capacity(chunk.capacity()));
     if let Some(writer) = writer {
+        let parties: Vec<PartyRow> = rows
+            .iter()
+            .flat_map(|partnership| &partnership.status.parties)
+            .map(|party| PartyRow::named(party, links))
+            .collect();
         writer.write(rows).await?;
+        writer.write_parties(parties, false).await?;
     }
     Ok(())
 }
@@ -389,6 +398,16 @@ impl Projections {
                 if store.read_all(checkpoint.position, 1).await?.is_empty() {
                     return Ok(Progress::default());
                 }
+                // A link between parties changes which histories are one: everything is
+                // recomputed (links are few and rare).
+                let links_moved = store
+                    .read_whole_stream(LINKS_STREAM)
+                    .await?
+                    .iter()
+                    .any(|event| event.position > checkpoint.position);
+                if links_moved {
+                    return self.rebuild(&mut |_, _| {}).await;
+                }
                 self.update(Some(checkpoint), &mut |_, _| {}).await
             }
             _ => self.rebuild(&mut |_, _| {}).await,
@@ -427,6 +446,9 @@ impl Projections {
         };
         // Rows that are written need the history's details only where the tables keep them.
         let details = writer.as_ref().is_some_and(tables::Writer::keeps_details);
+        // Which keys are one community (same-as links): their streams make one history.
+        let links = ledger.links().await?;
+        let mut touched_parties: BTreeSet<amity_store::SmolStr> = BTreeSet::new();
         let started = std::time::Instant::now();
         // Which streams changed (and by how many events), and where the feed ends now.
         let mut touched: BTreeMap<amity_store::SmolStr, u64> = BTreeMap::new();
@@ -439,8 +461,14 @@ impl Projections {
             position = summary.last.unwrap_or(Position::START);
             first = summary.first_event;
             touched = summary.streams.into_iter().collect();
-            // Milestones are not about partnerships: the feed moves past them uncounted.
-            touched.remove(amity_domain::MILESTONES_STREAM);
+            // Milestones and the register are not partnerships: the feed moves past them
+            // uncounted (the register's parties are written below).
+            touched_parties = touched
+                .keys()
+                .filter(|stream| stream.starts_with(amity_domain::register::PARTY_STREAM_PREFIX))
+                .cloned()
+                .collect();
+            touched.retain(|stream, _| is_partnership_stream(stream));
             events = touched.values().sum();
         } else {
             // Catch-up: count what follows the checkpoint.
@@ -450,14 +478,19 @@ impl Projections {
                 position = last.position;
                 first = first.or(page.first().map(|event| event.event_id));
                 for event in page {
-                    if event.stream != amity_domain::MILESTONES_STREAM {
+                    if is_partnership_stream(&event.stream) {
                         events += 1;
                         *touched.entry(event.stream).or_default() += 1;
+                    } else if event
+                        .stream
+                        .starts_with(amity_domain::register::PARTY_STREAM_PREFIX)
+                    {
+                        touched_parties.insert(event.stream);
                     }
                 }
             }
         }
-        if events == 0 && from.is_some() {
+        if events == 0 && touched_parties.is_empty() && from.is_some() {
             return Ok(Progress::default());
         }
         tracing::debug!(
@@ -474,6 +507,9 @@ impl Projections {
             // since is the next catch-up's), decoding ahead; a partnership's rows are computed
             // as soon as all of its events have been seen, so only unfinished streams are held.
             let mut open: HashMap<PartnershipId, Vec<amity_domain::Recorded>> = HashMap::new();
+            // The streams of linked keys, gathered by community, computed at the end.
+            let mut communities: BTreeMap<PartnershipId, Vec<amity_domain::Recorded>> =
+                BTreeMap::new();
             let mut done = 0u64;
             let mut pages = ledger.pages(Position::START, Some(position), PAGE);
             while let Some(page) = pages.next().await? {
@@ -500,33 +536,86 @@ impl Projections {
                     if buffer.len() as u64 == *expected {
                         *expected = 0;
                         let history = open.remove(&id).unwrap_or_default();
+                        let community = links.canonical_partnership(&id);
+                        if community != id || links.member_streams(&id).len() > 1 {
+                            communities.entry(community).or_default().extend(history);
+                            continue;
+                        }
                         partnerships +=
                             emit(Timeline::from_history(id, history), details, &mut chunk);
                         if chunk.len() == CHUNK {
-                            flush(writer.as_mut(), &mut chunk).await?;
+                            flush(writer.as_mut(), &mut chunk, &links).await?;
                         }
                     }
                 }
             }
             for (id, history) in open.drain() {
+                let community = links.canonical_partnership(&id);
+                if community != id || links.member_streams(&id).len() > 1 {
+                    communities.entry(community).or_default().extend(history);
+                    continue;
+                }
                 partnerships += emit(Timeline::from_history(id, history), details, &mut chunk);
+            }
+            if !communities.is_empty() {
+                let register =
+                    amity_domain::Register::from_entries(&ledger.register_entries().await?);
+                for (id, entries) in communities {
+                    let partnership = community_partnership(&id, &entries, Some(&register));
+                    partnerships += emit(
+                        Timeline::merged(id, partnership, entries),
+                        details,
+                        &mut chunk,
+                    );
+                    if chunk.len() == CHUNK {
+                        flush(writer.as_mut(), &mut chunk, &links).await?;
+                    }
+                }
             }
             progress(done, events);
         } else {
             // Catch-up: reload each touched partnership whole (its rows depend on all of it).
             let mut done = 0u64;
+            let mut seen: BTreeSet<PartnershipId> = BTreeSet::new();
             for stream in touched.keys() {
                 let id = tables::partnership_id(stream)?;
-                let (timeline, n_events) = ledger.timeline_until(&id, position).await?;
-                done += n_events;
+                let community = links.canonical_partnership(&id);
+                let timeline = if community != id || links.member_streams(&id).len() > 1 {
+                    if !seen.insert(community.clone()) {
+                        continue;
+                    }
+                    let (timeline, _) = ledger.community_timeline(&community, &links).await?;
+                    done += timeline.recorded().len() as u64;
+                    timeline
+                } else {
+                    let (timeline, n_events) = ledger.timeline_until(&id, position).await?;
+                    done += n_events;
+                    timeline
+                };
                 progress(done, events.max(done));
                 partnerships += emit(timeline, details, &mut chunk);
                 if chunk.len() == CHUNK {
-                    flush(writer.as_mut(), &mut chunk).await?;
+                    flush(writer.as_mut(), &mut chunk, &links).await?;
                 }
             }
         }
-        flush(writer.as_mut(), &mut chunk).await?;
+        flush(writer.as_mut(), &mut chunk, &links).await?;
+        // The registered parties: all of them on a rebuild, else those whose streams moved.
+        if let Some(writer) = writer.as_mut() {
+            let mut registered = Vec::new();
+            for stream in &touched_parties {
+                let key: PartyKey = stream
+                    .trim_start_matches(amity_domain::register::PARTY_STREAM_PREFIX)
+                    .parse()
+                    .map_err(|error: amity_domain::PartyError| Error::Tables(error.to_string()))?;
+                let entries = ledger.party_entries(&key).await?;
+                let register = Register::from_entries(&entries);
+                if let Some(record) = register.party(&key) {
+                    registered.push(PartyRow::registered(record, &links));
+                }
+            }
+            writer.write_parties(registered, true).await?;
+        }
         tracing::debug!(partnerships, elapsed = ?started.elapsed(), "projections: rows written");
         if let Some(writer) = writer.take() {
             let covered = from.map_or(0, |checkpoint| checkpoint.events) + events;
@@ -583,10 +672,10 @@ impl Projections {
     ) -> Result<Vec<(StatusRow, Vec<TimelineRow>)>> {
         if let Some(moment) = known_at {
             return Ok(self
-                .timelines(&Selection::All)
+                .timelines(&Selection::All, Some(moment))
                 .await?
                 .iter()
-                .filter_map(|timeline| rows::rows(&timeline.known_at(moment)))
+                .filter_map(rows::rows)
                 .map(|rows| (rows.status, rows.timeline))
                 .filter(|(row, _)| cohort.matches(row))
                 .collect());
@@ -646,7 +735,7 @@ impl Projections {
                 Ok(result)
             }
             Backend::Live => {
-                let timelines = self.timelines(selection).await?;
+                let timelines = self.timelines(selection, None).await?;
                 Ok(timelines
                     .iter()
                     .filter_map(rows::rows)
@@ -656,18 +745,71 @@ impl Projections {
         }
     }
 
-    /// Timelines rebuilt from the events (for "known at" and the live backend).
-    async fn timelines(&self, selection: &Selection) -> Result<Vec<Timeline>> {
+    /// Timelines rebuilt from the events (for "known at" and the live backend): each stream's
+    /// as known at `known_at` if given, then merged by the same-as links standing then.
+    async fn timelines(
+        &self,
+        selection: &Selection,
+        known_at: Option<jiff::Timestamp>,
+    ) -> Result<Vec<Timeline>> {
+        let link_entries = self.ledger.link_entries().await?;
+        let now = Register::from_entries(&link_entries);
+        let then = match known_at {
+            Some(moment) => Register::known_at(&link_entries, moment),
+            None => now.clone(),
+        };
+        let as_known = |timeline: Timeline| match known_at {
+            Some(moment) => timeline.known_at(moment),
+            None => timeline,
+        };
         Ok(match selection {
-            Selection::One(id) => vec![self.ledger.timeline(id).await?],
-            Selection::All => self.ledger.timelines().await?,
-            Selection::Party(party) => self
-                .ledger
-                .timelines()
-                .await?
+            Selection::One(id) => {
+                let mut streams = now.member_streams(id);
+                streams.extend(then.member_streams(id));
+                streams.push(id.clone());
+                streams.sort();
+                streams.dedup();
+                let mut found = Vec::new();
+                for stream in streams {
+                    let timeline = self.ledger.load(&stream).await?;
+                    if !timeline.recorded().is_empty() {
+                        found.push(as_known(timeline));
+                    }
+                }
+                if found.is_empty() {
+                    return Err(amity_ledger::Error::UnknownPartnership(id.clone()).into());
+                }
+                let merged = merge_timelines(found, &then);
+                match merged.iter().position(|timeline| timeline.id() == id) {
+                    Some(index) => vec![merged.into_iter().nth(index).expect("found")],
+                    None => merged.into_iter().take(1).collect(),
+                }
+            }
+            Selection::All => merge_timelines(
+                self.ledger
+                    .timelines()
+                    .await?
+                    .into_iter()
+                    .map(as_known)
+                    .collect(),
+                &then,
+            ),
+            Selection::Party(party) => {
+                let class = now.class_of(party);
+                merge_timelines(
+                    self.ledger
+                        .timelines()
+                        .await?
+                        .into_iter()
+                        .filter(|timeline| class.iter().any(|key| timeline.id().involves(key)))
+                        .map(as_known)
+                        .collect(),
+                    &then,
+                )
                 .into_iter()
-                .filter(|timeline| timeline.id().involves(party))
-                .collect(),
+                .filter(|timeline| timeline.id().involves(&then.canonical_key(party)))
+                .collect()
+            }
         })
     }
 
@@ -681,10 +823,10 @@ impl Projections {
         let pairs = match known_at {
             None => self.current(selection).await?,
             Some(moment) => self
-                .timelines(selection)
+                .timelines(selection, Some(moment))
                 .await?
                 .iter()
-                .filter_map(|timeline| rows::rows(&timeline.known_at(moment)))
+                .filter_map(rows::rows)
                 .map(|rows| (rows.status, rows.timeline))
                 .collect(),
         };
@@ -766,7 +908,11 @@ impl Projections {
     ) -> Result<(StatusRow, Vec<TimelineRow>)> {
         let unknown = || Error::from(amity_ledger::Error::UnknownPartnership(id.clone()));
         if let Some(moment) = known_at {
-            let timeline = self.ledger.timeline(id).await?.known_at(moment);
+            let timeline = self
+                .timelines(&Selection::One(id.clone()), Some(moment))
+                .await?
+                .pop()
+                .ok_or_else(unknown)?;
             let rows = rows::rows(&timeline).ok_or_else(|| Error::NotYetRecorded {
                 partnership: id.clone(),
                 moment,
@@ -778,6 +924,46 @@ impl Projections {
             .into_iter()
             .next()
             .ok_or_else(unknown)
+    }
+
+    /// The parties whose name or an alias starts with `query`, or one of whose words does,
+    /// accents and case aside (`krakow` finds Kraków); every party when it is empty. Each with
+    /// its number of partnerships, most first.
+    pub async fn parties(&self, query: &str) -> Result<Vec<(PartyRow, u64)>> {
+        let folded = amity_domain::fold(query);
+        match &self.backend {
+            Backend::Tables(tables) => tables.search_parties(&folded).await,
+            Backend::Live => {
+                let register = Register::from_entries(&self.ledger.register_entries().await?);
+                let mut found: BTreeMap<String, (PartyRow, u64)> = BTreeMap::new();
+                for record in register.parties() {
+                    let row = PartyRow::registered(record, &register);
+                    found.insert(row.key.clone(), (row, 0));
+                }
+                for timeline in self.timelines(&Selection::All, None).await? {
+                    if let Some(partnership) = timeline.partnership() {
+                        for party in &partnership.parties {
+                            let row = PartyRow::named(party, &register);
+                            found.entry(row.key.clone()).or_insert((row, 0)).1 += 1;
+                        }
+                    }
+                }
+                let mut found: Vec<(PartyRow, u64)> = found
+                    .into_values()
+                    .filter(|(row, _)| {
+                        let names = row.search_names();
+                        folded.is_empty()
+                            || names.contains(&format!("|{folded}"))
+                            || names.contains(&format!(" {folded}"))
+                    })
+                    .collect();
+                found.sort_by(|(a, a_count), (b, b_count)| {
+                    b_count.cmp(a_count).then_with(|| a.key.cmp(&b.key))
+                });
+                found.truncate(1000);
+                Ok(found)
+            }
+        }
     }
 
     /// Party keys that share the name part of `party` (for "did you mean").

@@ -20,11 +20,11 @@ use tokio_postgres::types::{ToSql, Type};
 use tokio_postgres::{Client, NoTls, Statement, Transaction};
 
 use crate::analysis::{Cohort, Member};
-use crate::rows::{DirectoryRow, PartnershipRows, StatusRow, TimelineRow};
+use crate::rows::{DirectoryRow, PartnershipRows, PartyRow, StatusRow, TimelineRow};
 use crate::tables::{
     cohort_filter, directory_values, driving_step, dump_line, from_json, from_name, partnership_id,
-    status_values, timeline_values, DumpValue, Value, DIRECTORY_COLUMNS, DUMPED, PROJECTION,
-    STATUS_COLUMNS, TIMELINE_COLUMNS,
+    party_search_sql, party_values, status_values, timeline_values, DumpValue, Value,
+    DIRECTORY_COLUMNS, DUMPED, PARTY_COLUMNS, PROJECTION, STATUS_COLUMNS, TIMELINE_COLUMNS,
 };
 use crate::{Checkpoint, Error, Result};
 
@@ -130,8 +130,27 @@ fn migrations() -> Vec<String> {
         "ALTER TABLE {s}.partnership_status ADD COLUMN IF NOT EXISTS first_attested TEXT,
              ADD COLUMN IF NOT EXISTS possible TEXT;"
             .to_owned(),
+        // Code version 8: the parties, registered or named by partnerships.
+        r#"CREATE TABLE IF NOT EXISTS {s}.parties (
+               party       TEXT COLLATE "C" PRIMARY KEY,
+               name        TEXT NOT NULL,
+               country     TEXT NOT NULL,
+               subdivision TEXT,
+               wikidata    TEXT,
+               kind        TEXT,
+               canonical   TEXT COLLATE "C" NOT NULL,
+               registered  BOOLEAN NOT NULL,
+               names       TEXT NOT NULL,
+               "row"       JSON NOT NULL
+           );"#
+        .to_owned(),
     ]
 }
+
+/// The PostgreSQL type of each column of `parties`.
+const PARTY_TYPES: &[&str] = &[
+    "text", "text", "text", "text", "text", "text", "text", "boolean", "text", "json",
+];
 
 /// The PostgreSQL type of each column, in the order of the column lists of
 /// [`crate::tables`]: what the batched inserts cast their arrays to.
@@ -264,7 +283,7 @@ impl PostgresTables {
                 .batch_execute(&qualify(
                     &format!(
                         "TRUNCATE {{s}}.partnership_status, {{s}}.partnership_timeline,
-                             {{s}}.party_directory;
+                             {{s}}.party_directory, {{s}}.parties;
                          {DROP_INDEXES}"
                     ),
                     schema,
@@ -404,7 +423,7 @@ impl PostgresTables {
         let members_sql = self.sql(&format!(
             "SELECT partnership, party_a_name, party_a_country, party_a_subdivision,
                     party_a_wikidata, party_b_name, party_b_country, party_b_subdivision,
-                    party_b_wikidata, kind, conflict IS NOT NULL
+                    party_b_wikidata, kind, conflict IS NOT NULL, party_a, party_b
              FROM {{s}}.partnership_status WHERE {filter} ORDER BY partnership"
         ));
         let steps_sql = self.sql(&format!(
@@ -424,13 +443,17 @@ impl PostgresTables {
             country: row.get(offset + 1),
             subdivision: row.get(offset + 2),
             wikidata: row.get(offset + 3),
+            qualifier: None,
         };
         let mut members = members
             .iter()
             .map(|row| {
                 Ok(Member {
                     partnership: partnership_id(row.get(0))?,
-                    parties: vec![party(row, 1), party(row, 5)],
+                    parties: vec![
+                        party(row, 1).keyed(row.get(11)),
+                        party(row, 5).keyed(row.get(12)),
+                    ],
                     kind: amity_domain::PartnershipKind::new(row.get::<_, &str>(9)),
                     conflict: row.get(10),
                     steps: Vec::new(),
@@ -496,6 +519,23 @@ impl PostgresTables {
             .map_err(pg_error)?;
         rows.iter()
             .map(|row| from_json(row.get::<_, &str>(0)))
+            .collect()
+    }
+
+    /// Parties matching a folded query (see [`crate::tables::party_search_sql`]).
+    pub async fn search_parties(&self, query: &str) -> Result<Vec<(PartyRow, u64)>> {
+        let sql = party_search_sql("$1::text", &format!("\"{}\".", self.schema));
+        let rows = self
+            .client
+            .query(&sql.replace("p.row,", "p.\"row\"::text,"), &[&query])
+            .await
+            .map_err(pg_error)?;
+        rows.iter()
+            .map(|row| {
+                let json: String = row.get(0);
+                let count: i64 = row.get(1);
+                Ok((from_json(&json)?, count as u64))
+            })
             .collect()
     }
 
@@ -638,6 +678,49 @@ impl Writer<'_> {
             transaction.execute(&statements.insert_timeline, &timeline),
             transaction.execute(&statements.insert_directory, &directory),
         ))
+    }
+
+    /// Write party rows: with `replace`, over those already there; otherwise only new ones.
+    pub async fn write_parties(&mut self, rows: Vec<PartyRow>, replace: bool) -> Result<()> {
+        // One row per key (a statement may not touch a row twice): the last given wins when
+        // replacing, the first otherwise.
+        let mut unique: Vec<PartyRow> = Vec::with_capacity(rows.len());
+        let mut seen: std::collections::HashMap<String, usize> = Default::default();
+        for row in rows {
+            match seen.get(&row.key) {
+                Some(&index) if replace => unique[index] = row,
+                Some(_) => {}
+                None => {
+                    seen.insert(row.key.clone(), unique.len());
+                    unique.push(row);
+                }
+            }
+        }
+        if unique.is_empty() {
+            return Ok(());
+        }
+        let values: Vec<[Value<'_>; 10]> = unique.iter().map(party_values).collect();
+        let columns = Columns::of(&values, PARTY_TYPES)?;
+        let parameters = columns.parameters();
+        let conflict = if replace {
+            let set: Vec<String> = PARTY_COLUMNS
+                .iter()
+                .skip(1)
+                .map(|column| format!("\"{column}\" = EXCLUDED.\"{column}\""))
+                .collect();
+            format!("DO UPDATE SET {}", set.join(", "))
+        } else {
+            "DO NOTHING".to_owned()
+        };
+        let sql = format!(
+            "{} ON CONFLICT (party) {conflict}",
+            insert_sql(self.schema, "parties", PARTY_COLUMNS, PARTY_TYPES)
+        );
+        self.transaction
+            .execute(&sql, &parameters)
+            .await
+            .map_err(pg_error)?;
+        Ok(())
     }
 
     /// Move the checkpoint and commit rows and checkpoint together.

@@ -287,7 +287,21 @@ pub fn rows_with(timeline: &Timeline, details: bool) -> Option<PartnershipRows> 
         events: timeline.recorded().len() as u64,
         retracted: history.iter().filter(|e| e.retracted_by.is_some()).count() as u64,
         disputed: history.iter().filter(|e| e.disputed).count() as u64,
-        conflict: timeline.conflict().map(ToString::to_string).or(unfinished),
+        conflict: timeline
+            .conflict()
+            .map(|conflict| {
+                let streams = timeline.streams();
+                if streams.len() > 1 {
+                    let names: Vec<String> = streams.iter().map(ToString::to_string).collect();
+                    format!(
+                        "{conflict} (in the history merged by same-as links from the streams {})",
+                        names.join(" and ")
+                    )
+                } else {
+                    conflict.to_string()
+                }
+            })
+            .or(unfinished),
     };
     let directory = [(0, 1), (1, 0)]
         .into_iter()
@@ -306,6 +320,76 @@ pub fn rows_with(timeline: &Timeline, details: bool) -> Option<PartnershipRows> 
         timeline: timeline_rows,
         directory,
     })
+}
+
+/// One party as the `parties` table holds it: every party a partnership names, with what the
+/// register adds (names, kind, authority ids) for the registered ones, and its community key.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PartyRow {
+    /// Its key.
+    pub key: String,
+    /// Name, country, subdivision, Wikidata item.
+    pub party: Party,
+    /// City, county… (registered parties).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kind: Option<amity_domain::PartyKind>,
+    /// GeoNames id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub geonames: Option<u64>,
+    /// Latitude and longitude.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub coordinates: Option<(f64, f64)>,
+    /// Other names.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub aliases: Vec<String>,
+    /// The key of its community (its own unless a same-as link makes it another's).
+    pub canonical: String,
+    /// Whether the register holds it (else it is known from partnerships alone).
+    pub registered: bool,
+}
+
+impl PartyRow {
+    /// A party as a partnership names it.
+    pub fn named(party: &Party, register: &amity_domain::Register) -> PartyRow {
+        let key = party.key();
+        PartyRow {
+            key: key.to_string(),
+            party: party.clone(),
+            kind: None,
+            geonames: None,
+            coordinates: None,
+            aliases: Vec::new(),
+            canonical: register.canonical_key(&key).to_string(),
+            registered: false,
+        }
+    }
+
+    /// A registered party.
+    pub fn registered(
+        record: &amity_domain::PartyRecord,
+        register: &amity_domain::Register,
+    ) -> PartyRow {
+        PartyRow {
+            key: record.key.to_string(),
+            party: record.party.clone(),
+            kind: record.kind,
+            geonames: record.geonames,
+            coordinates: record.coordinates,
+            aliases: record.aliases.clone(),
+            canonical: register.canonical_key(&record.key).to_string(),
+            registered: true,
+        }
+    }
+
+    /// Its names folded for search, each between `|` (`|krakow|cracow|`).
+    pub fn search_names(&self) -> String {
+        let mut names = String::from("|");
+        for name in std::iter::once(&self.party.name).chain(&self.aliases) {
+            names.push_str(&amity_domain::fold(name));
+            names.push('|');
+        }
+        names
+    }
 }
 
 /// The driving entries of a history (neither disputed nor retracted), as the temporal engine

@@ -60,10 +60,11 @@ use rusqlite::{params, Connection, OptionalExtension};
 use amity_domain::Party;
 
 use crate::analysis::{Cohort, DrivingStep, Member};
-use crate::rows::{DirectoryRow, PartnershipRows, StatusRow, TimelineRow};
+use crate::rows::{DirectoryRow, PartnershipRows, PartyRow, StatusRow, TimelineRow};
 use crate::tables::{
-    cohort_filter, driving_step, dump_line, from_json, from_name, partnership_id, status_values,
-    timeline_values, DumpValue, Value, DUMPED, PROJECTION, STATUS_COLUMNS, TIMELINE_COLUMNS,
+    cohort_filter, driving_step, dump_line, from_json, from_name, partnership_id, party_search_sql,
+    party_values, status_values, timeline_values, DumpValue, Value, DUMPED, PARTY_COLUMNS,
+    PROJECTION, STATUS_COLUMNS, TIMELINE_COLUMNS,
 };
 use crate::{Checkpoint, Error, Result};
 
@@ -134,6 +135,23 @@ CREATE TABLE IF NOT EXISTS timeline_entries (
 /// random order). The history needs none: `timeline_entries` is kept in key order (partnership
 /// number, then history order), and a rebuild appends to it in that order. The last index
 /// covers the analyst views: a cohort by countries is read from it alone.
+/// The parties (code version 8): every party a partnership names, and the registered ones,
+/// with their community key and their names folded for search.
+const PARTIES: &str = "
+CREATE TABLE IF NOT EXISTS parties (
+    party       TEXT PRIMARY KEY,
+    name        TEXT NOT NULL,
+    country     TEXT NOT NULL,
+    subdivision TEXT,
+    wikidata    TEXT,
+    kind        TEXT,
+    canonical   TEXT NOT NULL,
+    registered  INTEGER NOT NULL,
+    names       TEXT NOT NULL,
+    row         TEXT NOT NULL
+) WITHOUT ROWID;
+";
+
 const INDEXES: &str = "
 CREATE UNIQUE INDEX IF NOT EXISTS partnership_status_key ON partnership_status (partnership);
 CREATE INDEX IF NOT EXISTS partnership_status_party_a ON partnership_status (party_a);
@@ -206,7 +224,8 @@ JOIN events e ON e.stream_no = s.stream_no AND e.stream_version = t.stream_versi
 /// Every projection table and view, of this code and of earlier code: the history was the
 /// table `partnership_timeline` up to code version 4, the directory the table
 /// `party_directory` up to version 5.
-const OBJECTS: [&str; 5] = [
+const OBJECTS: [&str; 6] = [
+    "parties",
     "partnership_timeline",
     "party_directory",
     "timeline_entries",
@@ -351,7 +370,7 @@ impl SqliteTables {
         }
         connection
             .execute_batch(&format!(
-                "{SCHEMA}{INDEXES}{}{DIRECTORY_VIEW}",
+                "{SCHEMA}{PARTIES}{INDEXES}{}{DIRECTORY_VIEW}",
                 details.view()
             ))
             .map_err(sql_error)?;
@@ -502,7 +521,8 @@ impl SqliteTables {
                 .prepare(&format!(
                     "SELECT partnership, party_a_name, party_a_country, party_a_subdivision,
                             party_a_wikidata, party_b_name, party_b_country, party_b_subdivision,
-                            party_b_wikidata, kind, conflict IS NOT NULL, partnership_no
+                            party_b_wikidata, kind, conflict IS NOT NULL, partnership_no,
+                            party_a, party_b
                      FROM partnership_status WHERE {filter} ORDER BY partnership_no"
                 ))
                 .map_err(sql_error)?;
@@ -516,13 +536,21 @@ impl SqliteTables {
                         country: row.get(offset + 1)?,
                         subdivision: row.get(offset + 2)?,
                         wikidata: row.get(offset + 3)?,
+                        qualifier: None,
                     })
                 };
                 let partnership: String = row.get(0).map_err(sql_error)?;
                 let number: i64 = row.get(11).map_err(sql_error)?;
                 let member = Member {
                     partnership: partnership_id(&partnership)?,
-                    parties: vec![party(1).map_err(sql_error)?, party(5).map_err(sql_error)?],
+                    parties: vec![
+                        party(1)
+                            .map_err(sql_error)?
+                            .keyed(&row.get::<_, String>(12).map_err(sql_error)?),
+                        party(5)
+                            .map_err(sql_error)?
+                            .keyed(&row.get::<_, String>(13).map_err(sql_error)?),
+                    ],
                     kind: amity_domain::PartnershipKind::new(
                         &row.get::<_, String>(9).map_err(sql_error)?,
                     ),
@@ -619,7 +647,7 @@ impl SqliteTables {
             .connection()
             .prepare_cached(
                 "SELECT party, partner_name, partner_country, partner_subdivision,
-                        partner_wikidata, partnership, kind, status, since, founded
+                        partner_wikidata, partnership, kind, status, since, founded, partner
                  FROM party_directory WHERE party = ?1 ORDER BY partnership",
             )
             .map_err(sql_error)?;
@@ -635,7 +663,9 @@ impl SqliteTables {
                             country: row.get(2).map_err(sql_error)?,
                             subdivision: row.get(3).map_err(sql_error)?,
                             wikidata: row.get(4).map_err(sql_error)?,
-                        },
+                            qualifier: None,
+                        }
+                        .keyed(&row.get::<_, String>(10).map_err(sql_error)?),
                         partnership: partnership_id(&partnership)?,
                         kind: amity_domain::PartnershipKind::new(
                             &row.get::<_, String>(6).map_err(sql_error)?,
@@ -649,6 +679,24 @@ impl SqliteTables {
             })
             .map_err(sql_error)?;
         rows.map(|row| row.map_err(sql_error)?).collect()
+    }
+
+    /// Parties matching a folded query (see [`crate::tables::party_search_sql`]).
+    pub fn search_parties(&self, query: &str) -> Result<Vec<(PartyRow, u64)>> {
+        let mut statement = self
+            .connection()
+            .prepare_cached(&party_search_sql("?1", ""))
+            .map_err(sql_error)?;
+        let rows = statement
+            .query_map([query], |row| {
+                Ok((row.get::<_, String>(0)?, row.get::<_, i64>(1)?))
+            })
+            .map_err(sql_error)?;
+        rows.map(|row| {
+            let (json, count) = row.map_err(sql_error)?;
+            Ok((from_json(&json)?, count as u64))
+        })
+        .collect()
     }
 
     /// Every party key with the given name part (for "did you mean").
@@ -707,8 +755,38 @@ const WRITES_AHEAD: usize = 16;
 enum Job {
     /// Replace the rows of these partnerships.
     Rows(Vec<PartnershipRows>),
+    /// Write party rows (replacing those there, or leaving them).
+    Parties(Vec<PartyRow>, bool),
     /// Move the checkpoint and commit.
     Finish(Checkpoint),
+}
+
+/// Write party rows: with `replace`, over those already there; otherwise only new ones.
+fn write_parties(connection: &Connection, rows: &[PartyRow], replace: bool) -> Result<()> {
+    let placeholders: Vec<String> = (1..=PARTY_COLUMNS.len()).map(placeholder).collect();
+    let conflict = if replace {
+        let set: Vec<String> = PARTY_COLUMNS
+            .iter()
+            .skip(1)
+            .map(|column| format!("{column} = excluded.{column}"))
+            .collect();
+        format!("DO UPDATE SET {}", set.join(", "))
+    } else {
+        "DO NOTHING".to_owned()
+    };
+    let mut statement = connection
+        .prepare_cached(&format!(
+            "INSERT INTO parties ({}) VALUES ({}) ON CONFLICT (party) {conflict}",
+            PARTY_COLUMNS.join(", "),
+            placeholders.join(", ")
+        ))
+        .map_err(sql_error)?;
+    for row in rows {
+        statement
+            .execute(rusqlite::params_from_iter(party_values(row).iter()))
+            .map_err(sql_error)?;
+    }
+    Ok(())
 }
 
 /// An open projection transaction (see [`SqliteTables::begin`]): its connection is on a thread
@@ -736,6 +814,21 @@ impl Writer<'_> {
         let jobs = self.jobs.as_ref().expect("jobs are open until the end");
         if jobs.send(Job::Rows(rows)).await.is_err() {
             // The thread stopped at an error: it says which.
+            return Err(self
+                .join()
+                .err()
+                .unwrap_or_else(|| Error::Tables("the projection writer stopped".to_owned())));
+        }
+        Ok(())
+    }
+
+    /// Write party rows (see [`crate::tables::Writer::write_parties`]).
+    pub async fn write_parties(&mut self, rows: Vec<PartyRow>, replace: bool) -> Result<()> {
+        if rows.is_empty() {
+            return Ok(());
+        }
+        let jobs = self.jobs.as_ref().expect("jobs are open until the end");
+        if jobs.send(Job::Parties(rows, replace)).await.is_err() {
             return Err(self
                 .join()
                 .err()
@@ -790,7 +883,10 @@ fn write_on_thread(
     let mut result = if reset {
         drop_all(&connection).and_then(|()| {
             connection
-                .execute_batch(&format!("{SCHEMA}{}{DIRECTORY_VIEW}", details.view()))
+                .execute_batch(&format!(
+                    "{SCHEMA}{PARTIES}{}{DIRECTORY_VIEW}",
+                    details.view()
+                ))
                 .map_err(sql_error)
         })
     } else {
@@ -804,6 +900,7 @@ fn write_on_thread(
         };
         result = match job {
             Job::Rows(rows) => write_rows(&connection, &rows, !reset, details, &mut numbers),
+            Job::Parties(rows, replace) => write_parties(&connection, &rows, replace),
             Job::Finish(checkpoint) => {
                 finished = true;
                 commit(&connection, checkpoint, reset, details)

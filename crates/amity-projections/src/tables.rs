@@ -14,7 +14,7 @@
 use std::borrow::Cow;
 
 use crate::analysis::{Cohort, DrivingStep, Member};
-use crate::rows::{DirectoryRow, PartnershipRows, StatusRow, TimelineRow};
+use crate::rows::{DirectoryRow, PartnershipRows, PartyRow, StatusRow, TimelineRow};
 use crate::{Checkpoint, Error, Result};
 
 /// The name of the one projection in the checkpoint table.
@@ -189,6 +189,19 @@ impl Tables {
         }
     }
 
+    /// Parties whose name or an alias starts with `query` (folded), or one of whose words does:
+    /// each with its number of partnerships.
+    pub async fn search_parties(&self, query: &str) -> Result<Vec<(PartyRow, u64)>> {
+        match self {
+            #[cfg(feature = "sqlite")]
+            Tables::Sqlite(tables) => tables.search_parties(query),
+            #[cfg(feature = "postgres")]
+            Tables::Postgres(tables) => tables.search_parties(query).await,
+            #[cfg(not(any(feature = "sqlite", feature = "postgres")))]
+            Tables::Never(never) => match *never {},
+        }
+    }
+
     /// Every table's rows as text, one line per row (`table: value | value | …`, NULL as
     /// `NULL`, booleans as 0 or 1, text quoted), for comparing two builds, also across
     /// databases.
@@ -225,6 +238,19 @@ impl Writer<'_> {
             Writer::Sqlite(writer) => writer.write(rows).await,
             #[cfg(feature = "postgres")]
             Writer::Postgres(writer) => writer.write(&rows).await,
+            #[cfg(not(any(feature = "sqlite", feature = "postgres")))]
+            Writer::Never(never, _) => match *never {},
+        }
+    }
+
+    /// Write party rows: `replace` overwrites a party already there (registered parties);
+    /// otherwise a party already there is left as it is (parties named by partnerships).
+    pub async fn write_parties(&mut self, rows: Vec<PartyRow>, replace: bool) -> Result<()> {
+        match self {
+            #[cfg(feature = "sqlite")]
+            Writer::Sqlite(writer) => writer.write_parties(rows, replace).await,
+            #[cfg(feature = "postgres")]
+            Writer::Postgres(writer) => writer.write_parties(rows, replace).await,
             #[cfg(not(any(feature = "sqlite", feature = "postgres")))]
             Writer::Never(never, _) => match *never {},
         }
@@ -312,9 +338,57 @@ pub(crate) const DIRECTORY_COLUMNS: &[&str] = &[
     "row",
 ];
 
+/// The columns of `parties`, in the order both backends create them.
+pub(crate) const PARTY_COLUMNS: &[&str] = &[
+    "party",
+    "name",
+    "country",
+    "subdivision",
+    "wikidata",
+    "kind",
+    "canonical",
+    "registered",
+    "names",
+    "row",
+];
+
+/// The `parties` values of a party row, in [`PARTY_COLUMNS`] order.
+pub(crate) fn party_values(row: &PartyRow) -> [Value<'_>; 10] {
+    [
+        text(&row.key),
+        text(&row.party.name),
+        text(&row.party.country),
+        optional_text(row.party.subdivision.as_deref()),
+        optional_text(row.party.wikidata.as_deref()),
+        optional_text(row.kind.map(|kind| kind.name())),
+        text(&row.canonical),
+        Value::Boolean(row.registered),
+        owned_text(Some(row.search_names())),
+        owned_text(Some(json(row))),
+    ]
+}
+
+/// The rows of `parties` that match a folded query: a name or alias that starts with it, or
+/// one of whose words does (`krakow`, `springs`); all when the query is empty. Ordered by
+/// most partnerships first, then key. The SQL is the same on both backends (`?1` is the
+/// folded query, which holds only `a`–`z`, `0`–`9` and spaces, so no LIKE wildcard).
+pub(crate) fn party_search_sql(placeholder: &str, schema_prefix: &str) -> String {
+    format!(
+        "SELECT p.row,
+                (SELECT count(*) FROM {schema_prefix}partnership_status s WHERE s.party_a = p.party)
+              + (SELECT count(*) FROM {schema_prefix}partnership_status s WHERE s.party_b = p.party)
+                  AS partnerships
+         FROM {schema_prefix}parties p
+         WHERE {placeholder} = '' OR p.names LIKE '%|' || {placeholder} || '%'
+            OR p.names LIKE '% ' || {placeholder} || '%'
+         ORDER BY partnerships DESC, p.party
+         LIMIT 1000"
+    )
+}
+
 /// The tables [`Tables::dump`] prints, in this order, each sorted by its key. The directory's
 /// `row` is left out: SQLite's directory is a view over the status rows, without it.
-pub(crate) const DUMPED: [(&str, &[&str], &str); 3] = [
+pub(crate) const DUMPED: [(&str, &[&str], &str); 4] = [
     ("partnership_status", STATUS_COLUMNS, "partnership"),
     ("partnership_timeline", TIMELINE_COLUMNS, "partnership, seq"),
     (
@@ -322,6 +396,7 @@ pub(crate) const DUMPED: [(&str, &[&str], &str); 3] = [
         DIRECTORY_COLUMNS.split_last().expect("columns").1,
         "party, partnership",
     ),
+    ("parties", PARTY_COLUMNS, "party"),
 ];
 
 /// One column value of a row to write: both backends write the values these functions give,

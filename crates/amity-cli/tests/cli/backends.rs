@@ -87,7 +87,8 @@ const PROJECTION_TABLES: [&str; 4] = [
 
 /// The tables of a SQLite projections file (the history is the view `partnership_timeline`
 /// over `timeline_entries`, the directory a view over `partnership_status`).
-const FILE_TABLES: [&str; 3] = [
+const FILE_TABLES: [&str; 4] = [
+    "parties",
     "partnership_status",
     "projection_checkpoint",
     "timeline_entries",

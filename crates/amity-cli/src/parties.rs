@@ -1,0 +1,637 @@
+//! `amity party …` and `amity parties`: the party register on the command line, and how a
+//! party given on the command line is found.
+//!
+//! A party may be given as its key (`us-co:colorado-springs`), as `"Name, CC[-SUB]"`, or by a
+//! name or alias alone when only one party bears it. Names are compared folded (accents and
+//! case aside: `Krakow` is `Kraków`). An ambiguous name is an error that lists the candidates;
+//! an unknown one suggests close names. Queries then use the party's community key (same-as
+//! links), recording commands its community's stream.
+
+use amity_domain::{
+    fold, Link, Party, PartyKey, PartyKind, Register, RegisterEvent, Registration, Relation,
+};
+use amity_ledger::{Ledger, Outcome};
+use amity_projections::{PartyRow, Projections};
+use anyhow::{anyhow, bail, Context, Result};
+use clap::{Args, Subcommand};
+use serde::Serialize;
+
+use crate::args::{FactsArgs, Format};
+use crate::output;
+
+/// `amity party …`.
+#[derive(Debug, Subcommand)]
+pub enum PartyCommand {
+    /// What the ledger knows of a party: names, codes, authority ids, links, partnerships.
+    Show(PartyShowArgs),
+    /// Register a party: its name, country, subdivision, kind, Wikidata item and aliases.
+    Add(Box<PartyAddArgs>),
+    /// Record more names a party is known by.
+    Alias(Box<PartyAliasArgs>),
+    /// Record that two keys are one community: every query then counts it once and merges
+    /// the partnerships each key has with one partner into one history.
+    SameAs(Box<LinkArgs>),
+    /// Record that two look-alike parties are different places.
+    Distinct(Box<LinkArgs>),
+    /// Record that the first party succeeded the second (renamed, merged, absorbed:
+    /// Leningrad → Saint Petersburg); their partnerships stay apart.
+    SuccessorOf(Box<LinkArgs>),
+}
+
+/// `amity party show`.
+#[derive(Debug, Args)]
+pub struct PartyShowArgs {
+    /// The party: a key, "Name, CC[-SUB]", or a unique name or alias.
+    pub party: String,
+}
+
+/// `amity party add`.
+#[derive(Debug, Args)]
+pub struct PartyAddArgs {
+    /// The party: "Name, CC" or "Name, CC-SUB".
+    pub party: String,
+    /// city, district, county, region, state, country or other.
+    #[arg(long)]
+    pub kind: Option<String>,
+    /// Its Wikidata item (Q49258).
+    #[arg(long, value_name = "QID")]
+    pub wikidata: Option<String>,
+    /// Its GeoNames id.
+    #[arg(long, value_name = "ID")]
+    pub geonames: Option<u64>,
+    /// Its latitude and longitude in degrees: 38.83,-104.82.
+    #[arg(long, value_name = "LAT,LON", allow_hyphen_values = true)]
+    pub coordinates: Option<String>,
+    /// Another name it is known by (repeatable).
+    #[arg(long = "alias", value_name = "NAME")]
+    pub aliases: Vec<String>,
+    /// Sources, note, id, who records it.
+    #[command(flatten)]
+    pub facts: FactsArgs,
+}
+
+/// `amity party alias`.
+#[derive(Debug, Args)]
+pub struct PartyAliasArgs {
+    /// The party.
+    pub party: String,
+    /// The names.
+    #[arg(required = true)]
+    pub aliases: Vec<String>,
+    /// Sources, note, id, who records it.
+    #[command(flatten)]
+    pub facts: FactsArgs,
+}
+
+/// A link between two parties.
+#[derive(Debug, Args)]
+pub struct LinkArgs {
+    /// The first party (for same-as: the community's key; for successor-of: the successor).
+    pub a: String,
+    /// The second party.
+    pub b: String,
+    /// Sources, note, id, who records it.
+    #[command(flatten)]
+    pub facts: FactsArgs,
+}
+
+/// `amity parties [QUERY]`.
+#[derive(Debug, Args)]
+pub struct PartiesArgs {
+    /// A name or alias, or its beginning (accents and case aside); every party when omitted.
+    pub query: Option<String>,
+}
+
+/// How a party given on the command line was found.
+#[derive(Debug, Clone)]
+pub struct Found {
+    /// The party as given or as the ledger knows it.
+    pub party: Party,
+    /// Its key.
+    pub key: PartyKey,
+    /// Its community's key (same-as links).
+    pub canonical: PartyKey,
+    /// Whether the ledger knows it (else it is new).
+    pub known: bool,
+}
+
+/// The parties whose folded name or alias is exactly `folded`.
+fn exact(rows: &[(PartyRow, u64)], folded: &str) -> Vec<PartyRow> {
+    rows.iter()
+        .filter(|(row, _)| {
+            std::iter::once(&row.party.name)
+                .chain(&row.aliases)
+                .any(|name| fold(name) == folded)
+        })
+        .map(|(row, _)| row.clone())
+        .collect()
+}
+
+fn listed(rows: &[PartyRow]) -> String {
+    let names: Vec<String> = rows
+        .iter()
+        .map(|row| format!("{} ({})", row.key, row.party.label()))
+        .collect();
+    match names.split_last() {
+        Some((last, [])) => last.clone(),
+        Some((last, rest)) => format!("{} or {last}", rest.join(", ")),
+        None => String::new(),
+    }
+}
+
+/// Find a party given on the command line. With `create`, a `"Name, CC"` the ledger does not
+/// know is a new party (recording); otherwise it is an error with close names.
+pub async fn find(projections: &Projections, given: &str, create: bool) -> Result<Found> {
+    let links = projections.ledger().links().await?;
+    let found = |row: &PartyRow| Found {
+        party: row.party.clone(),
+        key: row.key.parse().expect("stored keys are valid"),
+        canonical: links.canonical_key(&row.key.parse().expect("stored keys are valid")),
+        known: true,
+    };
+    let given = given.trim();
+    // A key.
+    if !given.contains(',') && given.contains(':') {
+        if let Ok(key) = given.parse::<PartyKey>() {
+            let rows = projections
+                .parties(key.as_str().split(':').nth(1).unwrap_or(""))
+                .await?;
+            if let Some((row, _)) = rows.iter().find(|(row, _)| row.key == key.as_str()) {
+                return Ok(found(row));
+            }
+            if create {
+                bail!("unknown party {key}: give a new party as \"Name, CC\" or \"Name, CC-SUB\"");
+            }
+            return Ok(Found {
+                party: Party::new(key.as_str(), "ZZ", None, None)
+                    .unwrap_or_else(|_| Party::new("unknown", "ZZ", None, None).expect("valid")),
+                canonical: links.canonical_key(&key),
+                key,
+                known: false,
+            });
+        }
+    }
+    // "Name, CC[-SUB]": that party, or the one whose folded name or alias it is in that region.
+    if given.contains(',') {
+        let party: Party = given.parse()?;
+        let key = party.key();
+        let folded = fold(&party.name);
+        let rows = projections.parties(&folded).await?;
+        if let Some((row, _)) = rows.iter().find(|(row, _)| row.key == key.as_str()) {
+            return Ok(found(row));
+        }
+        let same_region: Vec<PartyRow> = exact(&rows, &folded)
+            .into_iter()
+            .filter(|row| {
+                row.party.country == party.country
+                    && (party.subdivision.is_none() || row.party.subdivision == party.subdivision)
+            })
+            .collect();
+        match same_region.as_slice() {
+            [one] => return Ok(found(one)),
+            [] => {}
+            many => bail!(
+                "{given:?} is ambiguous: did you mean {}? Give the key instead",
+                listed(many)
+            ),
+        }
+        // A new party (recording), or one the query will find nothing about.
+        return Ok(Found {
+            canonical: links.canonical_key(&key),
+            key,
+            party,
+            known: false,
+        });
+    }
+    // A name or alias alone.
+    let folded = fold(given);
+    let rows = projections.parties(&folded).await?;
+    match exact(&rows, &folded).as_slice() {
+        [one] => Ok(found(one)),
+        [] => bail!(
+            "unknown party {given:?}: give it as \"Name, CC\" or by its key{}",
+            suggestions(projections, given).await?
+        ),
+        many => {
+            // Keys of one community are one party.
+            let first = links.canonical_key(&many[0].key.parse().expect("valid"));
+            if many
+                .iter()
+                .all(|row| links.canonical_key(&row.key.parse().expect("valid")) == first)
+            {
+                let canonical = many
+                    .iter()
+                    .find(|row| row.key == first.as_str())
+                    .unwrap_or(&many[0]);
+                return Ok(found(canonical));
+            }
+            bail!(
+                "{given:?} is ambiguous: did you mean {}? Give the key instead",
+                listed(many)
+            )
+        }
+    }
+}
+
+/// " (did you mean …?)" with up to five parties whose names are close to `name`.
+async fn suggestions(projections: &Projections, name: &str) -> Result<String> {
+    let folded = fold(name);
+    let prefix: String = folded.chars().take(3).collect();
+    let rows = projections.parties(&prefix).await?;
+    let mut close: Vec<(f64, &PartyRow)> = rows
+        .iter()
+        .map(|(row, _)| (strsim::jaro_winkler(&fold(&row.party.name), &folded), row))
+        .filter(|(score, _)| *score > 0.8)
+        .collect();
+    close.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.key.cmp(&b.1.key)));
+    let close: Vec<PartyRow> = close
+        .into_iter()
+        .take(5)
+        .map(|(_, row)| row.clone())
+        .collect();
+    Ok(if close.is_empty() {
+        String::new()
+    } else {
+        format!(" (did you mean {}?)", listed(&close))
+    })
+}
+
+fn kind_of(word: &str) -> Result<PartyKind> {
+    PartyKind::ALL
+        .into_iter()
+        .find(|kind| kind.name() == word.trim().to_ascii_lowercase())
+        .ok_or_else(|| {
+            anyhow!("--kind: {word:?} is not one of city, district, county, region, state, country, other")
+        })
+}
+
+fn coordinates_of(text: &str) -> Result<(f64, f64)> {
+    let (lat, lon) = text
+        .split_once(',')
+        .ok_or_else(|| anyhow!("--coordinates: write LAT,LON in degrees, e.g. 38.83,-104.82"))?;
+    let lat: f64 = lat.trim().parse().context("--coordinates: latitude")?;
+    let lon: f64 = lon.trim().parse().context("--coordinates: longitude")?;
+    if !(-90.0..=90.0).contains(&lat) || !(-180.0..=180.0).contains(&lon) {
+        bail!("--coordinates: {lat},{lon} is not a place on Earth");
+    }
+    Ok((lat, lon))
+}
+
+/// The registration of a party the ledger knows only from its partnerships.
+fn registration_of(found: &Found) -> Registration {
+    Registration {
+        key: found.key.clone(),
+        party: found.party.clone(),
+        kind: None,
+        geonames: None,
+        coordinates: None,
+        aliases: Vec::new(),
+        sources: Vec::new(),
+        note: Some("registered with a link, from its partnerships".to_owned()),
+    }
+}
+
+/// The JSON of a register event just recorded.
+#[derive(Serialize)]
+struct RecordedView<'a> {
+    event_id: String,
+    event_type: &'a str,
+    recorded: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    key: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    canonical: Option<String>,
+}
+
+fn report(
+    outcome: &Outcome<amity_domain::RegisterEntry>,
+    summary: &str,
+    format: Format,
+    key: Option<&PartyKey>,
+    canonical: Option<&PartyKey>,
+) -> Result<()> {
+    let (entry, recorded) = match outcome {
+        Outcome::Recorded(entry) => (entry, true),
+        Outcome::AlreadyRecorded(entry) => (entry, false),
+    };
+    match format {
+        Format::Json => output::print_json(&RecordedView {
+            event_id: entry.id.to_string(),
+            event_type: entry.event.type_name(),
+            recorded,
+            key: key.map(ToString::to_string),
+            canonical: canonical.map(ToString::to_string),
+        }),
+        _ => output::emit(format!(
+            "{} {summary} (event {})",
+            if recorded {
+                "recorded:"
+            } else {
+                "already recorded:"
+            },
+            entry.id
+        )),
+    }
+}
+
+/// Run `amity party …`.
+pub async fn run(
+    ledger: &Ledger,
+    projections: &mut Projections,
+    command: PartyCommand,
+    matches: &clap::ArgMatches,
+    format: Format,
+) -> Result<()> {
+    projections.catch_up().await?;
+    match command {
+        PartyCommand::Show(show) => {
+            let found = find(projections, &show.party, false).await?;
+            if !found.known {
+                bail!("unknown party {}", found.key);
+            }
+            show_party(ledger, projections, &found, format).await
+        }
+        PartyCommand::Add(add) => {
+            let party: Party = add.party.parse().context("party")?;
+            let party = match &add.wikidata {
+                Some(item) => Party::new(
+                    &party.name,
+                    &party.country,
+                    party.subdivision.as_deref(),
+                    Some(item),
+                )?,
+                None => party,
+            };
+            let facts = add.facts.to_facts(None, matches)?;
+            let registration = Registration {
+                key: party.key(),
+                party,
+                kind: add.kind.as_deref().map(kind_of).transpose()?,
+                geonames: add.geonames,
+                coordinates: add.coordinates.as_deref().map(coordinates_of).transpose()?,
+                aliases: add.aliases.clone(),
+                sources: facts.sources,
+                note: facts.note,
+            };
+            let key = registration.key.clone();
+            let id = add.facts.id.unwrap_or_else(uuid::Uuid::now_v7);
+            let outcome = ledger
+                .record_register(
+                    id,
+                    RegisterEvent::Registered(Box::new(registration)),
+                    &add.facts.recorded_by_or_user(),
+                )
+                .await?;
+            report(&outcome, &format!("party {key}"), format, Some(&key), None)
+        }
+        PartyCommand::Alias(alias) => {
+            let found = find(projections, &alias.party, false).await?;
+            if !found.known {
+                bail!("unknown party {}", found.key);
+            }
+            let facts = alias.facts.to_facts(None, matches)?;
+            let recorded_by = alias.facts.recorded_by_or_user();
+            ensure_registered(ledger, &found, &recorded_by).await?;
+            let event = RegisterEvent::Aliased(amity_domain::register::Aliases {
+                key: found.key.clone(),
+                aliases: alias.aliases.clone(),
+                sources: facts.sources,
+                note: facts.note,
+            });
+            let id = alias.facts.id.unwrap_or_else(uuid::Uuid::now_v7);
+            let outcome = ledger.record_register(id, event, &recorded_by).await?;
+            report(
+                &outcome,
+                &format!("{} also named {}", found.key, alias.aliases.join(", ")),
+                format,
+                Some(&found.key),
+                None,
+            )
+        }
+        PartyCommand::SameAs(link) => {
+            record_link(
+                ledger,
+                projections,
+                Relation::SameAs,
+                *link,
+                matches,
+                format,
+            )
+            .await
+        }
+        PartyCommand::Distinct(link) => {
+            record_link(
+                ledger,
+                projections,
+                Relation::Distinct,
+                *link,
+                matches,
+                format,
+            )
+            .await
+        }
+        PartyCommand::SuccessorOf(link) => {
+            record_link(
+                ledger,
+                projections,
+                Relation::SuccessorOf,
+                *link,
+                matches,
+                format,
+            )
+            .await
+        }
+    }
+}
+
+/// Register a party known only from its partnerships (a link or alias needs its record).
+async fn ensure_registered(ledger: &Ledger, found: &Found, recorded_by: &str) -> Result<()> {
+    if ledger.party_entries(&found.key).await?.is_empty() {
+        ledger
+            .record_register(
+                uuid::Uuid::now_v7(),
+                RegisterEvent::Registered(Box::new(registration_of(found))),
+                recorded_by,
+            )
+            .await?;
+    }
+    Ok(())
+}
+
+async fn record_link(
+    ledger: &Ledger,
+    projections: &Projections,
+    relation: Relation,
+    args: LinkArgs,
+    matches: &clap::ArgMatches,
+    format: Format,
+) -> Result<()> {
+    // Keys as given: a link is between keys, not communities.
+    let a = find(projections, &args.a, false)
+        .await
+        .context("first party")?;
+    let b = find(projections, &args.b, false)
+        .await
+        .context("second party")?;
+    for side in [&a, &b] {
+        if !side.known {
+            bail!(
+                "unknown party {}: record one of its partnerships or `amity party add` it first",
+                side.key
+            );
+        }
+    }
+    let facts = args.facts.to_facts(None, matches)?;
+    let recorded_by = args.facts.recorded_by_or_user();
+    let link = Link {
+        relation,
+        a: a.key.clone(),
+        b: b.key.clone(),
+        sources: facts.sources,
+        note: facts.note,
+    };
+    ledger.links().await?.check_link(&link)?;
+    ensure_registered(ledger, &a, &recorded_by).await?;
+    ensure_registered(ledger, &b, &recorded_by).await?;
+    let id = args.facts.id.unwrap_or_else(uuid::Uuid::now_v7);
+    let outcome = ledger
+        .record_register(id, RegisterEvent::Linked(link), &recorded_by)
+        .await?;
+    let links = ledger.links().await?;
+    let canonical = links.canonical_key(&a.key);
+    let summary = match relation {
+        Relation::SameAs => format!(
+            "{} and {} are one community, under {canonical}",
+            a.key, b.key
+        ),
+        Relation::Distinct => format!("{} and {} are different places", a.key, b.key),
+        Relation::SuccessorOf => format!("{} succeeded {}", a.key, b.key),
+    };
+    report(&outcome, &summary, format, Some(&a.key), Some(&canonical))
+}
+
+/// The JSON of `party show`.
+#[derive(Serialize)]
+struct ShowView<'a> {
+    key: &'a str,
+    #[serde(flatten)]
+    row: &'a PartyRow,
+    partnerships: u64,
+    links: Vec<LinkView>,
+}
+
+#[derive(Serialize)]
+struct LinkView {
+    event_id: String,
+    relation: &'static str,
+    a: String,
+    b: String,
+    recorded_by: String,
+    recorded_at: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    retracted_by: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    retraction_reason: Option<String>,
+    sources: Vec<String>,
+}
+
+async fn show_party(
+    ledger: &Ledger,
+    projections: &Projections,
+    found: &Found,
+    format: Format,
+) -> Result<()> {
+    let rows = projections.parties(&found.party.name).await?;
+    let (row, partnerships) = rows
+        .into_iter()
+        .find(|(row, _)| row.key == found.key.as_str())
+        .ok_or_else(|| anyhow!("unknown party {}", found.key))?;
+    let links: Register = ledger.links().await?;
+    let class = links.class_of(&found.key);
+    let mine: Vec<LinkView> = links
+        .links()
+        .iter()
+        .filter(|l| {
+            l.link.a == found.key
+                || l.link.b == found.key
+                || class.contains(&l.link.a) && class.contains(&l.link.b)
+        })
+        .map(|l| LinkView {
+            event_id: l.id.to_string(),
+            relation: l.link.relation.name(),
+            a: l.link.a.to_string(),
+            b: l.link.b.to_string(),
+            recorded_by: l.recorded_by.clone(),
+            recorded_at: l.recorded_at.to_string(),
+            retracted_by: l.retracted.as_ref().map(|(id, _)| id.to_string()),
+            retraction_reason: l.retracted.as_ref().map(|(_, reason)| reason.clone()),
+            sources: l.link.sources.iter().map(|s| s.title.clone()).collect(),
+        })
+        .collect();
+    if format == Format::Json {
+        return output::print_json(&ShowView {
+            key: found.key.as_str(),
+            row: &row,
+            partnerships,
+            links: mine,
+        });
+    }
+    let mut lines = vec![
+        format!("{} — {}", row.key, row.party.label()),
+        format!("  name:          {}", row.party.name),
+        format!("  country:       {}", row.party.country),
+    ];
+    if let Some(subdivision) = &row.party.subdivision {
+        lines.push(format!("  subdivision:   {subdivision}"));
+    }
+    if let Some(kind) = row.kind {
+        lines.push(format!("  kind:          {kind}"));
+    }
+    if let Some(item) = &row.party.wikidata {
+        lines.push(format!("  wikidata:      {item}"));
+    }
+    if let Some(id) = row.geonames {
+        lines.push(format!("  geonames:      {id}"));
+    }
+    if let Some((lat, lon)) = row.coordinates {
+        lines.push(format!("  coordinates:   {lat}, {lon}"));
+    }
+    if !row.aliases.is_empty() {
+        lines.push(format!("  also named:    {}", row.aliases.join("; ")));
+    }
+    lines.push(format!(
+        "  registered:    {}",
+        if row.registered {
+            "yes"
+        } else {
+            "no (known from its partnerships)"
+        }
+    ));
+    if row.canonical != row.key {
+        lines.push(format!("  community key: {} (same-as)", row.canonical));
+    } else if class.len() > 1 {
+        let others: Vec<String> = class[1..].iter().map(ToString::to_string).collect();
+        lines.push(format!("  same as:       {}", others.join(", ")));
+    }
+    lines.push(format!("  partnerships:  {partnerships}"));
+    for link in &mine {
+        let state = match &link.retracted_by {
+            Some(by) => format!(" — retracted by {by}"),
+            None => String::new(),
+        };
+        lines.push(format!(
+            "  link {}: {} {} {} (recorded by {} at {}){state}",
+            link.event_id, link.a, link.relation, link.b, link.recorded_by, link.recorded_at
+        ));
+    }
+    output::emit(lines.join("\n"))
+}
+
+/// Run `amity parties [QUERY]`.
+pub async fn list(projections: &mut Projections, args: PartiesArgs, format: Format) -> Result<()> {
+    projections.catch_up().await?;
+    let rows = projections
+        .parties(args.query.as_deref().unwrap_or(""))
+        .await?;
+    output::parties(&rows, format)
+}

@@ -1,0 +1,220 @@
+//! Who is who: the party register, same-as links that merge one community's keys, names
+//! found accents and case aside, ambiguous names refused with their candidates.
+
+use serde_json::Value;
+
+use super::*;
+
+const CS_US: &str = "Colorado Springs, US";
+
+/// Found a partnership between two parties given as written.
+fn found(sandbox: &Sandbox, a: &str, b: &str, occurred: &str) -> String {
+    let out = sandbox.json(&["found", a, b, "--occurred", occurred]);
+    assert_eq!(out["recorded"], Value::Bool(true), "{out}");
+    out["event_id"].as_str().expect("event_id").to_owned()
+}
+
+fn partner_names(partners: &Value) -> Vec<String> {
+    partners
+        .as_array()
+        .expect("partners is a list")
+        .iter()
+        .map(|row| row["partner"]["name"].as_str().expect("name").to_owned())
+        .collect()
+}
+
+#[test]
+fn given_two_keys_of_one_city_when_linked_same_as_then_partners_counts_each_sister_city_once() {
+    let sandbox = Sandbox::new();
+    // The city recorded under two keys (the one without its state first: a name in its
+    // country is otherwise found in its subdivision), with Fujiyoshida under both.
+    found(&sandbox, CS_US, "Fujiyoshida, JP", "1962");
+    found(&sandbox, CS_US, "Kranj, SI", "2019");
+    found(&sandbox, CS, "Fujiyoshida, JP", "1962");
+    let apart = sandbox.json(&["partners", "us:colorado-springs"]);
+    assert_eq!(partner_names(&apart), ["Fujiyoshida", "Kranj"], "{apart}");
+    let link = sandbox.json(&[
+        "party",
+        "same-as",
+        "us-co:colorado-springs",
+        "us:colorado-springs",
+        "--source-title",
+        "City of Colorado Springs, sister cities page",
+    ]);
+    assert_eq!(link["canonical"], "us-co:colorado-springs", "{link}");
+    // Either key, or the name with its country, gives the community's partners, each once.
+    for given in ["us:colorado-springs", "us-co:colorado-springs", CS_US] {
+        let partners = sandbox.json(&["partners", given]);
+        assert_eq!(
+            partner_names(&partners),
+            ["Fujiyoshida", "Kranj"],
+            "{given}: {partners}"
+        );
+    }
+    // The merged history keeps both entries, each with its stream.
+    let history = sandbox.history(&["jp:fujiyoshida+us-co:colorado-springs"]);
+    let streams: Vec<&str> = history["events"]
+        .as_array()
+        .expect("events")
+        .iter()
+        .map(|row| row["event_id"].as_str().expect("id"))
+        .collect();
+    assert_eq!(streams.len(), 2, "{history:#}");
+    // A new event about the other key goes to the community's stream.
+    let out = sandbox.json(&["suspend", CS_US, "Kranj, SI", "--occurred", "2023"]);
+    assert_eq!(
+        out["partnership"], "si:kranj+us-co:colorado-springs",
+        "{out}"
+    );
+    // Known before the link, the two keys are apart.
+    let status = sandbox.json(&["status", "--party", "us:colorado-springs"]);
+    assert_eq!(status.as_array().map(Vec::len), Some(2), "{status}");
+    // Retracting the link parts them again.
+    let link_id = link["event_id"].as_str().expect("id");
+    sandbox.ok(&[
+        "retract",
+        link_id,
+        "--reason",
+        "checked: recorded twice on purpose",
+    ]);
+    let apart = sandbox.json(&["partners", "us:colorado-springs"]);
+    assert_eq!(partner_names(&apart), ["Fujiyoshida", "Kranj"], "{apart}");
+    // The suspension stays where it was recorded: in the community key's stream, now alone.
+    let own = sandbox.json(&["partners", "us-co:colorado-springs"]);
+    assert_eq!(partner_names(&own), ["Fujiyoshida", "Kranj"], "{own}");
+    assert_eq!(own[1]["status"], "unknown", "{own}");
+}
+
+#[test]
+fn given_a_link_when_asked_as_known_before_it_then_the_keys_are_apart() {
+    let sandbox = Sandbox::new();
+    found(&sandbox, CS_US, "Fujiyoshida, JP", "1962");
+    found(&sandbox, CS, "Fujiyoshida, JP", "1962");
+    std::thread::sleep(std::time::Duration::from_millis(1_100));
+    let before = jiff::Timestamp::now().to_string();
+    std::thread::sleep(std::time::Duration::from_millis(1_100));
+    sandbox.ok(&[
+        "party",
+        "same-as",
+        "us-co:colorado-springs",
+        "us:colorado-springs",
+    ]);
+    let now = sandbox.json(&["status"]);
+    assert_eq!(now.as_array().map(Vec::len), Some(1), "{now}");
+    let then = sandbox.json(&["status", "--known-at", &before]);
+    assert_eq!(then.as_array().map(Vec::len), Some(2), "{then}");
+}
+
+#[test]
+fn given_a_link_that_makes_the_history_impossible_then_it_is_kept_and_the_status_is_unknown() {
+    let sandbox = Sandbox::new();
+    found(&sandbox, CS_US, SMOLENSK, "1995");
+    found(&sandbox, CS, SMOLENSK, "1993");
+    sandbox.ok(&[
+        "party",
+        "same-as",
+        "us-co:colorado-springs",
+        "us:colorado-springs",
+    ]);
+    let status = sandbox.json(&["status", CS, SMOLENSK]);
+    assert_eq!(status[0]["status"], "unknown", "{status}");
+    let conflict = status[0]["conflict"].as_str().expect("a conflict");
+    assert!(
+        conflict.contains("ru:smolensk+us-co:colorado-springs")
+            && conflict.contains("ru:smolensk+us:colorado-springs"),
+        "{conflict}"
+    );
+}
+
+#[test]
+fn parties_are_found_by_name_accents_and_case_aside() {
+    let sandbox = Sandbox::new();
+    found(&sandbox, "Kraków, PL", "Leuven, BE", "1991");
+    found(
+        &sandbox,
+        "Nowa Huta (Kraków), PL",
+        "Dimitrovgrad, BG",
+        "1970",
+    );
+    let found_parties = sandbox.json(&["parties", "krakow"]);
+    let keys: Vec<&str> = found_parties
+        .as_array()
+        .expect("a list")
+        .iter()
+        .map(|row| row["key"].as_str().expect("key"))
+        .collect();
+    assert_eq!(
+        keys,
+        ["pl:kraków", "pl:nowa-huta-kraków"],
+        "{found_parties}"
+    );
+    // An alias is searched too, and a unique name names the party.
+    sandbox.ok(&[
+        "party",
+        "alias",
+        "pl:kraków",
+        "Cracow",
+        "--source-title",
+        "Britannica",
+    ]);
+    let by_alias = sandbox.json(&["parties", "crac"]);
+    assert_eq!(by_alias[0]["key"], "pl:kraków", "{by_alias}");
+    let partners = sandbox.json(&["partners", "Cracow"]);
+    assert_eq!(partner_names(&partners), ["Leuven"], "{partners}");
+    let shown = sandbox.json(&["party", "show", "krakow"]);
+    assert_eq!(shown["aliases"][0], "Cracow", "{shown}");
+    assert_eq!(shown["partnerships"], 1, "{shown}");
+}
+
+#[test]
+fn an_ambiguous_name_lists_its_candidates_and_an_unknown_one_suggests() {
+    let sandbox = Sandbox::new();
+    found(&sandbox, "Columbia, US-SC", "Kaiserslautern, DE", "1990");
+    found(&sandbox, "Columbia, US-MD", "Cap-Haïtien, HT", "2000");
+    let error = sandbox.fails(&["partners", "Columbia"]);
+    assert!(
+        error.contains("ambiguous")
+            && error.contains("us-md:columbia")
+            && error.contains("us-sc:columbia"),
+        "{error}"
+    );
+    let error = sandbox.fails(&["partners", "Kaiserslauten"]);
+    assert!(error.contains("did you mean de:kaiserslautern"), "{error}");
+    // Recording by a known name in its country uses that party.
+    let out = sandbox.json(&[
+        "reaffirm",
+        "Columbia, US-SC",
+        "kaiserslautern",
+        "--occurred",
+        "2022",
+    ]);
+    assert_eq!(
+        out["partnership"], "de:kaiserslautern+us-sc:columbia",
+        "{out}"
+    );
+}
+
+#[test]
+fn distinct_places_cannot_be_linked_same_as() {
+    let sandbox = Sandbox::new();
+    found(
+        &sandbox,
+        "Frankenberg, DE-HE",
+        "Seekirchen am Wallersee, AT",
+        "1990",
+    );
+    found(&sandbox, "Frankenberg, DE-SN", "Bytów, PL", "1995");
+    sandbox.ok(&[
+        "party",
+        "distinct",
+        "de-he:frankenberg",
+        "de-sn:frankenberg",
+    ]);
+    let error = sandbox.fails(&["party", "same-as", "de-he:frankenberg", "de-sn:frankenberg"]);
+    assert!(error.contains("different places"), "{error}");
+    // Their own twinning is kept.
+    found(&sandbox, "Frankenberg, DE-HE", "Frankenberg, DE-SN", "2000");
+    let shown = sandbox.json(&["party", "show", "de-he:frankenberg"]);
+    assert_eq!(shown["partnerships"], 2, "{shown}");
+    assert_eq!(shown["links"][0]["relation"], "distinct", "{shown}");
+}
