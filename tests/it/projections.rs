@@ -496,6 +496,7 @@ async fn tables_in_a_file_of_their_own_hold_what_the_ledger_file_holds() {
     assert_eq!(
         sqlite_tables(&own_file),
         [
+            "parties",
             "partnership_status",
             "projection_checkpoint",
             "timeline_entries"
@@ -777,7 +778,8 @@ async fn postgres_tables_after_catch_ups_equal_a_rebuild_and_the_sqlite_tables()
     // Out-of-order recordings, a disputed claim, a retraction; caught up after every event.
     record_story(&ledger, Some(&mut projections)).await;
     let incremental = dump(&projections).await;
-    assert_eq!(incremental.len(), 3 + 10 + 6, "{incremental:#?}");
+    // 3 partnerships, 10 history entries, 6 directory rows, 6 parties.
+    assert_eq!(incremental.len(), 3 + 10 + 6 + 6, "{incremental:#?}");
     let checkpoint = saved_checkpoint(&projections).await.unwrap();
     assert_eq!(checkpoint.events, 10);
     assert_eq!(checkpoint.code_version, CODE_VERSION);
@@ -880,7 +882,10 @@ async fn postgres_tables_are_rebuilt_for_new_code_or_another_ledger() {
         .await
         .unwrap()
         .get(0);
-    assert_eq!(migrations, 2, "the tables, then code version 7's columns");
+    assert_eq!(
+        migrations, 3,
+        "the tables, code version 7's columns, code version 8's parties"
+    );
 }
 
 #[tokio::test]

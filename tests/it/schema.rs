@@ -27,6 +27,12 @@ const BASE_URI: &str = "https://amity.example/events-schema/";
 /// The shared definitions of version 1.
 const COMMON_V1: &str = "common.v1.schema.json";
 const MILESTONE_V1: &str = "MilestoneRecorded.v1.schema.json";
+/// The party register's event types (their own family, in `party/KEY` and `party-links`).
+const REGISTER_V1: [&str; 3] = [
+    "PartyRegistered.v1.schema.json",
+    "PartyAliased.v1.schema.json",
+    "PartiesLinked.v1.schema.json",
+];
 const DRAFT_2020_12: &str = "https://json-schema.org/draft/2020-12/schema";
 
 // ---------------------------------------------------------------------------------------------
@@ -344,6 +350,7 @@ fn schema_files_are_exactly_one_per_type_and_version() {
         .collect();
     expected.insert(COMMON_V1.to_owned());
     expected.insert(MILESTONE_V1.to_owned());
+    expected.extend(REGISTER_V1.iter().map(|name| (*name).to_owned()));
     // Shared definitions: v1 is required, later versions may add their own.
     let optional: BTreeSet<String> = (1..=SCHEMA_VERSION)
         .map(|v| format!("common.v{v}.schema.json"))
@@ -386,7 +393,7 @@ fn schema_files_identify_themselves() {
     // Every event schema compiles (meta-schema validation included), with its refs resolved.
     assert_eq!(
         validators().len(),
-        EventType::ALL.len() * SCHEMA_VERSION as usize + 1
+        EventType::ALL.len() * SCHEMA_VERSION as usize + 1 + REGISTER_V1.len()
     );
 }
 
@@ -747,4 +754,97 @@ fn milestones_match_their_schema_and_round_trip() {
 fn minimal_milestone() -> String {
     r#"{"key":"invasion-2022-02-24","title":"Invasion","occurred":"2022-02-24","sources":[]}"#
         .to_owned()
+}
+
+// ---------------------------------------------------------------------------------------------
+// The party register (registrations, aliases, links)
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn register_events_match_their_schemas_and_round_trip() {
+    use amity_domain::register::{Aliases, Unlink};
+    use amity_domain::{Link, PartyKind, RegisterEvent, Registration, Relation};
+    let source = amity_domain::Source {
+        title: "Wikidata".to_owned(),
+        ..amity_domain::Source::default()
+    };
+    let krakow = Party::new("Kraków", "PL", Some("PL-12"), Some("Q31487")).unwrap();
+    let qualified = Party::new("Frankenberg", "DE", None, Some("Q573603"))
+        .unwrap()
+        .qualified("q573603");
+    let events = [
+        RegisterEvent::Registered(Box::new(Registration {
+            key: krakow.key(),
+            party: krakow.clone(),
+            kind: Some(PartyKind::City),
+            geonames: Some(3_094_802),
+            coordinates: Some((50.06, 19.94)),
+            aliases: vec!["Krakow".to_owned(), "Cracow".to_owned()],
+            sources: vec![source.clone()],
+            note: Some("from Wikidata".to_owned()),
+        })),
+        RegisterEvent::Registered(Box::new(Registration {
+            key: qualified.key(),
+            party: qualified,
+            kind: None,
+            geonames: None,
+            coordinates: None,
+            aliases: Vec::new(),
+            sources: Vec::new(),
+            note: None,
+        })),
+        RegisterEvent::Aliased(Aliases {
+            key: krakow.key(),
+            aliases: vec!["Krakau".to_owned()],
+            sources: vec![source.clone()],
+            note: None,
+        }),
+        RegisterEvent::Linked(Link {
+            relation: Relation::SameAs,
+            a: "us-co:colorado-springs".parse().unwrap(),
+            b: "us:colorado-springs".parse().unwrap(),
+            sources: vec![source],
+            note: Some("one city".to_owned()),
+        }),
+        RegisterEvent::Linked(Link {
+            relation: Relation::SuccessorOf,
+            a: "au:canterbury-bankstown".parse().unwrap(),
+            b: "au:bankstown".parse().unwrap(),
+            sources: Vec::new(),
+            note: None,
+        }),
+    ];
+    for event in events {
+        let file = format!("{}.v1.schema.json", event.type_name());
+        let payload: Value = serde_json::from_str(&event.encode()).unwrap();
+        let errors: Vec<String> = validators()[&file]
+            .iter_errors(&payload)
+            .map(|error| error.to_string())
+            .collect();
+        assert_eq!(errors, Vec::<String>::new(), "{payload}");
+        let back =
+            RegisterEvent::decode(event.type_name(), SCHEMA_VERSION, event.encode().as_bytes());
+        assert_eq!(back.unwrap(), event);
+        // An unknown field is refused by schema and decoder alike.
+        let mut extra = payload.clone();
+        extra["partnership"] = json!("x");
+        assert!(validators()[&file].iter_errors(&extra).next().is_some());
+        assert!(RegisterEvent::decode(
+            event.type_name(),
+            SCHEMA_VERSION,
+            extra.to_string().as_bytes()
+        )
+        .is_err());
+    }
+    // A link's retraction is an EntryRetracted payload.
+    let unlink = RegisterEvent::Unlinked(Unlink {
+        target: target_id(),
+        reason: "not the same city".to_owned(),
+        sources: Vec::new(),
+    });
+    let payload: Value = serde_json::from_str(&unlink.encode()).unwrap();
+    assert_eq!(
+        schema_errors(EventType::EntryRetracted, &payload),
+        Vec::<String>::new()
+    );
 }
