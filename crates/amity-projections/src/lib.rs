@@ -41,7 +41,7 @@ pub use tables::Tables;
 
 /// The version of the projection code; bump it whenever [`rows::rows`] or the tables change,
 /// and every ledger rebuilds its projections on next use.
-pub const CODE_VERSION: u32 = 7;
+pub const CODE_VERSION: u32 = 8;
 
 /// A projection error.
 #[derive(Debug, thiserror::Error)]

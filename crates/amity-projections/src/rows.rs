@@ -54,6 +54,9 @@ pub struct FoundingClaim {
     pub certainty: Certainty,
     /// Whether it was retracted.
     pub retracted: bool,
+    /// For an alternative claim: the founding claim it is an alternative to.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub alternative_to: Option<String>,
 }
 
 /// The entry recorded last.
@@ -85,10 +88,13 @@ pub struct TimelineRow {
     pub event_type: String,
     /// When it happened, EDTF as written; `null` when unknown.
     pub occurred: Option<String>,
-    /// The earliest day it can have happened; `null` when unbounded.
+    /// The earliest day it can have happened; `null` when unbounded. For the driving entry of
+    /// a claim group (an entry with alternative claims), the earliest of the group's standing
+    /// claims: the days the status is computed from.
     pub earliest: Option<String>,
     /// The latest day it can have happened: its date's last day, capped at the day it was
-    /// recorded (UTC); `null` when unbounded.
+    /// recorded (UTC); `null` when unbounded. For the driving entry of a claim group, the
+    /// latest of the group's standing claims (each capped so).
     pub latest: Option<String>,
     /// The source's own word.
     pub term_as_written: Option<String>,
@@ -100,7 +106,8 @@ pub struct TimelineRow {
     pub initiated_by: Option<String>,
     /// Free text.
     pub note: Option<String>,
-    /// For retractions and citations: the entry they are about.
+    /// For retractions and citations: the entry they are about; for an alternative claim (a
+    /// lifecycle entry), the entry it is an alternative to.
     pub target: Option<String>,
     /// For retractions: why.
     pub reason: Option<String>,
@@ -114,6 +121,15 @@ pub struct TimelineRow {
     pub recorded_by: String,
     /// When the ledger stored it (RFC 3339, transaction time).
     pub recorded_at: String,
+}
+
+impl TimelineRow {
+    /// For an alternative claim: the entry it is an alternative to (its `target`).
+    pub fn alternative_to(&self) -> Option<&str> {
+        EventType::from_name(&self.event_type)
+            .filter(|event_type| event_type.is_lifecycle())
+            .and(self.target.as_deref())
+    }
 }
 
 /// One partner of a party (table `party_directory`).
@@ -177,17 +193,27 @@ pub fn rows(timeline: &Timeline) -> Option<PartnershipRows> {
 pub fn rows_with(timeline: &Timeline, details: bool) -> Option<PartnershipRows> {
     let partnership = timeline.partnership()?;
     let history = timeline.history();
+    // The driving entries' days as the engine sees them (a claim group's span on the entry
+    // that drives it).
+    let driving_days: std::collections::HashMap<amity_domain::EventId, Dated> = timeline
+        .driving()
+        .into_iter()
+        .map(|(recorded, dated)| (recorded.id, dated))
+        .collect();
     let timeline_rows: Vec<TimelineRow> = history
         .iter()
         .enumerate()
         .map(|(seq, entry)| {
             let recorded = entry.recorded;
             let facts = recorded.event.facts();
-            let (_, latest) = amity_domain::temporal::cap_at_recording(
-                facts.occurred.earliest(),
-                facts.occurred.latest(),
-                recorded.recorded_at,
-            );
+            let (earliest, latest) = match driving_days.get(&recorded.id) {
+                Some(dated) => (dated.earliest, dated.latest),
+                None => amity_domain::temporal::cap_at_recording(
+                    facts.occurred.earliest(),
+                    facts.occurred.latest(),
+                    recorded.recorded_at,
+                ),
+            };
             TimelineRow {
                 partnership: timeline.id().clone(),
                 seq: seq as u64,
@@ -196,7 +222,7 @@ pub fn rows_with(timeline: &Timeline, details: bool) -> Option<PartnershipRows> 
                 stream_version: recorded.stream_version,
                 event_type: recorded.event.event_type().name().to_owned(),
                 occurred: date_text(&facts.occurred),
-                earliest: day_text(facts.occurred.earliest()),
+                earliest: day_text(earliest),
                 latest: day_text(latest),
                 term_as_written: facts.term_as_written.as_ref().filter(|_| details).cloned(),
                 certainty: facts.certainty,
@@ -214,6 +240,7 @@ pub fn rows_with(timeline: &Timeline, details: bool) -> Option<PartnershipRows> 
                 target: recorded
                     .event
                     .target()
+                    .or(recorded.event.alternative_to())
                     .filter(|_| details)
                     .map(|id| id.to_string()),
                 reason: match &recorded.event {
@@ -244,6 +271,11 @@ pub fn rows_with(timeline: &Timeline, details: bool) -> Option<PartnershipRows> 
             occurred: date_text(&entry.recorded.event.facts().occurred),
             certainty: entry.recorded.event.facts().certainty,
             retracted: entry.retracted_by.is_some(),
+            alternative_to: entry
+                .recorded
+                .event
+                .alternative_to()
+                .map(|id| id.to_string()),
         })
         .collect();
     let founded = history
