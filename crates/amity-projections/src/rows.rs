@@ -24,7 +24,9 @@ pub struct StatusRow {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub possible: Vec<Status>,
     /// The date (EDTF, as written) of the event that set the status; `null` when unknown, and
-    /// for a partnership known only from lists (its founding date is unknown).
+    /// for a partnership known only from lists (its founding date is unknown). When that event
+    /// has alternative claims, the dates of the group's standing claims joined by " or "
+    /// (`1983 or 1984`).
     pub since: Option<String>,
     /// The date (EDTF, as written) of the first list or source that attests the partnership.
     #[serde(default)]
@@ -129,6 +131,65 @@ impl TimelineRow {
         EventType::from_name(&self.event_type)
             .filter(|event_type| event_type.is_lifecycle())
             .and(self.target.as_deref())
+    }
+}
+
+/// The dates (as written, `unknown` when undated) of the standing claims (neither retracted
+/// nor disputed) of `row`'s claim group, in date order and joined by " or ": `1983 or 1984`
+/// for a founding reported differently by two sources; just `row`'s date when it has no
+/// alternative claims, `None` when that is unknown.
+pub fn claim_dates(timeline: &[TimelineRow], row: &TimelineRow) -> Option<String> {
+    fn root<'a>(timeline: &'a [TimelineRow], mut claim: &'a TimelineRow) -> &'a str {
+        // A claim names an earlier entry, so the chain ends; the bound guards stored oddities.
+        for _ in 0..timeline.len() {
+            let earlier = claim
+                .alternative_to()
+                .and_then(|id| timeline.iter().find(|other| other.event_id == id));
+            match earlier {
+                Some(earlier) if earlier.event_type == claim.event_type => claim = earlier,
+                _ => break,
+            }
+        }
+        &claim.event_id
+    }
+    let group = root(timeline, row);
+    let claims = timeline
+        .iter()
+        .filter(|claim| claim.retracted_by.is_none() && !claim.disputed)
+        .filter(|claim| claim.event_type == row.event_type && root(timeline, claim) == group)
+        .map(|claim| {
+            let occurred: Occurred = claim
+                .occurred
+                .as_deref()
+                .and_then(|text| text.parse().ok())
+                .unwrap_or_default();
+            (occurred, claim.stream_version)
+        })
+        .collect();
+    joined_dates(claims).or_else(|| row.occurred.clone())
+}
+
+/// Claims' dates (with their stream versions) in date order, each written once, joined by
+/// " or "; `None` when there are none, or one that is unknown.
+fn joined_dates(mut claims: Vec<(Occurred, u64)>) -> Option<String> {
+    claims.sort_by_key(|(occurred, version)| (occurred.earliest(), occurred.latest(), *version));
+    let mut dates: Vec<Option<String>> = Vec::new();
+    for (occurred, _) in &claims {
+        let date = date_text(occurred);
+        if !dates.contains(&date) {
+            dates.push(date);
+        }
+    }
+    match dates.as_slice() {
+        [] => None,
+        [one] => one.clone(),
+        several => Some(
+            several
+                .iter()
+                .map(|date| date.as_deref().unwrap_or("unknown"))
+                .collect::<Vec<_>>()
+                .join(" or "),
+        ),
     }
 }
 
@@ -290,9 +351,17 @@ pub fn rows_with(timeline: &Timeline, details: bool) -> Option<PartnershipRows> 
         event_type: recorded.event.event_type().name().to_owned(),
         recorded_at: recorded.recorded_at.to_string(),
     });
-    let since = timeline
-        .since()
-        .and_then(|recorded| date_text(&recorded.event.facts().occurred));
+    // The dates of the claims of the group that set the status (computed from the timeline:
+    // rows without details do not hold what each claim names).
+    let since = timeline.since().and_then(|recorded| {
+        let claims = timeline
+            .claim_group(recorded.id)
+            .into_iter()
+            .filter(|claim| timeline.is_standing(claim))
+            .map(|claim| (claim.event.facts().occurred.clone(), claim.stream_version))
+            .collect();
+        joined_dates(claims)
+    });
     let first_attested = timeline
         .first_attested()
         .and_then(|recorded| date_text(&recorded.event.facts().occurred));
