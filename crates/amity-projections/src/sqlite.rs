@@ -18,7 +18,7 @@
 //!   `partnership`, `party_a`,
 //!   `party_a_name`, `party_a_country`, `party_b`, `party_b_name`, `party_b_country`, `kind`,
 //!   `status` (`active`, `suspended`, `terminated`, `not_yet`, `unknown`), `since` (EDTF of the
-//!   event that set it), `founded` (EDTF of the founding claims, `;`-separated),
+//!   event that set it; with alternative claims, their dates joined by " or "), `founded` (EDTF of the founding claims, `;`-separated),
 //!   `last_event_id`, `last_event_type`, `last_recorded_at`, `events`, `retracted`, `disputed`,
 //!   `conflict`, `party_a_subdivision`, `party_a_wikidata`, `party_b_subdivision`,
 //!   `party_b_wikidata`, `row` (the row as the application reads it, as JSON),
