@@ -504,7 +504,9 @@ async fn the_ledger_file_view_reads_event_details_exactly_as_stored_ones() {
     assert_eq!(recorded_by, "test");
     // The root drives the status over the span of both claims; the alternative names it and
     // keeps its own days.
-    let rows: Vec<(String, Option<String>, Option<i64>, String, String)> = connection
+    /// Event id, target, step, earliest, latest.
+    type Row = (String, Option<String>, Option<i64>, String, String);
+    let rows: Vec<Row> = connection
         .prepare(
             "SELECT event_id, target, step, earliest, latest FROM partnership_timeline
              ORDER BY seq",
