@@ -459,7 +459,28 @@ async fn the_ledger_file_view_reads_event_details_exactly_as_stored_ones() {
         Event::lifecycle(EventType::PartnershipFounded, kyiv.clone(), facts),
         "test",
     );
-    fixture.ledger.record(founded).await.unwrap();
+    let root = fixture.ledger.record(founded).await.unwrap().recorded().id;
+    // Another source's founding year: an alternative claim (its `target` in the view is read
+    // from the payload's `alternative_to`).
+    let alternative = ToRecord::lifecycle(
+        Event::claim(
+            EventType::PartnershipFounded,
+            kyiv.clone(),
+            Facts {
+                occurred: "1994".parse().unwrap(),
+                ..Facts::default()
+            },
+            Some(root),
+        ),
+        "test",
+    );
+    let alternative = fixture
+        .ledger
+        .record(alternative)
+        .await
+        .unwrap()
+        .recorded()
+        .id;
     let mut in_ledger = Projections::open_in_ledger(fixture.ledger.clone(), &fixture.path).unwrap();
     in_ledger.catch_up().await.unwrap();
     let mut own = Projections::open(fixture.ledger.clone(), Some(&own_file)).unwrap();
@@ -474,13 +495,54 @@ async fn the_ledger_file_view_reads_event_details_exactly_as_stored_ones() {
     let connection = rusqlite::Connection::open(&fixture.path).unwrap();
     let (note, recorded_by): (String, String) = connection
         .query_row(
-            "SELECT note, recorded_by FROM partnership_timeline",
+            "SELECT note, recorded_by FROM partnership_timeline WHERE seq = 0",
             [],
             |row| Ok((row.get(0)?, row.get(1)?)),
         )
         .unwrap();
     assert_eq!(note, "line one\nline two\ttabbed — «quoted»");
     assert_eq!(recorded_by, "test");
+    // The root drives the status over the span of both claims; the alternative names it and
+    // keeps its own days.
+    /// Event id, target, step, earliest, latest.
+    type Row = (String, Option<String>, Option<i64>, String, String);
+    let rows: Vec<Row> = connection
+        .prepare(
+            "SELECT event_id, target, step, earliest, latest FROM partnership_timeline
+             ORDER BY seq",
+        )
+        .unwrap()
+        .query_map([], |row| {
+            Ok((
+                row.get(0)?,
+                row.get(1)?,
+                row.get(2)?,
+                row.get(3)?,
+                row.get(4)?,
+            ))
+        })
+        .unwrap()
+        .collect::<rusqlite::Result<_>>()
+        .unwrap();
+    assert_eq!(
+        rows,
+        [
+            (
+                root.to_string(),
+                None,
+                Some(0),
+                "1993-05-01".to_owned(),
+                "1994-12-31".to_owned()
+            ),
+            (
+                alternative.to_string(),
+                Some(root.to_string()),
+                None,
+                "1994-01-01".to_owned(),
+                "1994-12-31".to_owned()
+            ),
+        ]
+    );
 }
 
 #[tokio::test]

@@ -126,10 +126,22 @@ fn target_id() -> EventId {
     EventId::from_u128(0x0192_3c4d_5e6f_7a8b_9c0d_1e2f_3a4b_5c6d)
 }
 
-/// The body of each type, from a partnership, facts and (for retractions) a reason.
+/// The entry the full lifecycle samples are alternative claims to.
+fn alternative_id() -> EventId {
+    EventId::from_u128(0x0192_3c4d_5e6f_7a8b_9c0d_1e2f_3a4b_5c6e)
+}
+
+/// The body of each type, from a partnership, facts, (for lifecycle events) the entry it is an
+/// alternative claim to, and (for retractions) a reason.
 ///
 /// Matches exhaustively: a new event type does not compile until it has a sample.
-fn sample(event_type: EventType, partnership: Partnership, facts: Facts, reason: &str) -> Event {
+fn sample(
+    event_type: EventType,
+    partnership: Partnership,
+    facts: Facts,
+    alternative_to: Option<EventId>,
+    reason: &str,
+) -> Event {
     match event_type {
         EventType::PartnershipFounded
         | EventType::PartnershipAttested
@@ -137,11 +149,17 @@ fn sample(event_type: EventType, partnership: Partnership, facts: Facts, reason:
         | EventType::PartnershipReinstated
         | EventType::PartnershipTerminated
         | EventType::PartnershipReaffirmed => {
-            let event = Event::lifecycle(event_type, partnership.clone(), facts.clone());
+            let event = Event::claim(
+                event_type,
+                partnership.clone(),
+                facts.clone(),
+                alternative_to,
+            );
             assert_eq!(
                 event.as_lifecycle(),
                 Some(&Lifecycle {
                     partnership: partnership.into(),
+                    alternative_to,
                     facts
                 })
             );
@@ -204,6 +222,7 @@ fn full_sample(event_type: EventType) -> Event {
         event_type,
         partnership,
         facts,
+        Some(alternative_id()),
         "The resolution was about another city.",
     )
 }
@@ -222,7 +241,7 @@ fn minimal_sample(event_type: EventType) -> Event {
         initiated_by: None,
         note: None,
     };
-    sample(event_type, partnership, facts, "duplicate")
+    sample(event_type, partnership, facts, None, "duplicate")
 }
 
 fn encoded(event: &Event) -> Value {
@@ -614,6 +633,33 @@ fn each_shape_refuses_the_fields_of_the_others() {
             event_type,
             &set(payload, "/reason", json!("wrong")),
             "a reason",
+        );
+    }
+    // `alternative_to` is a lifecycle event's: well formed there, refused elsewhere.
+    for event_type in EventType::ALL.into_iter().filter(|t| t.is_lifecycle()) {
+        let payload = encoded(&minimal_sample(event_type));
+        let alternative = set(payload.clone(), "/alternative_to", target.clone());
+        assert_eq!(
+            schema_errors(event_type, &alternative),
+            Vec::<String>::new()
+        );
+        let bytes = serde_json::to_vec(&alternative).expect("JSON");
+        let decoded = Event::decode(event_type.name(), SCHEMA_VERSION, &bytes).expect("decodes");
+        assert_eq!(decoded.alternative_to(), Some(target_id()));
+        assert_refused(
+            event_type,
+            &set(payload, "/alternative_to", json!("1983")),
+            "an alternative_to that is not a UUID",
+        );
+    }
+    for (event_type, payload) in [
+        (EventType::EntryRetracted, &retraction),
+        (EventType::SourceCited, &citation),
+    ] {
+        assert_refused(
+            event_type,
+            &set(payload.clone(), "/alternative_to", target.clone()),
+            "an alternative_to",
         );
     }
     let retracted = EventType::EntryRetracted;

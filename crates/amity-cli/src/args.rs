@@ -302,6 +302,10 @@ pub struct LifecycleArgs {
     /// Sister city, friendship city, sister state, …
     #[arg(long, default_value = "sister-city")]
     pub kind: String,
+    /// Another source's version of the earlier entry EVENT_ID (same type; founded 1984
+    /// beside founded 1983): kept side by side, the status spans both dates.
+    #[arg(long, value_name = "EVENT_ID")]
+    pub alternative_to: Option<EventId>,
     /// What every event carries.
     #[command(flatten)]
     pub facts: FactsArgs,
@@ -350,6 +354,10 @@ pub struct AmendArgs {
     /// The party that took the step (default: the entry's).
     #[arg(long, value_name = "PARTY")]
     pub by: Option<String>,
+    /// Make the replacement an alternative claim to EVENT_ID (default: it keeps the entry's
+    /// place in its claim group, if it has one).
+    #[arg(long, value_name = "EVENT_ID")]
+    pub alternative_to: Option<EventId>,
     /// Sources of the replacement (given sources replace the entry's).
     #[command(flatten)]
     pub sources: SourceArgs,
@@ -359,10 +367,14 @@ pub struct AmendArgs {
 }
 
 impl AmendArgs {
-    /// The replacement of `original`: its facts and type, with what was given changed.
+    /// The replacement of `original`: its facts and type, with what was given changed. It is
+    /// an alternative claim to `--alternative-to`, else, when its type is the original's, to
+    /// `in_group` (a standing claim of the original's group, so that the replacement takes the
+    /// original's place in it).
     pub fn replacement(
         &self,
         original: &amity_domain::Event,
+        in_group: Option<EventId>,
         matches: &clap::ArgMatches,
     ) -> Result<amity_domain::Event> {
         let body = original.as_lifecycle().ok_or_else(|| {
@@ -393,10 +405,12 @@ impl AmendArgs {
         if !given.is_empty() {
             facts.sources = given;
         }
-        Ok(amity_domain::Event::lifecycle(
+        Ok(amity_domain::Event::claim(
             event_type,
             body.partnership.clone(),
             facts,
+            self.alternative_to
+                .or(in_group.filter(|_| event_type == original.event_type())),
         ))
     }
 }

@@ -259,7 +259,27 @@ async fn run(cli: Cli, sub_matches: Option<clap::ArgMatches>) -> Result<()> {
                 .iter()
                 .find(|entry| entry.id == amend.event_id)
                 .ok_or(amity_ledger::Error::UnknownEvent(amend.event_id))?;
-            let replacement = amend.replacement(&original.event, &sub_matches)?;
+            // The replacement keeps the original's place in its claim group: it names the
+            // claim the original named, or else another claim of the group left standing.
+            let in_group = {
+                let group = timeline.claim_group(original.id);
+                let standing = |id: amity_domain::EventId| {
+                    group
+                        .iter()
+                        .any(|claim| claim.id == id && timeline.is_standing(claim))
+                };
+                original
+                    .event
+                    .alternative_to()
+                    .filter(|&named| standing(named))
+                    .or_else(|| {
+                        group
+                            .iter()
+                            .find(|claim| claim.id != original.id && timeline.is_standing(claim))
+                            .map(|claim| claim.id)
+                    })
+            };
+            let replacement = amend.replacement(&original.event, in_group, &sub_matches)?;
             let recorded_by = amend
                 .recorded_by
                 .clone()
@@ -693,7 +713,7 @@ async fn record_lifecycle(
     }
     let item = lifecycle.facts.to_record(
         partnership.id(),
-        Event::lifecycle(event_type, partnership, facts),
+        Event::claim(event_type, partnership, facts, lifecycle.alternative_to),
     );
     report(ledger.record(item).await?, format)
 }

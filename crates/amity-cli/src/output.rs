@@ -244,11 +244,26 @@ pub fn history(status: &StatusRow, rows: &[TimelineRow], format: Format) -> Resu
             .filter(|row| row.event_type == "SourceCited" && row.target.as_deref() == Some(target))
             .collect()
     };
+    // Alternative claims stand side by side: each names the entry it is an alternative to,
+    // and that entry lists them.
+    let alternatives = |id: &str| -> Vec<&TimelineRow> {
+        rows.iter()
+            .filter(|row| row.alternative_to() == Some(id))
+            .collect()
+    };
     if format == Format::Json {
         let events: Vec<serde_json::Value> = rows
             .iter()
             .map(|row| {
                 let mut value = serde_json::to_value(row).expect("rows serialize");
+                if let Some(named) = row.alternative_to() {
+                    value["alternative_to"] = json!(named);
+                }
+                let others = alternatives(&row.event_id);
+                if !others.is_empty() {
+                    value["alternatives"] =
+                        json!(others.iter().map(|row| &row.event_id).collect::<Vec<_>>());
+                }
                 let cited = citations(&row.event_id);
                 if !cited.is_empty() {
                     value["citations"] = json!(cited
@@ -314,16 +329,41 @@ pub fn history(status: &StatusRow, rows: &[TimelineRow], format: Format) -> Resu
             (Some(by), _, _) => format!("RETRACTED by {by}"),
             (None, true, _) => "DISPUTED: no effect".to_owned(),
             (None, false, Some(status)) => format!("→ {status}"),
-            (None, false, None) => String::new(),
+            (None, false, None) => match row.alternative_to() {
+                Some(named) => format!("one event with {}: dates spanned", short_id(named)),
+                None => String::new(),
+            },
         };
         let certainty = match row.certainty {
             Certainty::Disputed => "DISPUTED",
             other => other.name(),
         };
-        let what = match (row.target.as_deref(), row.reason.as_deref()) {
+        let mut what = match (row.target.as_deref(), row.reason.as_deref()) {
             (Some(target), Some(reason)) => format!("retracts {target}: {reason}"),
             _ => verb(&row.event_type).to_owned(),
         };
+        if let Some(named) = row.alternative_to() {
+            let date = rows
+                .iter()
+                .find(|other| other.event_id == named)
+                .map(|other| {
+                    let occurred = other.occurred.as_deref().unwrap_or("unknown");
+                    format!(" ({} {occurred})", verb(&other.event_type))
+                })
+                .unwrap_or_default();
+            what.push_str(&format!("\nalternative to {}{date}", short_id(named)));
+        }
+        let others = alternatives(&row.event_id);
+        if !others.is_empty() {
+            let listed: Vec<String> = others
+                .iter()
+                .map(|other| {
+                    let occurred = other.occurred.as_deref().unwrap_or("unknown");
+                    format!("{} ({occurred})", short_id(&other.event_id))
+                })
+                .collect();
+            what.push_str(&format!("\nalternatives: {}", listed.join(", ")));
+        }
         let mut sources: Vec<String> = row.sources.iter().map(source_line).collect();
         if let Some(note) = &row.note {
             sources.push(format!("note: {note}"));
@@ -362,6 +402,15 @@ pub fn history(status: &StatusRow, rows: &[TimelineRow], format: Format) -> Resu
         ]);
     }
     emit(format_args!("{out}"))
+}
+
+/// The last block of an event id (its random part: ids recorded together share their first
+/// blocks, which hold the time), enough to find it in the same history.
+fn short_id(id: &str) -> String {
+    match id.rsplit_once('-') {
+        Some((_, last)) => format!("…{last}"),
+        None => id.to_owned(),
+    }
 }
 
 fn certainty_text(certainty: Certainty3, competing: &[amity_domain::Status]) -> String {

@@ -193,6 +193,10 @@ pub struct Lifecycle {
     /// The partnership it is about (also determines the stream). Shared: every event of a
     /// stream names the same partnership, and a reader decodes it once per stream.
     pub partnership: Arc<Partnership>,
+    /// For an alternative claim: the earlier entry of the same type whose event it reports
+    /// differently (another source's founding year). The claims of a group stand side by side;
+    /// the status uses the span of their dates instead of ruling one of them wrong.
+    pub alternative_to: Option<EventId>,
     /// When, in whose words, says who.
     pub facts: Facts,
 }
@@ -260,8 +264,23 @@ impl Event {
         partnership: impl Into<Arc<Partnership>>,
         facts: Facts,
     ) -> Event {
+        Event::claim(event_type, partnership, facts, None)
+    }
+
+    /// A lifecycle event of the given type that may be an alternative claim: another source's
+    /// version of the entry `alternative_to` (see [`Lifecycle::alternative_to`]).
+    ///
+    /// # Panics
+    /// If `event_type` is not a lifecycle type (a programming error).
+    pub fn claim(
+        event_type: EventType,
+        partnership: impl Into<Arc<Partnership>>,
+        facts: Facts,
+        alternative_to: Option<EventId>,
+    ) -> Event {
         let body = Lifecycle {
             partnership: partnership.into(),
+            alternative_to,
             facts,
         };
         match event_type {
@@ -302,6 +321,11 @@ impl Event {
             | Event::Reaffirmed(body) => Some(body),
             Event::Retracted(_) | Event::Cited(_) => None,
         }
+    }
+
+    /// The entry this lifecycle event is an alternative claim to, if it is one.
+    pub fn alternative_to(&self) -> Option<EventId> {
+        self.as_lifecycle().and_then(|body| body.alternative_to)
     }
 
     /// The entry this event is about, for retractions and citations.
@@ -392,6 +416,7 @@ impl Event {
         };
         let wire = WireOut {
             partnership,
+            alternative_to: self.alternative_to(),
             target,
             reason,
             occurred: &facts.occurred,
@@ -500,10 +525,13 @@ impl Event {
             let raw = raw_partnership.ok_or_else(|| missing("partnership"))?;
             let partnership =
                 partnership(raw).map_err(|reason| error(format!("partnership: {reason}")))?;
-            return Ok(Event::lifecycle(known, partnership, facts));
+            return Ok(Event::claim(known, partnership, facts, wire.alternative_to));
         }
         if raw_partnership.is_some() {
             return Err(unexpected("partnership"));
+        }
+        if wire.alternative_to.is_some() {
+            return Err(unexpected("alternative_to"));
         }
         let target = wire.target.ok_or_else(|| missing("target"))?;
         Ok(match known {
@@ -526,6 +554,8 @@ impl Event {
 struct WireOut<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     partnership: Option<&'a Partnership>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    alternative_to: Option<EventId>,
     #[serde(skip_serializing_if = "Option::is_none")]
     target: Option<EventId>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -557,6 +587,8 @@ struct WireIn<'a> {
     #[serde(default, borrow, deserialize_with = "present")]
     partnership: Option<Option<&'a RawValue>>,
     #[serde(default)]
+    alternative_to: Option<EventId>,
+    #[serde(default)]
     target: Option<EventId>,
     #[serde(default)]
     reason: Option<String>,
@@ -585,6 +617,7 @@ impl WireIn<'_> {
     fn detached(self) -> WireIn<'static> {
         WireIn {
             partnership: None,
+            alternative_to: self.alternative_to,
             target: self.target,
             reason: self.reason,
             occurred: self.occurred,
@@ -669,6 +702,51 @@ mod tests {
         let (event, _) = decode_seen(&twice, Some(raw));
         let reason = event.unwrap_err().reason;
         assert!(reason.contains("duplicate field `partnership`"), "{reason}");
+    }
+
+    #[test]
+    fn an_alternative_claim_is_written_only_when_there_is_one_and_only_on_lifecycle_events() {
+        let partnership = r#"{"parties":[{"name":"A","country":"US"},{"name":"B","country":"RU"}],"kind":"sister-city"}"#;
+        let plain = format!(
+            r#"{{"partnership":{partnership},"occurred":"1983","sources":[],"certainty":"confirmed"}}"#
+        );
+        let event = Event::decode("PartnershipFounded", 1, plain.as_bytes()).unwrap();
+        assert_eq!(event.alternative_to(), None);
+        // Without the field, the payload is written exactly as before it existed.
+        assert_eq!(event.encode(), plain);
+        let root = EventId::from_u128(7);
+        let body = event.as_lifecycle().unwrap();
+        let alternative = Event::claim(
+            EventType::PartnershipFounded,
+            body.partnership.clone(),
+            body.facts.clone(),
+            Some(root),
+        );
+        let written = alternative.encode();
+        assert!(
+            written.contains(&format!(r#""alternative_to":"{root}""#)),
+            "{written}"
+        );
+        let back = Event::decode("PartnershipFounded", 1, written.as_bytes()).unwrap();
+        assert_eq!(back, alternative);
+        assert_eq!(back.alternative_to(), Some(root));
+        // A retraction or citation is about another entry already; it is no claim.
+        for (event_type, extra) in [
+            ("EntryRetracted", r#""reason":"wrong","#),
+            ("SourceCited", ""),
+        ] {
+            let payload = format!(
+                r#"{{"target":"{root}",{extra}"alternative_to":"{root}","occurred":null,"sources":[],"certainty":"confirmed"}}"#
+            );
+            let error = Event::decode(event_type, 1, payload.as_bytes()).unwrap_err();
+            assert!(
+                error.reason.contains("unexpected field `alternative_to`"),
+                "{error}"
+            );
+        }
+        // Other unknown fields are still refused.
+        let unknown = plain.replace(r#""certainty""#, r#""alternative":"x","certainty""#);
+        assert!(Event::decode("PartnershipFounded", 1, unknown.as_bytes()).is_err());
     }
 
     #[test]

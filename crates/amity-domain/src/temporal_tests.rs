@@ -379,7 +379,7 @@ fn founded_history() -> impl Strategy<Value = Vec<Dated>> {
     })
 }
 
-/// Cases per property test: 5,000 each (10,000 in all) unless `AMITY_PROPTEST_CASES` says
+/// Cases per property test: 5,000 each (15,000 in all) unless `AMITY_PROPTEST_CASES` says
 /// more, for a longer run by hand.
 fn cases() -> u32 {
     std::env::var("AMITY_PROPTEST_CASES")
@@ -399,6 +399,185 @@ proptest! {
     #[test]
     fn the_engine_agrees_with_brute_force_on_founded_histories(events in founded_history()) {
         compare(&events)?;
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Alternative claims, through the Timeline (which builds the claim groups): the reference sees a
+// group as one event dated anywhere within the span of its standing claims' bounds.
+
+/// One claim of a random history: its type (a group's claims share it), its date, its
+/// recording day, and how it stands.
+#[derive(Debug, Clone)]
+struct Claim {
+    event_type: EventType,
+    occurred: &'static str,
+    recorded: &'static str,
+    disputed: bool,
+    retracted: bool,
+}
+
+/// A random history of claim groups: each group is one event as one to three sources report
+/// it, with different dates; a claim names the one before it (an alternative to an
+/// alternative resolves to the root).
+fn claim_history() -> impl Strategy<Value = Vec<Vec<Claim>>> {
+    let claim = (
+        0..DATES.len(),
+        0..RECORDED.len(),
+        prop::bool::weighted(0.1),
+        prop::bool::weighted(0.15),
+    );
+    let group = (0..TYPES.len(), prop::collection::vec(claim, 1..=3)).prop_map(|(t, claims)| {
+        claims
+            .into_iter()
+            .map(|(d, r, disputed, retracted)| Claim {
+                event_type: TYPES[t],
+                occurred: DATES[d],
+                recorded: RECORDED[r],
+                disputed,
+                retracted,
+            })
+            .collect::<Vec<_>>()
+    });
+    let founding =
+        (0..2usize, prop::collection::vec(0..DATES.len(), 1..=3)).prop_map(|(t, dates)| {
+            dates
+                .into_iter()
+                .map(|d| Claim {
+                    event_type: TYPES[t],
+                    occurred: DATES[d],
+                    recorded: "2026-01-01",
+                    disputed: false,
+                    retracted: false,
+                })
+                .collect::<Vec<_>>()
+        });
+    (founding, prop::collection::vec(group, 0..=4)).prop_map(|(founding, mut rest)| {
+        rest.insert(0, founding);
+        rest
+    })
+}
+
+/// The reference's view of the history: one event per group that has a standing claim, dated
+/// over the span of the standing claims' bounds (each capped at its recording day).
+fn reference_events(groups: &[Vec<Claim>]) -> Vec<Dated> {
+    groups
+        .iter()
+        .filter_map(|claims| {
+            let standing: Vec<Dated> = claims
+                .iter()
+                .filter(|claim| !claim.disputed && !claim.retracted)
+                .map(|claim| dated(claim.event_type, claim.occurred, claim.recorded))
+                .collect();
+            let first = *standing.first()?;
+            Some(Dated {
+                event_type: first.event_type,
+                earliest: standing.iter().map(|d| d.earliest).min()?,
+                latest: standing.iter().map(|d| d.latest).max()?,
+            })
+        })
+        .collect()
+}
+
+/// The history as stored events: the groups' claims in turn (each alternative naming the claim
+/// before it), then the retractions.
+fn timeline_of(groups: &[Vec<Claim>]) -> crate::timeline::Timeline {
+    use crate::event::{Certainty, Event, EventId, Facts, Recorded, Retraction};
+    use crate::party::{Partnership, PartnershipKind};
+    let partnership = Partnership::new(
+        "Tallahassee, US-FL".parse().unwrap(),
+        "Krasnodar, RU".parse().unwrap(),
+        PartnershipKind::sister_city(),
+    )
+    .unwrap();
+    let id = partnership.id();
+    let mut entries: Vec<Recorded> = Vec::new();
+    let mut retractions = Vec::new();
+    let envelope = |entries: &Vec<Recorded>, event: Event, recorded: &str| Recorded {
+        id: EventId::from_u128(entries.len() as u128 + 1),
+        partnership: id.clone(),
+        stream_version: entries.len() as u64,
+        recorded_by: "proptest".into(),
+        recorded_at: format!("{recorded}T12:00:00Z").parse().expect("a moment"),
+        event,
+    };
+    for claims in groups {
+        let mut previous = None;
+        for claim in claims {
+            let facts = Facts {
+                occurred: claim.occurred.parse().expect("a pool date"),
+                certainty: if claim.disputed {
+                    Certainty::Disputed
+                } else {
+                    Certainty::Confirmed
+                },
+                ..Facts::default()
+            };
+            let event = Event::claim(claim.event_type, partnership.clone(), facts, previous);
+            let recorded = envelope(&entries, event, claim.recorded);
+            previous = Some(recorded.id);
+            if claim.retracted {
+                retractions.push(recorded.id);
+            }
+            entries.push(recorded);
+        }
+    }
+    for target in retractions {
+        let event = Event::Retracted(Retraction {
+            target,
+            reason: "wrong".to_owned(),
+            facts: Facts::default(),
+        });
+        let recorded = envelope(&entries, event, "2026-01-01");
+        entries.push(recorded);
+    }
+    crate::timeline::Timeline::from_history(id, entries)
+}
+
+fn compare_claims(groups: &[Vec<Claim>]) -> Result<(), TestCaseError> {
+    let events = reference_events(groups);
+    let (all, orders) = legal_orders(&events);
+    let timeline = timeline_of(groups);
+    prop_assert_eq!(
+        timeline.conflict().is_none(),
+        !orders.is_empty(),
+        "legality of {:?} (reference events {:?}): {:?}",
+        groups,
+        events,
+        timeline.conflict()
+    );
+    let driving: Vec<Dated> = timeline.driving().iter().map(|(_, d)| *d).collect();
+    if orders.is_empty() {
+        return Ok(());
+    }
+    let engine = Engine::new(&driving);
+    let profile = engine.profile().expect("small histories finish");
+    for point in interesting_points(&events) {
+        let expected = reference_statuses(&all, &orders, point);
+        prop_assert_eq!(
+            profile.statuses(point, point).expect("finishes"),
+            expected,
+            "at {} for {:?} (reference events {:?})",
+            point,
+            groups,
+            events
+        );
+    }
+    prop_assert_eq!(
+        timeline.last_statuses(),
+        reference_statuses(&all, &orders, 2_000_000_001),
+        "after everything for {:?}",
+        groups
+    );
+    Ok(())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(cases()))]
+
+    #[test]
+    fn the_timeline_with_alternative_claims_agrees_with_brute_force(groups in claim_history()) {
+        compare_claims(&groups)?;
     }
 }
 

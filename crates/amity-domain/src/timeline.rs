@@ -16,6 +16,14 @@
 //!
 //! Driving events are the lifecycle events that are neither disputed nor retracted. Disputed
 //! and retracted entries keep their place in history and are shown, but have no effect.
+//!
+//! An alternative claim (a lifecycle event with `alternative_to`) is another source's version
+//! of an earlier entry of the same type (founded 1983 according to one source, 1984 according
+//! to another). It names an entry of this stream that is not retracted; naming an alternative
+//! names its root. A root and its alternatives form a claim group, which drives the status as
+//! one event dated anywhere within the span of its standing (neither retracted nor disputed)
+//! claims' bounds: the uncertainty widens instead of one source being ruled wrong. Retracting
+//! a claim narrows the span to the claims left standing, the root's retraction included.
 
 use std::fmt;
 use std::sync::Arc;
@@ -193,6 +201,16 @@ pub enum Violation {
         /// The partnership.
         partnership: PartnershipId,
     },
+    /// An alternative claim names an entry it cannot be an alternative to.
+    #[error("the new {event_type} cannot be an alternative to event {target}: {problem}")]
+    InvalidAlternative {
+        /// The type of the claim being recorded.
+        event_type: EventType,
+        /// The entry it names.
+        target: EventId,
+        /// Why it cannot be an alternative to it.
+        problem: AlternativeProblem,
+    },
     /// The event is about another partnership than the stream it was sent to.
     #[error("event about {event_partnership} cannot be recorded in the history of {partnership}")]
     WrongPartnership {
@@ -200,6 +218,35 @@ pub enum Violation {
         partnership: PartnershipId,
         /// What the event says.
         event_partnership: PartnershipId,
+    },
+}
+
+/// Why an alternative claim cannot name the entry it names (see [`Violation::InvalidAlternative`]).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum AlternativeProblem {
+    /// No earlier entry of the stream has that id.
+    #[error("no earlier entry of {partnership} has that id")]
+    NotInHistory {
+        /// The partnership searched.
+        partnership: PartnershipId,
+    },
+    /// The entry is of another type: claims of one group report the same event.
+    #[error(
+        "it is an entry of type {found} ({occurred}); an alternative claim reports the same event, so it has \
+         the type of the entry it is an alternative to"
+    )]
+    OtherType {
+        /// The named entry's type.
+        found: EventType,
+        /// Its date as written.
+        occurred: Occurred,
+    },
+    /// The entry was retracted: there is no standing claim to stand beside.
+    #[error("it was retracted by event {by}; record the claim on its own instead")]
+    Retracted {
+        /// The retraction.
+        by: EventId,
     },
 }
 
@@ -410,6 +457,31 @@ impl Timeline {
                 });
             }
         }
+        if let Some(target) = event.alternative_to() {
+            let invalid = |problem| Violation::InvalidAlternative {
+                event_type: event.event_type(),
+                target,
+                problem,
+            };
+            let found = self
+                .entries
+                .iter()
+                .find(|entry| entry.id == target)
+                .ok_or_else(|| {
+                    invalid(AlternativeProblem::NotInHistory {
+                        partnership: self.id.clone(),
+                    })
+                })?;
+            if found.event.event_type() != event.event_type() {
+                return Err(invalid(AlternativeProblem::OtherType {
+                    found: found.event.event_type(),
+                    occurred: found.event.facts().occurred.clone(),
+                }));
+            }
+            if let Some(by) = retraction_of(&self.entries, target) {
+                return Err(invalid(AlternativeProblem::Retracted { by: by.id }));
+            }
+        }
         let mut retracting = None;
         if let Some(target) = event.target() {
             let found = self
@@ -545,8 +617,29 @@ impl Timeline {
             .map(|i| &self.entries[resolution.driving[i]])
     }
 
-    /// Every entry in valid-time order (lifecycle events by their dates); retractions and
-    /// citations follow the entry they are about.
+    /// The claims of the group `id` belongs to (itself alone when it has no alternatives), in
+    /// recording order, the root first; retracted and disputed claims included.
+    pub fn claim_group(&self, id: EventId) -> Vec<&Recorded> {
+        let roots = roots(&self.entries);
+        let Some(index) = self.entries.iter().position(|entry| entry.id == id) else {
+            return Vec::new();
+        };
+        (0..self.entries.len())
+            .filter(|&i| roots[i] == roots[index] && self.entries[i].event.as_lifecycle().is_some())
+            .map(|i| &self.entries[i])
+            .collect()
+    }
+
+    /// Whether an entry has effect: a lifecycle event neither retracted nor disputed (alone
+    /// or as a claim of its group).
+    pub fn is_standing(&self, recorded: &Recorded) -> bool {
+        recorded.event.as_lifecycle().is_some()
+            && recorded.event.facts().certainty != Certainty::Disputed
+            && retraction_of(&self.entries, recorded.id).is_none()
+    }
+
+    /// Every entry in valid-time order (lifecycle events by their dates); retractions,
+    /// citations and alternative claims follow the entry they name.
     pub fn history(&self) -> Vec<TimelineEntry<'_>> {
         let mut lifecycle: Vec<usize> = (0..self.entries.len())
             .filter(|&i| self.entries[i].event.as_lifecycle().is_some())
@@ -576,9 +669,10 @@ impl Timeline {
             placed[index] = true;
             rows.push(row(index));
             let id = self.entries[index].id;
-            let attached = (0..self.entries.len())
-                .rev()
-                .filter(|&i| self.entries[i].event.target() == Some(id));
+            let attached = (0..self.entries.len()).rev().filter(|&i| {
+                let event = &self.entries[i].event;
+                event.target() == Some(id) || event.alternative_to() == Some(id)
+            });
             stack.extend(attached);
         }
         // Entries about unknown events (should not happen) still show, at the end.
@@ -621,8 +715,40 @@ fn dated(recorded: &Recorded) -> crate::temporal::Dated {
     }
 }
 
-/// The driving entries (lifecycle events neither disputed nor retracted), in preferred order.
-fn driving(entries: &[Recorded]) -> Vec<usize> {
+/// The root of every entry's claim group (an entry that is no alternative claim is its own
+/// root). A claim names an earlier entry of its type when recorded; a stored one that does not
+/// (an imported archive is not re-checked) stands alone.
+fn roots(entries: &[Recorded]) -> Vec<usize> {
+    let mut roots: Vec<usize> = (0..entries.len()).collect();
+    if entries
+        .iter()
+        .all(|entry| entry.event.alternative_to().is_none())
+    {
+        return roots;
+    }
+    let index: rustc_hash::FxHashMap<EventId, usize> = entries
+        .iter()
+        .enumerate()
+        .map(|(i, entry)| (entry.id, i))
+        .collect();
+    for i in 0..entries.len() {
+        let Some(target) = entries[i].event.alternative_to() else {
+            continue;
+        };
+        if let Some(&named) = index.get(&target) {
+            if named < i && entries[named].event.event_type() == entries[i].event.event_type() {
+                roots[i] = roots[named];
+            }
+        }
+    }
+    roots
+}
+
+/// The driving events, in preferred order: one per claim group that has a standing claim
+/// (a lifecycle event neither disputed nor retracted), given by its first standing claim and
+/// dated over the span of its standing claims. Returns the entries (indices) and their dates
+/// as the engine sees them.
+fn driving(entries: &[Recorded]) -> (Vec<usize>, Vec<crate::temporal::Dated>) {
     let retracted: rustc_hash::FxHashSet<EventId> = entries
         .iter()
         .filter_map(|entry| match &entry.event {
@@ -630,23 +756,44 @@ fn driving(entries: &[Recorded]) -> Vec<usize> {
             _ => None,
         })
         .collect();
-    let mut driving: Vec<usize> = (0..entries.len())
-        .filter(|&i| {
-            let event = &entries[i].event;
-            event.as_lifecycle().is_some()
-                && event.facts().certainty != Certainty::Disputed
-                && !retracted.contains(&entries[i].id)
-        })
-        .collect();
-    driving.sort_by_key(|&i| sort_key(&entries[i]));
-    driving
+    let roots = roots(entries);
+    // Per group: its first standing claim, its dates for the engine, and its sort key (the
+    // span of the claims' uncapped bounds, then recording order).
+    let mut groups: Vec<(usize, crate::temporal::Dated, SortKey)> = Vec::new();
+    // The group (index into `groups`) of each root, once it has a standing claim.
+    let mut group_of: Vec<Option<usize>> = vec![None; entries.len()];
+    for (i, entry) in entries.iter().enumerate() {
+        let event = &entry.event;
+        if event.as_lifecycle().is_none()
+            || event.facts().certainty == Certainty::Disputed
+            || retracted.contains(&entry.id)
+        {
+            continue;
+        }
+        let claim = dated(entry);
+        let key = sort_key(entry);
+        match group_of[roots[i]] {
+            Some(group) => {
+                let (_, span, span_key) = &mut groups[group];
+                span.earliest = span.earliest.min(claim.earliest);
+                span.latest = span.latest.max(claim.latest);
+                span_key.0 = span_key.0.min(key.0);
+                span_key.1 = span_key.1.max(key.1);
+            }
+            None => {
+                group_of[roots[i]] = Some(groups.len());
+                groups.push((i, claim, key));
+            }
+        }
+    }
+    groups.sort_by_key(|(_, _, key)| *key);
+    groups.into_iter().map(|(i, dated, _)| (i, dated)).unzip()
 }
 
 /// Decide whether the driving events have a legal order and dating (see the module docs); when
 /// they have none, explain the conflict.
 fn resolve(id: &PartnershipId, entries: &[Recorded], focus: Option<EventId>) -> Resolution {
-    let driving = driving(entries);
-    let dated: Vec<crate::temporal::Dated> = driving.iter().map(|&i| dated(&entries[i])).collect();
+    let (driving, dated) = driving(entries);
     let engine = crate::temporal::Engine::new(&dated);
     let implicit_founding = engine.implicit_founding();
     let unfinished = |source| Resolution {

@@ -557,3 +557,344 @@ fn given_a_misdated_founding_when_amended_then_the_pair_is_legal_though_neither_
         [("1990".to_owned(), true), ("1993".to_owned(), false)]
     );
 }
+
+// ---------------------------------------------------------------------------------------------
+// Alternative claims: another source's version of the same event widens the dates of a claim
+// group instead of being ruled wrong.
+
+impl Given {
+    /// A claim from a named source, optionally an alternative to entry `to`.
+    fn claim(
+        &mut self,
+        event_type: EventType,
+        occurred: &str,
+        to: Option<u128>,
+        source: &str,
+        certainty: Certainty,
+    ) -> Recorded {
+        let facts = Facts {
+            occurred: occurred.parse::<Occurred>().unwrap(),
+            sources: vec![crate::event::Source {
+                title: source.to_owned(),
+                ..Default::default()
+            }],
+            certainty,
+            ..Facts::default()
+        };
+        let event = Event::claim(
+            event_type,
+            tallahassee_krasnodar(),
+            facts,
+            to.map(EventId::from_u128),
+        );
+        self.envelope(event)
+    }
+
+    /// Record a claim from a named source that must be accepted.
+    fn sourced(mut self, event_type: EventType, occurred: &str, source: &str) -> Self {
+        let recorded = self.claim(event_type, occurred, None, source, Certainty::Confirmed);
+        self.timeline
+            .record(recorded)
+            .expect("given events are valid");
+        self
+    }
+
+    /// Record an alternative claim to entry `to` that must be accepted.
+    fn alternative(mut self, event_type: EventType, occurred: &str, to: u128) -> Self {
+        let recorded = self.claim(event_type, occurred, Some(to), "B", Certainty::Confirmed);
+        self.timeline
+            .record(recorded)
+            .expect("given events are valid");
+        self
+    }
+
+    fn when_alternative(
+        mut self,
+        event_type: EventType,
+        occurred: &str,
+        to: u128,
+        source: &str,
+    ) -> Then {
+        let recorded = self.claim(event_type, occurred, Some(to), source, Certainty::Confirmed);
+        let result = self.timeline.record(recorded);
+        Then {
+            timeline: self.timeline,
+            result,
+        }
+    }
+}
+
+/// The statuses possible at some instant of `day` (EDTF), from the timeline's driving events.
+fn on(timeline: &Timeline, day: &str) -> Vec<Status> {
+    let dated: Vec<crate::temporal::Dated> = timeline.driving().iter().map(|(_, d)| *d).collect();
+    let date = crate::date::EdtfDate::parse(day).unwrap();
+    crate::temporal::Engine::new(&dated)
+        .statuses(
+            crate::temporal::day_point(date.earliest()),
+            crate::temporal::day_point(date.latest()),
+        )
+        .unwrap()
+        .iter()
+        .collect()
+}
+
+fn day(text: &str) -> crate::date::Day {
+    crate::date::EdtfDate::parse(text).unwrap().earliest()
+}
+
+#[test]
+fn given_founded_1983_when_another_source_says_1984_then_the_founding_spans_both_years() {
+    let then = given()
+        .sourced(T::PartnershipFounded, "1983", "A")
+        .when_alternative(T::PartnershipFounded, "1984", 1, "B");
+    assert!(then.result.is_ok(), "{:?}", then.result);
+    let timeline = &then.timeline;
+    assert_eq!(timeline.status(), Status::Active);
+    assert_eq!(on(timeline, "1983-06-01"), [Status::NotYet, Status::Active]);
+    assert_eq!(on(timeline, "1984-06-01"), [Status::NotYet, Status::Active]);
+    assert_eq!(on(timeline, "1985-01-01"), [Status::Active]);
+    // One driving event for the group, given by the root, dated over the span.
+    let driving = timeline.driving();
+    assert_eq!(driving.len(), 1);
+    assert_eq!(driving[0].0.id, EventId::from_u128(1));
+    assert_eq!(
+        (driving[0].1.earliest, driving[0].1.latest),
+        (day("1983-01-01"), day("1984-12-31"))
+    );
+    // History shows both claims side by side, each with its own date and source.
+    let rows: Vec<(String, String, Option<EventId>, Option<Status>)> = timeline
+        .history()
+        .iter()
+        .map(|row| {
+            let facts = row.recorded.event.facts();
+            (
+                facts.occurred.to_string(),
+                facts.sources[0].title.clone(),
+                row.recorded.event.alternative_to(),
+                row.status_after,
+            )
+        })
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            ("1983".into(), "A".into(), None, Some(Status::Active)),
+            ("1984".into(), "B".into(), Some(EventId::from_u128(1)), None),
+        ]
+    );
+    let group: Vec<EventId> = timeline
+        .claim_group(EventId::from_u128(2))
+        .iter()
+        .map(|claim| claim.id)
+        .collect();
+    assert_eq!(group, [EventId::from_u128(1), EventId::from_u128(2)]);
+}
+
+#[test]
+fn given_a_founding_group_of_1983_and_1984_when_suspended_in_1983_03_then_it_is_legal() {
+    // The founding may have been before March 1983 (the 1983 claim's early days).
+    given()
+        .sourced(T::PartnershipFounded, "1983", "A")
+        .alternative(T::PartnershipFounded, "1984", 1)
+        .when(T::PartnershipSuspended, "1983-03")
+        .then_status(Status::Suspended, "1983-03");
+}
+
+#[test]
+fn given_a_founding_in_1984_when_a_source_says_1983_then_a_1983_suspension_becomes_legal() {
+    let then = given()
+        .sourced(T::PartnershipFounded, "1984", "A")
+        .when(T::PartnershipSuspended, "1983-06")
+        .then_refused(&["PartnershipSuspended (1983-06", "not yet"]);
+    // Ids: 1 the founding, 2 the refused suspension (not kept), 3 the alternative.
+    then.alternative(T::PartnershipFounded, "1983", 1)
+        .when(T::PartnershipSuspended, "1983-06")
+        .then_status(Status::Suspended, "1983-06");
+}
+
+#[test]
+fn given_a_founding_group_when_the_1984_claim_is_retracted_then_the_span_narrows_to_1983() {
+    let then = given()
+        .sourced(T::PartnershipFounded, "1983", "A")
+        .alternative(T::PartnershipFounded, "1984", 1)
+        .when_retracted(2)
+        .then_status(Status::Active, "1983");
+    assert_eq!(
+        on(&then.timeline, "1984-06-01"),
+        [Status::Active],
+        "definite again once the 1984 claim is retracted"
+    );
+    assert_eq!(
+        on(&then.timeline, "1983-06-01"),
+        [Status::NotYet, Status::Active]
+    );
+}
+
+#[test]
+fn given_a_founding_group_when_the_root_is_retracted_then_the_other_claims_still_form_the_group() {
+    let then = given()
+        .sourced(T::PartnershipFounded, "1983", "A")
+        .alternative(T::PartnershipFounded, "1984", 1)
+        .alternative(T::PartnershipFounded, "1986", 1)
+        .when_retracted(1)
+        .then_status(Status::Active, "1984");
+    let driving = then.timeline.driving();
+    assert_eq!(driving.len(), 1, "one founding: the group of the two left");
+    assert_eq!(driving[0].0.id, EventId::from_u128(2));
+    assert_eq!(
+        (driving[0].1.earliest, driving[0].1.latest),
+        (day("1984-01-01"), day("1986-12-31"))
+    );
+    // An alternative to the retracted root is refused; to a claim left standing, accepted
+    // (it joins the same group).
+    then.when_alternative(T::PartnershipFounded, "1985", 1, "C")
+        .then_refused(&["cannot be an alternative to event", "retracted by event"])
+        .when_alternative(T::PartnershipFounded, "1982", 2, "C")
+        .then_status(Status::Active, "1984");
+}
+
+#[test]
+fn given_an_alternative_to_an_alternative_then_it_joins_the_root_group() {
+    let then = given()
+        .sourced(T::PartnershipFounded, "1983", "A")
+        .alternative(T::PartnershipFounded, "1984", 1)
+        .when_alternative(T::PartnershipFounded, "1986", 2, "C")
+        .then_status(Status::Active, "1983");
+    let driving = then.timeline.driving();
+    assert_eq!(driving.len(), 1);
+    assert_eq!(
+        (driving[0].1.earliest, driving[0].1.latest),
+        (day("1983-01-01"), day("1986-12-31"))
+    );
+    assert_eq!(
+        on(&then.timeline, "1985-06-01"),
+        [Status::NotYet, Status::Active]
+    );
+    assert_eq!(then.timeline.claim_group(EventId::from_u128(1)).len(), 3);
+}
+
+#[test]
+fn a_disputed_alternative_does_not_widen_the_span() {
+    let mut given = given().sourced(T::PartnershipFounded, "1983", "A");
+    let disputed = given.claim(
+        T::PartnershipFounded,
+        "1990",
+        Some(1),
+        "B",
+        Certainty::Disputed,
+    );
+    given.timeline.record(disputed).unwrap();
+    assert_eq!(on(&given.timeline, "1985-06-01"), [Status::Active]);
+    assert_eq!(given.timeline.history().len(), 2, "kept and shown");
+}
+
+#[test]
+fn given_a_list_entry_when_another_list_dates_it_later_then_the_founding_may_come_later() {
+    let then = given()
+        .sourced(T::PartnershipAttested, "2016", "list A")
+        .when_alternative(T::PartnershipAttested, "2020", 1, "list B");
+    assert!(then.result.is_ok());
+    assert!(then.timeline.implicit_founding());
+    assert_eq!(
+        on(&then.timeline, "2018-06-01"),
+        [Status::NotYet, Status::Active]
+    );
+    assert_eq!(on(&then.timeline, "2021-06-01"), [Status::Active]);
+}
+
+#[test]
+fn an_alternative_to_an_event_of_another_type_is_refused() {
+    given()
+        .sourced(T::PartnershipFounded, "1983", "A")
+        .event(T::PartnershipSuspended, "2022-03")
+        .when_alternative(T::PartnershipFounded, "1984", 2, "B")
+        .then_refused(&[
+            "the new PartnershipFounded cannot be an alternative to event 00000000-0000-0000-0000-000000000002",
+            "it is an entry of type PartnershipSuspended (2022-03)",
+            "has the type of the entry",
+        ]);
+}
+
+#[test]
+fn an_alternative_to_an_id_that_does_not_exist_is_refused() {
+    let then = given()
+        .sourced(T::PartnershipFounded, "1983", "A")
+        .when_alternative(T::PartnershipFounded, "1984", 42, "B");
+    assert!(
+        matches!(
+            then.result,
+            Err(Violation::InvalidAlternative {
+                problem: AlternativeProblem::NotInHistory { .. },
+                ..
+            })
+        ),
+        "{:?}",
+        then.result
+    );
+    then.then_refused(&[
+        "cannot be an alternative to event 00000000-0000-0000-0000-00000000002a",
+        "no earlier entry of",
+    ]);
+}
+
+#[test]
+fn an_alternative_to_a_retraction_is_refused() {
+    given()
+        .sourced(T::PartnershipFounded, "1983", "A")
+        .event(T::PartnershipSuspended, "2022-03")
+        .when_retracted(2)
+        .then_status(Status::Active, "1983")
+        .when_alternative(T::PartnershipFounded, "1984", 3, "B")
+        .then_refused(&["it is an entry of type EntryRetracted"]);
+}
+
+#[test]
+fn a_claim_and_its_alternative_in_one_batch_are_checked_together() {
+    let mut given = given().event(T::PartnershipFounded, "1990");
+    let suspended = given.claim(
+        T::PartnershipSuspended,
+        "2022-03",
+        None,
+        "A",
+        Certainty::Confirmed,
+    );
+    let alternative = given.claim(
+        T::PartnershipSuspended,
+        "2022-05",
+        Some(2),
+        "B",
+        Certainty::Confirmed,
+    );
+    // A claim naming one later in the batch is refused: it must name an earlier entry.
+    let mut reversed = given.timeline.clone();
+    let error = reversed
+        .record_all(vec![alternative.clone(), suspended.clone()])
+        .unwrap_err();
+    assert!(
+        matches!(error, Violation::InvalidAlternative { .. }),
+        "{error}"
+    );
+    given
+        .timeline
+        .record_all(vec![suspended, alternative])
+        .unwrap();
+    assert_eq!(
+        on(&given.timeline, "2022-04-01"),
+        [Status::Active, Status::Suspended]
+    );
+    assert_eq!(on(&given.timeline, "2022-06-01"), [Status::Suspended]);
+}
+
+#[test]
+fn a_retraction_that_narrows_a_group_below_a_later_event_is_refused() {
+    // The suspension in March 1983 needs the 1983 claim: without it the founding is in 1984.
+    given()
+        .sourced(T::PartnershipFounded, "1983", "A")
+        .alternative(T::PartnershipFounded, "1984", 1)
+        .event(T::PartnershipSuspended, "1983-03")
+        .when_retracted(1)
+        .then_refused(&[
+            "cannot retract PartnershipFounded (1983",
+            "PartnershipSuspended (1983-03",
+        ]);
+}

@@ -263,7 +263,7 @@ fn view(row: &StatusRow, timeline: &[TimelineRow], as_of: Option<&AsOf>) -> Resu
         view.competing = answer.competing;
         view.since = answer
             .set_by
-            .and_then(|index| driving[index].1.occurred.clone());
+            .and_then(|index| rows::claim_dates(timeline, driving[index].1));
         view.straddling = answer
             .straddling
             .iter()

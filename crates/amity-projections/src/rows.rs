@@ -24,7 +24,9 @@ pub struct StatusRow {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub possible: Vec<Status>,
     /// The date (EDTF, as written) of the event that set the status; `null` when unknown, and
-    /// for a partnership known only from lists (its founding date is unknown).
+    /// for a partnership known only from lists (its founding date is unknown). When that event
+    /// has alternative claims, the dates of the group's standing claims joined by " or "
+    /// (`1983 or 1984`).
     pub since: Option<String>,
     /// The date (EDTF, as written) of the first list or source that attests the partnership.
     #[serde(default)]
@@ -54,6 +56,9 @@ pub struct FoundingClaim {
     pub certainty: Certainty,
     /// Whether it was retracted.
     pub retracted: bool,
+    /// For an alternative claim: the founding claim it is an alternative to.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub alternative_to: Option<String>,
 }
 
 /// The entry recorded last.
@@ -85,10 +90,13 @@ pub struct TimelineRow {
     pub event_type: String,
     /// When it happened, EDTF as written; `null` when unknown.
     pub occurred: Option<String>,
-    /// The earliest day it can have happened; `null` when unbounded.
+    /// The earliest day it can have happened; `null` when unbounded. For the driving entry of
+    /// a claim group (an entry with alternative claims), the earliest of the group's standing
+    /// claims: the days the status is computed from.
     pub earliest: Option<String>,
     /// The latest day it can have happened: its date's last day, capped at the day it was
-    /// recorded (UTC); `null` when unbounded.
+    /// recorded (UTC); `null` when unbounded. For the driving entry of a claim group, the
+    /// latest of the group's standing claims (each capped so).
     pub latest: Option<String>,
     /// The source's own word.
     pub term_as_written: Option<String>,
@@ -100,7 +108,8 @@ pub struct TimelineRow {
     pub initiated_by: Option<String>,
     /// Free text.
     pub note: Option<String>,
-    /// For retractions and citations: the entry they are about.
+    /// For retractions and citations: the entry they are about; for an alternative claim (a
+    /// lifecycle entry), the entry it is an alternative to.
     pub target: Option<String>,
     /// For retractions: why.
     pub reason: Option<String>,
@@ -114,6 +123,74 @@ pub struct TimelineRow {
     pub recorded_by: String,
     /// When the ledger stored it (RFC 3339, transaction time).
     pub recorded_at: String,
+}
+
+impl TimelineRow {
+    /// For an alternative claim: the entry it is an alternative to (its `target`).
+    pub fn alternative_to(&self) -> Option<&str> {
+        EventType::from_name(&self.event_type)
+            .filter(|event_type| event_type.is_lifecycle())
+            .and(self.target.as_deref())
+    }
+}
+
+/// The dates (as written, `unknown` when undated) of the standing claims (neither retracted
+/// nor disputed) of `row`'s claim group, in date order and joined by " or ": `1983 or 1984`
+/// for a founding reported differently by two sources; just `row`'s date when it has no
+/// alternative claims, `None` when that is unknown.
+pub fn claim_dates(timeline: &[TimelineRow], row: &TimelineRow) -> Option<String> {
+    fn root<'a>(timeline: &'a [TimelineRow], mut claim: &'a TimelineRow) -> &'a str {
+        // A claim names an earlier entry, so the chain ends; the bound guards stored oddities.
+        for _ in 0..timeline.len() {
+            let earlier = claim
+                .alternative_to()
+                .and_then(|id| timeline.iter().find(|other| other.event_id == id));
+            match earlier {
+                Some(earlier) if earlier.event_type == claim.event_type => claim = earlier,
+                _ => break,
+            }
+        }
+        &claim.event_id
+    }
+    let group = root(timeline, row);
+    let claims = timeline
+        .iter()
+        .filter(|claim| claim.retracted_by.is_none() && !claim.disputed)
+        .filter(|claim| claim.event_type == row.event_type && root(timeline, claim) == group)
+        .map(|claim| {
+            let occurred: Occurred = claim
+                .occurred
+                .as_deref()
+                .and_then(|text| text.parse().ok())
+                .unwrap_or_default();
+            (occurred, claim.stream_version)
+        })
+        .collect();
+    joined_dates(claims).or_else(|| row.occurred.clone())
+}
+
+/// Claims' dates (with their stream versions) in date order, each written once, joined by
+/// " or "; `None` when there are none, or one that is unknown.
+fn joined_dates(mut claims: Vec<(Occurred, u64)>) -> Option<String> {
+    claims.sort_by_key(|(occurred, version)| (occurred.earliest(), occurred.latest(), *version));
+    let mut dates: Vec<Option<String>> = Vec::new();
+    for (occurred, _) in &claims {
+        let date = date_text(occurred);
+        if !dates.contains(&date) {
+            dates.push(date);
+        }
+    }
+    match dates.as_slice() {
+        [] => None,
+        [one] => one.clone(),
+        several => Some(
+            several
+                .iter()
+                .map(|date| date.as_deref().unwrap_or("unknown"))
+                .collect::<Vec<_>>()
+                .join(" or "),
+        ),
+    }
 }
 
 /// One partner of a party (table `party_directory`).
@@ -177,17 +254,27 @@ pub fn rows(timeline: &Timeline) -> Option<PartnershipRows> {
 pub fn rows_with(timeline: &Timeline, details: bool) -> Option<PartnershipRows> {
     let partnership = timeline.partnership()?;
     let history = timeline.history();
+    // The driving entries' days as the engine sees them (a claim group's span on the entry
+    // that drives it).
+    let driving_days: std::collections::HashMap<amity_domain::EventId, Dated> = timeline
+        .driving()
+        .into_iter()
+        .map(|(recorded, dated)| (recorded.id, dated))
+        .collect();
     let timeline_rows: Vec<TimelineRow> = history
         .iter()
         .enumerate()
         .map(|(seq, entry)| {
             let recorded = entry.recorded;
             let facts = recorded.event.facts();
-            let (_, latest) = amity_domain::temporal::cap_at_recording(
-                facts.occurred.earliest(),
-                facts.occurred.latest(),
-                recorded.recorded_at,
-            );
+            let (earliest, latest) = match driving_days.get(&recorded.id) {
+                Some(dated) => (dated.earliest, dated.latest),
+                None => amity_domain::temporal::cap_at_recording(
+                    facts.occurred.earliest(),
+                    facts.occurred.latest(),
+                    recorded.recorded_at,
+                ),
+            };
             TimelineRow {
                 partnership: timeline.id().clone(),
                 seq: seq as u64,
@@ -196,7 +283,7 @@ pub fn rows_with(timeline: &Timeline, details: bool) -> Option<PartnershipRows> 
                 stream_version: recorded.stream_version,
                 event_type: recorded.event.event_type().name().to_owned(),
                 occurred: date_text(&facts.occurred),
-                earliest: day_text(facts.occurred.earliest()),
+                earliest: day_text(earliest),
                 latest: day_text(latest),
                 term_as_written: facts.term_as_written.as_ref().filter(|_| details).cloned(),
                 certainty: facts.certainty,
@@ -214,6 +301,7 @@ pub fn rows_with(timeline: &Timeline, details: bool) -> Option<PartnershipRows> 
                 target: recorded
                     .event
                     .target()
+                    .or(recorded.event.alternative_to())
                     .filter(|_| details)
                     .map(|id| id.to_string()),
                 reason: match &recorded.event {
@@ -244,6 +332,11 @@ pub fn rows_with(timeline: &Timeline, details: bool) -> Option<PartnershipRows> 
             occurred: date_text(&entry.recorded.event.facts().occurred),
             certainty: entry.recorded.event.facts().certainty,
             retracted: entry.retracted_by.is_some(),
+            alternative_to: entry
+                .recorded
+                .event
+                .alternative_to()
+                .map(|id| id.to_string()),
         })
         .collect();
     let founded = history
@@ -258,9 +351,17 @@ pub fn rows_with(timeline: &Timeline, details: bool) -> Option<PartnershipRows> 
         event_type: recorded.event.event_type().name().to_owned(),
         recorded_at: recorded.recorded_at.to_string(),
     });
-    let since = timeline
-        .since()
-        .and_then(|recorded| date_text(&recorded.event.facts().occurred));
+    // The dates of the claims of the group that set the status (computed from the timeline:
+    // rows without details do not hold what each claim names).
+    let since = timeline.since().and_then(|recorded| {
+        let claims = timeline
+            .claim_group(recorded.id)
+            .into_iter()
+            .filter(|claim| timeline.is_standing(claim))
+            .map(|claim| (claim.event.facts().occurred.clone(), claim.stream_version))
+            .collect();
+        joined_dates(claims)
+    });
     let first_attested = timeline
         .first_attested()
         .and_then(|recorded| date_text(&recorded.event.facts().occurred));

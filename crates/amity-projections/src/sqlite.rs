@@ -18,7 +18,7 @@
 //!   `partnership`, `party_a`,
 //!   `party_a_name`, `party_a_country`, `party_b`, `party_b_name`, `party_b_country`, `kind`,
 //!   `status` (`active`, `suspended`, `terminated`, `not_yet`, `unknown`), `since` (EDTF of the
-//!   event that set it), `founded` (EDTF of the founding claims, `;`-separated),
+//!   event that set it; with alternative claims, their dates joined by " or "), `founded` (EDTF of the founding claims, `;`-separated),
 //!   `last_event_id`, `last_event_type`, `last_recorded_at`, `events`, `retracted`, `disputed`,
 //!   `conflict`, `party_a_subdivision`, `party_a_wikidata`, `party_b_subdivision`,
 //!   `party_b_wikidata`, `row` (the row as the application reads it, as JSON),
@@ -30,8 +30,10 @@
 //!   (history order), `step` (resolved order of the driving events, else NULL), `event_id`,
 //!   `stream_version`, `event_type`, `occurred` (EDTF as written, NULL if unknown),
 //!   `earliest`, `latest` (days, NULL if unbounded; `latest` is capped at the day the event was
-//!   recorded), `term_as_written`, `certainty`, `sources`
-//!   (JSON), `initiated_by`, `note`, `target`, `reason`, `retracted_by`, `disputed`,
+//!   recorded; on the driving entry of a claim group, the span of its standing claims),
+//!   `term_as_written`, `certainty`, `sources` (JSON), `initiated_by`, `note`, `target` (the
+//!   entry a retraction or citation is about, or an alternative claim is an alternative to),
+//!   `reason`, `retracted_by`, `disputed`,
 //!   `status_after`, `recorded_by`, `recorded_at`. It reads the table `timeline_entries`,
 //!   which has the same columns except that the partnership is its status row's
 //!   `partnership_no`; its key is (`partnership_no`, `seq`) and it is stored in that order
@@ -207,7 +209,8 @@ SELECT p.partnership, t.seq, t.step, t.event_id, t.stream_version, t.event_type,
        json_extract(e.payload, '$.sources') AS sources,
        json_extract(e.payload, '$.initiated_by') AS initiated_by,
        json_extract(e.payload, '$.note') AS note,
-       json_extract(e.payload, '$.target') AS target,
+       coalesce(json_extract(e.payload, '$.target'),
+                json_extract(e.payload, '$.alternative_to')) AS target,
        json_extract(e.payload, '$.reason') AS reason,
        t.retracted_by, t.disputed, t.status_after,
        json_extract(e.metadata, '$.recorded_by') AS recorded_by,
