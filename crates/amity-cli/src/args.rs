@@ -155,6 +155,15 @@ pub struct ImportArgs {
     /// Pairs: the date the list attests the pairs at (EDTF or milestone key).
     #[arg(long, value_name = "DATE")]
     pub as_of: Option<String>,
+    /// Pairs: which column plays which role, `role=header,…`. Roles: city1, country1,
+    /// subdivision1, wikidata1, latitude1, longitude1, and the same with 2 (default: the
+    /// columns named so, e.g. city1,country1,city2,country2).
+    #[arg(long, value_name = "ROLE=HEADER,…")]
+    pub columns: Option<String>,
+    /// Pairs: more country names, a CSV file `name,alpha2[,subdivision]` (its names win over
+    /// the built-in table's).
+    #[arg(long, value_name = "FILE.csv")]
+    pub country_names: Option<std::path::PathBuf>,
 }
 
 /// An export.

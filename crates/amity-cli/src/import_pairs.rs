@@ -29,37 +29,61 @@ const COUNTRY_NAMES: &str = include_str!("../data/country-names.csv");
 const PAIRS_NAMESPACE: uuid::Uuid =
     uuid::Uuid::from_u128(0x8c0e_51d4_2b6a_4f0e_b5a3_94d1_6f2e_a7c9);
 
-/// Country names (lower case) to `(alpha-2, subdivision)`.
-fn country_table() -> HashMap<String, (String, Option<String>)> {
-    let mut reader = csv::Reader::from_reader(COUNTRY_NAMES.as_bytes());
-    reader
-        .records()
-        .filter_map(|record| {
-            let record = record.ok()?;
-            let subdivision = Some(record.get(2)?.to_owned()).filter(|s| !s.is_empty());
-            Some((
-                record.get(0)?.to_lowercase(),
-                (record.get(1)?.to_owned(), subdivision),
-            ))
-        })
-        .collect()
+/// Country names, folded (see [`amity_domain::fold`]), to `(alpha-2, subdivision)`: the
+/// committed table, then the user's file (`--country-names`, same columns: `name,alpha2` and
+/// optionally `subdivision`), whose names win.
+fn country_table(extra: Option<&Path>) -> Result<HashMap<String, (String, Option<String>)>> {
+    let mut table = HashMap::new();
+    let mut read = |text: &str, name: &str| -> Result<()> {
+        let mut reader = csv::ReaderBuilder::new()
+            .flexible(true)
+            .from_reader(text.as_bytes());
+        for (index, record) in reader.records().enumerate() {
+            let line = index + 2;
+            let record = record.map_err(|e| anyhow::anyhow!("{name}:{line}: {e}"))?;
+            let (Some(written), Some(code)) = (record.get(0), record.get(1)) else {
+                bail!("{name}:{line}: expected name,alpha2[,subdivision]");
+            };
+            let code = code.trim().to_ascii_uppercase();
+            let subdivision = record
+                .get(2)
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(str::to_ascii_uppercase);
+            // Checked as a party's codes are, so a bad line is found here, not on every row.
+            Party::new("x", &code, subdivision.as_deref(), None)
+                .map_err(|e| anyhow::anyhow!("{name}:{line}: alpha2: {e}"))?;
+            table.insert(amity_domain::fold(written), (code, subdivision));
+        }
+        Ok(())
+    };
+    read(COUNTRY_NAMES, "data/country-names.csv")?;
+    if let Some(path) = extra {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+        read(&text, &path.display().to_string())?;
+    }
+    Ok(table)
 }
 
-/// Resolve "England, United Kingdom", "Georgia (country)", "Japan", …
+/// Resolve "England, United Kingdom", "Georgia (country)", "Japan", "Sao Tomé and Príncipe", …
 fn resolve(
     table: &HashMap<String, (String, Option<String>)>,
     written: &str,
 ) -> Option<(String, Option<String>)> {
+    if let Some(whole) = table.get(&amity_domain::fold(written)) {
+        return Some(whole.clone());
+    }
     let parts: Vec<&str> = written
         .split(',')
         .map(str::trim)
         .filter(|p| !p.is_empty())
         .collect();
     let (last, before) = parts.split_last()?;
-    let (country, mut subdivision) = table.get(&last.to_lowercase())?.clone();
+    let (country, mut subdivision) = table.get(&amity_domain::fold(last))?.clone();
     // "England, United Kingdom": the part before the country may name a constituent country.
     for part in before.iter().rev() {
-        if let Some((code, Some(sub))) = table.get(&part.to_lowercase()) {
+        if let Some((code, Some(sub))) = table.get(&amity_domain::fold(part)) {
             if *code == country {
                 subdivision = Some(sub.clone());
                 break;
@@ -69,20 +93,207 @@ fn resolve(
     Some((country, subdivision))
 }
 
-/// Import a list of pairs.
+/// How far apart two places named alike may be and still be taken for one (km).
+pub const SAME_PLACE_KM: f64 = 25.0;
+
+/// The great-circle distance between two points in degrees, in km (haversine, mean radius).
+pub fn distance_km((lat1, lon1): (f64, f64), (lat2, lon2): (f64, f64)) -> f64 {
+    let (p1, p2) = (lat1.to_radians(), lat2.to_radians());
+    let (dp, dl) = ((lat2 - lat1).to_radians(), (lon2 - lon1).to_radians());
+    let a = (dp / 2.0).sin().powi(2) + p1.cos() * p2.cos() * (dl / 2.0).sin().powi(2);
+    2.0 * 6_371.0 * a.sqrt().asin()
+}
+
+/// What a list import reads of a file beyond the rows: its column mapping and extra country
+/// names.
+#[derive(Debug, Clone, Default)]
+pub struct PairsOptions {
+    /// `--columns`: `role=header,…` (roles: `city1`, `country1`, `subdivision1`,
+    /// `wikidata1`, `latitude1`, `longitude1`, and the same with `2`).
+    pub columns: Option<String>,
+    /// `--country-names FILE`: more country names (`name,alpha2[,subdivision]`).
+    pub country_names: Option<std::path::PathBuf>,
+}
+
+/// The roles a column can play, per side.
+const ROLES: [&str; 6] = [
+    "city",
+    "country",
+    "subdivision",
+    "wikidata",
+    "latitude",
+    "longitude",
+];
+
+/// Short names a header may use for a role.
+fn role_of(header: &str) -> Option<(usize, usize)> {
+    let header = header.trim().to_ascii_lowercase();
+    let (stem, side) = match header.chars().last()? {
+        '1' => (&header[..header.len() - 1], 0),
+        '2' => (&header[..header.len() - 1], 1),
+        _ => return None,
+    };
+    let role = match stem.trim_end_matches('_') {
+        "city" => 0,
+        "country" => 1,
+        "subdivision" | "region" => 2,
+        "wikidata" | "qid" => 3,
+        "latitude" | "lat" => 4,
+        "longitude" | "lon" | "lng" => 5,
+        _ => return None,
+    };
+    Some((side, role))
+}
+
+/// Which column (index) plays each role on each side.
+type Mapping = [[Option<usize>; 6]; 2];
+
+fn mapping(headers: &[String], columns: Option<&str>, name: &str) -> Result<Mapping> {
+    let mut mapping: Mapping = [[None; 6]; 2];
+    match columns {
+        None => {
+            for (index, header) in headers.iter().enumerate() {
+                if let Some((side, role)) = role_of(header) {
+                    mapping[side][role] = Some(index);
+                }
+            }
+        }
+        Some(columns) => {
+            for pair in columns.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+                let Some((role, header)) = pair.split_once('=') else {
+                    bail!("--columns: {pair:?} is not role=header (e.g. city1=town_a)");
+                };
+                let Some((side, role)) = role_of(role) else {
+                    bail!(
+                        "--columns: {role:?} is not a role: use {} with 1 or 2",
+                        ROLES.join(", ")
+                    );
+                };
+                let Some(index) = headers.iter().position(|h| h == header.trim()) else {
+                    bail!(
+                        "--columns: {name} has no column {header:?} (its header: {})",
+                        headers.join(", ")
+                    );
+                };
+                mapping[side][role] = Some(index);
+            }
+        }
+    }
+    for side in 0..2 {
+        for role in [0, 1] {
+            if mapping[side][role].is_none() {
+                bail!(
+                    "{name}:1: header: no column for {}{} (expected city1,country1,city2,country2, \
+                     or map them with --columns, e.g. --columns city1=town_a,country1=country_a,…)",
+                    ROLES[role],
+                    side + 1
+                );
+            }
+        }
+    }
+    Ok(mapping)
+}
+
+/// One side of a row: the party as the list names it, and where the list puts it.
+#[derive(Debug, Clone)]
+struct Named {
+    party: Party,
+    at: Option<(f64, f64)>,
+}
+
+/// A row read and checked.
+struct Row {
+    line: u64,
+    sides: [Named; 2],
+}
+
+/// The places that rows name alike (one plain key): each a cluster of mentions.
+#[derive(Debug)]
+struct Place {
+    wikidata: Option<String>,
+    at: Option<(f64, f64)>,
+    mentions: Vec<(usize, usize)>,
+    lines: Vec<u64>,
+    /// The farthest a mention taken for this place lies from its position (km).
+    spread: f64,
+}
+
+impl Place {
+    /// Whether a mention is this place: the same Wikidata item when both have one, and
+    /// within [`SAME_PLACE_KM`] when both have coordinates.
+    fn admits(&self, named: &Named) -> Option<f64> {
+        if let (Some(mine), Some(theirs)) = (&self.wikidata, &named.party.wikidata) {
+            if mine != theirs {
+                return None;
+            }
+        }
+        match (self.at, named.at) {
+            (Some(here), Some(there)) => {
+                let km = distance_km(here, there);
+                (km <= SAME_PLACE_KM).then_some(km)
+            }
+            _ => Some(0.0),
+        }
+    }
+}
+
+/// The qualifier of a place told apart from its homonyms: its Wikidata item, else its
+/// rounded coordinates (`5106n00880e`).
+fn qualifier(place: &Place) -> Option<String> {
+    if let Some(item) = &place.wikidata {
+        return Some(item.to_ascii_lowercase());
+    }
+    place.at.map(|(lat, lon)| {
+        format!(
+            "{:04}{}{:05}{}",
+            (lat.abs() * 100.0).round() as i64,
+            if lat < 0.0 { 's' } else { 'n' },
+            (lon.abs() * 100.0).round() as i64,
+            if lon < 0.0 { 'w' } else { 'e' }
+        )
+    })
+}
+
+/// Import a list of pairs: CSV, or tab-separated (`.tsv`, `.tab`, or a header with tabs and
+/// no commas), with a header naming the columns (see [`PairsOptions::columns`]).
+///
+/// Places named alike in one region are one party unless the file tells them apart: another
+/// Wikidata item, or coordinates more than [`SAME_PLACE_KM`] apart (different subdivisions
+/// give different keys already). Each place told apart is another party, its key qualified by
+/// its item or its rounded coordinates (the place that most rows name keeps the plain key, or
+/// the one near the coordinates the register holds for it); the summary names every split and
+/// every same-named mention taken for one place although its coordinates differ. Parties the
+/// file gives an item or coordinates for are registered (`PartyRegistered`), once.
+#[allow(clippy::too_many_arguments)]
 pub async fn import(
     ledger: &Ledger,
     path: &Path,
     options: ImportOptions,
+    pairs: &PairsOptions,
     source: Source,
     as_of: EdtfDate,
     recorded_by: &str,
 ) -> Result<ImportSummary> {
     let name = path.display().to_string();
-    let table = country_table();
+    let table = country_table(pairs.country_names.as_deref())?;
     let mut summary = ImportSummary::default();
+    let tabs = {
+        let extension = path.extension().and_then(|e| e.to_str()).unwrap_or("");
+        let first = std::fs::read(path)
+            .map(|bytes| {
+                let end = bytes
+                    .iter()
+                    .position(|&b| b == b'\n')
+                    .unwrap_or(bytes.len());
+                bytes[..end].to_vec()
+            })
+            .map_err(|e| anyhow::anyhow!("{name}: {e}"))?;
+        matches!(extension, "tsv" | "tab") || (first.contains(&b'\t') && !first.contains(&b','))
+    };
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(true)
+        .delimiter(if tabs { b'\t' } else { b',' })
+        .quoting(!tabs)
         .from_path(path)
         .map_err(|e| anyhow::anyhow!("{name}: {e}"))?;
     let headers: Vec<String> = reader
@@ -91,17 +302,8 @@ pub async fn import(
         .iter()
         .map(|h| h.trim().to_owned())
         .collect();
-    let column = |wanted: &str| headers.iter().position(|h| h == wanted);
-    let (Some(city1), Some(country1), Some(city2), Some(country2)) = (
-        column("city1"),
-        column("country1"),
-        column("city2"),
-        column("country2"),
-    ) else {
-        bail!("{name}:1: header: expected the columns city1,country1,city2,country2");
-    };
-    let mut items: Vec<ToRecord> = Vec::new();
-    let mut seen = std::collections::HashSet::new();
+    let columns = mapping(&headers, pairs.columns.as_deref(), &name)?;
+    let mut rows: Vec<Row> = Vec::new();
     let mut record = csv::StringRecord::new();
     loop {
         let line = reader.position().line() + 1;
@@ -119,37 +321,338 @@ pub async fn import(
         }
         let line = record.position().map_or(line, |p| p.line());
         summary.rows_read += 1;
-        let field = |index: usize| record.get(index).unwrap_or("").trim().to_owned();
-        let party = |city: usize, country: usize| -> std::result::Result<Party, String> {
-            let city_name = field(city);
-            let country_written = field(country);
-            if city_name.is_empty() {
-                return Err(format!("{}: missing", headers[city]));
-            }
+        let field = |index: Option<usize>| -> Option<String> {
+            index
+                .and_then(|i| record.get(i))
+                .map(str::trim)
+                .filter(|text| !text.is_empty())
+                .map(str::to_owned)
+        };
+        let side = |roles: &[Option<usize>; 6]| -> std::result::Result<Named, String> {
+            let header = |role: usize| headers[roles[role].expect("mapped")].as_str();
+            let city_name = field(roles[0]).ok_or_else(|| format!("{}: missing", header(0)))?;
             if city_name.contains('\0') {
                 return Err(format!(
                     "{}: holds a NUL character (U+0000); remove it",
-                    headers[city]
+                    header(0)
                 ));
             }
-            let (code, subdivision) = resolve(&table, &country_written).ok_or_else(|| {
+            let country_written = field(roles[1]).unwrap_or_default();
+            let (code, mut subdivision) = resolve(&table, &country_written).ok_or_else(|| {
                 format!(
-                    "{}: cannot resolve {country_written:?} to an ISO 3166 country",
-                    headers[country]
+                    "{}: cannot resolve {country_written:?} to an ISO 3166 country (add it \
+                     with --country-names FILE)",
+                    header(1)
                 )
             })?;
-            Party::new(&city_name, &code, subdivision.as_deref(), None)
-                .map_err(|e| format!("{}: {e}", headers[city]))
+            if let Some(given) = field(roles[2]) {
+                subdivision = Some(given.to_ascii_uppercase());
+            }
+            let wikidata = field(roles[3]);
+            let party = Party::new(
+                &city_name,
+                &code,
+                subdivision.as_deref(),
+                wikidata.as_deref(),
+            )
+            .map_err(|e| {
+                let column = match &e {
+                    amity_domain::PartyError::Code { reason, .. }
+                        if reason.contains("subdivision") && roles[2].is_some() =>
+                    {
+                        header(2)
+                    }
+                    amity_domain::PartyError::Code { reason, .. }
+                        if reason.contains("Wikidata") =>
+                    {
+                        header(3)
+                    }
+                    _ => header(0),
+                };
+                format!("{column}: {e}")
+            })?;
+            let coordinate =
+                |role: usize, limit: f64| -> std::result::Result<Option<f64>, String> {
+                    match field(roles[role]) {
+                        None => Ok(None),
+                        Some(text) => text
+                            .replace(',', ".")
+                            .parse::<f64>()
+                            .ok()
+                            .filter(|value| value.abs() <= limit)
+                            .map(Some)
+                            .ok_or_else(|| {
+                                format!(
+                                    "{}: {text:?} is not a {} in degrees",
+                                    header(role),
+                                    ROLES[role]
+                                )
+                            }),
+                    }
+                };
+            let at = match (coordinate(4, 90.0)?, coordinate(5, 180.0)?) {
+                (Some(lat), Some(lon)) => Some((lat, lon)),
+                (None, None) => None,
+                (Some(_), None) => return Err(format!("{}: missing (latitude given)", header(5))),
+                (None, Some(_)) => return Err(format!("{}: missing (longitude given)", header(4))),
+            };
+            Ok(Named { party, at })
         };
-        let built = party(city1, country1).and_then(|a| {
-            let b = party(city2, country2)?;
-            Partnership::new(a, b, PartnershipKind::sister_city())
-                .map_err(|e| format!("{}: {e}", headers[city2]))
+        match side(&columns[0]).and_then(|a| Ok([a, side(&columns[1])?])) {
+            Ok(sides) => rows.push(Row { line, sides }),
+            Err(reason) => summary.rejected.push(format!("{name}:{line}: {reason}")),
+        }
+    }
+    // Which place each mention is: cluster the mentions of each plain key.
+    let mut places: HashMap<amity_domain::PartyKey, Vec<Place>> = HashMap::new();
+    for (index, row) in rows.iter().enumerate() {
+        for (side, named) in row.sides.iter().enumerate() {
+            let clusters = places.entry(named.party.key()).or_default();
+            let found = clusters
+                .iter()
+                .enumerate()
+                .find_map(|(i, place)| place.admits(named).map(|km| (i, km)));
+            match found {
+                Some((i, km)) => {
+                    let place = &mut clusters[i];
+                    place.mentions.push((index, side));
+                    if place.lines.last() != Some(&row.line) {
+                        place.lines.push(row.line);
+                    }
+                    place.spread = place.spread.max(km);
+                    place.wikidata = place.wikidata.take().or(named.party.wikidata.clone());
+                    place.at = place.at.or(named.at);
+                }
+                None => clusters.push(Place {
+                    wikidata: named.party.wikidata.clone(),
+                    at: named.at,
+                    mentions: vec![(index, side)],
+                    lines: vec![row.line],
+                    spread: 0.0,
+                }),
+            }
+        }
+    }
+    // One place spelled two ways (Kraków, Krakow): the same folded name in one region, both
+    // with coordinates within [`SAME_PLACE_KM`]: the spelling fewer rows use is taken for the
+    // other, and kept as an alias. Without coordinates, spellings stay apart (a list's keys
+    // never change under an earlier import's partnerships).
+    let mut spellings: HashMap<(String, String), Vec<(amity_domain::PartyKey, usize)>> =
+        HashMap::new();
+    for (key, clusters) in &places {
+        for (i, place) in clusters.iter().enumerate() {
+            if place.at.is_some() {
+                let (row, side) = place.mentions[0];
+                let region = key
+                    .as_str()
+                    .split_once(':')
+                    .map_or("", |(r, _)| r)
+                    .to_owned();
+                let folded = amity_domain::fold(&rows[row].sides[side].party.name);
+                spellings
+                    .entry((region, folded))
+                    .or_default()
+                    .push((key.clone(), i));
+            }
+        }
+    }
+    let mut redirect: HashMap<(amity_domain::PartyKey, usize), (amity_domain::PartyKey, usize)> =
+        HashMap::new();
+    let mut aliases: HashMap<(amity_domain::PartyKey, usize), Vec<String>> = HashMap::new();
+    let mut groups: Vec<Vec<(amity_domain::PartyKey, usize)>> = spellings
+        .into_values()
+        .filter(|group| group.iter().any(|(key, _)| *key != group[0].0))
+        .collect();
+    groups.sort();
+    for mut group in groups {
+        group.sort_by_key(|(key, i)| {
+            (
+                std::cmp::Reverse(places[key][*i].mentions.len()),
+                key.clone(),
+                *i,
+            )
         });
-        let partnership = match built {
+        for m in 1..group.len() {
+            let (key, i) = &group[m];
+            let here = places[key][*i].at.expect("grouped with coordinates");
+            let target = group[..m].iter().find(|(other, j)| {
+                other != key
+                    && !redirect.contains_key(&(other.clone(), *j))
+                    && places[other][*j]
+                        .at
+                        .is_some_and(|there| distance_km(here, there) <= SAME_PLACE_KM)
+            });
+            if let Some(target) = target.cloned() {
+                let (row, side) = places[key][*i].mentions[0];
+                let spelled = rows[row].sides[side].party.name.clone();
+                let km = distance_km(here, places[&target.0][target.1].at.expect("located"));
+                summary.notes.push(format!(
+                    "{name}: merged: {spelled:?} ({key}, line{} {}) is {} ({km:.1} km apart); \
+                     {spelled:?} is registered as its alias",
+                    if places[key][*i].lines.len() > 1 {
+                        "s"
+                    } else {
+                        ""
+                    },
+                    places[key][*i]
+                        .lines
+                        .iter()
+                        .map(ToString::to_string)
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                    target.0
+                ));
+                aliases.entry(target.clone()).or_default().push(spelled);
+                redirect.insert((key.clone(), *i), target);
+            }
+        }
+    }
+    // The parties: one per place; a split key's places qualified, but one.
+    let mut parties: Vec<Vec<Option<Party>>> = rows.iter().map(|_| vec![None, None]).collect();
+    let mut built: HashMap<(amity_domain::PartyKey, usize), Party> = HashMap::new();
+    let mut registrations: Vec<(uuid::Uuid, amity_domain::Registration)> = Vec::new();
+    let mut keys: Vec<&amity_domain::PartyKey> = places.keys().collect();
+    keys.sort();
+    for key in keys {
+        let clusters = &places[key];
+        let plain_keeper = if clusters.len() > 1 {
+            // The place the register already knows under the plain key keeps it; else the
+            // one most rows name.
+            let known = amity_domain::Register::from_entries(&ledger.party_entries(key).await?);
+            let near = known.party(key).and_then(|record| {
+                let at = record.coordinates?;
+                clusters.iter().position(|place| {
+                    place
+                        .at
+                        .is_some_and(|here| distance_km(here, at) <= SAME_PLACE_KM)
+                })
+            });
+            near.unwrap_or_else(|| {
+                (0..clusters.len())
+                    .max_by_key(|&i| (clusters[i].mentions.len(), std::cmp::Reverse(i)))
+                    .unwrap_or(0)
+            })
+        } else {
+            0
+        };
+        let mut split: Vec<String> = Vec::new();
+        for (i, place) in clusters.iter().enumerate() {
+            if redirect.contains_key(&(key.clone(), i)) {
+                continue;
+            }
+            let (first_row, first_side) = place.mentions[0];
+            let mut party = rows[first_row].sides[first_side].party.clone();
+            party.wikidata = place.wikidata.clone();
+            let qualified = if i == plain_keeper {
+                None
+            } else {
+                match qualifier(place) {
+                    Some(q) => Some(q),
+                    None => continue,
+                }
+            };
+            if let Some(q) = &qualified {
+                party = party.qualified(q);
+            }
+            if clusters.len() > 1 {
+                split.push(format!(
+                    "{} (line{} {})",
+                    party.key(),
+                    if place.lines.len() > 1 { "s" } else { "" },
+                    place
+                        .lines
+                        .iter()
+                        .take(5)
+                        .map(ToString::to_string)
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                        + if place.lines.len() > 5 { ", …" } else { "" }
+                ));
+            }
+            if place.spread > 1.0 {
+                summary.notes.push(format!(
+                    "{name}: merged: {} names one place at lines {} (up to {:.1} km apart, \
+                     within {SAME_PLACE_KM} km)",
+                    party.key(),
+                    place
+                        .lines
+                        .iter()
+                        .map(ToString::to_string)
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                    place.spread
+                ));
+            }
+            if place.at.is_some() || place.wikidata.is_some() {
+                let party_key = party.key();
+                registrations.push((
+                    uuid::Uuid::new_v5(
+                        &PAIRS_NAMESPACE,
+                        format!(
+                            "{}\u{1f}{}\u{1f}party\u{1f}{party_key}",
+                            source.title, as_of
+                        )
+                        .as_bytes(),
+                    ),
+                    amity_domain::Registration {
+                        key: party_key,
+                        party: party.clone(),
+                        kind: None,
+                        geonames: None,
+                        coordinates: place.at,
+                        aliases: aliases.get(&(key.clone(), i)).cloned().unwrap_or_default(),
+                        sources: vec![source.clone()],
+                        note: Some(format!(
+                            "listed in {} (line {})",
+                            source.title, place.lines[0]
+                        )),
+                    },
+                ));
+            }
+            // Each row keeps the name as it writes it (one key may be spelled "Washington,
+            // D.C." and "Washington D.C."), told apart as its place is.
+            for &(row, side) in &place.mentions {
+                let mut own = rows[row].sides[side].party.clone();
+                if let Some(q) = &qualified {
+                    own = own.qualified(q);
+                }
+                parties[row][side] = Some(own);
+            }
+            built.insert((key.clone(), i), party);
+        }
+        if clusters.len() > 1 {
+            summary.notes.push(format!(
+                "{name}: split: {} names {} places: {}",
+                key,
+                clusters.len(),
+                split.join("; ")
+            ));
+        }
+    }
+    for (from, to) in &redirect {
+        if let Some(party) = built.get(to) {
+            for &(row, side) in &places[&from.0][from.1].mentions {
+                parties[row][side] = Some(party.clone());
+            }
+        }
+    }
+    let mut items: Vec<ToRecord> = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    for (row, found) in rows.iter().zip(parties) {
+        let [Some(a), Some(b)] = [found[0].clone(), found[1].clone()] else {
+            summary.rejected.push(format!(
+                "{name}:{}: row: a place named like another cannot be told apart from it",
+                row.line
+            ));
+            continue;
+        };
+        let partnership = match Partnership::new(a, b, PartnershipKind::sister_city()) {
             Ok(partnership) => partnership,
-            Err(reason) => {
-                summary.rejected.push(format!("{name}:{line}: {reason}"));
+            Err(error) => {
+                let header = &headers[columns[1][0].expect("mapped")];
+                summary
+                    .rejected
+                    .push(format!("{name}:{}: {header}: {error}", row.line));
                 continue;
             }
         };
@@ -159,7 +662,7 @@ pub async fn import(
             summary.duplicates_skipped += 1;
             continue;
         }
-        let note = format!("listed in {} (line {line})", source.title);
+        let note = format!("listed in {} (line {})", source.title, row.line);
         items.push(
             Attestation {
                 partnership,
@@ -173,6 +676,9 @@ pub async fn import(
     }
     if options.dry_run || (!summary.rejected.is_empty() && !options.skip_invalid) {
         return Ok(summary);
+    }
+    if !registrations.is_empty() {
+        ledger.register_parties(registrations, recorded_by).await?;
     }
     write(ledger, items, summary).await
 }

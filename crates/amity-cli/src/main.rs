@@ -485,10 +485,15 @@ async fn run(cli: Cli, sub_matches: Option<clap::ArgMatches>) -> Result<()> {
                             .await?
                         }
                         None => {
+                            let pairs = import_pairs::PairsOptions {
+                                columns: import.columns.clone(),
+                                country_names: import.country_names.clone(),
+                            };
                             import_pairs::import(
                                 &ledger,
                                 &import.file,
                                 options,
+                                &pairs,
                                 source,
                                 as_of,
                                 &recorded_by,

@@ -1002,6 +1002,9 @@ pub fn import_summary(
     summary: &amity_ledger::archive::ImportSummary,
     options: amity_ledger::archive::ImportOptions,
 ) -> Result<()> {
+    for note in &summary.notes {
+        emit(note)?;
+    }
     for rejected in summary.rejected.iter().take(200) {
         eprintln!("{rejected}");
     }

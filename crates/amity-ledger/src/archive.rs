@@ -124,6 +124,10 @@ pub struct ImportSummary {
     pub duplicates_skipped: u64,
     /// Rejected lines, as `FILE:LINE: field: reason`.
     pub rejected: Vec<String>,
+    /// What an import decided that a reader should check: homonyms it split into different
+    /// parties, same-named parties it took for one (a list import).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
     /// Whether anything was written (false for a dry run or a refused file).
     pub wrote: bool,
 }
