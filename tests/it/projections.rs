@@ -1073,3 +1073,165 @@ async fn a_rebuild_refuses_a_feed_summary_that_undercounts_a_stream() {
     assert_eq!(tables.checkpoint().unwrap(), None);
     assert!(tables.status_rows(None).unwrap().is_empty());
 }
+
+// ---------------------------------------------------------------------------------------------
+// Same-as merges: catch-up equals rebuild, SQLite equals PostgreSQL, through a link and its
+// retraction.
+
+/// Register a party and link two keys as one community; returns the link's id.
+async fn link_same_as(ledger: &Ledger, a: &str, b: &str) -> amity_domain::EventId {
+    use amity_domain::{Link, Party, RegisterEvent, Registration, Relation};
+    for written in [a, b] {
+        let party: Party = written.parse().unwrap();
+        ledger
+            .record_register(
+                uuid::Uuid::now_v7(),
+                RegisterEvent::Registered(Box::new(Registration {
+                    key: party.key(),
+                    party,
+                    kind: None,
+                    geonames: None,
+                    coordinates: None,
+                    aliases: Vec::new(),
+                    sources: Vec::new(),
+                    note: None,
+                })),
+                "test",
+            )
+            .await
+            .unwrap();
+    }
+    let (a, b): (Party, Party) = (a.parse().unwrap(), b.parse().unwrap());
+    let id = uuid::Uuid::now_v7();
+    ledger
+        .record_register(
+            id,
+            RegisterEvent::Linked(Link {
+                relation: Relation::SameAs,
+                a: a.key(),
+                b: b.key(),
+                sources: Vec::new(),
+                note: None,
+            }),
+            "test",
+        )
+        .await
+        .unwrap();
+    id
+}
+
+/// The tables of a fresh rebuild of `ledger` in a file of their own.
+async fn rebuilt_dump(ledger: &Ledger, dir: &std::path::Path, name: &str) -> Vec<String> {
+    let mut fresh = Projections::open(ledger.clone(), Some(&dir.join(name))).unwrap();
+    fresh.rebuild(&mut |_, _| {}).await.unwrap();
+    dump(&fresh).await
+}
+
+#[tokio::test]
+async fn merges_and_their_retraction_keep_catch_up_equal_to_rebuild_and_postgres_to_sqlite() {
+    use amity_domain::register::Unlink;
+    use amity_domain::RegisterEvent;
+    use EventType as T;
+    let fixture = new_ledger();
+    let ledger = &fixture.ledger;
+    let mut projections = Projections::open_in_ledger(ledger.clone(), &fixture.path).unwrap();
+    let confirmed = Certainty::Confirmed;
+    let co_fuji = partnership("Colorado Springs, US-CO", "Fujiyoshida, JP");
+    let us_fuji = partnership("Colorado Springs, US", "Fujiyoshida, JP");
+    let us_kranj = partnership("Colorado Springs, US", "Kranj, SI");
+    for item in [
+        lifecycle(T::PartnershipFounded, &co_fuji, "1962", confirmed),
+        lifecycle(T::PartnershipAttested, &us_fuji, "2026-02", confirmed),
+        lifecycle(T::PartnershipFounded, &us_kranj, "2019", confirmed),
+    ] {
+        ledger.record(item).await.unwrap();
+        catch_up_one(Some(&mut projections)).await;
+    }
+    let apart = dump(&projections).await;
+    assert!(
+        apart
+            .iter()
+            .filter(|l| l.starts_with("partnership_status:"))
+            .count()
+            == 3
+    );
+    let link = link_same_as(ledger, "Colorado Springs, US-CO", "Colorado Springs, US").await;
+    projections.catch_up().await.unwrap();
+    let merged = dump(&projections).await;
+    let status: Vec<&String> = merged
+        .iter()
+        .filter(|l| l.starts_with("partnership_status:"))
+        .collect();
+    assert_eq!(status.len(), 2, "{merged:#?}");
+    assert!(
+        status[0].contains("jp:fujiyoshida+us-co:colorado-springs"),
+        "{merged:#?}"
+    );
+    assert!(
+        status[1].contains("si:kranj+us-co:colorado-springs"),
+        "{merged:#?}"
+    );
+    assert!(
+        merged
+            .iter()
+            .any(|l| l.starts_with("parties: \"us:colorado-springs\"")
+                && l.contains("| \"us-co:colorado-springs\" | 1 |")),
+        "the other key names its community: {merged:#?}"
+    );
+    assert_eq!(
+        merged,
+        rebuilt_dump(ledger, fixture.dir.path(), "a.db").await
+    );
+    // A new event about the other key goes to the community's stream, caught up alone.
+    let suspension = lifecycle(T::PartnershipSuspended, &us_kranj, "2023", confirmed);
+    let recorded = ledger.record(suspension).await.unwrap();
+    assert_eq!(
+        recorded.recorded().partnership.as_str(),
+        "si:kranj+us-co:colorado-springs"
+    );
+    projections.catch_up().await.unwrap();
+    let after = dump(&projections).await;
+    assert_eq!(
+        after,
+        rebuilt_dump(ledger, fixture.dir.path(), "b.db").await
+    );
+    // PostgreSQL: the same events give the same tables.
+    if let Some((url, _)) = fresh_postgres() {
+        let postgres = postgres_ledger(&url).await;
+        amity_ledger::archive::copy(ledger, &postgres, &mut |_| {})
+            .await
+            .unwrap();
+        let mut tables = Projections::open_postgres(postgres.clone(), &url)
+            .await
+            .unwrap();
+        tables.catch_up().await.unwrap();
+        assert_eq!(dump(&tables).await, after);
+    }
+    // The link retracted: the keys are apart again, as a rebuild says.
+    ledger
+        .record_register(
+            uuid::Uuid::now_v7(),
+            RegisterEvent::Unlinked(Unlink {
+                target: link,
+                reason: "two entries on purpose".to_owned(),
+                sources: Vec::new(),
+            }),
+            "test",
+        )
+        .await
+        .unwrap();
+    projections.catch_up().await.unwrap();
+    let parted = dump(&projections).await;
+    assert_eq!(
+        parted
+            .iter()
+            .filter(|l| l.starts_with("partnership_status:"))
+            .count(),
+        4,
+        "{parted:#?}"
+    );
+    assert_eq!(
+        parted,
+        rebuilt_dump(ledger, fixture.dir.path(), "c.db").await
+    );
+}

@@ -130,8 +130,10 @@ fn migrations() -> Vec<String> {
         "ALTER TABLE {s}.partnership_status ADD COLUMN IF NOT EXISTS first_attested TEXT,
              ADD COLUMN IF NOT EXISTS possible TEXT;"
             .to_owned(),
-        // Code version 8: the parties, registered or named by partnerships.
-        r#"CREATE TABLE IF NOT EXISTS {s}.parties (
+        // Code version 8: the parties, registered or named by partnerships, and the stream of
+        // an entry merged into a community's history from another key's stream.
+        r#"ALTER TABLE {s}.partnership_timeline ADD COLUMN IF NOT EXISTS stream TEXT;
+           CREATE TABLE IF NOT EXISTS {s}.parties (
                party       TEXT COLLATE "C" PRIMARY KEY,
                name        TEXT NOT NULL,
                country     TEXT NOT NULL,
@@ -161,7 +163,7 @@ const STATUS_TYPES: &[&str] = &[
 ];
 const TIMELINE_TYPES: &[&str] = &[
     "text", "bigint", "bigint", "text", "bigint", "text", "text", "text", "text", "text", "text",
-    "json", "text", "text", "text", "text", "text", "boolean", "text", "text", "text",
+    "json", "text", "text", "text", "text", "text", "boolean", "text", "text", "text", "text",
 ];
 const DIRECTORY_TYPES: &[&str] = &[
     "text", "text", "text", "text", "text", "text", "text", "text", "text", "json",
@@ -653,7 +655,7 @@ impl Writer<'_> {
             .iter()
             .map(|partnership| status_values(&partnership.status))
             .collect();
-        let timeline: Vec<[Value<'_>; 21]> = rows
+        let timeline: Vec<[Value<'_>; 22]> = rows
             .iter()
             .flat_map(|partnership| &partnership.timeline)
             .map(|row| timeline_values(row, true))
@@ -896,6 +898,7 @@ fn timeline_row(row: &tokio_postgres::Row) -> Result<TimelineRow> {
         status_after: row.get::<_, Option<&str>>(18).map(from_name).transpose()?,
         recorded_by: row.get(19),
         recorded_at: row.get(20),
+        stream: row.get(21),
     })
 }
 

@@ -123,6 +123,10 @@ pub struct TimelineRow {
     pub recorded_by: String,
     /// When the ledger stored it (RFC 3339, transaction time).
     pub recorded_at: String,
+    /// The stream it is stored in, when another than the partnership's own: an entry of a
+    /// community's history merged from several keys' streams (same-as links).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stream: Option<String>,
 }
 
 impl TimelineRow {
@@ -321,6 +325,8 @@ pub fn rows_with(timeline: &Timeline, details: bool) -> Option<PartnershipRows> 
                 } else {
                     String::new()
                 },
+                stream: (recorded.partnership != *timeline.id())
+                    .then(|| recorded.partnership.to_string()),
             }
         })
         .collect();

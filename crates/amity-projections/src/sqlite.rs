@@ -129,6 +129,7 @@ CREATE TABLE IF NOT EXISTS timeline_entries (
     status_after    TEXT,
     recorded_by     TEXT,
     recorded_at     TEXT,
+    stream          TEXT,
     PRIMARY KEY (partnership_no, seq)
 ) WITHOUT ROWID;
 ";
@@ -192,7 +193,7 @@ CREATE VIEW IF NOT EXISTS partnership_timeline AS
 SELECT s.partnership, t.seq, t.step, t.event_id, t.stream_version, t.event_type, t.occurred,
        t.earliest, t.latest, t.term_as_written, t.certainty, t.sources, t.initiated_by, t.note,
        t.target, t.reason, t.retracted_by, t.disputed, t.status_after, t.recorded_by,
-       t.recorded_at
+       t.recorded_at, t.stream
 FROM timeline_entries t
 JOIN partnership_status s ON s.partnership_no = t.partnership_no;
 ";
@@ -217,10 +218,11 @@ SELECT p.partnership, t.seq, t.step, t.event_id, t.stream_version, t.event_type,
        strftime('%Y-%m-%dT%H:%M:%S', e.recorded_at / 1000000, 'unixepoch')
            || CASE WHEN e.recorded_at % 1000000 = 0 THEN ''
                    ELSE '.' || rtrim(printf('%06d', e.recorded_at % 1000000), '0') END
-           || 'Z' AS recorded_at
+           || 'Z' AS recorded_at,
+       t.stream
 FROM timeline_entries t
 JOIN partnership_status p ON p.partnership_no = t.partnership_no
-JOIN streams s ON s.name = p.partnership
+JOIN streams s ON s.name = coalesce(t.stream, p.partnership)
 JOIN events e ON e.stream_no = s.stream_no AND e.stream_version = t.stream_version;
 ";
 
@@ -990,6 +992,7 @@ fn timeline_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Result<TimelineRow>
             status_after: status_after.as_deref().map(from_name).transpose()?,
             recorded_by: row.get(19).map_err(sql_error)?,
             recorded_at: row.get(20).map_err(sql_error)?,
+            stream: text(21).map_err(sql_error)?,
         })
     })();
     Ok(built)

@@ -322,6 +322,7 @@ pub(crate) const TIMELINE_COLUMNS: &[&str] = &[
     "status_after",
     "recorded_by",
     "recorded_at",
+    "stream",
 ];
 
 /// The columns of `party_directory`, in order.
@@ -472,7 +473,7 @@ pub(crate) fn status_values(status: &StatusRow) -> [Value<'_>; 25] {
 /// `details` false, the columns a SQLite ledger file reads from the stored event instead
 /// (term, certainty, sources, initiating party, note, target, reason, recorded by and at) are
 /// NULL, and not computed.
-pub(crate) fn timeline_values<'a>(row: &'a TimelineRow, details: bool) -> [Value<'a>; 21] {
+pub(crate) fn timeline_values<'a>(row: &'a TimelineRow, details: bool) -> [Value<'a>; 22] {
     let detail = |value: Value<'a>| if details { value } else { Value::Text(None) };
     [
         text(row.partnership.as_str()),
@@ -500,6 +501,7 @@ pub(crate) fn timeline_values<'a>(row: &'a TimelineRow, details: bool) -> [Value
         optional_text(row.status_after.map(|status| status.name())),
         detail(text(&row.recorded_by)),
         detail(text(&row.recorded_at)),
+        optional_text(row.stream.as_deref()),
     ]
 }
 

@@ -218,3 +218,152 @@ fn distinct_places_cannot_be_linked_same_as() {
     assert_eq!(shown["partnerships"], 2, "{shown}");
     assert_eq!(shown["links"][0]["relation"], "distinct", "{shown}");
 }
+
+// ---------------------------------------------------------------------------------------------
+// Imports keep places apart
+
+fn fixture(name: &str) -> String {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name)
+        .to_string_lossy()
+        .into_owned()
+}
+
+const UNSEEN_COLUMNS: &str = "city1=label_a,country1=country_a,latitude1=lat_a,longitude1=lon_a,\
+     city2=label_b,country2=country_b,latitude2=lat_b,longitude2=lon_b";
+
+fn import_unseen(sandbox: &Sandbox, extra: &[&str]) -> Run {
+    let list = fixture("unseen-shape.tsv");
+    let mut args = vec![
+        "import",
+        "--format",
+        "pairs",
+        list.as_str(),
+        "--source-title",
+        "EU list of twinned towns",
+        "--as-of",
+        "2025",
+        "--columns",
+        UNSEEN_COLUMNS,
+    ];
+    args.extend_from_slice(extra);
+    sandbox.run(&args)
+}
+
+#[test]
+fn given_a_list_with_coordinates_when_imported_then_homonyms_far_apart_are_two_parties() {
+    let sandbox = Sandbox::new();
+    // Atlantis is no country: the file is refused as a whole, naming the row and column.
+    let refused = import_unseen(&sandbox, &[]);
+    assert!(!refused.success);
+    assert!(
+        refused
+            .stderr
+            .contains("unseen-shape.tsv:15: country_a: cannot resolve \"Atlantis\""),
+        "{}",
+        refused.stderr
+    );
+    assert_eq!(sandbox.event_count(), 0);
+    // A user file of country names makes it known.
+    let names = sandbox.path().join("countries.csv");
+    std::fs::write(&names, "name,alpha2\nAtlantis,ZZ\n").unwrap();
+    let names = names.to_string_lossy().into_owned();
+    let run = import_unseen(&sandbox, &["--country-names", &names]);
+    assert!(run.success, "{}", run.stderr);
+    // The summary names every split and every merge.
+    assert!(
+        run.stdout.contains("split: de:frankenberg names 2 places: de:frankenberg (lines 2, 3, 4); de:frankenberg-5091n01304e (lines 2, 5, 6)"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains("split: fr:saint-denis names 2 places"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains("merged: de:frankenberg-5091n01304e names one place at lines 2, 5, 6 (up to 2.3 km apart"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout
+            .contains("merged: \"Krakow\" (pl:krakow, line 12) is pl:kraków (0.7 km apart)"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout
+            .contains("14 rows read, 13 events written, 1 duplicates skipped, 0 rows rejected"),
+        "{}",
+        run.stdout
+    );
+    // The two Frankenbergs are two parties, and their own twinning is kept.
+    let history = sandbox.history(&["de:frankenberg+de:frankenberg-5091n01304e"]);
+    assert_eq!(events(&history).len(), 1, "{history:#}");
+    let partners = sandbox.json(&["partners", "de:frankenberg"]);
+    assert_eq!(
+        partner_names(&partners),
+        ["Dalaas", "Frankenberg", "Seekirchen am Wallersee"],
+        "{partners}"
+    );
+    // The historical country names resolved; Krakow is Kraków, with its alias.
+    sandbox.ok(&["history", "hr:zagreb+mk:skopje"]);
+    sandbox.ok(&["history", "it:trieste+ps:hebron"]);
+    let krakow = sandbox.json(&["party", "show", "Krakow"]);
+    assert_eq!(krakow["key"], "pl:kraków", "{krakow}");
+    assert_eq!(krakow["aliases"][0], "Krakow", "{krakow}");
+    assert_eq!(krakow["coordinates"][0], 50.0647, "{krakow}");
+    assert_eq!(krakow["partnerships"], 3, "{krakow}");
+    // Importing it again writes nothing.
+    let again = import_unseen(&sandbox, &["--country-names", &names]);
+    assert!(
+        again.stdout.contains("0 events written"),
+        "{}",
+        again.stdout
+    );
+}
+
+#[test]
+fn a_list_without_coordinates_keeps_its_keys_and_a_column_map_names_missing_columns() {
+    let sandbox = Sandbox::new();
+    let list = sandbox.path().join("pairs.csv");
+    std::fs::write(
+        &list,
+        "city1,country1,city2,country2\n\
+         Columbia,United States,Kaiserslautern,Germany\n\
+         Columbia,United States,Cap-Haïtien,Haiti\n\
+         Sao Tomé,Sao Tomé and Príncipe,Lisbon,Portugal\n",
+    )
+    .unwrap();
+    let list = list.to_string_lossy().into_owned();
+    let out = sandbox.ok(&[
+        "import",
+        "--format",
+        "pairs",
+        &list,
+        "--source-title",
+        "A list",
+        "--as-of",
+        "2020",
+    ]);
+    // Nothing tells the two Columbias apart: one party, no split claimed.
+    assert!(!out.contains("split"), "{out}");
+    let partners = sandbox.json(&["partners", "us:columbia"]);
+    assert_eq!(partner_names(&partners).len(), 2, "{partners}");
+    sandbox.ok(&["history", "pt:lisbon+st:sao-tomé"]);
+    let error = sandbox.fails(&[
+        "import",
+        "--format",
+        "pairs",
+        &list,
+        "--source-title",
+        "A list",
+        "--as-of",
+        "2020",
+        "--columns",
+        "city1=town",
+    ]);
+    assert!(error.contains("no column \"town\""), "{error}");
+}
