@@ -179,9 +179,9 @@ fn mapping(headers: &[String], columns: Option<&str>, name: &str) -> Result<Mapp
             }
         }
     }
-    for side in 0..2 {
+    for (side, roles) in mapping.iter().enumerate() {
         for role in [0, 1] {
-            if mapping[side][role].is_none() {
+            if roles[role].is_none() {
                 bail!(
                     "{name}:1: header: no column for {}{} (expected city1,country1,city2,country2, \
                      or map them with --columns, e.g. --columns city1=town_a,country1=country_a,…)",
