@@ -595,8 +595,17 @@ pub fn partners(key: &PartyKey, rows: &[PartnerView], format: Format) -> Result<
         false,
     );
     for row in rows {
+        let partner = match &row.succession {
+            None => row.partner.to_string(),
+            Some(amity_projections::Succession::SucceededBy(key)) => {
+                format!("{} (succeeded by {key})", row.partner)
+            }
+            Some(amity_projections::Succession::SuccessorOf(key)) => {
+                format!("{} (successor of {key})", row.partner)
+            }
+        };
         out.add_row(vec![
-            row.partner.to_string(),
+            partner,
             row.founded.clone().unwrap_or_default(),
             row.status.to_string(),
             certainty_text(row.certainty, &row.competing),

@@ -175,6 +175,20 @@ pub struct PartnerView {
     /// For `possible`: every status it may be.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub competing: Vec<Status>,
+    /// When the partner was succeeded by another party (renamed, merged: a `successor_of`
+    /// link), or succeeded one: the other party's key, with which way it goes.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub succession: Option<Succession>,
+}
+
+/// A partner's succession (`successor_of` links): not one community, but one lineage.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Succession {
+    /// The partner was succeeded by this party.
+    SucceededBy(String),
+    /// The partner succeeded this party.
+    SuccessorOf(String),
 }
 
 /// Where a projection's checkpoint stands.
@@ -888,10 +902,28 @@ impl Projections {
                         first_attested: view.first_attested,
                         certainty: view.certainty,
                         competing: view.competing,
+                        succession: None,
                     },
                 ))
             })
             .collect();
+        // Renamed and absorbed partners say so (a successor is another community, so its
+        // partnership stays a row of its own).
+        let links = self.ledger.links().await?;
+        for (_, view) in &mut partners {
+            let key = view.partner.key();
+            view.succession = links
+                .standing(amity_domain::Relation::SuccessorOf)
+                .find_map(|link| {
+                    if link.link.b == key {
+                        Some(Succession::SucceededBy(link.link.a.to_string()))
+                    } else if link.link.a == key {
+                        Some(Succession::SuccessorOf(link.link.b.to_string()))
+                    } else {
+                        None
+                    }
+                });
+        }
         partners.sort_by(|(a_day, a), (b_day, b)| {
             a_day
                 .cmp(b_day)

@@ -34,20 +34,29 @@
 //!   `term_as_written`, `certainty`, `sources` (JSON), `initiated_by`, `note`, `target` (the
 //!   entry a retraction or citation is about, or an alternative claim is an alternative to),
 //!   `reason`, `retracted_by`, `disputed`,
-//!   `status_after`, `recorded_by`, `recorded_at`. It reads the table `timeline_entries`,
+//!   `status_after`, `recorded_by`, `recorded_at`, `stream` (the stream the entry is stored in
+//!   when another than `partnership`'s: a community's history merged from several keys'
+//!   streams by same-as links; else NULL). It reads the table `timeline_entries`,
 //!   which has the same columns except that the partnership is its status row's
 //!   `partnership_no`; its key is (`partnership_no`, `seq`) and it is stored in that order
 //!   (`WITHOUT ROWID`), so a partnership's history is read in one range and needs no index of
 //!   its own. In the ledger's own file ([`Details::Events`]) the event's own details
 //!   (`term_as_written`, `certainty`, `sources`, `initiated_by`, `note`, `target`, `reason`,
 //!   `recorded_by`, `recorded_at`) are NULL there and the view reads them from the stored
-//!   event (joined on stream and version), so that a rebuild does not write a second copy of
+//!   event (joined on its stream and version), so that a rebuild does not write a second copy of
 //!   every payload. `projection_checkpoint.timeline_details` says which (`events` or
 //!   `stored`); tables built the other way are rebuilt.
 //! - `party_directory` (a view, one row per party and partner) — `party` (key), `partner`
 //!   (key), `partner_name`, `partner_country`, `partnership`, `kind`, `status`, `since`,
 //!   `founded` (the founding that drives the status), and `partner_subdivision`,
 //!   `partner_wikidata`: each status row seen from either side, so nothing is written twice.
+//! - `parties` (a table, one row per party key) — `party` (key), `name`, `country`,
+//!   `subdivision`, `wikidata`, `kind` (registered parties), `canonical` (the key of its
+//!   community: its own, unless a same-as link makes it another's), `registered` (0: known from
+//!   its partnerships only), `names` (its name and aliases folded for search, accents and case
+//!   aside: `|krakow|cracow|`), `row` (JSON, with aliases, GeoNames id and coordinates).
+//!   Every party a partnership names, and every registered one. Same-as links make the
+//!   partnerships of a community's keys one status row under its canonical key.
 //!
 //! The checkpoint is written in the same transaction as the rows it covers, so after a crash
 //! the tables are exactly as of the checkpoint. Writers take SQLite's write lock on the file
