@@ -203,6 +203,7 @@ struct Accepted {
 /// and the rows that never can are refused.
 fn check_partnership(
     timeline: &amity_domain::Timeline,
+    own: u64,
     mut group: Vec<Row>,
     recorded_by: &str,
 ) -> Checked {
@@ -286,11 +287,44 @@ fn check_partnership(
     }
     Ok(Accepted {
         id,
-        stored: stored as u64,
+        stored: own,
         items,
         stored_already,
         rejected,
     })
+}
+
+/// A row's event with its parties as the ledger knows them (see
+/// [`crate::parties::Resolver::resolve`]); `None` when they are as written.
+fn resolve_row(
+    item: &ToRecord,
+    resolver: &crate::parties::Resolver,
+) -> std::result::Result<Option<ToRecord>, String> {
+    let Some(body) = item.event.as_lifecycle() else {
+        return Ok(None);
+    };
+    let [a, b] = &body.partnership.parties;
+    let found_a = resolver.resolve(a).map_err(|e| format!("party_a: {e}"))?;
+    let found_b = resolver.resolve(b).map_err(|e| format!("party_b: {e}"))?;
+    if found_a.key() == a.key() && found_b.key() == b.key() {
+        return Ok(None);
+    }
+    let mut facts = body.facts.clone();
+    facts.initiated_by = facts.initiated_by.map(|key| {
+        if key == a.key() {
+            found_a.key()
+        } else if key == b.key() {
+            found_b.key()
+        } else {
+            key
+        }
+    });
+    let partnership = Partnership::new(found_a, found_b, body.partnership.kind.clone())
+        .map_err(|e| format!("party_b: {e}"))?;
+    let mut resolved = item.clone();
+    resolved.partnership = partnership.id();
+    resolved.event = Event::lifecycle(item.event.event_type(), partnership, facts);
+    Ok(Some(resolved))
 }
 
 /// The partnership of a row's seven party columns.
@@ -311,6 +345,7 @@ pub async fn import(
     path: &Path,
     options: amity_ledger::archive::ImportOptions,
     recorded_by: &str,
+    resolver: Option<&crate::parties::Resolver>,
 ) -> Result<ImportSummary> {
     let name = path.display().to_string();
     let mut summary = ImportSummary::default();
@@ -415,6 +450,33 @@ pub async fn import(
             rejected.extend(part_rejected);
         }
     }
+    // Names as recording finds them: a known key, else the one party of that folded name or
+    // alias in its region; an ambiguous name is a rejected row listing the candidates.
+    if let Some(resolver) = resolver {
+        let mut kept = Vec::with_capacity(rows.len());
+        for mut row in rows {
+            match resolve_row(&row.item, resolver) {
+                Ok(Some(item)) => row.item = item,
+                Ok(None) => {}
+                Err(reason) => {
+                    rejected.push((row.line, format!("{name}:{}: {reason}", row.line)));
+                    continue;
+                }
+            }
+            kept.push(row);
+        }
+        rows = kept;
+    }
+    // Keys that same-as links make one community: their rows go to the community's stream
+    // and are checked against its merged history.
+    let links = ledger.links().await?;
+    if links.has_merges() {
+        for row in &mut rows {
+            if links.canonical_partnership(&row.item.partnership) != row.item.partnership {
+                row.item = ledger.to_community(&row.item, &links).await?;
+            }
+        }
+    }
     rejected.sort_by_key(|(line, _)| *line);
     summary
         .rejected
@@ -440,15 +502,15 @@ pub async fn import(
     ids.sort();
     // Each partnership's stored history (an empty ledger, the usual bulk import, holds none),
     // then the checks, which need nothing else, on every core.
-    let mut work: Vec<(amity_domain::Timeline, Vec<Row>)> = Vec::with_capacity(ids.len());
+    let mut work: Vec<(amity_domain::Timeline, u64, Vec<Row>)> = Vec::with_capacity(ids.len());
     for id in ids {
         let group = by_partnership.remove(&id).unwrap_or_default();
-        let timeline = if ledger_is_empty {
-            amity_domain::Timeline::new(id)
+        let (timeline, own) = if ledger_is_empty {
+            (amity_domain::Timeline::new(id), 0)
         } else {
-            ledger.load(&id).await?
+            ledger.community_timeline(&id, &links).await?
         };
-        work.push((timeline, group));
+        work.push((timeline, own, group));
     }
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(4));
     let part_size = work.len().div_ceil(threads).max(1);
@@ -458,8 +520,8 @@ pub async fn import(
             .map(|part| {
                 scope.spawn(move || {
                     part.iter_mut()
-                        .map(|(timeline, group)| {
-                            check_partnership(timeline, std::mem::take(group), recorded_by)
+                        .map(|(timeline, own, group)| {
+                            check_partnership(timeline, *own, std::mem::take(group), recorded_by)
                         })
                         .collect()
                 })

@@ -454,7 +454,28 @@ async fn run(cli: Cli, sub_matches: Option<clap::ArgMatches>) -> Result<()> {
                         .clone()
                         .or_else(|| std::env::var("USER").ok())
                         .unwrap_or_else(|| "import".to_owned());
-                    import_csv::import(&ledger, &import.file, options, &recorded_by).await?
+                    // Names are resolved against the parties the ledger holds (none in an
+                    // empty ledger, the usual bulk import: then nothing is loaded).
+                    let holds_events = !ledger
+                        .store()
+                        .read_all(amity_store::Position::START, 1)
+                        .await?
+                        .is_empty();
+                    let resolver = if holds_events {
+                        let mut projections = projections().await?;
+                        projections.catch_up().await?;
+                        Some(parties::Resolver::load(&projections).await?)
+                    } else {
+                        None
+                    };
+                    import_csv::import(
+                        &ledger,
+                        &import.file,
+                        options,
+                        &recorded_by,
+                        resolver.as_ref(),
+                    )
+                    .await?
                 }
                 Format::Pairs => {
                     let source = import_pairs::source(

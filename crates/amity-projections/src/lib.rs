@@ -998,6 +998,31 @@ impl Projections {
         }
     }
 
+    /// Every party: registered ones and those partnerships name (for resolving many names at
+    /// once, as an import does).
+    pub async fn all_parties(&self) -> Result<Vec<PartyRow>> {
+        match &self.backend {
+            Backend::Tables(tables) => tables.all_parties().await,
+            Backend::Live => {
+                let register = Register::from_entries(&self.ledger.register_entries().await?);
+                let mut found: BTreeMap<String, PartyRow> = BTreeMap::new();
+                for record in register.parties() {
+                    let row = PartyRow::registered(record, &register);
+                    found.insert(row.key.clone(), row);
+                }
+                for timeline in self.timelines(&Selection::All, None).await? {
+                    if let Some(partnership) = timeline.partnership() {
+                        for party in &partnership.parties {
+                            let row = PartyRow::named(party, &register);
+                            found.entry(row.key.clone()).or_insert(row);
+                        }
+                    }
+                }
+                Ok(found.into_values().collect())
+            }
+        }
+    }
+
     /// Party keys that share the name part of `party` (for "did you mean").
     pub async fn similar_parties(&self, party: &PartyKey) -> Result<Vec<String>> {
         let name = party.as_str().split_once(':').map_or("", |(_, name)| name);

@@ -524,6 +524,19 @@ impl PostgresTables {
             .collect()
     }
 
+    /// Every party row, by key.
+    pub async fn all_parties(&self) -> Result<Vec<PartyRow>> {
+        let rows = self
+            .client
+            .query(
+                &self.sql("SELECT \"row\"::text FROM {s}.parties ORDER BY party"),
+                &[],
+            )
+            .await
+            .map_err(pg_error)?;
+        rows.iter().map(|row| from_json(row.get(0))).collect()
+    }
+
     /// Parties matching a folded query (see [`crate::tables::party_search_sql`]).
     pub async fn search_parties(&self, query: &str) -> Result<Vec<(PartyRow, u64)>> {
         let sql = party_search_sql("$1::text", &format!("\"{}\".", self.schema));

@@ -695,6 +695,19 @@ impl SqliteTables {
         rows.map(|row| row.map_err(sql_error)?).collect()
     }
 
+    /// Every party row, by key.
+    pub fn all_parties(&self) -> Result<Vec<PartyRow>> {
+        let mut statement = self
+            .connection()
+            .prepare_cached("SELECT row FROM parties ORDER BY party")
+            .map_err(sql_error)?;
+        let rows = statement
+            .query_map([], |row| row.get::<_, String>(0))
+            .map_err(sql_error)?;
+        rows.map(|row| from_json(&row.map_err(sql_error)?))
+            .collect()
+    }
+
     /// Parties matching a folded query (see [`crate::tables::party_search_sql`]).
     pub fn search_parties(&self, query: &str) -> Result<Vec<(PartyRow, u64)>> {
         let mut statement = self

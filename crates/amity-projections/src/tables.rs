@@ -202,6 +202,18 @@ impl Tables {
         }
     }
 
+    /// Every party row, by key.
+    pub async fn all_parties(&self) -> Result<Vec<PartyRow>> {
+        match self {
+            #[cfg(feature = "sqlite")]
+            Tables::Sqlite(tables) => tables.all_parties(),
+            #[cfg(feature = "postgres")]
+            Tables::Postgres(tables) => tables.all_parties().await,
+            #[cfg(not(any(feature = "sqlite", feature = "postgres")))]
+            Tables::Never(never) => match *never {},
+        }
+    }
+
     /// Every table's rows as text, one line per row (`table: value | value | …`, NULL as
     /// `NULL`, booleans as 0 or 1, text quoted), for comparing two builds, also across
     /// databases.

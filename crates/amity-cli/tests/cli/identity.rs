@@ -367,3 +367,55 @@ fn a_list_without_coordinates_keeps_its_keys_and_a_column_map_names_missing_colu
     ]);
     assert!(error.contains("no column \"town\""), "{error}");
 }
+
+#[test]
+fn a_csv_import_finds_parties_as_recording_does_and_rejects_ambiguous_names() {
+    let sandbox = Sandbox::new();
+    found(&sandbox, "Columbia, US-SC", "Kaiserslautern, DE", "1990");
+    found(&sandbox, "Columbia, US-MD", "Cap-Haïtien, HT", "2000");
+    found(&sandbox, "Kraków, PL", "Leuven, BE", "1991");
+    found(&sandbox, CS_US, "Kranj, SI", "2019");
+    found(&sandbox, CS, "Fujiyoshida, JP", "1962");
+    sandbox.ok(&[
+        "party",
+        "same-as",
+        "us-co:colorado-springs",
+        "us:colorado-springs",
+    ]);
+    let header = "party_a,country_a,region_a,party_b,country_b,region_b,kind,event,occurred,\
+                  term_as_written,certainty,source_title,source_publisher,source_url,\
+                  source_date,note";
+    let file = sandbox.path().join("events.csv");
+    std::fs::write(
+        &file,
+        format!(
+            "{header}\n\
+             Columbia,US,,Kaiserslautern,DE,,,reaffirmed,2022,,,,,,,\n\
+             Krakow,PL,,Leuven,BE,,,suspended,2023,,,,,,,\n\
+             Colorado Springs,US,,Kranj,SI,,,suspended,2024,,,,,,,\n"
+        ),
+    )
+    .unwrap();
+    let file = file.to_string_lossy().into_owned();
+    let run = sandbox.run(&["import", "--format", "csv", &file, "--skip-invalid"]);
+    assert!(run.success, "{}", run.stderr);
+    // Columbia, US names two parties: the row is rejected with both.
+    assert!(
+        run.stderr
+            .contains("events.csv:2: party_a: \"Columbia, US\" is ambiguous")
+            && run.stderr.contains("us-md:columbia")
+            && run.stderr.contains("us-sc:columbia"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stdout.contains("2 events written"), "{}", run.stdout);
+    // Krakow is Kraków, folded; Colorado Springs, US is its community's stream.
+    let history = sandbox.history(&["be:leuven+pl:kraków"]);
+    assert_eq!(events(&history).len(), 2, "{history:#}");
+    let kranj = sandbox.json(&["status", CS, "Kranj, SI"]);
+    assert_eq!(kranj[0]["status"], "suspended", "{kranj}");
+    assert_eq!(
+        kranj[0]["partnership"], "si:kranj+us-co:colorado-springs",
+        "{kranj}"
+    );
+}
