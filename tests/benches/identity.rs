@@ -5,7 +5,6 @@
 //! `AMITY_BENCH_RUNS` (default 5) sets the runs; medians are printed.
 
 #[path = "common.rs"]
-#[allow(dead_code)]
 mod common;
 
 use std::path::{Path, PathBuf};
