@@ -338,33 +338,31 @@ fn a_list_without_coordinates_keeps_its_keys_and_a_column_map_names_missing_colu
     )
     .unwrap();
     let list = list.to_string_lossy().into_owned();
-    let out = sandbox.ok(&[
-        "import",
-        "--format",
-        "pairs",
-        &list,
-        "--source-title",
-        "A list",
-        "--as-of",
-        "2020",
-    ]);
+    let import = |extra: &[&'static str]| -> Vec<String> {
+        let mut args: Vec<String> = [
+            "import",
+            "--format",
+            "pairs",
+            &list,
+            "--source-title",
+            "A list",
+            "--as-of",
+            "2020",
+        ]
+        .map(str::to_owned)
+        .to_vec();
+        args.extend(extra.iter().map(|arg| (*arg).to_owned()));
+        args
+    };
+    let args = import(&[]);
+    let out = sandbox.ok(&args.iter().map(String::as_str).collect::<Vec<_>>());
     // Nothing tells the two Columbias apart: one party, no split claimed.
     assert!(!out.contains("split"), "{out}");
     let partners = sandbox.json(&["partners", "us:columbia"]);
     assert_eq!(partner_names(&partners).len(), 2, "{partners}");
     sandbox.ok(&["history", "pt:lisbon+st:sao-tomé"]);
-    let error = sandbox.fails(&[
-        "import",
-        "--format",
-        "pairs",
-        &list,
-        "--source-title",
-        "A list",
-        "--as-of",
-        "2020",
-        "--columns",
-        "city1=town",
-    ]);
+    let args = import(&["--columns", "city1=town"]);
+    let error = sandbox.fails(&args.iter().map(String::as_str).collect::<Vec<_>>());
     assert!(error.contains("no column \"town\""), "{error}");
 }
 
