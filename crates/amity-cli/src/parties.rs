@@ -215,11 +215,8 @@ pub async fn find(projections: &Projections, given: &str, create: bool) -> Resul
     // A key.
     if !given.contains(',') && given.contains(':') {
         if let Ok(key) = given.parse::<PartyKey>() {
-            let rows = projections
-                .parties(key.as_str().split(':').nth(1).unwrap_or(""))
-                .await?;
-            if let Some((row, _)) = rows.iter().find(|(row, _)| row.key == key.as_str()) {
-                return Ok(found(row));
+            if let Some(row) = projections.party(&key).await? {
+                return Ok(found(&row));
             }
             if create {
                 bail!("unknown party {key}: give a new party as \"Name, CC\" or \"Name, CC-SUB\"");
@@ -237,11 +234,11 @@ pub async fn find(projections: &Projections, given: &str, create: bool) -> Resul
     if given.contains(',') {
         let party: Party = given.parse()?;
         let key = party.key();
+        if let Some(row) = projections.party(&key).await? {
+            return Ok(found(&row));
+        }
         let folded = fold(&party.name);
         let rows = projections.parties(&folded).await?;
-        if let Some((row, _)) = rows.iter().find(|(row, _)| row.key == key.as_str()) {
-            return Ok(found(row));
-        }
         let same_region: Vec<PartyRow> = exact(&rows, &folded)
             .into_iter()
             .filter(|row| {

@@ -998,6 +998,18 @@ impl Projections {
         }
     }
 
+    /// One party by its key, registered or named by a partnership.
+    pub async fn party(&self, key: &PartyKey) -> Result<Option<PartyRow>> {
+        match &self.backend {
+            Backend::Tables(tables) => tables.party(key.as_str()).await,
+            Backend::Live => Ok(self
+                .all_parties()
+                .await?
+                .into_iter()
+                .find(|row| row.key == key.as_str())),
+        }
+    }
+
     /// Every party: registered ones and those partnerships name (for resolving many names at
     /// once, as an import does).
     pub async fn all_parties(&self) -> Result<Vec<PartyRow>> {

@@ -524,6 +524,19 @@ impl PostgresTables {
             .collect()
     }
 
+    /// One party's row, by its key.
+    pub async fn party(&self, key: &str) -> Result<Option<PartyRow>> {
+        let row = self
+            .client
+            .query_opt(
+                &self.sql("SELECT \"row\"::text FROM {s}.parties WHERE party = $1"),
+                &[&key],
+            )
+            .await
+            .map_err(pg_error)?;
+        row.map(|row| from_json(row.get(0))).transpose()
+    }
+
     /// Every party row, by key.
     pub async fn all_parties(&self) -> Result<Vec<PartyRow>> {
         let rows = self

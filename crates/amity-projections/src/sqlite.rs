@@ -695,6 +695,18 @@ impl SqliteTables {
         rows.map(|row| row.map_err(sql_error)?).collect()
     }
 
+    /// One party's row, by its key.
+    pub fn party(&self, key: &str) -> Result<Option<PartyRow>> {
+        let row: Option<String> = self
+            .connection()
+            .prepare_cached("SELECT row FROM parties WHERE party = ?1")
+            .map_err(sql_error)?
+            .query_row([key], |row| row.get(0))
+            .optional()
+            .map_err(sql_error)?;
+        row.as_deref().map(from_json).transpose()
+    }
+
     /// Every party row, by key.
     pub fn all_parties(&self) -> Result<Vec<PartyRow>> {
         let mut statement = self

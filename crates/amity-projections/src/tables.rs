@@ -202,6 +202,18 @@ impl Tables {
         }
     }
 
+    /// One party's row, by its key.
+    pub async fn party(&self, key: &str) -> Result<Option<PartyRow>> {
+        match self {
+            #[cfg(feature = "sqlite")]
+            Tables::Sqlite(tables) => tables.party(key),
+            #[cfg(feature = "postgres")]
+            Tables::Postgres(tables) => tables.party(key).await,
+            #[cfg(not(any(feature = "sqlite", feature = "postgres")))]
+            Tables::Never(never) => match *never {},
+        }
+    }
+
     /// Every party row, by key.
     pub async fn all_parties(&self) -> Result<Vec<PartyRow>> {
         match self {
