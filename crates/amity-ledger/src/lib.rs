@@ -9,9 +9,19 @@
 pub mod archive;
 mod codec;
 mod error;
+pub mod feed;
 mod ledger;
 pub mod register;
 
 pub use codec::{decode, decode_stored, encode, Metadata};
 pub use error::{Error, Result};
-pub use ledger::{Ledger, Outcome, Pages, ToRecord};
+pub use feed::{FeedChanges, Pages};
+
+/// The PostgreSQL store's URL (`postgres://…?schema=NAME`) split into the connection URL and the
+/// schema, as the store reads it: for layers above the ledger that keep tables beside it.
+#[cfg(feature = "postgres")]
+pub fn postgres_url(url: &str) -> Result<(String, String)> {
+    Ok(amity_store_postgres::parse_url(url)?)
+}
+pub use amity_store::{Error as StoreError, EventId, Position};
+pub use ledger::{Ledger, Outcome, ToRecord};

@@ -29,12 +29,12 @@ use std::path::Path;
 
 use amity_domain::temporal::{day_point, Engine};
 use amity_domain::{
-    is_partnership_stream, status_at, Certainty3, Day, EdtfDate, PartnershipId, PartnershipKind,
-    Party, PartyKey, Register, Status, Timeline, LINKS_STREAM,
+    status_at, Certainty3, Day, EdtfDate, PartnershipId, PartnershipKind, Party, PartyKey,
+    Register, Status, Timeline,
 };
 use amity_ledger::register::{community_partnership, merge_timelines};
 use amity_ledger::Ledger;
-use amity_store::{EventId, EventStoreExt, Position};
+use amity_ledger::{EventId, Position};
 use serde::Serialize;
 
 pub use rows::{DirectoryRow, PartnershipRows, PartyRow, StatusRow, TimelineRow};
@@ -53,7 +53,7 @@ pub enum Error {
     Ledger(#[from] amity_ledger::Error),
     /// Reading the store failed.
     #[error(transparent)]
-    Store(#[from] amity_store::Error),
+    Store(#[from] amity_ledger::StoreError),
     /// The projection tables cannot be read or written.
     #[error("projection tables: {0}")]
     Tables(String),
@@ -319,17 +319,6 @@ async fn flush(
     Ok(())
 }
 
-/// The id of the feed's first event, which tells one ledger from another.
-async fn first_event(
-    store: &std::sync::Arc<dyn amity_store::EventStore>,
-) -> Result<Option<EventId>> {
-    Ok(store
-        .read_all(Position::START, 1)
-        .await?
-        .first()
-        .map(|event| event.event_id))
-}
-
 impl Projections {
     /// Projections for a ledger: tables in the SQLite file `sqlite_file` when given (a file of
     /// their own: it needs no events, and holds every column; for the ledger's own file see
@@ -397,7 +386,7 @@ impl Projections {
             return Ok(Progress::default());
         };
         let checkpoint = tables.checkpoint().await?;
-        let store = self.ledger.store();
+        let ledger = self.ledger.clone();
         if let Some(checkpoint) = checkpoint.filter(|c| c.code_version > CODE_VERSION) {
             return Err(Error::Newer {
                 found: checkpoint.code_version,
@@ -407,19 +396,14 @@ impl Projections {
         match checkpoint {
             Some(checkpoint)
                 if checkpoint.code_version == CODE_VERSION
-                    && checkpoint.first_event == first_event(store).await? =>
+                    && checkpoint.first_event == ledger.identity().await? =>
             {
-                if store.read_all(checkpoint.position, 1).await?.is_empty() {
+                if !ledger.moved_since(checkpoint.position).await? {
                     return Ok(Progress::default());
                 }
                 // A link between parties changes which histories are one: everything is
                 // recomputed (links are few and rare).
-                let links_moved = store
-                    .read_whole_stream(LINKS_STREAM)
-                    .await?
-                    .iter()
-                    .any(|event| event.position > checkpoint.position);
-                if links_moved {
+                if ledger.links_moved_since(checkpoint.position).await? {
                     return self.rebuild(&mut |_, _| {}).await;
                 }
                 self.update(Some(checkpoint), &mut |_, _| {}).await
@@ -445,7 +429,6 @@ impl Projections {
         const CHUNK: usize = 512;
         const PAGE: usize = 4_096;
         let ledger = self.ledger.clone();
-        let store = ledger.store().clone();
         // Take the tables' write lock first: no other process writes them until we are done.
         // (It keeps the feed still only for tables in the SQLite ledger file itself; hence the
         // end of the feed found below is where this update stops.)
@@ -462,48 +445,26 @@ impl Projections {
         let details = writer.as_ref().is_some_and(tables::Writer::keeps_details);
         // Which keys are one community (same-as links): their streams make one history.
         let links = ledger.links().await?;
-        let mut touched_parties: BTreeSet<amity_store::SmolStr> = BTreeSet::new();
         let started = std::time::Instant::now();
-        // Which streams changed (and by how many events), and where the feed ends now.
-        let mut touched: BTreeMap<amity_store::SmolStr, u64> = BTreeMap::new();
-        let mut position = from.map_or(Position::START, |checkpoint| checkpoint.position);
-        let mut first = from.and_then(|checkpoint| checkpoint.first_event);
-        let mut events = 0u64;
-        if from.is_none() {
-            // Rebuild: every stream, as long as it is now (the store may know without reading).
-            let summary = store.feed_summary().await?;
-            position = summary.last.unwrap_or(Position::START);
-            first = summary.first_event;
-            touched = summary.streams.into_iter().collect();
-            // Milestones and the register are not partnerships: the feed moves past them
-            // uncounted (the register's parties are written below).
-            touched_parties = touched
-                .keys()
-                .filter(|stream| stream.starts_with(amity_domain::register::PARTY_STREAM_PREFIX))
-                .cloned()
-                .collect();
-            touched.retain(|stream, _| is_partnership_stream(stream));
-            events = touched.values().sum();
-        } else {
-            // Catch-up: count what follows the checkpoint.
-            loop {
-                let page = store.read_all(position, 20_000).await?;
-                let Some(last) = page.last() else { break };
-                position = last.position;
-                first = first.or(page.first().map(|event| event.event_id));
-                for event in page {
-                    if is_partnership_stream(&event.stream) {
-                        events += 1;
-                        *touched.entry(event.stream).or_default() += 1;
-                    } else if event
-                        .stream
-                        .starts_with(amity_domain::register::PARTY_STREAM_PREFIX)
-                    {
-                        touched_parties.insert(event.stream);
-                    }
-                }
+        // Which partnerships and parties changed (and by how many events), and where the
+        // feed ends now: on a rebuild, the whole feed as long as it is now (the store may know
+        // without reading); on a catch-up, what follows the checkpoint.
+        let changes = match from {
+            None => ledger.summary().await?,
+            Some(checkpoint) => {
+                let mut changes = ledger.changes_since(checkpoint.position).await?;
+                changes.first_event = checkpoint.first_event.or(changes.first_event);
+                changes
             }
-        }
+        };
+        let amity_ledger::FeedChanges {
+            position,
+            first_event: first,
+            partnerships: mut touched,
+            parties: touched_parties,
+            events,
+            ..
+        } = changes;
         if events == 0 && touched_parties.is_empty() && from.is_some() {
             return Ok(Progress::default());
         }
@@ -534,14 +495,14 @@ impl Projections {
                     }
                     // The summary counted every event up to `position`; a stream it did not
                     // count, or one already complete (0 left), means it was wrong.
-                    let expected = match touched.get_mut(recorded.partnership.as_str()) {
+                    let expected = match touched.get_mut(&recorded.partnership) {
                         Some(expected) if *expected > 0 => expected,
                         _ => {
                             let message = format!(
                                 "the feed summary undercounted stream {}",
                                 recorded.partnership
                             );
-                            return Err(amity_store::Error::backend(store.backend(), message))?;
+                            return Err(amity_ledger::Error::Io(message))?;
                         }
                     };
                     let id = recorded.partnership.clone();
@@ -591,8 +552,8 @@ impl Projections {
             // Catch-up: reload each touched partnership whole (its rows depend on all of it).
             let mut done = 0u64;
             let mut seen: BTreeSet<PartnershipId> = BTreeSet::new();
-            for stream in touched.keys() {
-                let id = tables::partnership_id(stream)?;
+            for id in touched.keys() {
+                let id = id.clone();
                 let community = links.canonical_partnership(&id);
                 let timeline = if community != id || links.member_streams(&id).len() > 1 {
                     if !seen.insert(community.clone()) {
@@ -617,14 +578,10 @@ impl Projections {
         // The registered parties: all of them on a rebuild, else those whose streams moved.
         if let Some(writer) = writer.as_mut() {
             let mut registered = Vec::new();
-            for stream in &touched_parties {
-                let key: PartyKey = stream
-                    .trim_start_matches(amity_domain::register::PARTY_STREAM_PREFIX)
-                    .parse()
-                    .map_err(|error: amity_domain::PartyError| Error::Tables(error.to_string()))?;
-                let entries = ledger.party_entries(&key).await?;
+            for key in &touched_parties {
+                let entries = ledger.party_entries(key).await?;
                 let register = Register::from_entries(&entries);
-                if let Some(record) = register.party(&key) {
+                if let Some(record) = register.party(key) {
                     registered.push(PartyRow::registered(record, &links));
                 }
             }

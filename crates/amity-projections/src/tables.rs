@@ -662,8 +662,8 @@ pub(crate) fn checkpoint(
 ) -> Result<Checkpoint> {
     Ok(Checkpoint {
         position: position
-            .parse::<amity_store::Position>()
-            .map_err(|error: amity_store::Error| Error::Tables(error.to_string()))?,
+            .parse::<amity_ledger::Position>()
+            .map_err(|error: amity_ledger::StoreError| Error::Tables(error.to_string()))?,
         code_version,
         events: events as u64,
         first_event: first_event
