@@ -1,0 +1,286 @@
+//! Keeping the tables up to date: catch-up from the checkpoint, rebuild from all events.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use amity_domain::{PartnershipId, Register, Timeline};
+use amity_ledger::register::community_partnership;
+use amity_ledger::Position;
+
+use crate::rows::PartyRow;
+use crate::{
+    rows, tables, Backend, Checkpoint, Error, PartnershipRows, Progress, Projections, Result,
+    CODE_VERSION,
+};
+
+/// The rows of a timeline into `chunk`, with the history's details when the tables keep them;
+/// how many partnerships that makes (0 or 1).
+fn emit(timeline: Timeline, details: bool, chunk: &mut Vec<PartnershipRows>) -> u64 {
+    match rows::rows_with(&timeline, details) {
+        Some(partnership_rows) => {
+            chunk.push(partnership_rows);
+            1
+        }
+        None => 0,
+    }
+}
+
+/// Write a chunk of rows (when there are tables) with their parties (as the partnerships
+/// name them; a party already there is left as it is), and start a new one.
+async fn flush(
+    writer: Option<&mut tables::Writer<'_>>,
+    chunk: &mut Vec<PartnershipRows>,
+    links: &Register,
+) -> Result<()> {
+    let rows = std::mem::replace(chunk, Vec::with_capacity(chunk.capacity()));
+    if let Some(writer) = writer {
+        let parties: Vec<PartyRow> = rows
+            .iter()
+            .flat_map(|partnership| &partnership.status.parties)
+            .map(|party| PartyRow::named(party, links))
+            .collect();
+        writer.write(rows).await?;
+        writer.write_parties(parties, false).await?;
+    }
+    Ok(())
+}
+
+impl Projections {
+    /// Bring the tables up to date with the events appended since the checkpoint (never a
+    /// full replay, unless the projection code changed or the feed is another ledger's).
+    /// Up to date, it takes no lock.
+    pub async fn catch_up(&mut self) -> Result<Progress> {
+        let Backend::Tables(tables) = &self.backend else {
+            return Ok(Progress::default());
+        };
+        let checkpoint = tables.checkpoint().await?;
+        let ledger = self.ledger.clone();
+        if let Some(checkpoint) = checkpoint.filter(|c| c.code_version > CODE_VERSION) {
+            return Err(Error::Newer {
+                found: checkpoint.code_version,
+                ours: CODE_VERSION,
+            });
+        }
+        match checkpoint {
+            Some(checkpoint)
+                if checkpoint.code_version == CODE_VERSION
+                    && checkpoint.first_event == ledger.identity().await? =>
+            {
+                if !ledger.moved_since(checkpoint.position).await? {
+                    return Ok(Progress::default());
+                }
+                // A link between parties changes which histories are one: everything is
+                // recomputed (links are few and rare).
+                if ledger.links_moved_since(checkpoint.position).await? {
+                    return self.rebuild(&mut |_, _| {}).await;
+                }
+                self.update(Some(checkpoint), &mut |_, _| {}).await
+            }
+            _ => self.rebuild(&mut |_, _| {}).await,
+        }
+    }
+
+    /// Drop every projection and rebuild it from all events. `progress(done, total)` is called
+    /// as events are processed. Live, it computes every row once (and keeps none).
+    pub async fn rebuild(&mut self, progress: &mut dyn FnMut(u64, u64)) -> Result<Progress> {
+        self.update(None, progress).await
+    }
+
+    /// Recompute the partnerships touched after `from` (everything when `None`) and write
+    /// their rows and the new checkpoint in one transaction. Rows are written in chunks as they
+    /// are computed, so memory stays flat however many partnerships change.
+    async fn update(
+        &mut self,
+        from: Option<Checkpoint>,
+        progress: &mut dyn FnMut(u64, u64),
+    ) -> Result<Progress> {
+        const CHUNK: usize = 512;
+        const PAGE: usize = 4_096;
+        let ledger = self.ledger.clone();
+        // Take the tables' write lock first: no other process writes them until we are done.
+        // (It keeps the feed still only for tables in the SQLite ledger file itself; hence the
+        // end of the feed found below is where this update stops.)
+        let mut writer = match &mut self.backend {
+            Backend::Tables(tables) => match tables.begin(from, from.is_none()).await {
+                Ok(writer) => Some(writer),
+                // Someone else brought the tables up to date meanwhile: theirs is as good.
+                Err(Error::Raced) => return Ok(Progress::default()),
+                Err(other) => return Err(other),
+            },
+            Backend::Live => None,
+        };
+        // Rows that are written need the history's details only where the tables keep them.
+        let details = writer.as_ref().is_some_and(tables::Writer::keeps_details);
+        // Which keys are one community (same-as links): their streams make one history.
+        let links = ledger.links().await?;
+        let started = std::time::Instant::now();
+        // Which partnerships and parties changed (and by how many events), and where the
+        // feed ends now: on a rebuild, the whole feed as long as it is now (the store may know
+        // without reading); on a catch-up, what follows the checkpoint.
+        let changes = match from {
+            None => ledger.summary().await?,
+            Some(checkpoint) => {
+                let mut changes = ledger.changes_since(checkpoint.position).await?;
+                changes.first_event = checkpoint.first_event.or(changes.first_event);
+                changes
+            }
+        };
+        let amity_ledger::FeedChanges {
+            position,
+            first_event: first,
+            partnerships: mut touched,
+            parties: touched_parties,
+            events,
+            ..
+        } = changes;
+        if events == 0 && touched_parties.is_empty() && from.is_some() {
+            return Ok(Progress::default());
+        }
+        tracing::debug!(
+            events,
+            streams = touched.len(),
+            %position,
+            elapsed = ?started.elapsed(),
+            "projections: feed read"
+        );
+        let mut chunk: Vec<PartnershipRows> = Vec::with_capacity(CHUNK);
+        let mut partnerships = 0u64;
+        if from.is_none() {
+            // Rebuild: one pass over the feed, up to the end found above (what was appended
+            // since is the next catch-up's), decoding ahead; a partnership's rows are computed
+            // as soon as all of its events have been seen, so only unfinished streams are held.
+            let mut open: HashMap<PartnershipId, Vec<amity_domain::Recorded>> = HashMap::new();
+            // The streams of linked keys, gathered by community, computed at the end.
+            let mut communities: BTreeMap<PartnershipId, Vec<amity_domain::Recorded>> =
+                BTreeMap::new();
+            let mut done = 0u64;
+            let mut pages = ledger.pages(Position::START, Some(position), PAGE);
+            while let Some(page) = pages.next().await? {
+                for recorded in page {
+                    done += 1;
+                    if done.is_multiple_of(65_536) {
+                        progress(done, events);
+                    }
+                    // The summary counted every event up to `position`; a stream it did not
+                    // count, or one already complete (0 left), means it was wrong.
+                    let expected = match touched.get_mut(&recorded.partnership) {
+                        Some(expected) if *expected > 0 => expected,
+                        _ => {
+                            let message = format!(
+                                "the feed summary undercounted stream {}",
+                                recorded.partnership
+                            );
+                            return Err(amity_ledger::Error::Io(message))?;
+                        }
+                    };
+                    let id = recorded.partnership.clone();
+                    let buffer = open.entry(id.clone()).or_default();
+                    buffer.push(recorded);
+                    if buffer.len() as u64 == *expected {
+                        *expected = 0;
+                        let history = open.remove(&id).unwrap_or_default();
+                        let community = links.canonical_partnership(&id);
+                        if community != id || links.member_streams(&id).len() > 1 {
+                            communities.entry(community).or_default().extend(history);
+                            continue;
+                        }
+                        partnerships +=
+                            emit(Timeline::from_history(id, history), details, &mut chunk);
+                        if chunk.len() == CHUNK {
+                            flush(writer.as_mut(), &mut chunk, &links).await?;
+                        }
+                    }
+                }
+            }
+            for (id, history) in open.drain() {
+                let community = links.canonical_partnership(&id);
+                if community != id || links.member_streams(&id).len() > 1 {
+                    communities.entry(community).or_default().extend(history);
+                    continue;
+                }
+                partnerships += emit(Timeline::from_history(id, history), details, &mut chunk);
+            }
+            if !communities.is_empty() {
+                let register =
+                    amity_domain::Register::from_entries(&ledger.register_entries().await?);
+                for (id, entries) in communities {
+                    let partnership = community_partnership(&id, &entries, Some(&register));
+                    partnerships += emit(
+                        Timeline::merged(id, partnership, entries),
+                        details,
+                        &mut chunk,
+                    );
+                    if chunk.len() == CHUNK {
+                        flush(writer.as_mut(), &mut chunk, &links).await?;
+                    }
+                }
+            }
+            progress(done, events);
+        } else {
+            // Catch-up: reload each touched partnership whole (its rows depend on all of it).
+            let mut done = 0u64;
+            let mut seen: BTreeSet<PartnershipId> = BTreeSet::new();
+            for id in touched.keys() {
+                let id = id.clone();
+                let community = links.canonical_partnership(&id);
+                let timeline = if community != id || links.member_streams(&id).len() > 1 {
+                    if !seen.insert(community.clone()) {
+                        continue;
+                    }
+                    let (timeline, _) = ledger.community_timeline(&community, &links).await?;
+                    done += timeline.recorded().len() as u64;
+                    timeline
+                } else {
+                    let (timeline, n_events) = ledger.timeline_until(&id, position).await?;
+                    done += n_events;
+                    timeline
+                };
+                progress(done, events.max(done));
+                partnerships += emit(timeline, details, &mut chunk);
+                if chunk.len() == CHUNK {
+                    flush(writer.as_mut(), &mut chunk, &links).await?;
+                }
+            }
+        }
+        flush(writer.as_mut(), &mut chunk, &links).await?;
+        // The registered parties: all of them on a rebuild, else those whose streams moved.
+        if let Some(writer) = writer.as_mut() {
+            let mut registered = Vec::new();
+            for key in &touched_parties {
+                let entries = ledger.party_entries(key).await?;
+                let register = Register::from_entries(&entries);
+                if let Some(record) = register.party(key) {
+                    registered.push(PartyRow::registered(record, &links));
+                }
+            }
+            writer.write_parties(registered, true).await?;
+        }
+        tracing::debug!(partnerships, elapsed = ?started.elapsed(), "projections: rows written");
+        if let Some(writer) = writer.take() {
+            let covered = from.map_or(0, |checkpoint| checkpoint.events) + events;
+            writer
+                .finish(Checkpoint {
+                    position,
+                    code_version: CODE_VERSION,
+                    events: covered,
+                    first_event: first,
+                })
+                .await?;
+        }
+        // Ends the writer's borrow of the tables (it has no destructor when no table backend
+        // is compiled in).
+        #[cfg_attr(
+            not(any(feature = "sqlite", feature = "postgres")),
+            allow(clippy::drop_non_drop)
+        )]
+        drop(writer);
+        tracing::debug!(elapsed = ?started.elapsed(), "projections: committed");
+        if let (Backend::Tables(tables), true) = (&self.backend, events > 10_000) {
+            tables.after_large_write().await;
+        }
+        Ok(Progress {
+            events,
+            partnerships,
+            rebuilt: from.is_none(),
+        })
+    }
+}
