@@ -1,0 +1,279 @@
+//! Projections materialized as plain tables in a SQLite file: the ledger's own file for a
+//! SQLite store, or a file of their own for a server store (`amity --projections FILE`), which
+//! needs nothing but these tables (created, like a ledger file, with 16 KiB pages).
+//!
+//! Tables and views, queryable with `sqlite3`, DuckDB or pandas; they hold the columns of the
+//! PostgreSQL tables ([`crate::postgres`]) except the directory's `row` JSON, and query the views
+//! rather than the tables underneath:
+//!
+//! - `projection_checkpoint` — `projection` ('partnerships'), `position` (the store position
+//!   of the last event covered, as text), `code_version` (of the projection code that wrote
+//!   the rows; a different version triggers a rebuild), `events` (how many events are covered),
+//!   `first_event_id` (the first event of the feed: a feed that starts with another event is
+//!   another ledger, and the tables are rebuilt for it), `timeline_details` (`events` or
+//!   `stored`, see `partnership_timeline`).
+//! - `partnership_status` (a table, one row per partnership) — `partnership_no` (the row's
+//!   number in this file, which the history refers to; given out in blocks by pair of
+//!   countries, so that a two-country cohort is stored together; a rebuild numbers anew),
+//!   `partnership`, `party_a`,
+//!   `party_a_name`, `party_a_country`, `party_b`, `party_b_name`, `party_b_country`, `kind`,
+//!   `status` (`active`, `suspended`, `terminated`, `not_yet`, `unknown`), `since` (EDTF of the
+//!   event that set it; with alternative claims, their dates joined by " or "), `founded` (EDTF of the founding claims, `;`-separated),
+//!   `last_event_id`, `last_event_type`, `last_recorded_at`, `events`, `retracted`, `disputed`,
+//!   `conflict`, `party_a_subdivision`, `party_a_wikidata`, `party_b_subdivision`,
+//!   `party_b_wikidata`, `row` (the row as the application reads it, as JSON),
+//!   `first_attested` (EDTF of the first list or source attesting the partnership; for a pair
+//!   known only from lists `since` is NULL: its founding date is unknown) and `possible` (when
+//!   several statuses are possible now, all of them, `;`-separated; else NULL). `status` is
+//!   then the one furthest along the lifecycle.
+//! - `partnership_timeline` (a view, one row per history entry) — `partnership`, `seq`
+//!   (history order), `step` (resolved order of the driving events, else NULL), `event_id`,
+//!   `stream_version`, `event_type`, `occurred` (EDTF as written, NULL if unknown),
+//!   `earliest`, `latest` (days, NULL if unbounded; `latest` is capped at the day the event was
+//!   recorded; on the driving entry of a claim group, the span of its standing claims),
+//!   `term_as_written`, `certainty`, `sources` (JSON), `initiated_by`, `note`, `target` (the
+//!   entry a retraction or citation is about, or an alternative claim is an alternative to),
+//!   `reason`, `retracted_by`, `disputed`,
+//!   `status_after`, `recorded_by`, `recorded_at`, `stream` (the stream the entry is stored in
+//!   when another than `partnership`'s: a community's history merged from several keys'
+//!   streams by same-as links; else NULL). It reads the table `timeline_entries`,
+//!   which has the same columns except that the partnership is its status row's
+//!   `partnership_no`; its key is (`partnership_no`, `seq`) and it is stored in that order
+//!   (`WITHOUT ROWID`), so a partnership's history is read in one range and needs no index of
+//!   its own. In the ledger's own file ([`Details::Events`]) the event's own details
+//!   (`term_as_written`, `certainty`, `sources`, `initiated_by`, `note`, `target`, `reason`,
+//!   `recorded_by`, `recorded_at`) are NULL there and the view reads them from the stored
+//!   event (joined on its stream and version), so that a rebuild does not write a second copy of
+//!   every payload. `projection_checkpoint.timeline_details` says which (`events` or
+//!   `stored`); tables built the other way are rebuilt.
+//! - `party_directory` (a view, one row per party and partner) — `party` (key), `partner`
+//!   (key), `partner_name`, `partner_country`, `partnership`, `kind`, `status`, `since`,
+//!   `founded` (the founding that drives the status), and `partner_subdivision`,
+//!   `partner_wikidata`: each status row seen from either side, so nothing is written twice.
+//! - `parties` (a table, one row per party key) — `party` (key), `name`, `country`,
+//!   `subdivision`, `wikidata`, `kind` (registered parties), `canonical` (the key of its
+//!   community: its own, unless a same-as link makes it another's), `registered` (0: known from
+//!   its partnerships only), `names` (its name and aliases folded for search, accents and case
+//!   aside: `|krakow|cracow|`), `row` (JSON, with aliases, GeoNames id and coordinates).
+//!   Every party a partnership names, and every registered one. Same-as links make the
+//!   partnerships of a community's keys one status row under its canonical key.
+//!
+//! The checkpoint is written in the same transaction as the rows it covers, so after a crash
+//! the tables are exactly as of the checkpoint. Writers take SQLite's write lock on the file
+//! (an immediate transaction): in the ledger's own file that also stops appends, but a file
+//! of its own does not hold the store still, so catch-up reads the feed only up to the end it
+//! found first (see `Projections::rebuild`).
+//!
+//! The tables and their columns are described in [`schema`]; [`read`] answers the queries,
+//! [`write`] writes rows on a thread of its own.
+
+use std::path::{Path, PathBuf};
+
+use rusqlite::{Connection, OptionalExtension};
+
+use crate::tables::{Value, PROJECTION};
+use crate::{Checkpoint, Error, Result};
+
+mod read;
+pub mod schema;
+mod write;
+
+pub use schema::Details;
+use schema::{drop_all, DIRECTORY_VIEW, INDEXES, PARTIES, SCHEMA};
+pub use write::Writer;
+
+fn sql_error(error: rusqlite::Error) -> Error {
+    Error::Tables(error.to_string())
+}
+
+/// The projection tables in one SQLite file.
+#[derive(Debug)]
+pub struct SqliteTables {
+    /// The connection; a [`Writer`] has it on its thread while it lives, and gives it back.
+    connection: Option<Connection>,
+    path: PathBuf,
+    details: Details,
+}
+
+impl SqliteTables {
+    /// Open the tables in a SQLite file of their own at `path`, creating the file and the
+    /// tables if needed.
+    pub fn open(path: &Path) -> Result<SqliteTables> {
+        SqliteTables::open_with(path, Details::Stored)
+    }
+
+    /// Open the tables in the SQLite ledger file at `path` (it holds the store's `streams`
+    /// and `events` tables), creating the tables if needed.
+    pub fn open_in_ledger(path: &Path) -> Result<SqliteTables> {
+        SqliteTables::open_with(path, Details::Events)
+    }
+
+    fn open_with(path: &Path, details: Details) -> Result<SqliteTables> {
+        let connection = Connection::open(path).map_err(sql_error)?;
+        connection
+            .busy_timeout(std::time::Duration::from_secs(30))
+            .map_err(sql_error)?;
+        // A new file gets 16 KiB pages like a ledger file (ADR 0001); on a file that has
+        // tables already, or is in WAL mode, SQLite ignores this.
+        connection
+            .execute_batch(
+                "PRAGMA page_size = 16384; PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;",
+            )
+            .map_err(sql_error)?;
+        // Tables written by other projection code are derived data: drop them (the next
+        // catch-up rebuilds) rather than fail on a column they lack.
+        // So are tables whose history keeps its details elsewhere than asked, and tables of
+        // code older than the `timeline_details` column. A fresh file has no checkpoint.
+        let columns: Vec<String> = connection
+            .prepare("SELECT name FROM pragma_table_info('projection_checkpoint')")
+            .and_then(|mut statement| {
+                statement
+                    .query_map([], |row| row.get(0))?
+                    .collect::<rusqlite::Result<_>>()
+            })
+            .map_err(sql_error)?;
+        let stale = if columns.is_empty() {
+            false
+        } else if !columns.iter().any(|column| column == "timeline_details") {
+            true
+        } else {
+            connection
+                .query_row(
+                    "SELECT code_version, timeline_details FROM projection_checkpoint
+                     WHERE projection = ?1",
+                    [PROJECTION],
+                    |row| Ok((row.get::<_, u32>(0)?, row.get::<_, String>(1)?)),
+                )
+                .optional()
+                .map_err(sql_error)?
+                .map(|(version, kept)| {
+                    if version > crate::CODE_VERSION {
+                        return Err(Error::Newer {
+                            found: version,
+                            ours: crate::CODE_VERSION,
+                        });
+                    }
+                    Ok(version != crate::CODE_VERSION || kept != details.name())
+                })
+                .transpose()?
+                .unwrap_or(false)
+        };
+        if stale {
+            drop_all(&connection)?;
+        }
+        connection
+            .execute_batch(&format!(
+                "{SCHEMA}{PARTIES}{INDEXES}{}{DIRECTORY_VIEW}",
+                details.view()
+            ))
+            .map_err(sql_error)?;
+        Ok(SqliteTables {
+            connection: Some(connection),
+            path: path.to_path_buf(),
+            details,
+        })
+    }
+
+    fn connection(&self) -> &Connection {
+        // Only a Writer takes it, and it holds `&mut self` until it gives it back.
+        self.connection
+            .as_ref()
+            .expect("a projection writer gives its connection back")
+    }
+
+    /// The file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The checkpoint, if the projection was ever written.
+    pub fn checkpoint(&self) -> Result<Option<Checkpoint>> {
+        read_checkpoint(self.connection())
+    }
+
+    /// Fold the WAL back into the file after a large write, so that readers do not search a
+    /// long log (best effort: a busy reader only delays it).
+    pub fn fold_wal(&self) {
+        if let Err(error) = self
+            .connection()
+            .execute_batch("PRAGMA wal_checkpoint(TRUNCATE);")
+        {
+            tracing::debug!(%error, "wal checkpoint after a large projection write");
+        }
+    }
+}
+
+/// SQLite's numbered parameter.
+fn placeholder(number: usize) -> String {
+    format!("?{number}")
+}
+
+fn read_checkpoint(connection: &Connection) -> Result<Option<Checkpoint>> {
+    let row: Option<(String, u32, i64, Option<String>)> = connection
+        .query_row(
+            "SELECT position, code_version, events, first_event_id
+             FROM projection_checkpoint WHERE projection = ?1",
+            [PROJECTION],
+            |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?)),
+        )
+        .optional()
+        .map_err(sql_error)?;
+    row.map(|(position, code_version, events, first_event)| {
+        crate::tables::checkpoint(&position, code_version, events, first_event.as_deref())
+    })
+    .transpose()
+}
+
+impl rusqlite::ToSql for Value<'_> {
+    fn to_sql(&self) -> rusqlite::Result<rusqlite::types::ToSqlOutput<'_>> {
+        use rusqlite::types::{ToSqlOutput, ValueRef};
+        Ok(match self {
+            Value::Text(Some(text)) => ToSqlOutput::Borrowed(ValueRef::Text(text.as_bytes())),
+            Value::Text(None) | Value::Integer(None) => ToSqlOutput::Borrowed(ValueRef::Null),
+            Value::Integer(Some(number)) => ToSqlOutput::Borrowed(ValueRef::Integer(*number)),
+            Value::Boolean(flag) => ToSqlOutput::Borrowed(ValueRef::Integer(i64::from(*flag))),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::schema::{is_event_detail, VIEW_EVENTS};
+    use super::*;
+    use crate::tables::TIMELINE_COLUMNS;
+
+    #[test]
+    fn a_file_of_their_own_gets_16_kib_pages_and_an_existing_one_keeps_its_own() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let page_size = |path: &Path| -> i64 {
+            Connection::open(path)
+                .and_then(|c| c.query_row("PRAGMA page_size", [], |row| row.get(0)))
+                .expect("page size")
+        };
+        let new = dir.path().join("new.db");
+        drop(SqliteTables::open(&new).expect("open a new file"));
+        assert_eq!(page_size(&new), 16_384);
+
+        let old = dir.path().join("old.db");
+        Connection::open(&old)
+            .and_then(|c| c.execute_batch("PRAGMA page_size = 4096; CREATE TABLE kept (x);"))
+            .expect("an existing file");
+        drop(SqliteTables::open(&old).expect("open an existing file"));
+        assert_eq!(page_size(&old), 4_096);
+    }
+
+    #[test]
+    fn the_event_details_are_the_columns_the_ledger_file_view_reads_from_events() {
+        let details = (0..TIMELINE_COLUMNS.len())
+            .filter(|index| is_event_detail(*index))
+            .count();
+        assert_eq!(details, 9);
+        for (index, column) in TIMELINE_COLUMNS.iter().enumerate() {
+            assert_eq!(
+                is_event_detail(index),
+                VIEW_EVENTS.contains(&format!("AS {column}")),
+                "{column}: a detail exactly when the view reads it from the event"
+            );
+        }
+    }
+}

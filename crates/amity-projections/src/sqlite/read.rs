@@ -1,0 +1,379 @@
+//! The queries over the tables.
+
+use rusqlite::OptionalExtension;
+
+use amity_domain::Party;
+
+use super::{placeholder, sql_error, SqliteTables};
+use crate::analysis::{Cohort, DrivingStep, Member};
+use crate::rows::{DirectoryRow, PartyRow, StatusRow, TimelineRow};
+use crate::tables::{
+    cohort_filter, driving_step, dump_line, from_json, from_name, partnership_id, party_search_sql,
+    DumpValue, DUMPED, TIMELINE_COLUMNS,
+};
+use crate::{Error, Result};
+
+impl SqliteTables {
+    /// Status rows: all, or of the given partnerships.
+    pub fn status_rows(&self, only: Option<&[String]>) -> Result<Vec<StatusRow>> {
+        match only {
+            None => {
+                let mut statement = self
+                    .connection()
+                    .prepare_cached("SELECT row FROM partnership_status ORDER BY partnership")
+                    .map_err(sql_error)?;
+                let rows = statement
+                    .query_map([], |row| row.get::<_, String>(0))
+                    .map_err(sql_error)?;
+                rows.map(|row| from_json(&row.map_err(sql_error)?))
+                    .collect()
+            }
+            Some(ids) => {
+                let mut statement = self
+                    .connection()
+                    .prepare_cached("SELECT row FROM partnership_status WHERE partnership = ?1")
+                    .map_err(sql_error)?;
+                let mut found = Vec::with_capacity(ids.len());
+                for id in ids {
+                    let row: Option<String> = statement
+                        .query_row([id], |row| row.get(0))
+                        .optional()
+                        .map_err(sql_error)?;
+                    if let Some(row) = row {
+                        found.push(from_json(&row)?);
+                    }
+                }
+                Ok(found)
+            }
+        }
+    }
+
+    /// A partnership's history rows, in history order.
+    pub fn timeline_rows(&self, partnership: &str) -> Result<Vec<TimelineRow>> {
+        let mut statement = self
+            .connection()
+            .prepare_cached(&format!(
+                "SELECT {} FROM partnership_timeline WHERE partnership = ?1 ORDER BY seq",
+                TIMELINE_COLUMNS.join(", ")
+            ))
+            .map_err(sql_error)?;
+        let rows = statement
+            .query_map([partnership], timeline_row)
+            .map_err(sql_error)?;
+        rows.map(|row| row.map_err(sql_error)?).collect()
+    }
+
+    /// Every history row, grouped by partnership in history order (for "as of" over all).
+    pub fn all_timeline_rows(&self) -> Result<Vec<TimelineRow>> {
+        let mut statement = self
+            .connection()
+            .prepare_cached(&format!(
+                "SELECT {} FROM partnership_timeline ORDER BY partnership, seq",
+                TIMELINE_COLUMNS.join(", ")
+            ))
+            .map_err(sql_error)?;
+        let rows = statement.query_map([], timeline_row).map_err(sql_error)?;
+        rows.map(|row| row.map_err(sql_error)?).collect()
+    }
+
+    /// The members of a cohort with their driving steps: what outcomes and series need, read
+    /// without decoding whole rows.
+    pub fn cohort_members(&self, cohort: &Cohort) -> Result<Vec<Member>> {
+        let (filter, values) = cohort_filter(cohort, placeholder);
+        // The members in number order, with their numbers, to meet their steps in that order.
+        let mut members: Vec<(i64, Member)> = Vec::new();
+        {
+            let mut statement = self
+                .connection()
+                .prepare(&format!(
+                    "SELECT partnership, party_a_name, party_a_country, party_a_subdivision,
+                            party_a_wikidata, party_b_name, party_b_country, party_b_subdivision,
+                            party_b_wikidata, kind, conflict IS NOT NULL, partnership_no,
+                            party_a, party_b
+                     FROM partnership_status WHERE {filter} ORDER BY partnership_no"
+                ))
+                .map_err(sql_error)?;
+            let mut rows = statement
+                .query(rusqlite::params_from_iter(values.iter()))
+                .map_err(sql_error)?;
+            while let Some(row) = rows.next().map_err(sql_error)? {
+                let party = |offset: usize| -> rusqlite::Result<Party> {
+                    Ok(Party {
+                        name: row.get(offset)?,
+                        country: row.get(offset + 1)?,
+                        subdivision: row.get(offset + 2)?,
+                        wikidata: row.get(offset + 3)?,
+                        qualifier: None,
+                    })
+                };
+                let partnership: String = row.get(0).map_err(sql_error)?;
+                let number: i64 = row.get(11).map_err(sql_error)?;
+                let member = Member {
+                    partnership: partnership_id(&partnership)?,
+                    parties: vec![
+                        party(1)
+                            .map_err(sql_error)?
+                            .keyed(&row.get::<_, String>(12).map_err(sql_error)?),
+                        party(5)
+                            .map_err(sql_error)?
+                            .keyed(&row.get::<_, String>(13).map_err(sql_error)?),
+                    ],
+                    kind: amity_domain::PartnershipKind::new(
+                        &row.get::<_, String>(9).map_err(sql_error)?,
+                    ),
+                    conflict: row.get(10).map_err(sql_error)?,
+                    steps: Vec::new(),
+                };
+                members.push((number, member));
+            }
+        }
+        // The driving steps, read in key order (partnership number, history order), each member's
+        // then put in resolved order.
+        let mut statement = self
+            .connection()
+            .prepare(&format!(
+                "SELECT partnership_no, step, event_id, event_type, occurred, earliest, latest,
+                        status_after
+                 FROM timeline_entries
+                 WHERE step IS NOT NULL
+                   AND partnership_no IN
+                       (SELECT partnership_no FROM partnership_status WHERE {filter})
+                 ORDER BY partnership_no, seq"
+            ))
+            .map_err(sql_error)?;
+        let mut rows = statement
+            .query(rusqlite::params_from_iter(values.iter()))
+            .map_err(sql_error)?;
+        let mut ordered: Vec<Vec<(i64, DrivingStep)>> = vec![Vec::new(); members.len()];
+        let mut index = 0;
+        while let Some(row) = rows.next().map_err(sql_error)? {
+            let number: i64 = row.get(0).map_err(sql_error)?;
+            while index < members.len() && members[index].0 < number {
+                index += 1;
+            }
+            if members
+                .get(index)
+                .is_none_or(|(member, _)| *member != number)
+            {
+                continue;
+            }
+            let status_after: Option<String> = row.get(7).map_err(sql_error)?;
+            if status_after.is_none() {
+                continue;
+            }
+            let text = |index: usize| -> Result<Option<&str>> {
+                let value = row.get_ref(index).map_err(sql_error)?;
+                value
+                    .as_str_or_null()
+                    .map_err(|error| Error::Tables(error.to_string()))
+            };
+            let step = driving_step(
+                text(2)?.unwrap_or_default(),
+                text(3)?.unwrap_or_default(),
+                text(4)?.map(str::to_owned),
+                text(5)?,
+                text(6)?,
+            )?;
+            ordered[index].push((row.get(1).map_err(sql_error)?, step));
+        }
+        let mut members: Vec<Member> = members
+            .into_iter()
+            .zip(ordered)
+            .map(|((_, mut member), mut steps)| {
+                if !steps.is_sorted_by_key(|(step, _)| *step) {
+                    steps.sort_by_key(|(step, _)| *step);
+                }
+                member.steps = steps.into_iter().map(|(_, step)| step).collect();
+                member
+            })
+            .collect();
+        members.sort_by(|a, b| a.partnership.as_str().cmp(b.partnership.as_str()));
+        Ok(members)
+    }
+
+    /// The partnership ids of a cohort.
+    pub fn cohort_ids(&self, cohort: &Cohort) -> Result<Vec<String>> {
+        let (filter, values) = cohort_filter(cohort, placeholder);
+        let mut statement = self
+            .connection()
+            .prepare(&format!(
+                "SELECT partnership FROM partnership_status WHERE {filter} ORDER BY partnership"
+            ))
+            .map_err(sql_error)?;
+        let rows = statement
+            .query_map(rusqlite::params_from_iter(values.iter()), |row| {
+                row.get::<_, String>(0)
+            })
+            .map_err(sql_error)?;
+        rows.map(|row| row.map_err(sql_error)).collect()
+    }
+
+    /// A party's directory rows.
+    pub fn directory_rows(&self, party: &str) -> Result<Vec<DirectoryRow>> {
+        let mut statement = self
+            .connection()
+            .prepare_cached(
+                "SELECT party, partner_name, partner_country, partner_subdivision,
+                        partner_wikidata, partnership, kind, status, since, founded, partner
+                 FROM party_directory WHERE party = ?1 ORDER BY partnership",
+            )
+            .map_err(sql_error)?;
+        let rows = statement
+            .query_map([party], |row| {
+                let partnership: String = row.get(5)?;
+                let status: String = row.get(7)?;
+                let built = (|| -> Result<DirectoryRow> {
+                    Ok(DirectoryRow {
+                        party: row.get(0).map_err(sql_error)?,
+                        partner: Party {
+                            name: row.get(1).map_err(sql_error)?,
+                            country: row.get(2).map_err(sql_error)?,
+                            subdivision: row.get(3).map_err(sql_error)?,
+                            wikidata: row.get(4).map_err(sql_error)?,
+                            qualifier: None,
+                        }
+                        .keyed(&row.get::<_, String>(10).map_err(sql_error)?),
+                        partnership: partnership_id(&partnership)?,
+                        kind: amity_domain::PartnershipKind::new(
+                            &row.get::<_, String>(6).map_err(sql_error)?,
+                        ),
+                        status: from_name(&status)?,
+                        since: row.get(8).map_err(sql_error)?,
+                        founded: row.get(9).map_err(sql_error)?,
+                    })
+                })();
+                Ok(built)
+            })
+            .map_err(sql_error)?;
+        rows.map(|row| row.map_err(sql_error)?).collect()
+    }
+
+    /// One party's row, by its key.
+    pub fn party(&self, key: &str) -> Result<Option<PartyRow>> {
+        let row: Option<String> = self
+            .connection()
+            .prepare_cached("SELECT row FROM parties WHERE party = ?1")
+            .map_err(sql_error)?
+            .query_row([key], |row| row.get(0))
+            .optional()
+            .map_err(sql_error)?;
+        row.as_deref().map(from_json).transpose()
+    }
+
+    /// Every party row, by key.
+    pub fn all_parties(&self) -> Result<Vec<PartyRow>> {
+        let mut statement = self
+            .connection()
+            .prepare_cached("SELECT row FROM parties ORDER BY party")
+            .map_err(sql_error)?;
+        let rows = statement
+            .query_map([], |row| row.get::<_, String>(0))
+            .map_err(sql_error)?;
+        rows.map(|row| from_json(&row.map_err(sql_error)?))
+            .collect()
+    }
+
+    /// Parties matching a folded query (see [`crate::tables::party_search_sql`]).
+    pub fn search_parties(&self, query: &str) -> Result<Vec<(PartyRow, u64)>> {
+        let mut statement = self
+            .connection()
+            .prepare_cached(&party_search_sql("?1", ""))
+            .map_err(sql_error)?;
+        let rows = statement
+            .query_map([query], |row| {
+                Ok((row.get::<_, String>(0)?, row.get::<_, i64>(1)?))
+            })
+            .map_err(sql_error)?;
+        rows.map(|row| {
+            let (json, count) = row.map_err(sql_error)?;
+            Ok((from_json(&json)?, count as u64))
+        })
+        .collect()
+    }
+
+    /// Every party key with the given name part (for "did you mean").
+    pub fn parties_named(&self, name: &str) -> Result<Vec<String>> {
+        let mut statement = self
+            .connection()
+            .prepare_cached(
+                "SELECT DISTINCT party FROM party_directory WHERE party LIKE ?1 ORDER BY party",
+            )
+            .map_err(sql_error)?;
+        let rows = statement
+            .query_map([format!("%:{name}")], |row| row.get::<_, String>(0))
+            .map_err(sql_error)?;
+        rows.map(|row| row.map_err(sql_error)).collect()
+    }
+
+    /// Every table's rows as text, for comparing two builds (also with PostgreSQL's).
+    pub fn dump(&self) -> Result<Vec<String>> {
+        use rusqlite::types::ValueRef;
+        let mut lines = Vec::new();
+        for (table, columns, order) in DUMPED {
+            let mut statement = self
+                .connection()
+                .prepare(&format!(
+                    "SELECT {} FROM {table} ORDER BY {order}",
+                    columns.join(", ")
+                ))
+                .map_err(sql_error)?;
+            let mut rows = statement.query([]).map_err(sql_error)?;
+            while let Some(row) = rows.next().map_err(sql_error)? {
+                let values = (0..columns.len())
+                    .map(|index| {
+                        Ok(match row.get_ref(index).map_err(sql_error)? {
+                            ValueRef::Null => DumpValue::Null,
+                            ValueRef::Integer(number) => DumpValue::Integer(number),
+                            ValueRef::Text(text) => {
+                                DumpValue::Text(String::from_utf8_lossy(text).into_owned())
+                            }
+                            other => DumpValue::Text(format!("{other:?}")),
+                        })
+                    })
+                    .collect::<Result<Vec<_>>>()?;
+                lines.push(dump_line(table, &values));
+            }
+        }
+        Ok(lines)
+    }
+}
+
+/// A [`TimelineRow`] from the columns of [`TIMELINE_COLUMNS`]; the outer error is SQLite's,
+/// the inner one a value that does not read back.
+fn timeline_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Result<TimelineRow>> {
+    let text = |index: usize| row.get::<_, Option<String>>(index);
+    let partnership: String = row.get(0)?;
+    let certainty: String = row.get(10)?;
+    let sources: String = row.get(11)?;
+    let status_after: Option<String> = row.get(18)?;
+    let built = (|| -> Result<TimelineRow> {
+        Ok(TimelineRow {
+            partnership: partnership_id(&partnership)?,
+            seq: row.get::<_, i64>(1).map_err(sql_error)? as u64,
+            step: row
+                .get::<_, Option<i64>>(2)
+                .map_err(sql_error)?
+                .map(|s| s as u64),
+            event_id: row.get(3).map_err(sql_error)?,
+            stream_version: row.get::<_, i64>(4).map_err(sql_error)? as u64,
+            event_type: row.get(5).map_err(sql_error)?,
+            occurred: text(6).map_err(sql_error)?,
+            earliest: text(7).map_err(sql_error)?,
+            latest: text(8).map_err(sql_error)?,
+            term_as_written: text(9).map_err(sql_error)?,
+            certainty: from_name(&certainty)?,
+            sources: from_json(&sources)?,
+            initiated_by: text(12).map_err(sql_error)?,
+            note: text(13).map_err(sql_error)?,
+            target: text(14).map_err(sql_error)?,
+            reason: text(15).map_err(sql_error)?,
+            retracted_by: text(16).map_err(sql_error)?,
+            disputed: row.get(17).map_err(sql_error)?,
+            status_after: status_after.as_deref().map(from_name).transpose()?,
+            recorded_by: row.get(19).map_err(sql_error)?,
+            recorded_at: row.get(20).map_err(sql_error)?,
+            stream: text(21).map_err(sql_error)?,
+        })
+    })();
+    Ok(built)
+}

@@ -1,0 +1,293 @@
+//! The tables, views and indexes, and what their columns hold (queryable with `sqlite3`,
+//! DuckDB or pandas).
+//!
+//! Tables and views, queryable with `sqlite3`, DuckDB or pandas; they hold the columns of the
+//! PostgreSQL tables ([`crate::postgres`]) except the directory's `row` JSON, and query the views
+//! rather than the tables underneath:
+//!
+//! - `projection_checkpoint` — `projection` ('partnerships'), `position` (the store position
+//!   of the last event covered, as text), `code_version` (of the projection code that wrote
+//!   the rows; a different version triggers a rebuild), `events` (how many events are covered),
+//!   `first_event_id` (the first event of the feed: a feed that starts with another event is
+//!   another ledger, and the tables are rebuilt for it), `timeline_details` (`events` or
+//!   `stored`, see `partnership_timeline`).
+//! - `partnership_status` (a table, one row per partnership) — `partnership_no` (the row's
+//!   number in this file, which the history refers to; given out in blocks by pair of
+//!   countries, so that a two-country cohort is stored together; a rebuild numbers anew),
+//!   `partnership`, `party_a`,
+//!   `party_a_name`, `party_a_country`, `party_b`, `party_b_name`, `party_b_country`, `kind`,
+//!   `status` (`active`, `suspended`, `terminated`, `not_yet`, `unknown`), `since` (EDTF of the
+//!   event that set it; with alternative claims, their dates joined by " or "), `founded` (EDTF of the founding claims, `;`-separated),
+//!   `last_event_id`, `last_event_type`, `last_recorded_at`, `events`, `retracted`, `disputed`,
+//!   `conflict`, `party_a_subdivision`, `party_a_wikidata`, `party_b_subdivision`,
+//!   `party_b_wikidata`, `row` (the row as the application reads it, as JSON),
+//!   `first_attested` (EDTF of the first list or source attesting the partnership; for a pair
+//!   known only from lists `since` is NULL: its founding date is unknown) and `possible` (when
+//!   several statuses are possible now, all of them, `;`-separated; else NULL). `status` is
+//!   then the one furthest along the lifecycle.
+//! - `partnership_timeline` (a view, one row per history entry) — `partnership`, `seq`
+//!   (history order), `step` (resolved order of the driving events, else NULL), `event_id`,
+//!   `stream_version`, `event_type`, `occurred` (EDTF as written, NULL if unknown),
+//!   `earliest`, `latest` (days, NULL if unbounded; `latest` is capped at the day the event was
+//!   recorded; on the driving entry of a claim group, the span of its standing claims),
+//!   `term_as_written`, `certainty`, `sources` (JSON), `initiated_by`, `note`, `target` (the
+//!   entry a retraction or citation is about, or an alternative claim is an alternative to),
+//!   `reason`, `retracted_by`, `disputed`,
+//!   `status_after`, `recorded_by`, `recorded_at`, `stream` (the stream the entry is stored in
+//!   when another than `partnership`'s: a community's history merged from several keys'
+//!   streams by same-as links; else NULL). It reads the table `timeline_entries`,
+//!   which has the same columns except that the partnership is its status row's
+//!   `partnership_no`; its key is (`partnership_no`, `seq`) and it is stored in that order
+//!   (`WITHOUT ROWID`), so a partnership's history is read in one range and needs no index of
+//!   its own. In the ledger's own file ([`Details::Events`]) the event's own details
+//!   (`term_as_written`, `certainty`, `sources`, `initiated_by`, `note`, `target`, `reason`,
+//!   `recorded_by`, `recorded_at`) are NULL there and the view reads them from the stored
+//!   event (joined on its stream and version), so that a rebuild does not write a second copy of
+//!   every payload. `projection_checkpoint.timeline_details` says which (`events` or
+//!   `stored`); tables built the other way are rebuilt.
+//! - `party_directory` (a view, one row per party and partner) — `party` (key), `partner`
+//!   (key), `partner_name`, `partner_country`, `partnership`, `kind`, `status`, `since`,
+//!   `founded` (the founding that drives the status), and `partner_subdivision`,
+//!   `partner_wikidata`: each status row seen from either side, so nothing is written twice.
+//! - `parties` (a table, one row per party key) — `party` (key), `name`, `country`,
+//!   `subdivision`, `wikidata`, `kind` (registered parties), `canonical` (the key of its
+//!   community: its own, unless a same-as link makes it another's), `registered` (0: known from
+//!   its partnerships only), `names` (its name and aliases folded for search, accents and case
+//!   aside: `|krakow|cracow|`), `row` (JSON, with aliases, GeoNames id and coordinates).
+//!   Every party a partnership names, and every registered one. Same-as links make the
+//!   partnerships of a community's keys one status row under its canonical key.
+//!
+//! The checkpoint is written in the same transaction as the rows it covers, so after a crash
+//! the tables are exactly as of the checkpoint. Writers take SQLite's write lock on the file
+//! (an immediate transaction): in the ledger's own file that also stops appends, but a file
+//! of its own does not hold the store still, so catch-up reads the feed only up to the end it
+//! found first (see `Projections::rebuild`).
+
+use rusqlite::{Connection, OptionalExtension};
+
+use super::sql_error;
+use crate::Result;
+
+pub(super) const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS projection_checkpoint (
+    projection       TEXT PRIMARY KEY,
+    position         TEXT    NOT NULL,
+    code_version     INTEGER NOT NULL,
+    events           INTEGER NOT NULL,
+    first_event_id   TEXT,
+    timeline_details TEXT    NOT NULL
+);
+CREATE TABLE IF NOT EXISTS partnership_status (
+    partnership_no   INTEGER PRIMARY KEY,
+    partnership      TEXT NOT NULL,
+    party_a          TEXT NOT NULL,
+    party_a_name     TEXT NOT NULL,
+    party_a_country  TEXT NOT NULL,
+    party_b          TEXT NOT NULL,
+    party_b_name     TEXT NOT NULL,
+    party_b_country  TEXT NOT NULL,
+    kind             TEXT NOT NULL,
+    status           TEXT NOT NULL,
+    since            TEXT,
+    founded          TEXT,
+    last_event_id    TEXT,
+    last_event_type  TEXT,
+    last_recorded_at TEXT,
+    events           INTEGER NOT NULL,
+    retracted        INTEGER NOT NULL,
+    disputed         INTEGER NOT NULL,
+    conflict         TEXT,
+    party_a_subdivision TEXT,
+    party_a_wikidata    TEXT,
+    party_b_subdivision TEXT,
+    party_b_wikidata    TEXT,
+    row              TEXT NOT NULL,
+    first_attested   TEXT,
+    possible         TEXT
+);
+CREATE TABLE IF NOT EXISTS timeline_entries (
+    partnership_no  INTEGER NOT NULL,
+    seq             INTEGER NOT NULL,
+    step            INTEGER,
+    event_id        TEXT    NOT NULL,
+    stream_version  INTEGER NOT NULL,
+    event_type      TEXT    NOT NULL,
+    occurred        TEXT,
+    earliest        TEXT,
+    latest          TEXT,
+    term_as_written TEXT,
+    certainty       TEXT,
+    sources         TEXT,
+    initiated_by    TEXT,
+    note            TEXT,
+    target          TEXT,
+    reason          TEXT,
+    retracted_by    TEXT,
+    disputed        INTEGER NOT NULL,
+    status_after    TEXT,
+    recorded_by     TEXT,
+    recorded_at     TEXT,
+    stream          TEXT,
+    PRIMARY KEY (partnership_no, seq)
+) WITHOUT ROWID;
+";
+
+/// Indexes, created after the rows on a rebuild (sorting once beats inserting into an index in
+/// random order). The history needs none: `timeline_entries` is kept in key order (partnership
+/// number, then history order), and a rebuild appends to it in that order. The last index
+/// covers the analyst views: a cohort by countries is read from it alone.
+/// The parties (code version 8): every party a partnership names, and the registered ones,
+/// with their community key and their names folded for search.
+pub(super) const PARTIES: &str = "
+CREATE TABLE IF NOT EXISTS parties (
+    party       TEXT PRIMARY KEY,
+    name        TEXT NOT NULL,
+    country     TEXT NOT NULL,
+    subdivision TEXT,
+    wikidata    TEXT,
+    kind        TEXT,
+    canonical   TEXT NOT NULL,
+    registered  INTEGER NOT NULL,
+    names       TEXT NOT NULL,
+    row         TEXT NOT NULL
+) WITHOUT ROWID;
+";
+
+pub(super) const INDEXES: &str = "
+CREATE UNIQUE INDEX IF NOT EXISTS partnership_status_key ON partnership_status (partnership);
+CREATE INDEX IF NOT EXISTS partnership_status_party_a ON partnership_status (party_a);
+CREATE INDEX IF NOT EXISTS partnership_status_party_b ON partnership_status (party_b);
+CREATE INDEX IF NOT EXISTS partnership_status_countries ON partnership_status
+    (party_a_country, party_b_country, partnership, party_a_name, party_a_subdivision,
+     party_a_wikidata, party_b_name, party_b_subdivision, party_b_wikidata, kind, conflict);
+";
+
+/// The `party_directory` view: each status row seen from either party, with the founding date
+/// that drives the status (the first founding in history order that has an effect), and the
+/// partner's subdivision and Wikidata id besides the documented columns.
+pub(super) const DIRECTORY_VIEW: &str = "
+CREATE VIEW IF NOT EXISTS party_directory AS
+SELECT party_a AS party, party_b AS partner, party_b_name AS partner_name,
+       party_b_country AS partner_country, partnership, kind, status, since,
+       (SELECT t.occurred FROM timeline_entries t
+        WHERE t.partnership_no = s.partnership_no AND t.event_type = 'PartnershipFounded'
+          AND t.status_after IS NOT NULL
+        ORDER BY t.seq LIMIT 1) AS founded,
+       party_b_subdivision AS partner_subdivision, party_b_wikidata AS partner_wikidata
+FROM partnership_status s
+UNION ALL
+SELECT party_b, party_a, party_a_name, party_a_country, partnership, kind, status, since,
+       (SELECT t.occurred FROM timeline_entries t
+        WHERE t.partnership_no = s.partnership_no AND t.event_type = 'PartnershipFounded'
+          AND t.status_after IS NOT NULL
+        ORDER BY t.seq LIMIT 1),
+       party_a_subdivision, party_a_wikidata
+FROM partnership_status s;
+";
+
+/// The `partnership_timeline` view over rows that hold every column ([`Details::Stored`]).
+pub(super) const VIEW_STORED: &str = "
+CREATE VIEW IF NOT EXISTS partnership_timeline AS
+SELECT s.partnership, t.seq, t.step, t.event_id, t.stream_version, t.event_type, t.occurred,
+       t.earliest, t.latest, t.term_as_written, t.certainty, t.sources, t.initiated_by, t.note,
+       t.target, t.reason, t.retracted_by, t.disputed, t.status_after, t.recorded_by,
+       t.recorded_at, t.stream
+FROM timeline_entries t
+JOIN partnership_status s ON s.partnership_no = t.partnership_no;
+";
+
+/// The `partnership_timeline` view in the ledger's own file ([`Details::Events`]): what the
+/// event says is read from the stored event (schema v1 payload and metadata), and the
+/// transaction time is printed as the ledger prints it (RFC 3339, UTC, shortest fraction).
+pub(super) const VIEW_EVENTS: &str = "
+CREATE VIEW IF NOT EXISTS partnership_timeline AS
+SELECT p.partnership, t.seq, t.step, t.event_id, t.stream_version, t.event_type, t.occurred,
+       t.earliest, t.latest,
+       json_extract(e.payload, '$.term_as_written') AS term_as_written,
+       json_extract(e.payload, '$.certainty') AS certainty,
+       json_extract(e.payload, '$.sources') AS sources,
+       json_extract(e.payload, '$.initiated_by') AS initiated_by,
+       json_extract(e.payload, '$.note') AS note,
+       coalesce(json_extract(e.payload, '$.target'),
+                json_extract(e.payload, '$.alternative_to')) AS target,
+       json_extract(e.payload, '$.reason') AS reason,
+       t.retracted_by, t.disputed, t.status_after,
+       json_extract(e.metadata, '$.recorded_by') AS recorded_by,
+       strftime('%Y-%m-%dT%H:%M:%S', e.recorded_at / 1000000, 'unixepoch')
+           || CASE WHEN e.recorded_at % 1000000 = 0 THEN ''
+                   ELSE '.' || rtrim(printf('%06d', e.recorded_at % 1000000), '0') END
+           || 'Z' AS recorded_at,
+       t.stream
+FROM timeline_entries t
+JOIN partnership_status p ON p.partnership_no = t.partnership_no
+JOIN streams s ON s.name = coalesce(t.stream, p.partnership)
+JOIN events e ON e.stream_no = s.stream_no AND e.stream_version = t.stream_version;
+";
+
+/// Every projection table and view, of this code and of earlier code: the history was the
+/// table `partnership_timeline` up to code version 4, the directory the table
+/// `party_directory` up to version 5.
+pub(super) const OBJECTS: [&str; 6] = [
+    "parties",
+    "partnership_timeline",
+    "party_directory",
+    "timeline_entries",
+    "partnership_status",
+    "projection_checkpoint",
+];
+
+/// Drop every projection table and view, whichever of the two each is in this file.
+pub(super) fn drop_all(connection: &Connection) -> Result<()> {
+    for name in OBJECTS {
+        let kind: Option<String> = connection
+            .query_row(
+                "SELECT type FROM sqlite_master WHERE name = ?1 AND type IN ('table', 'view')",
+                [name],
+                |row| row.get(0),
+            )
+            .optional()
+            .map_err(sql_error)?;
+        let statement = match kind.as_deref() {
+            Some("table") => format!("DROP TABLE {name};"),
+            Some(_) => format!("DROP VIEW {name};"),
+            None => continue,
+        };
+        connection.execute_batch(&statement).map_err(sql_error)?;
+    }
+    Ok(())
+}
+
+/// Whether the history's column at `index` of [`TIMELINE_COLUMNS`] is one that the ledger's own
+/// file reads from the stored events ([`Details::Events`]): `term_as_written` to `reason`,
+/// `recorded_by`, `recorded_at` (the columns [`crate::tables::timeline_values`] leaves NULL
+/// without details).
+pub(super) fn is_event_detail(index: usize) -> bool {
+    matches!(index, 9..=15 | 19 | 20)
+}
+
+/// Where the history's event details (term, certainty, sources, initiating party, note,
+/// target, reason, who recorded it and when) are kept.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Details {
+    /// In the ledger's own file: read from the stored events by the `partnership_timeline`
+    /// view, not copied (a rebuild does not write a second copy of every payload).
+    Events,
+    /// In a file of their own: stored in `timeline_entries`.
+    Stored,
+}
+
+impl Details {
+    pub(super) fn name(self) -> &'static str {
+        match self {
+            Details::Events => "events",
+            Details::Stored => "stored",
+        }
+    }
+
+    pub(super) fn view(self) -> &'static str {
+        match self {
+            Details::Events => VIEW_EVENTS,
+            Details::Stored => VIEW_STORED,
+        }
+    }
+}

@@ -1,0 +1,404 @@
+//! Writing rows: one transaction on a thread of the writer's own, rows numbered in blocks by
+//! pair of countries.
+
+use rusqlite::{params, Connection, OptionalExtension};
+
+use super::schema::{drop_all, is_event_detail, Details, DIRECTORY_VIEW, INDEXES, PARTIES, SCHEMA};
+use super::{placeholder, read_checkpoint, sql_error, SqliteTables};
+use crate::rows::{PartnershipRows, PartyRow, StatusRow};
+use crate::tables::{
+    party_values, status_values, timeline_values, Value, PARTY_COLUMNS, PROJECTION, STATUS_COLUMNS,
+    TIMELINE_COLUMNS,
+};
+use crate::{Checkpoint, Error, Result};
+
+impl SqliteTables {
+    /// Start writing: one transaction that holds the file's write lock until
+    /// [`Writer::finish`] or drop (rolled back); in the ledger's own file the feed cannot move
+    /// meanwhile. With `reset`, every table is emptied first (a rebuild); otherwise the
+    /// checkpoint must still be `expected`, or [`Error::Raced`] says another process caught up
+    /// first. The rows are written on a thread of the writer's own, while the caller computes
+    /// the next ones.
+    pub fn begin(&mut self, expected: Option<Checkpoint>, reset: bool) -> Result<Writer<'_>> {
+        let connection = self.connection();
+        connection
+            .execute_batch("BEGIN IMMEDIATE;")
+            .map_err(sql_error)?;
+        if !reset {
+            let checked = read_checkpoint(connection).and_then(|found| {
+                if found == expected {
+                    Ok(())
+                } else {
+                    Err(Error::Raced)
+                }
+            });
+            if let Err(error) = checked {
+                roll_back(connection);
+                return Err(error);
+            }
+        }
+        let connection = self.connection.take().expect("checked above");
+        let (jobs, received) = tokio::sync::mpsc::channel::<Job>(WRITES_AHEAD);
+        let details = self.details;
+        let thread = std::thread::Builder::new()
+            .name("amity-projections-writer".to_owned())
+            .spawn(move || write_on_thread(connection, received, reset, details))
+            .map_err(|error| Error::Tables(format!("cannot start the writer: {error}")))?;
+        Ok(Writer {
+            tables: self,
+            jobs: Some(jobs),
+            thread: Some(thread),
+        })
+    }
+}
+
+/// How many chunks of rows may wait for the writer's thread: enough for the rows computed
+/// while a rebuild's thread empties the old tables (a few hundred milliseconds on the
+/// benchmark ledger).
+const WRITES_AHEAD: usize = 16;
+
+/// What the writer's thread is asked to do.
+enum Job {
+    /// Replace the rows of these partnerships.
+    Rows(Vec<PartnershipRows>),
+    /// Write party rows (replacing those there, or leaving them).
+    Parties(Vec<PartyRow>, bool),
+    /// Move the checkpoint and commit.
+    Finish(Checkpoint),
+}
+
+/// Write party rows: with `replace`, over those already there; otherwise only new ones.
+fn write_parties(connection: &Connection, rows: &[PartyRow], replace: bool) -> Result<()> {
+    let placeholders: Vec<String> = (1..=PARTY_COLUMNS.len()).map(placeholder).collect();
+    let conflict = if replace {
+        let set: Vec<String> = PARTY_COLUMNS
+            .iter()
+            .skip(1)
+            .map(|column| format!("{column} = excluded.{column}"))
+            .collect();
+        format!("DO UPDATE SET {}", set.join(", "))
+    } else {
+        "DO NOTHING".to_owned()
+    };
+    let mut statement = connection
+        .prepare_cached(&format!(
+            "INSERT INTO parties ({}) VALUES ({}) ON CONFLICT (party) {conflict}",
+            PARTY_COLUMNS.join(", "),
+            placeholders.join(", ")
+        ))
+        .map_err(sql_error)?;
+    for row in rows {
+        statement
+            .execute(rusqlite::params_from_iter(party_values(row).iter()))
+            .map_err(sql_error)?;
+    }
+    Ok(())
+}
+
+/// An open projection transaction (see [`SqliteTables::begin`]): its connection is on a thread
+/// of its own, which writes the rows sent to it in order.
+#[derive(Debug)]
+pub struct Writer<'a> {
+    tables: &'a mut SqliteTables,
+    jobs: Option<tokio::sync::mpsc::Sender<Job>>,
+    /// Gives the connection back, with the first error if any.
+    thread: Option<std::thread::JoinHandle<(Connection, Result<()>)>>,
+}
+
+impl Writer<'_> {
+    /// Whether the history's own details are stored here (else read from the stored events).
+    pub fn keeps_details(&self) -> bool {
+        self.tables.details == Details::Stored
+    }
+
+    /// Replace the rows of these partnerships (written on the writer's thread; an error
+    /// there is returned by a later call).
+    pub async fn write(&mut self, rows: Vec<PartnershipRows>) -> Result<()> {
+        if rows.is_empty() {
+            return Ok(());
+        }
+        let jobs = self.jobs.as_ref().expect("jobs are open until the end");
+        if jobs.send(Job::Rows(rows)).await.is_err() {
+            // The thread stopped at an error: it says which.
+            return Err(self
+                .join()
+                .err()
+                .unwrap_or_else(|| Error::Tables("the projection writer stopped".to_owned())));
+        }
+        Ok(())
+    }
+
+    /// Write party rows (see [`crate::tables::Writer::write_parties`]).
+    pub async fn write_parties(&mut self, rows: Vec<PartyRow>, replace: bool) -> Result<()> {
+        if rows.is_empty() {
+            return Ok(());
+        }
+        let jobs = self.jobs.as_ref().expect("jobs are open until the end");
+        if jobs.send(Job::Parties(rows, replace)).await.is_err() {
+            return Err(self
+                .join()
+                .err()
+                .unwrap_or_else(|| Error::Tables("the projection writer stopped".to_owned())));
+        }
+        Ok(())
+    }
+
+    /// Move the checkpoint and commit rows and checkpoint together.
+    pub async fn finish(mut self, checkpoint: Checkpoint) -> Result<()> {
+        let jobs = self.jobs.take().expect("jobs are open until the end");
+        // If the thread stopped at an error, joining it says which.
+        let _ = jobs.send(Job::Finish(checkpoint)).await;
+        drop(jobs);
+        self.join()
+    }
+
+    /// Wait for the thread, take the connection back, and return its result.
+    fn join(&mut self) -> Result<()> {
+        self.jobs = None;
+        let Some(thread) = self.thread.take() else {
+            return Ok(());
+        };
+        match thread.join() {
+            Ok((connection, result)) => {
+                self.tables.connection = Some(connection);
+                result
+            }
+            Err(panic) => std::panic::resume_unwind(panic),
+        }
+    }
+}
+
+impl Drop for Writer<'_> {
+    /// Unfinished: the thread rolls back, and the connection comes back.
+    fn drop(&mut self) {
+        if let Err(error) = self.join() {
+            tracing::debug!(%error, "projection writer dropped after an error");
+        }
+    }
+}
+
+/// The writer's thread: for a rebuild, empty the tables first (while the caller reads and
+/// computes the first rows); write each chunk as it comes, then commit on [`Job::Finish`]; on
+/// an error, or when the writer is dropped unfinished, roll back. Gives the connection back.
+fn write_on_thread(
+    connection: Connection,
+    mut jobs: tokio::sync::mpsc::Receiver<Job>,
+    reset: bool,
+    details: Details,
+) -> (Connection, Result<()>) {
+    let mut result = if reset {
+        drop_all(&connection).and_then(|()| {
+            connection
+                .execute_batch(&format!(
+                    "{SCHEMA}{PARTIES}{}{DIRECTORY_VIEW}",
+                    details.view()
+                ))
+                .map_err(sql_error)
+        })
+    } else {
+        Ok(())
+    };
+    let mut finished = false;
+    let mut numbers = Numbers::default();
+    while result.is_ok() && !finished {
+        let Some(job) = jobs.blocking_recv() else {
+            break;
+        };
+        result = match job {
+            Job::Rows(rows) => write_rows(&connection, &rows, !reset, details, &mut numbers),
+            Job::Parties(rows, replace) => write_parties(&connection, &rows, replace),
+            Job::Finish(checkpoint) => {
+                finished = true;
+                commit(&connection, checkpoint, reset, details)
+            }
+        };
+    }
+    if !finished || result.is_err() {
+        roll_back(&connection);
+    }
+    (connection, result)
+}
+
+/// Roll back the open transaction (best effort: a failed rollback leaves SQLite to undo it
+/// when the connection closes).
+fn roll_back(connection: &Connection) {
+    if let Err(error) = connection.execute_batch("ROLLBACK;") {
+        tracing::debug!(%error, "projection rollback");
+    }
+}
+
+/// Build the indexes after a rebuild, move the checkpoint, and commit.
+fn commit(
+    connection: &Connection,
+    checkpoint: Checkpoint,
+    reset: bool,
+    details: Details,
+) -> Result<()> {
+    if reset {
+        connection.execute_batch(INDEXES).map_err(sql_error)?;
+    }
+    connection
+        .execute(
+            "INSERT INTO projection_checkpoint
+                 (projection, position, code_version, events, first_event_id,
+                  timeline_details)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+             ON CONFLICT (projection) DO UPDATE
+             SET position = ?2, code_version = ?3, events = ?4, first_event_id = ?5,
+                 timeline_details = ?6",
+            params![
+                PROJECTION,
+                checkpoint.position.to_string(),
+                checkpoint.code_version,
+                checkpoint.events as i64,
+                checkpoint.first_event.map(|id| id.to_string()),
+                details.name(),
+            ],
+        )
+        .map_err(sql_error)?;
+    connection.execute_batch("COMMIT;").map_err(sql_error)
+}
+
+/// How many partnership numbers each pair of countries has (see [`Numbers`]).
+const PAIR_BLOCK: i64 = 1 << 28;
+
+/// Partnership numbers, given out by pairs of countries: the partnerships of one pair of
+/// countries get consecutive numbers in a block of their own (the countries' letters make the
+/// block), so that a cohort of two countries lies together in `partnership_status` and
+/// `timeline_entries`, which are stored in number order, however the feed interleaves them;
+/// and a rebuild still appends within a few blocks rather than inserting anywhere.
+#[derive(Debug, Default)]
+struct Numbers {
+    /// The next free number of each block seen.
+    next: std::collections::HashMap<i64, i64>,
+}
+
+impl Numbers {
+    /// The block of a pair of countries: their first two bytes each, in the status row's order.
+    fn block(status: &StatusRow) -> i64 {
+        let code = status
+            .parties
+            .iter()
+            .flat_map(|party| {
+                let bytes = party.country.as_bytes();
+                [0, 1].map(|index| bytes.get(index).copied().unwrap_or(0))
+            })
+            .fold(0i64, |code, byte| code << 8 | i64::from(byte));
+        code * PAIR_BLOCK
+    }
+
+    /// A number for a new partnership; `None` when its block is full (SQLite then picks one
+    /// past the largest).
+    fn take(&mut self, connection: &Connection, status: &StatusRow) -> Result<Option<i64>> {
+        let block = Numbers::block(status);
+        let next = match self.next.get(&block) {
+            Some(&next) => next,
+            None => {
+                let largest: Option<i64> = connection
+                    .prepare_cached(
+                        "SELECT max(partnership_no) FROM partnership_status
+                         WHERE partnership_no >= ?1 AND partnership_no < ?2",
+                    )
+                    .and_then(|mut statement| {
+                        statement.query_row([block, block + PAIR_BLOCK], |row| row.get(0))
+                    })
+                    .map_err(sql_error)?;
+                largest.map_or(block, |largest| largest + 1)
+            }
+        };
+        if next >= block + PAIR_BLOCK {
+            return Ok(None);
+        }
+        self.next.insert(block, next + 1);
+        Ok(Some(next))
+    }
+}
+
+fn write_rows(
+    connection: &Connection,
+    rows: &[PartnershipRows],
+    replace: bool,
+    details: Details,
+    numbers: &mut Numbers,
+) -> Result<()> {
+    let mut find_status = connection
+        .prepare_cached("SELECT partnership_no FROM partnership_status WHERE partnership = ?1")
+        .map_err(sql_error)?;
+    let mut delete_status = connection
+        .prepare_cached("DELETE FROM partnership_status WHERE partnership_no = ?1")
+        .map_err(sql_error)?;
+    let mut delete_timeline = connection
+        .prepare_cached("DELETE FROM timeline_entries WHERE partnership_no = ?1")
+        .map_err(sql_error)?;
+    let insert = |table: &str, columns: &[&str]| {
+        let placeholders: Vec<String> = (1..=columns.len()).map(placeholder).collect();
+        connection
+            .prepare_cached(&format!(
+                "INSERT INTO {table} ({}) VALUES ({})",
+                columns.join(", "),
+                placeholders.join(", ")
+            ))
+            .map_err(sql_error)
+    };
+    // The partnership is the status row's number here, not its id (see `timeline_entries`).
+    let status_columns: Vec<&str> = std::iter::once("partnership_no")
+        .chain(STATUS_COLUMNS.iter().copied())
+        .collect();
+    // Columns the ledger's own file reads from the events are left out (NULL), not bound.
+    let stored = details == Details::Stored;
+    let written = |index: usize| stored || !is_event_detail(index);
+    let timeline_columns: Vec<&str> = std::iter::once("partnership_no")
+        .chain(
+            TIMELINE_COLUMNS
+                .iter()
+                .enumerate()
+                .skip(1)
+                .filter(|(index, _)| written(*index))
+                .map(|(_, column)| *column),
+        )
+        .collect();
+    let mut insert_status = insert("partnership_status", &status_columns)?;
+    let mut insert_timeline = insert("timeline_entries", &timeline_columns)?;
+    for partnership in rows {
+        let status = &partnership.status;
+        // A partnership keeps its number when it is written again; a new one gets the next of
+        // its pair of countries.
+        let mut number: Option<i64> = None;
+        if replace {
+            let id = status.partnership.as_str();
+            number = find_status
+                .query_row([id], |row| row.get(0))
+                .optional()
+                .map_err(sql_error)?;
+            if let Some(number) = number {
+                delete_status.execute([number]).map_err(sql_error)?;
+                delete_timeline.execute([number]).map_err(sql_error)?;
+            }
+        }
+        if number.is_none() {
+            number = numbers.take(connection, status)?;
+        }
+        let values = status_values(status);
+        insert_status
+            .execute(rusqlite::params_from_iter(
+                std::iter::once(Value::Integer(number)).chain(values),
+            ))
+            .map_err(sql_error)?;
+        let number = connection.last_insert_rowid();
+        for row in &partnership.timeline {
+            let values = timeline_values(row, stored);
+            let rest = values
+                .into_iter()
+                .enumerate()
+                .skip(1)
+                .filter(|(index, _)| written(*index))
+                .map(|(_, value)| value);
+            insert_timeline
+                .execute(rusqlite::params_from_iter(
+                    std::iter::once(Value::Integer(Some(number))).chain(rest),
+                ))
+                .map_err(sql_error)?;
+        }
+    }
+    Ok(())
+}
