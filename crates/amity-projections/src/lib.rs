@@ -2,7 +2,7 @@
 //!
 //! Three projections, all computed by [`rows::rows`] from one partnership's timeline:
 //! partnership status, timeline (the history), and the party directory. They are materialized
-//! as tables ([`tables::Tables`]): in the SQLite ledger file for the SQLite store, in the
+//! as tables (behind [`tables::TableBackend`]): in the SQLite ledger file for the SQLite store, in the
 //! store's own schema for PostgreSQL ([`postgres`], feature `postgres`), or in a SQLite file of
 //! their own for any store ([`sqlite`]). The tables are kept up to date from the store's global
 //! feed: [`Projections::catch_up`] reads the events after the saved checkpoint, recomputes the
@@ -36,7 +36,10 @@ use amity_ledger::{EventId, Position};
 use serde::Serialize;
 
 pub use rows::{DirectoryRow, PartnershipRows, PartyRow, StatusRow, TimelineRow};
-pub use tables::Tables;
+pub use tables::{TableBackend, TableWriter};
+
+/// The projection tables of one ledger, in whichever database holds them.
+pub type Tables = Box<dyn TableBackend>;
 
 /// The version of the projection code; bump it whenever [`rows::rows`] or the tables change,
 /// and every ledger rebuilds its projections on next use.
@@ -239,7 +242,7 @@ impl Projections {
     pub fn open(ledger: Ledger, sqlite_file: Option<&Path>) -> Result<Projections> {
         let backend = match sqlite_file {
             #[cfg(feature = "sqlite")]
-            Some(path) => Backend::Tables(Tables::Sqlite(sqlite::SqliteTables::open(path)?)),
+            Some(path) => Backend::Tables(Box::new(sqlite::SqliteTables::open(path)?)),
             #[cfg(not(feature = "sqlite"))]
             Some(path) => {
                 return Err(Error::Tables(format!(
@@ -258,7 +261,7 @@ impl Projections {
     #[cfg(feature = "sqlite")]
     pub fn open_in_ledger(ledger: Ledger, path: &Path) -> Result<Projections> {
         let tables = sqlite::SqliteTables::open_in_ledger(path)?;
-        Ok(Projections::with_tables(ledger, Tables::Sqlite(tables)))
+        Ok(Projections::with_tables(ledger, Box::new(tables)))
     }
 
     /// Projections for a PostgreSQL store, as tables in its schema: `url` is the store's URL
@@ -266,7 +269,7 @@ impl Projections {
     #[cfg(feature = "postgres")]
     pub async fn open_postgres(ledger: Ledger, url: &str) -> Result<Projections> {
         let tables = postgres::PostgresTables::connect(url).await?;
-        Ok(Projections::with_tables(ledger, Tables::Postgres(tables)))
+        Ok(Projections::with_tables(ledger, Box::new(tables)))
     }
 
     /// Projections for a ledger in tables already open.
@@ -283,9 +286,9 @@ impl Projections {
     }
 
     /// The tables, when materialized (`None`: computed live).
-    pub fn tables(&self) -> Option<&Tables> {
+    pub fn tables(&self) -> Option<&dyn TableBackend> {
         match &self.backend {
-            Backend::Tables(tables) => Some(tables),
+            Backend::Tables(tables) => Some(tables.as_ref()),
             Backend::Live => None,
         }
     }

@@ -27,7 +27,7 @@ fn emit(timeline: Timeline, details: bool, chunk: &mut Vec<PartnershipRows>) -> 
 /// Write a chunk of rows (when there are tables) with their parties (as the partnerships
 /// name them; a party already there is left as it is), and start a new one.
 async fn flush(
-    writer: Option<&mut tables::Writer<'_>>,
+    writer: Option<&mut Box<dyn tables::TableWriter + '_>>,
     chunk: &mut Vec<PartnershipRows>,
     links: &Register,
 ) -> Result<()> {
@@ -109,7 +109,7 @@ impl Projections {
             Backend::Live => None,
         };
         // Rows that are written need the history's details only where the tables keep them.
-        let details = writer.as_ref().is_some_and(tables::Writer::keeps_details);
+        let details = writer.as_ref().is_some_and(|writer| writer.keeps_details());
         // Which keys are one community (same-as links): their streams make one history.
         let links = ledger.links().await?;
         let started = std::time::Instant::now();

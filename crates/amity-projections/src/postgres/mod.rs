@@ -172,6 +172,61 @@ fn parse_url(url: &str) -> Result<(String, String)> {
     amity_ledger::postgres_url(url).map_err(|error| Error::Tables(error.to_string()))
 }
 
+#[async_trait::async_trait]
+impl crate::tables::TableBackend for PostgresTables {
+    fn location(&self) -> String {
+        format!("the PostgreSQL schema {}", self.schema())
+    }
+    async fn checkpoint(&self) -> Result<Option<Checkpoint>> {
+        PostgresTables::checkpoint(self).await
+    }
+    async fn begin<'a>(
+        &'a mut self,
+        expected: Option<Checkpoint>,
+        reset: bool,
+    ) -> Result<Box<dyn crate::tables::TableWriter + 'a>> {
+        Ok(Box::new(
+            PostgresTables::begin(self, expected, reset).await?,
+        ))
+    }
+    async fn status_rows(&self, only: Option<&[String]>) -> Result<Vec<crate::StatusRow>> {
+        PostgresTables::status_rows(self, only).await
+    }
+    async fn timeline_rows(&self, partnership: &str) -> Result<Vec<crate::TimelineRow>> {
+        PostgresTables::timeline_rows(self, partnership).await
+    }
+    async fn all_timeline_rows(&self) -> Result<Vec<crate::TimelineRow>> {
+        PostgresTables::all_timeline_rows(self).await
+    }
+    async fn cohort_members(
+        &self,
+        cohort: &crate::analysis::Cohort,
+    ) -> Result<Vec<crate::analysis::Member>> {
+        PostgresTables::cohort_members(self, cohort).await
+    }
+    async fn cohort_ids(&self, cohort: &crate::analysis::Cohort) -> Result<Vec<String>> {
+        PostgresTables::cohort_ids(self, cohort).await
+    }
+    async fn directory_rows(&self, party: &str) -> Result<Vec<crate::DirectoryRow>> {
+        PostgresTables::directory_rows(self, party).await
+    }
+    async fn parties_named(&self, name: &str) -> Result<Vec<String>> {
+        PostgresTables::parties_named(self, name).await
+    }
+    async fn search_parties(&self, query: &str) -> Result<Vec<(crate::PartyRow, u64)>> {
+        PostgresTables::search_parties(self, query).await
+    }
+    async fn party(&self, key: &str) -> Result<Option<crate::PartyRow>> {
+        PostgresTables::party(self, key).await
+    }
+    async fn all_parties(&self) -> Result<Vec<crate::PartyRow>> {
+        PostgresTables::all_parties(self).await
+    }
+    async fn dump(&self) -> Result<Vec<String>> {
+        PostgresTables::dump(self).await
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::schema::{DIRECTORY_TYPES, PARTY_TYPES, STATUS_TYPES, TIMELINE_TYPES};

@@ -359,3 +359,16 @@ fn first_failure(
     let (first, second, third) = results;
     first.and(second).and(third).map(|_| ()).map_err(pg_error)
 }
+
+#[async_trait::async_trait]
+impl crate::tables::TableWriter for Writer<'_> {
+    async fn write(&mut self, rows: Vec<PartnershipRows>) -> Result<()> {
+        Writer::write(self, &rows).await
+    }
+    async fn write_parties(&mut self, rows: Vec<PartyRow>, replace: bool) -> Result<()> {
+        Writer::write_parties(self, rows, replace).await
+    }
+    async fn finish(self: Box<Self>, checkpoint: Checkpoint) -> Result<()> {
+        Writer::finish(*self, checkpoint).await
+    }
+}

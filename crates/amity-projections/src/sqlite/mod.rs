@@ -86,11 +86,26 @@ fn sql_error(error: rusqlite::Error) -> Error {
     Error::Tables(error.to_string())
 }
 
+/// The connection, locked for one query.
+struct Locked<'a>(std::sync::MutexGuard<'a, Option<Connection>>);
+
+impl std::ops::Deref for Locked<'_> {
+    type Target = Connection;
+    fn deref(&self) -> &Connection {
+        // Only a Writer takes it, and it holds `&mut self` until it gives it back.
+        self.0
+            .as_ref()
+            .expect("a projection writer gives its connection back")
+    }
+}
+
 /// The projection tables in one SQLite file.
 #[derive(Debug)]
 pub struct SqliteTables {
     /// The connection; a [`Writer`] has it on its thread while it lives, and gives it back.
-    connection: Option<Connection>,
+    /// Behind a lock so that the tables can be shared between threads (a `Connection` is
+    /// `Send`, not `Sync`); readers take it one query at a time.
+    connection: std::sync::Mutex<Option<Connection>>,
     path: PathBuf,
     details: Details,
 }
@@ -168,17 +183,25 @@ impl SqliteTables {
             ))
             .map_err(sql_error)?;
         Ok(SqliteTables {
-            connection: Some(connection),
+            connection: std::sync::Mutex::new(Some(connection)),
             path: path.to_path_buf(),
             details,
         })
     }
 
-    fn connection(&self) -> &Connection {
-        // Only a Writer takes it, and it holds `&mut self` until it gives it back.
+    fn connection(&self) -> Locked<'_> {
+        Locked(
+            self.connection
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner),
+        )
+    }
+
+    /// The connection, for the writer (which has `&mut self`: no lock is needed).
+    fn connection_mut(&mut self) -> &mut Option<Connection> {
         self.connection
-            .as_ref()
-            .expect("a projection writer gives its connection back")
+            .get_mut()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     /// The file.
@@ -188,16 +211,14 @@ impl SqliteTables {
 
     /// The checkpoint, if the projection was ever written.
     pub fn checkpoint(&self) -> Result<Option<Checkpoint>> {
-        read_checkpoint(self.connection())
+        read_checkpoint(&self.connection())
     }
 
     /// Fold the WAL back into the file after a large write, so that readers do not search a
     /// long log (best effort: a busy reader only delays it).
     pub fn fold_wal(&self) {
-        if let Err(error) = self
-            .connection()
-            .execute_batch("PRAGMA wal_checkpoint(TRUNCATE);")
-        {
+        let connection = self.connection();
+        if let Err(error) = connection.execute_batch("PRAGMA wal_checkpoint(TRUNCATE);") {
             tracing::debug!(%error, "wal checkpoint after a large projection write");
         }
     }
@@ -233,6 +254,62 @@ impl rusqlite::ToSql for Value<'_> {
             Value::Integer(Some(number)) => ToSqlOutput::Borrowed(ValueRef::Integer(*number)),
             Value::Boolean(flag) => ToSqlOutput::Borrowed(ValueRef::Integer(i64::from(*flag))),
         })
+    }
+}
+
+#[async_trait::async_trait]
+impl crate::tables::TableBackend for SqliteTables {
+    fn location(&self) -> String {
+        format!("the SQLite file {}", self.path().display())
+    }
+    async fn checkpoint(&self) -> Result<Option<Checkpoint>> {
+        SqliteTables::checkpoint(self)
+    }
+    async fn begin<'a>(
+        &'a mut self,
+        expected: Option<Checkpoint>,
+        reset: bool,
+    ) -> Result<Box<dyn crate::tables::TableWriter + 'a>> {
+        Ok(Box::new(SqliteTables::begin(self, expected, reset)?))
+    }
+    async fn after_large_write(&self) {
+        self.fold_wal();
+    }
+    async fn status_rows(&self, only: Option<&[String]>) -> Result<Vec<crate::StatusRow>> {
+        SqliteTables::status_rows(self, only)
+    }
+    async fn timeline_rows(&self, partnership: &str) -> Result<Vec<crate::TimelineRow>> {
+        SqliteTables::timeline_rows(self, partnership)
+    }
+    async fn all_timeline_rows(&self) -> Result<Vec<crate::TimelineRow>> {
+        SqliteTables::all_timeline_rows(self)
+    }
+    async fn cohort_members(
+        &self,
+        cohort: &crate::analysis::Cohort,
+    ) -> Result<Vec<crate::analysis::Member>> {
+        SqliteTables::cohort_members(self, cohort)
+    }
+    async fn cohort_ids(&self, cohort: &crate::analysis::Cohort) -> Result<Vec<String>> {
+        SqliteTables::cohort_ids(self, cohort)
+    }
+    async fn directory_rows(&self, party: &str) -> Result<Vec<crate::DirectoryRow>> {
+        SqliteTables::directory_rows(self, party)
+    }
+    async fn parties_named(&self, name: &str) -> Result<Vec<String>> {
+        SqliteTables::parties_named(self, name)
+    }
+    async fn search_parties(&self, query: &str) -> Result<Vec<(crate::PartyRow, u64)>> {
+        SqliteTables::search_parties(self, query)
+    }
+    async fn party(&self, key: &str) -> Result<Option<crate::PartyRow>> {
+        SqliteTables::party(self, key)
+    }
+    async fn all_parties(&self) -> Result<Vec<crate::PartyRow>> {
+        SqliteTables::all_parties(self)
+    }
+    async fn dump(&self) -> Result<Vec<String>> {
+        SqliteTables::dump(self)
     }
 }
 

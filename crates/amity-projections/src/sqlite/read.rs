@@ -18,8 +18,8 @@ impl SqliteTables {
     pub fn status_rows(&self, only: Option<&[String]>) -> Result<Vec<StatusRow>> {
         match only {
             None => {
-                let mut statement = self
-                    .connection()
+                let connection = self.connection();
+                let mut statement = connection
                     .prepare_cached("SELECT row FROM partnership_status ORDER BY partnership")
                     .map_err(sql_error)?;
                 let rows = statement
@@ -29,8 +29,8 @@ impl SqliteTables {
                     .collect()
             }
             Some(ids) => {
-                let mut statement = self
-                    .connection()
+                let connection = self.connection();
+                let mut statement = connection
                     .prepare_cached("SELECT row FROM partnership_status WHERE partnership = ?1")
                     .map_err(sql_error)?;
                 let mut found = Vec::with_capacity(ids.len());
@@ -50,8 +50,8 @@ impl SqliteTables {
 
     /// A partnership's history rows, in history order.
     pub fn timeline_rows(&self, partnership: &str) -> Result<Vec<TimelineRow>> {
-        let mut statement = self
-            .connection()
+        let connection = self.connection();
+        let mut statement = connection
             .prepare_cached(&format!(
                 "SELECT {} FROM partnership_timeline WHERE partnership = ?1 ORDER BY seq",
                 TIMELINE_COLUMNS.join(", ")
@@ -65,8 +65,8 @@ impl SqliteTables {
 
     /// Every history row, grouped by partnership in history order (for "as of" over all).
     pub fn all_timeline_rows(&self) -> Result<Vec<TimelineRow>> {
-        let mut statement = self
-            .connection()
+        let connection = self.connection();
+        let mut statement = connection
             .prepare_cached(&format!(
                 "SELECT {} FROM partnership_timeline ORDER BY partnership, seq",
                 TIMELINE_COLUMNS.join(", ")
@@ -83,8 +83,8 @@ impl SqliteTables {
         // The members in number order, with their numbers, to meet their steps in that order.
         let mut members: Vec<(i64, Member)> = Vec::new();
         {
-            let mut statement = self
-                .connection()
+            let connection = self.connection();
+            let mut statement = connection
                 .prepare(&format!(
                     "SELECT partnership, party_a_name, party_a_country, party_a_subdivision,
                             party_a_wikidata, party_b_name, party_b_country, party_b_subdivision,
@@ -129,8 +129,8 @@ impl SqliteTables {
         }
         // The driving steps, read in key order (partnership number, history order), each member's
         // then put in resolved order.
-        let mut statement = self
-            .connection()
+        let connection = self.connection();
+        let mut statement = connection
             .prepare(&format!(
                 "SELECT partnership_no, step, event_id, event_type, occurred, earliest, latest,
                         status_after
@@ -194,8 +194,8 @@ impl SqliteTables {
     /// The partnership ids of a cohort.
     pub fn cohort_ids(&self, cohort: &Cohort) -> Result<Vec<String>> {
         let (filter, values) = cohort_filter(cohort, placeholder);
-        let mut statement = self
-            .connection()
+        let connection = self.connection();
+        let mut statement = connection
             .prepare(&format!(
                 "SELECT partnership FROM partnership_status WHERE {filter} ORDER BY partnership"
             ))
@@ -210,8 +210,8 @@ impl SqliteTables {
 
     /// A party's directory rows.
     pub fn directory_rows(&self, party: &str) -> Result<Vec<DirectoryRow>> {
-        let mut statement = self
-            .connection()
+        let connection = self.connection();
+        let mut statement = connection
             .prepare_cached(
                 "SELECT party, partner_name, partner_country, partner_subdivision,
                         partner_wikidata, partnership, kind, status, since, founded, partner
@@ -250,8 +250,8 @@ impl SqliteTables {
 
     /// One party's row, by its key.
     pub fn party(&self, key: &str) -> Result<Option<PartyRow>> {
-        let row: Option<String> = self
-            .connection()
+        let connection = self.connection();
+        let row: Option<String> = connection
             .prepare_cached("SELECT row FROM parties WHERE party = ?1")
             .map_err(sql_error)?
             .query_row([key], |row| row.get(0))
@@ -262,8 +262,8 @@ impl SqliteTables {
 
     /// Every party row, by key.
     pub fn all_parties(&self) -> Result<Vec<PartyRow>> {
-        let mut statement = self
-            .connection()
+        let connection = self.connection();
+        let mut statement = connection
             .prepare_cached("SELECT row FROM parties ORDER BY party")
             .map_err(sql_error)?;
         let rows = statement
@@ -275,8 +275,8 @@ impl SqliteTables {
 
     /// Parties matching a folded query (see [`crate::tables::party_search_sql`]).
     pub fn search_parties(&self, query: &str) -> Result<Vec<(PartyRow, u64)>> {
-        let mut statement = self
-            .connection()
+        let connection = self.connection();
+        let mut statement = connection
             .prepare_cached(&party_search_sql("?1", ""))
             .map_err(sql_error)?;
         let rows = statement
@@ -293,8 +293,8 @@ impl SqliteTables {
 
     /// Every party key with the given name part (for "did you mean").
     pub fn parties_named(&self, name: &str) -> Result<Vec<String>> {
-        let mut statement = self
-            .connection()
+        let connection = self.connection();
+        let mut statement = connection
             .prepare_cached(
                 "SELECT DISTINCT party FROM party_directory WHERE party LIKE ?1 ORDER BY party",
             )
@@ -310,8 +310,8 @@ impl SqliteTables {
         use rusqlite::types::ValueRef;
         let mut lines = Vec::new();
         for (table, columns, order) in DUMPED {
-            let mut statement = self
-                .connection()
+            let connection = self.connection();
+            let mut statement = connection
                 .prepare(&format!(
                     "SELECT {} FROM {table} ORDER BY {order}",
                     columns.join(", ")

@@ -20,24 +20,33 @@ impl SqliteTables {
     /// first. The rows are written on a thread of the writer's own, while the caller computes
     /// the next ones.
     pub fn begin(&mut self, expected: Option<Checkpoint>, reset: bool) -> Result<Writer<'_>> {
-        let connection = self.connection();
-        connection
+        let connection = self
+            .connection_mut()
+            .take()
+            .expect("a projection writer gives its connection back");
+        let began = connection
             .execute_batch("BEGIN IMMEDIATE;")
-            .map_err(sql_error)?;
-        if !reset {
-            let checked = read_checkpoint(connection).and_then(|found| {
-                if found == expected {
-                    Ok(())
-                } else {
-                    Err(Error::Raced)
+            .map_err(sql_error)
+            .and_then(|()| {
+                if reset {
+                    return Ok(());
                 }
+                let checked = read_checkpoint(&connection).and_then(|found| {
+                    if found == expected {
+                        Ok(())
+                    } else {
+                        Err(Error::Raced)
+                    }
+                });
+                if checked.is_err() {
+                    roll_back(&connection);
+                }
+                checked
             });
-            if let Err(error) = checked {
-                roll_back(connection);
-                return Err(error);
-            }
+        if let Err(error) = began {
+            *self.connection_mut() = Some(connection);
+            return Err(error);
         }
-        let connection = self.connection.take().expect("checked above");
         let (jobs, received) = tokio::sync::mpsc::channel::<Job>(WRITES_AHEAD);
         let details = self.details;
         let thread = std::thread::Builder::new()
@@ -160,7 +169,7 @@ impl Writer<'_> {
         };
         match thread.join() {
             Ok((connection, result)) => {
-                self.tables.connection = Some(connection);
+                *self.tables.connection_mut() = Some(connection);
                 result
             }
             Err(panic) => std::panic::resume_unwind(panic),
@@ -401,4 +410,20 @@ fn write_rows(
         }
     }
     Ok(())
+}
+
+#[async_trait::async_trait]
+impl crate::tables::TableWriter for Writer<'_> {
+    fn keeps_details(&self) -> bool {
+        Writer::keeps_details(self)
+    }
+    async fn write(&mut self, rows: Vec<PartnershipRows>) -> Result<()> {
+        Writer::write(self, rows).await
+    }
+    async fn write_parties(&mut self, rows: Vec<PartyRow>, replace: bool) -> Result<()> {
+        Writer::write_parties(self, rows, replace).await
+    }
+    async fn finish(self: Box<Self>, checkpoint: Checkpoint) -> Result<()> {
+        Writer::finish(*self, checkpoint).await
+    }
 }

@@ -1,0 +1,99 @@
+//! The projection tables, whichever database holds them: one trait the backends implement
+//! (SQLite in [`crate::sqlite`], PostgreSQL in [`crate::postgres`]), so that catch-up and every
+//! query in the crate are written once, the way `sqlx` and `object_store` put one interface
+//! over several databases.
+//!
+//! Both backends hold the same tables with the same columns, rows and order (documented in
+//! `crate::sqlite::schema`); [`TableBackend::dump`] prints them alike, so two builds compare
+//! line by line across databases. The columns and the one mapping of rows to them are in
+//! [`columns`].
+
+use async_trait::async_trait;
+
+use crate::analysis::{Cohort, Member};
+use crate::rows::{DirectoryRow, PartnershipRows, PartyRow, StatusRow, TimelineRow};
+use crate::{Checkpoint, Result};
+
+pub mod columns;
+pub(crate) use columns::*;
+
+/// The projection tables of one ledger, in one database.
+#[async_trait]
+pub trait TableBackend: Send + Sync + std::fmt::Debug {
+    /// Where the tables are, for people ("the SQLite file …", "the PostgreSQL schema …").
+    fn location(&self) -> String;
+
+    /// The checkpoint, if the projection was ever written.
+    async fn checkpoint(&self) -> Result<Option<Checkpoint>>;
+
+    /// Start writing. With `reset`, every table is emptied first (a rebuild); otherwise the
+    /// checkpoint must still be `expected`, or [`crate::Error::Raced`] says another process
+    /// caught up first. The transaction excludes every other writer of these tables until it
+    /// ends: rows and checkpoint commit together in [`TableWriter::finish`], or not at all
+    /// when the writer is dropped.
+    async fn begin<'a>(
+        &'a mut self,
+        expected: Option<Checkpoint>,
+        reset: bool,
+    ) -> Result<Box<dyn TableWriter + 'a>>;
+
+    /// Housekeeping after a large write (SQLite folds its WAL back into the file).
+    async fn after_large_write(&self) {}
+
+    /// Status rows: all, in partnership order, or those of the given partnerships that
+    /// exist, in the order given.
+    async fn status_rows(&self, only: Option<&[String]>) -> Result<Vec<StatusRow>>;
+
+    /// A partnership's history rows, in history order.
+    async fn timeline_rows(&self, partnership: &str) -> Result<Vec<TimelineRow>>;
+
+    /// Every history row, grouped by partnership in history order.
+    async fn all_timeline_rows(&self) -> Result<Vec<TimelineRow>>;
+
+    /// The members of a cohort with their driving steps.
+    async fn cohort_members(&self, cohort: &Cohort) -> Result<Vec<Member>>;
+
+    /// The partnership ids of a cohort.
+    async fn cohort_ids(&self, cohort: &Cohort) -> Result<Vec<String>>;
+
+    /// A party's directory rows.
+    async fn directory_rows(&self, party: &str) -> Result<Vec<DirectoryRow>>;
+
+    /// Every party key whose name part is `name` (for "did you mean").
+    async fn parties_named(&self, name: &str) -> Result<Vec<String>>;
+
+    /// Parties matching a folded query (see [`columns::party_search_sql`]), each with its
+    /// number of partnerships.
+    async fn search_parties(&self, query: &str) -> Result<Vec<(PartyRow, u64)>>;
+
+    /// One party's row, by its key.
+    async fn party(&self, key: &str) -> Result<Option<PartyRow>>;
+
+    /// Every party row, by key.
+    async fn all_parties(&self) -> Result<Vec<PartyRow>>;
+
+    /// Every table's rows as text, one line per row (`table: value | value | …`, NULL as
+    /// `NULL`, booleans as 0 or 1, text quoted), for comparing two builds, also across
+    /// databases.
+    async fn dump(&self) -> Result<Vec<String>>;
+}
+
+/// An open projection transaction (see [`TableBackend::begin`]).
+#[async_trait]
+pub trait TableWriter: Send {
+    /// Whether the history's own details are stored (else the tables read them from the
+    /// stored events, and rows written need not carry them: see [`crate::rows::rows_with`]).
+    fn keeps_details(&self) -> bool {
+        true
+    }
+
+    /// Replace the rows of these partnerships.
+    async fn write(&mut self, rows: Vec<PartnershipRows>) -> Result<()>;
+
+    /// Write party rows: `replace` overwrites a party already there (registered parties);
+    /// otherwise a party already there is left as it is (parties named by partnerships).
+    async fn write_parties(&mut self, rows: Vec<PartyRow>, replace: bool) -> Result<()>;
+
+    /// Move the checkpoint and commit rows and checkpoint together.
+    async fn finish(self: Box<Self>, checkpoint: Checkpoint) -> Result<()>;
+}
