@@ -6,3 +6,4 @@ mod store_kurrentdb;
 mod store_memory;
 mod store_postgres;
 mod store_sqlite;
+mod tables;

@@ -15,6 +15,8 @@ use crate::rows::{DirectoryRow, PartnershipRows, PartyRow, StatusRow, TimelineRo
 use crate::{Checkpoint, Result};
 
 pub mod columns;
+#[cfg(feature = "contract")]
+pub mod contract;
 pub(crate) use columns::*;
 
 /// The projection tables of one ledger, in one database.
