@@ -161,6 +161,36 @@ pub fn decode_stored(stored: &StoredEvent<'_>) -> Result<Recorded> {
     })
 }
 
+/// Read a stored milestone.
+pub(crate) fn decode_milestone(stored: &RecordedEvent) -> Result<amity_domain::Milestone> {
+    amity_domain::Milestone::decode(&stored.event_type, stored.schema_version, &stored.payload)
+        .map_err(|error| Error::Decode {
+            event_id: stored.event_id,
+            stream: stored.stream.to_string(),
+            stream_version: stored.stream_version,
+            reason: error.to_string(),
+        })
+}
+
+/// A milestone as the store takes it.
+pub(crate) fn encode_milestone(
+    event_id: EventId,
+    milestone: &amity_domain::Milestone,
+    recorded_by: &str,
+) -> NewEvent {
+    NewEvent {
+        event_id,
+        event_type: amity_domain::MILESTONE_RECORDED.to_owned(),
+        schema_version: amity_domain::event::SCHEMA_VERSION,
+        payload: milestone.encode().into_bytes(),
+        metadata: serde_json::to_vec(&Metadata {
+            recorded_by: recorded_by.to_owned(),
+        })
+        .expect("metadata serializes"),
+        recorded_at: None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use amity_domain::{Facts, PartnershipKind, Party};

@@ -5,15 +5,35 @@ use std::sync::Arc;
 
 use amity_domain::{
     Event, EventId, Milestone, PartnershipId, Recorded, Timeline, MILESTONES_STREAM,
-    MILESTONE_RECORDED,
 };
 use amity_store::{EventStore, EventStoreExt, ExpectedVersion, Position, StreamAppend};
 
-use crate::codec::{decode, encode};
+use crate::codec::{decode, decode_milestone, encode, encode_milestone};
 use crate::{Error, Result};
 
 /// How many times an append is re-validated after losing a race to another writer.
 const MAX_ATTEMPTS: usize = 16;
+
+/// Run `attempt` (read, check, append with the expected version) again while another writer
+/// gets in first, up to [`MAX_ATTEMPTS`] times: the one retry-on-conflict of the ledger.
+pub(crate) async fn retrying<T, F, Fut>(what: &str, mut attempt: F) -> Result<T>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<T>>,
+{
+    let mut tries = 0;
+    loop {
+        tries += 1;
+        match attempt().await {
+            Err(Error::Store(amity_store::Error::VersionConflict { stream, .. }))
+                if tries < MAX_ATTEMPTS =>
+            {
+                tracing::debug!(%stream, tries, what, "concurrent write; re-checking");
+            }
+            other => return other,
+        }
+    }
+}
 
 /// An event to record.
 #[derive(Debug, Clone)]
@@ -111,18 +131,7 @@ impl Ledger {
     /// appended in one store call (atomic where the store supports it). Ids already stored are
     /// skipped, so repeating a batch records nothing new.
     pub async fn record_all(&self, items: Vec<ToRecord>) -> Result<Vec<Outcome>> {
-        let mut attempt = 0;
-        loop {
-            attempt += 1;
-            match self.try_record_all(&items).await {
-                Err(Error::Store(amity_store::Error::VersionConflict { stream, .. }))
-                    if attempt < MAX_ATTEMPTS =>
-                {
-                    tracing::debug!(%stream, attempt, "concurrent write; re-checking");
-                }
-                other => return other,
-            }
-        }
+        retrying("the batch's streams", || self.try_record_all(&items)).await
     }
 
     async fn try_record_all(&self, items: &[ToRecord]) -> Result<Vec<Outcome>> {
@@ -276,7 +285,7 @@ impl Ledger {
         event_id: EventId,
         recorded_by: &str,
     ) -> Result<Outcome<Milestone>> {
-        for _ in 0..MAX_ATTEMPTS {
+        retrying(MILESTONES_STREAM, || async {
             let stored = self.store.read_whole_stream(MILESTONES_STREAM).await?;
             if let Some(event) = stored.iter().find(|event| event.event_id == event_id) {
                 let existing = decode_milestone(event)?;
@@ -301,33 +310,13 @@ impl Ledger {
                 None => ExpectedVersion::NoStream,
                 Some(last) => ExpectedVersion::Exact(last.stream_version),
             };
-            let new_event = amity_store::NewEvent {
-                event_id,
-                event_type: MILESTONE_RECORDED.to_owned(),
-                schema_version: amity_domain::event::SCHEMA_VERSION,
-                payload: milestone.encode().into_bytes(),
-                metadata: serde_json::to_vec(&crate::Metadata {
-                    recorded_by: recorded_by.to_owned(),
-                })
-                .expect("metadata serializes"),
-                recorded_at: None,
-            };
-            match self
-                .store
+            let new_event = encode_milestone(event_id, &milestone, recorded_by);
+            self.store
                 .append(MILESTONES_STREAM, expected, vec![new_event])
-                .await
-            {
-                Ok(_) => return Ok(Outcome::Recorded(milestone)),
-                Err(amity_store::Error::VersionConflict { .. }) => continue,
-                Err(other) => return Err(other.into()),
-            }
-        }
-        Err(amity_store::Error::VersionConflict {
-            stream: MILESTONES_STREAM.to_owned(),
-            expected: ExpectedVersion::Any,
-            actual: None,
-        }
-        .into())
+                .await?;
+            Ok(Outcome::Recorded(milestone.clone()))
+        })
+        .await
     }
 
     /// Every milestone, in date order.
@@ -394,17 +383,6 @@ impl Ledger {
         timelines.sort_by(|a, b| a.id().cmp(b.id()));
         Ok(timelines)
     }
-}
-
-fn decode_milestone(stored: &amity_store::RecordedEvent) -> Result<Milestone> {
-    Milestone::decode(&stored.event_type, stored.schema_version, &stored.payload).map_err(|error| {
-        Error::Decode {
-            event_id: stored.event_id,
-            stream: stored.stream.to_string(),
-            stream_version: stored.stream_version,
-            reason: error.to_string(),
-        }
-    })
 }
 
 #[cfg(test)]

@@ -106,7 +106,7 @@ impl Ledger {
         recorded_by: &str,
     ) -> Result<Outcome<RegisterEntry>> {
         let stream = event.stream();
-        for _ in 0..16 {
+        crate::ledger::retrying(&stream, || async {
             let stored = self.store().read_whole_stream(&stream).await?;
             let entries = stored
                 .iter()
@@ -135,32 +135,21 @@ impl Ledger {
                 0 => ExpectedVersion::NoStream,
                 n => ExpectedVersion::Exact(n as u64 - 1),
             };
-            match self
-                .store()
+            self.store()
                 .append(
                     &stream,
                     expected,
                     vec![encode_register(id, &event, recorded_by)],
                 )
-                .await
-            {
-                Ok(_) => {
-                    return Ok(Outcome::Recorded(RegisterEntry {
-                        id,
-                        recorded_by: recorded_by.to_owned(),
-                        recorded_at: jiff::Timestamp::now(),
-                        event,
-                    }))
-                }
-                Err(amity_store::Error::VersionConflict { .. }) => continue,
-                Err(other) => return Err(other.into()),
-            }
-        }
-        Err(Error::Store(amity_store::Error::VersionConflict {
-            stream: stream.clone(),
-            expected: ExpectedVersion::Any,
-            actual: None,
-        }))
+                .await?;
+            Ok(Outcome::Recorded(RegisterEntry {
+                id,
+                recorded_by: recorded_by.to_owned(),
+                recorded_at: jiff::Timestamp::now(),
+                event: event.clone(),
+            }))
+        })
+        .await
     }
 
     /// Register several parties at once (an import's new parties), each in its own stream,
