@@ -390,7 +390,7 @@ mod tests {
     use std::sync::atomic::{AtomicUsize, Ordering};
 
     use amity_domain::{EventType, Facts, Partnership, PartnershipKind};
-    use amity_store::{Appended, MemoryEventStore, NewEvent, RecordedEvent};
+    use amity_store::{Appended, MemoryEventStore, NewEvent, RecordedEvent, StreamAppend};
     use async_trait::async_trait;
 
     use super::*;
@@ -421,6 +421,19 @@ mod tests {
     impl EventStore for Faulty {
         fn backend(&self) -> &'static str {
             "faulty"
+        }
+        async fn append_many(
+            &self,
+            appends: Vec<StreamAppend>,
+        ) -> amity_store::Result<Vec<Appended>> {
+            let mut results = Vec::with_capacity(appends.len());
+            for part in appends {
+                results.push(
+                    self.append(&part.stream, part.expected, part.events)
+                        .await?,
+                );
+            }
+            Ok(results)
         }
         async fn append(
             &self,

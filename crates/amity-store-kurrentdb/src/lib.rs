@@ -22,6 +22,7 @@
 
 use amity_store::{
     Appended, Error, EventStore, ExpectedVersion, NewEvent, Position, RecordedEvent, Result,
+    StreamAppend,
 };
 use async_trait::async_trait;
 use eventstore::{
@@ -159,6 +160,19 @@ impl EventStore for KurrentEventStore {
 
     fn detects_ids_across_streams(&self) -> bool {
         false
+    }
+
+    async fn append_many(&self, appends: Vec<StreamAppend>) -> Result<Vec<Appended>> {
+        // Not atomic across streams (`atomic_multi_stream` is false): the parts in order, the
+        // first error stops the rest.
+        let mut results = Vec::with_capacity(appends.len());
+        for part in appends {
+            results.push(
+                self.append(&part.stream, part.expected, part.events)
+                    .await?,
+            );
+        }
+        Ok(results)
     }
 
     async fn append(

@@ -14,8 +14,8 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use amity_store::{
-    idempotency, Appended, Error, EventId, EventStore, ExpectedVersion, NewEvent, Position,
-    RecordedEvent, Result, SmolStr, StreamAppend,
+    idempotency, Appended, Error, EventId, EventStore, NewEvent, Position, RecordedEvent, Result,
+    SmolStr, StreamAppend,
 };
 use async_trait::async_trait;
 use tokio::sync::Mutex;
@@ -288,21 +288,6 @@ fn text(bytes: &[u8]) -> Result<&str> {
 impl EventStore for PostgresEventStore {
     fn backend(&self) -> &'static str {
         BACKEND
-    }
-
-    async fn append(
-        &self,
-        stream: &str,
-        expected: ExpectedVersion,
-        events: Vec<NewEvent>,
-    ) -> Result<Appended> {
-        let part = StreamAppend {
-            stream: stream.to_owned(),
-            expected,
-            events,
-        };
-        let mut outcomes = self.append_many(vec![part]).await?;
-        Ok(outcomes.remove(0))
     }
 
     async fn read_stream(&self, stream: &str, from: u64, max: usize) -> Result<Vec<RecordedEvent>> {

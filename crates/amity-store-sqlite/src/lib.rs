@@ -16,8 +16,8 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use amity_store::{
-    idempotency, Appended, Error, EventId, EventStore, ExpectedVersion, FeedLane, FeedSummary,
-    LaneRead, NewEvent, Position, RecordedEvent, Result, SmolStr, StoredEvent, StreamAppend,
+    idempotency, Appended, Error, EventId, EventStore, FeedLane, FeedSummary, LaneRead, Position,
+    RecordedEvent, Result, SmolStr, StoredEvent, StreamAppend,
 };
 use async_trait::async_trait;
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
@@ -637,21 +637,6 @@ fn settle_part(
 impl EventStore for SqliteEventStore {
     fn backend(&self) -> &'static str {
         BACKEND
-    }
-
-    async fn append(
-        &self,
-        stream: &str,
-        expected: ExpectedVersion,
-        events: Vec<NewEvent>,
-    ) -> Result<Appended> {
-        let part = StreamAppend {
-            stream: stream.to_owned(),
-            expected,
-            events,
-        };
-        let mut outcomes = self.append_many(vec![part]).await?;
-        Ok(outcomes.remove(0))
     }
 
     async fn read_stream(&self, stream: &str, from: u64, max: usize) -> Result<Vec<RecordedEvent>> {

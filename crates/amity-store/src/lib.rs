@@ -204,13 +204,22 @@ pub trait EventStore: Send + Sync + fmt::Debug {
     /// The backend's name, for messages (`sqlite`, `memory`, …).
     fn backend(&self) -> &'static str;
 
-    /// Append a batch to one stream, atomically, if the stream is at `expected`.
+    /// Append a batch to one stream, atomically, if the stream is at `expected`: one part of
+    /// [`EventStore::append_many`].
     async fn append(
         &self,
         stream: &str,
         expected: ExpectedVersion,
         events: Vec<NewEvent>,
-    ) -> Result<Appended>;
+    ) -> Result<Appended> {
+        let part = StreamAppend {
+            stream: stream.to_owned(),
+            expected,
+            events,
+        };
+        let mut outcomes = self.append_many(vec![part]).await?;
+        Ok(outcomes.remove(0))
+    }
 
     /// Up to `max` events of a stream, from version `from` on, in version order. A stream that
     /// does not exist reads as empty.
@@ -253,20 +262,12 @@ pub trait EventStore: Send + Sync + fmt::Debug {
         true
     }
 
-    /// Append to several streams. Each stream's part follows the rules of
-    /// [`EventStore::append`]; across streams the batch is all-or-nothing only where
-    /// [`EventStore::atomic_multi_stream`] says so; otherwise parts are applied in order and the
-    /// first error stops the rest. Imports use it to write many streams per transaction.
-    async fn append_many(&self, appends: Vec<StreamAppend>) -> Result<Vec<Appended>> {
-        let mut results = Vec::with_capacity(appends.len());
-        for part in appends {
-            results.push(
-                self.append(&part.stream, part.expected, part.events)
-                    .await?,
-            );
-        }
-        Ok(results)
-    }
+    /// Append to several streams, each part atomically if its stream is at its expected
+    /// version (see the crate docs' contract); across streams the batch is all-or-nothing only
+    /// where [`EventStore::atomic_multi_stream`] says so; otherwise parts are applied in order
+    /// and the first error stops the rest. Imports use it to write many streams per
+    /// transaction; [`EventStore::append`] is its one-stream case.
+    async fn append_many(&self, appends: Vec<StreamAppend>) -> Result<Vec<Appended>>;
 
     /// How many events each stream holds, the first event's id and the last event's position.
     /// The counts are exactly the events at or before `last` (a rebuild reads up to `last`

@@ -6,8 +6,8 @@ use std::sync::Mutex;
 use async_trait::async_trait;
 
 use crate::{
-    idempotency, Appended, Error, EventId, EventStore, ExpectedVersion, NewEvent, Position,
-    RecordedEvent, Result, StreamAppend,
+    idempotency, Appended, Error, EventId, EventStore, Position, RecordedEvent, Result,
+    StreamAppend,
 };
 
 /// Every event in a `Vec`, guarded by one lock; atomic across streams.
@@ -132,21 +132,6 @@ impl Inner {
 impl EventStore for MemoryEventStore {
     fn backend(&self) -> &'static str {
         "memory"
-    }
-
-    async fn append(
-        &self,
-        stream: &str,
-        expected: ExpectedVersion,
-        events: Vec<NewEvent>,
-    ) -> Result<Appended> {
-        let part = StreamAppend {
-            stream: stream.to_owned(),
-            expected,
-            events,
-        };
-        let mut outcomes = self.append_many(vec![part]).await?;
-        Ok(outcomes.remove(0))
     }
 
     async fn read_stream(&self, stream: &str, from: u64, max: usize) -> Result<Vec<RecordedEvent>> {
