@@ -4,7 +4,7 @@
 use std::borrow::Cow;
 
 use crate::analysis::{Cohort, DrivingStep};
-use crate::rows::{DirectoryRow, PartyRow, StatusRow, TimelineRow};
+use crate::rows::{PartyRow, StatusRow, TimelineRow};
 use crate::{Checkpoint, Error, Result};
 
 /// The name of the one projection in the checkpoint table.
@@ -249,7 +249,7 @@ pub(crate) fn timeline_values<'a>(row: &'a TimelineRow, details: bool) -> [Value
 /// The `party_directory` values of a directory row, in [`DIRECTORY_COLUMNS`] order (SQLite
 /// has a view instead of the table).
 #[cfg(feature = "postgres")]
-pub(crate) fn directory_values(row: &DirectoryRow) -> [Value<'_>; 10] {
+pub(crate) fn directory_values(row: &crate::rows::DirectoryRow) -> [Value<'_>; 10] {
     [
         text(&row.party),
         owned_text(Some(row.partner.key().to_string())),
