@@ -252,43 +252,7 @@ pub fn history(status: &StatusRow, rows: &[TimelineRow], format: Format) -> Resu
             .collect()
     };
     if format == Format::Json {
-        let events: Vec<serde_json::Value> = rows
-            .iter()
-            .map(|row| {
-                let mut value = serde_json::to_value(row).expect("rows serialize");
-                if let Some(named) = row.alternative_to() {
-                    value["alternative_to"] = json!(named);
-                }
-                let others = alternatives(&row.event_id);
-                if !others.is_empty() {
-                    value["alternatives"] =
-                        json!(others.iter().map(|row| &row.event_id).collect::<Vec<_>>());
-                }
-                let cited = citations(&row.event_id);
-                if !cited.is_empty() {
-                    value["citations"] = json!(cited
-                        .iter()
-                        .map(|citation| json!({
-                            "event_id": citation.event_id,
-                            "sources": citation.sources,
-                            "recorded_by": citation.recorded_by,
-                            "recorded_at": citation.recorded_at,
-                        }))
-                        .collect::<Vec<_>>());
-                }
-                value
-            })
-            .collect();
-        return print_json(&json!({
-            "partnership": status.partnership,
-            "parties": status.parties,
-            "kind": status.kind,
-            "status": status.status,
-            "since": status.since,
-            "first_attested": status.first_attested,
-            "conflict": status.conflict,
-            "events": events,
-        }));
+        return print_json(&amity_projections::query::HistoryAnswer::new(status, rows));
     }
     if format == Format::Csv {
         // The same columns as `export --format csv --view timeline`.

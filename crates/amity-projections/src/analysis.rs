@@ -59,7 +59,16 @@ impl Cohort {
 
     /// Whether a partnership belongs to the cohort.
     pub fn matches(&self, row: &StatusRow) -> bool {
-        let parties = &row.parties;
+        self.matches_partnership(&row.partnership, &row.parties, &row.kind)
+    }
+
+    /// Whether a partnership with these parties and kind is in the cohort.
+    pub fn matches_partnership(
+        &self,
+        partnership: &amity_domain::PartnershipId,
+        parties: &[Party],
+        kind: &amity_domain::PartnershipKind,
+    ) -> bool {
         if let Some([a, b]) = &self.countries {
             let (x, y) = (&parties[0].country, &parties[1].country);
             if !((x == a && y == b) || (x == b && y == a)) {
@@ -67,7 +76,7 @@ impl Cohort {
             }
         }
         if let Some(party) = &self.party {
-            if !row.partnership.involves(party) {
+            if !partnership.involves(party) {
                 return false;
             }
         }
@@ -80,8 +89,8 @@ impl Cohort {
                 return false;
             }
         }
-        if let Some(kind) = &self.kind {
-            if row.kind.as_str() != amity_domain::PartnershipKind::new(kind).as_str() {
+        if let Some(wanted) = &self.kind {
+            if kind.as_str() != amity_domain::PartnershipKind::new(wanted).as_str() {
                 return false;
             }
         }

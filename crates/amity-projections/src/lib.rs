@@ -82,6 +82,7 @@ pub mod analysis;
 #[cfg(feature = "postgres")]
 pub mod postgres;
 mod queries;
+pub mod query;
 pub mod rows;
 #[cfg(feature = "sqlite")]
 pub mod sqlite;
