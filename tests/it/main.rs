@@ -1,5 +1,6 @@
 //! The workspace's one integration-test binary (`cargo test -p amity-tests --test it`).
 
+mod answers;
 mod projections;
 mod schema;
 mod store_kurrentdb;

@@ -19,6 +19,7 @@ use crate::timeline::Status;
 /// How sure an answer is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub enum Certainty3 {
     /// One status is possible.
     Definite,

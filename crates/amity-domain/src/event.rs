@@ -113,6 +113,7 @@ impl fmt::Display for EventType {
 /// Whether a source is the actor's own word or a report about it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub enum SourceRole {
     /// The party's own statement, a council record, the agreement itself.
     Primary,
@@ -123,6 +124,7 @@ pub enum SourceRole {
 /// A citation.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Source {
     /// Title of the document.
     pub title: String,
@@ -146,6 +148,7 @@ pub struct Source {
 /// How sure the archivist is of an entry.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub enum Certainty {
     /// Established by the sources.
     #[default]

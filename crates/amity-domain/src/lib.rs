@@ -31,3 +31,50 @@ pub use register::{
 };
 pub use temporal::{Dated, Engine, Profile, StatusSet, Unfinished};
 pub use timeline::{Status, Timeline, TimelineEntry, Violation};
+
+/// JSON Schemas of the string-like types (feature `schema`): each is written as a string.
+#[cfg(feature = "schema")]
+mod schema {
+    use std::borrow::Cow;
+
+    use schemars::{json_schema, JsonSchema, Schema, SchemaGenerator};
+
+    macro_rules! string_schema {
+        ($type:ty, $name:literal, $description:literal) => {
+            impl JsonSchema for $type {
+                fn schema_name() -> Cow<'static, str> {
+                    $name.into()
+                }
+                fn json_schema(_: &mut SchemaGenerator) -> Schema {
+                    json_schema!({ "type": "string", "description": $description })
+                }
+            }
+        };
+    }
+
+    string_schema!(
+        crate::EdtfDate,
+        "EdtfDate",
+        "A date as the source wrote it, in EDTF (ISO 8601-2): 1993, 2022-03, 2022-03-03~, [2022-02-28,2022-03-28], 2003/2014."
+    );
+    string_schema!(
+        crate::PartyKey,
+        "PartyKey",
+        "A party's key, region:slug (us-co:colorado-springs)."
+    );
+    string_schema!(
+        crate::PartnershipId,
+        "PartnershipId",
+        "A partnership's id: its two party keys in sorted order joined by '+'."
+    );
+    string_schema!(
+        crate::PartnershipKind,
+        "PartnershipKind",
+        "The kind of partnership: sister-city, friendship-city, sister-state, …"
+    );
+    string_schema!(
+        crate::MilestoneKey,
+        "MilestoneKey",
+        "A milestone's key: lower-case letters, digits and '-', not a date."
+    );
+}

@@ -88,6 +88,7 @@ impl fmt::Display for MilestoneKey {
 /// A ledger-wide context date.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Milestone {
     /// Its key.
     pub key: MilestoneKey,

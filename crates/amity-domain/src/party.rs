@@ -23,6 +23,7 @@ pub const UNKNOWN_COUNTRY: &str = "ZZ";
 /// A community that can be party to a partnership.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Party {
     /// Display name as the ledger knows it ("Colorado Springs").
     pub name: String,

@@ -61,6 +61,7 @@ pub fn is_partnership_stream(stream: &str) -> bool {
 /// What kind of community a party is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub enum PartyKind {
     /// A city, town, village or municipality.
     City,

@@ -37,6 +37,7 @@ use crate::party::{Partnership, PartnershipId};
 /// The status of a partnership at a point of its timeline.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub enum Status {
     /// No founding or attestation yet.
     NotYet,

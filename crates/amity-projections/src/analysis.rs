@@ -155,6 +155,7 @@ impl Window {
 /// What was decided about a partnership in a window.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub enum Decision {
     /// Ended.
     Terminated,
@@ -202,6 +203,7 @@ impl Decision {
 
 /// An event behind a number.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct EventRef {
     /// The event's id.
     pub event_id: String,
@@ -216,6 +218,7 @@ pub struct EventRef {
 
 /// One partnership's outcome.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct OutcomeRow {
     /// The partnership.
     pub partnership: PartnershipId,
@@ -246,6 +249,7 @@ pub struct OutcomeRow {
 
 /// Definite and possible counts.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Split {
     /// Certain.
     pub definite: u64,
@@ -264,6 +268,7 @@ impl Split {
 
 /// Counts by decision and by status.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Counts {
     /// Keyed by decision name (`terminated`, `suspended`, `reinstated`, `reaffirmed`, `none`).
     pub decisions: BTreeMap<&'static str, Split>,
@@ -273,6 +278,7 @@ pub struct Counts {
 
 /// The outcomes of a cohort in a window.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Outcomes {
     /// The cohort, in words.
     pub cohort: String,
@@ -507,6 +513,7 @@ pub fn outcomes(members: Vec<Member>, cohort: &Cohort, window: &Window) -> Resul
 
 /// An event dated in a window.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Change {
     /// The partnership.
     pub partnership: PartnershipId,
@@ -563,6 +570,7 @@ pub enum Step {
 
 /// One point of a series: the counts at the end of a step.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Point {
     /// The step, as EDTF (`1990`, `1990-03`).
     pub step: String,

@@ -180,6 +180,7 @@ pub enum Selection {
 
 /// One answer of `status`.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct StatusView {
     /// The partnership.
     pub partnership: PartnershipId,
@@ -219,6 +220,7 @@ pub struct StatusView {
 
 /// One answer of `partners`.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct PartnerView {
     /// The other party.
     pub partner: Party,
@@ -248,6 +250,7 @@ pub struct PartnerView {
 /// A partner's succession (`successor_of` links): not one community, but one lineage.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub enum Succession {
     /// The partner was succeeded by this party.
     SucceededBy(String),

@@ -114,6 +114,7 @@ pub enum Query {
 
 /// A citation of an entry, as its history shows it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct CitationView {
     /// The `SourceCited` entry.
     pub event_id: String,
@@ -127,6 +128,7 @@ pub struct CitationView {
 
 /// One entry of a history: its row, with the claims and citations that concern it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct HistoryEntry {
     /// The entry as the history table holds it.
     #[serde(flatten)]
@@ -144,6 +146,7 @@ pub struct HistoryEntry {
 
 /// A partnership's history.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct HistoryAnswer {
     /// The partnership.
     pub partnership: PartnershipId,
@@ -206,6 +209,7 @@ impl HistoryAnswer {
 
 /// A party found by [`Query::Parties`].
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct PartyMatch {
     /// The party.
     #[serde(flatten)]

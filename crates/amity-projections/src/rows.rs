@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 
 /// One partnership's current state (table `partnership_status`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct StatusRow {
     /// Its id.
     pub partnership: PartnershipId,
@@ -47,6 +48,7 @@ pub struct StatusRow {
 
 /// One founding claim.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct FoundingClaim {
     /// The event.
     pub event_id: String,
@@ -63,6 +65,7 @@ pub struct FoundingClaim {
 
 /// The entry recorded last.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct LastEvent {
     /// Its id.
     pub event_id: String,
@@ -74,6 +77,7 @@ pub struct LastEvent {
 
 /// One entry of a partnership's history (table `partnership_timeline`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct TimelineRow {
     /// The partnership.
     pub partnership: PartnershipId,
@@ -432,6 +436,7 @@ pub fn rows_with(timeline: &Timeline, details: bool) -> Option<PartnershipRows> 
 /// One party as the `parties` table holds it: every party a partnership names, with what the
 /// register adds (names, kind, authority ids) for the registered ones, and its community key.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct PartyRow {
     /// Its key.
     pub key: String,

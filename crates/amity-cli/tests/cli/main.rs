@@ -8,6 +8,7 @@ use serde_json::Value;
 use tempfile::TempDir;
 
 mod analysis;
+mod answers;
 mod backends;
 mod corrections;
 mod honest;
