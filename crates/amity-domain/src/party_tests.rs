@@ -1,0 +1,96 @@
+//! Tests of `party`.
+use super::*;
+
+#[test]
+fn reads_parties_as_people_write_them() {
+    let springs: Party = "Colorado Springs, US-CO".parse().unwrap();
+    assert_eq!(springs.country, "US");
+    assert_eq!(springs.subdivision.as_deref(), Some("US-CO"));
+    assert_eq!(springs.key().as_str(), "us-co:colorado-springs");
+    let smolensk: Party = "Smolensk, RU".parse().unwrap();
+    assert_eq!(smolensk.key().as_str(), "ru:smolensk");
+    let comma: Party = "Washington, D.C., US".parse().unwrap();
+    assert_eq!(comma.name, "Washington, D.C.");
+}
+
+#[test]
+fn refuses_malformed_parties() {
+    for input in [
+        "Smolensk",
+        "Smolensk, Russia",
+        "Denver, US-",
+        "Denver, US-COLORADO",
+        ", US",
+    ] {
+        assert!(input.parse::<Party>().is_err(), "{input}");
+    }
+}
+
+#[test]
+fn partnership_id_is_independent_of_order() {
+    let a: Party = "Colorado Springs, US-CO".parse().unwrap();
+    let b: Party = "Smolensk, RU".parse().unwrap();
+    let forward = PartnershipId::of(&a.key(), &b.key()).unwrap();
+    let backward = PartnershipId::of(&b.key(), &a.key()).unwrap();
+    assert_eq!(forward, backward);
+    assert_eq!(forward.as_str(), "ru:smolensk+us-co:colorado-springs");
+    assert_eq!(forward.as_str().parse::<PartnershipId>().unwrap(), forward);
+    assert!(forward.involves(&a.key()));
+}
+
+#[test]
+fn names_alone_do_not_make_identity() {
+    let durham_nc: Party = "Durham, US-NC".parse().unwrap();
+    let county_durham: Party = "County Durham, GB".parse().unwrap();
+    let durham_gb: Party = "Durham, GB".parse().unwrap();
+    assert_ne!(durham_nc.key(), county_durham.key());
+    assert_ne!(durham_nc.key(), durham_gb.key());
+}
+
+#[test]
+fn parties_of_unknown_country_are_their_wikidata_items() {
+    let moscow = Party::new("Moskau", "ZZ", None, Some("Q649")).unwrap();
+    let other = Party::new("Moskau", "ZZ", None, Some("Q1129417")).unwrap();
+    assert_eq!(moscow.key().as_str(), "zz:q649");
+    assert_ne!(moscow.key(), other.key());
+    let id = PartnershipId::of(&moscow.key(), &other.key()).unwrap();
+    assert_eq!(id.as_str().parse::<PartnershipId>().unwrap(), id);
+}
+
+#[test]
+fn keeps_non_latin_names() {
+    let party: Party = "Смоленск, RU".parse().unwrap();
+    assert_eq!(party.key().as_str(), "ru:смоленск");
+    assert!(PartnershipId::of(&party.key(), &party.key()).is_err());
+}
+
+#[test]
+fn country_and_subdivision_codes_are_checked_against_iso_3166() {
+    let refused = |input: &str| input.parse::<Party>().unwrap_err().to_string();
+    for ok in [
+        "London, GB",
+        "London, GB-ENG",
+        "Colorado Springs, US-CO",
+        "Pristina, XK",
+        "Moskau, ZZ",
+        "Kraków, PL-12",
+    ] {
+        assert!(ok.parse::<Party>().is_ok(), "{ok}: {}", refused(ok));
+    }
+    assert!(refused("London, UK").contains("did you mean GB?"));
+    let soviet = refused("Leningrad, SU");
+    assert!(soviet.contains("former code"), "{soviet}");
+    assert!(soviet.contains("RU"), "{soviet}");
+    assert!(refused("Belgrade, YU").contains("former code"));
+    assert!(refused("Dresden, DD").contains("former code"));
+    assert!(refused("Probetown, XX").contains("not an ISO 3166-1"));
+    assert!(refused("Probetown, QQ").contains("not an ISO 3166-1"));
+    assert!(refused("Denver, US-ZZ").contains("not in ISO 3166-2"));
+}
+
+#[test]
+fn a_leading_sign_the_key_would_drop_is_refused() {
+    let error = "+Moscow, RU".parse::<Party>().unwrap_err().to_string();
+    assert!(error.contains("\"Moscow\""), "{error}");
+    assert!("'s-Hertogenbosch, NL".parse::<Party>().is_ok());
+}
