@@ -460,83 +460,30 @@ fn statuses(counts: [(u64, u64); 5]) -> Value {
     )
 }
 
-/// Parse CSV strictly (RFC 4180: quoted fields, doubled quotes, CRLF or LF); panics on a
-/// malformed document.
-fn parse_csv(text: &str) -> Vec<Vec<String>> {
-    let mut rows = Vec::new();
-    let mut row = Vec::new();
-    let mut field = String::new();
-    let mut field_started = false;
-    let mut quoted = false;
-    let mut chars = text.chars().peekable();
-    while let Some(c) = chars.next() {
-        if quoted {
-            if c == '"' {
-                if chars.peek() == Some(&'"') {
-                    chars.next();
-                    field.push('"');
-                } else {
-                    quoted = false;
-                    assert!(
-                        matches!(chars.peek(), None | Some(',' | '\n' | '\r')),
-                        "CSV: text after a closing quote in:\n{text}"
-                    );
-                }
-            } else {
-                field.push(c);
-            }
-            continue;
-        }
-        match c {
-            '"' => {
-                assert!(
-                    !field_started,
-                    "CSV: stray quote inside a field in:\n{text}"
-                );
-                quoted = true;
-                field_started = true;
-            }
-            ',' => {
-                row.push(std::mem::take(&mut field));
-                field_started = false;
-            }
-            '\r' => assert_eq!(chars.peek(), Some(&'\n'), "CSV: lone CR in:\n{text}"),
-            '\n' => {
-                row.push(std::mem::take(&mut field));
-                rows.push(std::mem::take(&mut row));
-                field_started = false;
-            }
-            _ => {
-                field.push(c);
-                field_started = true;
-            }
-        }
-    }
-    assert!(!quoted, "CSV: unterminated quote in:\n{text}");
-    if field_started || !row.is_empty() {
-        row.push(field);
-        rows.push(row);
-    }
-    let width = rows.first().map_or(0, Vec::len);
-    for (index, row) in rows.iter().enumerate() {
-        assert_eq!(
-            row.len(),
-            width,
-            "CSV row {index} has {} fields, the header {width}:\n{text}",
-            row.len()
-        );
-    }
-    rows
-}
-
-/// CSV rows as maps from the header's names.
+/// CSV rows as maps from the header's names, read by the `csv` crate (strictly: quoted fields,
+/// doubled quotes, CRLF or LF, every row as wide as the header); panics on a malformed document.
 fn csv_records(text: &str) -> (Vec<String>, Vec<BTreeMap<String, String>>) {
-    let mut rows = parse_csv(text);
-    assert!(!rows.is_empty(), "CSV without a header");
-    let header = rows.remove(0);
-    let records = rows
-        .into_iter()
-        .map(|row| header.iter().cloned().zip(row).collect())
+    let mut reader = csv::Reader::from_reader(text.as_bytes());
+    let header: Vec<String> = reader
+        .headers()
+        .unwrap_or_else(|error| panic!("CSV header: {error} in:\n{text}"))
+        .iter()
+        .map(str::to_owned)
+        .collect();
+    assert!(
+        !header.is_empty() && !header.iter().all(String::is_empty),
+        "CSV without a header"
+    );
+    let records = reader
+        .records()
+        .map(|record| {
+            let record = record.unwrap_or_else(|error| panic!("CSV: {error} in:\n{text}"));
+            header
+                .iter()
+                .cloned()
+                .zip(record.iter().map(str::to_owned))
+                .collect()
+        })
         .collect();
     (header, records)
 }
