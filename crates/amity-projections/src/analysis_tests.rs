@@ -266,7 +266,9 @@ fn one_count(in_set: bool, set_size: usize) -> Split {
 
 #[test]
 fn cohort_countries_are_two_alpha_2_codes_in_either_order_and_any_case() {
-    let cases: [(&str, Result<[&str; 2], &[&str]>); 8] = [
+    /// The codes read, or fragments of the error.
+    type Read = Result<[&'static str; 2], &'static [&'static str]>;
+    let cases: [(&str, Read); 8] = [
         ("US:RU", Ok(["US", "RU"])),
         ("ru:us", Ok(["RU", "US"])),
         (" us : ru ", Ok(["US", "RU"])),
