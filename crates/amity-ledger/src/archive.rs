@@ -608,3 +608,7 @@ pub async fn copy(
     }
     Ok(summary)
 }
+
+#[cfg(test)]
+#[path = "archive_tests.rs"]
+mod tests;

@@ -661,3 +661,7 @@ pub fn series(members: &[Member], steps: &[EdtfDate]) -> Result<Vec<Point>> {
         })
         .collect()
 }
+
+#[cfg(test)]
+#[path = "analysis_tests.rs"]
+mod tests;

@@ -4,7 +4,7 @@
 
 use serde_json::Value;
 
-use super::{absent_or_null, events, founded_sandbox, strings, Sandbox, CS, CS_SMOLENSK, SMOLENSK};
+use super::{absent_or_null, events, strings, Sandbox, CS, CS_SMOLENSK, SMOLENSK};
 
 const KAOHSIUNG: &str = "Kaohsiung, TW";
 const CS_KAOHSIUNG: &str = "tw:kaohsiung+us-co:colorado-springs";
@@ -597,36 +597,6 @@ fn known_at_in_the_future_answers_like_the_tables() {
         }
         assert_eq!(from_events, from_tables, "--as-of {as_of:?}");
     }
-}
-
-#[test]
-fn errors_in_as_of_and_known_at_name_the_option() {
-    let sandbox = founded_sandbox();
-    let bad_dates: [&[&str]; 3] = [
-        &["status", CS_SMOLENSK, "--as-of", "2022-13"],
-        &["status", "--party", CS, "--as-of", "2022-13"],
-        &["partners", CS, "--as-of", "2022-13"],
-    ];
-    for args in bad_dates {
-        let error = sandbox.fails(args);
-        assert!(error.contains("--as-of"), "{error}");
-        assert!(error.contains("2022-13"), "{error}");
-    }
-    let error = sandbox.fails(&["status", "--as-of", "2022-02-30"]);
-    assert!(error.contains("--as-of"), "{error}");
-    assert!(error.contains("2022-02-30"), "{error}");
-
-    for args in [
-        ["status", CS_SMOLENSK, "--known-at", "yesterday"],
-        ["history", CS_SMOLENSK, "--known-at", "yesterday"],
-        ["partners", CS, "--known-at", "yesterday"],
-    ] {
-        let error = sandbox.fails(&args);
-        assert!(error.contains("--known-at"), "{error}");
-        assert!(error.contains("yesterday"), "{error}");
-    }
-    let error = sandbox.fails(&["status", "--known-at", "2022-04-01T25:00:00Z"]);
-    assert!(error.contains("--known-at"), "{error}");
 }
 
 // ---------------------------------------------------------------------------------------------
