@@ -285,7 +285,7 @@ impl CohortArgs {
                 .as_deref()
                 .map(amity_projections::analysis::Cohort::parse_countries)
                 .transpose()
-                .map_err(|error| anyhow!(error))?,
+                .map_err(|error| anyhow!("--cohort {error}"))?,
             party: self.party.as_deref().map(party_key).transpose()?,
             region: self.region.clone(),
             kind: self.kind.clone(),
