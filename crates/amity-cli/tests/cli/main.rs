@@ -10,6 +10,7 @@ use tempfile::TempDir;
 mod analysis;
 mod backends;
 mod corrections;
+mod exit_codes;
 mod honest;
 mod identity;
 mod ids;
