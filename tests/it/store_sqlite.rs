@@ -16,6 +16,16 @@ fn open_fresh() -> Arc<dyn EventStore> {
 
 amity_store::contract_tests!(open_fresh());
 
+/// The same contract through the tracing wrapper the CLI puts around every store (SQLite
+/// overrides the feed's summary and its reading in lanes: the wrapper must keep them).
+mod traced {
+    use std::sync::Arc;
+
+    use amity_store::TracedEventStore;
+
+    amity_store::contract_tests!(Arc::new(TracedEventStore::new(super::open_fresh())));
+}
+
 const CHILD_DB: &str = "AMITY_TEST_CHILD_DB";
 const CHILD_WRITER: &str = "AMITY_TEST_CHILD_WRITER";
 const EVENTS_PER_WRITER: usize = 500;

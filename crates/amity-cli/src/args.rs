@@ -8,13 +8,27 @@ use amity_ledger::ToRecord;
 use anyhow::{anyhow, bail, Context, Result};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+/// The exit codes, shown after `amity --help`.
+const EXIT_CODES: &str = "\
+Exit codes:
+  0  done
+  1  bad input or a rule violation: a refused event, a bad file row, an unknown partnership
+     or party, a date that is not EDTF
+  2  usage: an unknown command or option, options that do not go together
+  3  infrastructure: the store cannot be reached or read or written, a file cannot be read or
+     written, the projection tables fail
+  4  a check not finished within its budget (AMITY_STATE_LIMIT search states): neither
+     accepted nor called impossible; nothing was written
+
+Logs go to stderr: -v, -vv, -q, or RUST_LOG (e.g. RUST_LOG=amity=debug), which wins.";
+
 /// Amity: an event-sourced ledger of sister-city partnerships.
 ///
 /// Parties are written "Name, CC" or "Name, CC-SUB" (ISO 3166), e.g. "Colorado Springs, US-CO"
 /// or "Smolensk, RU". Dates are EDTF: 1993, 2022-03, 2022-03-03~, 1993?, [2022-02-28,2022-03-28],
 /// 2003/2014, or unknown.
 #[derive(Debug, Parser)]
-#[command(name = "amity", version, about, long_about)]
+#[command(name = "amity", version, about, long_about, after_help = EXIT_CODES)]
 pub struct Cli {
     /// The ledger: sqlite://PATH (default sqlite://amity.db in the current folder),
     /// postgres://USER@HOST:PORT/DB?schema=NAME, esdb://HOST:PORT?tls=false, or memory://.
@@ -33,9 +47,14 @@ pub struct Cli {
     /// Output for people (table), scripts (json) or spreadsheets (csv).
     #[arg(long, global = true, value_enum, default_value_t = Format::Table)]
     pub format: Format,
-    /// Log what the ledger does (to stderr).
+    /// Log what amity does, to stderr: -v for its steps and store calls with their timings,
+    /// -vv for every read. `RUST_LOG` (e.g. `amity=debug,tokio_postgres=info`), when set,
+    /// decides instead; other crates' logs are shown only when it asks for them.
+    #[arg(short, long, global = true, action = clap::ArgAction::Count, conflicts_with = "quiet")]
+    pub verbose: u8,
+    /// Log errors only (no warnings).
     #[arg(short, long, global = true)]
-    pub verbose: bool,
+    pub quiet: bool,
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
@@ -285,7 +304,7 @@ impl CohortArgs {
                 .as_deref()
                 .map(amity_projections::analysis::Cohort::parse_countries)
                 .transpose()
-                .map_err(|error| anyhow!(error))?,
+                .map_err(|error| anyhow!("--cohort {error}"))?,
             party: self.party.as_deref().map(party_key).transpose()?,
             region: self.region.clone(),
             kind: self.kind.clone(),

@@ -352,7 +352,7 @@ pub async fn import(
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(true)
         .from_path(path)
-        .map_err(|e| anyhow::anyhow!("{name}: {e}"))?;
+        .map_err(|e| anyhow::Error::new(e).context(name.clone()))?;
     let headers: Vec<String> = reader
         .headers()
         .map_err(|e| anyhow::anyhow!("{name}:1: header: {e}"))?

@@ -60,7 +60,7 @@ fn country_table(extra: Option<&Path>) -> Result<HashMap<String, (String, Option
     read(COUNTRY_NAMES, "data/country-names.csv")?;
     if let Some(path) = extra {
         let text = std::fs::read_to_string(path)
-            .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+            .map_err(|e| anyhow::Error::new(e).context(path.display().to_string()))?;
         read(&text, &path.display().to_string())?;
     }
     Ok(table)
@@ -287,7 +287,7 @@ pub async fn import(
                     .unwrap_or(bytes.len());
                 bytes[..end].to_vec()
             })
-            .map_err(|e| anyhow::anyhow!("{name}: {e}"))?;
+            .map_err(|e| anyhow::Error::new(e).context(name.clone()))?;
         matches!(extension, "tsv" | "tab") || (first.contains(&b'\t') && !first.contains(&b','))
     };
     let mut reader = csv::ReaderBuilder::new()
@@ -295,7 +295,7 @@ pub async fn import(
         .delimiter(if tabs { b'\t' } else { b',' })
         .quoting(!tabs)
         .from_path(path)
-        .map_err(|e| anyhow::anyhow!("{name}: {e}"))?;
+        .map_err(|e| anyhow::Error::new(e).context(name.clone()))?;
     let headers: Vec<String> = reader
         .headers()
         .map_err(|e| anyhow::anyhow!("{name}:1: header: {e}"))?

@@ -17,6 +17,7 @@ use amity_ledger::{Ledger, Outcome, ToRecord};
 use amity_projections::{analysis, Selection};
 use anyhow::{Context, Result};
 use clap::{CommandFactory, FromArgMatches};
+use tracing::Instrument;
 
 use crate::args::{Cli, Command, Format, MilestoneCommand};
 
@@ -31,15 +32,7 @@ fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(error) => error.exit(),
     };
-    let level = if cli.verbose {
-        tracing::Level::DEBUG
-    } else {
-        tracing::Level::WARN
-    };
-    tracing_subscriber::fmt()
-        .with_max_level(level)
-        .with_writer(std::io::stderr)
-        .init();
+    init_logging(cli.verbose, cli.quiet);
     // The temporal checks' state budget (a hard resource limit; see `amity --help`).
     if let Some(limit) = std::env::var("AMITY_STATE_LIMIT")
         .ok()
@@ -53,50 +46,186 @@ fn main() -> ExitCode {
         .build()
         .expect("tokio runtime");
     let sub_matches = matches.subcommand().map(|(_, m)| m.clone());
-    match runtime.block_on(run(cli, sub_matches)) {
+    // One span per command (`party add`, `status`, …): every log line says which it was in.
+    let command = match matches.subcommand() {
+        Some((name, nested)) => match nested.subcommand_name() {
+            Some(inner) => format!("{name} {inner}"),
+            None => name.to_owned(),
+        },
+        None => String::new(),
+    };
+    let span = tracing::info_span!("command", command = %command);
+    let started = std::time::Instant::now();
+    let outcome = runtime.block_on(run(cli, sub_matches).instrument(span.clone()));
+    tracing::debug!(parent: &span, ok = outcome.is_ok(), elapsed = ?started.elapsed(), "command done");
+    match outcome {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
-            eprintln!("error: {error:#}");
-            if unfinished(&error) {
-                ExitCode::from(UNFINISHED)
-            } else {
-                ExitCode::FAILURE
-            }
+            eprintln!("error: {}", one_line(&error));
+            ExitCode::from(exit_code(&error) as u8)
         }
     }
 }
 
-/// The exit code when a temporal check hit its budget: the answer is neither yes nor no.
-const UNFINISHED: u8 = 4;
+/// Logs to stderr. `RUST_LOG`, when set, is the filter (tracing's `EnvFilter` syntax); else
+/// amity's own crates log warnings and errors (`-q`: errors; `-v`: debug, each command's
+/// steps and store calls with their timings; `-vv`: trace, every read), and other crates
+/// nothing: the KurrentDB client's own error lines, gRPC's and the drivers' are shown only
+/// when `RUST_LOG` asks for them (what matters reaches the user as amity's error).
+fn init_logging(verbose: u8, quiet: bool) {
+    use tracing_subscriber::EnvFilter;
+    let level = match (quiet, verbose) {
+        (true, _) => "error",
+        (false, 0) => "warn",
+        (false, 1) => "debug",
+        (false, _) => "trace",
+    };
+    let ours = || EnvFilter::new(format!("off,amity={level}"));
+    let mut invalid = None;
+    let filter = match std::env::var("RUST_LOG") {
+        Ok(directives) if !directives.trim().is_empty() => EnvFilter::try_new(&directives)
+            .unwrap_or_else(|error| {
+                invalid = Some(format!("RUST_LOG={directives:?} is not a filter ({error})"));
+                ours()
+            }),
+        _ => ours(),
+    };
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .init();
+    if let Some(invalid) = invalid {
+        tracing::warn!("{invalid}; ignored");
+    }
+}
 
-/// Whether the error is a temporal check that was not finished.
-fn unfinished(error: &anyhow::Error) -> bool {
-    use amity_domain::Violation;
-    let violation = |violation: &Violation| matches!(violation, Violation::Unfinished { .. });
-    let ledger = |error: &amity_ledger::Error| matches!(error, amity_ledger::Error::Rule(rule) if violation(rule));
-    error.chain().any(|cause| {
-        cause.downcast_ref::<Violation>().is_some_and(violation)
-            || cause
-                .downcast_ref::<amity_ledger::Error>()
-                .is_some_and(ledger)
-            || cause
-                .downcast_ref::<amity_projections::Error>()
-                .is_some_and(|error| match error {
-                    amity_projections::Error::Unfinished { .. } => true,
-                    amity_projections::Error::Ledger(inner) => ledger(inner),
-                    _ => false,
-                })
-    })
+/// The exit codes (listed in `amity --help`, after [`args::Cli`], and in the README).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Exit {
+    /// Bad input or a rule violation: a refused event, a bad file row, an unknown
+    /// partnership or party, a date that is not EDTF.
+    BadInput = 1,
+    /// The command was called wrongly (clap's own errors exit with 2 too).
+    Usage = 2,
+    /// The store, a file or the projection tables failed: the request may be fine.
+    Infrastructure = 3,
+    /// A temporal check hit its budget: the answer is neither yes nor no.
+    Unfinished = 4,
+}
+
+/// An error in how a command was called: options that do not go together, or one that is
+/// missing or has a value the command does not take (exit code 2, as clap's own).
+#[derive(Debug)]
+struct Usage(String);
+
+impl std::fmt::Display for Usage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for Usage {}
+
+/// A [`Usage`] error from a format string.
+macro_rules! usage {
+    ($($message:tt)*) => {
+        anyhow::Error::new(Usage(format!($($message)*)))
+    };
+}
+
+/// The exit code of an error: the weightiest class of any error in its chain (a check not
+/// finished, then infrastructure, then usage), else bad input.
+fn exit_code(error: &anyhow::Error) -> Exit {
+    error
+        .chain()
+        .filter_map(classify)
+        .max()
+        .unwrap_or(Exit::BadInput)
+}
+
+/// The class of one error of a chain, when its type tells. (A `transparent` variant shares
+/// its place in the chain with the error it wraps, so wrapped errors are looked into.)
+fn classify(cause: &(dyn std::error::Error + 'static)) -> Option<Exit> {
+    if let Some(error) = cause.downcast_ref::<amity_store::Error>() {
+        return Some(store_class(error));
+    }
+    if let Some(error) = cause.downcast_ref::<amity_ledger::Error>() {
+        return Some(ledger_class(error));
+    }
+    if let Some(error) = cause.downcast_ref::<amity_projections::Error>() {
+        return Some(match error {
+            amity_projections::Error::Ledger(inner) => ledger_class(inner),
+            amity_projections::Error::Store(inner) => store_class(inner),
+            amity_projections::Error::Unfinished { .. } => Exit::Unfinished,
+            amity_projections::Error::NotYetRecorded { .. } => Exit::BadInput,
+            _ => Exit::Infrastructure,
+        });
+    }
+    if let Some(violation) = cause.downcast_ref::<amity_domain::Violation>() {
+        return Some(violation_class(violation));
+    }
+    if let Some(error) = cause.downcast_ref::<csv::Error>() {
+        return error.is_io_error().then_some(Exit::Infrastructure);
+    }
+    if cause.is::<std::io::Error>() {
+        return Some(Exit::Infrastructure);
+    }
+    cause.is::<Usage>().then_some(Exit::Usage)
+}
+
+fn violation_class(violation: &amity_domain::Violation) -> Exit {
+    match violation {
+        amity_domain::Violation::Unfinished { .. } => Exit::Unfinished,
+        _ => Exit::BadInput,
+    }
+}
+
+fn ledger_class(error: &amity_ledger::Error) -> Exit {
+    match error {
+        amity_ledger::Error::Rule(violation) => violation_class(violation),
+        amity_ledger::Error::Store(inner) => store_class(inner),
+        amity_ledger::Error::Decode { .. } | amity_ledger::Error::Io(_) => Exit::Infrastructure,
+        _ => Exit::BadInput,
+    }
+}
+
+fn store_class(error: &amity_store::Error) -> Exit {
+    match error {
+        // Ids are the caller's: one stored already is bad input.
+        amity_store::Error::DuplicateEvent { .. } | amity_store::Error::DuplicateInBatch { .. } => {
+            Exit::BadInput
+        }
+        // The URL of `--store`, `--from`, `--to` or `AMITY_STORE`.
+        amity_store::Error::InvalidUrl { .. } => Exit::Usage,
+        // Unreachable, a driver's error, a corrupt position, or writers that kept racing.
+        _ => Exit::Infrastructure,
+    }
+}
+
+/// An error and its causes on one line, each said once: a cause whose text already ends the
+/// line (an error that shows its source in its own message) is not repeated.
+fn one_line(error: &anyhow::Error) -> String {
+    let mut line = String::new();
+    for cause in error.chain() {
+        let text = cause.to_string();
+        if line.is_empty() {
+            line = text;
+        } else if !line.ends_with(&text) {
+            line.push_str(": ");
+            line.push_str(&text);
+        }
+    }
+    line
 }
 
 async fn run(cli: Cli, sub_matches: Option<clap::ArgMatches>) -> Result<()> {
     if let Command::Migrate(migrate) = &cli.command {
         if let Some(file) = &cli.projections {
-            anyhow::bail!(
+            return Err(usage!(
                 "--projections {}: migrate builds each side's projections where its store keeps \
                  them (its SQLite file, its PostgreSQL schema; computed live for esdb://)",
                 file.display()
-            );
+            ));
         }
         return run_migrate(migrate).await;
     }
@@ -309,7 +438,7 @@ async fn run(cli: Cli, sub_matches: Option<clap::ArgMatches>) -> Result<()> {
                 .facts
                 .to_facts(cite.occurred.as_deref(), &sub_matches)?;
             if facts.sources.is_empty() {
-                anyhow::bail!("cite needs at least one --source-title");
+                return Err(usage!("cite needs at least one --source-title"));
             }
             let event = Event::Cited(amity_domain::event::Citation {
                 target: cite.event_id,
@@ -484,7 +613,7 @@ async fn run(cli: Cli, sub_matches: Option<clap::ArgMatches>) -> Result<()> {
                         import.source_date.as_deref(),
                     )?;
                     let Some(as_of) = import.as_of.as_deref() else {
-                        anyhow::bail!("import --format pairs needs --as-of: the date the list attests the pairs at");
+                        return Err(usage!("import --format pairs needs --as-of: the date the list attests the pairs at"));
                     };
                     let as_of = args::date_or_milestone(&ledger, "--as-of", as_of).await?;
                     let recorded_by = import
@@ -523,7 +652,11 @@ async fn run(cli: Cli, sub_matches: Option<clap::ArgMatches>) -> Result<()> {
                         }
                     }
                 }
-                _ => anyhow::bail!("import: give --format jsonl (an archive), csv or pairs"),
+                _ => {
+                    return Err(usage!(
+                        "import: give --format jsonl (an archive), csv or pairs"
+                    ))
+                }
             };
             output::import_summary(&import.file, &summary, options)
         }
@@ -531,20 +664,22 @@ async fn run(cli: Cli, sub_matches: Option<clap::ArgMatches>) -> Result<()> {
             // Check the request before touching any file.
             let view = match (format, export.view.as_deref(), export.as_of.is_some()) {
                 (Format::Jsonl, None, false) => None,
-                (Format::Jsonl, _, _) => anyhow::bail!(
+                (Format::Jsonl, _, _) => return Err(usage!(
                     "export --format jsonl writes every event; --view and --as-of go with --format csv"
-                ),
+                )),
                 (Format::Csv, Some("status"), _) => Some("status"),
                 (Format::Csv, Some("timeline"), false) => Some("timeline"),
                 (Format::Csv, Some("timeline"), true) => {
-                    anyhow::bail!("--as-of goes with --view status")
+                    return Err(usage!("--as-of goes with --view status"))
                 }
                 (Format::Csv, _, _) => {
-                    anyhow::bail!("export --format csv needs --view status or --view timeline")
+                    return Err(usage!(
+                        "export --format csv needs --view status or --view timeline"
+                    ))
                 }
-                _ => anyhow::bail!(
+                _ => return Err(usage!(
                     "export: give --format jsonl (every event) or --format csv --view status|timeline"
-                ),
+                )),
             };
             let as_of = args::as_of(&ledger, export.as_of.as_deref()).await?;
             let known_at = args::known_at(export.known_at.as_deref())?;
@@ -615,7 +750,7 @@ async fn run(cli: Cli, sub_matches: Option<clap::ArgMatches>) -> Result<()> {
             let step = match series.step.as_str() {
                 "year" => analysis::Step::Year,
                 "month" => analysis::Step::Month,
-                other => anyhow::bail!("--step: {other:?} is not year or month"),
+                other => return Err(usage!("--step: {other:?} is not year or month")),
             };
             anyhow::ensure!(
                 from.earliest() <= to.latest(),
@@ -624,12 +759,15 @@ async fn run(cli: Cli, sub_matches: Option<clap::ArgMatches>) -> Result<()> {
                 series.to
             );
             if let Some(path) = &series.chart {
-                anyhow::ensure!(
-                    path.extension()
-                        .is_some_and(|ext| ext.eq_ignore_ascii_case("svg")),
-                    "--chart {}: the chart is SVG; name the file .svg",
-                    path.display()
-                );
+                if !path
+                    .extension()
+                    .is_some_and(|ext| ext.eq_ignore_ascii_case("svg"))
+                {
+                    return Err(usage!(
+                        "--chart {}: the chart is SVG; name the file .svg",
+                        path.display()
+                    ));
+                }
             }
             let steps = analysis::steps(&from, &to, step);
             let mut projections = projections().await?;

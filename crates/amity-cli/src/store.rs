@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use amity_ledger::Ledger;
 use amity_projections::Projections;
-use amity_store::{Error, EventStore, MemoryEventStore};
+use amity_store::{Error, EventStore, MemoryEventStore, TracedEventStore};
 
 /// Where the projections of an opened store live.
 #[derive(Debug, Clone)]
@@ -51,7 +51,8 @@ impl Opened {
 /// `projections_file` (`--projections`), the projections of a store other than SQLite are
 /// tables in that SQLite file instead; a SQLite ledger refuses it, since it keeps them itself.
 /// With `must_exist`, a ledger file that is not there is an error rather than a new empty
-/// ledger (a mistyped path must not answer "no partnerships").
+/// ledger (a mistyped path must not answer "no partnerships"). Every store is wrapped in a
+/// [`TracedEventStore`]: its calls are logged with `-v`, whatever the backend.
 #[allow(unreachable_patterns)] // `sqlite` is matched twice when its feature is on.
 pub async fn open_store(
     url: &str,
@@ -61,11 +62,11 @@ pub async fn open_store(
     let scheme = url.split_once("://").map_or("", |(scheme, _)| scheme);
     if scheme == "sqlite" {
         if let Some(file) = projections_file {
-            anyhow::bail!(
+            return Err(anyhow::Error::new(crate::Usage(format!(
                 "--projections {}: a sqlite:// ledger keeps its projections in its own file; \
                  --projections (or AMITY_PROJECTIONS) is for postgres://, esdb:// and memory:// stores",
                 file.display()
-            );
+            ))));
         }
     }
     // (A binary without the SQLite backend says so below, not that the file is missing.)
@@ -83,7 +84,7 @@ pub async fn open_store(
         }
     }
     let in_file = || projections_file.map(|file| ProjectionsAt::SqliteFile(file.to_path_buf()));
-    let opened = match scheme {
+    let mut opened = match scheme {
         #[cfg(feature = "sqlite")]
         "sqlite" => {
             let store = amity_store_sqlite::SqliteEventStore::open_url(url)?;
@@ -124,5 +125,6 @@ pub async fn open_store(
             .into())
         }
     };
+    opened.store = Arc::new(TracedEventStore::new(opened.store));
     Ok(opened)
 }

@@ -195,7 +195,9 @@ pub enum Violation {
         target: EventId,
     },
     /// The party said to have taken the step is not one of the two.
-    #[error("{initiator} is not a party to {partnership}; --by must name one of the two parties")]
+    #[error(
+        "{initiator} is not a party to {partnership}; the initiating party must be one of the two"
+    )]
     InitiatorNotParty {
         /// The named initiator.
         initiator: crate::party::PartyKey,

@@ -188,7 +188,10 @@ impl Ledger {
             chunk,
             page: page_size.max(1),
         };
-        let producer = tokio::spawn(self.store().clone().read_all_in_lanes(read, lanes));
+        // (In the caller's span: the reading is part of its command.)
+        let producer = tokio::spawn(tracing::Instrument::in_current_span(
+            self.store().clone().read_all_in_lanes(read, lanes),
+        ));
         Pages {
             lanes: receivers,
             turn: 0,

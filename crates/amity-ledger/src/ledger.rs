@@ -130,6 +130,7 @@ impl Ledger {
     /// checked against its partnership's history and the ones before it, then everything is
     /// appended in one store call (atomic where the store supports it). Ids already stored are
     /// skipped, so repeating a batch records nothing new.
+    #[tracing::instrument(name = "ledger.record_all", level = "debug", skip_all, fields(n_items = items.len()))]
     pub async fn record_all(&self, items: Vec<ToRecord>) -> Result<Vec<Outcome>> {
         retrying("the batch's streams", || self.try_record_all(&items)).await
     }

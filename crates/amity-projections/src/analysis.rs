@@ -43,14 +43,14 @@ impl Cohort {
     pub fn parse_countries(text: &str) -> Result<[String; 2], String> {
         let (a, b) = text
             .split_once(':')
-            .ok_or_else(|| format!("--cohort {text:?}: expected two country codes, e.g. US:RU"))?;
+            .ok_or_else(|| format!("{text:?}: expected two country codes, e.g. US:RU"))?;
         let code = |code: &str| {
             let code = code.trim().to_ascii_uppercase();
             if code.len() == 2 && code.bytes().all(|b| b.is_ascii_uppercase()) {
                 Ok(code)
             } else {
                 Err(format!(
-                    "--cohort {text:?}: {code:?} is not an ISO 3166-1 alpha-2 code"
+                    "{text:?}: {code:?} is not an ISO 3166-1 alpha-2 code"
                 ))
             }
         };

@@ -48,6 +48,7 @@ impl Projections {
     /// Bring the tables up to date with the events appended since the checkpoint (never a
     /// full replay, unless the projection code changed or the feed is another ledger's).
     /// Up to date, it takes no lock.
+    #[tracing::instrument(name = "projections.catch_up", level = "debug", skip_all)]
     pub async fn catch_up(&mut self) -> Result<Progress> {
         let Backend::Tables(tables) = &self.backend else {
             return Ok(Progress::default());
@@ -81,6 +82,7 @@ impl Projections {
 
     /// Drop every projection and rebuild it from all events. `progress(done, total)` is called
     /// as events are processed. Live, it computes every row once (and keeps none).
+    #[tracing::instrument(name = "projections.rebuild", level = "debug", skip_all)]
     pub async fn rebuild(&mut self, progress: &mut dyn FnMut(u64, u64)) -> Result<Progress> {
         self.update(None, progress).await
     }
@@ -88,6 +90,12 @@ impl Projections {
     /// Recompute the partnerships touched after `from` (everything when `None`) and write
     /// their rows and the new checkpoint in one transaction. Rows are written in chunks as they
     /// are computed, so memory stays flat however many partnerships change.
+    #[tracing::instrument(
+        name = "projections.update",
+        level = "debug",
+        skip_all,
+        fields(from = from.map(|checkpoint| tracing::field::display(checkpoint.position)))
+    )]
     async fn update(
         &mut self,
         from: Option<Checkpoint>,

@@ -128,6 +128,9 @@ pub fn recorded_event(event: &eventstore::RecordedEvent) -> Result<RecordedEvent
 #[derive(Clone)]
 pub struct KurrentEventStore {
     client: Client,
+    /// The servers the URL names, as `HOST:PORT`, for messages and for telling an unreachable
+    /// server apart.
+    hosts: Vec<String>,
 }
 
 impl std::fmt::Debug for KurrentEventStore {
@@ -147,9 +150,60 @@ impl KurrentEventStore {
             url: url.to_owned(),
             reason: format!("{error}"),
         })?;
+        let hosts = settings
+            .hosts()
+            .iter()
+            .map(|endpoint| format!("{}:{}", endpoint.host, endpoint.port))
+            .collect();
         let client = Client::new(settings).map_err(backend_error)?;
-        Ok(KurrentEventStore { client })
+        Ok(KurrentEventStore { client, hosts })
     }
+
+    /// A client error as ours. The client reports a connection it could not make as gRPC
+    /// text only ("client error (Connect)"), without the reason; so when an error may be one,
+    /// the servers are tried with a plain TCP connection: if none answers, the server cannot
+    /// be reached ([`Error::Unreachable`], with the first server's address and the system's
+    /// reason, the client's text in the debug log); if one answers, the error is the client's.
+    async fn client_error(&self, error: eventstore::Error) -> Error {
+        let may_be_unreachable = matches!(
+            &error,
+            eventstore::Error::GrpcConnectionError(_)
+                | eventstore::Error::ConnectionClosed
+                | eventstore::Error::DeadlineExceeded
+                | eventstore::Error::Grpc { .. }
+        );
+        if may_be_unreachable {
+            if let Some((address, reason)) = unreachable(&self.hosts).await {
+                tracing::debug!(%error, "kurrentdb connection failed");
+                return Error::unreachable(BACKEND, "KurrentDB", address, &reason);
+            }
+        }
+        backend_error(error)
+    }
+}
+
+/// The first of `hosts` and why it cannot be reached by TCP, unless one of them can be
+/// (`None`; also `None` with no hosts, as when they are found by DNS discovery).
+async fn unreachable(hosts: &[String]) -> Option<(String, std::io::Error)> {
+    let mut first = None;
+    for host in hosts {
+        let attempt = tokio::time::timeout(
+            std::time::Duration::from_secs(5),
+            tokio::net::TcpStream::connect(host.as_str()),
+        )
+        .await;
+        match attempt {
+            Ok(Ok(_)) => return None,
+            Ok(Err(reason)) => first = first.or(Some((host.clone(), reason))),
+            Err(_) => {
+                first = first.or(Some((
+                    host.clone(),
+                    std::io::Error::from(std::io::ErrorKind::TimedOut),
+                )))
+            }
+        }
+    }
+    first
 }
 
 #[async_trait]
@@ -216,7 +270,7 @@ impl EventStore for KurrentEventStore {
                     actual: actual_version(current),
                 })
             }
-            Err(other) => Err(backend_error(other)),
+            Err(other) => Err(self.client_error(other).await),
         }
     }
 
@@ -228,7 +282,7 @@ impl EventStore for KurrentEventStore {
         let mut reading = match self.client.read_stream(stream, &options).await {
             Ok(reading) => reading,
             Err(eventstore::Error::ResourceNotFound) => return Ok(Vec::new()),
-            Err(other) => return Err(backend_error(other)),
+            Err(other) => return Err(self.client_error(other).await),
         };
         let mut events = Vec::new();
         loop {
@@ -236,7 +290,7 @@ impl EventStore for KurrentEventStore {
                 Ok(Some(resolved)) => events.push(recorded_event(resolved.get_original_event())?),
                 Ok(None) => return Ok(events),
                 Err(eventstore::Error::ResourceNotFound) => return Ok(events),
-                Err(other) => return Err(backend_error(other)),
+                Err(other) => return Err(self.client_error(other).await),
             }
         }
     }
@@ -251,15 +305,16 @@ impl EventStore for KurrentEventStore {
             .forwards()
             .position(start)
             .max_count(max.saturating_add(64));
-        let mut reading = self
-            .client
-            .read_all(&options)
-            .await
-            .map_err(backend_error)?;
+        let mut reading = match self.client.read_all(&options).await {
+            Ok(reading) => reading,
+            Err(error) => return Err(self.client_error(error).await),
+        };
         let mut events = Vec::new();
         while events.len() < max {
-            let Some(resolved) = reading.next().await.map_err(backend_error)? else {
-                break;
+            let resolved = match reading.next().await {
+                Ok(Some(resolved)) => resolved,
+                Ok(None) => break,
+                Err(error) => return Err(self.client_error(error).await),
             };
             let event = resolved.get_original_event();
             if is_system_stream(&event.stream_id) || position_of(event.position) <= after {
@@ -347,6 +402,23 @@ mod tests {
         let mut bad = event.clone();
         bad.payload = b"not json".to_vec();
         assert!(event_data(&bad).is_err());
+    }
+
+    #[tokio::test]
+    async fn a_server_nobody_answers_at_is_unreachable() {
+        // Port 1 of this machine: nothing listens there.
+        let store = KurrentEventStore::connect("esdb://127.0.0.1:1?tls=false").unwrap();
+        let error = store.read_all(Position::START, 1).await.unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "cannot reach KurrentDB at 127.0.0.1:1",
+            "{error:?}"
+        );
+        let Error::Unreachable { source, .. } = error else {
+            unreachable!()
+        };
+        assert_eq!(source.kind(), std::io::ErrorKind::ConnectionRefused);
+        assert_eq!(source.to_string(), "connection refused");
     }
 
     #[tokio::test]

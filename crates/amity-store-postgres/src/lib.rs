@@ -88,13 +88,44 @@ pub struct PostgresEventStore {
 async fn connect(config: &str) -> Result<Client> {
     let (client, connection) = tokio_postgres::connect(config, NoTls)
         .await
-        .map_err(backend_error)?;
+        .map_err(|error| connect_error(config, error))?;
     tokio::spawn(async move {
         if let Err(error) = connection.await {
             tracing::warn!(%error, "postgres connection ended");
         }
     });
     Ok(client)
+}
+
+/// A failed connection: an IO error while connecting is a server that cannot be reached
+/// ([`Error::Unreachable`], the driver's report in the debug log); anything else (a refused
+/// login, a missing database) is the driver's error as it is.
+fn connect_error(config: &str, error: tokio_postgres::Error) -> Error {
+    use std::error::Error as _;
+    match error
+        .source()
+        .and_then(|source| source.downcast_ref::<std::io::Error>())
+    {
+        Some(reason) => {
+            tracing::debug!(%error, "postgres connection failed");
+            Error::unreachable(BACKEND, "PostgreSQL", address(config), reason)
+        }
+        None => backend_error(error),
+    }
+}
+
+/// `HOST:PORT` of a connection string, for messages.
+fn address(config: &str) -> String {
+    let Ok(parsed) = config.parse::<tokio_postgres::Config>() else {
+        return "its address".to_owned(); // (the text may hold a password)
+    };
+    let host = match parsed.get_hosts().first() {
+        Some(tokio_postgres::config::Host::Tcp(host)) => host.clone(),
+        Some(other) => format!("{other:?}"),
+        None => "localhost".to_owned(),
+    };
+    let port = parsed.get_ports().first().copied().unwrap_or(5432);
+    format!("{host}:{port}")
 }
 
 /// The connection string and the schema (its `schema` parameter, default `amity`) of a

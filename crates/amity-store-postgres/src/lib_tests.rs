@@ -30,3 +30,21 @@ fn urls_name_their_schema() {
     assert_eq!(parse_url("postgres://u@h/db").unwrap().1, "amity");
     assert!(parse_url("postgres://u@h/db?schema=Bad;drop").is_err());
 }
+
+#[tokio::test]
+async fn a_server_nobody_answers_at_is_unreachable() {
+    // Port 1 of this machine: nothing listens there.
+    let error = PostgresEventStore::connect("postgres://postgres@127.0.0.1:1/none")
+        .await
+        .unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "cannot reach PostgreSQL at 127.0.0.1:1",
+        "{error:?}"
+    );
+    let Error::Unreachable { source, .. } = error else {
+        unreachable!()
+    };
+    assert_eq!(source.kind(), std::io::ErrorKind::ConnectionRefused);
+    assert_eq!(source.to_string(), "connection refused");
+}

@@ -53,6 +53,22 @@ pub enum Error {
         /// Why.
         reason: String,
     },
+    /// The server cannot be reached (not running, a wrong address, the network down): nothing
+    /// was read or written. The source is the reason as an [`std::io::Error`], whose kind
+    /// says what happened and whose text is short ("connection refused"); the driver's own
+    /// report goes to the debug log.
+    #[error("cannot reach {server} at {address}")]
+    Unreachable {
+        /// Which backend (`postgres`, `kurrentdb`).
+        backend: &'static str,
+        /// The server's name for people (`PostgreSQL`, `KurrentDB`).
+        server: &'static str,
+        /// `HOST:PORT`, as the URL named it.
+        address: String,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
     /// The backend failed (IO, connection, corruption…); the operation may not have happened.
     #[error("{backend} store: {source}")]
     Backend {
@@ -73,6 +89,29 @@ impl Error {
         Error::Backend {
             backend,
             source: source.into(),
+        }
+    }
+
+    /// A server that cannot be reached, for `reason` (the driver's IO error): the reason kept
+    /// is its kind, with the kind's short text ("connection refused") when the system gave
+    /// the error, else the error's own text (a failed name lookup).
+    pub fn unreachable(
+        backend: &'static str,
+        server: &'static str,
+        address: impl Into<String>,
+        reason: &std::io::Error,
+    ) -> Error {
+        let kind = reason.kind();
+        let text = if reason.raw_os_error().is_some() && format!("{kind:?}") != "Uncategorized" {
+            kind.to_string()
+        } else {
+            reason.to_string()
+        };
+        Error::Unreachable {
+            backend,
+            server,
+            address: address.into(),
+            source: std::io::Error::new(kind, text),
         }
     }
 }

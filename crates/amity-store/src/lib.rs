@@ -37,6 +37,7 @@ pub use smol_str::SmolStr;
 mod error;
 mod lanes;
 mod memory;
+mod traced;
 
 #[cfg(feature = "contract")]
 pub mod contract;
@@ -44,6 +45,7 @@ pub mod contract;
 pub use error::{BoxError, Error, Result};
 pub use lanes::{read_in_lanes_by_pages, FeedLane, LaneRead, StoredEvent};
 pub use memory::MemoryEventStore;
+pub use traced::TracedEventStore;
 
 /// An event id (UUID). The ledger writes version 7 (time-ordered) ids, which index fast.
 pub type EventId = uuid::Uuid;

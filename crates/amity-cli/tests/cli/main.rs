@@ -10,6 +10,7 @@ mod answers;
 mod backends;
 mod corrections;
 mod errors;
+mod exit_codes;
 mod honest;
 mod identity;
 mod ids;
