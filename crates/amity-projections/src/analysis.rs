@@ -534,9 +534,32 @@ pub fn changes(
 ) -> Vec<Change> {
     let mut found = Vec::new();
     for (row, timeline) in pairs.iter().filter(|(row, _)| cohort.matches(row)) {
-        for event in timeline.iter().filter(|event| event.target.is_none()) {
-            let earliest = rows::parse_day(event.earliest.as_deref(), Day::Past);
-            let latest = rows::parse_day(event.latest.as_deref(), Day::Future);
+        // The entries other claims are alternatives to: their rows carry the span of their
+        // group (what drives the status); a change is dated by its own claim.
+        let claimed: std::collections::HashSet<&str> = timeline
+            .iter()
+            .filter_map(TimelineRow::alternative_to)
+            .collect();
+        let lifecycle = |event: &&TimelineRow| {
+            amity_domain::EventType::from_name(&event.event_type)
+                .is_some_and(amity_domain::EventType::is_lifecycle)
+        };
+        for event in timeline.iter().filter(lifecycle) {
+            let (earliest, latest) = if claimed.contains(event.event_id.as_str()) {
+                let own = event
+                    .occurred
+                    .as_deref()
+                    .and_then(|text| amity_domain::EdtfDate::parse(text).ok());
+                match own {
+                    Some(date) => (date.earliest(), date.latest()),
+                    None => (Day::Past, Day::Future),
+                }
+            } else {
+                (
+                    rows::parse_day(event.earliest.as_deref(), Day::Past),
+                    rows::parse_day(event.latest.as_deref(), Day::Future),
+                )
+            };
             if let Some(in_window) = window.contains(earliest, latest) {
                 found.push((
                     (earliest, latest),

@@ -97,6 +97,18 @@ impl Given {
         self.with(event_type, occurred, Certainty::Disputed)
     }
 
+    /// Another source's version of the `index`-th entry (an alternative claim).
+    fn alternative(self, index: usize, occurred: &str) -> Given {
+        let target = self.id(index);
+        let event_type = self.entries[index].event.event_type();
+        let facts = Facts {
+            occurred: occurred.parse().expect("an EDTF date"),
+            ..Facts::default()
+        };
+        let event = Event::claim(event_type, self.partnership.clone(), facts, Some(target));
+        self.push(event)
+    }
+
     /// The retraction of the `index`-th entry.
     fn retract(self, index: usize) -> Given {
         let target = self.id(index);
@@ -965,6 +977,26 @@ fn changes_list_each_event_dated_in_the_window_definite_or_possible() {
             vec![
                 ("PartnershipSuspended", "2022-03-03~", Definite, ""),
                 ("PartnershipTerminated", "2022-03-03~", Definite, "disputed"),
+            ],
+        ),
+        (
+            "an alternative claim dated in the window is a change too",
+            chicago()
+                .event(T::PartnershipSuspended, "2022-01")
+                .alternative(1, "2022-03-05"),
+            (INVASION, ROUNDTABLE),
+            vec![("PartnershipSuspended", "2022-03-05", Definite, "")],
+        ),
+        (
+            "a retracted claim is listed, flagged, beside the alternative that stands",
+            chicago()
+                .event(T::PartnershipSuspended, "2022-03-01")
+                .alternative(1, "2022-03-05")
+                .retract(1),
+            (INVASION, ROUNDTABLE),
+            vec![
+                ("PartnershipSuspended", "2022-03-01", Definite, "retracted"),
+                ("PartnershipSuspended", "2022-03-05", Definite, ""),
             ],
         ),
         (
