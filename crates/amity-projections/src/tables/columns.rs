@@ -1,6 +1,12 @@
 //! The columns of every table, in the order both backends create them, and the one mapping of
 //! rows to column values.
 
+// Without a table backend (neither `sqlite` nor `postgres`), nothing writes or reads columns.
+#![cfg_attr(
+    not(any(feature = "sqlite", feature = "postgres")),
+    allow(dead_code, unused_imports)
+)]
+
 use std::borrow::Cow;
 
 use crate::analysis::{Cohort, DrivingStep};

@@ -17,6 +17,10 @@ use crate::{Checkpoint, Result};
 pub mod columns;
 #[cfg(feature = "contract")]
 pub mod contract;
+#[cfg_attr(
+    not(any(feature = "sqlite", feature = "postgres")),
+    allow(unused_imports)
+)]
 pub(crate) use columns::*;
 
 /// The projection tables of one ledger, in one database.
