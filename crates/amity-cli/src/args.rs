@@ -130,6 +130,29 @@ pub enum Command {
     /// ids, streams, versions and order; resumable; then check that both give the same
     /// projections.
     Migrate(MigrateArgs),
+    /// Print a shell completion script: `amity completions bash > /etc/bash_completion.d/amity`.
+    Completions {
+        /// bash, zsh, fish, elvish or powershell.
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff): `amity man > amity.1 && man ./amity.1`.
+    Man,
+}
+
+impl Command {
+    /// A lifecycle command's event type and arguments; any other command as it is.
+    pub fn into_lifecycle(self) -> Result<(amity_domain::EventType, LifecycleArgs), Command> {
+        use amity_domain::EventType;
+        Ok(match self {
+            Command::Found(args) => (EventType::PartnershipFounded, args),
+            Command::Attest(args) => (EventType::PartnershipAttested, args),
+            Command::Suspend(args) => (EventType::PartnershipSuspended, args),
+            Command::Reinstate(args) => (EventType::PartnershipReinstated, args),
+            Command::Terminate(args) => (EventType::PartnershipTerminated, args),
+            Command::Reaffirm(args) => (EventType::PartnershipReaffirmed, args),
+            other => return Err(other),
+        })
+    }
 }
 
 /// A migration.
@@ -554,14 +577,47 @@ pub struct OptionalPartnershipArgs {
     /// Every partnership of this party.
     #[arg(long, value_name = "PARTY")]
     pub party: Option<String>,
+    /// The two parties' countries, in either order: US:RU.
+    #[arg(long, value_name = "CC:CC", conflicts_with = "partnership")]
+    pub cohort: Option<String>,
+    /// Partnerships with a party in this subdivision or country: US-CO, RU.
+    #[arg(long, value_name = "CODE", conflicts_with = "partnership")]
+    pub region: Option<String>,
+    /// Partnerships of this kind: sister-city, friendship-city, …
+    #[arg(long, conflicts_with = "partnership")]
+    pub kind: Option<String>,
     /// The status on this date (valid time), EDTF; uncertain dates give `possible` answers.
     #[arg(long, value_name = "EDTF")]
     pub as_of: Option<String>,
+    /// Which part of the list.
+    #[command(flatten)]
+    pub page: PageArgs,
     /// Only what the ledger held at this moment (transaction time), to reproduce an analysis
     /// as the ledger stood: RFC 3339 (a time without a zone is UTC; a space may stand for
     /// `T`), or a date meaning the end of that day (UTC).
     #[arg(long, value_name = "TIMESTAMP")]
     pub known_at: Option<String>,
+}
+
+/// Which part of a list to print.
+#[derive(Debug, Clone, Copy, Args)]
+pub struct PageArgs {
+    /// At most this many.
+    #[arg(long, value_name = "N")]
+    pub limit: Option<usize>,
+    /// Skip this many first.
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub offset: usize,
+}
+
+impl PageArgs {
+    /// The page these options ask for.
+    pub fn page(self) -> amity_projections::query::Page {
+        amity_projections::query::Page {
+            limit: self.limit,
+            offset: self.offset,
+        }
+    }
 }
 
 /// One party.
@@ -577,6 +633,9 @@ pub struct PartiesArgs {
     /// `T`), or a date meaning the end of that day (UTC).
     #[arg(long, value_name = "TIMESTAMP")]
     pub known_at: Option<String>,
+    /// Which part of the list.
+    #[command(flatten)]
+    pub page: PageArgs,
 }
 
 /// The example ledger.

@@ -14,7 +14,8 @@ use std::process::ExitCode;
 use amity_domain::{EdtfDate, Milestone, MilestoneKey};
 use amity_domain::{Event, EventType, Facts, Partnership, PartnershipKind, Party};
 use amity_ledger::{Ledger, Outcome, ToRecord};
-use amity_projections::{analysis, Selection};
+use amity_projections::query::{Answer, Query};
+use amity_projections::{analysis, Projections, Selection};
 use anyhow::{Context, Result};
 use clap::{CommandFactory, FromArgMatches};
 use tracing::Instrument;
@@ -219,6 +220,22 @@ fn one_line(error: &anyhow::Error) -> String {
 }
 
 async fn run(cli: Cli, sub_matches: Option<clap::ArgMatches>) -> Result<()> {
+    // Neither needs a store.
+    match &cli.command {
+        Command::Completions { shell } => {
+            let mut command = Cli::command();
+            // Written whole, so that a closed pipe ends it quietly (see `output::emit`).
+            let mut script = Vec::new();
+            clap_complete::generate(*shell, &mut command, "amity", &mut script);
+            return output::emit(String::from_utf8_lossy(&script).trim_end());
+        }
+        Command::Man => {
+            let mut page = Vec::new();
+            clap_mangen::Man::new(Cli::command()).render(&mut page)?;
+            return output::emit(String::from_utf8_lossy(&page).trim_end());
+        }
+        _ => {}
+    }
     if let Command::Migrate(migrate) = &cli.command {
         if let Some(file) = &cli.projections {
             return Err(usage!(
@@ -250,78 +267,18 @@ async fn run(cli: Cli, sub_matches: Option<clap::ArgMatches>) -> Result<()> {
     let sub_matches = sub_matches.unwrap_or_default();
     let is_outcomes = matches!(cli.command, Command::Outcomes(_));
     match cli.command {
-        Command::Found(lifecycle) => {
-            let mut projections = projections().await?;
-            projections.catch_up().await?;
+        command @ (Command::Found(_)
+        | Command::Attest(_)
+        | Command::Suspend(_)
+        | Command::Reinstate(_)
+        | Command::Terminate(_)
+        | Command::Reaffirm(_)) => {
+            let (event_type, lifecycle) = command.into_lifecycle().expect("a lifecycle command");
+            let projections = caught_up(&opened, &ledger).await?;
             record_lifecycle(
                 &ledger,
                 &projections,
-                EventType::PartnershipFounded,
-                lifecycle,
-                &sub_matches,
-                format,
-            )
-            .await
-        }
-        Command::Attest(lifecycle) => {
-            let mut projections = projections().await?;
-            projections.catch_up().await?;
-            record_lifecycle(
-                &ledger,
-                &projections,
-                EventType::PartnershipAttested,
-                lifecycle,
-                &sub_matches,
-                format,
-            )
-            .await
-        }
-        Command::Suspend(lifecycle) => {
-            let mut projections = projections().await?;
-            projections.catch_up().await?;
-            record_lifecycle(
-                &ledger,
-                &projections,
-                EventType::PartnershipSuspended,
-                lifecycle,
-                &sub_matches,
-                format,
-            )
-            .await
-        }
-        Command::Reinstate(lifecycle) => {
-            let mut projections = projections().await?;
-            projections.catch_up().await?;
-            record_lifecycle(
-                &ledger,
-                &projections,
-                EventType::PartnershipReinstated,
-                lifecycle,
-                &sub_matches,
-                format,
-            )
-            .await
-        }
-        Command::Terminate(lifecycle) => {
-            let mut projections = projections().await?;
-            projections.catch_up().await?;
-            record_lifecycle(
-                &ledger,
-                &projections,
-                EventType::PartnershipTerminated,
-                lifecycle,
-                &sub_matches,
-                format,
-            )
-            .await
-        }
-        Command::Reaffirm(lifecycle) => {
-            let mut projections = projections().await?;
-            projections.catch_up().await?;
-            record_lifecycle(
-                &ledger,
-                &projections,
-                EventType::PartnershipReaffirmed,
+                event_type,
                 lifecycle,
                 &sub_matches,
                 format,
@@ -449,8 +406,7 @@ async fn run(cli: Cli, sub_matches: Option<clap::ArgMatches>) -> Result<()> {
         }
         Command::History(which) => {
             let known_at = args::known_at(which.known_at.as_deref())?;
-            let mut projections = projections().await?;
-            projections.catch_up().await?;
+            let projections = caught_up(&opened, &ledger).await?;
             let id = partnership_of(&projections, &which.partnership).await?;
             let (status, timeline) = projections.history(&id, known_at).await?;
             output::history(&status, &timeline, format)
@@ -458,25 +414,42 @@ async fn run(cli: Cli, sub_matches: Option<clap::ArgMatches>) -> Result<()> {
         Command::Status(which) => {
             let as_of = args::as_of(&ledger, which.as_of.as_deref()).await?;
             let known_at = args::known_at(which.known_at.as_deref())?;
-            let mut projections = projections().await?;
-            projections.catch_up().await?;
-            let selection = match (which.partnership.as_slice(), &which.party) {
-                ([], None) => Selection::All,
-                ([], Some(party)) => {
-                    Selection::Party(parties::find(&projections, party, false).await?.canonical)
-                }
-                (given, _) => Selection::One(partnership_of(&projections, given).await?),
+            let mut projections = caught_up(&opened, &ledger).await?;
+            let partnership = match which.partnership.as_slice() {
+                [] => None,
+                given => Some(partnership_of(&projections, given).await?),
             };
-            let views = projections
-                .status(&selection, as_of.as_ref(), known_at)
-                .await?;
+            let party = match &which.party {
+                Some(party) => Some(parties::find(&projections, party, false).await?.canonical),
+                None => None,
+            };
+            let cohort = analysis::Cohort {
+                countries: which
+                    .cohort
+                    .as_deref()
+                    .map(analysis::Cohort::parse_countries)
+                    .transpose()
+                    .map_err(|error| anyhow::anyhow!("--cohort {error}"))?,
+                party,
+                region: which.region.clone(),
+                kind: which.kind.clone(),
+            };
+            let query = Query::Status {
+                partnership,
+                cohort,
+                as_of,
+                known_at,
+                page: which.page.page(),
+            };
+            let Answer::Status(views) = projections.answer(query).await? else {
+                unreachable!("a status query answers with statuses")
+            };
             output::status(&views, format)
         }
         Command::Partners(partners) => {
             let as_of = args::as_of(&ledger, partners.as_of.as_deref()).await?;
             let known_at = args::known_at(partners.known_at.as_deref())?;
-            let mut projections = projections().await?;
-            projections.catch_up().await?;
+            let projections = caught_up(&opened, &ledger).await?;
             let key = parties::find(&projections, &partners.party, false)
                 .await?
                 .canonical;
@@ -494,9 +467,11 @@ async fn run(cli: Cli, sub_matches: Option<clap::ArgMatches>) -> Result<()> {
                     None => anyhow::bail!("no partnership of {key} is recorded{hint}"),
                 }
             }
-            output::partners(&key, &rows, format)
+            output::partners(&key, &partners.page.page().of(rows), format)
         }
-        Command::Migrate(_) => unreachable!("handled before a store is opened"),
+        Command::Migrate(_) | Command::Completions { .. } | Command::Man => {
+            unreachable!("handled before a store is opened")
+        }
         Command::Rebuild => {
             let mut projections = projections().await?;
             output::rebuild(&mut projections).await
@@ -538,8 +513,7 @@ async fn run(cli: Cli, sub_matches: Option<clap::ArgMatches>) -> Result<()> {
                 window.from,
                 window.to
             );
-            let mut projections = projections().await?;
-            projections.catch_up().await?;
+            let projections = caught_up(&opened, &ledger).await?;
             let format = if window.csv {
                 output::Report::Csv
             } else {
@@ -591,8 +565,7 @@ async fn run(cli: Cli, sub_matches: Option<clap::ArgMatches>) -> Result<()> {
                         .await?
                         .is_empty();
                     let resolver = if holds_events {
-                        let mut projections = projections().await?;
-                        projections.catch_up().await?;
+                        let projections = caught_up(&opened, &ledger).await?;
                         Some(parties::Resolver::load(&projections).await?)
                     } else {
                         None
@@ -703,8 +676,7 @@ async fn run(cli: Cli, sub_matches: Option<clap::ArgMatches>) -> Result<()> {
                         amity_ledger::archive::export(&ledger, &mut out, known_at).await?,
                     )),
                     Some(view) => {
-                        let mut projections = projections().await?;
-                        projections.catch_up().await?;
+                        let projections = caught_up(&opened, &ledger).await?;
                         if view == "status" {
                             let views = projections
                                 .status(&Selection::All, as_of.as_ref(), known_at)
@@ -770,8 +742,7 @@ async fn run(cli: Cli, sub_matches: Option<clap::ArgMatches>) -> Result<()> {
                 }
             }
             let steps = analysis::steps(&from, &to, step);
-            let mut projections = projections().await?;
-            projections.catch_up().await?;
+            let projections = caught_up(&opened, &ledger).await?;
             let known_at = args::known_at(series.known_at.as_deref())?;
             let members = projections.members(&cohort, known_at).await?;
             let points = analysis::series(&members, &steps)?;
@@ -851,6 +822,13 @@ async fn recording_party(
         eprintln!("{which}: {given:?} is {}", found.key);
     }
     Ok(found.party)
+}
+
+/// The projections of `ledger`, where its store keeps them, caught up with it.
+async fn caught_up(opened: &store::Opened, ledger: &Ledger) -> Result<Projections> {
+    let mut projections = opened.projections(ledger.clone()).await?;
+    projections.catch_up().await?;
+    Ok(projections)
 }
 
 async fn record_lifecycle(

@@ -100,6 +100,9 @@ pub struct LinkArgs {
 pub struct PartiesArgs {
     /// A name or alias, or its beginning (accents and case aside); every party when omitted.
     pub query: Option<String>,
+    /// Which part of the list.
+    #[command(flatten)]
+    pub page: crate::args::PageArgs,
 }
 
 /// How a party given on the command line was found.
@@ -692,5 +695,5 @@ pub async fn list(projections: &mut Projections, args: PartiesArgs, format: Form
     let rows = projections
         .parties(args.query.as_deref().unwrap_or(""))
         .await?;
-    output::parties(&rows, format)
+    output::parties(&args.page.page().of(rows), format)
 }

@@ -16,6 +16,7 @@ mod identity;
 mod ids;
 mod interchange;
 mod support;
+mod surface;
 mod temporal;
 
 use support::*;
