@@ -140,17 +140,17 @@ pub enum Command {
 }
 
 impl Command {
-    /// A lifecycle command's event type and arguments; any other command as it is.
-    pub fn into_lifecycle(self) -> Result<(amity_domain::EventType, LifecycleArgs), Command> {
+    /// A lifecycle command's event type and arguments (`None` for any other command).
+    pub fn into_lifecycle(self) -> Option<(amity_domain::EventType, LifecycleArgs)> {
         use amity_domain::EventType;
-        Ok(match self {
+        Some(match self {
             Command::Found(args) => (EventType::PartnershipFounded, args),
             Command::Attest(args) => (EventType::PartnershipAttested, args),
             Command::Suspend(args) => (EventType::PartnershipSuspended, args),
             Command::Reinstate(args) => (EventType::PartnershipReinstated, args),
             Command::Terminate(args) => (EventType::PartnershipTerminated, args),
             Command::Reaffirm(args) => (EventType::PartnershipReaffirmed, args),
-            other => return Err(other),
+            _ => return None,
         })
     }
 }
