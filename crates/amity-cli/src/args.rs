@@ -211,7 +211,7 @@ pub struct ImportArgs {
 /// An export.
 #[derive(Debug, Args)]
 pub struct ExportArgs {
-    /// The file (default: standard output).
+    /// The file (default, or `-`: standard output).
     pub file: Option<std::path::PathBuf>,
     /// For CSV: which projection, `status` or `timeline`.
     #[arg(long)]

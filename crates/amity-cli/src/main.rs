@@ -260,7 +260,21 @@ async fn run(cli: Cli, sub_matches: Option<clap::ArgMatches>) -> Result<()> {
             | Command::Parties(_)
             | Command::Party(parties::PartyCommand::Show(_))
     );
-    let opened = store::open_store(&cli.store, reads_only, cli.projections.as_deref()).await?;
+    // A dry run into a SQLite ledger that does not exist yet checks against an empty ledger
+    // in memory: it creates no file.
+    let dry_run_without_ledger = match &cli.command {
+        Command::Import(import) if import.dry_run => cli
+            .store
+            .strip_prefix("sqlite://")
+            .is_some_and(|path| !std::path::Path::new(path).exists()),
+        _ => false,
+    };
+    let store_url = if dry_run_without_ledger {
+        "memory://"
+    } else {
+        cli.store.as_str()
+    };
+    let opened = store::open_store(store_url, reads_only, cli.projections.as_deref()).await?;
     let ledger = Ledger::new(opened.store.clone());
     let projections = || opened.projections(ledger.clone());
     let format = cli.format;
@@ -658,7 +672,8 @@ async fn run(cli: Cli, sub_matches: Option<clap::ArgMatches>) -> Result<()> {
             let known_at = args::known_at(export.known_at.as_deref())?;
             // A file is written beside its destination and renamed at the end, so a failed
             // export never leaves a truncated file (nor touches an existing one).
-            let partial = export.file.as_ref().map(|path| {
+            let file = export.file.as_ref().filter(|path| path.as_os_str() != "-");
+            let partial = file.map(|path| {
                 path.with_extension(format!(
                     "{}.partial",
                     path.extension().and_then(|e| e.to_str()).unwrap_or("out")
@@ -695,7 +710,7 @@ async fn run(cli: Cli, sub_matches: Option<clap::ArgMatches>) -> Result<()> {
             .await;
             let flushed = out.flush();
             drop(out);
-            match (written, flushed, &partial, &export.file) {
+            match (written, flushed, &partial, file) {
                 (Ok(count), Ok(()), Some(partial), Some(file)) => {
                     std::fs::rename(partial, file)
                         .with_context(|| format!("{}", file.display()))?;

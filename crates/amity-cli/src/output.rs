@@ -328,6 +328,10 @@ pub fn history(status: &StatusRow, rows: &[TimelineRow], format: Format) -> Resu
                 .collect();
             what.push_str(&format!("\nalternatives: {}", listed.join(", ")));
         }
+        // The party that took the step (`--by`).
+        if let Some(by) = &row.initiated_by {
+            what.push_str(&format!("\nby {by}"));
+        }
         let mut sources: Vec<String> = row.sources.iter().map(source_line).collect();
         if let Some(note) = &row.note {
             sources.push(format!("note: {note}"));

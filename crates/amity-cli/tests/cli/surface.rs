@@ -84,3 +84,38 @@ fn completions_and_the_manual_page_need_no_ledger() {
     // Nothing was created where they ran.
     assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
 }
+
+#[test]
+fn export_to_a_dash_is_standard_output_and_a_dry_run_creates_no_ledger() {
+    let sandbox = Sandbox::new();
+    sandbox.example();
+    let out = sandbox.ok(&["export", "--format", "jsonl", "-"]);
+    assert!(out.lines().count() > 10, "{out}");
+    assert!(!sandbox.path().join("-").exists());
+    // A dry run into a ledger that does not exist checks against an empty one, in memory.
+    let archive = sandbox.path().join("archive.jsonl");
+    std::fs::write(&archive, &out).unwrap();
+    let fresh = sandbox.path().join("fresh.db");
+    let output = amity_in(sandbox.path())
+        .args(["--store", &format!("sqlite://{}", fresh.display())])
+        .args(["import", "--format", "jsonl", "--dry-run"])
+        .arg(&archive)
+        .output()
+        .expect("amity runs");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(String::from_utf8_lossy(&output.stdout).contains("dry run"));
+    assert!(!fresh.exists(), "a dry run created {}", fresh.display());
+}
+
+#[test]
+fn history_shows_the_party_that_took_the_step() {
+    let sandbox = Sandbox::new();
+    sandbox.record("found", "1993", &[]);
+    sandbox.record("suspend", "2022-03-03", &["--by", CS]);
+    let table = sandbox.ok(&["history", CS, SMOLENSK]);
+    assert!(table.contains("by us-co:colorado-springs"), "{table}");
+}
