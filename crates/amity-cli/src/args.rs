@@ -280,8 +280,8 @@ pub struct WindowArgs {
     /// The window's end: an EDTF date or a milestone key (its last day is included).
     #[arg(long, value_name = "DATE|MILESTONE")]
     pub to: String,
-    /// CSV instead of --format.
-    #[arg(long)]
+    /// Deprecated: use `--format csv` (kept one release; says so when used).
+    #[arg(long, hide = true)]
     pub csv: bool,
     /// Only what the ledger held at this moment (transaction time), to reproduce an analysis
     /// as the ledger stood: RFC 3339 (a time without a zone is UTC; a space may stand for
@@ -305,8 +305,8 @@ pub struct SeriesArgs {
     /// year or month.
     #[arg(long, default_value = "year")]
     pub step: String,
-    /// CSV instead of --format.
-    #[arg(long)]
+    /// Deprecated: use `--format csv` (kept one release; says so when used).
+    #[arg(long, hide = true)]
     pub csv: bool,
     /// Also draw a stacked chart, with the milestones marked, to this SVG file.
     #[arg(long, value_name = "FILE.svg")]

@@ -278,6 +278,7 @@ async fn run(cli: Cli, sub_matches: Option<clap::ArgMatches>) -> Result<()> {
     let ledger = Ledger::new(opened.store.clone());
     let projections = || opened.projections(ledger.clone());
     let format = cli.format;
+    check_format(&cli.command, format)?;
     let sub_matches = sub_matches.unwrap_or_default();
     let is_outcomes = matches!(cli.command, Command::Outcomes(_));
     match cli.command {
@@ -529,6 +530,7 @@ async fn run(cli: Cli, sub_matches: Option<clap::ArgMatches>) -> Result<()> {
             );
             let projections = caught_up(&opened, &ledger).await?;
             let format = if window.csv {
+                eprintln!("warning: --csv is deprecated; use --format csv");
                 output::Report::Csv
             } else {
                 format.into()
@@ -766,6 +768,7 @@ async fn run(cli: Cli, sub_matches: Option<clap::ArgMatches>) -> Result<()> {
                 chart::draw(path, &cohort.describe(), &series.step, &points, &milestones)?;
             }
             let format = if series.csv {
+                eprintln!("warning: --csv is deprecated; use --format csv");
                 output::Report::Csv
             } else {
                 format.into()
@@ -837,6 +840,31 @@ async fn recording_party(
         eprintln!("{which}: {given:?} is {}", found.key);
     }
     Ok(found.party)
+}
+
+/// Whether `--format` is one this command takes: the query and recording commands print
+/// `table`, `json` or `csv`; `import` reads `jsonl`, `csv` or `pairs`; `export` writes `jsonl`
+/// or `csv`. Any other is a usage error.
+fn check_format(command: &Command, format: Format) -> Result<()> {
+    let (allowed, what): (&[Format], &str) = match command {
+        Command::Import(_) => (
+            &[Format::Jsonl, Format::Csv, Format::Pairs],
+            "import reads jsonl, csv or pairs",
+        ),
+        Command::Export(_) => (&[Format::Jsonl, Format::Csv], "export writes jsonl or csv"),
+        Command::Migrate(_) | Command::Completions { .. } | Command::Man => return Ok(()),
+        _ => (
+            &[Format::Table, Format::Json, Format::Csv],
+            "this command prints table, json or csv",
+        ),
+    };
+    if allowed.contains(&format) {
+        return Ok(());
+    }
+    let name = clap::ValueEnum::to_possible_value(&format)
+        .map(|value| value.get_name().to_owned())
+        .unwrap_or_default();
+    Err(usage!("--format {name}: {what}"))
 }
 
 /// The projections of `ledger`, where its store keeps them, caught up with it.

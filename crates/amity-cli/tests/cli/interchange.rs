@@ -1285,7 +1285,18 @@ fn csv_export_needs_a_view_and_as_of_only_for_status() {
     ]);
     assert!(error.contains("--as-of"), "{error}");
     let error = a.fails(&["export", "--format", "json"]);
-    assert!(error.contains("--format jsonl"), "{error}");
+    assert!(error.contains("export writes jsonl or csv"), "{error}");
+    // Each command takes its own formats: a query prints, it does not write an archive.
+    let error = a.fails(&["status", "--format", "jsonl"]);
+    assert!(
+        error.contains("--format jsonl: this command prints table, json or csv"),
+        "{error}"
+    );
+    let error = a.fails(&["import", "--format", "json", "x.json"]);
+    assert!(
+        error.contains("import reads jsonl, csv or pairs"),
+        "{error}"
+    );
 }
 
 #[test]
