@@ -27,6 +27,18 @@ fn table(header: &[&str], multi_line_rows: bool) -> Table {
         .and_then(|columns| columns.parse().ok())
         .unwrap_or(120);
     table.set_width(width);
+    // Ids are never cut in two: a reader copies them whole (other columns wrap instead).
+    for (index, name) in header.iter().enumerate() {
+        let holds_ids = matches!(
+            name.to_ascii_lowercase().as_str(),
+            "partnership" | "recorded" | "key" | "event id" | "event_id"
+        );
+        if holds_ids {
+            if let Some(column) = table.column_mut(index) {
+                column.set_constraint(comfy_table::ColumnConstraint::ContentWidth);
+            }
+        }
+    }
     table
 }
 

@@ -119,3 +119,24 @@ fn history_shows_the_party_that_took_the_step() {
     let table = sandbox.ok(&["history", CS, SMOLENSK]);
     assert!(table.contains("by us-co:colorado-springs"), "{table}");
 }
+
+#[test]
+fn tables_never_cut_an_id_in_two() {
+    let sandbox = Sandbox::new();
+    let id = sandbox.record("found", "1993", &[]);
+    // A narrow terminal: other columns wrap, the ids stay whole.
+    let output = amity_in(sandbox.path())
+        .env("COLUMNS", "80")
+        .args(["--store", &sandbox.store, "history", CS, SMOLENSK])
+        .output()
+        .expect("amity runs");
+    let table = String::from_utf8_lossy(&output.stdout);
+    assert!(table.contains(&id), "{table}");
+    let output = amity_in(sandbox.path())
+        .env("COLUMNS", "60")
+        .args(["--store", &sandbox.store, "status"])
+        .output()
+        .expect("amity runs");
+    let table = String::from_utf8_lossy(&output.stdout);
+    assert!(table.contains(CS_SMOLENSK), "{table}");
+}
