@@ -185,7 +185,9 @@ fn ledger_class(error: &amity_ledger::Error) -> Exit {
     match error {
         amity_ledger::Error::Rule(violation) => violation_class(violation),
         amity_ledger::Error::Store(inner) => store_class(inner),
-        amity_ledger::Error::Decode { .. } | amity_ledger::Error::Io(_) => Exit::Infrastructure,
+        amity_ledger::Error::Decode { .. }
+        | amity_ledger::Error::Io(_)
+        | amity_ledger::Error::StreamName { .. } => Exit::Infrastructure,
         _ => Exit::BadInput,
     }
 }

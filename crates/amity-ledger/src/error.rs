@@ -12,6 +12,26 @@ pub enum Error {
     /// The store failed or refused (e.g. a version conflict that retries did not resolve).
     #[error(transparent)]
     Store(#[from] amity_store::Error),
+    /// A stream's name is none of the ledger's kinds (a partnership id, `party/KEY`,
+    /// `party-links`, `milestones`): the store holds something this ledger did not write.
+    #[error("stream {stream:?} is {expected}: {reason}")]
+    StreamName {
+        /// The stream.
+        stream: String,
+        /// What its name should be.
+        expected: &'static str,
+        /// Why it is not.
+        reason: String,
+    },
+    /// An event names a key that a same-as link makes another's, whose party is not
+    /// registered, so the community's stream cannot name it.
+    #[error("{key} is the same community as {community} (a same-as link), but {community} is not registered: register it first")]
+    Unregistered {
+        /// The key the event names.
+        key: amity_domain::PartyKey,
+        /// Its community's key.
+        community: amity_domain::PartyKey,
+    },
     /// A register event breaks the register's rules.
     #[error(transparent)]
     Register(#[from] amity_domain::RegisterError),

@@ -49,17 +49,26 @@ impl FeedChanges {
     /// Count a stream's events by its kind.
     fn add(&mut self, stream: &str, count: u64) -> Result<()> {
         if is_partnership_stream(stream) {
-            let id: PartnershipId = stream.parse().map_err(|error: amity_domain::PartyError| {
-                Error::Io(format!("stream {stream:?} is not a partnership: {error}"))
-            })?;
+            let id: PartnershipId =
+                stream
+                    .parse()
+                    .map_err(|error: amity_domain::PartyError| Error::StreamName {
+                        stream: stream.to_owned(),
+                        expected: "not a partnership",
+                        reason: error.to_string(),
+                    })?;
             *self.partnerships.entry(id).or_default() += count;
             self.events += count;
         } else if stream == LINKS_STREAM {
             self.links = true;
         } else if let Some(key) = stream.strip_prefix(PARTY_STREAM_PREFIX) {
-            let key: PartyKey = key.parse().map_err(|error: amity_domain::PartyError| {
-                Error::Io(format!("stream {stream:?} is not a party's: {error}"))
-            })?;
+            let key: PartyKey =
+                key.parse()
+                    .map_err(|error: amity_domain::PartyError| Error::StreamName {
+                        stream: stream.to_owned(),
+                        expected: "not a party's",
+                        reason: error.to_string(),
+                    })?;
             self.parties.insert(key);
         }
         Ok(())

@@ -201,12 +201,9 @@ impl Ledger {
                 *party = register
                     .party(&community)
                     .map(|record| record.party.clone())
-                    .ok_or_else(|| {
-                        Error::Io(format!(
-                            "{key} is the same community as {community} (a same-as link), \
-                             but {community} is not registered: register it with `amity party \
-                             add`"
-                        ))
+                    .ok_or_else(|| Error::Unregistered {
+                        key: key.clone(),
+                        community: community.clone(),
                     })?;
             }
         }

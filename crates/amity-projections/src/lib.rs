@@ -118,9 +118,24 @@ pub enum Error {
     /// Reading the store failed.
     #[error(transparent)]
     Store(#[from] amity_ledger::StoreError),
-    /// The projection tables cannot be read or written.
+    /// The projection tables cannot be read or written, or hold what this code cannot read.
     #[error("projection tables: {0}")]
     Tables(String),
+    /// The SQLite projection tables failed.
+    #[cfg(feature = "sqlite")]
+    #[error("projection tables: {0}")]
+    Sqlite(#[source] rusqlite::Error),
+    /// The PostgreSQL projection tables failed: the server's message (and detail) in one
+    /// line; the driver's error, typed, beside it (not repeated as a cause: its text says the
+    /// same at length).
+    #[cfg(feature = "postgres")]
+    #[error("projection tables: postgres: {message}")]
+    Postgres {
+        /// The server's message and detail, or the driver's.
+        message: String,
+        /// The driver's error.
+        driver: Box<tokio_postgres::Error>,
+    },
     /// The partnership exists in the ledger, but nothing about it was recorded by then.
     #[error("nothing about {partnership} had been recorded by {moment} (transaction time)")]
     NotYetRecorded {

@@ -33,12 +33,16 @@ pub use write::Writer;
 
 /// A PostgreSQL error as one line: the server's message and its detail, if any.
 fn pg_error(error: tokio_postgres::Error) -> Error {
-    match error.as_db_error() {
-        Some(db) => Error::Tables(match db.detail() {
-            Some(detail) => format!("postgres: {} ({detail})", db.message()),
-            None => format!("postgres: {}", db.message()),
-        }),
-        None => Error::Tables(format!("postgres: {error}")),
+    let message = match error.as_db_error() {
+        Some(db) => match db.detail() {
+            Some(detail) => format!("{} ({detail})", db.message()),
+            None => db.message().to_owned(),
+        },
+        None => error.to_string(),
+    };
+    Error::Postgres {
+        message,
+        driver: Box::new(error),
     }
 }
 

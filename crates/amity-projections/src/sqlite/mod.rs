@@ -83,7 +83,7 @@ use schema::{drop_all, DIRECTORY_VIEW, INDEXES, PARTIES, SCHEMA};
 pub use write::Writer;
 
 fn sql_error(error: rusqlite::Error) -> Error {
-    Error::Tables(error.to_string())
+    Error::Sqlite(error)
 }
 
 /// The connection, locked for one query.
