@@ -1,0 +1,275 @@
+//! The lists: statuses, partners, parties, milestones.
+
+use super::*;
+
+/// The parties found by `amity parties`.
+pub fn parties(rows: &[(amity_projections::PartyRow, u64)], format: Format) -> Result<()> {
+    #[derive(serde::Serialize)]
+    struct View<'a> {
+        #[serde(flatten)]
+        row: &'a amity_projections::PartyRow,
+        partnerships: u64,
+    }
+    match format {
+        Format::Json => print_json(
+            &rows
+                .iter()
+                .map(|(row, partnerships)| View {
+                    row,
+                    partnerships: *partnerships,
+                })
+                .collect::<Vec<_>>(),
+        ),
+        Format::Csv => {
+            let mut out = csv::Writer::from_writer(std::io::stdout().lock());
+            out.write_record([
+                "key",
+                "name",
+                "country",
+                "subdivision",
+                "wikidata",
+                "kind",
+                "aliases",
+                "community",
+                "partnerships",
+            ])?;
+            for (row, partnerships) in rows {
+                out.write_record([
+                    row.key.as_str(),
+                    &row.party.name,
+                    &row.party.country,
+                    row.party.subdivision.as_deref().unwrap_or(""),
+                    row.party.wikidata.as_deref().unwrap_or(""),
+                    row.kind.map_or("", |kind| kind.name()),
+                    &row.aliases.join("; "),
+                    &row.canonical,
+                    &partnerships.to_string(),
+                ])?;
+            }
+            out.flush()?;
+            Ok(())
+        }
+        _ => {
+            let mut table = table(
+                &[
+                    "Key",
+                    "Name",
+                    "Country",
+                    "Subdivision",
+                    "Wikidata",
+                    "Also named",
+                    "Partnerships",
+                ],
+                false,
+            );
+            for (row, partnerships) in rows {
+                let key = if row.canonical == row.key {
+                    row.key.clone()
+                } else {
+                    format!("{} (same as {})", row.key, row.canonical)
+                };
+                table.add_row([
+                    key,
+                    row.party.name.clone(),
+                    row.party.country.clone(),
+                    row.party.subdivision.clone().unwrap_or_default(),
+                    row.party.wikidata.clone().unwrap_or_default(),
+                    row.aliases.join("; "),
+                    partnerships.to_string(),
+                ]);
+            }
+            if rows.is_empty() {
+                return emit("no party matches");
+            }
+            emit(table)
+        }
+    }
+}
+
+/// Status answers.
+pub fn status(views: &[StatusView], format: Format) -> Result<()> {
+    if format == Format::Json {
+        return print_json(views);
+    }
+    if format == Format::Csv {
+        let header = [
+            "partnership",
+            "party_a",
+            "party_b",
+            "kind",
+            "status",
+            "certainty",
+            "competing",
+            "since",
+            "as_of",
+            "known_at",
+            "events",
+            "first_attested",
+        ];
+        let rows = views
+            .iter()
+            .map(|view| {
+                vec![
+                    view.partnership.to_string(),
+                    view.parties[0].to_string(),
+                    view.parties[1].to_string(),
+                    view.kind.to_string(),
+                    view.status.name().to_owned(),
+                    certainty_name(view.certainty).to_owned(),
+                    statuses_text(&view.competing),
+                    view.since.clone().unwrap_or_default(),
+                    view.as_of.clone().unwrap_or_default(),
+                    view.known_at.clone().unwrap_or_default(),
+                    view.events.to_string(),
+                    view.first_attested.clone().unwrap_or_default(),
+                ]
+            })
+            .collect();
+        return emit_report(&header, rows, Report::Csv, false);
+    }
+    if views.is_empty() {
+        return emit("no partnership is recorded (as known at that moment)");
+    }
+    let mut asked = Vec::new();
+    if let Some(as_of) = &views[0].as_of {
+        asked.push(format!("as of {as_of}"));
+    }
+    if let Some(known_at) = &views[0].known_at {
+        asked.push(format!("as known at {known_at}"));
+    }
+    if !asked.is_empty() {
+        emit(format_args!("status {}", asked.join(", ")))?;
+    }
+    let mut out = table(
+        &[
+            "partnership",
+            "parties",
+            "kind",
+            "status",
+            "certainty",
+            "since",
+            "events",
+        ],
+        false,
+    );
+    for view in views {
+        out.add_row(vec![
+            view.partnership.to_string(),
+            format!("{} ⇄ {}", view.parties[0], view.parties[1]),
+            view.kind.to_string(),
+            view.status.to_string(),
+            certainty_text(view.certainty, &view.competing),
+            since_text(
+                view.status,
+                view.since.as_deref(),
+                view.first_attested.as_deref(),
+            ),
+            view.events.to_string(),
+        ]);
+    }
+    emit(format_args!("{out}"))
+}
+
+/// A party's partners.
+pub fn partners(key: &PartyKey, rows: &[PartnerView], format: Format) -> Result<()> {
+    if format == Format::Json {
+        return print_json(rows);
+    }
+    if format == Format::Csv {
+        let header = [
+            "partner",
+            "partner_country",
+            "partnership",
+            "kind",
+            "founded",
+            "status",
+            "certainty",
+            "competing",
+            "since",
+        ];
+        let csv_rows = rows
+            .iter()
+            .map(|row| {
+                vec![
+                    row.partner.name.clone(),
+                    row.partner
+                        .subdivision
+                        .clone()
+                        .unwrap_or_else(|| row.partner.country.clone()),
+                    row.partnership.to_string(),
+                    row.kind.to_string(),
+                    row.founded.clone().unwrap_or_default(),
+                    row.status.name().to_owned(),
+                    certainty_name(row.certainty).to_owned(),
+                    statuses_text(&row.competing),
+                    row.since.clone().unwrap_or_default(),
+                ]
+            })
+            .collect();
+        return emit_report(&header, csv_rows, Report::Csv, false);
+    }
+    emit(format_args!("partners of {key}"))?;
+    let mut out = table(
+        &[
+            "partner",
+            "founded",
+            "status",
+            "certainty",
+            "since",
+            "partnership",
+        ],
+        false,
+    );
+    for row in rows {
+        let partner = match &row.succession {
+            None => row.partner.to_string(),
+            Some(amity_projections::Succession::SucceededBy(key)) => {
+                format!("{} (succeeded by {key})", row.partner)
+            }
+            Some(amity_projections::Succession::SuccessorOf(key)) => {
+                format!("{} (successor of {key})", row.partner)
+            }
+        };
+        out.add_row(vec![
+            partner,
+            row.founded.clone().unwrap_or_default(),
+            row.status.to_string(),
+            certainty_text(row.certainty, &row.competing),
+            since_text(
+                row.status,
+                row.since.as_deref(),
+                row.first_attested.as_deref(),
+            ),
+            row.partnership.to_string(),
+        ]);
+    }
+    emit(format_args!("{out}"))
+}
+
+/// `milestone list`.
+pub fn milestones(milestones: &[Milestone], format: Format) -> Result<()> {
+    if format == Format::Json {
+        return print_json(milestones);
+    }
+    let rows = milestones
+        .iter()
+        .map(|m| {
+            vec![
+                m.key.to_string(),
+                m.occurred.to_string(),
+                m.title.clone(),
+                m.sources
+                    .iter()
+                    .map(source_line)
+                    .collect::<Vec<_>>()
+                    .join("\n"),
+            ]
+        })
+        .collect();
+    emit_report(
+        &["key", "occurred", "title", "sources"],
+        rows,
+        format.into(),
+        true,
+    )
+}

@@ -1,0 +1,240 @@
+//! What the commands print: tables for people, JSON for scripts.
+
+use amity_domain::Milestone;
+use amity_domain::{Certainty, Certainty3, PartyKey, Source};
+use amity_ledger::Outcome;
+use amity_projections::{analysis, PartnerView, Projections, StatusRow, StatusView, TimelineRow};
+use anyhow::Result;
+use comfy_table::{presets, ContentArrangement, Table};
+use serde_json::json;
+
+use crate::args::Format;
+
+/// Rows too long for the width wrap; without a terminal the width is $COLUMNS, else 120.
+fn table(header: &[&str], multi_line_rows: bool) -> Table {
+    let mut table = Table::new();
+    let preset = if multi_line_rows {
+        presets::UTF8_HORIZONTAL_ONLY
+    } else {
+        presets::UTF8_BORDERS_ONLY
+    };
+    table
+        .load_preset(preset)
+        .set_content_arrangement(ContentArrangement::Dynamic)
+        .set_header(header.iter().copied());
+    let width = std::env::var("COLUMNS")
+        .ok()
+        .and_then(|columns| columns.parse().ok())
+        .unwrap_or(120);
+    table.set_width(width);
+    // Ids are never cut in two: a reader copies them whole (other columns wrap instead).
+    for (index, name) in header.iter().enumerate() {
+        let holds_ids = matches!(
+            name.to_ascii_lowercase().as_str(),
+            "partnership" | "recorded" | "key" | "event id" | "event_id"
+        );
+        if holds_ids {
+            if let Some(column) = table.column_mut(index) {
+                column.set_constraint(comfy_table::ColumnConstraint::ContentWidth);
+            }
+        }
+    }
+    table
+}
+
+/// Print to stdout; a closed pipe (`amity history … | head`) ends output quietly.
+pub fn emit(text: impl std::fmt::Display) -> Result<()> {
+    use std::io::Write;
+    let mut stdout = std::io::stdout().lock();
+    match writeln!(stdout, "{text}").and_then(|()| stdout.flush()) {
+        Err(error) if error.kind() != std::io::ErrorKind::BrokenPipe => Err(error.into()),
+        _ => Ok(()),
+    }
+}
+
+/// Print JSON straight to stdout, without an intermediate tree: indented for a terminal,
+/// compact for a pipe (scripts); a closed pipe ends output quietly.
+pub fn print_json<T: serde::Serialize + ?Sized>(value: &T) -> Result<()> {
+    use std::io::{IsTerminal, Write};
+    let stdout = std::io::stdout();
+    let pretty = stdout.is_terminal();
+    let mut out = std::io::BufWriter::with_capacity(1 << 16, stdout.lock());
+    let written = if pretty {
+        serde_json::to_writer_pretty(&mut out, value)
+    } else {
+        serde_json::to_writer(&mut out, value)
+    };
+    let written = written
+        .map_err(std::io::Error::from)
+        .and_then(|()| writeln!(out))
+        .and_then(|()| out.flush());
+    match written {
+        Err(error) if error.kind() != std::io::ErrorKind::BrokenPipe => Err(error.into()),
+        _ => Ok(()),
+    }
+}
+
+fn source_line(source: &Source) -> String {
+    let mut line = source.title.clone();
+    if let Some(publisher) = &source.publisher {
+        line.push_str(&format!(", {publisher}"));
+    }
+    if let Some(date) = &source.published {
+        line.push_str(&format!(" ({date})"));
+    }
+    if let Some(role) = source.role {
+        line.push_str(match role {
+            amity_domain::SourceRole::Primary => " [primary]",
+            amity_domain::SourceRole::Secondary => " [secondary]",
+        });
+    }
+    if let Some(url) = &source.url {
+        line.push_str(&format!(" <{url}>"));
+    }
+    if let Some(locator) = &source.locator {
+        line.push_str(&format!(": {locator}"));
+    }
+    line
+}
+
+fn verb(event_type: &str) -> &'static str {
+    amity_domain::EventType::from_name(event_type).map_or("?", |t| t.verb())
+}
+
+/// The last block of an event id (its random part: ids recorded together share their first
+/// blocks, which hold the time), enough to find it in the same history.
+fn short_id(id: &str) -> String {
+    match id.rsplit_once('-') {
+        Some((_, last)) => format!("…{last}"),
+        None => id.to_owned(),
+    }
+}
+
+fn certainty_text(certainty: Certainty3, competing: &[amity_domain::Status]) -> String {
+    possible_text(certainty, competing.iter().map(|s| s.to_string()))
+}
+
+/// `definite`, or `possible (A or B)` naming what it may be (never an empty "()").
+fn possible_text(certainty: Certainty3, competing: impl Iterator<Item = String>) -> String {
+    let competing: Vec<String> = competing.collect();
+    match (certainty, competing.is_empty()) {
+        (Certainty3::Definite, _) => "definite".to_owned(),
+        (Certainty3::Possible, true) => "possible".to_owned(),
+        (Certainty3::Possible, false) => format!("possible ({})", competing.join(" or ")),
+    }
+}
+
+fn certainty_name(certainty: Certainty3) -> &'static str {
+    match certainty {
+        Certainty3::Definite => "definite",
+        Certainty3::Possible => "possible",
+    }
+}
+
+fn statuses_text(statuses: &[amity_domain::Status]) -> String {
+    statuses
+        .iter()
+        .map(|s| s.name())
+        .collect::<Vec<_>>()
+        .join(";")
+}
+
+/// "since" for people: the date, "unknown" when undated, nothing before any event.
+/// "Since" for people: the date of the event that set the status; for a partnership known
+/// only from lists, the list's date said as such (never as a founding).
+fn since_text(status: amity_domain::Status, since: Option<&str>, listed: Option<&str>) -> String {
+    match (status, since, listed) {
+        (amity_domain::Status::NotYet, _, _) => String::new(),
+        (_, Some(since), _) => since.to_owned(),
+        (amity_domain::Status::Active, None, Some(listed)) => {
+            format!("listed {listed}, founding date unknown")
+        }
+        (_, None, _) => "unknown".to_owned(),
+    }
+}
+
+fn decisions_text(certainty: Certainty3, competing: &[analysis::Decision]) -> String {
+    possible_text(certainty, competing.iter().map(|d| d.name().to_owned()))
+}
+
+/// Output of the analyst views: also CSV.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Report {
+    /// A table for people.
+    Table,
+    /// JSON for scripts.
+    Json,
+    /// CSV for spreadsheets, pandas, DuckDB.
+    Csv,
+}
+
+impl From<Format> for Report {
+    fn from(format: Format) -> Report {
+        match format {
+            Format::Table => Report::Table,
+            Format::Json => Report::Json,
+            Format::Csv => Report::Csv,
+            Format::Jsonl | Format::Pairs => Report::Json,
+        }
+    }
+}
+
+fn csv_text(header: &[&str], rows: Vec<Vec<String>>) -> Result<String> {
+    let mut writer = csv::Writer::from_writer(Vec::new());
+    writer.write_record(header)?;
+    for row in rows {
+        writer.write_record(row)?;
+    }
+    Ok(String::from_utf8(
+        writer.into_inner().map_err(|e| anyhow::anyhow!("{e}"))?,
+    )?)
+}
+
+fn emit_report(
+    header: &[&str],
+    rows: Vec<Vec<String>>,
+    report: Report,
+    multi_line: bool,
+) -> Result<()> {
+    match report {
+        Report::Csv => {
+            let text = csv_text(header, rows)?;
+            emit(text.trim_end())
+        }
+        _ => {
+            let mut out = table(header, multi_line);
+            for row in rows {
+                out.add_row(row);
+            }
+            emit(format_args!("{out}"))
+        }
+    }
+}
+
+fn parties_text(parties: &[amity_domain::Party]) -> String {
+    parties
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join(" ⇄ ")
+}
+
+fn split_text(split: &amity_projections::analysis::Split) -> String {
+    if split.possible == 0 {
+        split.definite.to_string()
+    } else {
+        format!("{} (+{} possible)", split.definite, split.possible)
+    }
+}
+
+mod history;
+mod interchange;
+mod lists;
+mod record;
+mod views;
+
+pub use history::*;
+pub use interchange::*;
+pub use lists::*;
+pub use record::*;
+pub use views::*;

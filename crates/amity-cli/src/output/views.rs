@@ -1,0 +1,203 @@
+//! The analyst views: outcomes, changes, series.
+
+use super::*;
+
+/// The event behind an outcome's decision: its date and id.
+fn decision_event_text(row: &analysis::OutcomeRow) -> String {
+    row.decision_event
+        .as_ref()
+        .map(|e| {
+            format!(
+                "{} {}",
+                e.occurred.as_deref().unwrap_or("unknown"),
+                e.event_id
+            )
+        })
+        .unwrap_or_default()
+}
+
+/// `outcomes`.
+pub fn outcomes(outcomes: &analysis::Outcomes, report: Report) -> Result<()> {
+    if report == Report::Json {
+        return print_json(outcomes);
+    }
+    let rows: Vec<Vec<String>> = outcomes
+        .partnerships
+        .iter()
+        .map(|row| {
+            vec![
+                row.partnership.to_string(),
+                parties_text(&row.parties),
+                row.decision.name().to_owned(),
+                decisions_text(row.decision_certainty, &row.competing_decisions),
+                decision_event_text(row),
+                row.status.name().to_owned(),
+                certainty_text(row.status_certainty, &row.competing),
+            ]
+        })
+        .collect();
+    let header = [
+        "partnership",
+        "parties",
+        "decision",
+        "decision certainty",
+        "decision event",
+        "status at end",
+        "status certainty",
+    ];
+    if report == Report::Csv {
+        return emit_report(&header, rows, report, false);
+    }
+    emit(format_args!(
+        "outcomes for {} from {} ({}) to {} ({}): {} partnerships",
+        outcomes.cohort,
+        outcomes.from,
+        outcomes.first_day,
+        outcomes.to,
+        outcomes.last_day,
+        outcomes.partnerships.len()
+    ))?;
+    let decisions: Vec<String> = analysis::Decision::ALL
+        .iter()
+        .filter_map(|decision| {
+            let split = outcomes.counts.decisions.get(decision.name())?;
+            Some(format!("{} {}", decision.name(), split_text(split)))
+        })
+        .collect();
+    let statuses: Vec<String> = outcomes
+        .counts
+        .statuses
+        .iter()
+        .filter(|(_, split)| split.definite + split.possible > 0)
+        .map(|(name, split)| format!("{name} {}", split_text(split)))
+        .collect();
+    emit(format_args!(
+        "decisions in the window: {}",
+        decisions.join(", ")
+    ))?;
+    emit(format_args!(
+        "status at the end of the window: {}",
+        statuses.join(", ")
+    ))?;
+    // For people: one value is definite, several joined by "or" are possible.
+    let rows: Vec<Vec<String>> = outcomes
+        .partnerships
+        .iter()
+        .map(|row| {
+            let decisions: Vec<&str> = if row.competing_decisions.is_empty() {
+                vec![row.decision.name()]
+            } else {
+                row.competing_decisions.iter().map(|d| d.name()).collect()
+            };
+            let statuses: Vec<&str> = if row.competing.is_empty() {
+                vec![row.status.name()]
+            } else {
+                row.competing.iter().map(|s| s.name()).collect()
+            };
+            vec![
+                row.partnership.to_string(),
+                parties_text(&row.parties),
+                decisions.join(" or "),
+                decision_event_text(row),
+                statuses.join(" or "),
+            ]
+        })
+        .collect();
+    emit(format_args!(
+        "(a value is definite; values joined by \"or\" are each possible)"
+    ))?;
+    emit_report(
+        &[
+            "partnership",
+            "parties",
+            "decision",
+            "decision event",
+            "status at end",
+        ],
+        rows,
+        report,
+        false,
+    )
+}
+
+/// `changes`.
+pub fn changes(changes: &[analysis::Change], report: Report) -> Result<()> {
+    if report == Report::Json {
+        return print_json(changes);
+    }
+    let rows = changes
+        .iter()
+        .map(|change| {
+            let event = &change.event;
+            let flag = if event.retracted_by.is_some() {
+                "retracted"
+            } else if event.disputed {
+                "disputed"
+            } else {
+                ""
+            };
+            vec![
+                event
+                    .occurred
+                    .clone()
+                    .unwrap_or_else(|| "unknown".to_owned()),
+                certainty_text(change.in_window, &[]),
+                change.partnership.to_string(),
+                verb(&event.event_type).to_owned(),
+                event.term_as_written.clone().unwrap_or_default(),
+                flag.to_owned(),
+                event.event_id.clone(),
+            ]
+        })
+        .collect();
+    emit_report(
+        &[
+            "occurred",
+            "in window",
+            "partnership",
+            "event",
+            "as written",
+            "flag",
+            "event id",
+        ],
+        rows,
+        report,
+        false,
+    )
+}
+
+/// `series`.
+pub fn series(points: &[analysis::Point], report: Report) -> Result<()> {
+    if report == Report::Json {
+        return print_json(points);
+    }
+    const NAMES: [&str; 5] = ["not_yet", "active", "suspended", "terminated", "unknown"];
+    let rows = points
+        .iter()
+        .map(|point| {
+            let mut row = vec![point.step.clone(), point.as_of.clone()];
+            for name in NAMES {
+                let split = point.counts.get(name).copied().unwrap_or_default();
+                if report == Report::Csv {
+                    row.push(split.definite.to_string());
+                    row.push(split.possible.to_string());
+                } else {
+                    row.push(split_text(&split));
+                }
+            }
+            row
+        })
+        .collect();
+    if report == Report::Csv {
+        let mut header = vec!["step", "as_of"];
+        let names: Vec<String> = NAMES
+            .iter()
+            .flat_map(|n| [format!("{n}_definite"), format!("{n}_possible")])
+            .collect();
+        header.extend(names.iter().map(String::as_str));
+        return emit_report(&header, rows, report, false);
+    }
+    let mut header = vec!["step", "as of"];
+    header.extend(NAMES);
+    emit_report(&header, rows, report, false)
+}
