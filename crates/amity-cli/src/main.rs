@@ -11,11 +11,11 @@ mod store;
 
 use std::process::ExitCode;
 
+use amity_domain::Event;
 use amity_domain::{EdtfDate, Milestone, MilestoneKey};
-use amity_domain::{Event, EventType, Facts, Partnership, PartnershipKind, Party};
 use amity_ledger::{Ledger, Outcome, ToRecord};
+use amity_projections::analysis;
 use amity_projections::query::{Answer, Query};
-use amity_projections::{analysis, Projections, Selection};
 use anyhow::{Context, Result};
 use clap::{CommandFactory, FromArgMatches};
 use tracing::Instrument;
@@ -100,20 +100,6 @@ fn init_logging(verbose: u8, quiet: bool) {
     }
 }
 
-/// The exit codes (listed in `amity --help`, after [`args::Cli`], and in the README).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-enum Exit {
-    /// Bad input or a rule violation: a refused event, a bad file row, an unknown
-    /// partnership or party, a date that is not EDTF.
-    BadInput = 1,
-    /// The command was called wrongly (clap's own errors exit with 2 too).
-    Usage = 2,
-    /// The store, a file or the projection tables failed: the request may be fine.
-    Infrastructure = 3,
-    /// A temporal check hit its budget: the answer is neither yes nor no.
-    Unfinished = 4,
-}
-
 /// An error in how a command was called: options that do not go together, or one that is
 /// missing or has a value the command does not take (exit code 2, as clap's own).
 #[derive(Debug)]
@@ -130,96 +116,18 @@ impl std::error::Error for Usage {}
 /// A [`Usage`] error from a format string.
 macro_rules! usage {
     ($($message:tt)*) => {
-        anyhow::Error::new(Usage(format!($($message)*)))
+        anyhow::Error::new($crate::Usage(format!($($message)*)))
     };
 }
 
-/// The exit code of an error: the weightiest class of any error in its chain (a check not
-/// finished, then infrastructure, then usage), else bad input.
-fn exit_code(error: &anyhow::Error) -> Exit {
-    error
-        .chain()
-        .filter_map(classify)
-        .max()
-        .unwrap_or(Exit::BadInput)
-}
+// After `usage!`, which its commands use.
+mod commands;
+mod exit;
 
-/// The class of one error of a chain, when its type tells. (A `transparent` variant shares
-/// its place in the chain with the error it wraps, so wrapped errors are looked into.)
-fn classify(cause: &(dyn std::error::Error + 'static)) -> Option<Exit> {
-    if let Some(error) = cause.downcast_ref::<amity_store::Error>() {
-        return Some(store_class(error));
-    }
-    if let Some(error) = cause.downcast_ref::<amity_ledger::Error>() {
-        return Some(ledger_class(error));
-    }
-    if let Some(error) = cause.downcast_ref::<amity_projections::Error>() {
-        return Some(match error {
-            amity_projections::Error::Ledger(inner) => ledger_class(inner),
-            amity_projections::Error::Store(inner) => store_class(inner),
-            amity_projections::Error::Unfinished { .. } => Exit::Unfinished,
-            amity_projections::Error::NotYetRecorded { .. } => Exit::BadInput,
-            _ => Exit::Infrastructure,
-        });
-    }
-    if let Some(violation) = cause.downcast_ref::<amity_domain::Violation>() {
-        return Some(violation_class(violation));
-    }
-    if let Some(error) = cause.downcast_ref::<csv::Error>() {
-        return error.is_io_error().then_some(Exit::Infrastructure);
-    }
-    if cause.is::<std::io::Error>() {
-        return Some(Exit::Infrastructure);
-    }
-    cause.is::<Usage>().then_some(Exit::Usage)
-}
-
-fn violation_class(violation: &amity_domain::Violation) -> Exit {
-    match violation {
-        amity_domain::Violation::Unfinished { .. } => Exit::Unfinished,
-        _ => Exit::BadInput,
-    }
-}
-
-fn ledger_class(error: &amity_ledger::Error) -> Exit {
-    match error {
-        amity_ledger::Error::Rule(violation) => violation_class(violation),
-        amity_ledger::Error::Store(inner) => store_class(inner),
-        amity_ledger::Error::Decode { .. }
-        | amity_ledger::Error::Io(_)
-        | amity_ledger::Error::StreamName { .. } => Exit::Infrastructure,
-        _ => Exit::BadInput,
-    }
-}
-
-fn store_class(error: &amity_store::Error) -> Exit {
-    match error {
-        // Ids are the caller's: one stored already is bad input.
-        amity_store::Error::DuplicateEvent { .. } | amity_store::Error::DuplicateInBatch { .. } => {
-            Exit::BadInput
-        }
-        // The URL of `--store`, `--from`, `--to` or `AMITY_STORE`.
-        amity_store::Error::InvalidUrl { .. } => Exit::Usage,
-        // Unreachable, a driver's error, a corrupt position, or writers that kept racing.
-        _ => Exit::Infrastructure,
-    }
-}
-
-/// An error and its causes on one line, each said once: a cause whose text already ends the
-/// line (an error that shows its source in its own message) is not repeated.
-fn one_line(error: &anyhow::Error) -> String {
-    let mut line = String::new();
-    for cause in error.chain() {
-        let text = cause.to_string();
-        if line.is_empty() {
-            line = text;
-        } else if !line.ends_with(&text) {
-            line.push_str(": ");
-            line.push_str(&text);
-        }
-    }
-    line
-}
+use commands::{
+    caught_up, check_format, partnership_of, record_lifecycle, report, run_migrate, sub_matches_of,
+};
+use exit::{exit_code, one_line};
 
 async fn run(cli: Cli, sub_matches: Option<clap::ArgMatches>) -> Result<()> {
     // Neither needs a store.
@@ -549,191 +457,8 @@ async fn run(cli: Cli, sub_matches: Option<clap::ArgMatches>) -> Result<()> {
                 output::changes(&analysis::changes(&pairs, &cohort, &window_dates), format)
             }
         }
-        Command::Import(import) => {
-            let options = amity_ledger::archive::ImportOptions {
-                skip_invalid: import.skip_invalid,
-                dry_run: import.dry_run,
-            };
-            let summary = match format {
-                Format::Jsonl => {
-                    let bar = output::progress_bar();
-                    let summary = amity_ledger::archive::import(
-                        &ledger,
-                        &import.file,
-                        options,
-                        &mut |done| {
-                            bar.set_position(done);
-                        },
-                    )
-                    .await?;
-                    bar.finish_and_clear();
-                    summary
-                }
-                Format::Csv => {
-                    let recorded_by = import
-                        .recorded_by
-                        .clone()
-                        .or_else(|| std::env::var("USER").ok())
-                        .unwrap_or_else(|| "import".to_owned());
-                    // Names are resolved against the parties the ledger holds (none in an
-                    // empty ledger, the usual bulk import: then nothing is loaded).
-                    let holds_events = !ledger
-                        .store()
-                        .read_all(amity_store::Position::START, 1)
-                        .await?
-                        .is_empty();
-                    let resolver = if holds_events {
-                        let projections = caught_up(&opened, &ledger).await?;
-                        Some(parties::Resolver::load(&projections).await?)
-                    } else {
-                        None
-                    };
-                    import_csv::import(
-                        &ledger,
-                        &import.file,
-                        options,
-                        &recorded_by,
-                        resolver.as_ref(),
-                    )
-                    .await?
-                }
-                Format::Pairs => {
-                    let source = import_pairs::source(
-                        import.source_title.as_deref(),
-                        import.source_url.as_deref(),
-                        import.source_date.as_deref(),
-                    )?;
-                    let Some(as_of) = import.as_of.as_deref() else {
-                        return Err(usage!("import --format pairs needs --as-of: the date the list attests the pairs at"));
-                    };
-                    let as_of = args::date_or_milestone(&ledger, "--as-of", as_of).await?;
-                    let recorded_by = import
-                        .recorded_by
-                        .clone()
-                        .or_else(|| std::env::var("USER").ok())
-                        .unwrap_or_else(|| "import".to_owned());
-                    match &import.names {
-                        Some(names) => {
-                            import_pairs::import_wikidata(
-                                &ledger,
-                                &import.file,
-                                names,
-                                options,
-                                source,
-                                as_of,
-                                &recorded_by,
-                            )
-                            .await?
-                        }
-                        None => {
-                            let pairs = import_pairs::PairsOptions {
-                                columns: import.columns.clone(),
-                                country_names: import.country_names.clone(),
-                            };
-                            import_pairs::import(
-                                &ledger,
-                                &import.file,
-                                options,
-                                &pairs,
-                                source,
-                                as_of,
-                                &recorded_by,
-                            )
-                            .await?
-                        }
-                    }
-                }
-                _ => {
-                    return Err(usage!(
-                        "import: give --format jsonl (an archive), csv or pairs"
-                    ))
-                }
-            };
-            output::import_summary(&import.file, &summary, options)
-        }
-        Command::Export(export) => {
-            // Check the request before touching any file.
-            let view = match (format, export.view.as_deref(), export.as_of.is_some()) {
-                (Format::Jsonl, None, false) => None,
-                (Format::Jsonl, _, _) => return Err(usage!(
-                    "export --format jsonl writes every event; --view and --as-of go with --format csv"
-                )),
-                (Format::Csv, Some("status"), _) => Some("status"),
-                (Format::Csv, Some("timeline"), false) => Some("timeline"),
-                (Format::Csv, Some("timeline"), true) => {
-                    return Err(usage!("--as-of goes with --view status"))
-                }
-                (Format::Csv, _, _) => {
-                    return Err(usage!(
-                        "export --format csv needs --view status or --view timeline"
-                    ))
-                }
-                _ => return Err(usage!(
-                    "export: give --format jsonl (every event) or --format csv --view status|timeline"
-                )),
-            };
-            let as_of = args::as_of(&ledger, export.as_of.as_deref()).await?;
-            let known_at = args::known_at(export.known_at.as_deref())?;
-            // A file is written beside its destination and renamed at the end, so a failed
-            // export never leaves a truncated file (nor touches an existing one).
-            let file = export.file.as_ref().filter(|path| path.as_os_str() != "-");
-            let partial = file.map(|path| {
-                path.with_extension(format!(
-                    "{}.partial",
-                    path.extension().and_then(|e| e.to_str()).unwrap_or("out")
-                ))
-            });
-            let mut out: Box<dyn std::io::Write> = match &partial {
-                Some(path) => Box::new(std::io::BufWriter::new(
-                    std::fs::File::create(path).with_context(|| format!("{}", path.display()))?,
-                )),
-                None => Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
-            };
-            let written: Result<Option<u64>> = async {
-                match view {
-                    None => Ok(Some(
-                        amity_ledger::archive::export(&ledger, &mut out, known_at).await?,
-                    )),
-                    Some(view) => {
-                        let projections = caught_up(&opened, &ledger).await?;
-                        if view == "status" {
-                            let views = projections
-                                .status(&Selection::All, as_of.as_ref(), known_at)
-                                .await?;
-                            output::write_status_csv(&mut out, &views)?;
-                        } else {
-                            let pairs = projections
-                                .cohort_pairs(&analysis::Cohort::default(), known_at)
-                                .await?;
-                            output::write_timeline_csv(&mut out, &pairs)?;
-                        }
-                        Ok(None)
-                    }
-                }
-            }
-            .await;
-            let flushed = out.flush();
-            drop(out);
-            match (written, flushed, &partial, file) {
-                (Ok(count), Ok(()), Some(partial), Some(file)) => {
-                    std::fs::rename(partial, file)
-                        .with_context(|| format!("{}", file.display()))?;
-                    if let Some(count) = count {
-                        eprintln!("exported {count} events to {}", file.display());
-                    }
-                    Ok(())
-                }
-                (Ok(_), Ok(()), _, _) => Ok(()),
-                (written, flushed, partial, _) => {
-                    if let Some(partial) = partial {
-                        let _ = std::fs::remove_file(partial);
-                    }
-                    written?;
-                    flushed?;
-                    Ok(())
-                }
-            }
-        }
+        Command::Import(import) => commands::import(&ledger, &opened, format, import).await,
+        Command::Export(export) => commands::export(&ledger, &opened, format, export).await,
         Command::Series(series) => {
             let cohort = series.cohort.cohort()?;
             let from = args::date_or_milestone(&ledger, "--from", &series.from).await?;
@@ -801,158 +526,4 @@ async fn run(cli: Cli, sub_matches: Option<clap::ArgMatches>) -> Result<()> {
             Ok(())
         }
     }
-}
-
-/// A partnership given by its id or by its two parties (each found as [`parties::find`]
-/// finds it), as its community's partnership.
-async fn partnership_of(
-    projections: &amity_projections::Projections,
-    given: &[String],
-) -> Result<amity_domain::PartnershipId> {
-    match given {
-        [a, b] => {
-            let a = parties::find(projections, a, false)
-                .await
-                .context("first party")?;
-            let b = parties::find(projections, b, false)
-                .await
-                .context("second party")?;
-            Ok(amity_domain::PartnershipId::of(&a.canonical, &b.canonical)?)
-        }
-        _ => {
-            let id = args::partnership_id(given)?;
-            let links = projections.ledger().links().await?;
-            Ok(links.canonical_partnership(&id))
-        }
-    }
-}
-
-/// A party to record an event about: one the ledger knows by that key, name or alias (in
-/// the region given), else a new one; says which key a name was resolved to.
-async fn recording_party(
-    projections: &amity_projections::Projections,
-    given: &str,
-    which: &str,
-) -> Result<Party> {
-    let found = parties::find(projections, given, true)
-        .await
-        .context(which.to_owned())?;
-    let written: Option<Party> = given.parse().ok();
-    if found.known && written.is_none_or(|party| party.key() != found.key) {
-        eprintln!("{which}: {given:?} is {}", found.key);
-    }
-    Ok(found.party)
-}
-
-/// Whether `--format` is one this command takes: the query and recording commands print
-/// `table`, `json` or `csv`; `import` reads `jsonl`, `csv` or `pairs`; `export` writes `jsonl`
-/// or `csv`. Any other is a usage error.
-fn check_format(command: &Command, format: Format) -> Result<()> {
-    let (allowed, what): (&[Format], &str) = match command {
-        Command::Import(_) => (
-            &[Format::Jsonl, Format::Csv, Format::Pairs],
-            "import reads jsonl, csv or pairs",
-        ),
-        Command::Export(_) => (&[Format::Jsonl, Format::Csv], "export writes jsonl or csv"),
-        Command::Migrate(_) | Command::Completions { .. } | Command::Man => return Ok(()),
-        _ => (
-            &[Format::Table, Format::Json, Format::Csv],
-            "this command prints table, json or csv",
-        ),
-    };
-    if allowed.contains(&format) {
-        return Ok(());
-    }
-    let name = clap::ValueEnum::to_possible_value(&format)
-        .map(|value| value.get_name().to_owned())
-        .unwrap_or_default();
-    Err(usage!("--format {name}: {what}"))
-}
-
-/// The projections of `ledger`, where its store keeps them, caught up with it.
-async fn caught_up(opened: &store::Opened, ledger: &Ledger) -> Result<Projections> {
-    let mut projections = opened.projections(ledger.clone()).await?;
-    projections.catch_up().await?;
-    Ok(projections)
-}
-
-async fn record_lifecycle(
-    ledger: &Ledger,
-    projections: &amity_projections::Projections,
-    event_type: EventType,
-    lifecycle: args::LifecycleArgs,
-    matches: &clap::ArgMatches,
-    format: Format,
-) -> Result<()> {
-    let party = recording_party(projections, &lifecycle.party, "first party").await?;
-    let partner = recording_party(projections, &lifecycle.partner, "second party").await?;
-    let partnership = Partnership::new(party, partner, PartnershipKind::new(&lifecycle.kind))?;
-    // A milestone key stands for its date (stored as that EDTF date, verbatim).
-    let occurred = match lifecycle.occurred.parse::<amity_domain::Occurred>() {
-        Ok(_) => lifecycle.occurred.clone(),
-        Err(_) => args::date_or_milestone(ledger, "--occurred", &lifecycle.occurred)
-            .await?
-            .to_string(),
-    };
-    let mut facts: Facts = lifecycle.facts.to_facts(Some(&occurred), matches)?;
-    if let Some(by) = &lifecycle.by {
-        facts.initiated_by = Some(args::party_key(by).context("--by")?);
-    }
-    let item = lifecycle.facts.to_record(
-        partnership.id(),
-        Event::claim(event_type, partnership, facts, lifecycle.alternative_to),
-    );
-    report(ledger.record(item).await?, format)
-}
-
-fn report(outcome: Outcome, format: Format) -> Result<()> {
-    output::recorded(&outcome, format)
-}
-
-/// The matches of a nested subcommand (`milestone add`), where its options are.
-fn sub_matches_of(matches: &clap::ArgMatches) -> clap::ArgMatches {
-    matches
-        .subcommand()
-        .map(|(_, nested)| nested.clone())
-        .unwrap_or_else(|| matches.clone())
-}
-
-/// `amity migrate --from URL --to URL`.
-async fn run_migrate(migrate: &args::MigrateArgs) -> Result<()> {
-    let source = store::open_store(&migrate.from, true, None)
-        .await
-        .context("--from")?;
-    let target = store::open_store(&migrate.to, false, None)
-        .await
-        .context("--to")?;
-    let from = Ledger::new(source.store.clone());
-    let to = Ledger::new(target.store.clone());
-    let bar = output::progress_bar();
-    let summary =
-        amity_ledger::archive::copy(&from, &to, &mut |done| bar.set_position(done)).await?;
-    bar.finish_and_clear();
-    // The same events must give the same projections on both sides.
-    let mut left = source.projections(from).await.context("--from")?;
-    let mut right = target.projections(to).await.context("--to")?;
-    left.catch_up().await?;
-    right.catch_up().await?;
-    let everyone = analysis::Cohort::default();
-    let (left_rows, right_rows) = (
-        left.cohort_pairs(&everyone, None).await?,
-        right.cohort_pairs(&everyone, None).await?,
-    );
-    anyhow::ensure!(
-        left_rows == right_rows,
-        "copied {} events, but the projections differ between {} and {}",
-        summary.events_written,
-        migrate.from,
-        migrate.to
-    );
-    output::emit(format_args!(
-        "migrated {} events ({} written, {} already there); projections verified identical ({} partnerships)",
-        summary.events_read,
-        summary.events_written,
-        summary.duplicates_skipped,
-        left_rows.len()
-    ))
 }

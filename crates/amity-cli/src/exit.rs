@@ -1,0 +1,105 @@
+//! The exit code of an error, read from the typed errors of its chain, and the error's one
+//! line for the user.
+
+use crate::Usage;
+
+/// The exit codes (listed in `amity --help`, after [`args::Cli`], and in the README).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) enum Exit {
+    /// Bad input or a rule violation: a refused event, a bad file row, an unknown
+    /// partnership or party, a date that is not EDTF.
+    BadInput = 1,
+    /// The command was called wrongly (clap's own errors exit with 2 too).
+    Usage = 2,
+    /// The store, a file or the projection tables failed: the request may be fine.
+    Infrastructure = 3,
+    /// A temporal check hit its budget: the answer is neither yes nor no.
+    Unfinished = 4,
+}
+
+/// The exit code of an error: the weightiest class of any error in its chain (a check not
+/// finished, then infrastructure, then usage), else bad input.
+pub(crate) fn exit_code(error: &anyhow::Error) -> Exit {
+    error
+        .chain()
+        .filter_map(classify)
+        .max()
+        .unwrap_or(Exit::BadInput)
+}
+
+/// The class of one error of a chain, when its type tells. (A `transparent` variant shares
+/// its place in the chain with the error it wraps, so wrapped errors are looked into.)
+fn classify(cause: &(dyn std::error::Error + 'static)) -> Option<Exit> {
+    if let Some(error) = cause.downcast_ref::<amity_store::Error>() {
+        return Some(store_class(error));
+    }
+    if let Some(error) = cause.downcast_ref::<amity_ledger::Error>() {
+        return Some(ledger_class(error));
+    }
+    if let Some(error) = cause.downcast_ref::<amity_projections::Error>() {
+        return Some(match error {
+            amity_projections::Error::Ledger(inner) => ledger_class(inner),
+            amity_projections::Error::Store(inner) => store_class(inner),
+            amity_projections::Error::Unfinished { .. } => Exit::Unfinished,
+            amity_projections::Error::NotYetRecorded { .. } => Exit::BadInput,
+            _ => Exit::Infrastructure,
+        });
+    }
+    if let Some(violation) = cause.downcast_ref::<amity_domain::Violation>() {
+        return Some(violation_class(violation));
+    }
+    if let Some(error) = cause.downcast_ref::<csv::Error>() {
+        return error.is_io_error().then_some(Exit::Infrastructure);
+    }
+    if cause.is::<std::io::Error>() {
+        return Some(Exit::Infrastructure);
+    }
+    cause.is::<Usage>().then_some(Exit::Usage)
+}
+
+fn violation_class(violation: &amity_domain::Violation) -> Exit {
+    match violation {
+        amity_domain::Violation::Unfinished { .. } => Exit::Unfinished,
+        _ => Exit::BadInput,
+    }
+}
+
+fn ledger_class(error: &amity_ledger::Error) -> Exit {
+    match error {
+        amity_ledger::Error::Rule(violation) => violation_class(violation),
+        amity_ledger::Error::Store(inner) => store_class(inner),
+        amity_ledger::Error::Decode { .. }
+        | amity_ledger::Error::Io(_)
+        | amity_ledger::Error::StreamName { .. } => Exit::Infrastructure,
+        _ => Exit::BadInput,
+    }
+}
+
+fn store_class(error: &amity_store::Error) -> Exit {
+    match error {
+        // Ids are the caller's: one stored already is bad input.
+        amity_store::Error::DuplicateEvent { .. } | amity_store::Error::DuplicateInBatch { .. } => {
+            Exit::BadInput
+        }
+        // The URL of `--store`, `--from`, `--to` or `AMITY_STORE`.
+        amity_store::Error::InvalidUrl { .. } => Exit::Usage,
+        // Unreachable, a driver's error, a corrupt position, or writers that kept racing.
+        _ => Exit::Infrastructure,
+    }
+}
+
+/// An error and its causes on one line, each said once: a cause whose text already ends the
+/// line (an error that shows its source in its own message) is not repeated.
+pub(crate) fn one_line(error: &anyhow::Error) -> String {
+    let mut line = String::new();
+    for cause in error.chain() {
+        let text = cause.to_string();
+        if line.is_empty() {
+            line = text;
+        } else if !line.ends_with(&text) {
+            line.push_str(": ");
+            line.push_str(&text);
+        }
+    }
+    line
+}
