@@ -1,0 +1,107 @@
+//! The arguments of import, export, migrate, the milestones and the example ledger.
+
+use super::*;
+
+/// A migration.
+#[derive(Debug, Args)]
+pub struct MigrateArgs {
+    /// The source store URL.
+    #[arg(long)]
+    pub from: String,
+    /// The target store URL.
+    #[arg(long)]
+    pub to: String,
+}
+
+/// An import.
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// The file.
+    pub file: std::path::PathBuf,
+    /// Write the valid rows and list the rejected ones (default: nothing is written if any row
+    /// is bad).
+    #[arg(long)]
+    pub skip_invalid: bool,
+    /// Validate only; write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Who records the events of a CSV file (archives keep their own).
+    #[arg(long, env = "AMITY_RECORDED_BY", value_name = "NAME")]
+    pub recorded_by: Option<String>,
+    /// Pairs: the list's title.
+    #[arg(long, value_name = "TITLE")]
+    pub source_title: Option<String>,
+    /// Pairs: the list's URL.
+    #[arg(long, value_name = "URL")]
+    pub source_url: Option<String>,
+    /// Pairs: the list's publication date, EDTF.
+    #[arg(long, value_name = "EDTF")]
+    pub source_date: Option<String>,
+    /// Pairs from Wikidata: FILE is relations.tsv (`QA<TAB>QB`) and this gives the labels
+    /// (names.tsv, `Q<TAB>label`).
+    #[arg(long, value_name = "NAMES.tsv")]
+    pub names: Option<std::path::PathBuf>,
+    /// Pairs: the date the list attests the pairs at (EDTF or milestone key).
+    #[arg(long, value_name = "DATE")]
+    pub as_of: Option<String>,
+    /// Pairs: which column plays which role, `role=header,…`. Roles: city1, country1,
+    /// subdivision1, wikidata1, latitude1, longitude1, and the same with 2 (default: the
+    /// columns named so, e.g. city1,country1,city2,country2).
+    #[arg(long, value_name = "ROLE=HEADER,…")]
+    pub columns: Option<String>,
+    /// Pairs: more country names, a CSV file `name,alpha2[,subdivision]` (its names win over
+    /// the built-in table's).
+    #[arg(long, value_name = "FILE.csv")]
+    pub country_names: Option<std::path::PathBuf>,
+}
+
+/// An export.
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// The file (default, or `-`: standard output).
+    pub file: Option<std::path::PathBuf>,
+    /// For CSV: which projection, `status` or `timeline`.
+    #[arg(long)]
+    pub view: Option<String>,
+    /// For the status view: the status on this date (EDTF or milestone key).
+    #[arg(long, value_name = "DATE|MILESTONE")]
+    pub as_of: Option<String>,
+    /// Only what the ledger held at this moment (transaction time), to reproduce an analysis
+    /// as the ledger stood: RFC 3339 (a time without a zone is UTC; a space may stand for
+    /// `T`), or a date meaning the end of that day (UTC).
+    #[arg(long, value_name = "TIMESTAMP")]
+    pub known_at: Option<String>,
+}
+
+/// Milestone commands.
+#[derive(Debug, Subcommand)]
+pub enum MilestoneCommand {
+    /// Record a milestone.
+    Add(Box<MilestoneAddArgs>),
+    /// List the milestones in date order.
+    List,
+}
+
+/// A new milestone.
+#[derive(Debug, Args)]
+pub struct MilestoneAddArgs {
+    /// Its key (lower-case letters, digits, '-'; not a date), e.g. roundtable-2022-03-22.
+    pub key: String,
+    /// What happened.
+    #[arg(long)]
+    pub title: String,
+    /// When, as EDTF.
+    #[arg(long, value_name = "EDTF")]
+    pub occurred: String,
+    /// Sources, certainty and notes.
+    #[command(flatten)]
+    pub facts: FactsArgs,
+}
+
+/// The example ledger.
+#[derive(Debug, Args)]
+pub struct ExampleArgs {
+    /// Who records it.
+    #[arg(long, default_value = "amity example")]
+    pub recorded_by: String,
+}

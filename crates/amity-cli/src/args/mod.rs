@@ -1,0 +1,304 @@
+//! Command-line arguments, and turning them into domain values with clear errors.
+
+use amity_domain::{
+    Certainty, EdtfDate, EventId, Facts, Occurred, PartnershipId, Party, PartyKey, Source,
+    SourceRole,
+};
+use amity_ledger::ToRecord;
+use anyhow::{anyhow, bail, Context, Result};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+mod interchange;
+mod query;
+mod record;
+
+pub use interchange::*;
+pub use query::*;
+pub use record::*;
+
+/// The exit codes, shown after `amity --help`.
+const EXIT_CODES: &str = "\
+Exit codes:
+  0  done
+  1  bad input or a rule violation: a refused event, a bad file row, an unknown partnership
+     or party, a date that is not EDTF
+  2  usage: an unknown command or option, options that do not go together
+  3  infrastructure: the store cannot be reached or read or written, a file cannot be read or
+     written, the projection tables fail
+  4  a check not finished within its budget (AMITY_STATE_LIMIT search states): neither
+     accepted nor called impossible; nothing was written
+
+Logs go to stderr: -v, -vv, -q, or RUST_LOG (e.g. RUST_LOG=amity=debug), which wins.";
+
+/// Amity: an event-sourced ledger of sister-city partnerships.
+///
+/// Parties are written "Name, CC" or "Name, CC-SUB" (ISO 3166), e.g. "Colorado Springs, US-CO"
+/// or "Smolensk, RU". Dates are EDTF: 1993, 2022-03, 2022-03-03~, 1993?, [2022-02-28,2022-03-28],
+/// 2003/2014, or unknown.
+#[derive(Debug, Parser)]
+#[command(name = "amity", version, about, long_about, after_help = EXIT_CODES)]
+pub struct Cli {
+    /// The ledger: sqlite://PATH (default sqlite://amity.db in the current folder),
+    /// postgres://USER@HOST:PORT/DB?schema=NAME, esdb://HOST:PORT?tls=false, or memory://.
+    #[arg(
+        long,
+        global = true,
+        env = "AMITY_STORE",
+        default_value = "sqlite://amity.db"
+    )]
+    pub store: String,
+    /// A SQLite file for the projections of a postgres://, esdb:// or memory:// store
+    /// (created if needed; it holds only the projection tables). Without it, PostgreSQL keeps
+    /// them in the store's schema and esdb:// computes them from the events on every query.
+    #[arg(long, global = true, env = "AMITY_PROJECTIONS", value_name = "FILE")]
+    pub projections: Option<std::path::PathBuf>,
+    /// Output for people (table), scripts (json) or spreadsheets (csv).
+    #[arg(long, global = true, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+    /// Log what amity does, to stderr: -v for its steps and store calls with their timings,
+    /// -vv for every read. `RUST_LOG` (e.g. `amity=debug,tokio_postgres=info`), when set,
+    /// decides instead; other crates' logs are shown only when it asks for them.
+    #[arg(short, long, global = true, action = clap::ArgAction::Count, conflicts_with = "quiet")]
+    pub verbose: u8,
+    /// Log errors only (no warnings).
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Output format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// Aligned tables for people.
+    Table,
+    /// JSON for scripts.
+    Json,
+    /// CSV for spreadsheets, pandas or DuckDB (lists: status, partners, history, analyst views;
+    /// `import`, `export`).
+    Csv,
+    /// JSON Lines: the archival interchange format of `import` and `export`.
+    Jsonl,
+    /// A snapshot list of twinned pairs (`import` only).
+    Pairs,
+}
+
+/// The commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Record that a partnership was founded.
+    Found(LifecycleArgs),
+    /// Record that a source lists the partnership as existing at a date (no status change).
+    Attest(LifecycleArgs),
+    /// Record that a partnership was suspended.
+    Suspend(LifecycleArgs),
+    /// Record that a suspended or terminated partnership was reinstated.
+    Reinstate(LifecycleArgs),
+    /// Record that a partnership was terminated.
+    Terminate(LifecycleArgs),
+    /// Record a decision to keep an active partnership.
+    Reaffirm(LifecycleArgs),
+    /// Record that an earlier entry was wrong: it stays in history and loses its effect.
+    Retract(RetractArgs),
+    /// Add sources to an earlier entry.
+    Cite(CiteArgs),
+    /// Correct an entry: retract it and record its replacement (any field changed) in one
+    /// atomic append, legal as a whole even when neither half is legal alone.
+    Amend(AmendArgs),
+    /// Every event of a partnership in valid-time order, with sources and corrections.
+    History(PartnershipArgs),
+    /// The status of one partnership, or of all.
+    Status(OptionalPartnershipArgs),
+    /// The partners of a party and their status.
+    Partners(PartiesArgs),
+    /// The party register: show, add, alias, same-as, distinct, successor-of.
+    #[command(subcommand)]
+    Party(crate::parties::PartyCommand),
+    /// List parties, or search them by name or alias (accents and case aside, prefix match).
+    Parties(crate::parties::PartiesArgs),
+    /// Build the example ledger from the seed documents (idempotent).
+    Example(ExampleArgs),
+    /// Drop every projection and rebuild it from the events.
+    Rebuild,
+    /// Ledger-wide context dates that any date option accepts by key.
+    #[command(subcommand)]
+    Milestone(MilestoneCommand),
+    /// For each partnership of a cohort: the last decision in a window and the status at its end.
+    Outcomes(WindowArgs),
+    /// The lifecycle events of a cohort dated in a window, in valid-time order.
+    Changes(WindowArgs),
+    /// Counts by status at each step (year or month) for a cohort, optionally as an SVG chart.
+    Series(SeriesArgs),
+    /// Import events: `--format jsonl` (an archive) or `--format csv` (one lifecycle event per row).
+    Import(ImportArgs),
+    /// Export: `--format jsonl` (every event, the archive) or `--format csv --view status|timeline`.
+    Export(ExportArgs),
+    /// Copy every event from one store to another (e.g. the SQLite file to PostgreSQL), keeping
+    /// ids, streams, versions and order; resumable; then check that both give the same
+    /// projections.
+    Migrate(MigrateArgs),
+    /// Print a shell completion script: `amity completions bash > /etc/bash_completion.d/amity`.
+    Completions {
+        /// bash, zsh, fish, elvish or powershell.
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff): `amity man > amity.1 && man ./amity.1`.
+    Man,
+}
+
+impl Command {
+    /// A lifecycle command's event type and arguments (`None` for any other command).
+    pub fn into_lifecycle(self) -> Option<(amity_domain::EventType, LifecycleArgs)> {
+        use amity_domain::EventType;
+        Some(match self {
+            Command::Found(args) => (EventType::PartnershipFounded, args),
+            Command::Attest(args) => (EventType::PartnershipAttested, args),
+            Command::Suspend(args) => (EventType::PartnershipSuspended, args),
+            Command::Reinstate(args) => (EventType::PartnershipReinstated, args),
+            Command::Terminate(args) => (EventType::PartnershipTerminated, args),
+            Command::Reaffirm(args) => (EventType::PartnershipReaffirmed, args),
+            _ => return None,
+        })
+    }
+}
+
+/// A partnership from its id or its two parties.
+pub fn partnership_id(given: &[String]) -> Result<PartnershipId> {
+    match given {
+        [id] => id.parse().map_err(|error| {
+            anyhow!("{error}; or give the two parties, e.g. \"Colorado Springs, US-CO\" \"Smolensk, RU\"")
+        }),
+        [a, b] => {
+            let a: Party = a.parse()?;
+            let b: Party = b.parse()?;
+            Ok(PartnershipId::of(&a.key(), &b.key())?)
+        }
+        _ => bail!("give a partnership id or two parties"),
+    }
+}
+
+/// A party key from "Name, CC[-SUB]" or from a key itself.
+pub fn party_key(given: &str) -> Result<PartyKey> {
+    if !given.contains(',') && given.contains(':') {
+        return Ok(given.parse::<PartyKey>()?);
+    }
+    Ok(given.parse::<Party>()?.key())
+}
+
+/// A date option: an EDTF date, or the key of a recorded milestone.
+pub async fn date_or_milestone(
+    ledger: &amity_ledger::Ledger,
+    option: &str,
+    text: &str,
+) -> Result<EdtfDate> {
+    let edtf_error = match text.parse::<EdtfDate>() {
+        Ok(date) => return Ok(date),
+        Err(error) => error,
+    };
+    let milestones = ledger.milestones().await?;
+    if let Some(milestone) = milestones.iter().find(|m| m.key.as_str() == text) {
+        return Ok(milestone.occurred.clone());
+    }
+    let known: Vec<&str> = milestones.iter().map(|m| m.key.as_str()).collect();
+    if text.contains(|c: char| c.is_ascii_lowercase()) && !known.is_empty() {
+        bail!(
+            "{option}: {text:?} is neither an EDTF date nor a milestone key (milestones: {})",
+            known.join(", ")
+        );
+    }
+    Err(anyhow!(edtf_error).context(option.to_owned()))
+}
+
+/// A valid-time question from `--as-of` (a date or a milestone key).
+pub async fn as_of(
+    ledger: &amity_ledger::Ledger,
+    given: Option<&str>,
+) -> Result<Option<amity_projections::AsOf>> {
+    match given {
+        None => Ok(None),
+        Some(text) => Ok(Some(amity_projections::AsOf {
+            date: date_or_milestone(ledger, "--as-of", text).await?,
+        })),
+    }
+}
+
+/// A transaction-time moment from `--known-at`: RFC 3339 with a zone; a date and time without
+/// one (UTC), with `T` or a space between them; or a date (the end of that day, UTC). Anything
+/// else is an error naming the value.
+pub fn known_at(given: Option<&str>) -> Result<Option<jiff::Timestamp>> {
+    let Some(text) = given else { return Ok(None) };
+    let refused = || {
+        anyhow!(
+            "--known-at: {text:?} is not a moment: give RFC 3339 (2022-04-01T12:00:00Z, or \
+             2022-04-01T12:00:00 meaning UTC) or a date (2022-04-01, the end of that day UTC)"
+        )
+    };
+    let trimmed = text.trim();
+    let bytes = trimmed.as_bytes();
+    // A space may stand for the `T` between date and time.
+    let normalized = if bytes.len() > 10 && bytes[10] == b' ' {
+        format!("{}T{}", &trimmed[..10], &trimmed[11..])
+    } else {
+        trimmed.to_owned()
+    };
+    let is_date = normalized.len() == 10 && normalized.as_bytes().get(4) == Some(&b'-');
+    if is_date {
+        let day: jiff::civil::Date = normalized.parse().map_err(|_| refused())?;
+        let end = day
+            .at(23, 59, 59, 999_999_999)
+            .to_zoned(jiff::tz::TimeZone::UTC)
+            .map_err(|_| refused())?;
+        return Ok(Some(end.timestamp()));
+    }
+    if normalized.as_bytes().get(10) != Some(&b'T') {
+        return Err(refused());
+    }
+    if let Ok(moment) = normalized.parse::<jiff::Timestamp>() {
+        return Ok(Some(moment));
+    }
+    // No zone: UTC (said in --help). A zone that did not parse above is an error, not ignored.
+    let time_part = &normalized[11..];
+    if time_part.contains(['Z', 'z', '+', '-', '[']) {
+        return Err(refused());
+    }
+    let civil: jiff::civil::DateTime = normalized.parse().map_err(|_| refused())?;
+    let zoned = civil
+        .to_zoned(jiff::tz::TimeZone::UTC)
+        .map_err(|_| refused())?;
+    Ok(Some(zoned.timestamp()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::known_at;
+
+    fn moment(text: &str) -> String {
+        known_at(Some(text)).unwrap().unwrap().to_string()
+    }
+
+    #[test]
+    fn known_at_takes_rfc3339_a_zoneless_time_as_utc_a_space_and_a_date() {
+        assert_eq!(moment("2026-12-04T04:15:19Z"), "2026-12-04T04:15:19Z");
+        assert_eq!(moment("2026-12-04T04:15:19+02:00"), "2026-12-04T02:15:19Z");
+        assert_eq!(moment("2026-12-04T04:15:19"), "2026-12-04T04:15:19Z");
+        assert_eq!(moment("2026-12-04 04:15:19"), "2026-12-04T04:15:19Z");
+        assert_eq!(moment("2026-12-04 04:15:19.5Z"), "2026-12-04T04:15:19.5Z");
+        assert_eq!(moment("2026-12-04"), "2026-12-04T23:59:59.999999999Z");
+    }
+
+    #[test]
+    fn known_at_refuses_anything_else_naming_the_value() {
+        for bad in [
+            "yesterday",
+            "2026-12",
+            "2026-12-04T25:00:00",
+            "2026-12-04X04:15:19",
+            "2026-13-04",
+            "2026-12-04T04:15:19 UTC",
+        ] {
+            let error = known_at(Some(bad)).unwrap_err().to_string();
+            assert!(error.contains(&format!("{bad:?}")), "{error}");
+        }
+    }
+}
