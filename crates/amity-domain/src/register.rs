@@ -355,6 +355,17 @@ impl Register {
         PartnershipId::of(&ca, &cb).unwrap_or_else(|_| id.clone())
     }
 
+    /// Whether the stream `id` is part of a merged history: its partnership is another's, or
+    /// other streams are part of its own (cheap when no same-as link stands).
+    pub fn is_merged(&self, id: &PartnershipId) -> bool {
+        if self.canonical.is_empty() {
+            return false;
+        }
+        let (a, b) = id.keys();
+        self.classes.contains_key(&self.canonical_key(&a))
+            || self.classes.contains_key(&self.canonical_key(&b))
+    }
+
     /// Every stream that may hold a part of the canonical partnership `id`.
     pub fn member_streams(&self, id: &PartnershipId) -> Vec<PartnershipId> {
         let (a, b) = id.keys();

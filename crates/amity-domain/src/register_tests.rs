@@ -51,6 +51,9 @@ fn given_a_same_as_link_when_resolving_keys_then_the_first_key_is_the_community(
     let stream: PartnershipId = "jp:fujiyoshida+us:colorado-springs".parse().unwrap();
     let canonical: PartnershipId = "jp:fujiyoshida+us-co:colorado-springs".parse().unwrap();
     assert_eq!(register.canonical_partnership(&stream), canonical);
+    assert!(register.is_merged(&stream) && register.is_merged(&canonical));
+    let apart: PartnershipId = "jp:fujiyoshida+ru:smolensk".parse().unwrap();
+    assert!(!register.is_merged(&apart));
     assert_eq!(
         register.member_streams(&canonical),
         vec![canonical.clone(), stream.clone()]
@@ -282,8 +285,16 @@ mod merged_histories {
         }
     }
 
+    /// 2,000 cases unless `AMITY_PROPTEST_CASES` says more, for a longer run by hand.
+    fn cases() -> u32 {
+        std::env::var("AMITY_PROPTEST_CASES")
+            .ok()
+            .and_then(|value| value.parse().ok())
+            .unwrap_or(2_000)
+    }
+
     proptest! {
-        #![proptest_config(ProptestConfig::with_cases(2_000))]
+        #![proptest_config(ProptestConfig::with_cases(cases()))]
 
         #[test]
         fn a_merged_history_answers_as_one_stream(

@@ -186,8 +186,8 @@ impl Projections {
                     if buffer.len() as u64 == *expected {
                         *expected = 0;
                         let history = open.remove(&id).unwrap_or_default();
-                        let community = links.canonical_partnership(&id);
-                        if community != id || links.member_streams(&id).len() > 1 {
+                        if links.is_merged(&id) {
+                            let community = links.canonical_partnership(&id);
                             communities.entry(community).or_default().extend(history);
                             continue;
                         }
@@ -200,8 +200,8 @@ impl Projections {
                 }
             }
             for (id, history) in open.drain() {
-                let community = links.canonical_partnership(&id);
-                if community != id || links.member_streams(&id).len() > 1 {
+                if links.is_merged(&id) {
+                    let community = links.canonical_partnership(&id);
                     communities.entry(community).or_default().extend(history);
                     continue;
                 }
@@ -229,8 +229,8 @@ impl Projections {
             let mut seen: BTreeSet<PartnershipId> = BTreeSet::new();
             for id in touched.keys() {
                 let id = id.clone();
-                let community = links.canonical_partnership(&id);
-                let timeline = if community != id || links.member_streams(&id).len() > 1 {
+                let timeline = if links.is_merged(&id) {
+                    let community = links.canonical_partnership(&id);
                     if !seen.insert(community.clone()) {
                         continue;
                     }
