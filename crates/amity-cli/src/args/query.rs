@@ -53,9 +53,9 @@ pub struct SeriesArgs {
     /// The last step: an EDTF date or a milestone key.
     #[arg(long, value_name = "DATE|MILESTONE")]
     pub to: String,
-    /// year or month.
-    #[arg(long, default_value = "year")]
-    pub step: String,
+    /// One point per calendar year or per month.
+    #[arg(long, value_enum, default_value = "year")]
+    pub step: StepArg,
     /// Deprecated: use `--format csv` (kept one release; says so when used).
     #[arg(long, hide = true)]
     pub csv: bool,
@@ -67,6 +67,34 @@ pub struct SeriesArgs {
     /// `T`), or a date meaning the end of that day (UTC).
     #[arg(long, value_name = "TIMESTAMP")]
     pub known_at: Option<String>,
+}
+
+/// The step of a series (`--step`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum StepArg {
+    /// One point per calendar year.
+    Year,
+    /// One point per calendar month.
+    Month,
+}
+
+impl StepArg {
+    /// Its name, as the option takes it.
+    pub fn name(self) -> &'static str {
+        match self {
+            StepArg::Year => "year",
+            StepArg::Month => "month",
+        }
+    }
+}
+
+impl From<StepArg> for amity_projections::analysis::Step {
+    fn from(step: StepArg) -> amity_projections::analysis::Step {
+        match step {
+            StepArg::Year => amity_projections::analysis::Step::Year,
+            StepArg::Month => amity_projections::analysis::Step::Month,
+        }
+    }
 }
 
 impl CohortArgs {

@@ -64,8 +64,8 @@ pub struct AmendArgs {
     #[arg(long, value_name = "TEXT")]
     pub term: Option<String>,
     /// The replacement's certainty (default: the entry's).
-    #[arg(long)]
-    pub certainty: Option<String>,
+    #[arg(long, value_enum)]
+    pub certainty: Option<CertaintyArg>,
     /// The replacement's note (default: the entry's).
     #[arg(long)]
     pub note: Option<String>,
@@ -110,8 +110,8 @@ impl AmendArgs {
         if let Some(term) = &self.term {
             facts.term_as_written = Some(term.clone()).filter(|t| !t.is_empty());
         }
-        if let Some(certainty) = &self.certainty {
-            facts.certainty = certainty_of(certainty)?;
+        if let Some(certainty) = self.certainty {
+            facts.certainty = certainty.into();
         }
         if let Some(note) = &self.note {
             facts.note = Some(note.clone()).filter(|n| !n.is_empty());
@@ -171,16 +171,28 @@ pub fn lifecycle_type(word: &str) -> Option<amity_domain::EventType> {
     })
 }
 
-pub(crate) fn certainty_of(word: &str) -> Result<Certainty> {
-    Ok(match word {
-        "confirmed" => Certainty::Confirmed,
-        "probable" => Certainty::Probable,
-        "possible" => Certainty::Possible,
-        "disputed" => Certainty::Disputed,
-        other => {
-            bail!("--certainty: {other:?} is not one of confirmed, probable, possible, disputed")
+/// How sure the source is (`--certainty`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum CertaintyArg {
+    /// The source states it.
+    Confirmed,
+    /// Likely, not stated.
+    Probable,
+    /// Perhaps.
+    Possible,
+    /// Contested by another source: kept and shown, never drives the status.
+    Disputed,
+}
+
+impl From<CertaintyArg> for Certainty {
+    fn from(certainty: CertaintyArg) -> Certainty {
+        match certainty {
+            CertaintyArg::Confirmed => Certainty::Confirmed,
+            CertaintyArg::Probable => Certainty::Probable,
+            CertaintyArg::Possible => Certainty::Possible,
+            CertaintyArg::Disputed => Certainty::Disputed,
         }
-    })
+    }
 }
 
 /// A citation.
@@ -208,9 +220,10 @@ pub struct FactsArgs {
     /// Sources: each `--source-title` starts one.
     #[command(flatten)]
     pub sources: SourceArgs,
-    /// confirmed, probable, possible or disputed (kept, shown, never drives status).
-    #[arg(long, default_value = "confirmed")]
-    pub certainty: String,
+    /// How sure the source is (a disputed entry is kept and shown, and never drives the
+    /// status).
+    #[arg(long, value_enum, default_value = "confirmed")]
+    pub certainty: CertaintyArg,
     /// Free text.
     #[arg(long)]
     pub note: Option<String>,
@@ -229,7 +242,7 @@ impl FactsArgs {
             .unwrap_or("unknown")
             .parse()
             .context("--occurred")?;
-        let certainty = certainty_of(&self.certainty)?;
+        let certainty = self.certainty.into();
         Ok(Facts {
             occurred,
             term_as_written: self.term.clone(),

@@ -10,8 +10,66 @@ use serde_json::json;
 
 use crate::args::Format;
 
-/// Rows too long for the width wrap; without a terminal the width is $COLUMNS, else 120.
-fn table(header: &[&str], multi_line_rows: bool) -> Table {
+/// The longest line a table cell shows, in characters: a longer line (a quote, a note, a
+/// source with its address) is cut with `…`; JSON and CSV carry it whole.
+pub const CELL_LINE_CHARS: usize = 80;
+
+/// A table for people: rows too long for the width wrap (without a terminal the width is
+/// $COLUMNS, else 120), lines longer than [`CELL_LINE_CHARS`] are cut with `…`, and ids are
+/// never cut or wrapped: a reader copies them whole.
+struct TextTable {
+    table: Table,
+    ids: Vec<bool>,
+}
+
+impl TextTable {
+    /// Add a row, cutting the long lines of cells that hold no ids.
+    fn add_row<T: Into<String>>(&mut self, cells: impl IntoIterator<Item = T>) {
+        let cells: Vec<String> = cells
+            .into_iter()
+            .enumerate()
+            .map(|(index, cell)| {
+                let cell = cell.into();
+                if self.ids.get(index).copied().unwrap_or(false) {
+                    cell
+                } else {
+                    cut_lines(&cell, CELL_LINE_CHARS)
+                }
+            })
+            .collect();
+        self.table.add_row(cells);
+    }
+}
+
+impl std::fmt::Display for TextTable {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.table.fmt(f)
+    }
+}
+
+/// Each line of `text` at most `max` characters, a longer one cut with `…` (at a word's end
+/// when one is near).
+pub fn cut_lines(text: &str, max: usize) -> String {
+    text.split('\n')
+        .map(|line| cut(line, max))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+fn cut(line: &str, max: usize) -> std::borrow::Cow<'_, str> {
+    if line.chars().count() <= max {
+        return line.into();
+    }
+    let keep: String = line.chars().take(max.saturating_sub(1)).collect();
+    // Back to the last space when it is in the last fifth: no half word before the `…`.
+    let at = keep
+        .rfind(' ')
+        .filter(|&space| keep[..space].chars().count() >= max * 4 / 5)
+        .unwrap_or(keep.len());
+    format!("{}…", keep[..at].trim_end()).into()
+}
+
+fn table(header: &[&str], multi_line_rows: bool) -> TextTable {
     let mut table = Table::new();
     let preset = if multi_line_rows {
         presets::UTF8_HORIZONTAL_ONLY
@@ -27,19 +85,23 @@ fn table(header: &[&str], multi_line_rows: bool) -> Table {
         .and_then(|columns| columns.parse().ok())
         .unwrap_or(120);
     table.set_width(width);
-    // Ids are never cut in two: a reader copies them whole (other columns wrap instead).
-    for (index, name) in header.iter().enumerate() {
-        let holds_ids = matches!(
-            name.to_ascii_lowercase().as_str(),
-            "partnership" | "recorded" | "key" | "event id" | "event_id"
-        );
+    let ids: Vec<bool> = header
+        .iter()
+        .map(|name| {
+            matches!(
+                name.to_ascii_lowercase().as_str(),
+                "partnership" | "recorded" | "key" | "event id" | "event_id"
+            )
+        })
+        .collect();
+    for (index, &holds_ids) in ids.iter().enumerate() {
         if holds_ids {
             if let Some(column) = table.column_mut(index) {
                 column.set_constraint(comfy_table::ColumnConstraint::ContentWidth);
             }
         }
     }
-    table
+    TextTable { table, ids }
 }
 
 /// Print to stdout; a closed pipe (`amity history … | head`) ends output quietly.
@@ -238,3 +300,7 @@ pub use interchange::*;
 pub use lists::*;
 pub use record::*;
 pub use views::*;
+
+#[cfg(test)]
+#[path = "cut_tests.rs"]
+mod cut_tests;

@@ -137,19 +137,6 @@ const CASES: &[Case] = &[
         ],
         &["--source-url given twice"],
     ),
-    (
-        Given::Founded,
-        &[
-            "suspend",
-            CS,
-            SMOLENSK,
-            "--occurred",
-            "2000",
-            "--certainty",
-            "sure",
-        ],
-        &["--certainty", "sure"],
-    ),
     // --as-of and --known-at.
     (
         Given::Founded,
@@ -266,13 +253,6 @@ const CASES: &[Case] = &[
             "series", "--cohort", "US:RU", "--from", "2022", "--to", "2022-13",
         ],
         &["--to", "2022-13"],
-    ),
-    (
-        Given::Example,
-        &[
-            "series", "--cohort", "US:RU", "--from", "1990", "--to", "2024", "--step", "week",
-        ],
-        &["--step", "week"],
     ),
     (
         Given::Example,

@@ -62,6 +62,26 @@ fn usage_errors_exit_with_2() {
         &[],
     );
     assert_fails_with(&run, 2);
+    // A value the option does not take: clap names the option and the values it takes
+    // (certainty, step and view are closed lists).
+    for (args, option, values) in [
+        (
+            &["suspend", CS, SMOLENSK, "--occurred", "2000", "--certainty", "sure"][..],
+            "--certainty",
+            "confirmed, probable, possible, disputed",
+        ),
+        (
+            &["series", "--cohort", "US:RU", "--from", "1990", "--to", "2024", "--step", "week"],
+            "--step",
+            "year, month",
+        ),
+    ] {
+        let run = sandbox.run(args);
+        assert_eq!(run.code, Some(2), "{run:?}");
+        assert!(run.stderr.contains(option), "{run:?}");
+        assert!(run.stderr.contains(values), "{run:?}");
+        assert!(run.stdout.is_empty(), "{run:?}");
+    }
     // -v and -q contradict each other.
     let run = sandbox.run(&["-v", "-q", "status"]);
     assert_eq!(run.code, Some(2), "{run:?}");
