@@ -3,23 +3,10 @@
 use super::*;
 
 /// The parties found by `amity parties`.
-pub fn parties(rows: &[(amity_projections::PartyRow, u64)], format: Format) -> Result<()> {
-    #[derive(serde::Serialize)]
-    struct View<'a> {
-        #[serde(flatten)]
-        row: &'a amity_projections::PartyRow,
-        partnerships: u64,
-    }
+pub fn parties(found: &[amity_projections::query::PartyMatch], format: Format) -> Result<()> {
+    let rows = found.iter().map(|found| (&found.row, found.partnerships));
     match format {
-        Format::Json => print_json(
-            &rows
-                .iter()
-                .map(|(row, partnerships)| View {
-                    row,
-                    partnerships: *partnerships,
-                })
-                .collect::<Vec<_>>(),
-        ),
+        Format::Json => print_json(found),
         Format::Csv => {
             let mut out = csv::Writer::from_writer(std::io::stdout().lock());
             out.write_record([
@@ -78,7 +65,7 @@ pub fn parties(rows: &[(amity_projections::PartyRow, u64)], format: Format) -> R
                     partnerships.to_string(),
                 ]);
             }
-            if rows.is_empty() {
+            if found.is_empty() {
                 return emit("no party matches");
             }
             emit(table)

@@ -482,9 +482,13 @@ async fn show_party(
 
 /// Run `amity parties [QUERY]`.
 pub async fn list(projections: &mut Projections, args: PartiesArgs, format: Format) -> Result<()> {
-    projections.catch_up().await?;
-    let rows = projections
-        .parties(args.query.as_deref().unwrap_or(""))
-        .await?;
-    output::parties(&args.page.page().of(rows), format)
+    let query = amity_projections::query::Query::Parties {
+        text: args.query.unwrap_or_default(),
+        page: args.page.page(),
+    };
+    let amity_projections::query::Answer::Parties(found) = projections.answer(query).await?
+    else {
+        unreachable!("a parties query answers with parties")
+    };
+    output::parties(&found, format)
 }
