@@ -169,7 +169,7 @@ pub(crate) async fn append_parts(
             .await
             .map_err(|error| match error.code() {
                 Some(code) if *code == tokio_postgres::error::SqlState::UNIQUE_VIOLATION => {
-                    backend_error(format!("an event id or version is stored twice: {error}"))
+                    backend_error(StoredTwice(error))
                 }
                 _ => backend_error(error),
             })?;
@@ -198,4 +198,22 @@ pub(crate) async fn append_parts(
     }
     transaction.commit().await.map_err(backend_error)?;
     Ok(outcomes)
+}
+
+/// An insert that found an event id or a stream version stored already, which the checks
+/// before it rule out (another writer outside the head row's lock); the driver's error is the
+/// source.
+#[derive(Debug)]
+struct StoredTwice(tokio_postgres::Error);
+
+impl std::fmt::Display for StoredTwice {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "an event id or version is stored twice: {}", self.0)
+    }
+}
+
+impl std::error::Error for StoredTwice {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        Some(&self.0)
+    }
 }

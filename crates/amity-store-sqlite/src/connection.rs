@@ -33,8 +33,12 @@ pub(crate) fn spawn_checkpointer(connection: Connection) -> std::sync::mpsc::Syn
 
 /// A connection to the ledger file at `path`, configured like every other of the store's.
 pub(crate) fn open_connection(path: &Path) -> Result<Connection> {
-    let connection = Connection::open(path)
-        .map_err(|error| backend_error(format!("cannot open {}: {error}", path.display())))?;
+    let connection = Connection::open(path).map_err(|source| {
+        backend_error(OpenError {
+            path: path.to_path_buf(),
+            source,
+        })
+    })?;
     connection
         .busy_timeout(std::time::Duration::from_secs(30))
         .map_err(backend_error)?;
@@ -48,4 +52,23 @@ pub(crate) fn open_connection(path: &Path) -> Result<Connection> {
         )
         .map_err(backend_error)?;
     Ok(connection)
+}
+
+/// A ledger file that cannot be opened (the driver's error is the source).
+#[derive(Debug)]
+struct OpenError {
+    path: std::path::PathBuf,
+    source: rusqlite::Error,
+}
+
+impl std::fmt::Display for OpenError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "cannot open {}: {}", self.path.display(), self.source)
+    }
+}
+
+impl std::error::Error for OpenError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        Some(&self.source)
+    }
 }

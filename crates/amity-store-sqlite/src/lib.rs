@@ -24,3 +24,7 @@ mod schema;
 mod store;
 
 pub use store::SqliteEventStore;
+
+#[cfg(test)]
+#[path = "lib_tests.rs"]
+mod tests;
