@@ -7,7 +7,7 @@ use amity_domain::{Event, EventId, Partnership, PartnershipId, Recorded};
 use amity_store::{NewEvent, RecordedEvent, StoredEvent};
 use serde::{Deserialize, Serialize};
 
-use crate::{Error, Result};
+use crate::{DecodeFailure, Error, Result};
 
 /// The envelope fields stored beside the payload.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -54,21 +54,27 @@ thread_local! {
         RefCell::new(rustc_hash::FxHashMap::default());
 }
 
-/// Why a stored event's body cannot be read, by the field at fault.
+/// Why a stored event's body cannot be read, as an archive's line says it (`stream: …`,
+/// `payload: …`, the decode error's reason alone); the failure itself is typed.
 #[derive(Debug)]
-pub(crate) enum BodyError {
-    /// The stream is not a partnership id, or the payload is about another partnership.
-    Stream(String),
-    /// The payload does not decode.
-    Payload(String),
-}
+pub(crate) struct BodyError(DecodeFailure);
 
 impl std::fmt::Display for BodyError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            BodyError::Stream(reason) => write!(f, "stream: {reason}"),
-            BodyError::Payload(reason) => write!(f, "payload: {reason}"),
+        match &self.0 {
+            DecodeFailure::Payload(error) => write!(f, "payload: {}", error.reason),
+            other => write!(f, "{other}"),
         }
+    }
+}
+
+/// A stored event that cannot be read back, for `failure`.
+pub(crate) fn decode_error(stored: &RecordedEvent, failure: DecodeFailure) -> Error {
+    Error::Decode {
+        event_id: stored.event_id,
+        stream: stored.stream.to_string(),
+        stream_version: stored.stream_version,
+        source: failure,
     }
 }
 
@@ -86,7 +92,7 @@ pub(crate) fn decode_body(
         if !streams.contains_key(stream) {
             let id: PartnershipId = stream
                 .parse()
-                .map_err(|error: amity_domain::PartyError| BodyError::Stream(error.to_string()))?;
+                .map_err(|error| BodyError(DecodeFailure::Stream(error)))?;
             if streams.len() >= KNOWN_STREAMS {
                 streams.clear();
             }
@@ -120,11 +126,11 @@ pub(crate) fn decode_body(
         );
         match (event, elsewhere) {
             (Ok(event), _) => Ok((known.id.clone(), event)),
-            (Err(_), Some(other)) => Err(BodyError::Stream(format!(
-                "the payload is about {other}, not {}",
-                known.id
-            ))),
-            (Err(error), None) => Err(BodyError::Payload(error.reason)),
+            (Err(_), Some(found)) => Err(BodyError(DecodeFailure::OtherPartnership {
+                found,
+                stream: known.id.clone(),
+            })),
+            (Err(error), None) => Err(BodyError(DecodeFailure::Payload(error))),
         }
     })
 }
@@ -136,21 +142,21 @@ pub fn decode(stored: &RecordedEvent) -> Result<Recorded> {
 
 /// [`decode`] for an event borrowed from the store's buffers.
 pub fn decode_stored(stored: &StoredEvent<'_>) -> Result<Recorded> {
-    let fail = |reason: String| Error::Decode {
+    let fail = |failure: DecodeFailure| Error::Decode {
         event_id: stored.event_id,
         stream: stored.stream.to_owned(),
         stream_version: stored.stream_version,
-        reason,
+        source: failure,
     };
     let metadata: MetadataIn<'_> = serde_json::from_slice(stored.metadata)
-        .map_err(|error| fail(format!("metadata: {error}")))?;
+        .map_err(|error| fail(DecodeFailure::Metadata(error)))?;
     let (partnership, event) = decode_body(
         stored.stream,
         stored.event_type,
         stored.schema_version,
         stored.payload,
     )
-    .map_err(|error| fail(error.to_string()))?;
+    .map_err(|BodyError(failure)| fail(failure))?;
     Ok(Recorded {
         id: stored.event_id,
         partnership,
@@ -164,12 +170,7 @@ pub fn decode_stored(stored: &StoredEvent<'_>) -> Result<Recorded> {
 /// Read a stored milestone.
 pub(crate) fn decode_milestone(stored: &RecordedEvent) -> Result<amity_domain::Milestone> {
     amity_domain::Milestone::decode(&stored.event_type, stored.schema_version, &stored.payload)
-        .map_err(|error| Error::Decode {
-            event_id: stored.event_id,
-            stream: stored.stream.to_string(),
-            stream_version: stored.stream_version,
-            reason: error.to_string(),
-        })
+        .map_err(|error| decode_error(stored, DecodeFailure::Payload(error)))
 }
 
 /// A milestone as the store takes it.
@@ -262,6 +263,38 @@ mod tests {
                 .contains("the payload is about ru:kostroma+us:durham"),
             "{error}"
         );
+    }
+
+    #[test]
+    fn a_decode_error_keeps_what_is_wrong_as_its_source() {
+        let smolensk = partnership(("Smolensk", "RU"), ("Colorado Springs", "US"));
+        let stream = smolensk.id().to_string();
+        let mut event = stored(&stream, 0, &smolensk);
+        event.metadata = b"not json".to_vec();
+        let error = decode(&event).unwrap_err();
+        assert!(
+            matches!(
+                &error,
+                Error::Decode {
+                    source: DecodeFailure::Metadata(_),
+                    ..
+                }
+            ),
+            "{error:?}"
+        );
+        let failure = std::error::Error::source(&error).expect("the failure");
+        assert!(failure
+            .source()
+            .expect("the cause")
+            .is::<serde_json::Error>());
+        assert!(error.to_string().ends_with(&failure.to_string()), "{error}");
+        let mut event = stored(&stream, 1, &smolensk);
+        event.payload = b"{}".to_vec();
+        let error = decode(&event).unwrap_err();
+        let failure = std::error::Error::source(&error).expect("the failure");
+        let cause = failure.source().expect("the cause");
+        assert!(cause.is::<amity_domain::DecodeError>(), "{error}");
+        assert!(error.to_string().ends_with(&cause.to_string()), "{error}");
     }
 
     #[test]

@@ -36,7 +36,7 @@ pub enum Error {
     #[error(transparent)]
     Register(#[from] amity_domain::RegisterError),
     /// A stored event cannot be read back.
-    #[error("cannot read event {event_id} (stream {stream}, version {stream_version}): {reason}")]
+    #[error("cannot read event {event_id} (stream {stream}, version {stream_version}): {source}")]
     Decode {
         /// Its id.
         event_id: EventId,
@@ -44,8 +44,9 @@ pub enum Error {
         stream: String,
         /// Its version.
         stream_version: u64,
-        /// What is wrong.
-        reason: String,
+        /// What is wrong, by the part at fault.
+        #[source]
+        source: DecodeFailure,
     },
     /// No event of the ledger is about this partnership.
     #[error("unknown partnership {0}: no event of this ledger is about it")]
@@ -81,6 +82,30 @@ pub enum Error {
     /// No event has this id.
     #[error("unknown event {0}: no event of this ledger has this id")]
     UnknownEvent(EventId),
+}
+
+/// Why a stored event cannot be read back ([`Error::Decode`]), by the part at fault, with the
+/// error that says what is wrong as its source.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum DecodeFailure {
+    /// The metadata is not the envelope the ledger writes.
+    #[error("metadata: {0}")]
+    Metadata(#[source] serde_json::Error),
+    /// The payload does not decode as its type and schema version say.
+    #[error("payload: {0}")]
+    Payload(#[source] amity_domain::DecodeError),
+    /// The stream's name is not a partnership id.
+    #[error("stream: {0}")]
+    Stream(#[source] amity_domain::PartyError),
+    /// A lifecycle event's payload is about another partnership than its stream's.
+    #[error("stream: the payload is about {found}, not {stream}")]
+    OtherPartnership {
+        /// The partnership the payload names.
+        found: PartnershipId,
+        /// The stream's.
+        stream: PartnershipId,
+    },
 }
 
 /// A ledger result.

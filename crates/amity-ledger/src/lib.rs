@@ -14,7 +14,7 @@ mod ledger;
 pub mod register;
 
 pub use codec::{decode, decode_stored, encode, Metadata};
-pub use error::{Error, Result};
+pub use error::{DecodeFailure, Error, Result};
 pub use feed::{FeedChanges, Pages};
 
 /// The PostgreSQL store's URL (`postgres://…?schema=NAME`) split into the connection URL and the

@@ -11,25 +11,16 @@ use amity_domain::{
 };
 use amity_store::{EventStoreExt, ExpectedVersion, NewEvent, RecordedEvent};
 
+use crate::codec::decode_error;
 use crate::ledger::{Ledger, Outcome, ToRecord};
-use crate::{Error, Result};
+use crate::{DecodeFailure, Error, Result};
 
 /// Read a stored register event.
 pub fn decode_register(stored: &RecordedEvent) -> Result<RegisterEntry> {
     let event = RegisterEvent::decode(&stored.event_type, stored.schema_version, &stored.payload)
-        .map_err(|error| Error::Decode {
-        event_id: stored.event_id,
-        stream: stored.stream.to_string(),
-        stream_version: stored.stream_version,
-        reason: error.to_string(),
-    })?;
-    let metadata: crate::Metadata =
-        serde_json::from_slice(&stored.metadata).map_err(|error| Error::Decode {
-            event_id: stored.event_id,
-            stream: stored.stream.to_string(),
-            stream_version: stored.stream_version,
-            reason: format!("metadata: {error}"),
-        })?;
+        .map_err(|error| decode_error(stored, DecodeFailure::Payload(error)))?;
+    let metadata: crate::Metadata = serde_json::from_slice(&stored.metadata)
+        .map_err(|error| decode_error(stored, DecodeFailure::Metadata(error)))?;
     Ok(RegisterEntry {
         id: stored.event_id,
         recorded_by: metadata.recorded_by,

@@ -118,9 +118,46 @@ pub enum Error {
     /// Reading the store failed.
     #[error(transparent)]
     Store(#[from] amity_ledger::StoreError),
-    /// The projection tables cannot be read or written, or hold what this code cannot read.
+    /// A stored event type this code does not know: the tables hold what it did not write.
+    #[error("projection tables: unknown event type {0:?}")]
+    UnknownEventType(String),
+    /// A stored event id that is not a UUID.
+    #[error("projection tables: unreadable event id {text:?}: {source}")]
+    EventId {
+        /// The stored text.
+        text: String,
+        /// Why it is no UUID.
+        #[source]
+        source: uuid::Error,
+    },
+    /// A stored row (JSON), or an enum stored by its name, that this code cannot read.
+    #[error("projection tables: unreadable row: {0}")]
+    Row(#[source] serde_json::Error),
+    /// A stored partnership id that is not one.
     #[error("projection tables: {0}")]
-    Tables(String),
+    PartnershipId(#[source] amity_domain::PartyError),
+    /// The checkpoint's stored position is not one.
+    #[error("projection tables: unreadable checkpoint: {0}")]
+    Checkpoint(#[source] amity_ledger::StoreError),
+    /// The PostgreSQL store's URL, read again for its tables, cannot be used.
+    #[error("projection tables: {0}")]
+    Url(#[source] amity_ledger::Error),
+    /// A file was named for SQLite tables, in a build without them (feature `sqlite`).
+    #[error("projection tables: {}: this build has no SQLite projection tables (feature `sqlite`)", path.display())]
+    NoSqlite {
+        /// The file.
+        path: std::path::PathBuf,
+    },
+    /// The thread that writes the SQLite tables cannot be started.
+    #[error("projection tables: cannot start the writer: {0}")]
+    WriterThread(#[source] std::io::Error),
+    /// The thread that writes the SQLite tables stopped without an error (it panicked).
+    #[error("projection tables: the projection writer stopped")]
+    WriterStopped,
+    /// A batch of rows for PostgreSQL holds a value whose type is not its column's (a bug:
+    /// the rows and their column types are built together).
+    #[error("projection tables: a value of the wrong type")]
+    WrongValueType,
     /// The SQLite projection tables failed.
     #[cfg(feature = "sqlite")]
     #[error("projection tables: {0}")]
@@ -326,10 +363,9 @@ impl Projections {
             Some(path) => Backend::Tables(Box::new(sqlite::SqliteTables::open(path)?)),
             #[cfg(not(feature = "sqlite"))]
             Some(path) => {
-                return Err(Error::Tables(format!(
-                    "{}: this build has no SQLite projection tables (feature `sqlite`)",
-                    path.display()
-                )))
+                return Err(Error::NoSqlite {
+                    path: path.to_path_buf(),
+                })
             }
             None => Backend::Live,
         };

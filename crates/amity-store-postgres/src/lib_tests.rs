@@ -1,5 +1,7 @@
 //! Tests of the PostgreSQL store.
 use super::*;
+use crate::feed::join_halves;
+use amity_store::Error;
 
 #[test]
 fn a_complete_first_half_is_followed_by_the_rest() {

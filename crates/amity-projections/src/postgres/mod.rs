@@ -173,7 +173,7 @@ async fn read_checkpoint(
 
 /// The connection string and the schema of a store URL, read as the store reads it.
 fn parse_url(url: &str) -> Result<(String, String)> {
-    amity_ledger::postgres_url(url).map_err(|error| Error::Tables(error.to_string()))
+    amity_ledger::postgres_url(url).map_err(Error::Url)
 }
 
 #[async_trait::async_trait]

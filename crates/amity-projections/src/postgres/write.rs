@@ -293,7 +293,7 @@ impl<'a> Columns<'a> {
                     (Column::Text(texts), Value::Text(text)) => texts.push(text.as_deref()),
                     (Column::Integer(numbers), Value::Integer(number)) => numbers.push(*number),
                     (Column::Boolean(flags), Value::Boolean(flag)) => flags.push(*flag),
-                    _ => return Err(Error::Tables("a value of the wrong type".to_owned())),
+                    _ => return Err(Error::WrongValueType),
                 }
             }
         }

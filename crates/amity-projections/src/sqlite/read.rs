@@ -11,7 +11,7 @@ use crate::tables::{
     cohort_filter, driving_step, dump_line, from_json, from_name, partnership_id, party_search_sql,
     DumpValue, DUMPED, TIMELINE_COLUMNS,
 };
-use crate::{Error, Result};
+use crate::Result;
 
 impl SqliteTables {
     /// Status rows: all, or of the given partnerships.
@@ -163,9 +163,13 @@ impl SqliteTables {
             }
             let text = |index: usize| -> Result<Option<&str>> {
                 let value = row.get_ref(index).map_err(sql_error)?;
-                value
-                    .as_str_or_null()
-                    .map_err(|error| Error::Tables(error.to_string()))
+                value.as_str_or_null().map_err(|error| {
+                    sql_error(rusqlite::Error::FromSqlConversionFailure(
+                        index,
+                        value.data_type(),
+                        Box::new(error),
+                    ))
+                })
             };
             let step = driving_step(
                 text(2)?.unwrap_or_default(),

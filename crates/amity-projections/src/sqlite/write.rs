@@ -52,7 +52,7 @@ impl SqliteTables {
         let thread = std::thread::Builder::new()
             .name("amity-projections-writer".to_owned())
             .spawn(move || write_on_thread(connection, received, reset, details))
-            .map_err(|error| Error::Tables(format!("cannot start the writer: {error}")))?;
+            .map_err(Error::WriterThread)?;
         Ok(Writer {
             tables: self,
             jobs: Some(jobs),
@@ -129,10 +129,7 @@ impl Writer<'_> {
         let jobs = self.jobs.as_ref().expect("jobs are open until the end");
         if jobs.send(Job::Rows(rows)).await.is_err() {
             // The thread stopped at an error: it says which.
-            return Err(self
-                .join()
-                .err()
-                .unwrap_or_else(|| Error::Tables("the projection writer stopped".to_owned())));
+            return Err(self.join().err().unwrap_or(Error::WriterStopped));
         }
         Ok(())
     }
@@ -144,10 +141,7 @@ impl Writer<'_> {
         }
         let jobs = self.jobs.as_ref().expect("jobs are open until the end");
         if jobs.send(Job::Parties(rows, replace)).await.is_err() {
-            return Err(self
-                .join()
-                .err()
-                .unwrap_or_else(|| Error::Tables("the projection writer stopped".to_owned())));
+            return Err(self.join().err().unwrap_or(Error::WriterStopped));
         }
         Ok(())
     }

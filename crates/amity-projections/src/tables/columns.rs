@@ -282,13 +282,14 @@ pub(crate) fn driving_step(
     Ok(DrivingStep {
         dated: amity_domain::Dated {
             event_type: amity_domain::EventType::from_name(event_type)
-                .ok_or_else(|| Error::Tables(format!("unknown event type {event_type:?}")))?,
+                .ok_or_else(|| Error::UnknownEventType(event_type.to_owned()))?,
             earliest: crate::rows::parse_day(earliest, Day::Past),
             latest: crate::rows::parse_day(latest, Day::Future),
         },
-        event_id: event_id
-            .parse()
-            .map_err(|_| Error::Tables(format!("unreadable event id {event_id:?}")))?,
+        event_id: event_id.parse().map_err(|source| Error::EventId {
+            text: event_id.to_owned(),
+            source,
+        })?,
         occurred,
     })
 }
@@ -362,7 +363,7 @@ pub(crate) fn json<T: serde::Serialize>(value: &T) -> String {
 
 /// A row or value back from JSON text.
 pub(crate) fn from_json<T: serde::de::DeserializeOwned>(text: &str) -> Result<T> {
-    serde_json::from_str(text).map_err(|error| Error::Tables(format!("unreadable row: {error}")))
+    serde_json::from_str(text).map_err(Error::Row)
 }
 
 /// An enum stored by its name (`certainty`, `status_after`).
@@ -372,8 +373,7 @@ pub(crate) fn from_name<T: serde::de::DeserializeOwned>(name: &str) -> Result<T>
 
 /// A partnership id stored as text.
 pub(crate) fn partnership_id(text: &str) -> Result<amity_domain::PartnershipId> {
-    text.parse()
-        .map_err(|error: amity_domain::PartyError| Error::Tables(error.to_string()))
+    text.parse().map_err(Error::PartnershipId)
 }
 
 /// A checkpoint from its stored columns.
@@ -386,14 +386,20 @@ pub(crate) fn checkpoint(
     Ok(Checkpoint {
         position: position
             .parse::<amity_ledger::Position>()
-            .map_err(|error: amity_ledger::StoreError| Error::Tables(error.to_string()))?,
+            .map_err(Error::Checkpoint)?,
         code_version,
         events: events as u64,
         first_event: first_event
             .map(|id| {
-                id.parse()
-                    .map_err(|_| Error::Tables(format!("unreadable event id {id:?}")))
+                id.parse().map_err(|source| Error::EventId {
+                    text: id.to_owned(),
+                    source,
+                })
             })
             .transpose()?,
     })
 }
+
+#[cfg(test)]
+#[path = "columns_tests.rs"]
+mod tests;

@@ -1,0 +1,86 @@
+//! The schema the tables live in, and their versioned migrations (`schema_migrations`).
+
+use amity_store::Result;
+use tokio_postgres::Client;
+
+use crate::connection::backend_error;
+
+/// The migrations, in order; `{s}` is the schema name.
+const MIGRATIONS: &[&str] = &["
+CREATE TABLE IF NOT EXISTS {s}.streams (
+    stream_no BIGSERIAL PRIMARY KEY,
+    name      TEXT   NOT NULL UNIQUE,
+    version   BIGINT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS {s}.events (
+    position       BIGINT  PRIMARY KEY,
+    stream_no      BIGINT  NOT NULL REFERENCES {s}.streams (stream_no),
+    stream_version BIGINT  NOT NULL,
+    event_id       UUID    NOT NULL UNIQUE,
+    event_type     TEXT    NOT NULL,
+    schema_version INTEGER NOT NULL,
+    payload        TEXT    NOT NULL,
+    metadata       TEXT    NOT NULL,
+    recorded_at    BIGINT  NOT NULL,
+    UNIQUE (stream_no, stream_version)
+);
+CREATE TABLE IF NOT EXISTS {s}.ledger_head (
+    only_row BOOLEAN PRIMARY KEY DEFAULT TRUE CHECK (only_row),
+    position BIGINT NOT NULL
+);
+INSERT INTO {s}.ledger_head (position) VALUES (0) ON CONFLICT DO NOTHING;
+"];
+
+/// The name of the schema a store's tables live in (checked by [`crate::parse_url`]: lower-case
+/// letters, digits and `_`, so it goes into SQL as it is).
+#[derive(Debug, Clone)]
+pub(crate) struct Schema(pub(crate) String);
+
+impl Schema {
+    /// The schema's name.
+    pub(crate) fn name(&self) -> &str {
+        &self.0
+    }
+
+    /// `text` with `{s}` replaced by the schema's name.
+    pub(crate) fn sql(&self, text: &str) -> String {
+        text.replace("{s}", &self.0)
+    }
+}
+
+/// Create the schema and its tables, or bring them up to date: the migrations not done yet,
+/// in order, in one transaction.
+pub(crate) async fn migrate(client: &mut Client, schema: &Schema) -> Result<()> {
+    let transaction = client.transaction().await.map_err(backend_error)?;
+    // One migration at a time, even with several processes starting together.
+    transaction
+        .batch_execute(&schema.sql(
+            "SELECT pg_advisory_xact_lock(hashtext('amity-migrate'));
+             CREATE SCHEMA IF NOT EXISTS {s};
+             CREATE TABLE IF NOT EXISTS {s}.schema_migrations (version INTEGER PRIMARY KEY);",
+        ))
+        .await
+        .map_err(backend_error)?;
+    let row = transaction
+        .query_one(
+            &schema.sql("SELECT coalesce(max(version), 0) FROM {s}.schema_migrations"),
+            &[],
+        )
+        .await
+        .map_err(backend_error)?;
+    let done: i32 = row.get(0);
+    for (index, migration) in MIGRATIONS.iter().enumerate().skip(done as usize) {
+        transaction
+            .batch_execute(&schema.sql(migration))
+            .await
+            .map_err(backend_error)?;
+        transaction
+            .execute(
+                &schema.sql("INSERT INTO {s}.schema_migrations (version) VALUES ($1)"),
+                &[&(index as i32 + 1)],
+            )
+            .await
+            .map_err(backend_error)?;
+    }
+    transaction.commit().await.map_err(backend_error)
+}
