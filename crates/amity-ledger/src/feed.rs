@@ -155,7 +155,7 @@ impl Ledger {
     /// The events after `after` in global order, up to and including `until` if given, as
     /// decoded pages (milestones left out, so a page can be empty). The store reads and
     /// decodes ahead of the caller in parallel lanes, one per core (up to [`MAX_LANES`]), each
-    /// event decoded where it is read (see [`EventStore::read_all_in_lanes`]); a page is one
+    /// event decoded where it is read (see [`amity_store::EventStore::read_all_in_lanes`]); a page is one
     /// lane's chunk of at most 256 events, and each lane keeps up to [`PAGES_AHEAD`] of them
     /// ready, so the caller's own work (writing projections, say) overlaps the reading.
     /// `page_size` is the size of the store's own pages, for stores that read in pages.
