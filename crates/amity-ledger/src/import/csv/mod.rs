@@ -211,3 +211,7 @@ async fn settled(task: tokio::task::JoinHandle<Result<u64>>) -> Result<u64> {
     task.await
         .map_err(|error| Error::Store(amity_store::Error::backend("import", error)))?
 }
+
+#[cfg(test)]
+#[path = "../csv_tests.rs"]
+mod tests;

@@ -364,3 +364,7 @@ pub async fn import(
     }
     write(ledger, items, summary, progress).await
 }
+
+#[cfg(test)]
+#[path = "../pairs_tests.rs"]
+mod tests;
