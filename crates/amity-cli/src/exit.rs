@@ -69,7 +69,10 @@ fn ledger_class(error: &amity_ledger::Error) -> Exit {
         amity_ledger::Error::Rule(violation) => violation_class(violation),
         amity_ledger::Error::Store(inner) => store_class(inner),
         amity_ledger::Error::Decode { .. }
-        | amity_ledger::Error::Io(_)
+        | amity_ledger::Error::Io { .. }
+        | amity_ledger::Error::Output { .. }
+        | amity_ledger::Error::Unexportable { .. }
+        | amity_ledger::Error::Undercounted { .. }
         | amity_ledger::Error::StreamName { .. } => Exit::Infrastructure,
         _ => Exit::BadInput,
     }

@@ -3,8 +3,6 @@
 mod args;
 mod chart;
 mod example;
-mod import_csv;
-mod import_pairs;
 mod output;
 mod parties;
 mod store;

@@ -10,13 +10,16 @@
 use std::sync::Arc;
 
 use amity_domain::{
-    Certainty, Event, Facts, Link, Partnership, PartnershipKind, RegisterEvent, Registration,
-    Relation,
+    Certainty, Event, EventType, Facts, Link, Milestone, Partnership, PartnershipKind,
+    RegisterEvent, Registration, Relation, MILESTONES_STREAM,
 };
-use amity_store::MemoryEventStore;
+use amity_store::{ExpectedVersion, MemoryEventStore};
 use serde_json::Value;
 
+use super::format::check_line;
+use super::import::{settle, start};
 use super::*;
+use crate::import::Progress;
 use crate::ToRecord;
 
 // ---------------------------------------------------------------------------------------------
@@ -954,8 +957,10 @@ async fn a_file_of_several_batches_is_imported_in_its_order() {
     let copy = memory_ledger();
     let mut progress = Vec::new();
     let file = File::new(original.as_bytes());
-    let summary = import(&copy, &file.path, ImportOptions::default(), &mut |done| {
-        progress.push(done)
+    let summary = import(&copy, &file.path, ImportOptions::default(), &mut |step| {
+        if let Progress::Written { done } = step {
+            progress.push(done)
+        }
     })
     .await
     .unwrap();

@@ -76,9 +76,74 @@ pub enum Error {
         /// What is stored under it.
         stored: String,
     },
-    /// Reading or writing a file failed.
-    #[error("{0}")]
-    Io(String),
+    /// Reading or writing a file failed: the file (and the line, when reading one), and the
+    /// system's error.
+    #[error("{}{}: {source}", .path.display(), .line.map(|line| format!(":{line}")).unwrap_or_default())]
+    Io {
+        /// The file.
+        path: std::path::PathBuf,
+        /// The line being read, if any.
+        line: Option<u64>,
+        /// The system's error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// Writing an export failed (the destination, not the ledger).
+    #[error("writing the export: {source}")]
+    Output {
+        /// The system's error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A stored event cannot be written out as an archive line: its metadata or payload is not
+    /// the JSON the ledger writes.
+    #[error("event {event_id}: {part}: {source}")]
+    Unexportable {
+        /// Its id.
+        event_id: EventId,
+        /// `metadata` or `payload`.
+        part: &'static str,
+        /// What is wrong.
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
+    /// A file to import is not in the shape the import reads (its header, or a line of a table
+    /// read with it, such as country names): nothing of it was imported. The reason starts with
+    /// the field, as a rejected row's does.
+    #[error("{file}:{line}: {reason}")]
+    Unreadable {
+        /// The file, as named to the user.
+        file: String,
+        /// The line.
+        line: u64,
+        /// The field and what is wrong with it.
+        reason: String,
+        /// The parser's error, if one.
+        #[source]
+        source: Option<Box<dyn std::error::Error + Send + Sync>>,
+    },
+    /// A list import's column mapping (`role=header,…`) does not fit the file.
+    #[error("--columns: {0}")]
+    ColumnMapping(String),
+    /// Checking an imported row against its partnership's history hit the temporal engine's
+    /// budget: neither accepted nor refused, so nothing was written.
+    #[error("{file}{}: {source}", .line.map(|line| format!(":{line}: event")).unwrap_or_default())]
+    ImportUnfinished {
+        /// The file, as named to the user.
+        file: String,
+        /// The row being checked, when the check was of one row.
+        line: Option<u64>,
+        /// The check that was not finished.
+        #[source]
+        source: Violation,
+    },
+    /// The feed's summary counted fewer events for a stream than the feed holds: the store
+    /// changed under a reader that expected it not to.
+    #[error("the feed summary undercounted stream {stream}")]
+    Undercounted {
+        /// The stream.
+        stream: String,
+    },
     /// No event has this id.
     #[error("unknown event {0}: no event of this ledger has this id")]
     UnknownEvent(EventId),
@@ -106,6 +171,17 @@ pub enum DecodeFailure {
         /// The stream's.
         stream: PartnershipId,
     },
+}
+
+impl Error {
+    /// A file that could not be read or written.
+    pub fn io(path: impl Into<std::path::PathBuf>, source: std::io::Error) -> Error {
+        Error::Io {
+            path: path.into(),
+            line: None,
+            source,
+        }
+    }
 }
 
 /// A ledger result.

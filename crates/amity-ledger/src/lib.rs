@@ -3,13 +3,14 @@
 //! It serializes domain events into stored events (type name, schema version, JSON payload,
 //! metadata with `recorded_by`) and back, upcasting through [`amity_domain::Event::decode`]; it
 //! checks the lifecycle rules against a partnership's stored history before every append and
-//! appends with the stream's exact expected version, retrying on a concurrent write; and it
-//! answers the read queries.
+//! appends with the stream's exact expected version, retrying on a concurrent write; it
+//! answers the read queries; and it imports and exports files ([`archive`], [`import`]).
 
 pub mod archive;
 mod codec;
 mod error;
 pub mod feed;
+pub mod import;
 mod ledger;
 pub mod register;
 

@@ -98,6 +98,7 @@ use amity_ledger::Ledger;
 use amity_ledger::{EventId, Position};
 use serde::Serialize;
 
+pub use queries::PartyResolver;
 pub use rows::{DirectoryRow, PartnershipRows, PartyRow, StatusRow, TimelineRow};
 pub use tables::{TableBackend, TableWriter};
 

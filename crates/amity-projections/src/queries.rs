@@ -1,12 +1,14 @@
 //! The queries: status, partners and history as of a date and as known at a moment, the
 //! members of a cohort, and the parties.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use amity_domain::temporal::{day_point, Engine};
 use amity_domain::{
-    status_at, Certainty3, Day, EdtfDate, PartnershipId, PartyKey, Register, Status, Timeline,
+    status_at, Certainty3, Day, EdtfDate, PartnershipId, Party, PartyKey, Register, Status,
+    Timeline,
 };
+use amity_ledger::import::{Ambiguous, Names};
 use amity_ledger::register::merge_timelines;
 
 use crate::rows::{PartyRow, StatusRow, TimelineRow};
@@ -445,6 +447,29 @@ impl Projections {
         }
     }
 
+    /// Every party of the ledger, loaded once to find many names at a time as recording
+    /// finds them (an import: [`amity_ledger::import::Names`]).
+    pub async fn party_resolver(&self) -> Result<PartyResolver> {
+        let mut keys = HashSet::new();
+        let mut names: HashMap<(String, String), Vec<PartyRow>> = HashMap::new();
+        for row in self.all_parties().await? {
+            keys.insert(row.key.clone());
+            let mut folded: Vec<String> = std::iter::once(&row.party.name)
+                .chain(&row.aliases)
+                .map(|name| amity_domain::fold(name))
+                .collect();
+            folded.sort();
+            folded.dedup();
+            for name in folded {
+                names
+                    .entry((row.party.country.clone(), name))
+                    .or_default()
+                    .push(row.clone());
+            }
+        }
+        Ok(PartyResolver { keys, names })
+    }
+
     /// Party keys that share the name part of `party` (for "did you mean").
     pub async fn similar_parties(&self, party: &PartyKey) -> Result<Vec<String>> {
         let name = party.as_str().split_once(':').map_or("", |(_, name)| name);
@@ -463,5 +488,44 @@ impl Projections {
             .into_iter()
             .filter(|key| key != party.as_str() && key.ends_with(&format!(":{name}")))
             .collect())
+    }
+}
+
+/// The parties of a ledger, by key and by country and folded name or alias, loaded once
+/// ([`Projections::party_resolver`]) for an import to find the party each row names as
+/// recording finds it.
+#[derive(Debug, Clone, Default)]
+pub struct PartyResolver {
+    keys: HashSet<String>,
+    names: HashMap<(String, String), Vec<PartyRow>>,
+}
+
+impl Names for PartyResolver {
+    fn resolve(&self, party: &Party) -> std::result::Result<Party, Ambiguous> {
+        if self.keys.contains(party.key().as_str()) {
+            return Ok(party.clone());
+        }
+        let found: Vec<&PartyRow> = self
+            .names
+            .get(&(party.country.clone(), amity_domain::fold(&party.name)))
+            .map(|rows| {
+                rows.iter()
+                    .filter(|row| {
+                        party.subdivision.is_none() || row.party.subdivision == party.subdivision
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        match found.as_slice() {
+            [] => Ok(party.clone()),
+            [one] => Ok(one.party.clone()),
+            many => Err(Ambiguous {
+                written: party.label(),
+                candidates: many
+                    .iter()
+                    .map(|row| (row.key.clone(), row.party.label()))
+                    .collect(),
+            }),
+        }
     }
 }

@@ -173,11 +173,9 @@ impl Projections {
                     let expected = match touched.get_mut(&recorded.partnership) {
                         Some(expected) if *expected > 0 => expected,
                         _ => {
-                            let message = format!(
-                                "the feed summary undercounted stream {}",
-                                recorded.partnership
-                            );
-                            return Err(amity_ledger::Error::Io(message))?;
+                            return Err(amity_ledger::Error::Undercounted {
+                                stream: recorded.partnership.to_string(),
+                            })?;
                         }
                     };
                     let id = recorded.partnership.clone();

@@ -1,44 +1,44 @@
 //! `amity import` and `amity export`: the interchange formats in and out.
 
-use amity_ledger::Ledger;
+use amity_domain::{EdtfDate, Source, SourceRole};
+use amity_ledger::import::{csv, pairs, ImportOptions, Names};
+use amity_ledger::{archive, Ledger};
+use amity_projections::{analysis, Selection};
 use anyhow::{Context, Result};
 
-use crate::args::{self, ExportArgs, Format, ImportArgs};
-use amity_projections::{analysis, Selection};
-
 use super::caught_up;
-use crate::{import_csv, import_pairs, output, parties, store};
+use crate::args::{self, ExportArgs, Format, ImportArgs};
+use crate::{output, store};
 
-/// `amity import`.
+/// `amity import`: the file read and written by the library (`amity_ledger::archive`,
+/// `amity_ledger::import`), its progress drawn on the terminal, its summary printed.
 pub async fn import(
     ledger: &Ledger,
     opened: &store::Opened,
     format: Format,
     import: ImportArgs,
 ) -> Result<()> {
-    let options = amity_ledger::archive::ImportOptions {
+    let options = ImportOptions {
         skip_invalid: import.skip_invalid,
         dry_run: import.dry_run,
     };
+    let recorded_by = import
+        .recorded_by
+        .clone()
+        .or_else(|| std::env::var("USER").ok())
+        .unwrap_or_else(|| "import".to_owned());
     let summary = match format {
         Format::Jsonl => {
-            let bar = output::progress_bar();
+            let mut shown = output::ImportProgress::lines();
             let summary =
-                amity_ledger::archive::import(ledger, &import.file, options, &mut |done| {
-                    bar.set_position(done);
-                })
-                .await?;
-            bar.finish_and_clear();
+                archive::import(ledger, &import.file, options, &mut |step| shown.show(step))
+                    .await?;
+            shown.finish();
             summary
         }
         Format::Csv => {
-            let recorded_by = import
-                .recorded_by
-                .clone()
-                .or_else(|| std::env::var("USER").ok())
-                .unwrap_or_else(|| "import".to_owned());
-            // Names are resolved against the parties the ledger holds (none in an
-            // empty ledger, the usual bulk import: then nothing is loaded).
+            // Names are found among the parties the ledger holds (none in an empty ledger,
+            // the usual bulk import: then nothing is loaded).
             let holds_events = !ledger
                 .store()
                 .read_all(amity_store::Position::START, 1)
@@ -46,21 +46,24 @@ pub async fn import(
                 .is_empty();
             let resolver = if holds_events {
                 let projections = caught_up(opened, ledger).await?;
-                Some(parties::Resolver::load(&projections).await?)
+                Some(projections.party_resolver().await?)
             } else {
                 None
             };
-            import_csv::import(
+            let names = resolver.as_ref().map(|found| found as &dyn Names);
+            let mut shown = output::ImportProgress::events();
+            csv::import(
                 ledger,
                 &import.file,
                 options,
                 &recorded_by,
-                resolver.as_ref(),
+                names,
+                &mut |step| shown.show(step),
             )
             .await?
         }
         Format::Pairs => {
-            let source = import_pairs::source(
+            let source = list_source(
                 import.source_title.as_deref(),
                 import.source_url.as_deref(),
                 import.source_date.as_deref(),
@@ -71,14 +74,11 @@ pub async fn import(
                 ));
             };
             let as_of = args::date_or_milestone(ledger, "--as-of", as_of).await?;
-            let recorded_by = import
-                .recorded_by
-                .clone()
-                .or_else(|| std::env::var("USER").ok())
-                .unwrap_or_else(|| "import".to_owned());
+            let mut shown = output::ImportProgress::events();
+            let mut progress = |step| shown.show(step);
             match &import.names {
                 Some(names) => {
-                    import_pairs::import_wikidata(
+                    pairs::import_wikidata(
                         ledger,
                         &import.file,
                         names,
@@ -86,22 +86,24 @@ pub async fn import(
                         source,
                         as_of,
                         &recorded_by,
+                        &mut progress,
                     )
                     .await?
                 }
                 None => {
-                    let pairs = import_pairs::PairsOptions {
+                    let list = pairs::PairsOptions {
                         columns: import.columns.clone(),
                         country_names: import.country_names.clone(),
                     };
-                    import_pairs::import(
+                    pairs::import(
                         ledger,
                         &import.file,
                         options,
-                        &pairs,
+                        &list,
                         source,
                         as_of,
                         &recorded_by,
+                        &mut progress,
                     )
                     .await?
                 }
@@ -114,6 +116,21 @@ pub async fn import(
         }
     };
     output::import_summary(&import.file, &summary, options)
+}
+
+/// The source a list is attested by, from the command line.
+fn list_source(title: Option<&str>, url: Option<&str>, date: Option<&str>) -> Result<Source> {
+    let Some(title) = title else {
+        anyhow::bail!("import --format pairs needs --source-title (and usually --source-url)");
+    };
+    Ok(Source {
+        title: title.to_owned(),
+        publisher: None,
+        url: url.map(str::to_owned),
+        published: date.map(|d| d.parse::<EdtfDate>()).transpose()?,
+        locator: None,
+        role: Some(SourceRole::Secondary),
+    })
 }
 
 /// `amity export`.
@@ -166,9 +183,7 @@ pub async fn export(
     };
     let written: Result<Option<u64>> = async {
         match view {
-            None => Ok(Some(
-                amity_ledger::archive::export(ledger, &mut out, known_at).await?,
-            )),
+            None => Ok(Some(archive::export(ledger, &mut out, known_at).await?)),
             Some(view) => {
                 let projections = caught_up(opened, ledger).await?;
                 if view == "status" {

@@ -1,5 +1,7 @@
 //! Imports, exports and rebuilds: progress bars, summaries, CSV files.
 
+use amity_ledger::import::{ImportOptions, ImportSummary, Progress};
+
 use super::*;
 
 /// `amity rebuild`: a progress bar on a terminal, then one line with the rate (or, without
@@ -57,12 +59,53 @@ pub fn progress_bar() -> indicatif::ProgressBar {
     )
 }
 
+/// An import's progress on a terminal (stderr; hidden otherwise): an archive's lines as a
+/// count from the start, a CSV file's or a list's events as a bar once writing begins.
+pub struct ImportProgress {
+    bar: Option<indicatif::ProgressBar>,
+}
+
+impl ImportProgress {
+    /// For an archive: a count of the lines written.
+    pub fn lines() -> ImportProgress {
+        ImportProgress {
+            bar: Some(progress_bar()),
+        }
+    }
+
+    /// For a CSV file or a list: a bar of the events written, shown when writing begins.
+    pub fn events() -> ImportProgress {
+        ImportProgress { bar: None }
+    }
+
+    /// Show one step of the import.
+    pub fn show(&mut self, step: Progress) {
+        match step {
+            Progress::Writing { events } => self.bar = Some(writing_bar(events)),
+            Progress::Written { done } => {
+                if let Some(bar) = &self.bar {
+                    bar.set_position(done);
+                }
+            }
+            Progress::Finished => self.finish(),
+            _ => {}
+        }
+    }
+
+    /// Clear the bar (the import is over).
+    pub fn finish(&mut self) {
+        if let Some(bar) = self.bar.take() {
+            bar.finish_and_clear();
+        }
+    }
+}
+
 /// The end of an import: rejected rows on stderr, then one summary line; an error when the file
 /// was refused.
 pub fn import_summary(
     file: &std::path::Path,
-    summary: &amity_ledger::archive::ImportSummary,
-    options: amity_ledger::archive::ImportOptions,
+    summary: &ImportSummary,
+    options: ImportOptions,
 ) -> Result<()> {
     for note in &summary.notes {
         emit(note)?;

@@ -1,5 +1,5 @@
-//! Finding a party given on the command line, one at a time (`find`) or many at once, as an
-//! import does (`Resolver`).
+//! Finding a party given on the command line, one at a time (`find`). An import finds many
+//! at once with the projections' `PartyResolver`, by the same rules.
 
 use super::*;
 
@@ -14,68 +14,6 @@ pub struct Found {
     pub canonical: PartyKey,
     /// Whether the ledger knows it (else it is new).
     pub known: bool,
-}
-
-/// Names resolved many at a time, as an import resolves them: the ledger's parties loaded
-/// once, by key and by country and folded name or alias.
-pub struct Resolver {
-    keys: std::collections::HashSet<String>,
-    names: std::collections::HashMap<(String, String), Vec<PartyRow>>,
-}
-
-impl Resolver {
-    /// Load every party of the ledger.
-    pub async fn load(projections: &Projections) -> Result<Resolver> {
-        let mut keys = std::collections::HashSet::new();
-        let mut names: std::collections::HashMap<(String, String), Vec<PartyRow>> =
-            Default::default();
-        for row in projections.all_parties().await? {
-            keys.insert(row.key.clone());
-            let mut folded: Vec<String> = std::iter::once(&row.party.name)
-                .chain(&row.aliases)
-                .map(|name| fold(name))
-                .collect();
-            folded.sort();
-            folded.dedup();
-            for name in folded {
-                names
-                    .entry((row.party.country.clone(), name))
-                    .or_default()
-                    .push(row.clone());
-            }
-        }
-        Ok(Resolver { keys, names })
-    }
-
-    /// The party a row names, as recording finds it: itself when the ledger knows its key,
-    /// else the one party whose folded name or alias it is in that country (and subdivision,
-    /// if given), else itself as a new party; several: an error listing them.
-    pub fn resolve(&self, party: &Party) -> std::result::Result<Party, String> {
-        if self.keys.contains(party.key().as_str()) {
-            return Ok(party.clone());
-        }
-        let found: Vec<PartyRow> = self
-            .names
-            .get(&(party.country.clone(), fold(&party.name)))
-            .map(|rows| {
-                rows.iter()
-                    .filter(|row| {
-                        party.subdivision.is_none() || row.party.subdivision == party.subdivision
-                    })
-                    .cloned()
-                    .collect()
-            })
-            .unwrap_or_default();
-        match found.as_slice() {
-            [] => Ok(party.clone()),
-            [one] => Ok(one.party.clone()),
-            many => Err(format!(
-                "{:?} is ambiguous: did you mean {}? Give the key's name and region exactly",
-                party.label(),
-                listed(many)
-            )),
-        }
-    }
 }
 
 /// The parties whose folded name or alias is exactly `folded`.

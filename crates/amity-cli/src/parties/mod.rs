@@ -21,7 +21,7 @@ use crate::output;
 
 mod find;
 
-pub use find::{find, Found, Resolver};
+pub use find::{find, Found};
 
 /// `amity party …`.
 #[derive(Debug, Subcommand)]

@@ -3,7 +3,7 @@
 //! lifecycle CSV import (`import --format csv`) and the CSV views (`export --format csv --view
 //! status|timeline`).
 //!
-//! The rules under test (crates/amity-ledger/src/archive.rs, crates/amity-cli/src/import_csv.rs,
+//! The rules under test (crates/amity-ledger/src/archive/, crates/amity-ledger/src/import/csv/,
 //! README "Import and export"): an export imported into an empty ledger exports again byte for
 //! byte; importing twice adds nothing; the whole file is validated first and, without
 //! `--skip-invalid`, nothing is written if one row is bad; bad rows are reported as

@@ -1,26 +1,45 @@
 //! Reading a list: its country names, its columns, and the places its rows name (one name in one
 //! region told apart by Wikidata item or the 25 km rule).
 
-use super::*;
+use std::collections::HashMap;
+use std::path::Path;
 
-pub(super) const COUNTRY_NAMES: &str = include_str!("../../data/country-names.csv");
+use amity_domain::Party;
+
+use crate::{Error, Result};
+
+/// The committed table of country names (`name,alpha2[,subdivision]`): ISO names from
+/// Debian's iso-codes via pycountry, plus reviewed spellings the lists use.
+pub(super) const COUNTRY_NAMES: &str = include_str!("../../../data/country-names.csv");
+
+/// Country names, folded, to `(alpha-2, subdivision)`.
+pub(super) type CountryTable = HashMap<String, (String, Option<String>)>;
 
 /// Country names, folded (see [`amity_domain::fold`]), to `(alpha-2, subdivision)`: the
 /// committed table, then the user's file (`--country-names`, same columns: `name,alpha2` and
 /// optionally `subdivision`), whose names win.
-pub(super) fn country_table(
-    extra: Option<&Path>,
-) -> Result<HashMap<String, (String, Option<String>)>> {
+pub(super) fn country_table(extra: Option<&Path>) -> Result<CountryTable> {
     let mut table = HashMap::new();
     let mut read = |text: &str, name: &str| -> Result<()> {
+        let unreadable = |line: usize, reason: String, source| Error::Unreadable {
+            file: name.to_owned(),
+            line: line as u64,
+            reason,
+            source,
+        };
         let mut reader = csv::ReaderBuilder::new()
             .flexible(true)
             .from_reader(text.as_bytes());
         for (index, record) in reader.records().enumerate() {
             let line = index + 2;
-            let record = record.map_err(|e| anyhow::anyhow!("{name}:{line}: {e}"))?;
+            let record = record
+                .map_err(|error| unreadable(line, error.to_string(), Some(Box::new(error) as _)))?;
             let (Some(written), Some(code)) = (record.get(0), record.get(1)) else {
-                bail!("{name}:{line}: expected name,alpha2[,subdivision]");
+                return Err(unreadable(
+                    line,
+                    "expected name,alpha2[,subdivision]".to_owned(),
+                    None,
+                ));
             };
             let code = code.trim().to_ascii_uppercase();
             let subdivision = record
@@ -29,26 +48,23 @@ pub(super) fn country_table(
                 .filter(|s| !s.is_empty())
                 .map(str::to_ascii_uppercase);
             // Checked as a party's codes are, so a bad line is found here, not on every row.
-            Party::new("x", &code, subdivision.as_deref(), None)
-                .map_err(|e| anyhow::anyhow!("{name}:{line}: alpha2: {e}"))?;
+            Party::new("x", &code, subdivision.as_deref(), None).map_err(|error| {
+                unreadable(line, format!("alpha2: {error}"), Some(Box::new(error) as _))
+            })?;
             table.insert(amity_domain::fold(written), (code, subdivision));
         }
         Ok(())
     };
     read(COUNTRY_NAMES, "data/country-names.csv")?;
     if let Some(path) = extra {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| anyhow::Error::new(e).context(path.display().to_string()))?;
+        let text = std::fs::read_to_string(path).map_err(|source| Error::io(path, source))?;
         read(&text, &path.display().to_string())?;
     }
     Ok(table)
 }
 
 /// Resolve "England, United Kingdom", "Georgia (country)", "Japan", "Sao Tomé and Príncipe", …
-pub(super) fn resolve(
-    table: &HashMap<String, (String, Option<String>)>,
-    written: &str,
-) -> Option<(String, Option<String>)> {
+pub(super) fn resolve(table: &CountryTable, written: &str) -> Option<(String, Option<String>)> {
     if let Some(whole) = table.get(&amity_domain::fold(written)) {
         return Some(whole.clone());
     }
@@ -115,6 +131,8 @@ pub(super) fn role_of(header: &str) -> Option<(usize, usize)> {
 /// Which column (index) plays each role on each side.
 pub(super) type Mapping = [[Option<usize>; 6]; 2];
 
+/// Which column plays each role: by the header's own names (`city1`, `lat2`, …), or by the
+/// mapping given (`role=header,…`); every side needs a city and a country.
 pub(super) fn mapping(headers: &[String], columns: Option<&str>, name: &str) -> Result<Mapping> {
     let mut mapping: Mapping = [[None; 6]; 2];
     match columns {
@@ -128,19 +146,21 @@ pub(super) fn mapping(headers: &[String], columns: Option<&str>, name: &str) -> 
         Some(columns) => {
             for pair in columns.split(',').map(str::trim).filter(|p| !p.is_empty()) {
                 let Some((role, header)) = pair.split_once('=') else {
-                    bail!("--columns: {pair:?} is not role=header (e.g. city1=town_a)");
+                    return Err(Error::ColumnMapping(format!(
+                        "{pair:?} is not role=header (e.g. city1=town_a)"
+                    )));
                 };
                 let Some((side, role)) = role_of(role) else {
-                    bail!(
-                        "--columns: {role:?} is not a role: use {} with 1 or 2",
+                    return Err(Error::ColumnMapping(format!(
+                        "{role:?} is not a role: use {} with 1 or 2",
                         ROLES.join(", ")
-                    );
+                    )));
                 };
                 let Some(index) = headers.iter().position(|h| h == header.trim()) else {
-                    bail!(
-                        "--columns: {name} has no column {header:?} (its header: {})",
+                    return Err(Error::ColumnMapping(format!(
+                        "{name} has no column {header:?} (its header: {})",
                         headers.join(", ")
-                    );
+                    )));
                 };
                 mapping[side][role] = Some(index);
             }
@@ -149,12 +169,17 @@ pub(super) fn mapping(headers: &[String], columns: Option<&str>, name: &str) -> 
     for (side, roles) in mapping.iter().enumerate() {
         for role in [0, 1] {
             if roles[role].is_none() {
-                bail!(
-                    "{name}:1: header: no column for {}{} (expected city1,country1,city2,country2, \
-                     or map them with --columns, e.g. --columns city1=town_a,country1=country_a,…)",
-                    ROLES[role],
-                    side + 1
-                );
+                return Err(Error::Unreadable {
+                    file: name.to_owned(),
+                    line: 1,
+                    reason: format!(
+                        "header: no column for {}{} (expected city1,country1,city2,country2, \
+                         or map them with --columns, e.g. --columns city1=town_a,country1=country_a,…)",
+                        ROLES[role],
+                        side + 1
+                    ),
+                    source: None,
+                });
             }
         }
     }

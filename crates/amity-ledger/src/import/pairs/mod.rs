@@ -1,5 +1,5 @@
-//! `amity import --format pairs FILE --source-title … --as-of EDTF`: a snapshot list of
-//! twinned pairs ("A is twinned with B", no dates), such as the CSV scraped from Wikipedia's
+//! Lists of pairs (`amity import --format pairs FILE --source-title … --as-of EDTF`): a
+//! snapshot list of twinned pairs ("A is twinned with B", no dates), such as the CSV scraped from Wikipedia's
 //! "List of twin towns and sister cities" pages (`city1,country1,city2,country2`).
 //!
 //! Each row is evidence that the list said so at its date: a `PartnershipAttested` event dated
@@ -11,28 +11,31 @@
 //! countries stay different parties. A pair listed from both sides is one partnership with one
 //! attestation per source and date: the event id is a UUID v5 of the source, the date and the
 //! partnership, so both rows (and any re-import) give the same event.
+//!
+//! The places a list names: mentions of one name in one region are clustered into places by
+//! Wikidata item and the 25 km rule ([`SAME_PLACE_KM`]); each place told apart is keyed with a
+//! qualifier (its item, else its rounded coordinates); spellings of one place (Kraków, Krakow)
+//! are merged, the rarer kept as an alias; the splits and merges are listed in the summary's
+//! notes. The Wikidata crawl ([`import_wikidata`]) reads item ids instead of names.
 
 use std::collections::HashMap;
 use std::path::Path;
 
-use amity_domain::{
-    Certainty, EdtfDate, Event, EventType, Facts, Occurred, Partnership, PartnershipKind, Party,
-    Source, SourceRole,
-};
-use amity_ledger::archive::{ImportOptions, ImportSummary};
-use amity_ledger::{Ledger, ToRecord};
-use anyhow::{bail, Result};
+use amity_domain::{Certainty, EdtfDate, Partnership, PartnershipKind, Party, Source};
 
+use crate::import::{ImportOptions, ImportSummary, Progress};
+use crate::{Ledger, Result, ToRecord};
+
+mod attest;
 mod places;
+mod read;
 mod wikidata;
 
-use places::*;
+use attest::{attestation_id, write, Attestation, PAIRS_NAMESPACE};
 pub use places::{distance_km, SAME_PLACE_KM};
+use places::{qualifier, Place};
+use read::Read;
 pub use wikidata::import_wikidata;
-
-/// The namespace of attestation ids (UUID v5).
-const PAIRS_NAMESPACE: uuid::Uuid =
-    uuid::Uuid::from_u128(0x8c0e_51d4_2b6a_4f0e_b5a3_94d1_6f2e_a7c9);
 
 /// What a list import reads of a file beyond the rows: its column mapping and extra country
 /// names.
@@ -55,6 +58,9 @@ pub struct PairsOptions {
 /// the one near the coordinates the register holds for it); the summary names every split and
 /// every same-named mention taken for one place although its coordinates differ. Parties the
 /// file gives an item or coordinates for are registered (`PartyRegistered`), once.
+///
+/// Each pair is attested by `source` at `as_of`, recorded by `recorded_by`; `progress` hears
+/// of the events written.
 #[allow(clippy::too_many_arguments)]
 pub async fn import(
     ledger: &Ledger,
@@ -64,136 +70,21 @@ pub async fn import(
     source: Source,
     as_of: EdtfDate,
     recorded_by: &str,
+    progress: &mut (dyn FnMut(Progress) + Send),
 ) -> Result<ImportSummary> {
     let name = path.display().to_string();
-    let table = country_table(pairs.country_names.as_deref())?;
     let mut summary = ImportSummary::default();
-    let tabs = {
-        let extension = path.extension().and_then(|e| e.to_str()).unwrap_or("");
-        let first = std::fs::read(path)
-            .map(|bytes| {
-                let end = bytes
-                    .iter()
-                    .position(|&b| b == b'\n')
-                    .unwrap_or(bytes.len());
-                bytes[..end].to_vec()
-            })
-            .map_err(|e| anyhow::Error::new(e).context(name.clone()))?;
-        matches!(extension, "tsv" | "tab") || (first.contains(&b'\t') && !first.contains(&b','))
-    };
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(true)
-        .delimiter(if tabs { b'\t' } else { b',' })
-        .quoting(!tabs)
-        .from_path(path)
-        .map_err(|e| anyhow::Error::new(e).context(name.clone()))?;
-    let headers: Vec<String> = reader
-        .headers()
-        .map_err(|e| anyhow::anyhow!("{name}:1: header: {e}"))?
-        .iter()
-        .map(|h| h.trim().to_owned())
-        .collect();
-    let columns = mapping(&headers, pairs.columns.as_deref(), &name)?;
-    let mut rows: Vec<Row> = Vec::new();
-    let mut record = csv::StringRecord::new();
-    loop {
-        let line = reader.position().line() + 1;
-        match reader.read_record(&mut record) {
-            Ok(false) => break,
-            Ok(true) => {}
-            Err(error) => {
-                summary.rows_read += 1;
-                let line = error.position().map_or(line, |p| p.line());
-                summary
-                    .rejected
-                    .push(format!("{name}:{line}: row: {error}"));
-                continue;
-            }
-        }
-        let line = record.position().map_or(line, |p| p.line());
-        summary.rows_read += 1;
-        let field = |index: Option<usize>| -> Option<String> {
-            index
-                .and_then(|i| record.get(i))
-                .map(str::trim)
-                .filter(|text| !text.is_empty())
-                .map(str::to_owned)
-        };
-        let side = |roles: &[Option<usize>; 6]| -> std::result::Result<Named, String> {
-            let header = |role: usize| headers[roles[role].expect("mapped")].as_str();
-            let city_name = field(roles[0]).ok_or_else(|| format!("{}: missing", header(0)))?;
-            if city_name.contains('\0') {
-                return Err(format!(
-                    "{}: holds a NUL character (U+0000); remove it",
-                    header(0)
-                ));
-            }
-            let country_written = field(roles[1]).unwrap_or_default();
-            let (code, mut subdivision) = resolve(&table, &country_written).ok_or_else(|| {
-                format!(
-                    "{}: cannot resolve {country_written:?} to an ISO 3166 country (add it \
-                     with --country-names FILE)",
-                    header(1)
-                )
-            })?;
-            if let Some(given) = field(roles[2]) {
-                subdivision = Some(given.to_ascii_uppercase());
-            }
-            let wikidata = field(roles[3]);
-            let party = Party::new(
-                &city_name,
-                &code,
-                subdivision.as_deref(),
-                wikidata.as_deref(),
-            )
-            .map_err(|e| {
-                let column = match &e {
-                    amity_domain::PartyError::Code { reason, .. }
-                        if reason.contains("subdivision") && roles[2].is_some() =>
-                    {
-                        header(2)
-                    }
-                    amity_domain::PartyError::Code { reason, .. }
-                        if reason.contains("Wikidata") =>
-                    {
-                        header(3)
-                    }
-                    _ => header(0),
-                };
-                format!("{column}: {e}")
-            })?;
-            let coordinate =
-                |role: usize, limit: f64| -> std::result::Result<Option<f64>, String> {
-                    match field(roles[role]) {
-                        None => Ok(None),
-                        Some(text) => text
-                            .replace(',', ".")
-                            .parse::<f64>()
-                            .ok()
-                            .filter(|value| value.abs() <= limit)
-                            .map(Some)
-                            .ok_or_else(|| {
-                                format!(
-                                    "{}: {text:?} is not a {} in degrees",
-                                    header(role),
-                                    ROLES[role]
-                                )
-                            }),
-                    }
-                };
-            let at = match (coordinate(4, 90.0)?, coordinate(5, 180.0)?) {
-                (Some(lat), Some(lon)) => Some((lat, lon)),
-                (None, None) => None,
-                (Some(_), None) => return Err(format!("{}: missing (latitude given)", header(5))),
-                (None, Some(_)) => return Err(format!("{}: missing (longitude given)", header(4))),
-            };
-            Ok(Named { party, at })
-        };
-        match side(&columns[0]).and_then(|a| Ok([a, side(&columns[1])?])) {
-            Ok(sides) => rows.push(Row { line, sides }),
-            Err(reason) => summary.rejected.push(format!("{name}:{line}: {reason}")),
-        }
-    }
+    let Read {
+        headers,
+        columns,
+        rows,
+    } = read::read(
+        path,
+        &name,
+        pairs.columns.as_deref(),
+        pairs.country_names.as_deref(),
+        &mut summary,
+    )?;
     // Which place each mention is: cluster the mentions of each plain key.
     let mut places: HashMap<amity_domain::PartyKey, Vec<Place>> = HashMap::new();
     for (index, row) in rows.iter().enumerate() {
@@ -465,87 +356,15 @@ pub async fn import(
             .into_record(&source, &as_of, recorded_by),
         );
     }
-    if options.dry_run || (!summary.rejected.is_empty() && !options.skip_invalid) {
+    if !summary.writes(options) {
         return Ok(summary);
     }
     if !registrations.is_empty() {
         ledger.register_parties(registrations, recorded_by).await?;
     }
-    write(ledger, items, summary).await
+    write(ledger, items, summary, progress).await
 }
 
-/// The id of the attestation of a partnership by a source at a date: the same pair listed
-/// twice (from both sides, or in a re-import) gives the same id.
-fn attestation_id(source: &Source, as_of: &EdtfDate, partnership: &Partnership) -> uuid::Uuid {
-    let id = partnership.id();
-    uuid::Uuid::new_v5(
-        &PAIRS_NAMESPACE,
-        format!(
-            "{}\u{1f}{}\u{1f}{}\u{1f}{id}",
-            source.title,
-            source.url.as_deref().unwrap_or(""),
-            as_of
-        )
-        .as_bytes(),
-    )
-}
-
-/// One pair of a list, as evidence that the partnership existed at the list's date.
-struct Attestation {
-    partnership: Partnership,
-    event_id: uuid::Uuid,
-    term: &'static str,
-    certainty: Certainty,
-    note: String,
-}
-
-impl Attestation {
-    fn into_record(self, source: &Source, as_of: &EdtfDate, recorded_by: &str) -> ToRecord {
-        let facts = Facts {
-            occurred: Occurred::Date(as_of.clone()),
-            term_as_written: Some(self.term.to_owned()),
-            sources: vec![source.clone()],
-            certainty: self.certainty,
-            initiated_by: None,
-            note: Some(self.note),
-        };
-        let mut item = ToRecord::lifecycle(
-            Event::lifecycle(EventType::PartnershipAttested, self.partnership, facts),
-            recorded_by,
-        );
-        item.event_id = self.event_id;
-        item
-    }
-}
-
-/// Write the attestations in atomic batches of 2,000.
-async fn write(
-    ledger: &Ledger,
-    items: Vec<ToRecord>,
-    mut summary: ImportSummary,
-) -> Result<ImportSummary> {
-    let bar = crate::output::writing_bar(items.len() as u64);
-    let mut items = items.into_iter().peekable();
-    while items.peek().is_some() {
-        let chunk: Vec<ToRecord> = items.by_ref().take(2_000).collect();
-        crate::import_csv::record_batch(ledger, chunk, &mut summary, &bar).await?;
-    }
-    bar.finish_and_clear();
-    summary.wrote = summary.events_written > 0;
-    Ok(summary)
-}
-
-/// The source given on the command line.
-pub fn source(title: Option<&str>, url: Option<&str>, date: Option<&str>) -> Result<Source> {
-    let Some(title) = title else {
-        bail!("import --format pairs needs --source-title (and usually --source-url)");
-    };
-    Ok(Source {
-        title: title.to_owned(),
-        publisher: None,
-        url: url.map(str::to_owned),
-        published: date.map(|d| d.parse::<EdtfDate>()).transpose()?,
-        locator: None,
-        role: Some(SourceRole::Secondary),
-    })
-}
+#[cfg(test)]
+#[path = "../pairs_tests.rs"]
+mod tests;

@@ -1,11 +1,21 @@
 //! The Wikidata crawl: relations and labels.
 
-use super::*;
+use std::collections::HashMap;
+use std::path::Path;
+
+use amity_domain::{Certainty, EdtfDate, Partnership, PartnershipKind, Party, Source};
+
+use super::attest::{attestation_id, write, Attestation};
+use crate::import::{ImportOptions, ImportSummary, Progress};
+use crate::{Error, Ledger, Result, ToRecord};
 
 /// Import Wikidata "twinned administrative body" claims: `relations.tsv` (`QA<TAB>QB`, a claim
 /// made on item A) with labels from `names.tsv` (`Q<TAB>label`). The items' countries are not
 /// in these files, so parties get the unknown country `ZZ` and are keyed by their item; a pair
-/// claimed on both items is one attestation, a one-sided claim is noted as such.
+/// claimed on both items is one attestation, a one-sided claim is noted as such. Each pair is
+/// attested by `source` at `as_of`, recorded by `recorded_by`; `progress` hears of the events
+/// written.
+#[allow(clippy::too_many_arguments)]
 pub async fn import_wikidata(
     ledger: &Ledger,
     relations: &Path,
@@ -14,13 +24,14 @@ pub async fn import_wikidata(
     source: Source,
     as_of: EdtfDate,
     recorded_by: &str,
+    progress: &mut (dyn FnMut(Progress) + Send),
 ) -> Result<ImportSummary> {
     let mut summary = ImportSummary::default();
     let is_item = |text: &str| {
         text.len() > 1 && text.starts_with('Q') && text[1..].bytes().all(|b| b.is_ascii_digit())
     };
     let read = |path: &Path| -> Result<Vec<(u64, String)>> {
-        let text = std::fs::read(path).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+        let text = std::fs::read(path).map_err(|source| Error::io(path, source))?;
         let mut lines = Vec::new();
         for (index, line) in text.split(|&b| b == b'\n').enumerate() {
             match std::str::from_utf8(line) {
@@ -113,8 +124,8 @@ pub async fn import_wikidata(
             .into_record(&source, &as_of, recorded_by),
         );
     }
-    if options.dry_run || (!summary.rejected.is_empty() && !options.skip_invalid) {
+    if !summary.writes(options) {
         return Ok(summary);
     }
-    write(ledger, items, summary).await
+    write(ledger, items, summary, progress).await
 }
