@@ -28,70 +28,11 @@
 use std::fmt;
 use std::sync::Arc;
 
-use serde::{Deserialize, Serialize};
-
 use crate::date::Occurred;
 use crate::event::{Certainty, Event, EventId, EventType, Recorded};
 use crate::party::{Partnership, PartnershipId};
 
-/// The status of a partnership at a point of its timeline.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
-pub enum Status {
-    /// No founding or attestation yet.
-    NotYet,
-    /// In force.
-    Active,
-    /// Frozen, not ended.
-    Suspended,
-    /// Ended.
-    Terminated,
-    /// The ledger cannot tell: its stored history breaks the rules (see `conflict`).
-    Unknown,
-}
-
-impl Status {
-    /// The name used in output (`active`, `suspended`, `terminated`, `not_yet`).
-    pub fn name(self) -> &'static str {
-        match self {
-            Status::NotYet => "not_yet",
-            Status::Active => "active",
-            Status::Suspended => "suspended",
-            Status::Terminated => "terminated",
-            Status::Unknown => "unknown",
-        }
-    }
-
-    /// The status after an event of type `event_type`, or `None` if the transition is illegal.
-    /// An attestation met before any founding stands for the implicit founding before it.
-    pub fn after(self, event_type: EventType) -> Option<Status> {
-        use EventType as T;
-        match (event_type, self) {
-            (T::PartnershipFounded, Status::NotYet) => Some(Status::Active),
-            (T::PartnershipAttested, Status::NotYet) => Some(Status::Active),
-            (T::PartnershipAttested, other) => Some(other),
-            (T::PartnershipSuspended, Status::Active) => Some(Status::Suspended),
-            (T::PartnershipReinstated, Status::Suspended | Status::Terminated) => {
-                Some(Status::Active)
-            }
-            (T::PartnershipTerminated, Status::Active | Status::Suspended) => {
-                Some(Status::Terminated)
-            }
-            (T::PartnershipReaffirmed, Status::Active) => Some(Status::Active),
-            _ => None,
-        }
-    }
-}
-
-impl fmt::Display for Status {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Status::NotYet => "not yet",
-            other => other.name(),
-        })
-    }
-}
+pub use crate::temporal::Status;
 
 /// An event named in an error: type, date and id.
 #[derive(Debug, Clone, PartialEq, Eq)]
