@@ -13,8 +13,7 @@
 use serde::Serialize;
 
 use crate::event::EventType;
-use crate::temporal::{day_point, Dated, Point, Profile, StatusSet, Unfinished};
-use crate::timeline::Status;
+use crate::temporal::{day_point, Dated, Point, Profile, Status, StatusSet, Unfinished};
 
 /// How sure an answer is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

@@ -26,27 +26,10 @@ use crate::event::{EventId, Source};
 use crate::party::{PartnershipId, Party, PartyKey};
 
 mod events;
-pub use events::{Aliases, Link, PartyKind, RegisterEvent, Registration, Relation, Unlink};
-
-/// The stream of every link between parties.
-pub const LINKS_STREAM: &str = "party-links";
-
-/// The prefix of a party's own stream (`party/us-co:colorado-springs`).
-pub const PARTY_STREAM_PREFIX: &str = "party/";
-
-/// The stored type of a party's registration.
-pub const PARTY_REGISTERED: &str = "PartyRegistered";
-/// The stored type of more names for a party.
-pub const PARTY_ALIASED: &str = "PartyAliased";
-/// The stored type of a link between two parties.
-pub const PARTIES_LINKED: &str = "PartiesLinked";
-/// The stored type of a retraction (shared with partnership streams).
-pub(crate) const ENTRY_RETRACTED: &str = "EntryRetracted";
-
-/// The stream of a party's registration and aliases.
-pub fn party_stream(key: &PartyKey) -> String {
-    format!("{PARTY_STREAM_PREFIX}{key}")
-}
+pub use events::{
+    party_stream, Aliases, Link, PartyKind, RegisterEvent, Registration, Relation, Unlink,
+    LINKS_STREAM, PARTIES_LINKED, PARTY_ALIASED, PARTY_REGISTERED, PARTY_STREAM_PREFIX,
+};
 
 /// Whether a stream is one of the register's (a party's, or the links').
 pub fn is_register_stream(stream: &str) -> bool {

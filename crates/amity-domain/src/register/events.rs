@@ -4,11 +4,28 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use super::{
-    party_stream, ENTRY_RETRACTED, LINKS_STREAM, PARTIES_LINKED, PARTY_ALIASED, PARTY_REGISTERED,
-};
 use crate::event::{DecodeError, EventId, Source, SCHEMA_VERSION};
 use crate::party::{Party, PartyKey};
+
+/// The stream of every link between parties.
+pub const LINKS_STREAM: &str = "party-links";
+
+/// The prefix of a party's own stream (`party/us-co:colorado-springs`).
+pub const PARTY_STREAM_PREFIX: &str = "party/";
+
+/// The stored type of a party's registration.
+pub const PARTY_REGISTERED: &str = "PartyRegistered";
+/// The stored type of more names for a party.
+pub const PARTY_ALIASED: &str = "PartyAliased";
+/// The stored type of a link between two parties.
+pub const PARTIES_LINKED: &str = "PartiesLinked";
+/// The stored type of a retraction (shared with partnership streams).
+pub(crate) const ENTRY_RETRACTED: &str = "EntryRetracted";
+
+/// The stream of a party's registration and aliases.
+pub fn party_stream(key: &PartyKey) -> String {
+    format!("{PARTY_STREAM_PREFIX}{key}")
+}
 
 /// What kind of community a party is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]

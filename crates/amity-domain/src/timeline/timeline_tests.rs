@@ -2,7 +2,7 @@
 
 use super::*;
 use crate::date::Occurred;
-use crate::event::{Facts, Retraction};
+use crate::event::{Certainty, Event, EventId, EventType, Facts, Recorded, Retraction};
 use crate::party::{Partnership, PartnershipKind, Party};
 
 use EventType as T;

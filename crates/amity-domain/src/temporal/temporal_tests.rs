@@ -5,7 +5,8 @@
 use proptest::prelude::*;
 
 use super::*;
-use crate::date::{EdtfDate, Occurred};
+use crate::date::{Day, EdtfDate, Occurred};
+use crate::event::EventType;
 
 use EventType as T;
 
