@@ -1,7 +1,25 @@
 //! The exit code of an error, read from the typed errors of its chain, and the error's one
 //! line for the user.
 
-use crate::Usage;
+/// An error in how a command was called: options that do not go together, or one that is
+/// missing or has a value the command does not take (exit code 2, as clap's own).
+#[derive(Debug)]
+pub(crate) struct Usage(pub(crate) String);
+
+impl std::fmt::Display for Usage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for Usage {}
+
+/// A [`Usage`] error from a format string.
+macro_rules! usage {
+    ($($message:tt)*) => {
+        anyhow::Error::new($crate::exit::Usage(format!($($message)*)))
+    };
+}
 
 /// The exit codes (listed in `amity --help`, after [`args::Cli`], and in the README).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -30,7 +48,7 @@ pub(crate) fn exit_code(error: &anyhow::Error) -> Exit {
 /// The class of one error of a chain, when its type tells. (A `transparent` variant shares
 /// its place in the chain with the error it wraps, so wrapped errors are looked into.)
 fn classify(cause: &(dyn std::error::Error + 'static)) -> Option<Exit> {
-    if let Some(error) = cause.downcast_ref::<amity_store::Error>() {
+    if let Some(error) = cause.downcast_ref::<amity_ledger::StoreError>() {
         return Some(store_class(error));
     }
     if let Some(error) = cause.downcast_ref::<amity_ledger::Error>() {
@@ -78,14 +96,14 @@ fn ledger_class(error: &amity_ledger::Error) -> Exit {
     }
 }
 
-fn store_class(error: &amity_store::Error) -> Exit {
+fn store_class(error: &amity_ledger::StoreError) -> Exit {
     match error {
         // Ids are the caller's: one stored already is bad input.
-        amity_store::Error::DuplicateEvent { .. } | amity_store::Error::DuplicateInBatch { .. } => {
+        amity_ledger::StoreError::DuplicateEvent { .. } | amity_ledger::StoreError::DuplicateInBatch { .. } => {
             Exit::BadInput
         }
         // The URL of `--store`, `--from`, `--to` or `AMITY_STORE`.
-        amity_store::Error::InvalidUrl { .. } => Exit::Usage,
+        amity_ledger::StoreError::InvalidUrl { .. } => Exit::Usage,
         // Unreachable, a driver's error, a corrupt position, or writers that kept racing.
         _ => Exit::Infrastructure,
     }

@@ -1,5 +1,9 @@
 //! `amity`: record sister-city partnership events with their sources, and read them back.
 
+// First: its `usage!` macro is used by the modules after it.
+#[macro_use]
+mod exit;
+
 mod args;
 mod chart;
 mod example;
@@ -94,29 +98,7 @@ fn init_logging(verbose: u8, quiet: bool) {
     }
 }
 
-/// An error in how a command was called: options that do not go together, or one that is
-/// missing or has a value the command does not take (exit code 2, as clap's own).
-#[derive(Debug)]
-struct Usage(String);
-
-impl std::fmt::Display for Usage {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl std::error::Error for Usage {}
-
-/// A [`Usage`] error from a format string.
-macro_rules! usage {
-    ($($message:tt)*) => {
-        anyhow::Error::new($crate::Usage(format!($($message)*)))
-    };
-}
-
-// After `usage!`, which its commands use.
 mod commands;
-mod exit;
 
 use commands::{check_format, sub_matches_of, Context};
 use exit::{exit_code, one_line};
@@ -150,7 +132,7 @@ async fn run(cli: Cli, sub_matches: Option<clap::ArgMatches>) -> Result<()> {
             | Command::Milestone(MilestoneCommand::List)
             | Command::Export(_)
             | Command::Parties(_)
-            | Command::Party(parties::PartyCommand::Show(_))
+            | Command::Party(args::PartyCommand::Show(_))
     );
     // A dry run into a SQLite ledger that does not exist yet checks against an empty ledger
     // in memory: it creates no file.

@@ -62,7 +62,7 @@ pub async fn open_store(
     let scheme = url.split_once("://").map_or("", |(scheme, _)| scheme);
     if scheme == "sqlite" {
         if let Some(file) = projections_file {
-            return Err(anyhow::Error::new(crate::Usage(format!(
+            return Err(anyhow::Error::new(crate::exit::Usage(format!(
                 "--projections {}: a sqlite:// ledger keeps its projections in its own file; \
                  --projections (or AMITY_PROJECTIONS) is for postgres://, esdb:// and memory:// stores",
                 file.display()

@@ -60,9 +60,9 @@ pub struct ImportArgs {
 pub struct ExportArgs {
     /// The file (default, or `-`: standard output).
     pub file: Option<std::path::PathBuf>,
-    /// For CSV: which projection, `status` or `timeline`.
-    #[arg(long)]
-    pub view: Option<String>,
+    /// For CSV: which projection.
+    #[arg(long, value_enum)]
+    pub view: Option<ViewArg>,
     /// For the status view: the status on this date (EDTF or milestone key).
     #[arg(long, value_name = "DATE|MILESTONE")]
     pub as_of: Option<String>,
@@ -71,6 +71,15 @@ pub struct ExportArgs {
     /// `T`), or a date meaning the end of that day (UTC).
     #[arg(long, value_name = "TIMESTAMP")]
     pub known_at: Option<String>,
+}
+
+/// Which projection a CSV export writes (`--view`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ViewArg {
+    /// One row per partnership: its status (as of a date, with `--as-of`).
+    Status,
+    /// One row per entry of every partnership's history.
+    Timeline,
 }
 
 /// Milestone commands.

@@ -9,10 +9,12 @@ use anyhow::{anyhow, bail, Context, Result};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 mod interchange;
+mod party;
 mod query;
 mod record;
 
 pub use interchange::*;
+pub use party::*;
 pub use query::*;
 pub use record::*;
 
@@ -111,12 +113,12 @@ pub enum Command {
     /// The status of one partnership, or of all.
     Status(OptionalPartnershipArgs),
     /// The partners of a party and their status.
-    Partners(PartiesArgs),
+    Partners(PartnersArgs),
     /// The party register: show, add, alias, same-as, distinct, successor-of.
     #[command(subcommand)]
-    Party(crate::parties::PartyCommand),
+    Party(PartyCommand),
     /// List parties, or search them by name or alias (accents and case aside, prefix match).
-    Parties(crate::parties::PartiesArgs),
+    Parties(PartiesArgs),
     /// Build the example ledger from the seed documents (idempotent).
     Example(ExampleArgs),
     /// Drop every projection and rebuild it from the events.

@@ -179,9 +179,9 @@ impl PageArgs {
     }
 }
 
-/// One party.
+/// One party, for `amity partners`.
 #[derive(Debug, Args)]
-pub struct PartiesArgs {
+pub struct PartnersArgs {
     /// "Name, CC", "Name, CC-SUB", or a party key (us-co:colorado-springs).
     pub party: String,
     /// The directory on this date (valid time), EDTF.

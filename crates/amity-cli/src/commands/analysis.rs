@@ -2,7 +2,7 @@
 //! API (`Projections::answer`).
 
 use amity_projections::analysis;
-use amity_projections::query::{Answer, Query, Page};
+use amity_projections::query::{Answer, Page, Query};
 use anyhow::Result;
 
 use super::{caught_up, Context};

@@ -7,7 +7,7 @@ use amity_projections::{analysis, Selection};
 use anyhow::{Context, Result};
 
 use super::caught_up;
-use crate::args::{self, ExportArgs, Format, ImportArgs};
+use crate::args::{self, ExportArgs, Format, ImportArgs, ViewArg};
 use crate::{output, store};
 
 /// `amity import`: the file read and written by the library (`amity_ledger::archive`,
@@ -39,11 +39,7 @@ pub async fn import(
         Format::Csv => {
             // Names are found among the parties the ledger holds (none in an empty ledger,
             // the usual bulk import: then nothing is loaded).
-            let holds_events = !ledger
-                .store()
-                .read_all(amity_store::Position::START, 1)
-                .await?
-                .is_empty();
+            let holds_events = ledger.identity().await?.is_some();
             let resolver = if holds_events {
                 let projections = caught_up(opened, ledger).await?;
                 Some(projections.party_resolver().await?)
@@ -141,19 +137,19 @@ pub async fn export(
     export: ExportArgs,
 ) -> Result<()> {
     // Check the request before touching any file.
-    let view = match (format, export.view.as_deref(), export.as_of.is_some()) {
+    let view = match (format, export.view, export.as_of.is_some()) {
         (Format::Jsonl, None, false) => None,
         (Format::Jsonl, _, _) => {
             return Err(usage!(
                 "export --format jsonl writes every event; --view and --as-of go with --format csv"
             ))
         }
-        (Format::Csv, Some("status"), _) => Some("status"),
-        (Format::Csv, Some("timeline"), false) => Some("timeline"),
-        (Format::Csv, Some("timeline"), true) => {
+        (Format::Csv, Some(ViewArg::Status), _) => Some(ViewArg::Status),
+        (Format::Csv, Some(ViewArg::Timeline), false) => Some(ViewArg::Timeline),
+        (Format::Csv, Some(ViewArg::Timeline), true) => {
             return Err(usage!("--as-of goes with --view status"))
         }
-        (Format::Csv, _, _) => {
+        (Format::Csv, None, _) => {
             return Err(usage!(
                 "export --format csv needs --view status or --view timeline"
             ))
@@ -186,7 +182,7 @@ pub async fn export(
             None => Ok(Some(archive::export(ledger, &mut out, known_at).await?)),
             Some(view) => {
                 let projections = caught_up(opened, ledger).await?;
-                if view == "status" {
+                if view == ViewArg::Status {
                     let views = projections
                         .status(&Selection::All, as_of.as_ref(), known_at)
                         .await?;

@@ -6,7 +6,7 @@ use amity_projections::query::{Answer, Query};
 use anyhow::Result;
 
 use super::{caught_up, partnership_of, Context};
-use crate::args::{self, OptionalPartnershipArgs, PartiesArgs, PartnershipArgs};
+use crate::args::{self, OptionalPartnershipArgs, PartnersArgs, PartnershipArgs};
 use crate::{output, parties};
 
 /// `amity history PARTNERSHIP`.
@@ -58,7 +58,7 @@ pub async fn status(cx: &Context<'_>, which: OptionalPartnershipArgs) -> Result<
 }
 
 /// `amity partners PARTY`.
-pub async fn partners(cx: &Context<'_>, partners: PartiesArgs) -> Result<()> {
+pub async fn partners(cx: &Context<'_>, partners: PartnersArgs) -> Result<()> {
     let as_of = args::as_of(cx.ledger, partners.as_of.as_deref()).await?;
     let known_at = args::known_at(partners.known_at.as_deref())?;
     let mut projections = caught_up(cx.opened, cx.ledger).await?;

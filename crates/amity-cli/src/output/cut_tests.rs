@@ -5,7 +5,10 @@ use proptest::prelude::*;
 
 #[test]
 fn given_a_short_line_when_cut_then_it_is_whole() {
-    assert_eq!(cut_lines("Gazette Telegraph, 1993", 80), "Gazette Telegraph, 1993");
+    assert_eq!(
+        cut_lines("Gazette Telegraph, 1993", 80),
+        "Gazette Telegraph, 1993"
+    );
 }
 
 #[test]
@@ -48,7 +51,10 @@ fn given_a_history_table_when_drawn_then_a_long_note_is_cut_and_the_id_is_whole(
     let drawn = out.to_string();
     assert!(drawn.contains(id), "the id is whole:\n{drawn}");
     assert!(drawn.contains('…'), "the note is cut:\n{drawn}");
-    assert!(!drawn.contains(&"x".repeat(100)), "the note is cut:\n{drawn}");
+    assert!(
+        !drawn.contains(&"x".repeat(100)),
+        "the note is cut:\n{drawn}"
+    );
 }
 
 proptest! {

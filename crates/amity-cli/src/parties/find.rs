@@ -1,7 +1,9 @@
 //! Finding a party given on the command line, one at a time (`find`). An import finds many
 //! at once with the projections' `PartyResolver`, by the same rules.
 
-use super::*;
+use amity_domain::{fold, Party, PartyKey};
+use amity_projections::{PartyRow, Projections};
+use anyhow::{bail, Result};
 
 /// How a party given on the command line was found.
 #[derive(Debug, Clone)]

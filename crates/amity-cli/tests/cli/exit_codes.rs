@@ -66,12 +66,22 @@ fn usage_errors_exit_with_2() {
     // (certainty, step and view are closed lists).
     for (args, option, values) in [
         (
-            &["suspend", CS, SMOLENSK, "--occurred", "2000", "--certainty", "sure"][..],
+            &[
+                "suspend",
+                CS,
+                SMOLENSK,
+                "--occurred",
+                "2000",
+                "--certainty",
+                "sure",
+            ][..],
             "--certainty",
             "confirmed, probable, possible, disputed",
         ),
         (
-            &["series", "--cohort", "US:RU", "--from", "1990", "--to", "2024", "--step", "week"],
+            &[
+                "series", "--cohort", "US:RU", "--from", "1990", "--to", "2024", "--step", "week",
+            ],
             "--step",
             "year, month",
         ),
