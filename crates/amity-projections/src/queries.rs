@@ -11,9 +11,10 @@ use amity_domain::{
 use amity_ledger::import::{Ambiguous, Names};
 use amity_ledger::register::merge_timelines;
 
+use crate::projections::Backend;
 use crate::rows::{PartyRow, StatusRow, TimelineRow};
 use crate::{
-    analysis, rows, AsOf, Backend, Error, PartnerView, Projections, Result, Selection, StatusView,
+    analysis, rows, AsOf, Error, PartnerView, Projections, Result, Selection, StatusView,
     Succession,
 };
 

@@ -6,11 +6,20 @@ use amity_domain::{PartnershipId, Register, Timeline};
 use amity_ledger::register::community_partnership;
 use amity_ledger::Position;
 
+use crate::projections::Backend;
 use crate::rows::PartyRow;
-use crate::{
-    rows, tables, Backend, Checkpoint, Error, PartnershipRows, Progress, Projections, Result,
-    CODE_VERSION,
-};
+use crate::{rows, tables, Checkpoint, Error, PartnershipRows, Projections, Result, CODE_VERSION};
+
+/// What a catch-up or rebuild did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Progress {
+    /// Events read from the feed.
+    pub events: u64,
+    /// Partnerships recomputed.
+    pub partnerships: u64,
+    /// Whether everything was rebuilt.
+    pub rebuilt: bool,
+}
 
 /// The rows of a timeline into `chunk`, with the history's details when the tables keep them;
 /// how many partnerships that makes (0 or 1).

@@ -79,12 +79,8 @@ pub mod schema;
 mod write;
 
 pub use schema::Details;
-use schema::{drop_all, DIRECTORY_VIEW, INDEXES, PARTIES, SCHEMA};
+use schema::{drop_all, sql_error, DIRECTORY_VIEW, INDEXES, PARTIES, SCHEMA};
 pub use write::Writer;
-
-fn sql_error(error: rusqlite::Error) -> Error {
-    Error::Sqlite(error)
-}
 
 /// The connection, locked for one query.
 struct Locked<'a>(std::sync::MutexGuard<'a, Option<Connection>>);

@@ -65,8 +65,12 @@
 
 use rusqlite::{Connection, OptionalExtension};
 
-use super::sql_error;
-use crate::Result;
+use crate::{Error, Result};
+
+/// A SQLite error, as a projection error.
+pub(super) fn sql_error(error: rusqlite::Error) -> Error {
+    Error::Sqlite(error)
+}
 
 pub(super) const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS projection_checkpoint (

@@ -23,6 +23,9 @@ pub mod contract;
 )]
 pub(crate) use columns::*;
 
+/// The projection tables of one ledger, in whichever database holds them.
+pub type Tables = Box<dyn TableBackend>;
+
 /// The projection tables of one ledger, in one database.
 #[async_trait]
 pub trait TableBackend: Send + Sync + std::fmt::Debug {
