@@ -99,9 +99,8 @@ fn ledger_class(error: &amity_ledger::Error) -> Exit {
 fn store_class(error: &amity_ledger::StoreError) -> Exit {
     match error {
         // Ids are the caller's: one stored already is bad input.
-        amity_ledger::StoreError::DuplicateEvent { .. } | amity_ledger::StoreError::DuplicateInBatch { .. } => {
-            Exit::BadInput
-        }
+        amity_ledger::StoreError::DuplicateEvent { .. }
+        | amity_ledger::StoreError::DuplicateInBatch { .. } => Exit::BadInput,
         // The URL of `--store`, `--from`, `--to` or `AMITY_STORE`.
         amity_ledger::StoreError::InvalidUrl { .. } => Exit::Usage,
         // Unreachable, a driver's error, a corrupt position, or writers that kept racing.
