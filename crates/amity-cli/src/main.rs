@@ -8,7 +8,6 @@ mod args;
 mod chart;
 mod example;
 mod output;
-mod parties;
 mod store;
 
 use std::process::ExitCode;
@@ -178,11 +177,11 @@ async fn run(cli: Cli, sub_matches: Option<clap::ArgMatches>) -> Result<()> {
         Command::Party(command) => {
             let mut projections = cx.projections().await?;
             let matches = sub_matches_of(&sub_matches);
-            parties::run(&ledger, &mut projections, command, &matches, format).await
+            commands::parties::run(&ledger, &mut projections, command, &matches, format).await
         }
         Command::Parties(query) => {
             let mut projections = cx.projections().await?;
-            parties::list(&mut projections, query, format).await
+            commands::parties::list(&mut projections, query, format).await
         }
         Command::History(which) => query::history(&cx, which).await,
         Command::Status(which) => query::status(&cx, which).await,

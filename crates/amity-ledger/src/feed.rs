@@ -75,7 +75,21 @@ impl FeedChanges {
     }
 }
 
+/// A stored event exactly as the store holds it: its place in the feed, stream, version, id,
+/// type, schema version, the payload's and the metadata's bytes, and when it was committed.
+/// What a verifier hashes: the decoded events of [`Ledger::pages`] are what it means, these
+/// are what was written.
+pub type StoredRecord = amity_store::RecordedEvent;
+
 impl Ledger {
+    /// At most `limit` stored records after `after`, in global order, as stored: every stream
+    /// (partnerships, milestones, the register), nothing decoded, the bytes untouched. An
+    /// empty list is the end of the feed; a store may return fewer than `limit` before it
+    /// (KurrentDB leaves out its system events), so read on from the last record's position.
+    pub async fn stored_records(&self, after: Position, limit: usize) -> Result<Vec<StoredRecord>> {
+        Ok(self.store().read_all(after, limit).await?)
+    }
+
     /// The feed's first event: a ledger's identity (`None` while it is empty).
     pub async fn identity(&self) -> Result<Option<EventId>> {
         Ok(self

@@ -168,6 +168,46 @@ async fn recording_the_same_event_twice_writes_it_once() {
     );
 }
 
+#[tokio::test]
+async fn stored_records_are_the_bytes_the_feed_decodes_in_feed_order() {
+    let ledger = Ledger::new(Arc::new(MemoryEventStore::new()));
+    ledger.record(founding()).await.unwrap();
+    let milestone = amity_domain::Milestone {
+        key: "invasion-2022-02-24".parse().unwrap(),
+        title: "The invasion of Ukraine".to_owned(),
+        occurred: "2022-02-24".parse().unwrap(),
+        sources: Vec::new(),
+        note: None,
+    };
+    ledger
+        .record_milestone(milestone, uuid::Uuid::now_v7(), "test")
+        .await
+        .unwrap();
+    // Read one at a time, on from each last position, as a verifier pages through.
+    let mut records = Vec::new();
+    let mut after = Position::START;
+    loop {
+        let page = ledger.stored_records(after, 1).await.unwrap();
+        let Some(last) = page.last() else { break };
+        after = last.position;
+        records.extend(page);
+    }
+    assert_eq!(records.len(), 2, "the milestone's stream is read too");
+    assert_eq!(records[1].stream, amity_domain::MILESTONES_STREAM);
+    // The partnership's record holds the bytes that decode to the event the feed gives.
+    let mut decoded = Vec::new();
+    ledger
+        .scan(Position::START, 10, |event| decoded.push(event))
+        .await
+        .unwrap();
+    assert_eq!(decoded.len(), 1, "the feed leaves milestones out");
+    assert_eq!(records[0].event_id, decoded[0].id);
+    let again = crate::decode(&records[0]).unwrap();
+    assert_eq!(again.event, decoded[0].event);
+    let payload: serde_json::Value = serde_json::from_slice(&records[0].payload).unwrap();
+    assert_eq!(payload["occurred"], "1993");
+}
+
 /// An attestation of synthetic partnership `n`, encoded, with its stream.
 fn attestation(n: usize) -> (String, NewEvent) {
     let partnership = Partnership::new(

@@ -16,7 +16,7 @@ pub mod register;
 
 pub use codec::{decode, decode_stored, encode, Metadata};
 pub use error::{DecodeFailure, Error, Result};
-pub use feed::{FeedChanges, Pages};
+pub use feed::{FeedChanges, Pages, StoredRecord};
 
 /// The PostgreSQL store's URL (`postgres://…?schema=NAME`) split into the connection URL and the
 /// schema, as the store reads it: for layers above the ledger that keep tables beside it.

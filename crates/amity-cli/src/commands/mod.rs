@@ -1,11 +1,12 @@
 //! The commands, one module per group: recording (`record`), queries (`query`), the analyst
-//! views (`analysis`), import and export (`interchange`), and looking after a ledger
-//! (`admin`). Each parses what its arguments mean, asks the library, and prints the answer
+//! views (`analysis`), import and export (`interchange`), the party register (`parties`), and
+//! looking after a ledger (`admin`). Each parses what its arguments mean, asks the library, and prints the answer
 //! (`crate::output`).
 
 pub mod admin;
 pub mod analysis;
 mod interchange;
+pub mod parties;
 pub mod query;
 pub mod record;
 
@@ -16,7 +17,7 @@ use amity_projections::Projections;
 use anyhow::{Context as _, Result};
 
 use crate::args::{self, Command, Format};
-use crate::{parties, store};
+use crate::store;
 
 /// What every command that works on a ledger is given: the ledger, its store as opened (where
 /// its projections are), the output format, and the command's own argument matches (the

@@ -5,9 +5,10 @@ use amity_projections::analysis;
 use amity_projections::query::{Answer, Query};
 use anyhow::Result;
 
+use super::parties;
 use super::{caught_up, partnership_of, Context};
 use crate::args::{self, OptionalPartnershipArgs, PartnersArgs, PartnershipArgs};
-use crate::{output, parties};
+use crate::output;
 
 /// `amity history PARTNERSHIP`.
 pub async fn history(cx: &Context<'_>, which: PartnershipArgs) -> Result<()> {

@@ -7,10 +7,11 @@ use amity_domain::{PartnershipKind, Party};
 use amity_ledger::{Outcome, ToRecord};
 use anyhow::{Context as _, Result};
 
+use super::parties;
 use super::{caught_up, Context};
 use crate::args::{self, AmendArgs, CiteArgs, Format, LifecycleArgs, MilestoneAddArgs};
 use crate::args::{ExampleArgs, RetractArgs};
-use crate::{example, output, parties};
+use crate::{example, output};
 
 /// A party to record an event about: one the ledger knows by that key, name or alias (in
 /// the region given), else a new one; says which key a name was resolved to.
