@@ -123,7 +123,7 @@ pub enum Error {
         source: Option<Box<dyn std::error::Error + Send + Sync>>,
     },
     /// A list import's column mapping (`role=header,…`) does not fit the file.
-    #[error("--columns: {0}")]
+    #[error("the column mapping: {0}")]
     ColumnMapping(String),
     /// Checking an imported row against its partnership's history hit the temporal engine's
     /// budget: neither accepted nor refused, so nothing was written.

@@ -101,7 +101,14 @@ pub async fn import(
                         &recorded_by,
                         &mut progress,
                     )
-                    .await?
+                    .await
+                    .map_err(|error| match error {
+                        // The library names the mapping; the user gave it as --columns.
+                        amity_ledger::Error::ColumnMapping(_) => {
+                            anyhow::Error::new(error).context("--columns")
+                        }
+                        other => other.into(),
+                    })?
                 }
             }
         }

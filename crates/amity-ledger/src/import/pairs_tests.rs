@@ -66,7 +66,7 @@ async fn the_unseen_list_gives_the_summary_the_cli_prints() {
     assert!(
         refused.rejected[0].ends_with(
             "unseen-shape.tsv:15: country_a: cannot resolve \"Atlantis\" to an ISO 3166 \
-             country (add it with --country-names FILE)"
+             country (add it to a country-name table: name,alpha2)"
         ),
         "{:?}",
         refused.rejected

@@ -174,7 +174,7 @@ pub(super) fn mapping(headers: &[String], columns: Option<&str>, name: &str) -> 
                     line: 1,
                     reason: format!(
                         "header: no column for {}{} (expected city1,country1,city2,country2, \
-                         or map them with --columns, e.g. --columns city1=town_a,country1=country_a,…)",
+                         or a column mapping such as city1=town_a,country1=country_a,…)",
                         ROLES[role],
                         side + 1
                     ),

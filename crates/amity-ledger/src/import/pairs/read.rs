@@ -100,7 +100,7 @@ pub(super) fn read(
             let (code, mut subdivision) = resolve(&table, &country_written).ok_or_else(|| {
                 format!(
                     "{}: cannot resolve {country_written:?} to an ISO 3166 country (add it \
-                     with --country-names FILE)",
+                     to a country-name table: name,alpha2)",
                     header(1)
                 )
             })?;
