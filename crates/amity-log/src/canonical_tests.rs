@@ -1,0 +1,2 @@
+//! Tests of `canonical`.
+use super::*;

@@ -1,0 +1,2 @@
+//! Tests of `checkpoint`.
+use super::*;

@@ -1,0 +1,2 @@
+//! Tests of `key`.
+use super::*;

@@ -1,0 +1,2 @@
+//! Tests of `note`.
+use super::*;
