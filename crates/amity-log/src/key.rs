@@ -285,4 +285,4 @@ impl SignerKey {
 
 #[cfg(test)]
 #[path = "key_tests.rs"]
-mod tests;
+pub(crate) mod tests;

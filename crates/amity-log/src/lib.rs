@@ -39,7 +39,4 @@ pub use proof::{
     consistency_proof, inclusion_proof, verify_consistency, verify_inclusion, ConsistencyProof,
     InclusionProof,
 };
-pub use tree::{empty_root, leaf_hash, node_hash, root, Frontier};
-
-/// A SHA-256 hash: a leaf, a node or a tree's root.
-pub type Hash = [u8; 32];
+pub use tree::{empty_root, leaf_hash, node_hash, root, Frontier, Hash};

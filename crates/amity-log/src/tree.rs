@@ -3,7 +3,10 @@
 
 use sha2::{Digest, Sha256};
 
-use crate::{Error, Hash, Result};
+use crate::{Error, Result};
+
+/// A SHA-256 hash: a leaf, a node or a tree's root.
+pub type Hash = [u8; 32];
 
 /// The hash of a leaf: `SHA-256(0x00 || bytes)` (RFC 9162 §2.1.1). The prefix keeps a leaf
 /// from ever hashing like an inner node.

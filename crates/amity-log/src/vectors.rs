@@ -7,7 +7,10 @@ use crate::Hash;
 
 /// Bytes from hexadecimal text.
 pub fn hex(text: &str) -> Vec<u8> {
-    assert!(text.len() % 2 == 0, "hex {text:?} has an odd length");
+    assert!(
+        text.len().is_multiple_of(2),
+        "hex {text:?} has an odd length"
+    );
     (0..text.len())
         .step_by(2)
         .map(|at| u8::from_str_radix(&text[at..at + 2], 16).expect("hex digits"))
