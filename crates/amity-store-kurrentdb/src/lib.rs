@@ -12,6 +12,10 @@
 //! - the server has no schema-version field and stamps its own creation time, so the custom
 //!   metadata carries an envelope: `{"schema_version", "recorded_at" (µs, kept from archives),
 //!   "metadata" (ours)}`;
+//! - the log beside the feed (checkpoints, the cached frontier) is kept in two streams of its
+//!   own, which `read_all` leaves out like the system streams (see `log`);
+//! - the integrity check reads the feed (the server keeps no stream lengths apart from the
+//!   events): versions follow on from 0 in feed order, positions increase;
 //! - a wrong expected version becomes [`Error::VersionConflict`] with the server's current
 //!   revision, unless the batch's ids are already the stream's events (an idempotent repeat).
 //!
@@ -21,8 +25,8 @@
 //! (`detects_ids_across_streams` is false: the server deduplicates per stream).
 
 use amity_store::{
-    Appended, Error, EventStore, ExpectedVersion, NewEvent, Position, RecordedEvent, Result,
-    StreamAppend,
+    Appended, Error, EventStore, ExpectedVersion, LogCheckpoint, NewEvent, Position, RecordedEvent,
+    Result, StreamAppend,
 };
 use async_trait::async_trait;
 use eventstore::{
@@ -30,6 +34,13 @@ use eventstore::{
     ReadAllOptions, ReadStreamOptions, StreamPosition,
 };
 use serde::{Deserialize, Serialize};
+
+mod log;
+
+pub use log::{
+    is_log_stream, CheckpointRecord, FrontierRecord, CHECKPOINT_ADDED, CHECKPOINT_STREAM,
+    FRONTIER_SAVED, FRONTIER_STREAM,
+};
 
 const BACKEND: &str = "kurrentdb";
 
@@ -235,6 +246,11 @@ impl EventStore for KurrentEventStore {
         expected: ExpectedVersion,
         events: Vec<NewEvent>,
     ) -> Result<Appended> {
+        if is_log_stream(stream) {
+            return Err(backend_error(format!(
+                "stream {stream} holds the ledger's log, not events of the feed"
+            )));
+        }
         let data = events.iter().map(event_data).collect::<Result<Vec<_>>>()?;
         let options =
             AppendToStreamOptions::default().expected_revision(expected_revision(expected));
@@ -317,12 +333,36 @@ impl EventStore for KurrentEventStore {
                 Err(error) => return Err(self.client_error(error).await),
             };
             let event = resolved.get_original_event();
-            if is_system_stream(&event.stream_id) || position_of(event.position) <= after {
+            if is_system_stream(&event.stream_id)
+                || is_log_stream(&event.stream_id)
+                || position_of(event.position) <= after
+            {
                 continue;
             }
             events.push(recorded_event(event)?);
         }
         Ok(events)
+    }
+
+    async fn log_checkpoints(&self) -> Result<Vec<LogCheckpoint>> {
+        self.checkpoints().await
+    }
+
+    async fn add_log_checkpoint(
+        &self,
+        tree_size: u64,
+        note: String,
+        frontier: Vec<u8>,
+    ) -> Result<LogCheckpoint> {
+        self.add_checkpoint(tree_size, note, frontier).await
+    }
+
+    async fn log_frontier(&self) -> Result<Option<(u64, Vec<u8>)>> {
+        self.frontier().await
+    }
+
+    async fn save_log_frontier(&self, tree_size: u64, frontier: Vec<u8>) -> Result<()> {
+        self.save_frontier(tree_size, frontier).await
     }
 }
 

@@ -8,8 +8,9 @@ use async_trait::async_trait;
 use smol_str::SmolStr;
 
 use crate::{
-    Appended, EventId, ExpectedVersion, FeedLane, FeedSummary, LaneRead, NewEvent, Position,
-    RecordedEvent, Result, StreamAppend,
+    check_feed_integrity, Appended, EventId, ExpectedVersion, FeedLane, FeedSummary,
+    IntegrityProblem, LaneRead, LogCheckpoint, NewEvent, Position, RecordedEvent, Result,
+    StreamAppend,
 };
 
 /// An append-only store of event streams. See the crate docs for the contract.
@@ -106,6 +107,46 @@ pub trait EventStore: Send + Sync + fmt::Debug {
             }
         }
     }
+
+    /// Check what the store holds against its own invariants, without hashing anything:
+    /// every stream's versions follow on from 0 and its events are in feed order, positions
+    /// strictly increase, and where the backend keeps its own record of streams (the SQL
+    /// backends' `streams` table) that record agrees with the events (each stream's length, no
+    /// stream without events, no event without its stream). Problems come in feed order of
+    /// where they show ([`IntegrityProblem::position`]); an untouched store has none. An
+    /// `Err` is a failure to read, not a problem found.
+    ///
+    /// The default reads the whole feed ([`check_feed_integrity`]); backends with a streams
+    /// record override it, and check in the database without reading payloads.
+    async fn check_integrity(&self) -> Result<Vec<IntegrityProblem>> {
+        check_feed_integrity(self).await
+    }
+
+    /// The log's checkpoints, in the order they were added. They are store data beside the
+    /// feed, not events: [`EventStore::read_all`] and the feed's summary never show them, and a
+    /// rebuild of the projections leaves them alone.
+    async fn log_checkpoints(&self) -> Result<Vec<LogCheckpoint>>;
+
+    /// Add a checkpoint after the last one, stamped with the time it is stored, atomically
+    /// with the checks: refused with [`Error::LogCheckpointShrinks`](crate::Error::LogCheckpointShrinks)
+    /// if `tree_size` is smaller than the last checkpoint's, and with
+    /// [`Error::LogCheckpointBeyondFeed`](crate::Error::LogCheckpointBeyondFeed) if it is larger
+    /// than the number of events in the feed at that moment (nothing is stored then). The
+    /// note and the frontier are kept as given; the store reads neither.
+    async fn add_log_checkpoint(
+        &self,
+        tree_size: u64,
+        note: String,
+        frontier: Vec<u8>,
+    ) -> Result<LogCheckpoint>;
+
+    /// The cached frontier: the log tree's right edge at some tree size, so that the next
+    /// checkpoint hashes only the events after it. `None` when none is saved. It is a cache:
+    /// the store may lose it, and a verifier never trusts it.
+    async fn log_frontier(&self) -> Result<Option<(u64, Vec<u8>)>>;
+
+    /// Save the frontier at `tree_size`, replacing the one saved before (whatever its size).
+    async fn save_log_frontier(&self, tree_size: u64, frontier: Vec<u8>) -> Result<()>;
 }
 
 /// [`EventStore::feed_summary`] by reading the whole feed.
