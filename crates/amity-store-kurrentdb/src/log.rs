@@ -8,13 +8,10 @@
 //! events the store counted when it was added, and the last one's position: the next checkpoint
 //! counts only what follows.
 
-use amity_store::{admit_log_checkpoint, LogCheckpoint, NewEvent, Position, Result};
-use eventstore::{
-    AppendToStreamOptions, ExpectedRevision, ReadStreamOptions, StreamMetadata, StreamPosition,
-};
+use amity_store::{LogCheckpoint, NewEvent, Result};
 use serde::{Deserialize, Serialize};
 
-use crate::{backend_error, event_data, recorded_event, KurrentEventStore};
+use crate::mapping::backend_error;
 
 /// The stream of the log's checkpoints, in the order added.
 pub const CHECKPOINT_STREAM: &str = "amity-log-checkpoints";
@@ -66,7 +63,7 @@ pub fn to_hex(bytes: &[u8]) -> String {
 
 /// Hex as bytes (an odd length or a non-hex digit is an error).
 pub fn from_hex(text: &str) -> Result<Vec<u8>> {
-    if text.len() % 2 != 0 {
+    if !text.len().is_multiple_of(2) {
         return Err(backend_error(format!("odd-length hex {text:?}")));
     }
     (0..text.len())
@@ -104,157 +101,18 @@ pub fn log_event(event_type: &str, record: &impl Serialize) -> Result<NewEvent> 
     })
 }
 
-/// How often a checkpoint is tried again when another was added at the same time.
-const CHECKPOINT_ATTEMPTS: usize = 5;
-
-impl KurrentEventStore {
-    /// The last event of a stream and its revision, if any.
-    async fn last_event<T: for<'de> Deserialize<'de>>(
-        &self,
-        stream: &str,
-    ) -> Result<Option<(u64, T)>> {
-        let options = ReadStreamOptions::default()
-            .backwards()
-            .position(StreamPosition::End)
-            .max_count(1);
-        let mut reading = match self.client.read_stream(stream, &options).await {
-            Ok(reading) => reading,
-            Err(eventstore::Error::ResourceNotFound) => return Ok(None),
-            Err(other) => return Err(self.client_error(other).await),
-        };
-        match reading.next().await {
-            Ok(Some(resolved)) => {
-                let event = recorded_event(resolved.get_original_event())?;
-                let record = serde_json::from_slice(&event.payload).map_err(backend_error)?;
-                Ok(Some((event.stream_version, record)))
-            }
-            Ok(None) | Err(eventstore::Error::ResourceNotFound) => Ok(None),
-            Err(other) => Err(self.client_error(other).await),
-        }
-    }
-
-    /// The feed's events after `after` counted, with the last one's position.
-    async fn count_feed(&self, mut after: Position) -> Result<(u64, Position)> {
-        use amity_store::EventStore as _;
-        let mut count = 0;
-        loop {
-            let page = self.read_all(after, 4096).await?;
-            let Some(last) = page.last() else {
-                return Ok((count, after));
-            };
-            after = last.position;
-            count += page.len() as u64;
-        }
-    }
-
-    /// Every checkpoint, in the order added.
-    pub(crate) async fn checkpoints(&self) -> Result<Vec<LogCheckpoint>> {
-        use amity_store::EventStore as _;
-        let events = self.read_stream(CHECKPOINT_STREAM, 0, usize::MAX).await?;
-        events
-            .iter()
-            .map(|event| {
-                let record: CheckpointRecord =
-                    serde_json::from_slice(&event.payload).map_err(backend_error)?;
-                record.checkpoint()
-            })
-            .collect()
-    }
-
-    /// Add a checkpoint after the last one, appended with the last one's revision as expected:
-    /// a checkpoint added meanwhile makes it count and check again.
-    pub(crate) async fn add_checkpoint(
-        &self,
-        tree_size: u64,
-        note: String,
-        frontier: Vec<u8>,
-    ) -> Result<LogCheckpoint> {
-        for _ in 0..CHECKPOINT_ATTEMPTS {
-            let last: Option<(u64, CheckpointRecord)> = self.last_event(CHECKPOINT_STREAM).await?;
-            let (counted, from) = match &last {
-                Some((_, record)) => (record.counted_events, record.counted_position.parse()?),
-                None => (0, Position::START),
-            };
-            let (more, end) = self.count_feed(from).await?;
-            let length = counted + more;
-            admit_log_checkpoint(tree_size, last.as_ref().map(|(_, r)| r.tree_size), length)?;
-            let record = CheckpointRecord {
-                tree_size,
-                note: note.clone(),
-                frontier: to_hex(&frontier),
-                recorded_at: jiff::Timestamp::now().as_microsecond(),
-                counted_events: length,
-                counted_position: end.to_string(),
-            };
-            let data = event_data(&log_event(CHECKPOINT_ADDED, &record)?)?;
-            let expected = last.map_or(ExpectedRevision::NoStream, |(revision, _)| {
-                ExpectedRevision::Exact(revision)
-            });
-            let options = AppendToStreamOptions::default().expected_revision(expected);
-            match self
-                .client
-                .append_to_stream(CHECKPOINT_STREAM, &options, data)
-                .await
-            {
-                Ok(_) => return record.checkpoint(),
-                Err(eventstore::Error::WrongExpectedVersion { .. }) => continue,
-                Err(other) => return Err(self.client_error(other).await),
-            }
-        }
-        Err(backend_error(format!(
-            "other checkpoints were added at the same time, {CHECKPOINT_ATTEMPTS} times: try again"
-        )))
-    }
-
-    /// The cached frontier, if one is saved.
-    pub(crate) async fn frontier(&self) -> Result<Option<(u64, Vec<u8>)>> {
-        let last: Option<(u64, FrontierRecord)> = self.last_event(FRONTIER_STREAM).await?;
-        last.map(|(_, record)| Ok((record.tree_size, from_hex(&record.frontier)?)))
-            .transpose()
-    }
-
-    /// Save the frontier as the stream's new last event; the first save limits the stream to
-    /// one event, so that old frontiers are dropped.
-    pub(crate) async fn save_frontier(&self, tree_size: u64, frontier: Vec<u8>) -> Result<()> {
-        let record = FrontierRecord {
-            tree_size,
-            frontier: to_hex(&frontier),
-        };
-        let data = event_data(&log_event(FRONTIER_SAVED, &record)?)?;
-        let written = self
-            .client
-            .append_to_stream(FRONTIER_STREAM, &AppendToStreamOptions::default(), data)
-            .await;
-        match written {
-            Ok(result) if result.next_expected_version == 0 => {
-                let metadata = StreamMetadata::builder().max_count(1).build();
-                let options = AppendToStreamOptions::default();
-                if let Err(error) = self
-                    .client
-                    .set_stream_metadata(FRONTIER_STREAM, &options, &metadata)
-                    .await
-                {
-                    // Only a cost in space: the last event is the frontier either way.
-                    tracing::warn!(%error, "kurrentdb: could not limit the frontier stream");
-                }
-                Ok(())
-            }
-            Ok(_) => Ok(()),
-            Err(other) => Err(self.client_error(other).await),
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::mapping::event_data;
+    use amity_store::Position;
 
     #[test]
     fn the_log_streams_are_not_the_feed() {
         assert!(is_log_stream(CHECKPOINT_STREAM));
         assert!(is_log_stream(FRONTIER_STREAM));
         assert!(!is_log_stream("ru:smolensk+us-co:colorado-springs"));
-        assert!(!crate::is_system_stream(CHECKPOINT_STREAM));
+        assert!(!crate::mapping::is_system_stream(CHECKPOINT_STREAM));
     }
 
     #[test]

@@ -1,13 +1,10 @@
-//! What [`EventStore::check_integrity`](crate::EventStore::check_integrity) reports, the check
-//! of one event against the one before it in its stream (every backend's), and the check by
-//! reading the feed that backends without a streams table use.
+//! What [`EventStore::check_integrity`](crate::EventStore::check_integrity) reports, and the
+//! check of one event against the one before it in its stream (every backend's; the check by
+//! reading the feed is [`crate::check_feed_integrity`]).
 
-use std::collections::HashMap;
 use std::fmt;
 
-use smol_str::SmolStr;
-
-use crate::{EventId, EventStore, Position, Result};
+use crate::{EventId, Position};
 
 /// A problem in what a store holds: what is wrong and where. Problems are reported in feed
 /// order of where they show (see [`IntegrityProblem::position`]).
@@ -227,43 +224,6 @@ pub fn sort_problems(problems: &mut [IntegrityProblem]) {
         };
         key(a).cmp(&key(b))
     });
-}
-
-/// [`EventStore::check_integrity`] by reading the whole feed: positions strictly increase, and
-/// every stream's versions follow on from 0 in feed order. For backends that keep no record of
-/// stream lengths apart from the events.
-pub async fn check_feed_integrity<S: EventStore + ?Sized>(
-    store: &S,
-) -> Result<Vec<IntegrityProblem>> {
-    let mut problems = Vec::new();
-    let mut streams: HashMap<SmolStr, (u64, Position)> = HashMap::new();
-    let mut after = Position::START;
-    loop {
-        let page = store.read_all(after, 20_000).await?;
-        let Some(last) = page.last() else { break };
-        let next = last.position;
-        for event in page {
-            if event.position <= after {
-                problems.push(IntegrityProblem::PositionNotIncreasing {
-                    position: event.position,
-                    previous: after,
-                    event_id: Some(event.event_id),
-                });
-            }
-            after = after.max(event.position);
-            let here = (event.stream_version, event.position);
-            let previous = streams.insert(event.stream.clone(), here);
-            problems.extend(check_stream_step(
-                &event.stream,
-                previous,
-                here,
-                Some(event.event_id),
-            ));
-        }
-        after = after.max(next);
-    }
-    sort_problems(&mut problems);
-    Ok(problems)
 }
 
 #[cfg(test)]

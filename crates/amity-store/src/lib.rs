@@ -54,11 +54,13 @@ pub mod contract;
 pub use append::{EventId, ExpectedVersion, NewEvent, StreamAppend};
 pub use error::{BoxError, Error, Result};
 pub use idempotency::{idempotency, StoredAt};
-pub use integrity::{check_feed_integrity, check_stream_step, sort_problems, IntegrityProblem};
+pub use integrity::{check_stream_step, sort_problems, IntegrityProblem};
 pub use lanes::{FeedLane, LaneRead, StoredEvent};
 pub use log::{admit_log_checkpoint, LogCheckpoint};
 pub use memory::MemoryEventStore;
 pub use position::Position;
 pub use recorded::{Appended, FeedSummary, RecordedEvent};
-pub use store::{read_in_lanes_by_pages, summarize_feed, EventStore, EventStoreExt};
+pub use store::{
+    check_feed_integrity, read_in_lanes_by_pages, summarize_feed, EventStore, EventStoreExt,
+};
 pub use traced::TracedEventStore;

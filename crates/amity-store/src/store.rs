@@ -1,5 +1,5 @@
 //! The `EventStore` trait, its conveniences, and the defaults it falls back on: reading the
-//! feed in lanes by pages, and summing up the feed by reading it whole.
+//! feed in lanes by pages, summing up the feed and checking its integrity by reading it whole.
 
 use std::fmt;
 use std::sync::Arc;
@@ -8,7 +8,7 @@ use async_trait::async_trait;
 use smol_str::SmolStr;
 
 use crate::{
-    check_feed_integrity, Appended, EventId, ExpectedVersion, FeedLane, FeedSummary,
+    check_stream_step, sort_problems, Appended, EventId, ExpectedVersion, FeedLane, FeedSummary,
     IntegrityProblem, LaneRead, LogCheckpoint, NewEvent, Position, RecordedEvent, Result,
     StreamAppend,
 };
@@ -166,6 +166,43 @@ pub async fn summarize_feed<S: EventStore + ?Sized>(store: &S) -> Result<FeedSum
     }
     summary.streams = streams.into_iter().collect();
     Ok(summary)
+}
+
+/// [`EventStore::check_integrity`] by reading the whole feed: positions strictly increase, and
+/// every stream's versions follow on from 0 in feed order. For backends that keep no record of
+/// stream lengths apart from the events.
+pub async fn check_feed_integrity<S: EventStore + ?Sized>(
+    store: &S,
+) -> Result<Vec<IntegrityProblem>> {
+    let mut problems = Vec::new();
+    let mut streams: std::collections::HashMap<SmolStr, (u64, Position)> = Default::default();
+    let mut after = Position::START;
+    loop {
+        let page = store.read_all(after, 20_000).await?;
+        let Some(last) = page.last() else { break };
+        let next = last.position;
+        for event in page {
+            if event.position <= after {
+                problems.push(IntegrityProblem::PositionNotIncreasing {
+                    position: event.position,
+                    previous: after,
+                    event_id: Some(event.event_id),
+                });
+            }
+            after = after.max(event.position);
+            let here = (event.stream_version, event.position);
+            let previous = streams.insert(event.stream.clone(), here);
+            problems.extend(check_stream_step(
+                &event.stream,
+                previous,
+                here,
+                Some(event.event_id),
+            ));
+        }
+        after = after.max(next);
+    }
+    sort_problems(&mut problems);
+    Ok(problems)
 }
 
 /// Conveniences on top of [`EventStore`] (not part of what a backend implements).

@@ -335,7 +335,10 @@ mod tests {
             .add_log_checkpoint(1, "note".to_owned(), vec![1])
             .await
             .unwrap();
-        assert_eq!(inner.log_checkpoints().await.unwrap(), [added.clone()]);
+        assert_eq!(
+            inner.log_checkpoints().await.unwrap(),
+            std::slice::from_ref(&added)
+        );
         assert_eq!(store.log_checkpoints().await.unwrap(), [added]);
         store.save_log_frontier(1, vec![2]).await.unwrap();
         assert_eq!(inner.log_frontier().await.unwrap(), Some((1, vec![2])));
