@@ -7,4 +7,5 @@ mod store_kurrentdb;
 mod store_memory;
 mod store_postgres;
 mod store_sqlite;
+mod store_tamper;
 mod tables;

@@ -7,7 +7,10 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use amity_domain::register::PARTY_STREAM_PREFIX;
 use amity_domain::{is_partnership_stream, PartnershipId, PartyKey, Recorded, LINKS_STREAM};
-use amity_store::{EventId, EventStoreExt, FeedLane, LaneRead, Position, StoredEvent};
+use amity_store::{
+    EventId, EventStoreExt, FeedLane, IntegrityProblem, LaneRead, LogCheckpoint, Position,
+    StoredEvent,
+};
 
 use crate::codec::decode_stored;
 use crate::ledger::Ledger;
@@ -88,6 +91,43 @@ impl Ledger {
     /// (KurrentDB leaves out its system events), so read on from the last record's position.
     pub async fn stored_records(&self, after: Position, limit: usize) -> Result<Vec<StoredRecord>> {
         Ok(self.store().read_all(after, limit).await?)
+    }
+
+    /// The log's checkpoints, in the order they were added (store data beside the feed: see
+    /// `EventStore::log_checkpoints`).
+    pub async fn log_checkpoints(&self) -> Result<Vec<LogCheckpoint>> {
+        Ok(self.store().log_checkpoints().await?)
+    }
+
+    /// Store a checkpoint of the first `tree_size` records after the last one; refused (a
+    /// store error) if it would shrink the log or cover more than the feed holds.
+    pub async fn add_log_checkpoint(
+        &self,
+        tree_size: u64,
+        note: String,
+        frontier: Vec<u8>,
+    ) -> Result<LogCheckpoint> {
+        Ok(self
+            .store()
+            .add_log_checkpoint(tree_size, note, frontier)
+            .await?)
+    }
+
+    /// The cached frontier of the log and its tree size, if one is saved (a cache: never
+    /// trusted by a verifier).
+    pub async fn log_frontier(&self) -> Result<Option<(u64, Vec<u8>)>> {
+        Ok(self.store().log_frontier().await?)
+    }
+
+    /// Save the log's frontier at `tree_size`, replacing the one saved before.
+    pub async fn save_log_frontier(&self, tree_size: u64, frontier: Vec<u8>) -> Result<()> {
+        Ok(self.store().save_log_frontier(tree_size, frontier).await?)
+    }
+
+    /// The store's own check of what it holds (versions, feed order, its record of streams),
+    /// problems in feed order; none for an untouched store.
+    pub async fn check_integrity(&self) -> Result<Vec<IntegrityProblem>> {
+        Ok(self.store().check_integrity().await?)
     }
 
     /// The feed's first event: a ledger's identity (`None` while it is empty).

@@ -34,6 +34,29 @@ impl EventStore for Faulty {
     fn backend(&self) -> &'static str {
         "faulty"
     }
+    async fn log_checkpoints(&self) -> amity_store::Result<Vec<amity_store::LogCheckpoint>> {
+        self.inner.log_checkpoints().await
+    }
+    async fn add_log_checkpoint(
+        &self,
+        tree_size: u64,
+        note: String,
+        frontier: Vec<u8>,
+    ) -> amity_store::Result<amity_store::LogCheckpoint> {
+        self.inner
+            .add_log_checkpoint(tree_size, note, frontier)
+            .await
+    }
+    async fn log_frontier(&self) -> amity_store::Result<Option<(u64, Vec<u8>)>> {
+        self.inner.log_frontier().await
+    }
+    async fn save_log_frontier(
+        &self,
+        tree_size: u64,
+        frontier: Vec<u8>,
+    ) -> amity_store::Result<()> {
+        self.inner.save_log_frontier(tree_size, frontier).await
+    }
     async fn append_many(&self, appends: Vec<StreamAppend>) -> amity_store::Result<Vec<Appended>> {
         let mut results = Vec::with_capacity(appends.len());
         for part in appends {

@@ -12,12 +12,15 @@
 //!
 //! Modules by job: `url` (the URL and its schema), `connection` (connecting, a server that
 //! cannot be reached), `schema` (the migrations), `rows` (event rows both ways), `feed`
-//! (pages of the global feed), `append` (writing a batch) and `store`
-//! ([`PostgresEventStore`] and its [`amity_store::EventStore`] implementation).
+//! (pages of the global feed), `append` (writing a batch), `log` (the log's checkpoints and
+//! frontier beside the feed), `integrity` (the check of the tables against each other) and
+//! `store` ([`PostgresEventStore`] and its [`amity_store::EventStore`] implementation).
 
 mod append;
 mod connection;
 mod feed;
+mod integrity;
+mod log;
 mod rows;
 mod schema;
 mod store;

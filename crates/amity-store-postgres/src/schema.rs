@@ -5,8 +5,12 @@ use tokio_postgres::Client;
 
 use crate::connection::backend_error;
 
-/// The migrations, in order; `{s}` is the schema name.
-const MIGRATIONS: &[&str] = &["
+/// The migrations, in order; `{s}` is the schema name. 1: the events, their streams and the
+/// head row that orders appends; 2: the log beside the feed (checkpoints in the order added,
+/// `recorded_at` in µs since 1970 like the events'; the cached frontier, at most one row), store
+/// data that no projection touches.
+const MIGRATIONS: &[&str] = &[
+    "
 CREATE TABLE IF NOT EXISTS {s}.streams (
     stream_no BIGSERIAL PRIMARY KEY,
     name      TEXT   NOT NULL UNIQUE,
@@ -29,7 +33,22 @@ CREATE TABLE IF NOT EXISTS {s}.ledger_head (
     position BIGINT NOT NULL
 );
 INSERT INTO {s}.ledger_head (position) VALUES (0) ON CONFLICT DO NOTHING;
-"];
+",
+    "
+CREATE TABLE IF NOT EXISTS {s}.log_checkpoints (
+    checkpoint_no BIGSERIAL PRIMARY KEY,
+    tree_size     BIGINT NOT NULL,
+    note          TEXT   NOT NULL,
+    frontier      BYTEA  NOT NULL,
+    recorded_at   BIGINT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS {s}.log_frontier (
+    only_row  BOOLEAN PRIMARY KEY DEFAULT TRUE CHECK (only_row),
+    tree_size BIGINT NOT NULL,
+    frontier  BYTEA  NOT NULL
+);
+",
+];
 
 /// The name of the schema a store's tables live in (checked by [`crate::parse_url`]: lower-case
 /// letters, digits and `_`, so it goes into SQL as it is).

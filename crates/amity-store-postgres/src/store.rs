@@ -3,7 +3,10 @@
 
 use std::sync::Arc;
 
-use amity_store::{Appended, EventId, EventStore, Position, RecordedEvent, Result, StreamAppend};
+use amity_store::{
+    Appended, EventId, EventStore, IntegrityProblem, LogCheckpoint, Position, RecordedEvent,
+    Result, StreamAppend,
+};
 use async_trait::async_trait;
 use tokio::sync::Mutex;
 use tokio_postgres::Client;
@@ -11,6 +14,8 @@ use tokio_postgres::Client;
 use crate::append::append_parts;
 use crate::connection::{backend_error, connect, BACKEND};
 use crate::feed::{FeedReader, StreamNames};
+use crate::integrity::check_integrity;
+use crate::log::{add_log_checkpoint, log_checkpoints, log_frontier, save_log_frontier};
 use crate::rows::read_event;
 use crate::schema::{migrate, Schema};
 use crate::url::parse_url;
@@ -117,5 +122,37 @@ impl EventStore for PostgresEventStore {
             .await
             .map_err(backend_error)?;
         row.as_ref().map(read_event).transpose()
+    }
+
+    /// In one read-only snapshot, in the database: only the broken steps and the streams'
+    /// counts come back, no payload.
+    async fn check_integrity(&self) -> Result<Vec<IntegrityProblem>> {
+        let mut client = self.second_reader.lock().await;
+        check_integrity(&mut client, &self.schema).await
+    }
+
+    async fn log_checkpoints(&self) -> Result<Vec<LogCheckpoint>> {
+        let client = self.reader.lock().await;
+        log_checkpoints(&client, &self.schema).await
+    }
+
+    async fn add_log_checkpoint(
+        &self,
+        tree_size: u64,
+        note: String,
+        frontier: Vec<u8>,
+    ) -> Result<LogCheckpoint> {
+        let mut client = self.writer.lock().await;
+        add_log_checkpoint(&mut client, &self.schema, (tree_size, note, frontier)).await
+    }
+
+    async fn log_frontier(&self) -> Result<Option<(u64, Vec<u8>)>> {
+        let client = self.reader.lock().await;
+        log_frontier(&client, &self.schema).await
+    }
+
+    async fn save_log_frontier(&self, tree_size: u64, frontier: Vec<u8>) -> Result<()> {
+        let client = self.writer.lock().await;
+        save_log_frontier(&client, &self.schema, tree_size, frontier).await
     }
 }

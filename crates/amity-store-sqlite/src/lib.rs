@@ -6,19 +6,24 @@
 //! re-checks the stream's version inside its transaction. Global positions are the `events`
 //! rowid, which grows with commit order because there is one writer at a time.
 //!
-//! Schema (user_version 1), designed for insert speed: the global order is the integer
+//! Schema (user_version 2: the migrations in `schema`), designed for insert speed: the global order is the integer
 //! primary key, streams are numbered in a small table so that the per-stream index holds
 //! integers, and event ids are 16-byte blobs whose index stays append-mostly because the
 //! ledger writes time-ordered (v7) UUIDs. Payloads are JSON text so that `sqlite3` users can
-//! query them with `json_extract`; the `ledger_events` view shows everything readably.
+//! query them with `json_extract`; the `ledger_events` view shows everything readably. The
+//! log beside the feed (checkpoints, the cached frontier) has tables of its own, which the feed
+//! never reads.
 //!
 //! Modules by job: `connection` (opening and configuring a connection, the checkpoint
 //! thread), `schema` (the tables), `append` (writing a batch), `read` (rows, the feed and the
-//! lanes' chunks) and `store` ([`SqliteEventStore`] and its [`amity_store::EventStore`]
+//! lanes' chunks), `log` (checkpoints and the frontier), `integrity` (the check of the tables
+//! against each other) and `store` ([`SqliteEventStore`] and its [`amity_store::EventStore`]
 //! implementation).
 
 mod append;
 mod connection;
+mod integrity;
+mod log;
 mod read;
 mod schema;
 mod store;

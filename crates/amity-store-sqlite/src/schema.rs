@@ -1,15 +1,20 @@
-//! The ledger file's tables (schema version 1, `PRAGMA user_version`) and their creation.
+//! The ledger file's tables (`PRAGMA user_version`: the migrations done) and their creation
+//! and migration: version 1 the events, their streams and the `ledger_events` view; version 2
+//! the log beside the feed (`log_checkpoints`, `log_frontier`).
 
 use amity_store::Result;
 use rusqlite::Connection;
 
 use crate::connection::backend_error;
 
-/// The current schema version (`PRAGMA user_version`).
-const SCHEMA_VERSION: i32 = 1;
+/// The current schema version (`PRAGMA user_version`): the number of [`MIGRATIONS`].
+const SCHEMA_VERSION: i32 = MIGRATIONS.len() as i32;
 
-/// The tables, their indexes and the readable `ledger_events` view.
-const SCHEMA: &str = "
+/// The migrations, in order: migration *n* takes a file from version *n* to *n* + 1.
+const MIGRATIONS: [&str; 2] = [EVENTS, LOG];
+
+/// Version 1: the tables, their indexes and the readable `ledger_events` view.
+const EVENTS: &str = "
 CREATE TABLE IF NOT EXISTS streams (
     stream_no INTEGER PRIMARY KEY,
     name      TEXT    NOT NULL UNIQUE,
@@ -41,7 +46,26 @@ SELECT e.position,
 FROM events e JOIN streams s USING (stream_no);
 ";
 
-/// Create the tables in a new file; refuse a file of a newer schema version.
+/// Version 2: the log beside the feed, store data that no projection touches. Checkpoints in
+/// the order added (`checkpoint_no`), `recorded_at` in µs since 1970 like the events'; the
+/// cached frontier in a table of at most one row.
+const LOG: &str = "
+CREATE TABLE IF NOT EXISTS log_checkpoints (
+    checkpoint_no INTEGER PRIMARY KEY,
+    tree_size     INTEGER NOT NULL,
+    note          TEXT    NOT NULL,
+    frontier      BLOB    NOT NULL,
+    recorded_at   INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS log_frontier (
+    only_row  INTEGER PRIMARY KEY CHECK (only_row = 1),
+    tree_size INTEGER NOT NULL,
+    frontier  BLOB    NOT NULL
+);
+";
+
+/// Create the tables in a new file, bring an older file up to date (the migrations it lacks,
+/// in one transaction); refuse a file of a newer schema version.
 pub(crate) fn migrate(connection: &Connection) -> Result<()> {
     let version: i32 = connection
         .query_row("PRAGMA user_version", [], |row| row.get(0))
@@ -52,9 +76,12 @@ pub(crate) fn migrate(connection: &Connection) -> Result<()> {
         )));
     }
     if version < SCHEMA_VERSION {
+        let missing = MIGRATIONS[version.max(0) as usize..].concat();
+        // Another process may have migrated the file meanwhile: every statement is
+        // `IF NOT EXISTS`, so doing it again changes nothing.
         connection
             .execute_batch(&format!(
-                "BEGIN IMMEDIATE; {SCHEMA} PRAGMA user_version = {SCHEMA_VERSION}; COMMIT;"
+                "BEGIN IMMEDIATE; {missing} PRAGMA user_version = {SCHEMA_VERSION}; COMMIT;"
             ))
             .map_err(backend_error)?;
     }

@@ -5,14 +5,16 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use amity_store::{
-    Appended, Error, EventId, EventStore, FeedLane, FeedSummary, LaneRead, Position, RecordedEvent,
-    Result, SmolStr, StreamAppend,
+    Appended, Error, EventId, EventStore, FeedLane, FeedSummary, IntegrityProblem, LaneRead,
+    LogCheckpoint, Position, RecordedEvent, Result, SmolStr, StreamAppend,
 };
 use async_trait::async_trait;
 use rusqlite::{params, Connection, OptionalExtension};
 
 use crate::append::append_parts;
 use crate::connection::{backend_error, open_connection, spawn_checkpointer, BACKEND};
+use crate::integrity::check_integrity;
+use crate::log::{add_log_checkpoint, log_checkpoints, log_frontier, save_log_frontier};
 use crate::read::{
     load_stream_names, read_event, read_lane, stored_event, Reader, StreamNames, SELECT_EVENT,
 };
@@ -362,5 +364,39 @@ impl EventStore for SqliteEventStore {
                 .map_err(backend_error)
         })
         .await
+    }
+
+    /// In one read transaction, from the stream index and the `streams` table: no payload is
+    /// read.
+    async fn check_integrity(&self) -> Result<Vec<IntegrityProblem>> {
+        self.with_reader(|reader| check_integrity(&mut reader.connection))
+            .await
+    }
+
+    async fn log_checkpoints(&self) -> Result<Vec<LogCheckpoint>> {
+        self.with_reader(|reader| log_checkpoints(&reader.connection))
+            .await
+    }
+
+    async fn add_log_checkpoint(
+        &self,
+        tree_size: u64,
+        note: String,
+        frontier: Vec<u8>,
+    ) -> Result<LogCheckpoint> {
+        self.with_writer(move |connection| {
+            add_log_checkpoint(connection, tree_size, note, frontier)
+        })
+        .await
+    }
+
+    async fn log_frontier(&self) -> Result<Option<(u64, Vec<u8>)>> {
+        self.with_reader(|reader| log_frontier(&reader.connection))
+            .await
+    }
+
+    async fn save_log_frontier(&self, tree_size: u64, frontier: Vec<u8>) -> Result<()> {
+        self.with_writer(move |connection| save_log_frontier(connection, tree_size, frontier))
+            .await
     }
 }

@@ -39,6 +39,23 @@ pub enum Error {
         /// The stream appended to.
         stream: String,
     },
+    /// A log checkpoint for a smaller tree than the last one stored: the log only grows, so
+    /// nothing was stored.
+    #[error("log checkpoint refused: tree size {tree_size} is smaller than the last checkpoint's, {last_tree_size}")]
+    LogCheckpointShrinks {
+        /// The checkpoint's tree size.
+        tree_size: u64,
+        /// The last stored checkpoint's.
+        last_tree_size: u64,
+    },
+    /// A log checkpoint for more events than the feed holds; nothing was stored.
+    #[error("log checkpoint refused: tree size {tree_size} is more than the {feed_length} events the feed holds")]
+    LogCheckpointBeyondFeed {
+        /// The checkpoint's tree size.
+        tree_size: u64,
+        /// How many events the feed held.
+        feed_length: u64,
+    },
     /// A position string that this crate did not write.
     #[error("invalid position {input:?}: expected \"start\" or \"commit/prepare\"")]
     InvalidPosition {

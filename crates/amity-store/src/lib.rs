@@ -27,13 +27,21 @@
 //!   `FromStr`), and pass them back. They are not event counts.
 //! - **Transaction time.** The store stamps `recorded_at` when it commits, unless the event
 //!   carries one (an event copied from an archive keeps its original transaction time).
+//! - **The log beside the feed.** The store keeps the ledger's log checkpoints, in the order
+//!   added, and a cached frontier ([`LogCheckpoint`], [`EventStore::add_log_checkpoint`]): opaque
+//!   data, never events (`read_all` leaves them out), that survives a rebuild of the
+//!   projections. A checkpoint never shrinks the log nor covers more events than are stored.
+//! - **Integrity.** [`EventStore::check_integrity`] reports what breaks the invariants above in
+//!   what is stored ([`IntegrityProblem`]), in feed order; an untouched store reports nothing.
 
 pub use smol_str::SmolStr;
 
 mod append;
 mod error;
 mod idempotency;
+mod integrity;
 mod lanes;
+mod log;
 mod memory;
 mod position;
 mod recorded;
@@ -46,9 +54,13 @@ pub mod contract;
 pub use append::{EventId, ExpectedVersion, NewEvent, StreamAppend};
 pub use error::{BoxError, Error, Result};
 pub use idempotency::{idempotency, StoredAt};
+pub use integrity::{check_stream_step, sort_problems, IntegrityProblem};
 pub use lanes::{FeedLane, LaneRead, StoredEvent};
+pub use log::{admit_log_checkpoint, LogCheckpoint};
 pub use memory::MemoryEventStore;
 pub use position::Position;
 pub use recorded::{Appended, FeedSummary, RecordedEvent};
-pub use store::{read_in_lanes_by_pages, summarize_feed, EventStore, EventStoreExt};
+pub use store::{
+    check_feed_integrity, read_in_lanes_by_pages, summarize_feed, EventStore, EventStoreExt,
+};
 pub use traced::TracedEventStore;

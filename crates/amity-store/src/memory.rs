@@ -1,4 +1,6 @@
-//! An in-memory store for tests and throw-away ledgers (`memory://`).
+//! An in-memory store for tests and throw-away ledgers (`memory://`). Its log checkpoints and
+//! frontier are fields beside the events, under the same lock; its integrity check is the
+//! default one, by reading the feed (it keeps no separate record of stream lengths).
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -6,8 +8,8 @@ use std::sync::Mutex;
 use async_trait::async_trait;
 
 use crate::{
-    idempotency, Appended, Error, EventId, EventStore, Position, RecordedEvent, Result,
-    StreamAppend,
+    admit_log_checkpoint, idempotency, Appended, Error, EventId, EventStore, LogCheckpoint,
+    Position, RecordedEvent, Result, StreamAppend,
 };
 
 /// Every event in a `Vec`, guarded by one lock; atomic across streams.
@@ -21,6 +23,10 @@ struct Inner {
     events: Vec<RecordedEvent>,
     streams: HashMap<String, Vec<usize>>,
     ids: HashMap<EventId, usize>,
+    /// The log's checkpoints, in the order added.
+    checkpoints: Vec<LogCheckpoint>,
+    /// The cached frontier of the log, with its tree size.
+    frontier: Option<(u64, Vec<u8>)>,
 }
 
 impl MemoryEventStore {
@@ -168,5 +174,40 @@ impl EventStore for MemoryEventStore {
             .ids
             .get(&event_id)
             .map(|&index| inner.events[index].clone()))
+    }
+
+    async fn log_checkpoints(&self) -> Result<Vec<LogCheckpoint>> {
+        let inner = self.inner.lock().expect("memory store lock");
+        Ok(inner.checkpoints.clone())
+    }
+
+    async fn add_log_checkpoint(
+        &self,
+        tree_size: u64,
+        note: String,
+        frontier: Vec<u8>,
+    ) -> Result<LogCheckpoint> {
+        let mut inner = self.inner.lock().expect("memory store lock");
+        let last = inner.checkpoints.last().map(|last| last.tree_size);
+        admit_log_checkpoint(tree_size, last, inner.events.len() as u64)?;
+        let checkpoint = LogCheckpoint {
+            tree_size,
+            note,
+            frontier,
+            recorded_at: jiff::Timestamp::now(),
+        };
+        inner.checkpoints.push(checkpoint.clone());
+        Ok(checkpoint)
+    }
+
+    async fn log_frontier(&self) -> Result<Option<(u64, Vec<u8>)>> {
+        let inner = self.inner.lock().expect("memory store lock");
+        Ok(inner.frontier.clone())
+    }
+
+    async fn save_log_frontier(&self, tree_size: u64, frontier: Vec<u8>) -> Result<()> {
+        let mut inner = self.inner.lock().expect("memory store lock");
+        inner.frontier = Some((tree_size, frontier));
+        Ok(())
     }
 }

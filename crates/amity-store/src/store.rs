@@ -1,5 +1,5 @@
 //! The `EventStore` trait, its conveniences, and the defaults it falls back on: reading the
-//! feed in lanes by pages, and summing up the feed by reading it whole.
+//! feed in lanes by pages, summing up the feed and checking its integrity by reading it whole.
 
 use std::fmt;
 use std::sync::Arc;
@@ -8,8 +8,9 @@ use async_trait::async_trait;
 use smol_str::SmolStr;
 
 use crate::{
-    Appended, EventId, ExpectedVersion, FeedLane, FeedSummary, LaneRead, NewEvent, Position,
-    RecordedEvent, Result, StreamAppend,
+    check_stream_step, sort_problems, Appended, EventId, ExpectedVersion, FeedLane, FeedSummary,
+    IntegrityProblem, LaneRead, LogCheckpoint, NewEvent, Position, RecordedEvent, Result,
+    StreamAppend,
 };
 
 /// An append-only store of event streams. See the crate docs for the contract.
@@ -106,6 +107,46 @@ pub trait EventStore: Send + Sync + fmt::Debug {
             }
         }
     }
+
+    /// Check what the store holds against its own invariants, without hashing anything:
+    /// every stream's versions follow on from 0 and its events are in feed order, positions
+    /// strictly increase, and where the backend keeps its own record of streams (the SQL
+    /// backends' `streams` table) that record agrees with the events (each stream's length, no
+    /// stream without events, no event without its stream). Problems come in feed order of
+    /// where they show ([`IntegrityProblem::position`]); an untouched store has none. An
+    /// `Err` is a failure to read, not a problem found.
+    ///
+    /// The default reads the whole feed ([`check_feed_integrity`]); backends with a streams
+    /// record override it, and check in the database without reading payloads.
+    async fn check_integrity(&self) -> Result<Vec<IntegrityProblem>> {
+        check_feed_integrity(self).await
+    }
+
+    /// The log's checkpoints, in the order they were added. They are store data beside the
+    /// feed, not events: [`EventStore::read_all`] and the feed's summary never show them, and a
+    /// rebuild of the projections leaves them alone.
+    async fn log_checkpoints(&self) -> Result<Vec<LogCheckpoint>>;
+
+    /// Add a checkpoint after the last one, stamped with the time it is stored, atomically
+    /// with the checks: refused with [`Error::LogCheckpointShrinks`](crate::Error::LogCheckpointShrinks)
+    /// if `tree_size` is smaller than the last checkpoint's, and with
+    /// [`Error::LogCheckpointBeyondFeed`](crate::Error::LogCheckpointBeyondFeed) if it is larger
+    /// than the number of events in the feed at that moment (nothing is stored then). The
+    /// note and the frontier are kept as given; the store reads neither.
+    async fn add_log_checkpoint(
+        &self,
+        tree_size: u64,
+        note: String,
+        frontier: Vec<u8>,
+    ) -> Result<LogCheckpoint>;
+
+    /// The cached frontier: the log tree's right edge at some tree size, so that the next
+    /// checkpoint hashes only the events after it. `None` when none is saved. It is a cache:
+    /// the store may lose it, and a verifier never trusts it.
+    async fn log_frontier(&self) -> Result<Option<(u64, Vec<u8>)>>;
+
+    /// Save the frontier at `tree_size`, replacing the one saved before (whatever its size).
+    async fn save_log_frontier(&self, tree_size: u64, frontier: Vec<u8>) -> Result<()>;
 }
 
 /// [`EventStore::feed_summary`] by reading the whole feed.
@@ -125,6 +166,43 @@ pub async fn summarize_feed<S: EventStore + ?Sized>(store: &S) -> Result<FeedSum
     }
     summary.streams = streams.into_iter().collect();
     Ok(summary)
+}
+
+/// [`EventStore::check_integrity`] by reading the whole feed: positions strictly increase, and
+/// every stream's versions follow on from 0 in feed order. For backends that keep no record of
+/// stream lengths apart from the events.
+pub async fn check_feed_integrity<S: EventStore + ?Sized>(
+    store: &S,
+) -> Result<Vec<IntegrityProblem>> {
+    let mut problems = Vec::new();
+    let mut streams: std::collections::HashMap<SmolStr, (u64, Position)> = Default::default();
+    let mut after = Position::START;
+    loop {
+        let page = store.read_all(after, 20_000).await?;
+        let Some(last) = page.last() else { break };
+        let next = last.position;
+        for event in page {
+            if event.position <= after {
+                problems.push(IntegrityProblem::PositionNotIncreasing {
+                    position: event.position,
+                    previous: after,
+                    event_id: Some(event.event_id),
+                });
+            }
+            after = after.max(event.position);
+            let here = (event.stream_version, event.position);
+            let previous = streams.insert(event.stream.clone(), here);
+            problems.extend(check_stream_step(
+                &event.stream,
+                previous,
+                here,
+                Some(event.event_id),
+            ));
+        }
+        after = after.max(next);
+    }
+    sort_problems(&mut problems);
+    Ok(problems)
 }
 
 /// Conveniences on top of [`EventStore`] (not part of what a backend implements).

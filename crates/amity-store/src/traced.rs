@@ -14,8 +14,8 @@ use async_trait::async_trait;
 use tracing::Instrument;
 
 use crate::{
-    Appended, EventId, EventStore, ExpectedVersion, FeedLane, FeedSummary, LaneRead, NewEvent,
-    Position, RecordedEvent, Result, StreamAppend,
+    Appended, EventId, EventStore, ExpectedVersion, FeedLane, FeedSummary, IntegrityProblem,
+    LaneRead, LogCheckpoint, NewEvent, Position, RecordedEvent, Result, StreamAppend,
 };
 
 /// Any [`EventStore`], each of its calls in a `tracing` span (`store.append`,
@@ -212,6 +212,86 @@ impl<S: EventStore + ?Sized + 'static> EventStore for TracedEventStore<S> {
         .instrument(span)
         .await
     }
+
+    async fn check_integrity(&self) -> Result<Vec<IntegrityProblem>> {
+        let span = tracing::debug_span!("store.check_integrity", backend = self.inner.backend());
+        async {
+            let started = Instant::now();
+            let result = self.inner.check_integrity().await;
+            finished(&result, started, "check_integrity", Vec::len);
+            result
+        }
+        .instrument(span)
+        .await
+    }
+
+    async fn log_checkpoints(&self) -> Result<Vec<LogCheckpoint>> {
+        let span = tracing::debug_span!("store.log_checkpoints", backend = self.inner.backend());
+        async {
+            let started = Instant::now();
+            let result = self.inner.log_checkpoints().await;
+            finished(&result, started, "log_checkpoints", Vec::len);
+            result
+        }
+        .instrument(span)
+        .await
+    }
+
+    async fn add_log_checkpoint(
+        &self,
+        tree_size: u64,
+        note: String,
+        frontier: Vec<u8>,
+    ) -> Result<LogCheckpoint> {
+        let span = tracing::debug_span!(
+            "store.add_log_checkpoint",
+            backend = self.inner.backend(),
+            tree_size,
+            frontier_bytes = frontier.len(),
+        );
+        async {
+            let started = Instant::now();
+            let result = self
+                .inner
+                .add_log_checkpoint(tree_size, note, frontier)
+                .await;
+            finished(&result, started, "add_log_checkpoint", |_| 1);
+            result
+        }
+        .instrument(span)
+        .await
+    }
+
+    async fn log_frontier(&self) -> Result<Option<(u64, Vec<u8>)>> {
+        let span = tracing::debug_span!("store.log_frontier", backend = self.inner.backend());
+        async {
+            let started = Instant::now();
+            let result = self.inner.log_frontier().await;
+            finished(&result, started, "log_frontier", |found| {
+                usize::from(found.is_some())
+            });
+            result
+        }
+        .instrument(span)
+        .await
+    }
+
+    async fn save_log_frontier(&self, tree_size: u64, frontier: Vec<u8>) -> Result<()> {
+        let span = tracing::debug_span!(
+            "store.save_log_frontier",
+            backend = self.inner.backend(),
+            tree_size,
+            frontier_bytes = frontier.len(),
+        );
+        async {
+            let started = Instant::now();
+            let result = self.inner.save_log_frontier(tree_size, frontier).await;
+            finished(&result, started, "save_log_frontier", |_| 1);
+            result
+        }
+        .instrument(span)
+        .await
+    }
 }
 
 #[cfg(test)]
@@ -250,5 +330,18 @@ mod tests {
             "a"
         );
         assert_eq!(store.feed_summary().await.unwrap().streams.len(), 1);
+        assert_eq!(store.check_integrity().await.unwrap(), []);
+        let added = store
+            .add_log_checkpoint(1, "note".to_owned(), vec![1])
+            .await
+            .unwrap();
+        assert_eq!(
+            inner.log_checkpoints().await.unwrap(),
+            std::slice::from_ref(&added)
+        );
+        assert_eq!(store.log_checkpoints().await.unwrap(), [added]);
+        store.save_log_frontier(1, vec![2]).await.unwrap();
+        assert_eq!(inner.log_frontier().await.unwrap(), Some((1, vec![2])));
+        assert_eq!(store.log_frontier().await.unwrap(), Some((1, vec![2])));
     }
 }

@@ -8,18 +8,21 @@
 //!
 //! The suite is split by the part of the contract it checks: `appends` (round trips, expected
 //! versions, atomic batches, idempotency), `feed` (global order, the feed's summary), `lanes`
-//! (reading in lanes), `concurrency` (racing writers); `support` has the shared helpers.
+//! (reading in lanes), `concurrency` (racing writers), `log` (the log's checkpoints and
+//! frontier beside the feed, the integrity check); `support` has the shared helpers.
 
 mod appends;
 mod concurrency;
 mod feed;
 mod lanes;
+mod log;
 mod support;
 
 pub use appends::{atomic_batches, idempotent_appends, round_trip, version_conflicts};
 pub use concurrency::{append_with_retry, check_streams, concurrent_writers};
 pub use feed::{feed_summary, global_order};
 pub use lanes::read_in_lanes;
+pub use log::{integrity, log_checkpoints, log_frontier};
 pub use support::{fresh_stream, sample_event};
 
 /// Generate one `#[tokio::test]` per contract clause for a backend.
@@ -66,6 +69,21 @@ macro_rules! contract_tests {
         async fn contract_feed_summary() {
             let store: std::sync::Arc<dyn $crate::EventStore> = $open;
             $crate::contract::feed_summary(&*store).await;
+        }
+        #[tokio::test]
+        async fn contract_log_checkpoints() {
+            let store: std::sync::Arc<dyn $crate::EventStore> = $open;
+            $crate::contract::log_checkpoints(&*store).await;
+        }
+        #[tokio::test]
+        async fn contract_log_frontier() {
+            let store: std::sync::Arc<dyn $crate::EventStore> = $open;
+            $crate::contract::log_frontier(&*store).await;
+        }
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn contract_integrity() {
+            let store: std::sync::Arc<dyn $crate::EventStore> = $open;
+            $crate::contract::integrity(&*store).await;
         }
         #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
         async fn contract_read_in_lanes() {
