@@ -33,7 +33,28 @@ pub(crate) enum Exit {
     Infrastructure = 3,
     /// A temporal check hit its budget: the answer is neither yes nor no.
     Unfinished = 4,
+    /// `verify` found the ledger does not match its log or checkpoints.
+    Tampered = 5,
+    /// `verify` found no problem, but events after the latest checkpoint are not covered.
+    NotCovered = 6,
 }
+
+/// What `verify` concluded, when it is not "clean": its exit code and its one line.
+#[derive(Debug)]
+pub(crate) struct Verdict {
+    /// [`Exit::Tampered`] or [`Exit::NotCovered`].
+    pub(crate) exit: Exit,
+    /// What to say.
+    pub(crate) message: String,
+}
+
+impl std::fmt::Display for Verdict {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for Verdict {}
 
 /// The exit code of an error: the weightiest class of any error in its chain (a check not
 /// finished, then infrastructure, then usage), else bad input.
@@ -71,6 +92,9 @@ fn classify(cause: &(dyn std::error::Error + 'static)) -> Option<Exit> {
     }
     if cause.is::<std::io::Error>() {
         return Some(Exit::Infrastructure);
+    }
+    if let Some(verdict) = cause.downcast_ref::<Verdict>() {
+        return Some(verdict.exit);
     }
     cause.is::<Usage>().then_some(Exit::Usage)
 }

@@ -132,6 +132,9 @@ async fn run(cli: Cli, sub_matches: Option<clap::ArgMatches>) -> Result<()> {
             | Command::Export(_)
             | Command::Parties(_)
             | Command::Party(args::PartyCommand::Show(_))
+            | Command::Key(_)
+            | Command::Proof(_)
+            | Command::Verify(_)
     );
     // A dry run into a SQLite ledger that does not exist yet checks against an empty ledger
     // in memory: it creates no file.
@@ -197,6 +200,10 @@ async fn run(cli: Cli, sub_matches: Option<clap::ArgMatches>) -> Result<()> {
         Command::Import(import) => commands::import(&ledger, &opened, format, import).await,
         Command::Export(export) => commands::export(&ledger, &opened, format, export).await,
         Command::Rebuild => admin::rebuild(&cx).await,
+        Command::Key(command) => commands::log::key(&cx, command).await,
+        Command::Checkpoint(args) => commands::log::checkpoint(&cx, args).await,
+        Command::Proof(command) => commands::log::proof(&cx, command).await,
+        Command::Verify(args) => commands::log::verify(&cx, args).await,
         Command::Migrate(_) | Command::Completions { .. } | Command::Man => {
             unreachable!("handled before a store is opened")
         }

@@ -144,6 +144,9 @@ pub enum Error {
         /// The stream.
         stream: String,
     },
+    /// A key, checkpoint, note or proof of the verifiable log is wrong (see `amity_log`).
+    #[error("{0}")]
+    Log(#[from] amity_log::Error),
     /// No event has this id.
     #[error("unknown event {0}: no event of this ledger has this id")]
     UnknownEvent(EventId),

@@ -12,6 +12,7 @@ mod error;
 pub mod feed;
 pub mod import;
 mod ledger;
+pub mod log;
 pub mod register;
 
 pub use codec::{decode, decode_stored, encode, Metadata};

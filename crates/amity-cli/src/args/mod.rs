@@ -9,11 +9,13 @@ use anyhow::{anyhow, bail, Context, Result};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 mod interchange;
+mod log;
 mod party;
 mod query;
 mod record;
 
 pub use interchange::*;
+pub use log::*;
 pub use party::*;
 pub use query::*;
 pub use record::*;
@@ -29,6 +31,10 @@ Exit codes:
      written, the projection tables fail
   4  a check not finished within its budget (AMITY_STATE_LIMIT search states): neither
      accepted nor called impossible; nothing was written
+  5  verify: the ledger does not match its log or checkpoints (changed, deleted, inserted or
+     moved events, a rolled-back store, a bad signature)
+  6  verify: no problem found, but events recorded after the latest checkpoint are not
+     covered by any checkpoint
 
 Logs go to stderr: -v, -vv, -q, or RUST_LOG (e.g. RUST_LOG=amity=debug), which wins.";
 
@@ -147,6 +153,18 @@ pub enum Command {
     },
     /// Print the manual page (roff): `amity man > amity.1 && man ./amity.1`.
     Man,
+    /// The signing key of the ledger's checkpoints.
+    #[command(subcommand)]
+    Key(KeyCommand),
+    /// Sign a checkpoint of the log (every event so far, as an RFC 9162 Merkle tree), keep it
+    /// in the ledger and print it (a C2SP signed note).
+    Checkpoint(CheckpointArgs),
+    /// Inclusion and consistency proofs of the log, as JSON.
+    #[command(subcommand)]
+    Proof(ProofCommand),
+    /// Check the ledger against its log and checkpoints: integrity of the store, every stored
+    /// checkpoint, the latest one's signature, a published one.
+    Verify(VerifyArgs),
 }
 
 impl Command {

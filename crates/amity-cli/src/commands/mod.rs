@@ -6,6 +6,7 @@
 pub mod admin;
 pub mod analysis;
 mod interchange;
+pub mod log;
 pub mod parties;
 pub mod query;
 pub mod record;

@@ -15,6 +15,7 @@ mod honest;
 mod identity;
 mod ids;
 mod interchange;
+mod log;
 mod support;
 mod surface;
 mod temporal;

@@ -1,0 +1,62 @@
+//! The arguments of the verifiable log's commands: `key`, `checkpoint`, `proof`, `verify`.
+
+use std::path::PathBuf;
+
+use clap::{Args, Subcommand};
+
+use super::EventId;
+
+/// `amity key …`.
+#[derive(Debug, Subcommand)]
+pub enum KeyCommand {
+    /// Write a new Ed25519 signing key to FILE (mode 0600; refused if FILE exists) and print
+    /// its verifier key, which anyone may hold to check the ledger's checkpoints.
+    Generate {
+        /// The private key file to write.
+        file: PathBuf,
+        /// The log's origin, the key's name (default: amity/<the ledger's first event id>).
+        #[arg(long)]
+        origin: Option<String>,
+    },
+}
+
+/// `amity checkpoint`.
+#[derive(Debug, Args)]
+pub struct CheckpointArgs {
+    /// The private key that signs it.
+    #[arg(long, env = "AMITY_SIGNING_KEY", value_name = "FILE")]
+    pub signing_key: PathBuf,
+}
+
+/// `amity proof …`.
+#[derive(Debug, Subcommand)]
+pub enum ProofCommand {
+    /// That an event is a leaf of the log (RFC 9162 inclusion proof), as JSON.
+    Inclusion {
+        /// The event.
+        event_id: EventId,
+        /// The tree size to prove it in (default: the whole log).
+        #[arg(long, value_name = "N")]
+        size: Option<u64>,
+    },
+    /// That the log of size N extends the log of size M (RFC 9162 consistency proof), as JSON.
+    Consistency {
+        /// The earlier size.
+        #[arg(long, value_name = "M")]
+        from: u64,
+        /// The later size (default: the whole log).
+        #[arg(long, value_name = "N")]
+        to: Option<u64>,
+    },
+}
+
+/// `amity verify`.
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    /// The verifier key (name+hash+base64) the checkpoints must be signed with.
+    #[arg(long, value_name = "FILE")]
+    pub key: Option<PathBuf>,
+    /// A checkpoint published earlier (a signed note): the ledger must still hold it.
+    #[arg(long, value_name = "FILE")]
+    pub checkpoint: Option<PathBuf>,
+}

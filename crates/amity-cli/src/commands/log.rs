@@ -1,0 +1,165 @@
+//! The verifiable log: `key generate`, `checkpoint`, `proof`, `verify`. The log itself (leaf
+//! hashes, checkpoints, verification) is `amity_ledger::log`; keys, notes and proofs are
+//! `amity_log`.
+
+use std::path::Path;
+
+use amity_ledger::log::{self, VerifyOptions};
+use amity_log::{ConsistencyProof, InclusionProof, SignerKey, VerifierKey};
+use anyhow::{Context as _, Result};
+
+use super::Context;
+use crate::args::{CheckpointArgs, Format, KeyCommand, ProofCommand, VerifyArgs};
+use crate::exit::{Exit, Verdict};
+use crate::output;
+
+/// A key or note file's text, its parse errors naming the file (and the line, from the log).
+fn read_text(path: &Path) -> Result<String> {
+    std::fs::read_to_string(path).with_context(|| format!("{}", path.display()))
+}
+
+/// The signing key in `path`.
+pub fn signing_key(path: &Path) -> Result<SignerKey> {
+    SignerKey::parse(&read_text(path)?).with_context(|| format!("{}", path.display()))
+}
+
+fn verifier_key(path: &Path) -> Result<VerifierKey> {
+    VerifierKey::parse(&read_text(path)?).with_context(|| format!("{}", path.display()))
+}
+
+/// `amity key generate FILE [--origin NAME]`.
+pub async fn key(cx: &Context<'_>, command: KeyCommand) -> Result<()> {
+    let KeyCommand::Generate { file, origin } = command;
+    let origin = match origin {
+        Some(origin) => origin,
+        None => log::default_origin(cx.ledger)
+            .await?
+            .ok_or_else(|| anyhow::anyhow!("the ledger is empty: name the log with --origin"))?,
+    };
+    let key = SignerKey::generate(&origin)?;
+    write_private(&file, &key.to_private_text())?;
+    let verifier = key.verifier().to_text();
+    if cx.format == Format::Json {
+        return output::print_json(&serde_json::json!({
+            "origin": origin,
+            "signing_key_file": file.display().to_string(),
+            "verifier_key": verifier,
+        }));
+    }
+    eprintln!(
+        "wrote the signing key to {} (keep it private); the verifier key:",
+        file.display()
+    );
+    output::emit(verifier)
+}
+
+/// Write a private key: a new file (never over an existing one), readable by its owner only.
+fn write_private(path: &Path, text: &str) -> Result<()> {
+    use std::io::Write;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options.open(path).with_context(|| {
+        format!(
+            "{}: refused, a signing key is never written over a file",
+            path.display()
+        )
+    })?;
+    writeln!(file, "{text}")
+        .and_then(|()| file.sync_all())
+        .with_context(|| format!("{}", path.display()))
+}
+
+/// `amity checkpoint`: sign, keep and print a checkpoint of the whole log.
+pub async fn checkpoint(cx: &Context<'_>, args: CheckpointArgs) -> Result<()> {
+    let key = signing_key(&args.signing_key)?;
+    let signed = cx.ledger.checkpoint(&key).await?;
+    if cx.format == Format::Json {
+        return output::print_json(&serde_json::json!({
+            "origin": signed.checkpoint.origin,
+            "tree_size": signed.checkpoint.size,
+            "root_hash": amity_log::encode_hash(&signed.checkpoint.root),
+            "note": signed.note,
+        }));
+    }
+    output::emit(signed.note.trim_end())
+}
+
+/// `amity proof inclusion|consistency`, as JSON (any RFC 9162 verifier can check it).
+pub async fn proof(cx: &Context<'_>, command: ProofCommand) -> Result<()> {
+    let leaves = cx.ledger.log_leaves().await?;
+    let whole = leaves.hashes.len() as u64;
+    match command {
+        ProofCommand::Inclusion { event_id, size } => {
+            let size = size.unwrap_or(whole);
+            let index = leaves
+                .index_of(event_id)
+                .ok_or(amity_ledger::Error::UnknownEvent(event_id))?;
+            let hashes = amity_log::inclusion_proof(&leaves.hashes, index, size)?;
+            let proof = InclusionProof {
+                leaf_index: index,
+                tree_size: size,
+                leaf_hash: leaves.hashes[index as usize],
+                hashes,
+                root: Some(amity_log::root(&leaves.hashes[..size as usize])),
+            };
+            output::print_json(&proof)
+        }
+        ProofCommand::Consistency { from, to } => {
+            let to = to.unwrap_or(whole);
+            let hashes = amity_log::consistency_proof(&leaves.hashes, from, to)?;
+            output::print_json(&ConsistencyProof { from, to, hashes })
+        }
+    }
+}
+
+/// `amity verify`: exit 0 clean and covered, 5 a problem (the first bad event named), 6 clean
+/// but events after the latest checkpoint not covered.
+pub async fn verify(cx: &Context<'_>, args: VerifyArgs) -> Result<()> {
+    let options = VerifyOptions {
+        key: args.key.as_deref().map(verifier_key).transpose()?,
+        published: args.checkpoint.as_deref().map(read_text).transpose()?,
+    };
+    let report = log::verify(cx.ledger, &options).await?;
+    if cx.format == Format::Json {
+        output::print_json(&report)?;
+    } else {
+        output::emit(format_args!(
+            "{} events in the log; {} stored checkpoints; {} events covered by a checkpoint",
+            report.tree_size, report.checkpoints, report.covered
+        ))?;
+        for problem in &report.problems {
+            output::emit(format_args!("problem: {problem}"))?;
+        }
+    }
+    if let Some(first) = report.problems.first() {
+        let at = report
+            .first_bad_event
+            .as_ref()
+            .map(|event| {
+                format!(
+                    " (first bad event {}: stream {}, version {}, position {})",
+                    event.event_id, event.stream, event.stream_version, event.position
+                )
+            })
+            .unwrap_or_default();
+        return Err(Verdict {
+            exit: Exit::Tampered,
+            message: format!("verification failed: {first}{at}"),
+        }
+        .into());
+    }
+    if report.uncovered() > 0 {
+        return Err(Verdict {
+            exit: Exit::NotCovered,
+            message: format!(
+                "not covered: {} events recorded after the latest checkpoint are not verified \
+                 (run amity checkpoint)",
+                report.uncovered()
+            ),
+        }
+        .into());
+    }
+    Ok(())
+}

@@ -1,0 +1,250 @@
+//! The verifiable log end to end: a signing key, checkpoints kept in the ledger, proofs any
+//! RFC 9162 verifier can check, and `verify` finding edits made behind the ledger's back in
+//! the SQLite file (exit 5), or events no checkpoint covers yet (exit 6).
+
+use super::*;
+
+/// A ledger with the example, a signing key (`signing.key`) and its verifier key
+/// (`verifier.pub`) in the sandbox's folder.
+fn signed_example() -> Sandbox {
+    let sandbox = Sandbox::new();
+    sandbox.example();
+    let key = sandbox.path().join("signing.key");
+    let verifier = sandbox.ok(&["key", "generate", key.to_str().unwrap()]);
+    std::fs::write(sandbox.path().join("verifier.pub"), &verifier).unwrap();
+    sandbox
+}
+
+impl Sandbox {
+    fn file(&self, name: &str) -> String {
+        self.path().join(name).display().to_string()
+    }
+
+    fn checkpoint(&self) -> String {
+        self.ok(&["checkpoint", "--signing-key", &self.file("signing.key")])
+    }
+
+    /// `verify --key verifier.pub [ARGS…]`.
+    fn verify(&self, extra: &[&str]) -> Run {
+        let key = self.file("verifier.pub");
+        let mut args = vec!["verify", "--key", key.as_str()];
+        args.extend(extra);
+        self.run(&args)
+    }
+
+    /// Run SQL on the ledger file, as someone editing it behind the ledger's back.
+    fn tamper(&self, sql: &str) {
+        let connection = rusqlite::Connection::open(self.path().join("ledger.db")).unwrap();
+        connection.execute_batch(sql).unwrap();
+    }
+}
+
+#[test]
+fn a_signing_key_is_private_and_never_written_over_a_file() {
+    let sandbox = signed_example();
+    let key = sandbox.path().join("signing.key");
+    let text = std::fs::read_to_string(&key).unwrap();
+    assert!(text.starts_with("PRIVATE+KEY+amity/"), "{text}");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&key).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+    // The verifier key: origin amity/<first event id>, key hash, base64.
+    let verifier = std::fs::read_to_string(sandbox.path().join("verifier.pub")).unwrap();
+    assert!(
+        amity_log::VerifierKey::parse(verifier.trim()).is_ok(),
+        "{verifier}"
+    );
+    let run = sandbox.run(&["key", "generate", key.to_str().unwrap()]);
+    assert!(!run.success);
+    assert!(run.stderr.contains("never written over a file"), "{run:?}");
+    assert_eq!(
+        std::fs::read_to_string(&key).unwrap(),
+        text,
+        "the key is untouched"
+    );
+}
+
+#[test]
+fn given_a_checkpoint_then_the_untouched_ledger_verifies_and_later_events_are_not_covered() {
+    let sandbox = signed_example();
+    // No checkpoint yet: nothing is wrong, but nothing is covered either.
+    let run = sandbox.verify(&[]);
+    assert_eq!(run.code, Some(6), "{run:?}");
+    assert!(run.stderr.contains("not covered"), "{run:?}");
+    let note = sandbox.checkpoint();
+    let lines: Vec<&str> = note.lines().collect();
+    assert!(lines[0].starts_with("amity/"), "{note}");
+    let size: u64 = lines[1].parse().unwrap();
+    let report = sandbox.json(&["verify", "--key", &sandbox.file("verifier.pub")]);
+    assert_eq!(
+        report["tree_size"], size,
+        "every stored event, milestones too"
+    );
+    assert_eq!(report["covered"], size);
+    let run = sandbox.verify(&[]);
+    assert_eq!(run.code, Some(0), "{run:?}");
+    // A new event is not covered until the next checkpoint.
+    sandbox.ok(&[
+        "attest",
+        CS,
+        "Kaohsiung, TW",
+        "--occurred",
+        "2026-12",
+        "--source-title",
+        "list",
+    ]);
+    let run = sandbox.verify(&[]);
+    assert_eq!(run.code, Some(6), "{run:?}");
+    assert!(run.stderr.contains("1 events recorded after"), "{run:?}");
+    sandbox.checkpoint();
+    assert_eq!(sandbox.verify(&[]).code, Some(0));
+}
+
+#[test]
+fn verify_finds_edits_made_to_the_ledger_file() {
+    let cases: &[(&str, &str, &str)] = &[
+        (
+            "one payload byte",
+            "UPDATE events SET payload = CAST(REPLACE(CAST(payload AS TEXT), '\"1993\"', '\"1994\"') AS BLOB) \
+             WHERE CAST(payload AS TEXT) LIKE '%\"1993\"%';",
+            "does not match the log",
+        ),
+        (
+            "a recorded_at",
+            "UPDATE events SET recorded_at = recorded_at + 1 WHERE position = 2;",
+            "does not match the log",
+        ),
+        (
+            "the last row deleted",
+            "DELETE FROM events WHERE position = (SELECT MAX(position) FROM events);",
+            "rolled back",
+        ),
+        (
+            "two rows' positions swapped",
+            "UPDATE events SET position = -1 WHERE position = 1; \
+             UPDATE events SET position = 1 WHERE position = 2; \
+             UPDATE events SET position = 2 WHERE position = -1;",
+            "verification failed",
+        ),
+    ];
+    for (what, sql, expected) in cases {
+        let sandbox = signed_example();
+        sandbox.checkpoint();
+        assert_eq!(sandbox.verify(&[]).code, Some(0), "{what}: clean before");
+        sandbox.tamper(sql);
+        let run = sandbox.verify(&[]);
+        assert_eq!(run.code, Some(5), "{what}: {run:?}");
+        // The error line says the first problem; every problem is listed on stdout.
+        assert!(
+            run.stderr.contains(expected) || run.stdout.contains(expected),
+            "{what}: {run:?}"
+        );
+        assert!(run.stderr.contains("first bad event"), "{what}: {run:?}");
+    }
+}
+
+#[test]
+fn a_rolled_back_store_is_found_by_the_published_checkpoint() {
+    let sandbox = signed_example();
+    sandbox.checkpoint();
+    // The ledger as it stands: its file and SQLite's write-ahead log beside it.
+    let files = ["ledger.db", "ledger.db-wal", "ledger.db-shm"];
+    let before: Vec<Option<Vec<u8>>> = files
+        .iter()
+        .map(|name| std::fs::read(sandbox.path().join(name)).ok())
+        .collect();
+    sandbox.ok(&[
+        "attest",
+        CS,
+        "Kaohsiung, TW",
+        "--occurred",
+        "2026-12",
+        "--source-title",
+        "list",
+    ]);
+    let published = sandbox.checkpoint();
+    std::fs::write(sandbox.file("published.txt"), &published).unwrap();
+    // The files put back as they were: the ledger's own checkpoints agree with it.
+    for (name, content) in files.iter().zip(before) {
+        let path = sandbox.path().join(name);
+        match content {
+            Some(content) => std::fs::write(path, content).unwrap(),
+            None => {
+                let _ = std::fs::remove_file(path);
+            }
+        }
+    }
+    assert_eq!(sandbox.verify(&[]).code, Some(0));
+    let run = sandbox.verify(&["--checkpoint", &sandbox.file("published.txt")]);
+    assert_eq!(run.code, Some(5), "{run:?}");
+    assert!(run.stderr.contains("rolled back"), "{run:?}");
+}
+
+#[test]
+fn a_checkpoint_signed_by_another_key_fails() {
+    let sandbox = signed_example();
+    let other = sandbox.file("other.key");
+    sandbox.ok(&["key", "generate", &other]);
+    sandbox.ok(&["checkpoint", "--signing-key", &other]);
+    let run = sandbox.verify(&[]);
+    assert_eq!(run.code, Some(5), "{run:?}");
+    assert!(run.stderr.contains("no signature by key"), "{run:?}");
+}
+
+#[test]
+fn proofs_verify_against_the_checkpoints() {
+    let sandbox = signed_example();
+    let first = sandbox.checkpoint();
+    sandbox.ok(&[
+        "attest",
+        CS,
+        "Kaohsiung, TW",
+        "--occurred",
+        "2026-12",
+        "--source-title",
+        "list",
+    ]);
+    let second = sandbox.checkpoint();
+    let key = std::fs::read_to_string(sandbox.path().join("verifier.pub")).unwrap();
+    let key = amity_log::VerifierKey::parse(key.trim()).unwrap();
+    let first = amity_log::Checkpoint::open(first.as_bytes(), &key).unwrap();
+    let second = amity_log::Checkpoint::open(second.as_bytes(), &key).unwrap();
+    // Every event of the first checkpoint is in the second tree.
+    let history = sandbox.history(&[CS_SMOLENSK]);
+    let id = events(&history)[0]["event_id"].as_str().unwrap().to_owned();
+    let proof: amity_log::InclusionProof = serde_json::from_str(&sandbox.ok(&[
+        "proof",
+        "inclusion",
+        &id,
+        "--size",
+        &second.size.to_string(),
+    ]))
+    .unwrap();
+    proof.verify(&second.root).unwrap();
+    // The second tree extends the first.
+    let consistency: amity_log::ConsistencyProof = serde_json::from_str(&sandbox.ok(&[
+        "proof",
+        "consistency",
+        "--from",
+        &first.size.to_string(),
+        "--to",
+        &second.size.to_string(),
+    ]))
+    .unwrap();
+    consistency.verify(&first.root, &second.root).unwrap();
+    assert!(consistency.verify(&second.root, &first.root).is_err());
+}
+
+#[test]
+fn a_bad_key_file_names_the_file_and_the_line() {
+    let sandbox = signed_example();
+    std::fs::write(sandbox.file("bad.pub"), "not a key\n").unwrap();
+    let run = sandbox.run(&["verify", "--key", &sandbox.file("bad.pub")]);
+    assert_eq!(run.code, Some(1), "{run:?}");
+    assert!(run.stderr.contains("bad.pub"), "{run:?}");
+    assert!(run.stderr.contains("line 1"), "{run:?}");
+    assert_eq!(run.stderr.lines().count(), 1, "{run:?}");
+}

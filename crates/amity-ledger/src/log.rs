@@ -1,0 +1,327 @@
+//! The verifiable log: every stored event, in feed order, is a leaf of an RFC 9162 Merkle
+//! tree over its canonical record v1 (`amity_log`, `events-schema/README.md`). Checkpoints
+//! (C2SP signed notes) are kept beside the feed by the store; the tree's right edge is cached
+//! with the position it reached, so a checkpoint hashes only the events recorded since.
+
+use amity_log::{CanonicalRecord, Checkpoint, Frontier, Hash, SignerKey, VerifierKey};
+use amity_store::{IntegrityProblem, Position};
+
+use crate::feed::StoredRecord;
+use crate::{DecodeFailure, Error, Ledger, Result};
+
+/// Records read per page while hashing the log.
+const PAGE: usize = 10_000;
+
+/// The leaf hash of a stored record: SHA-256 of 0x00 and its canonical record v1. Only the
+/// metadata's `recorded_by` is read from the envelope; the payload is hashed as stored.
+pub fn leaf_hash(record: &StoredRecord) -> Result<Hash> {
+    #[derive(serde::Deserialize)]
+    struct Envelope<'a> {
+        #[serde(borrow)]
+        recorded_by: std::borrow::Cow<'a, str>,
+    }
+    let envelope: Envelope<'_> =
+        serde_json::from_slice(&record.metadata).map_err(|error| Error::Decode {
+            event_id: record.event_id,
+            stream: record.stream.to_string(),
+            stream_version: record.stream_version,
+            source: DecodeFailure::Metadata(error),
+        })?;
+    Ok(CanonicalRecord {
+        event_id: *record.event_id.as_bytes(),
+        stream: &record.stream,
+        stream_version: record.stream_version,
+        event_type: &record.event_type,
+        schema_version: record.schema_version,
+        recorded_by: &envelope.recorded_by,
+        recorded_at_micros: record.recorded_at.as_microsecond(),
+        payload: &record.payload,
+    }
+    .leaf_hash())
+}
+
+/// Where a leaf comes from: enough to name the event to a reader.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct LeafSource {
+    /// Its leaf index (0-based, in feed order).
+    pub index: u64,
+    /// The event's id.
+    pub event_id: amity_store::EventId,
+    /// Its stream.
+    pub stream: String,
+    /// Its version in the stream.
+    pub stream_version: u64,
+    /// Its position in the feed.
+    pub position: String,
+}
+
+/// The whole log as the store holds it now: every leaf hash, and where each comes from.
+#[derive(Debug, Clone, Default)]
+pub struct Leaves {
+    /// The leaf hashes, in feed order.
+    pub hashes: Vec<Hash>,
+    /// Where each leaf comes from.
+    pub sources: Vec<LeafSource>,
+}
+
+impl Leaves {
+    /// The index of an event's leaf.
+    pub fn index_of(&self, event_id: amity_store::EventId) -> Option<u64> {
+        self.sources
+            .iter()
+            .position(|source| source.event_id == event_id)
+            .map(|index| index as u64)
+    }
+}
+
+/// The cached right edge of the tree, with the position of its last leaf (opaque bytes in the
+/// store: version 1, the position's text length and text, the frontier's bytes).
+struct State {
+    position: Position,
+    frontier: Frontier,
+}
+
+impl State {
+    fn to_bytes(&self) -> Vec<u8> {
+        let position = self.position.to_string();
+        let mut bytes = vec![1u8];
+        bytes.extend_from_slice(&(position.len() as u16).to_be_bytes());
+        bytes.extend_from_slice(position.as_bytes());
+        bytes.extend_from_slice(&self.frontier.to_bytes());
+        bytes
+    }
+
+    /// `None` for bytes this code does not read: the cache is then rebuilt, never trusted.
+    fn from_bytes(bytes: &[u8]) -> Option<State> {
+        let (&version, rest) = bytes.split_first()?;
+        if version != 1 || rest.len() < 2 {
+            return None;
+        }
+        let length = u16::from_be_bytes([rest[0], rest[1]]) as usize;
+        let text = std::str::from_utf8(rest.get(2..2 + length)?).ok()?;
+        Some(State {
+            position: text.parse().ok()?,
+            frontier: Frontier::from_bytes(rest.get(2 + length..)?).ok()?,
+        })
+    }
+}
+
+/// A signed checkpoint just made.
+#[derive(Debug, Clone)]
+pub struct Signed {
+    /// The checkpoint.
+    pub checkpoint: Checkpoint,
+    /// The signed note, as stored and published.
+    pub note: String,
+}
+
+/// The origin of a ledger's checkpoints when none is given: `amity/<first event id>`.
+pub async fn default_origin(ledger: &Ledger) -> Result<Option<String>> {
+    Ok(ledger.identity().await?.map(|id| format!("amity/{id}")))
+}
+
+impl Ledger {
+    /// Every leaf of the log as the store holds it now, hashed from the stored records.
+    pub async fn log_leaves(&self) -> Result<Leaves> {
+        let mut leaves = Leaves::default();
+        let mut after = Position::START;
+        loop {
+            let page = self.stored_records(after, PAGE).await?;
+            let Some(last) = page.last() else { break };
+            after = last.position;
+            for record in &page {
+                leaves.sources.push(LeafSource {
+                    index: leaves.hashes.len() as u64,
+                    event_id: record.event_id,
+                    stream: record.stream.to_string(),
+                    stream_version: record.stream_version,
+                    position: record.position.to_string(),
+                });
+                leaves.hashes.push(leaf_hash(record)?);
+            }
+        }
+        Ok(leaves)
+    }
+
+    /// Sign a checkpoint of the whole log, store it, and cache the tree's right edge: only
+    /// the events recorded since the cached edge are read and hashed.
+    pub async fn checkpoint(&self, key: &SignerKey) -> Result<Signed> {
+        let mut state = match self.log_frontier().await? {
+            Some((_, bytes)) => State::from_bytes(&bytes),
+            None => None,
+        }
+        .unwrap_or(State {
+            position: Position::START,
+            frontier: Frontier::new(),
+        });
+        loop {
+            let page = self.stored_records(state.position, PAGE).await?;
+            let Some(last) = page.last() else { break };
+            state.position = last.position;
+            for record in &page {
+                state.frontier.push(leaf_hash(record)?);
+            }
+        }
+        let size = state.frontier.size();
+        let checkpoint = Checkpoint::new(key.name(), size, state.frontier.root());
+        let note = checkpoint.sign(key).map_err(log_error)?;
+        self.add_log_checkpoint(size, note.clone(), state.frontier.to_bytes())
+            .await?;
+        self.save_log_frontier(size, state.to_bytes()).await?;
+        Ok(Signed { checkpoint, note })
+    }
+}
+
+/// A log error as a ledger error.
+pub fn log_error(error: amity_log::Error) -> Error {
+    Error::Log(error)
+}
+
+/// What `verify` found, first problem first.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Report {
+    /// How many events the log holds.
+    pub tree_size: u64,
+    /// How many stored checkpoints were checked.
+    pub checkpoints: usize,
+    /// The size the latest valid checkpoint covers (0 without one).
+    pub covered: u64,
+    /// The problems, in feed order.
+    pub problems: Vec<String>,
+    /// The first event a problem is about, when one is known.
+    pub first_bad_event: Option<LeafSource>,
+}
+
+impl Report {
+    /// Whether the ledger verified clean and every event is covered by a checkpoint.
+    pub fn is_clean(&self) -> bool {
+        self.problems.is_empty()
+    }
+
+    /// Events after the latest checkpoint: not covered, so not verified.
+    pub fn uncovered(&self) -> u64 {
+        self.tree_size - self.covered
+    }
+}
+
+/// What a verification is given.
+#[derive(Debug, Clone, Default)]
+pub struct VerifyOptions {
+    /// The verifier key the latest checkpoint (and a published one) must be signed with.
+    pub key: Option<VerifierKey>,
+    /// A checkpoint published earlier (its signed note): the log must extend it.
+    pub published: Option<String>,
+}
+
+/// Verify the ledger's store: its own integrity, the log against every stored checkpoint, the
+/// latest checkpoint's signature, and a published checkpoint.
+pub async fn verify(ledger: &Ledger, options: &VerifyOptions) -> Result<Report> {
+    let integrity: Vec<IntegrityProblem> = ledger.check_integrity().await?;
+    let leaves = ledger.log_leaves().await?;
+    let mut report = Report {
+        tree_size: leaves.hashes.len() as u64,
+        checkpoints: 0,
+        covered: 0,
+        problems: integrity.iter().map(ToString::to_string).collect(),
+        first_bad_event: None,
+    };
+    if let Some(first) = integrity.first() {
+        report.first_bad_event = first
+            .position()
+            .and_then(|position| {
+                leaves
+                    .sources
+                    .iter()
+                    .find(|source| source.position == position.to_string())
+            })
+            .cloned();
+    }
+    let stored = ledger.log_checkpoints().await?;
+    report.checkpoints = stored.len();
+    // Each checkpoint must be the root of the log's first `size` leaves; the first that is
+    // not bounds the change: it is among the events after the last one that matched.
+    let mut matched = 0u64;
+    let last = stored.len();
+    for (number, stored) in stored.iter().enumerate() {
+        let note = amity_log::Note::parse(stored.note.as_bytes()).map_err(log_error)?;
+        let checkpoint = Checkpoint::from_note(&note).map_err(log_error)?;
+        let size = checkpoint.size;
+        if size > report.tree_size {
+            report.problems.push(format!(
+                "stored checkpoint {} covers {size} events, but the log holds {}: events were \
+                 deleted or the store was rolled back",
+                number + 1,
+                report.tree_size
+            ));
+            break;
+        }
+        if amity_log::root(&leaves.hashes[..size as usize]) != checkpoint.root {
+            report.problems.push(format!(
+                "stored checkpoint {} (size {size}) does not match the log: an event among \
+                 leaves {matched}..{size} was changed, deleted, inserted or moved",
+                number + 1
+            ));
+            if report.first_bad_event.is_none() {
+                report.first_bad_event = leaves.sources.get(matched as usize).cloned();
+            }
+            break;
+        }
+        matched = size;
+        if number + 1 == last {
+            if let Some(key) = &options.key {
+                if let Err(error) = note.verify(key) {
+                    report
+                        .problems
+                        .push(format!("the latest stored checkpoint: {error}"));
+                }
+            }
+        }
+    }
+    report.covered = matched;
+    if let Some(published) = &options.published {
+        check_published(&leaves, published, options.key.as_ref(), &mut report)?;
+    }
+    Ok(report)
+}
+
+/// Check a published checkpoint: signed with the key (when given), not larger than the log
+/// (else events were deleted or the store rolled back), and the root of the log's first leaves.
+fn check_published(
+    leaves: &Leaves,
+    published: &str,
+    key: Option<&VerifierKey>,
+    report: &mut Report,
+) -> Result<()> {
+    let note = amity_log::Note::parse(published.as_bytes()).map_err(log_error)?;
+    if let Some(key) = key {
+        if let Err(error) = note.verify(key) {
+            report
+                .problems
+                .push(format!("the published checkpoint: {error}"));
+            return Ok(());
+        }
+    }
+    let checkpoint = Checkpoint::from_note(&note).map_err(log_error)?;
+    let size = checkpoint.size;
+    if size > report.tree_size {
+        report.problems.push(format!(
+            "the published checkpoint covers {size} events, but the log holds {}: events were \
+             deleted or the store was rolled back",
+            report.tree_size
+        ));
+    } else if amity_log::root(&leaves.hashes[..size as usize]) != checkpoint.root {
+        report.problems.push(format!(
+            "the published checkpoint (size {size}) does not match the log: an event among its \
+             leaves was changed, deleted, inserted or moved"
+        ));
+        if report.first_bad_event.is_none() {
+            report.first_bad_event = leaves
+                .sources
+                .get(report.covered.min(size) as usize)
+                .cloned();
+        }
+    } else {
+        report.covered = report.covered.max(size);
+    }
+    Ok(())
+}
