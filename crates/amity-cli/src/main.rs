@@ -162,7 +162,8 @@ async fn run(cli: Cli, sub_matches: Option<clap::ArgMatches>) -> Result<()> {
         matches: &sub_matches,
     };
     use commands::{admin, analysis, query, record};
-    match cli.command {
+    let signs = cli.signing_key.clone().filter(|_| writes(&cli.command));
+    let outcome = match cli.command {
         command @ (Command::Found(_)
         | Command::Attest(_)
         | Command::Suspend(_)
@@ -201,11 +202,38 @@ async fn run(cli: Cli, sub_matches: Option<clap::ArgMatches>) -> Result<()> {
         Command::Export(export) => commands::export(&ledger, &opened, format, export).await,
         Command::Rebuild => admin::rebuild(&cx).await,
         Command::Key(command) => commands::log::key(&cx, command).await,
-        Command::Checkpoint(args) => commands::log::checkpoint(&cx, args).await,
+        Command::Checkpoint(args) => {
+            commands::log::checkpoint(&cx, args, cli.signing_key.as_deref()).await
+        }
         Command::Proof(command) => commands::log::proof(&cx, command).await,
         Command::Verify(args) => commands::log::verify(&cx, args).await,
         Command::Migrate(_) | Command::Completions { .. } | Command::Man => {
             unreachable!("handled before a store is opened")
         }
+    };
+    // Nothing recorded stays outside the log's protection when a signing key is configured.
+    if let (Ok(()), Some(key)) = (&outcome, signs) {
+        commands::log::checkpoint_after_write(&cx, &key).await?;
+    }
+    outcome
+}
+
+/// Whether a command writes to the ledger (a dry run does not).
+fn writes(command: &Command) -> bool {
+    match command {
+        Command::Found(_)
+        | Command::Attest(_)
+        | Command::Suspend(_)
+        | Command::Reinstate(_)
+        | Command::Terminate(_)
+        | Command::Reaffirm(_)
+        | Command::Retract(_)
+        | Command::Amend(_)
+        | Command::Cite(_)
+        | Command::Example(_)
+        | Command::Milestone(MilestoneCommand::Add(_)) => true,
+        Command::Party(command) => !matches!(command, args::PartyCommand::Show(_)),
+        Command::Import(import) => !import.dry_run,
+        _ => false,
     }
 }

@@ -146,6 +146,19 @@ impl Ledger {
     /// Sign a checkpoint of the whole log, store it, and cache the tree's right edge: only
     /// the events recorded since the cached edge are read and hashed.
     pub async fn checkpoint(&self, key: &SignerKey) -> Result<Signed> {
+        Ok(self
+            .checkpoint_when(key, true)
+            .await?
+            .expect("always signed"))
+    }
+
+    /// [`Ledger::checkpoint`], unless the latest stored checkpoint already covers every
+    /// event (then `None`): for signing after each write.
+    pub async fn checkpoint_if_grown(&self, key: &SignerKey) -> Result<Option<Signed>> {
+        self.checkpoint_when(key, false).await
+    }
+
+    async fn checkpoint_when(&self, key: &SignerKey, always: bool) -> Result<Option<Signed>> {
         let mut state = match self.log_frontier().await? {
             Some((_, bytes)) => State::from_bytes(&bytes),
             None => None,
@@ -163,12 +176,18 @@ impl Ledger {
             }
         }
         let size = state.frontier.size();
+        if !always {
+            let latest = self.log_checkpoints().await?.last().map(|c| c.tree_size);
+            if latest == Some(size) {
+                return Ok(None);
+            }
+        }
         let checkpoint = Checkpoint::new(key.name(), size, state.frontier.root());
         let note = checkpoint.sign(key).map_err(log_error)?;
         self.add_log_checkpoint(size, note.clone(), state.frontier.to_bytes())
             .await?;
         self.save_log_frontier(size, state.to_bytes()).await?;
-        Ok(Signed { checkpoint, note })
+        Ok(Some(Signed { checkpoint, note }))
     }
 }
 

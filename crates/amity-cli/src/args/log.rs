@@ -20,13 +20,9 @@ pub enum KeyCommand {
     },
 }
 
-/// `amity checkpoint`.
+/// `amity checkpoint` (signed with `--signing-key`, a global option).
 #[derive(Debug, Args)]
-pub struct CheckpointArgs {
-    /// The private key that signs it.
-    #[arg(long, env = "AMITY_SIGNING_KEY", value_name = "FILE")]
-    pub signing_key: PathBuf,
-}
+pub struct CheckpointArgs {}
 
 /// `amity proof …`.
 #[derive(Debug, Subcommand)]

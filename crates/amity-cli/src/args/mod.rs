@@ -71,6 +71,11 @@ pub struct Cli {
     /// Log errors only (no warnings).
     #[arg(short, long, global = true)]
     pub quiet: bool,
+    /// The private key that signs the ledger's checkpoints (`amity key generate`). With it,
+    /// every command that writes ends with a fresh signed checkpoint, so nothing recorded
+    /// stays outside the log's protection; `amity checkpoint` needs it.
+    #[arg(long, global = true, env = "AMITY_SIGNING_KEY", value_name = "FILE")]
+    pub signing_key: Option<std::path::PathBuf>,
     /// What to do.
     #[command(subcommand)]
     pub command: Command,

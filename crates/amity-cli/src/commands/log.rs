@@ -72,8 +72,14 @@ fn write_private(path: &Path, text: &str) -> Result<()> {
 }
 
 /// `amity checkpoint`: sign, keep and print a checkpoint of the whole log.
-pub async fn checkpoint(cx: &Context<'_>, args: CheckpointArgs) -> Result<()> {
-    let key = signing_key(&args.signing_key)?;
+pub async fn checkpoint(cx: &Context<'_>, _: CheckpointArgs, key: Option<&Path>) -> Result<()> {
+    let Some(key) = key else {
+        return Err(usage!(
+            "checkpoint needs --signing-key FILE (or AMITY_SIGNING_KEY); amity key generate \
+             writes one"
+        ));
+    };
+    let key = signing_key(key)?;
     let signed = cx.ledger.checkpoint(&key).await?;
     if cx.format == Format::Json {
         return output::print_json(&serde_json::json!({
@@ -160,6 +166,19 @@ pub async fn verify(cx: &Context<'_>, args: VerifyArgs) -> Result<()> {
             ),
         }
         .into());
+    }
+    Ok(())
+}
+
+/// After a command that wrote, with a signing key configured: a fresh checkpoint, unless the
+/// latest one already covers the whole log. Said on stderr (stdout is the command's).
+pub async fn checkpoint_after_write(cx: &Context<'_>, key: &Path) -> Result<()> {
+    let key = signing_key(key)?;
+    if let Some(signed) = cx.ledger.checkpoint_if_grown(&key).await? {
+        eprintln!(
+            "checkpoint: {} events, signed by {}",
+            signed.checkpoint.size, signed.checkpoint.origin
+        );
     }
     Ok(())
 }

@@ -248,3 +248,35 @@ fn a_bad_key_file_names_the_file_and_the_line() {
     assert!(run.stderr.contains("line 1"), "{run:?}");
     assert_eq!(run.stderr.lines().count(), 1, "{run:?}");
 }
+
+#[test]
+fn with_a_signing_key_every_write_ends_with_a_checkpoint() {
+    let sandbox = signed_example();
+    let key = sandbox.file("signing.key");
+    sandbox.checkpoint();
+    let run = sandbox.run(&[
+        "--signing-key",
+        &key,
+        "attest",
+        CS,
+        "Kaohsiung, TW",
+        "--occurred",
+        "2026-12",
+        "--source-title",
+        "list",
+    ]);
+    assert!(run.success, "{run:?}");
+    assert!(run.stderr.contains("checkpoint: "), "{run:?}");
+    // Nothing is left uncovered.
+    assert_eq!(sandbox.verify(&[]).code, Some(0));
+    // A read signs nothing; a write that adds nothing signs nothing new.
+    let run = sandbox.run(&["--signing-key", &key, "status"]);
+    assert!(!run.stderr.contains("checkpoint"), "{run:?}");
+    let run = sandbox.run(&["--signing-key", &key, "example"]);
+    assert!(run.success, "{run:?}");
+    assert!(!run.stderr.contains("checkpoint"), "{run:?}");
+    // Without a key, checkpoint is a usage error.
+    let run = sandbox.run(&["checkpoint"]);
+    assert_eq!(run.code, Some(2), "{run:?}");
+    assert!(run.stderr.contains("--signing-key"), "{run:?}");
+}

@@ -43,6 +43,7 @@ pub fn amity_in(dir: &Path) -> Command {
         .env("COLUMNS", "200")
         .env_remove("AMITY_STORE")
         .env_remove("AMITY_PROJECTIONS")
+        .env_remove("AMITY_SIGNING_KEY")
         .env_remove("RUST_LOG");
     command
 }
