@@ -85,6 +85,7 @@ mod error;
 pub mod postgres;
 mod projections;
 mod queries;
+mod sample;
 pub mod query;
 pub mod rows;
 #[cfg(feature = "sqlite")]
@@ -97,6 +98,7 @@ pub use checkpoint::{Checkpoint, CODE_VERSION};
 pub use error::{Error, Result};
 pub use projections::Projections;
 pub use queries::PartyResolver;
+pub use sample::SampleCheck;
 pub use rows::{DirectoryRow, PartnershipRows, PartyRow, StatusRow, TimelineRow};
 pub use tables::{TableBackend, TableWriter, Tables};
 pub use update::Progress;
