@@ -1,6 +1,7 @@
 //! The workspace's one integration-test binary (`cargo test -p amity-tests --test it`).
 
 mod answers;
+mod log_tamper;
 mod projections;
 mod schema;
 mod store_kurrentdb;

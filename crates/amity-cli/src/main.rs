@@ -117,6 +117,14 @@ async fn run(cli: Cli, sub_matches: Option<clap::ArgMatches>) -> Result<()> {
             }
             return commands::admin::migrate(migrate).await;
         }
+        Command::Verify(verify) if verify.archive.is_some() => {
+            check_format(&cli.command, cli.format)?;
+            return commands::log::verify_archive(verify, cli.format);
+        }
+        Command::Proof(args::ProofCommand::Verify(verify)) => {
+            check_format(&cli.command, cli.format)?;
+            return commands::log::proof_verify(verify, cli.format);
+        }
         _ => {}
     }
     let reads_only = matches!(

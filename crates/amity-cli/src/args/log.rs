@@ -44,6 +44,30 @@ pub enum ProofCommand {
         #[arg(long, value_name = "N")]
         to: Option<u64>,
     },
+    /// Check a proof (as `amity proof` writes it) against a signed checkpoint, with no store:
+    /// exit 0 valid, 5 not.
+    Verify(ProofVerifyArgs),
+}
+
+/// `amity proof verify`.
+#[derive(Debug, Args)]
+pub struct ProofVerifyArgs {
+    /// The proof, JSON: an inclusion proof or a consistency proof.
+    pub proof: PathBuf,
+    /// The signed checkpoint: the tree of an inclusion proof, the later tree of a consistency
+    /// proof.
+    #[arg(long, value_name = "FILE")]
+    pub checkpoint: PathBuf,
+    /// The earlier signed checkpoint of a consistency proof.
+    #[arg(long, value_name = "FILE")]
+    pub old_checkpoint: Option<PathBuf>,
+    /// The verifier key (name+hash+base64) the checkpoints must be signed with.
+    #[arg(long, value_name = "FILE")]
+    pub key: PathBuf,
+    /// The leaf hash (base64) an inclusion proof must be about: the hash of the event's
+    /// canonical record.
+    #[arg(long, value_name = "BASE64")]
+    pub leaf_hash: Option<String>,
 }
 
 /// `amity verify`.
@@ -55,4 +79,9 @@ pub struct VerifyArgs {
     /// A checkpoint published earlier (a signed note): the ledger must still hold it.
     #[arg(long, value_name = "FILE")]
     pub checkpoint: Option<PathBuf>,
+    /// Verify an exported archive (`export --format jsonl`, a full export) against
+    /// --checkpoint with --key, with no store: another archive's check of a handed-over
+    /// ledger.
+    #[arg(long, value_name = "FILE", requires_all = ["checkpoint", "key"])]
+    pub archive: Option<PathBuf>,
 }

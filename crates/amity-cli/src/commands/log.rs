@@ -4,12 +4,12 @@
 
 use std::path::Path;
 
-use amity_ledger::log::{self, VerifyOptions};
+use amity_ledger::log::{self, Proof, Report, VerifyOptions};
 use amity_log::{ConsistencyProof, InclusionProof, SignerKey, VerifierKey};
 use anyhow::{Context as _, Result};
 
 use super::Context;
-use crate::args::{CheckpointArgs, Format, KeyCommand, ProofCommand, VerifyArgs};
+use crate::args::{CheckpointArgs, Format, KeyCommand, ProofCommand, ProofVerifyArgs, VerifyArgs};
 use crate::exit::{Exit, Verdict};
 use crate::output;
 
@@ -117,7 +117,82 @@ pub async fn proof(cx: &Context<'_>, command: ProofCommand) -> Result<()> {
             let hashes = amity_log::consistency_proof(&leaves.hashes, from, to)?;
             output::print_json(&ConsistencyProof { from, to, hashes })
         }
+        ProofCommand::Verify(_) => unreachable!("handled before a store is opened"),
     }
+}
+
+/// `amity proof verify PROOF --checkpoint FILE --key FILE [--old-checkpoint FILE]
+/// [--leaf-hash BASE64]`, with no store: exit 0 valid, 5 not.
+pub fn proof_verify(args: &ProofVerifyArgs, format: Format) -> Result<()> {
+    let key = verifier_key(&args.key)?;
+    let proof = log::read_proof(&args.proof)?;
+    let checkpoint = log::read_checkpoint(&args.checkpoint)?;
+    let old = args
+        .old_checkpoint
+        .as_deref()
+        .map(log::read_checkpoint)
+        .transpose()?;
+    if matches!(proof, Proof::Consistency(_)) && old.is_none() {
+        return Err(usage!(
+            "{}: a consistency proof is checked against two checkpoints: give the earlier one \
+             with --old-checkpoint FILE",
+            args.proof.display()
+        ));
+    }
+    let leaf = match args.leaf_hash.as_deref() {
+        Some(text) => Some(
+            amity_log::decode_hash(text)
+                .map_err(|reason| usage!("--leaf-hash {text}: {reason}"))?,
+        ),
+        None => None,
+    };
+    let verdict = log::verify_proof(&proof, &checkpoint, old.as_ref(), &key, leaf.as_ref());
+    if format == Format::Json {
+        output::print_json(&verdict)?;
+    } else if verdict.valid {
+        output::emit(format_args!(
+            "valid {} proof: {}",
+            verdict.kind, verdict.says
+        ))?;
+    }
+    if !verdict.valid {
+        return Err(Verdict {
+            exit: Exit::Tampered,
+            message: format!(
+                "the {} proof does not verify: {}",
+                verdict.kind, verdict.says
+            ),
+        }
+        .into());
+    }
+    Ok(())
+}
+
+/// `amity verify --archive FILE --checkpoint FILE --key FILE`, with no store: the exit codes
+/// of [`verify`].
+pub fn verify_archive(args: &VerifyArgs, format: Format) -> Result<()> {
+    let (Some(archive), Some(checkpoint), Some(key)) = (&args.archive, &args.checkpoint, &args.key)
+    else {
+        return Err(usage!(
+            "--archive FILE is verified against --checkpoint FILE with --key FILE"
+        ));
+    };
+    let key = verifier_key(key)?;
+    let published = log::read_checkpoint(checkpoint)?;
+    let report = log::verify_archive(archive, &published, &key)?;
+    let summary = format!(
+        "{} events in {}; the checkpoint covers {}; {} events verified against it",
+        report.tree_size,
+        archive.display(),
+        published.checkpoint.size,
+        report.covered
+    );
+    conclude(
+        &report,
+        format,
+        &summary,
+        "of the archive after the checkpoint's are not verified (ask for a later checkpoint)",
+    )
 }
 
 /// `amity verify`: exit 0 clean and covered, 5 a problem (the first bad event named), 6 clean
@@ -128,13 +203,26 @@ pub async fn verify(cx: &Context<'_>, args: VerifyArgs) -> Result<()> {
         published: args.checkpoint.as_deref().map(read_text).transpose()?,
     };
     let report = log::verify(cx.ledger, &options).await?;
-    if cx.format == Format::Json {
-        output::print_json(&report)?;
+    let summary = format!(
+        "{} events in the log; {} stored checkpoints; {} events covered by a checkpoint",
+        report.tree_size, report.checkpoints, report.covered
+    );
+    conclude(
+        &report,
+        cx.format,
+        &summary,
+        "recorded after the latest checkpoint are not verified (run amity checkpoint)",
+    )
+}
+
+/// Print a verification's report and conclude: exit 0 clean and covered, 5 a problem (the
+/// first bad event named when known), 6 clean but events after the checkpoint not covered
+/// (`later` says so, after their number).
+fn conclude(report: &Report, format: Format, summary: &str, later: &str) -> Result<()> {
+    if format == Format::Json {
+        output::print_json(report)?;
     } else {
-        output::emit(format_args!(
-            "{} events in the log; {} stored checkpoints; {} events covered by a checkpoint",
-            report.tree_size, report.checkpoints, report.covered
-        ))?;
+        output::emit(summary)?;
         for problem in &report.problems {
             output::emit(format_args!("problem: {problem}"))?;
         }
@@ -144,9 +232,14 @@ pub async fn verify(cx: &Context<'_>, args: VerifyArgs) -> Result<()> {
             .first_bad_event
             .as_ref()
             .map(|event| {
+                let place = match (&event.line, &event.position) {
+                    (Some(line), _) => format!("line {line}"),
+                    (None, Some(position)) => format!("position {position}"),
+                    (None, None) => format!("leaf {}", event.index),
+                };
                 format!(
-                    " (first bad event {}: stream {}, version {}, position {})",
-                    event.event_id, event.stream, event.stream_version, event.position
+                    " (first bad event {}: stream {}, version {}, {place})",
+                    event.event_id, event.stream, event.stream_version
                 )
             })
             .unwrap_or_default();
@@ -159,11 +252,7 @@ pub async fn verify(cx: &Context<'_>, args: VerifyArgs) -> Result<()> {
     if report.uncovered() > 0 {
         return Err(Verdict {
             exit: Exit::NotCovered,
-            message: format!(
-                "not covered: {} events recorded after the latest checkpoint are not verified \
-                 (run amity checkpoint)",
-                report.uncovered()
-            ),
+            message: format!("not covered: {} events {later}", report.uncovered()),
         }
         .into());
     }

@@ -249,6 +249,299 @@ fn a_bad_key_file_names_the_file_and_the_line() {
     assert_eq!(run.stderr.lines().count(), 1, "{run:?}");
 }
 
+/// The example checkpointed and exported: `ledger.jsonl`, `cp.txt` and `verifier.pub`
+/// copied into a folder of their own, with no ledger (as another archive receives them).
+fn handed_over() -> (Sandbox, tempfile::TempDir) {
+    let sandbox = signed_example();
+    let note = sandbox.checkpoint();
+    let archive = sandbox.ok(&["export", "--format", "jsonl"]);
+    let offline = tempfile::tempdir().unwrap();
+    std::fs::write(offline.path().join("ledger.jsonl"), archive).unwrap();
+    std::fs::write(offline.path().join("cp.txt"), note).unwrap();
+    std::fs::copy(
+        sandbox.path().join("verifier.pub"),
+        offline.path().join("verifier.pub"),
+    )
+    .unwrap();
+    (sandbox, offline)
+}
+
+/// `amity verify --archive ledger.jsonl --checkpoint cp.txt --key verifier.pub [ARGS…]` in
+/// `dir`, its store a SQLite file that does not exist (and must not be created).
+fn verify_offline(dir: &std::path::Path, extra: &[&str]) -> Run {
+    let store = format!("sqlite://{}", dir.join("ledger.db").display());
+    let mut args = vec![
+        "--store",
+        store.as_str(),
+        "verify",
+        "--archive",
+        "ledger.jsonl",
+        "--checkpoint",
+        "cp.txt",
+        "--key",
+        "verifier.pub",
+    ];
+    args.extend(extra);
+    let run = Run::from(amity_in(dir).args(&args).output().unwrap());
+    assert!(!dir.join("ledger.db").exists(), "no store was opened");
+    run
+}
+
+/// Rewrite the archive's lines.
+fn edit_archive(dir: &std::path::Path, edit: impl FnOnce(&mut Vec<String>)) {
+    let path = dir.join("ledger.jsonl");
+    let mut lines: Vec<String> = std::fs::read_to_string(&path)
+        .unwrap()
+        .lines()
+        .map(str::to_owned)
+        .collect();
+    edit(&mut lines);
+    std::fs::write(&path, lines.join("\n") + "\n").unwrap();
+}
+
+#[test]
+fn a_handed_over_export_verifies_offline_with_no_store() {
+    let (sandbox, offline) = handed_over();
+    let run = verify_offline(offline.path(), &[]);
+    assert_eq!(run.code, Some(0), "{run:?}");
+    let report: serde_json::Value =
+        serde_json::from_str(&verify_offline(offline.path(), &["--format", "json"]).stdout)
+            .unwrap();
+    assert_eq!(report["tree_size"], report["covered"], "{report}");
+    assert_eq!(report["problems"], serde_json::json!([]));
+    // A later event in a later export is not covered by the handed-over checkpoint.
+    sandbox.ok(&[
+        "attest",
+        CS,
+        "Kaohsiung, TW",
+        "--occurred",
+        "2026-12",
+        "--source-title",
+        "list",
+    ]);
+    let archive = sandbox.ok(&["export", "--format", "jsonl"]);
+    std::fs::write(offline.path().join("ledger.jsonl"), archive).unwrap();
+    let run = verify_offline(offline.path(), &[]);
+    assert_eq!(run.code, Some(6), "{run:?}");
+    assert!(run.stderr.contains("not covered: 1 events"), "{run:?}");
+}
+
+#[test]
+fn edits_to_a_handed_over_export_are_found_offline() {
+    type Edit = fn(&mut Vec<String>);
+    let cases: [(&str, Edit, &str); 4] = [
+        (
+            "one payload byte",
+            |lines| {
+                let line = lines.iter_mut().find(|l| l.contains("\"1993")).unwrap();
+                *line = line.replacen("\"1993", "\"1994", 1);
+            },
+            "does not match the archive",
+        ),
+        (
+            "the last line dropped",
+            |lines| drop(lines.pop()),
+            "truncated",
+        ),
+        (
+            "two lines swapped",
+            |lines| lines.swap(0, 1),
+            "verification failed",
+        ),
+        (
+            "a recorded_at",
+            |lines| {
+                let at = lines[2].find("\"recorded_at\":\"").unwrap() + 15;
+                let year: u32 = lines[2][at..at + 4].parse().unwrap();
+                lines[2].replace_range(at..at + 4, &(year - 1).to_string());
+            },
+            "does not match the archive",
+        ),
+    ];
+    for (what, edit, expected) in cases {
+        let (_sandbox, offline) = handed_over();
+        edit_archive(offline.path(), edit);
+        let run = verify_offline(offline.path(), &[]);
+        assert_eq!(run.code, Some(5), "{what}: {run:?}");
+        assert!(
+            run.stderr.contains(expected) || run.stdout.contains(expected),
+            "{what}: {run:?}"
+        );
+    }
+}
+
+#[test]
+fn a_bad_archive_line_names_the_file_the_line_and_the_field() {
+    let (_sandbox, offline) = handed_over();
+    edit_archive(offline.path(), |lines| {
+        lines[1] = lines[1].replacen("\"stream_version\":", "\"stream_version\":\"x\",\"v\":", 1);
+    });
+    let run = verify_offline(offline.path(), &[]);
+    assert_eq!(run.code, Some(1), "{run:?}");
+    assert!(
+        run.stderr.contains("ledger.jsonl:2: stream_version:"),
+        "{run:?}"
+    );
+    assert!(!run.stderr.contains("panicked"), "{run:?}");
+}
+
+/// `amity proof verify ARGS…` with no store.
+fn proof_verify(dir: &std::path::Path, args: &[&str]) -> Run {
+    let store = format!("sqlite://{}", dir.join("none.db").display());
+    let mut all = vec!["--store", store.as_str(), "proof", "verify"];
+    all.extend(args);
+    let run = Run::from(amity_in(dir).args(&all).output().unwrap());
+    assert!(!dir.join("none.db").exists(), "no store was opened");
+    run
+}
+
+#[test]
+fn proofs_from_amity_proof_verify_with_proof_verify_and_a_flipped_hash_fails() {
+    let sandbox = signed_example();
+    let first = sandbox.checkpoint();
+    sandbox.ok(&[
+        "attest",
+        CS,
+        "Kaohsiung, TW",
+        "--occurred",
+        "2026-12",
+        "--source-title",
+        "list",
+    ]);
+    let second = sandbox.checkpoint();
+    let dir = sandbox.path();
+    std::fs::write(dir.join("old.txt"), &first).unwrap();
+    std::fs::write(dir.join("cp.txt"), &second).unwrap();
+    let history = sandbox.history(&[CS_SMOLENSK]);
+    let id = events(&history)[0]["event_id"].as_str().unwrap().to_owned();
+    let inclusion = sandbox.ok(&["proof", "inclusion", &id]);
+    std::fs::write(dir.join("inclusion.json"), &inclusion).unwrap();
+    let size = amity_log::Checkpoint::from_note(&amity_log::Note::parse(first.as_bytes()).unwrap())
+        .unwrap()
+        .size
+        .to_string();
+    let consistency = sandbox.ok(&["proof", "consistency", "--from", &size]);
+    std::fs::write(dir.join("consistency.json"), &consistency).unwrap();
+    let key = ["--key", "verifier.pub"];
+    let run = proof_verify(
+        dir,
+        &[&["inclusion.json", "--checkpoint", "cp.txt"][..], &key].concat(),
+    );
+    assert_eq!(run.code, Some(0), "{run:?}");
+    assert!(run.stdout.contains("valid inclusion proof"), "{run:?}");
+    // The leaf hash it is about, given: it must match.
+    let proof: amity_log::InclusionProof = serde_json::from_str(&inclusion).unwrap();
+    let leaf = amity_log::encode_hash(&proof.leaf_hash);
+    let args = [
+        "inclusion.json",
+        "--checkpoint",
+        "cp.txt",
+        "--leaf-hash",
+        &leaf,
+    ];
+    assert_eq!(proof_verify(dir, &[&args[..], &key].concat()).code, Some(0));
+    let run = proof_verify(
+        dir,
+        &[
+            &[
+                "consistency.json",
+                "--checkpoint",
+                "cp.txt",
+                "--old-checkpoint",
+                "old.txt",
+            ][..],
+            &key,
+        ]
+        .concat(),
+    );
+    assert_eq!(run.code, Some(0), "{run:?}");
+    // Against the earlier checkpoint, the inclusion proof (of the later tree) does not hold.
+    let run = proof_verify(
+        dir,
+        &[&["inclusion.json", "--checkpoint", "old.txt"][..], &key].concat(),
+    );
+    assert_eq!(run.code, Some(5), "{run:?}");
+    // One bit of one hash flipped.
+    let mut flipped = proof.clone();
+    flipped.hashes[0][0] ^= 1;
+    std::fs::write(
+        dir.join("flipped.json"),
+        serde_json::to_string(&flipped).unwrap(),
+    )
+    .unwrap();
+    let run = proof_verify(
+        dir,
+        &[&["flipped.json", "--checkpoint", "cp.txt"][..], &key].concat(),
+    );
+    assert_eq!(run.code, Some(5), "{run:?}");
+    assert!(run.stderr.contains("does not verify"), "{run:?}");
+    // A consistency proof without the earlier checkpoint is a usage error.
+    let run = proof_verify(
+        dir,
+        &[&["consistency.json", "--checkpoint", "cp.txt"][..], &key].concat(),
+    );
+    assert_eq!(run.code, Some(2), "{run:?}");
+    assert!(run.stderr.contains("--old-checkpoint"), "{run:?}");
+}
+
+#[test]
+fn malformed_proof_and_checkpoint_files_name_the_file_and_the_line() {
+    let sandbox = signed_example();
+    let dir = sandbox.path();
+    sandbox.checkpoint();
+    std::fs::write(dir.join("cp.txt"), sandbox.checkpoint()).unwrap();
+    std::fs::write(
+        dir.join("bad.json"),
+        "{\n \"leaf_index\": 0,\n \"tree_size\": [\n",
+    )
+    .unwrap();
+    let run = proof_verify(
+        dir,
+        &[
+            "bad.json",
+            "--checkpoint",
+            "cp.txt",
+            "--key",
+            "verifier.pub",
+        ],
+    );
+    assert_eq!(run.code, Some(1), "{run:?}");
+    assert!(run.stderr.contains("bad.json:"), "{run:?}");
+    std::fs::write(dir.join("bad.txt"), "amity/x\n12\n\n").unwrap();
+    let run = proof_verify(
+        dir,
+        &[
+            "bad.json",
+            "--checkpoint",
+            "bad.txt",
+            "--key",
+            "verifier.pub",
+        ],
+    );
+    assert!(
+        run.stderr.contains("bad.json:") || run.stderr.contains("bad.txt:"),
+        "{run:?}"
+    );
+    std::fs::write(
+        dir.join("ok.json"),
+        sandbox.ok(&["proof", "consistency", "--from", "1"]),
+    )
+    .unwrap();
+    let run = proof_verify(
+        dir,
+        &[
+            "ok.json",
+            "--checkpoint",
+            "bad.txt",
+            "--key",
+            "verifier.pub",
+        ],
+    );
+    assert_eq!(run.code, Some(1), "{run:?}");
+    assert!(run.stderr.contains("bad.txt:"), "{run:?}");
+    assert!(!run.stderr.contains("panicked"), "{run:?}");
+}
+
 #[test]
 fn with_a_signing_key_every_write_ends_with_a_checkpoint() {
     let sandbox = signed_example();

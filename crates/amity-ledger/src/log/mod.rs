@@ -2,12 +2,22 @@
 //! tree over its canonical record v1 (`amity_log`, `events-schema/README.md`). Checkpoints
 //! (C2SP signed notes) are kept beside the feed by the store; the tree's right edge is cached
 //! with the position it reached, so a checkpoint hashes only the events recorded since.
+//!
+//! Offline, with no store ([`offline`]): an exported archive checked against a signed
+//! checkpoint, and a proof checked against one.
 
 use amity_log::{CanonicalRecord, Checkpoint, Frontier, Hash, SignerKey, VerifierKey};
 use amity_store::{IntegrityProblem, Position};
 
 use crate::feed::StoredRecord;
 use crate::{DecodeFailure, Error, Ledger, Result};
+
+pub mod offline;
+
+pub use offline::{
+    archive_leaves, read_checkpoint, read_proof, verify_archive, verify_proof, Proof, ProofVerdict,
+    Published,
+};
 
 /// Records read per page while hashing the log.
 const PAGE: usize = 10_000;
@@ -51,8 +61,12 @@ pub struct LeafSource {
     pub stream: String,
     /// Its version in the stream.
     pub stream_version: u64,
-    /// Its position in the feed.
-    pub position: String,
+    /// Its position in the store's feed (a leaf read from a store).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub position: Option<String>,
+    /// Its 1-based line in the archive (a leaf read from an archive).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub line: Option<u64>,
 }
 
 /// The whole log as the store holds it now: every leaf hash, and where each comes from.
@@ -135,7 +149,8 @@ impl Ledger {
                     event_id: record.event_id,
                     stream: record.stream.to_string(),
                     stream_version: record.stream_version,
-                    position: record.position.to_string(),
+                    position: Some(record.position.to_string()),
+                    line: None,
                 });
                 leaves.hashes.push(leaf_hash(record)?);
             }
@@ -251,7 +266,7 @@ pub async fn verify(ledger: &Ledger, options: &VerifyOptions) -> Result<Report> 
                 leaves
                     .sources
                     .iter()
-                    .find(|source| source.position == position.to_string())
+                    .find(|source| source.position == Some(position.to_string()))
             })
             .cloned();
     }
