@@ -84,4 +84,11 @@ pub struct VerifyArgs {
     /// ledger.
     #[arg(long, value_name = "FILE", requires_all = ["checkpoint", "key"])]
     pub archive: Option<PathBuf>,
+    /// How many partnerships (drawn with a fixed seed) to recompute from their events and
+    /// compare with the projection tables (0: none).
+    #[arg(long, value_name = "N", default_value_t = 100)]
+    pub sample: usize,
+    /// The seed of that draw (the same seed draws the same partnerships).
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub seed: u64,
 }

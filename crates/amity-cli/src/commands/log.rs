@@ -202,9 +202,23 @@ pub async fn verify(cx: &Context<'_>, args: VerifyArgs) -> Result<()> {
         key: args.key.as_deref().map(verifier_key).transpose()?,
         published: args.checkpoint.as_deref().map(read_text).transpose()?,
     };
-    let report = log::verify(cx.ledger, &options).await?;
+    let mut report = log::verify(cx.ledger, &options).await?;
+    // The projection tables, caught up, against their events recomputed (a sample).
+    let mut sampled = 0;
+    if args.sample > 0 && report.problems.is_empty() {
+        let projections = super::caught_up(cx.opened, cx.ledger).await?;
+        let check = projections.check_sample(args.sample, args.seed).await?;
+        sampled = check.checked;
+        for id in check.differing {
+            report.problems.push(format!(
+                "the projection tables of {id} differ from its events (amity rebuild \
+                 rebuilds them)"
+            ));
+        }
+    }
     let summary = format!(
-        "{} events in the log; {} stored checkpoints; {} events covered by a checkpoint",
+        "{} events in the log; {} stored checkpoints; {} events covered by a checkpoint; \
+         {sampled} partnerships' tables compared with their events",
         report.tree_size, report.checkpoints, report.covered
     );
     conclude(
