@@ -3,6 +3,8 @@
 //! (C2SP signed notes) are kept beside the feed by the store; the tree's right edge is cached
 //! with the position it reached, so a checkpoint hashes only the events recorded since.
 
+use std::collections::HashMap;
+
 use amity_log::{CanonicalRecord, Checkpoint, Frontier, Hash, SignerKey, VerifierKey};
 use amity_store::{FeedLane, IntegrityProblem, LaneRead, Position, StoredEvent};
 
@@ -240,6 +242,13 @@ pub async fn verify(ledger: &Ledger, options: &VerifyOptions) -> Result<Report> 
     // not bounds the change: it is among the events after the last one that matched.
     let mut matched = 0u64;
     let last = stored.len();
+    let roots = roots_at(
+        &leaves.hashes,
+        stored.iter().filter_map(|stored| {
+            let note = amity_log::Note::parse(stored.note.as_bytes()).ok()?;
+            Some(Checkpoint::from_note(&note).ok()?.size)
+        }),
+    );
     for (number, stored) in stored.iter().enumerate() {
         let note = amity_log::Note::parse(stored.note.as_bytes()).map_err(log_error)?;
         let checkpoint = Checkpoint::from_note(&note).map_err(log_error)?;
@@ -253,7 +262,7 @@ pub async fn verify(ledger: &Ledger, options: &VerifyOptions) -> Result<Report> 
             ));
             break;
         }
-        if amity_log::root(&leaves.hashes[..size as usize]) != checkpoint.root {
+        if roots.get(&size) != Some(&checkpoint.root) {
             report.problems.push(format!(
                 "stored checkpoint {} (size {size}) does not match the log: an event among \
                  leaves {matched}..{size} was changed, deleted, inserted or moved",
@@ -280,6 +289,24 @@ pub async fn verify(ledger: &Ledger, options: &VerifyOptions) -> Result<Report> 
         check_published(&leaves, published, options.key.as_ref(), &mut report)?;
     }
     Ok(report)
+}
+
+/// The roots of the log's first `size` leaves, for each of these sizes not above the log's:
+/// one pass over the leaves whatever the number of checkpoints (a root each would hash the
+/// whole log once per checkpoint).
+fn roots_at(hashes: &[Hash], sizes: impl Iterator<Item = u64>) -> HashMap<u64, Hash> {
+    let mut sizes: Vec<u64> = sizes.filter(|&size| size <= hashes.len() as u64).collect();
+    sizes.sort_unstable();
+    sizes.dedup();
+    let mut frontier = Frontier::new();
+    let mut roots = HashMap::with_capacity(sizes.len());
+    for size in sizes {
+        for hash in &hashes[frontier.size() as usize..size as usize] {
+            frontier.push(*hash);
+        }
+        roots.insert(size, frontier.root());
+    }
+    roots
 }
 
 /// Check a published checkpoint: signed with the key (when given), not larger than the log
