@@ -6,8 +6,10 @@
 //! Offline, with no store ([`offline`]): an exported archive checked against a signed
 //! checkpoint, and a proof checked against one.
 
+use std::collections::HashMap;
+
 use amity_log::{CanonicalRecord, Checkpoint, Frontier, Hash, SignerKey, VerifierKey};
-use amity_store::{IntegrityProblem, Position};
+use amity_store::{FeedLane, IntegrityProblem, LaneRead, Position, StoredEvent};
 
 use crate::feed::StoredRecord;
 use crate::{DecodeFailure, Error, Ledger, Result};
@@ -25,13 +27,18 @@ const PAGE: usize = 10_000;
 /// The leaf hash of a stored record: SHA-256 of 0x00 and its canonical record v1. Only the
 /// metadata's `recorded_by` is read from the envelope; the payload is hashed as stored.
 pub fn leaf_hash(record: &StoredRecord) -> Result<Hash> {
+    stored_leaf_hash(&record.as_stored())
+}
+
+/// [`leaf_hash`] of a record borrowed where the store reads it.
+fn stored_leaf_hash(record: &StoredEvent<'_>) -> Result<Hash> {
     #[derive(serde::Deserialize)]
     struct Envelope<'a> {
         #[serde(borrow)]
         recorded_by: std::borrow::Cow<'a, str>,
     }
     let envelope: Envelope<'_> =
-        serde_json::from_slice(&record.metadata).map_err(|error| Error::Decode {
+        serde_json::from_slice(record.metadata).map_err(|error| Error::Decode {
             event_id: record.event_id,
             stream: record.stream.to_string(),
             stream_version: record.stream_version,
@@ -39,13 +46,13 @@ pub fn leaf_hash(record: &StoredRecord) -> Result<Hash> {
         })?;
     Ok(CanonicalRecord {
         event_id: *record.event_id.as_bytes(),
-        stream: &record.stream,
+        stream: record.stream,
         stream_version: record.stream_version,
-        event_type: &record.event_type,
+        event_type: record.event_type,
         schema_version: record.schema_version,
         recorded_by: &envelope.recorded_by,
         recorded_at_micros: record.recorded_at.as_microsecond(),
-        payload: &record.payload,
+        payload: record.payload,
     }
     .leaf_hash())
 }
@@ -138,23 +145,14 @@ impl Ledger {
     /// Every leaf of the log as the store holds it now, hashed from the stored records.
     pub async fn log_leaves(&self) -> Result<Leaves> {
         let mut leaves = Leaves::default();
-        let mut after = Position::START;
-        loop {
-            let page = self.stored_records(after, PAGE).await?;
-            let Some(last) = page.last() else { break };
-            after = last.position;
-            for record in &page {
-                leaves.sources.push(LeafSource {
-                    index: leaves.hashes.len() as u64,
-                    event_id: record.event_id,
-                    stream: record.stream.to_string(),
-                    stream_version: record.stream_version,
-                    position: Some(record.position.to_string()),
-                    line: None,
-                });
-                leaves.hashes.push(leaf_hash(record)?);
+        self.hash_in_lanes(Position::START, true, |chunk| {
+            for mut source in chunk.sources {
+                source.index = leaves.sources.len() as u64;
+                leaves.sources.push(source);
             }
-        }
+            leaves.hashes.extend(chunk.hashes);
+        })
+        .await?;
         Ok(leaves)
     }
 
@@ -182,14 +180,15 @@ impl Ledger {
             position: Position::START,
             frontier: Frontier::new(),
         });
-        loop {
-            let page = self.stored_records(state.position, PAGE).await?;
-            let Some(last) = page.last() else { break };
-            state.position = last.position;
-            for record in &page {
-                state.frontier.push(leaf_hash(record)?);
+        self.hash_in_lanes(state.position, false, |chunk| {
+            if let Some(last) = chunk.last {
+                state.position = last;
             }
-        }
+            for hash in chunk.hashes {
+                state.frontier.push(hash);
+            }
+        })
+        .await?;
         let size = state.frontier.size();
         if !always {
             let latest = self.log_checkpoints().await?.last().map(|c| c.tree_size);
@@ -276,6 +275,13 @@ pub async fn verify(ledger: &Ledger, options: &VerifyOptions) -> Result<Report> 
     // not bounds the change: it is among the events after the last one that matched.
     let mut matched = 0u64;
     let last = stored.len();
+    let roots = roots_at(
+        &leaves.hashes,
+        stored.iter().filter_map(|stored| {
+            let note = amity_log::Note::parse(stored.note.as_bytes()).ok()?;
+            Some(Checkpoint::from_note(&note).ok()?.size)
+        }),
+    );
     for (number, stored) in stored.iter().enumerate() {
         let note = amity_log::Note::parse(stored.note.as_bytes()).map_err(log_error)?;
         let checkpoint = Checkpoint::from_note(&note).map_err(log_error)?;
@@ -289,7 +295,7 @@ pub async fn verify(ledger: &Ledger, options: &VerifyOptions) -> Result<Report> 
             ));
             break;
         }
-        if amity_log::root(&leaves.hashes[..size as usize]) != checkpoint.root {
+        if roots.get(&size) != Some(&checkpoint.root) {
             report.problems.push(format!(
                 "stored checkpoint {} (size {size}) does not match the log: an event among \
                  leaves {matched}..{size} was changed, deleted, inserted or moved",
@@ -316,6 +322,24 @@ pub async fn verify(ledger: &Ledger, options: &VerifyOptions) -> Result<Report> 
         check_published(&leaves, published, options.key.as_ref(), &mut report)?;
     }
     Ok(report)
+}
+
+/// The roots of the log's first `size` leaves, for each of these sizes not above the log's:
+/// one pass over the leaves whatever the number of checkpoints (a root each would hash the
+/// whole log once per checkpoint).
+fn roots_at(hashes: &[Hash], sizes: impl Iterator<Item = u64>) -> HashMap<u64, Hash> {
+    let mut sizes: Vec<u64> = sizes.filter(|&size| size <= hashes.len() as u64).collect();
+    sizes.sort_unstable();
+    sizes.dedup();
+    let mut frontier = Frontier::new();
+    let mut roots = HashMap::with_capacity(sizes.len());
+    for size in sizes {
+        for hash in &hashes[frontier.size() as usize..size as usize] {
+            frontier.push(*hash);
+        }
+        roots.insert(size, frontier.root());
+    }
+    roots
 }
 
 /// Check a published checkpoint: signed with the key (when given), not larger than the log
@@ -358,4 +382,126 @@ fn check_published(
         report.covered = report.covered.max(size);
     }
     Ok(())
+}
+
+/// Records hashed per chunk by each lane of [`Ledger::hash_in_lanes`].
+const HASH_CHUNK: usize = 1_024;
+
+/// A lane's hashed chunk: the leaf hashes, where they come from (when asked for; their
+/// indexes are set by the reader), the last record's position, and the error that ended the
+/// reading there, if one did (the hashes before it come first).
+struct HashedChunk {
+    hashes: Vec<Hash>,
+    sources: Vec<LeafSource>,
+    last: Option<Position>,
+    error: Option<Error>,
+}
+
+/// A lane of [`Ledger::hash_in_lanes`]: hashes each record where the store reads it, with no
+/// copy, and sends each chunk to the reader.
+struct HashingLane {
+    sender: tokio::sync::mpsc::Sender<HashedChunk>,
+    sources: bool,
+    chunk: HashedChunk,
+}
+
+impl HashingLane {
+    /// Send the chunk so far, ended by `error` if given.
+    fn send(&mut self, error: Option<Error>) -> bool {
+        let chunk = HashedChunk {
+            hashes: std::mem::take(&mut self.chunk.hashes),
+            sources: std::mem::take(&mut self.chunk.sources),
+            last: self.chunk.last.take(),
+            error,
+        };
+        self.sender.blocking_send(chunk).is_ok()
+    }
+}
+
+impl FeedLane for HashingLane {
+    fn event(&mut self, event: StoredEvent<'_>) -> bool {
+        match stored_leaf_hash(&event) {
+            Ok(hash) => self.chunk.hashes.push(hash),
+            Err(error) => {
+                self.send(Some(error));
+                return false;
+            }
+        }
+        if self.sources {
+            self.chunk.sources.push(LeafSource {
+                index: 0,
+                event_id: event.event_id,
+                stream: event.stream.to_owned(),
+                stream_version: event.stream_version,
+                position: Some(event.position.to_string()),
+                line: None,
+            });
+        }
+        self.chunk.last = Some(event.position);
+        true
+    }
+
+    fn end_chunk(&mut self) -> bool {
+        self.send(None)
+    }
+
+    fn fail(&mut self, error: amity_store::Error) {
+        self.send(Some(error.into()));
+    }
+}
+
+impl Ledger {
+    /// Hash every record after `after`, in parallel lanes (one per core, as
+    /// [`Ledger::pages`] reads), each record where the store reads it; `visit` gets the
+    /// chunks in feed order. The first error in feed order ends it.
+    async fn hash_in_lanes(
+        &self,
+        after: Position,
+        sources: bool,
+        mut visit: impl FnMut(HashedChunk),
+    ) -> Result<()> {
+        let lanes = std::thread::available_parallelism()
+            .map_or(2, usize::from)
+            .clamp(1, crate::feed::MAX_LANES);
+        let (lanes, mut receivers): (Vec<Box<dyn FeedLane>>, Vec<_>) = (0..lanes)
+            .map(|_| {
+                let (sender, receiver) = tokio::sync::mpsc::channel(crate::feed::PAGES_AHEAD);
+                let lane: Box<dyn FeedLane> = Box::new(HashingLane {
+                    sender,
+                    sources,
+                    chunk: HashedChunk {
+                        hashes: Vec::new(),
+                        sources: Vec::new(),
+                        last: None,
+                        error: None,
+                    },
+                });
+                (lane, receiver)
+            })
+            .unzip();
+        let read = LaneRead {
+            after,
+            until: None,
+            chunk: HASH_CHUNK,
+            page: PAGE,
+        };
+        let producer = tokio::spawn(self.store().clone().read_all_in_lanes(read, lanes));
+        // Chunk k comes from lane k mod lanes: the first lane with no chunk left is the end.
+        for turn in (0..receivers.len()).cycle() {
+            let Some(mut chunk) = receivers[turn].recv().await else {
+                break;
+            };
+            if let Some(error) = chunk.error.take() {
+                // Nothing more is read: the lanes stop as their receivers go.
+                producer.abort();
+                return Err(error);
+            }
+            visit(chunk);
+        }
+        // The other lanes are let go first, so that none waits to hand over a chunk.
+        drop(receivers);
+        producer
+            .await
+            .map_err(|error| Error::Store(amity_store::Error::backend("ledger", error)))
+    }
 }
