@@ -4,7 +4,6 @@
 use amity_domain::PartnershipId;
 
 use crate::projections::Projections;
-use crate::views::Selection;
 use crate::Result;
 
 /// What a sample check found.
@@ -43,12 +42,19 @@ impl Projections {
     /// events give them now (status and history rows). The tables are read as they are: a
     /// caller that wants them current catches up first.
     pub async fn check_sample(&self, count: usize, seed: u64) -> Result<SampleCheck> {
-        let ids = self
-            .status(&Selection::All, None, None)
+        // Every partnership the ledger holds (its streams, as the store counts them: no status
+        // is computed), each as its community's.
+        let links = self.ledger().links().await?;
+        let mut ids: Vec<PartnershipId> = self
+            .ledger()
+            .summary()
             .await?
-            .into_iter()
-            .map(|view| view.partnership)
+            .partnerships
+            .into_keys()
+            .map(|id| links.canonical_partnership(&id))
             .collect();
+        ids.sort();
+        ids.dedup();
         let chosen = sample(ids, count, seed);
         // Everything recorded so far: the events as they are now.
         let now = jiff::Timestamp::now() + jiff::SignedDuration::from_secs(1);
