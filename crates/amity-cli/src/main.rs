@@ -143,6 +143,7 @@ async fn run(cli: Cli, sub_matches: Option<clap::ArgMatches>) -> Result<()> {
             | Command::Key(_)
             | Command::Proof(_)
             | Command::Verify(_)
+            | Command::Checkpoints(_)
     );
     // A dry run into a SQLite ledger that does not exist yet checks against an empty ledger
     // in memory: it creates no file.
@@ -213,6 +214,7 @@ async fn run(cli: Cli, sub_matches: Option<clap::ArgMatches>) -> Result<()> {
         Command::Checkpoint(args) => {
             commands::log::checkpoint(&cx, args, cli.signing_key.as_deref()).await
         }
+        Command::Checkpoints(args) => commands::log::checkpoints(&cx, args).await,
         Command::Proof(command) => commands::log::proof(&cx, command).await,
         Command::Verify(args) => commands::log::verify(&cx, args).await,
         Command::Migrate(_) | Command::Completions { .. } | Command::Man => {

@@ -24,6 +24,14 @@ pub enum KeyCommand {
 #[derive(Debug, Args)]
 pub struct CheckpointArgs {}
 
+/// `amity checkpoints`.
+#[derive(Debug, Args)]
+pub struct CheckpointsArgs {
+    /// Only the latest signed note, as stored.
+    #[arg(long)]
+    pub latest: bool,
+}
+
 /// `amity proof …`.
 #[derive(Debug, Subcommand)]
 pub enum ProofCommand {

@@ -164,6 +164,9 @@ pub enum Command {
     /// Sign a checkpoint of the log (every event so far, as an RFC 9162 Merkle tree), keep it
     /// in the ledger and print it (a C2SP signed note).
     Checkpoint(CheckpointArgs),
+    /// The checkpoints kept in the ledger, oldest first; `--latest` prints the latest signed
+    /// note as it is (to publish it, or to hand it over with an export).
+    Checkpoints(CheckpointsArgs),
     /// Inclusion and consistency proofs of the log, as JSON.
     #[command(subcommand)]
     Proof(ProofCommand),

@@ -9,7 +9,9 @@ use amity_log::{ConsistencyProof, InclusionProof, SignerKey, VerifierKey};
 use anyhow::{Context as _, Result};
 
 use super::Context;
-use crate::args::{CheckpointArgs, Format, KeyCommand, ProofCommand, ProofVerifyArgs, VerifyArgs};
+use crate::args::{
+    CheckpointArgs, CheckpointsArgs, Format, KeyCommand, ProofCommand, ProofVerifyArgs, VerifyArgs,
+};
 use crate::exit::{Exit, Verdict};
 use crate::output;
 
@@ -282,6 +284,48 @@ pub async fn checkpoint_after_write(cx: &Context<'_>, key: &Path) -> Result<()> 
             "checkpoint: {} events, signed by {}",
             signed.checkpoint.size, signed.checkpoint.origin
         );
+    }
+    Ok(())
+}
+
+/// `amity checkpoints [--latest]`: the checkpoints kept in the ledger.
+pub async fn checkpoints(cx: &Context<'_>, args: CheckpointsArgs) -> Result<()> {
+    let stored = cx.ledger.log_checkpoints().await?;
+    if args.latest {
+        let Some(latest) = stored.last() else {
+            anyhow::bail!("the ledger holds no checkpoint yet: amity checkpoint signs one");
+        };
+        return output::emit(latest.note.trim_end());
+    }
+    #[derive(serde::Serialize)]
+    struct Kept<'a> {
+        tree_size: u64,
+        recorded_at: String,
+        note: &'a str,
+    }
+    let kept: Vec<Kept<'_>> = stored
+        .iter()
+        .map(|checkpoint| Kept {
+            tree_size: checkpoint.tree_size,
+            recorded_at: checkpoint.recorded_at.to_string(),
+            note: &checkpoint.note,
+        })
+        .collect();
+    if cx.format == Format::Json {
+        return output::print_json(&kept);
+    }
+    if kept.is_empty() {
+        return output::emit("no checkpoint yet: amity checkpoint signs one");
+    }
+    for (number, checkpoint) in kept.iter().enumerate() {
+        let origin = checkpoint.note.lines().next().unwrap_or_default();
+        output::emit(format_args!(
+            "{}. {} events, {}, recorded {}",
+            number + 1,
+            checkpoint.tree_size,
+            origin,
+            checkpoint.recorded_at
+        ))?;
     }
     Ok(())
 }

@@ -594,3 +594,49 @@ fn verify_compares_a_sample_of_the_projection_tables_with_their_events() {
     sandbox.ok(&["rebuild"]);
     assert_eq!(sandbox.verify(&[]).code, Some(0));
 }
+
+#[test]
+fn the_checkpoints_kept_in_the_ledger_are_listed_and_the_latest_exported() {
+    let sandbox = signed_example();
+    let run = sandbox.run(&["checkpoints", "--latest"]);
+    assert!(!run.success, "{run:?}");
+    assert!(run.stderr.contains("no checkpoint yet"), "{run:?}");
+    let first = sandbox.checkpoint();
+    sandbox.ok(&[
+        "attest",
+        CS,
+        "Kaohsiung, TW",
+        "--occurred",
+        "2026-12",
+        "--source-title",
+        "list",
+    ]);
+    let second = sandbox.checkpoint();
+    let kept = sandbox.json(&["checkpoints"]);
+    let kept = kept.as_array().expect("a list");
+    assert_eq!(kept.len(), 2);
+    assert_eq!(
+        kept[0]["note"].as_str().unwrap().trim_end(),
+        first.trim_end()
+    );
+    assert_eq!(
+        kept[1]["note"].as_str().unwrap().trim_end(),
+        second.trim_end()
+    );
+    assert!(kept[0]["tree_size"].as_u64() < kept[1]["tree_size"].as_u64());
+    // The latest, exported beside an export, checks that export offline.
+    let latest = sandbox.ok(&["checkpoints", "--latest"]);
+    assert_eq!(latest.trim_end(), second.trim_end());
+    std::fs::write(sandbox.file("cp.txt"), latest).unwrap();
+    sandbox.ok(&["export", "--format", "jsonl", &sandbox.file("ledger.jsonl")]);
+    let run = sandbox.run(&[
+        "verify",
+        "--archive",
+        &sandbox.file("ledger.jsonl"),
+        "--checkpoint",
+        &sandbox.file("cp.txt"),
+        "--key",
+        &sandbox.file("verifier.pub"),
+    ]);
+    assert_eq!(run.code, Some(0), "{run:?}");
+}
