@@ -172,14 +172,16 @@ impl Ledger {
     }
 
     async fn checkpoint_when(&self, key: &SignerKey, always: bool) -> Result<Option<Signed>> {
-        let mut state = match self.log_frontier().await? {
-            Some((_, bytes)) => State::from_bytes(&bytes),
-            None => None,
-        }
-        .unwrap_or(State {
-            position: Position::START,
-            frontier: Frontier::new(),
-        });
+        // The cached right edge is saved only with a checkpoint of its size: when nothing was
+        // recorded since, the latest checkpoint covers every event (no need to read them all).
+        let cached = self.log_frontier().await?;
+        let cached_size = cached.as_ref().map(|(size, _)| *size);
+        let mut state = cached
+            .and_then(|(_, bytes)| State::from_bytes(&bytes))
+            .unwrap_or(State {
+                position: Position::START,
+                frontier: Frontier::new(),
+            });
         self.hash_in_lanes(state.position, false, |chunk| {
             if let Some(last) = chunk.last {
                 state.position = last;
@@ -190,11 +192,8 @@ impl Ledger {
         })
         .await?;
         let size = state.frontier.size();
-        if !always {
-            let latest = self.log_checkpoints().await?.last().map(|c| c.tree_size);
-            if latest == Some(size) {
-                return Ok(None);
-            }
+        if !always && cached_size == Some(size) {
+            return Ok(None);
         }
         let checkpoint = Checkpoint::new(key.name(), size, state.frontier.root());
         let note = checkpoint.sign(key).map_err(log_error)?;
