@@ -193,7 +193,8 @@ mod sqlite {
         rusqlite::Connection::open(&path)
             .unwrap()
             .execute_batch(
-                "DROP TABLE log_checkpoints; DROP TABLE log_frontier; PRAGMA user_version = 1;",
+                "DROP TABLE log_checkpoints; DROP TABLE log_frontier; DROP TABLE log_leaves; \
+                 PRAGMA user_version = 1;",
             )
             .unwrap();
         let store = SqliteEventStore::open(&path).unwrap();
@@ -210,7 +211,7 @@ mod sqlite {
             .unwrap()
             .query_row("PRAGMA user_version", [], |row| row.get(0))
             .unwrap();
-        assert_eq!(version, 2);
+        assert_eq!(version, 3);
         let store = SqliteEventStore::open(&path).unwrap();
         assert_eq!(store.log_checkpoints().await.unwrap(), [added]);
         assert_eq!(store.log_frontier().await.unwrap(), Some((9, vec![2; 64])));
@@ -219,10 +220,10 @@ mod sqlite {
         drop(store);
         rusqlite::Connection::open(&path)
             .unwrap()
-            .execute_batch("PRAGMA user_version = 3;")
+            .execute_batch("PRAGMA user_version = 4;")
             .unwrap();
         let error = SqliteEventStore::open(&path).unwrap_err();
-        assert!(error.to_string().contains("schema version 3"), "{error}");
+        assert!(error.to_string().contains("schema version 4"), "{error}");
     }
 }
 

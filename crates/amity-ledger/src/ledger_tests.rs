@@ -57,6 +57,22 @@ impl EventStore for Faulty {
     ) -> amity_store::Result<()> {
         self.inner.save_log_frontier(tree_size, frontier).await
     }
+    async fn keep_log_leaves(&self, leaves: Vec<amity_store::LogLeaf>) -> amity_store::Result<()> {
+        self.inner.keep_log_leaves(leaves).await
+    }
+    async fn kept_log_leaves(
+        &self,
+        from: u64,
+        limit: usize,
+    ) -> amity_store::Result<Vec<amity_store::LogLeaf>> {
+        self.inner.kept_log_leaves(from, limit).await
+    }
+    async fn kept_log_leaves_of(
+        &self,
+        events: &[amity_store::EventId],
+    ) -> amity_store::Result<Vec<amity_store::LogLeaf>> {
+        self.inner.kept_log_leaves_of(events).await
+    }
     async fn append_many(&self, appends: Vec<StreamAppend>) -> amity_store::Result<Vec<Appended>> {
         let mut results = Vec::with_capacity(appends.len());
         for part in appends {

@@ -1,6 +1,7 @@
 //! The log beside the feed on the server: checkpoints are the events of a stream of their own
-//! ([`CHECKPOINT_STREAM`]), the cached frontier the last event of another
-//! ([`FRONTIER_STREAM`], which the server keeps to one event), and `read_all` leaves both
+//! ([`CHECKPOINT_STREAM`]), the kept leaves the events of another ([`LEAVES_STREAM`], each a
+//! run of up to [`LEAVES_PER_EVENT`] leaves), the cached frontier the last event of a third
+//! ([`FRONTIER_STREAM`], which the server keeps to one event), and `read_all` leaves these
 //! streams out, as it leaves out the server's own. Each event's data is JSON (the frontier in
 //! hex), in the same metadata envelope as every other event.
 //!
@@ -8,7 +9,7 @@
 //! events the store counted when it was added, and the last one's position: the next checkpoint
 //! counts only what follows.
 
-use amity_store::{LogCheckpoint, NewEvent, Result};
+use amity_store::{EventId, LogCheckpoint, LogLeaf, NewEvent, Result};
 use serde::{Deserialize, Serialize};
 
 use crate::mapping::backend_error;
@@ -19,6 +20,15 @@ pub const CHECKPOINT_STREAM: &str = "amity-log-checkpoints";
 /// The stream whose last event is the cached frontier.
 pub const FRONTIER_STREAM: &str = "amity-log-frontier";
 
+/// The stream of the log's kept leaves, in index order.
+pub const LEAVES_STREAM: &str = "amity-log-leaves";
+
+/// The kept leaves' events' type.
+pub const LEAVES_KEPT: &str = "AmityLogLeavesKept";
+
+/// The most leaves one event of [`LEAVES_STREAM`] holds (about 400 kB of data).
+pub const LEAVES_PER_EVENT: usize = 4_096;
+
 /// The checkpoint events' type.
 pub const CHECKPOINT_ADDED: &str = "AmityLogCheckpointAdded";
 
@@ -27,7 +37,54 @@ pub const FRONTIER_SAVED: &str = "AmityLogFrontierSaved";
 
 /// Whether a stream is the log's, not the feed's.
 pub fn is_log_stream(stream: &str) -> bool {
-    stream == CHECKPOINT_STREAM || stream == FRONTIER_STREAM
+    stream == CHECKPOINT_STREAM || stream == FRONTIER_STREAM || stream == LEAVES_STREAM
+}
+
+/// A run of kept leaves as its event's data: the first's index, then each leaf's event id
+/// and hash (16 and 32 bytes) one after the other, in hex.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LeavesRecord {
+    /// The index of the first leaf.
+    pub first_index: u64,
+    /// The leaves' event ids and hashes, in hex.
+    pub leaves: String,
+}
+
+impl LeavesRecord {
+    /// A run of leaves with consecutive indexes as a record.
+    pub fn of(leaves: &[LogLeaf]) -> LeavesRecord {
+        let mut bytes = Vec::with_capacity(leaves.len() * 48);
+        for leaf in leaves {
+            bytes.extend_from_slice(leaf.event_id.as_bytes());
+            bytes.extend_from_slice(&leaf.hash);
+        }
+        LeavesRecord {
+            first_index: leaves.first().map_or(0, |leaf| leaf.index),
+            leaves: to_hex(&bytes),
+        }
+    }
+
+    /// The leaves it records.
+    pub fn leaves(&self) -> Result<Vec<LogLeaf>> {
+        let bytes = from_hex(&self.leaves)?;
+        if !bytes.len().is_multiple_of(48) {
+            return Err(backend_error("a run of kept leaves is not 48 bytes a leaf"));
+        }
+        Ok(bytes
+            .chunks_exact(48)
+            .zip(self.first_index..)
+            .map(|(leaf, index)| LogLeaf {
+                index,
+                event_id: EventId::from_slice(&leaf[..16]).expect("16 bytes"),
+                hash: leaf[16..].try_into().expect("32 bytes"),
+            })
+            .collect())
+    }
+
+    /// The index after its last leaf.
+    pub fn end(&self) -> u64 {
+        self.first_index + (self.leaves.len() / 96) as u64
+    }
 }
 
 /// A checkpoint as its event's data.
@@ -111,6 +168,7 @@ mod tests {
     fn the_log_streams_are_not_the_feed() {
         assert!(is_log_stream(CHECKPOINT_STREAM));
         assert!(is_log_stream(FRONTIER_STREAM));
+        assert!(is_log_stream(LEAVES_STREAM));
         assert!(!is_log_stream("ru:smolensk+us-co:colorado-springs"));
         assert!(!crate::mapping::is_system_stream(CHECKPOINT_STREAM));
     }
@@ -155,6 +213,19 @@ mod tests {
             tree_size: 7,
             frontier: to_hex(&[9; 32]),
         };
+        let leaves: Vec<LogLeaf> = (5..8)
+            .map(|index| LogLeaf {
+                index,
+                event_id: uuid::Uuid::from_u128(index as u128 * 77),
+                hash: [index as u8; 32],
+            })
+            .collect();
+        let record = LeavesRecord::of(&leaves);
+        assert_eq!((record.first_index, record.end()), (5, 8));
+        let event = log_event(LEAVES_KEPT, &record).unwrap();
+        assert!(event_data(&event).is_ok());
+        let back: LeavesRecord = serde_json::from_slice(&event.payload).unwrap();
+        assert_eq!(back.leaves().unwrap(), leaves);
         let event = log_event(FRONTIER_SAVED, &frontier).unwrap();
         let back: FrontierRecord = serde_json::from_slice(&event.payload).unwrap();
         assert_eq!(from_hex(&back.frontier).unwrap(), [9; 32]);

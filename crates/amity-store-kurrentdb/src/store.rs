@@ -2,8 +2,8 @@
 //! [`EventStore`] implementation, the log beside the feed included (its mapping in `log`).
 
 use amity_store::{
-    admit_log_checkpoint, Appended, Error, EventStore, ExpectedVersion, LogCheckpoint, NewEvent,
-    Position, RecordedEvent, Result, StreamAppend,
+    admit_log_checkpoint, Appended, Error, EventId, EventStore, ExpectedVersion, LogCheckpoint,
+    LogLeaf, NewEvent, Position, RecordedEvent, Result, StreamAppend,
 };
 use async_trait::async_trait;
 use eventstore::{
@@ -13,8 +13,9 @@ use eventstore::{
 use serde::Deserialize;
 
 use crate::log::{
-    from_hex, is_log_stream, log_event, to_hex, CheckpointRecord, FrontierRecord, CHECKPOINT_ADDED,
-    CHECKPOINT_STREAM, FRONTIER_SAVED, FRONTIER_STREAM,
+    from_hex, is_log_stream, log_event, to_hex, CheckpointRecord, FrontierRecord, LeavesRecord,
+    CHECKPOINT_ADDED, CHECKPOINT_STREAM, FRONTIER_SAVED, FRONTIER_STREAM, LEAVES_KEPT,
+    LEAVES_PER_EVENT, LEAVES_STREAM,
 };
 use crate::mapping::{
     actual_version, backend_error, event_data, expected_revision, is_system_stream, position_of,
@@ -250,6 +251,22 @@ impl EventStore for KurrentEventStore {
     async fn save_log_frontier(&self, tree_size: u64, frontier: Vec<u8>) -> Result<()> {
         self.save_frontier(tree_size, frontier).await
     }
+
+    async fn keep_log_leaves(&self, leaves: Vec<LogLeaf>) -> Result<()> {
+        self.keep_leaves(leaves).await
+    }
+
+    async fn kept_log_leaves(&self, from: u64, limit: usize) -> Result<Vec<LogLeaf>> {
+        let mut found = self.leaves_where(|leaf| leaf.index >= from).await?;
+        found.truncate(limit);
+        Ok(found)
+    }
+
+    async fn kept_log_leaves_of(&self, events: &[EventId]) -> Result<Vec<LogLeaf>> {
+        let wanted: std::collections::HashSet<&EventId> = events.iter().collect();
+        self.leaves_where(|leaf| wanted.contains(&leaf.event_id))
+            .await
+    }
 }
 
 /// How often a checkpoint is tried again when another was added at the same time.
@@ -349,6 +366,55 @@ impl KurrentEventStore {
         }
         Err(backend_error(format!(
             "other checkpoints were added at the same time, {CHECKPOINT_ATTEMPTS} times: try again"
+        )))
+    }
+
+    /// The kept leaves that `keep` takes, in index order (the server has no index on them:
+    /// the stream is read whole).
+    async fn leaves_where(&self, keep: impl Fn(&LogLeaf) -> bool) -> Result<Vec<LogLeaf>> {
+        let mut found = Vec::new();
+        for event in self.read_stream(LEAVES_STREAM, 0, usize::MAX).await? {
+            let record: LeavesRecord =
+                serde_json::from_slice(&event.payload).map_err(backend_error)?;
+            found.extend(record.leaves()?.into_iter().filter(&keep));
+        }
+        Ok(found)
+    }
+
+    /// Keep the leaves after the last kept one, in runs appended with the stream's last
+    /// revision as expected: leaves kept meanwhile make it look again (the first kept wins).
+    async fn keep_leaves(&self, leaves: Vec<LogLeaf>) -> Result<()> {
+        for _ in 0..CHECKPOINT_ATTEMPTS {
+            let last: Option<(u64, LeavesRecord)> = self.last_event(LEAVES_STREAM).await?;
+            let end = last.as_ref().map_or(0, |(_, record)| record.end());
+            let new: Vec<LogLeaf> = leaves
+                .iter()
+                .filter(|leaf| leaf.index >= end)
+                .copied()
+                .collect();
+            if new.is_empty() {
+                return Ok(());
+            }
+            let data = new
+                .chunks(LEAVES_PER_EVENT)
+                .map(|run| event_data(&log_event(LEAVES_KEPT, &LeavesRecord::of(run))?))
+                .collect::<Result<Vec<_>>>()?;
+            let expected = last.map_or(ExpectedRevision::NoStream, |(revision, _)| {
+                ExpectedRevision::Exact(revision)
+            });
+            let options = AppendToStreamOptions::default().expected_revision(expected);
+            match self
+                .client
+                .append_to_stream(LEAVES_STREAM, &options, data)
+                .await
+            {
+                Ok(_) => return Ok(()),
+                Err(eventstore::Error::WrongExpectedVersion { .. }) => continue,
+                Err(other) => return Err(self.client_error(other).await),
+            }
+        }
+        Err(backend_error(format!(
+            "other leaves were kept at the same time, {CHECKPOINT_ATTEMPTS} times: try again"
         )))
     }
 

@@ -1,8 +1,8 @@
 //! The log beside the feed in the store's schema: checkpoints (`log_checkpoints`) and the
-//! cached frontier (`log_frontier`), migration 2. Store data, not projection data: no rebuild
-//! touches them.
+//! cached frontier (`log_frontier`), migration 2; the kept leaves (`log_leaves`), migration 3.
+//! Store data, not projection data: no rebuild touches them.
 
-use amity_store::{admit_log_checkpoint, LogCheckpoint, Result};
+use amity_store::{admit_log_checkpoint, EventId, LogCheckpoint, LogLeaf, Result};
 use tokio_postgres::Client;
 
 use crate::connection::backend_error;
@@ -122,4 +122,82 @@ pub(crate) async fn save_log_frontier(
         .await
         .map_err(backend_error)?;
     Ok(())
+}
+
+/// Keep leaves in one statement; a leaf at an index already kept is left as it was.
+pub(crate) async fn keep_log_leaves(
+    client: &Client,
+    schema: &Schema,
+    leaves: &[LogLeaf],
+) -> Result<()> {
+    let indexes: Vec<i64> = leaves.iter().map(|leaf| leaf.index as i64).collect();
+    let ids: Vec<EventId> = leaves.iter().map(|leaf| leaf.event_id).collect();
+    let hashes: Vec<&[u8]> = leaves.iter().map(|leaf| leaf.hash.as_slice()).collect();
+    client
+        .execute(
+            &schema.sql(
+                "INSERT INTO {s}.log_leaves (leaf_index, event_id, hash)
+                 SELECT * FROM UNNEST($1::bigint[], $2::uuid[], $3::bytea[])
+                 ON CONFLICT (leaf_index) DO NOTHING",
+            ),
+            &[&indexes, &ids, &hashes],
+        )
+        .await
+        .map_err(backend_error)?;
+    Ok(())
+}
+
+/// Rows of kept leaves as leaves (a hash of the wrong length is an error).
+fn to_leaves(rows: &[tokio_postgres::Row]) -> Result<Vec<LogLeaf>> {
+    rows.iter()
+        .map(|row| {
+            let hash: &[u8] = row.get(2);
+            Ok(LogLeaf {
+                index: row.get::<_, i64>(0) as u64,
+                event_id: row.get(1),
+                hash: hash
+                    .try_into()
+                    .map_err(|_| backend_error("a kept leaf hash is not 32 bytes"))?,
+            })
+        })
+        .collect()
+}
+
+/// The kept leaves from `from` on, at most `limit`.
+pub(crate) async fn kept_log_leaves(
+    client: &Client,
+    schema: &Schema,
+    from: u64,
+    limit: usize,
+) -> Result<Vec<LogLeaf>> {
+    let rows = client
+        .query(
+            &schema.sql(
+                "SELECT leaf_index, event_id, hash FROM {s}.log_leaves WHERE leaf_index >= $1
+                 ORDER BY leaf_index LIMIT $2",
+            ),
+            &[&(from as i64), &i64::try_from(limit).unwrap_or(i64::MAX)],
+        )
+        .await
+        .map_err(backend_error)?;
+    to_leaves(&rows)
+}
+
+/// The kept leaves of these events, in index order.
+pub(crate) async fn kept_log_leaves_of(
+    client: &Client,
+    schema: &Schema,
+    events: &[EventId],
+) -> Result<Vec<LogLeaf>> {
+    let rows = client
+        .query(
+            &schema.sql(
+                "SELECT leaf_index, event_id, hash FROM {s}.log_leaves
+                 WHERE event_id = ANY($1::uuid[]) ORDER BY leaf_index",
+            ),
+            &[&events],
+        )
+        .await
+        .map_err(backend_error)?;
+    to_leaves(&rows)
 }

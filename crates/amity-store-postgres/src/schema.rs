@@ -8,7 +8,8 @@ use crate::connection::backend_error;
 /// The migrations, in order; `{s}` is the schema name. 1: the events, their streams and the
 /// head row that orders appends; 2: the log beside the feed (checkpoints in the order added,
 /// `recorded_at` in µs since 1970 like the events'; the cached frontier, at most one row), store
-/// data that no projection touches.
+/// data that no projection touches; 3: the log's leaves as they were hashed, by index, and found
+/// by event.
 const MIGRATIONS: &[&str] = &[
     "
 CREATE TABLE IF NOT EXISTS {s}.streams (
@@ -47,6 +48,14 @@ CREATE TABLE IF NOT EXISTS {s}.log_frontier (
     tree_size BIGINT NOT NULL,
     frontier  BYTEA  NOT NULL
 );
+",
+    "
+CREATE TABLE IF NOT EXISTS {s}.log_leaves (
+    leaf_index BIGINT PRIMARY KEY,
+    event_id   UUID   NOT NULL,
+    hash       BYTEA  NOT NULL
+);
+CREATE INDEX IF NOT EXISTS log_leaves_by_event ON {s}.log_leaves (event_id);
 ",
 ];
 

@@ -4,8 +4,8 @@
 use std::sync::Arc;
 
 use amity_store::{
-    Appended, EventId, EventStore, IntegrityProblem, LogCheckpoint, Position, RecordedEvent,
-    Result, StreamAppend,
+    Appended, EventId, EventStore, IntegrityProblem, LogCheckpoint, LogLeaf, Position,
+    RecordedEvent, Result, StreamAppend,
 };
 use async_trait::async_trait;
 use tokio::sync::Mutex;
@@ -15,7 +15,10 @@ use crate::append::append_parts;
 use crate::connection::{backend_error, connect, BACKEND};
 use crate::feed::{FeedReader, StreamNames};
 use crate::integrity::check_integrity;
-use crate::log::{add_log_checkpoint, log_checkpoints, log_frontier, save_log_frontier};
+use crate::log::{
+    add_log_checkpoint, keep_log_leaves, kept_log_leaves, kept_log_leaves_of, log_checkpoints,
+    log_frontier, save_log_frontier,
+};
 use crate::rows::read_event;
 use crate::schema::{migrate, Schema};
 use crate::url::parse_url;
@@ -154,5 +157,23 @@ impl EventStore for PostgresEventStore {
     async fn save_log_frontier(&self, tree_size: u64, frontier: Vec<u8>) -> Result<()> {
         let client = self.writer.lock().await;
         save_log_frontier(&client, &self.schema, tree_size, frontier).await
+    }
+
+    async fn keep_log_leaves(&self, leaves: Vec<LogLeaf>) -> Result<()> {
+        if leaves.is_empty() {
+            return Ok(());
+        }
+        let client = self.writer.lock().await;
+        keep_log_leaves(&client, &self.schema, &leaves).await
+    }
+
+    async fn kept_log_leaves(&self, from: u64, limit: usize) -> Result<Vec<LogLeaf>> {
+        let client = self.reader.lock().await;
+        kept_log_leaves(&client, &self.schema, from, limit).await
+    }
+
+    async fn kept_log_leaves_of(&self, events: &[EventId]) -> Result<Vec<LogLeaf>> {
+        let client = self.reader.lock().await;
+        kept_log_leaves_of(&client, &self.schema, events).await
     }
 }

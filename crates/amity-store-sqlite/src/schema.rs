@@ -1,6 +1,7 @@
 //! The ledger file's tables (`PRAGMA user_version`: the migrations done) and their creation
 //! and migration: version 1 the events, their streams and the `ledger_events` view; version 2
-//! the log beside the feed (`log_checkpoints`, `log_frontier`).
+//! the log beside the feed (`log_checkpoints`, `log_frontier`); version 3 the log's kept
+//! leaves (`log_leaves`).
 
 use amity_store::Result;
 use rusqlite::Connection;
@@ -11,7 +12,7 @@ use crate::connection::backend_error;
 const SCHEMA_VERSION: i32 = MIGRATIONS.len() as i32;
 
 /// The migrations, in order: migration *n* takes a file from version *n* to *n* + 1.
-const MIGRATIONS: [&str; 2] = [EVENTS, LOG];
+const MIGRATIONS: [&str; 3] = [EVENTS, LOG, LEAVES];
 
 /// Version 1: the tables, their indexes and the readable `ledger_events` view.
 const EVENTS: &str = "
@@ -62,6 +63,17 @@ CREATE TABLE IF NOT EXISTS log_frontier (
     tree_size INTEGER NOT NULL,
     frontier  BLOB    NOT NULL
 );
+";
+
+/// Version 3: the log's leaves as they were hashed (the event's id and the leaf hash, 16 and
+/// 32 bytes), by index, and found by event.
+const LEAVES: &str = "
+CREATE TABLE IF NOT EXISTS log_leaves (
+    leaf_index INTEGER PRIMARY KEY,
+    event_id   BLOB    NOT NULL,
+    hash       BLOB    NOT NULL
+);
+CREATE INDEX IF NOT EXISTS log_leaves_by_event ON log_leaves (event_id);
 ";
 
 /// Create the tables in a new file, bring an older file up to date (the migrations it lacks,

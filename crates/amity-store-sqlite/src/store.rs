@@ -6,7 +6,7 @@ use std::sync::{Arc, Mutex};
 
 use amity_store::{
     Appended, Error, EventId, EventStore, FeedLane, FeedSummary, IntegrityProblem, LaneRead,
-    LogCheckpoint, Position, RecordedEvent, Result, SmolStr, StreamAppend,
+    LogCheckpoint, LogLeaf, Position, RecordedEvent, Result, SmolStr, StreamAppend,
 };
 use async_trait::async_trait;
 use rusqlite::{params, Connection, OptionalExtension};
@@ -14,7 +14,10 @@ use rusqlite::{params, Connection, OptionalExtension};
 use crate::append::append_parts;
 use crate::connection::{backend_error, open_connection, spawn_checkpointer, BACKEND};
 use crate::integrity::check_integrity;
-use crate::log::{add_log_checkpoint, log_checkpoints, log_frontier, save_log_frontier};
+use crate::log::{
+    add_log_checkpoint, keep_log_leaves, kept_log_leaves, kept_log_leaves_of, log_checkpoints,
+    log_frontier, save_log_frontier,
+};
 use crate::read::{
     load_stream_names, read_event, read_lane, stored_event, Reader, StreamNames, SELECT_EVENT,
 };
@@ -397,6 +400,25 @@ impl EventStore for SqliteEventStore {
 
     async fn save_log_frontier(&self, tree_size: u64, frontier: Vec<u8>) -> Result<()> {
         self.with_writer(move |connection| save_log_frontier(connection, tree_size, frontier))
+            .await
+    }
+
+    async fn keep_log_leaves(&self, leaves: Vec<LogLeaf>) -> Result<()> {
+        if leaves.is_empty() {
+            return Ok(());
+        }
+        self.with_writer(move |connection| keep_log_leaves(connection, &leaves))
+            .await
+    }
+
+    async fn kept_log_leaves(&self, from: u64, limit: usize) -> Result<Vec<LogLeaf>> {
+        self.with_reader(move |reader| kept_log_leaves(&reader.connection, from, limit))
+            .await
+    }
+
+    async fn kept_log_leaves_of(&self, events: &[EventId]) -> Result<Vec<LogLeaf>> {
+        let events = events.to_vec();
+        self.with_reader(move |reader| kept_log_leaves_of(&reader.connection, &events))
             .await
     }
 }

@@ -28,9 +28,11 @@
 //! - **Transaction time.** The store stamps `recorded_at` when it commits, unless the event
 //!   carries one (an event copied from an archive keeps its original transaction time).
 //! - **The log beside the feed.** The store keeps the ledger's log checkpoints, in the order
-//!   added, and a cached frontier ([`LogCheckpoint`], [`EventStore::add_log_checkpoint`]): opaque
-//!   data, never events (`read_all` leaves them out), that survives a rebuild of the
-//!   projections. A checkpoint never shrinks the log nor covers more events than are stored.
+//!   added, the leaf hashes kept as they were hashed ([`LogLeaf`], [`EventStore::keep_log_leaves`];
+//!   the first kept at an index stays) and a cached frontier ([`LogCheckpoint`],
+//!   [`EventStore::add_log_checkpoint`]): opaque data, never events (`read_all` leaves them
+//!   out), that survives a rebuild of the projections. A checkpoint never shrinks the log nor
+//!   covers more events than are stored.
 //! - **Integrity.** [`EventStore::check_integrity`] reports what breaks the invariants above in
 //!   what is stored ([`IntegrityProblem`]), in feed order; an untouched store reports nothing.
 
@@ -56,7 +58,7 @@ pub use error::{BoxError, Error, Result};
 pub use idempotency::{idempotency, StoredAt};
 pub use integrity::{check_stream_step, sort_problems, IntegrityProblem};
 pub use lanes::{FeedLane, LaneRead, StoredEvent};
-pub use log::{admit_log_checkpoint, LogCheckpoint};
+pub use log::{admit_log_checkpoint, LogCheckpoint, LogLeaf};
 pub use memory::MemoryEventStore;
 pub use position::Position;
 pub use recorded::{Appended, FeedSummary, RecordedEvent};

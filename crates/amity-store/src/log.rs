@@ -1,8 +1,22 @@
-//! The ledger's log beside the feed: signed checkpoints and a cached frontier, kept by the
-//! store as opaque data (the store knows no Merkle tree), and the rule every backend applies
-//! before it stores a checkpoint.
+//! The ledger's log beside the feed: signed checkpoints, the leaf hashes they were made from
+//! and a cached frontier, kept by the store as opaque data (the store knows no Merkle tree),
+//! and the rule every backend applies before it stores a checkpoint.
 
-use crate::{Error, Result};
+use crate::{Error, EventId, Result};
+
+/// A leaf of the ledger's log as the store keeps it: its index (the event's 0-based ordinal in
+/// [`EventStore::read_all`](crate::EventStore::read_all) order when it was hashed), the event it
+/// was hashed from, and its hash. Kept leaves are the evidence a verifier compares the feed
+/// with: the first leaf kept at an index is never replaced.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LogLeaf {
+    /// The leaf's index in the log.
+    pub index: u64,
+    /// The event it was hashed from.
+    pub event_id: EventId,
+    /// The leaf hash, opaque to the store.
+    pub hash: [u8; 32],
+}
 
 /// A checkpoint of the ledger's log, as stored: how many events of the feed it covers, the
 /// signed note that says so, and the tree's frontier at that size.

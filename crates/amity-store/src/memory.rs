@@ -9,7 +9,7 @@ use async_trait::async_trait;
 
 use crate::{
     admit_log_checkpoint, idempotency, Appended, Error, EventId, EventStore, LogCheckpoint,
-    Position, RecordedEvent, Result, StreamAppend,
+    LogLeaf, Position, RecordedEvent, Result, StreamAppend,
 };
 
 /// Every event in a `Vec`, guarded by one lock; atomic across streams.
@@ -27,6 +27,8 @@ struct Inner {
     checkpoints: Vec<LogCheckpoint>,
     /// The cached frontier of the log, with its tree size.
     frontier: Option<(u64, Vec<u8>)>,
+    /// The log's kept leaves, by index.
+    leaves: std::collections::BTreeMap<u64, LogLeaf>,
 }
 
 impl MemoryEventStore {
@@ -209,5 +211,34 @@ impl EventStore for MemoryEventStore {
         let mut inner = self.inner.lock().expect("memory store lock");
         inner.frontier = Some((tree_size, frontier));
         Ok(())
+    }
+
+    async fn keep_log_leaves(&self, leaves: Vec<LogLeaf>) -> Result<()> {
+        let mut inner = self.inner.lock().expect("memory store lock");
+        for leaf in leaves {
+            inner.leaves.entry(leaf.index).or_insert(leaf);
+        }
+        Ok(())
+    }
+
+    async fn kept_log_leaves(&self, from: u64, limit: usize) -> Result<Vec<LogLeaf>> {
+        let inner = self.inner.lock().expect("memory store lock");
+        Ok(inner
+            .leaves
+            .range(from..)
+            .take(limit)
+            .map(|(_, leaf)| *leaf)
+            .collect())
+    }
+
+    async fn kept_log_leaves_of(&self, events: &[EventId]) -> Result<Vec<LogLeaf>> {
+        let wanted: std::collections::HashSet<&EventId> = events.iter().collect();
+        let inner = self.inner.lock().expect("memory store lock");
+        Ok(inner
+            .leaves
+            .values()
+            .filter(|leaf| wanted.contains(&leaf.event_id))
+            .copied()
+            .collect())
     }
 }

@@ -9,7 +9,7 @@ use smol_str::SmolStr;
 
 use crate::{
     check_stream_step, sort_problems, Appended, EventId, ExpectedVersion, FeedLane, FeedSummary,
-    IntegrityProblem, LaneRead, LogCheckpoint, NewEvent, Position, RecordedEvent, Result,
+    IntegrityProblem, LaneRead, LogCheckpoint, LogLeaf, NewEvent, Position, RecordedEvent, Result,
     StreamAppend,
 };
 
@@ -147,6 +147,18 @@ pub trait EventStore: Send + Sync + fmt::Debug {
 
     /// Save the frontier at `tree_size`, replacing the one saved before (whatever its size).
     async fn save_log_frontier(&self, tree_size: u64, frontier: Vec<u8>) -> Result<()>;
+
+    /// Keep leaves of the log, given in index order following on from the kept ones. A leaf
+    /// at an index already kept is left as it was: the first kept wins, so a leaf hashed again
+    /// from a changed event never hides the change. All or none are kept.
+    async fn keep_log_leaves(&self, leaves: Vec<LogLeaf>) -> Result<()>;
+
+    /// The kept leaves from index `from` on, at most `limit`, in index order.
+    async fn kept_log_leaves(&self, from: u64, limit: usize) -> Result<Vec<LogLeaf>>;
+
+    /// The kept leaves of these events, in index order; an event with no kept leaf is left
+    /// out.
+    async fn kept_log_leaves_of(&self, events: &[EventId]) -> Result<Vec<LogLeaf>>;
 }
 
 /// [`EventStore::feed_summary`] by reading the whole feed.

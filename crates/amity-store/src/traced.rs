@@ -15,7 +15,7 @@ use tracing::Instrument;
 
 use crate::{
     Appended, EventId, EventStore, ExpectedVersion, FeedLane, FeedSummary, IntegrityProblem,
-    LaneRead, LogCheckpoint, NewEvent, Position, RecordedEvent, Result, StreamAppend,
+    LaneRead, LogCheckpoint, LogLeaf, NewEvent, Position, RecordedEvent, Result, StreamAppend,
 };
 
 /// Any [`EventStore`], each of its calls in a `tracing` span (`store.append`,
@@ -287,6 +287,56 @@ impl<S: EventStore + ?Sized + 'static> EventStore for TracedEventStore<S> {
             let started = Instant::now();
             let result = self.inner.save_log_frontier(tree_size, frontier).await;
             finished(&result, started, "save_log_frontier", |_| 1);
+            result
+        }
+        .instrument(span)
+        .await
+    }
+
+    async fn keep_log_leaves(&self, leaves: Vec<LogLeaf>) -> Result<()> {
+        let span = tracing::debug_span!(
+            "store.keep_log_leaves",
+            backend = self.inner.backend(),
+            leaves = leaves.len(),
+        );
+        async {
+            let started = Instant::now();
+            let count = leaves.len();
+            let result = self.inner.keep_log_leaves(leaves).await;
+            finished(&result, started, "keep_log_leaves", |_| count);
+            result
+        }
+        .instrument(span)
+        .await
+    }
+
+    async fn kept_log_leaves(&self, from: u64, limit: usize) -> Result<Vec<LogLeaf>> {
+        let span = tracing::debug_span!(
+            "store.kept_log_leaves",
+            backend = self.inner.backend(),
+            from,
+            limit
+        );
+        async {
+            let started = Instant::now();
+            let result = self.inner.kept_log_leaves(from, limit).await;
+            finished(&result, started, "kept_log_leaves", Vec::len);
+            result
+        }
+        .instrument(span)
+        .await
+    }
+
+    async fn kept_log_leaves_of(&self, events: &[EventId]) -> Result<Vec<LogLeaf>> {
+        let span = tracing::debug_span!(
+            "store.kept_log_leaves_of",
+            backend = self.inner.backend(),
+            events = events.len(),
+        );
+        async {
+            let started = Instant::now();
+            let result = self.inner.kept_log_leaves_of(events).await;
+            finished(&result, started, "kept_log_leaves_of", Vec::len);
             result
         }
         .instrument(span)

@@ -3,7 +3,7 @@
 //! one and the feed's length as it finds them.
 
 use super::support::{fresh_stream, samples};
-use crate::{Error, EventStore, ExpectedVersion, LogCheckpoint, Position};
+use crate::{Error, EventStore, ExpectedVersion, LogCheckpoint, LogLeaf, Position};
 
 /// How many events the feed holds now.
 async fn feed_length(store: &dyn EventStore) -> u64 {
@@ -108,6 +108,56 @@ pub async fn log_frontier(store: &dyn EventStore) {
     assert_eq!(store.log_frontier().await.unwrap(), Some((2, vec![0, 255])));
     store.save_log_frontier(0, Vec::new()).await.unwrap();
     assert_eq!(store.log_frontier().await.unwrap(), Some((0, Vec::new())));
+}
+
+/// Kept leaves read back by index and by event, in index order; a leaf at an index already
+/// kept stays as first kept; an event with no kept leaf is left out. Leaves may be there
+/// already (a shared server): the suite keeps its own after the last.
+pub async fn log_leaves(store: &dyn EventStore) {
+    let kept = store
+        .kept_log_leaves(0, usize::MAX)
+        .await
+        .expect("kept leaves");
+    let start = kept.last().map_or(0, |leaf| leaf.index + 1);
+    let leaf = |index: u64, mark: u8| LogLeaf {
+        index,
+        event_id: uuid::Uuid::now_v7(),
+        hash: [mark; 32],
+    };
+    let first: Vec<LogLeaf> = (start..start + 5).map(|index| leaf(index, 1)).collect();
+    store.keep_log_leaves(first.clone()).await.unwrap();
+    store.keep_log_leaves(Vec::new()).await.unwrap();
+    assert_eq!(store.kept_log_leaves(start, 100).await.unwrap(), first);
+    assert_eq!(
+        store.kept_log_leaves(start + 1, 2).await.unwrap(),
+        first[1..3]
+    );
+    // Hashed again, changed: the first kept stays; the new one after them is kept.
+    let again: Vec<LogLeaf> = (start + 3..start + 7).map(|index| leaf(index, 2)).collect();
+    store.keep_log_leaves(again.clone()).await.unwrap();
+    let now = store.kept_log_leaves(start, 100).await.unwrap();
+    assert_eq!(now[..5], first[..]);
+    assert_eq!(now[5..], again[2..]);
+    let unknown = uuid::Uuid::now_v7();
+    let of = store
+        .kept_log_leaves_of(&[
+            again[3].event_id,
+            unknown,
+            first[2].event_id,
+            again[0].event_id,
+        ])
+        .await
+        .unwrap();
+    // `again[0]` was never kept (its index was already), nor the unknown event.
+    assert_eq!(of, [first[2], again[3]]);
+    assert!(
+        store
+            .kept_log_leaves(start + 7, 10)
+            .await
+            .unwrap()
+            .is_empty(),
+        "no leaf after the last"
+    );
 }
 
 /// A store written only through the trait has no integrity problem, across streams, batches

@@ -22,7 +22,7 @@ pub use appends::{atomic_batches, idempotent_appends, round_trip, version_confli
 pub use concurrency::{append_with_retry, check_streams, concurrent_writers};
 pub use feed::{feed_summary, global_order};
 pub use lanes::read_in_lanes;
-pub use log::{integrity, log_checkpoints, log_frontier};
+pub use log::{integrity, log_checkpoints, log_frontier, log_leaves};
 pub use support::{fresh_stream, sample_event};
 
 /// Generate one `#[tokio::test]` per contract clause for a backend.
@@ -79,6 +79,11 @@ macro_rules! contract_tests {
         async fn contract_log_frontier() {
             let store: std::sync::Arc<dyn $crate::EventStore> = $open;
             $crate::contract::log_frontier(&*store).await;
+        }
+        #[tokio::test]
+        async fn contract_log_leaves() {
+            let store: std::sync::Arc<dyn $crate::EventStore> = $open;
+            $crate::contract::log_leaves(&*store).await;
         }
         #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
         async fn contract_integrity() {
