@@ -345,6 +345,19 @@ impl Projections {
         Ok(partners.into_iter().map(|(_, view)| view).collect())
     }
 
+    /// Where the events of these history rows are in the ledger's log (brought up to date
+    /// first: the events recorded since it last was are hashed and their leaves kept).
+    pub async fn log_places(
+        &self,
+        rows: &[TimelineRow],
+    ) -> Result<HashMap<amity_ledger::EventId, amity_ledger::log::LogPlace>> {
+        let ids: Vec<amity_ledger::EventId> = rows
+            .iter()
+            .filter_map(|row| row.event_id.parse().ok())
+            .collect();
+        Ok(self.ledger.log_places(&ids).await?)
+    }
+
     /// A partnership's history (as known at a moment, if given).
     pub async fn history(
         &self,

@@ -6,6 +6,10 @@
 //! documents.
 
 use amity_domain::{EdtfDate, Milestone, PartnershipId, PartyKey};
+use std::collections::HashMap;
+
+use amity_ledger::log::LogPlace;
+use amity_ledger::EventId;
 use serde::Serialize;
 
 use crate::analysis::{self, Cohort, Step, Window};
@@ -142,6 +146,11 @@ pub struct HistoryEntry {
     /// The citations of this entry: their sources belong with it.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub citations: Vec<CitationView>,
+    /// Its event's leaf index in the verifiable log (0-based, in feed order); `null` where
+    /// the answer was built without the log.
+    pub log_index: Option<u64>,
+    /// Whether the ledger's latest signed checkpoint covers its event.
+    pub checkpointed: bool,
 }
 
 /// A partnership's history.
@@ -192,6 +201,8 @@ impl HistoryAnswer {
                         recorded_at: citation.recorded_at.clone(),
                     })
                     .collect(),
+                log_index: None,
+                checkpointed: false,
             })
             .collect();
         HistoryAnswer {
@@ -204,6 +215,23 @@ impl HistoryAnswer {
             conflict: status.conflict.clone(),
             events,
         }
+    }
+}
+
+impl HistoryAnswer {
+    /// The answer with each entry's place in the ledger's log.
+    pub fn placed_in_log(mut self, places: &HashMap<EventId, LogPlace>) -> HistoryAnswer {
+        for entry in &mut self.events {
+            let place = entry
+                .row
+                .event_id
+                .parse::<EventId>()
+                .ok()
+                .and_then(|id| places.get(&id));
+            entry.log_index = place.map(|place| place.index);
+            entry.checkpointed = place.is_some_and(|place| place.checkpointed);
+        }
+        self
     }
 }
 
@@ -276,7 +304,10 @@ impl Projections {
                 known_at,
             } => {
                 let (status, rows) = self.history(&partnership, known_at).await?;
-                Answer::History(Box::new(HistoryAnswer::new(&status, &rows)))
+                let places = self.log_places(&rows).await?;
+                Answer::History(Box::new(
+                    HistoryAnswer::new(&status, &rows).placed_in_log(&places),
+                ))
             }
             Query::Partners {
                 party,

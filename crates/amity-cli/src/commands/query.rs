@@ -17,8 +17,10 @@ pub async fn history(cx: &Context<'_>, which: PartnershipArgs) -> Result<()> {
     let id = partnership_of(&projections, &which.partnership).await?;
     // The table and the CSV are drawn from the history's rows; its JSON is the query API's
     // answer built from the same rows (`HistoryAnswer`).
+    // Each entry's place in the verifiable log, and whether the latest checkpoint covers it.
     let (status, timeline) = projections.history(&id, known_at).await?;
-    output::history(&status, &timeline, cx.format)
+    let places = projections.log_places(&timeline).await?;
+    output::history(&status, &timeline, &places, cx.format)
 }
 
 /// `amity status [PARTNERSHIP] [--cohort …] [--party …] [--region …] [--kind …]`.

@@ -1,9 +1,19 @@
 //! A partnership's history: a table for people, the query API's answer as JSON, CSV.
 
+use std::collections::HashMap;
+
+use amity_ledger::log::LogPlace;
+use amity_ledger::EventId;
+
 use super::*;
 
-/// A partnership's history.
-pub fn history(status: &StatusRow, rows: &[TimelineRow], format: Format) -> Result<()> {
+/// A partnership's history, each entry with its place in the ledger's log.
+pub fn history(
+    status: &StatusRow,
+    rows: &[TimelineRow],
+    places: &HashMap<EventId, LogPlace>,
+    format: Format,
+) -> Result<()> {
     // A citation's sources belong with the entry they support: each cited entry lists its
     // citations (who cited what, and when); the citation rows stay, one per stored event.
     let citations = |target: &str| -> Vec<&TimelineRow> {
@@ -19,7 +29,8 @@ pub fn history(status: &StatusRow, rows: &[TimelineRow], format: Format) -> Resu
             .collect()
     };
     if format == Format::Json {
-        return print_json(&amity_projections::query::HistoryAnswer::new(status, rows));
+        let answer = amity_projections::query::HistoryAnswer::new(status, rows);
+        return print_json(&answer.placed_in_log(places));
     }
     if format == Format::Csv {
         // The same columns as `export --format csv --view timeline`.
@@ -123,6 +134,16 @@ pub fn history(status: &StatusRow, rows: &[TimelineRow], format: Format) -> Resu
             .ok()
             .and_then(|t| t.round(jiff::Unit::Second).ok())
             .map_or_else(|| row.recorded_at.clone(), |t| t.to_string());
+        let place = row
+            .event_id
+            .parse::<EventId>()
+            .ok()
+            .and_then(|id| places.get(&id));
+        let log = match place {
+            Some(place) if place.checkpointed => format!("\nleaf {}, checkpointed", place.index),
+            Some(place) => format!("\nleaf {}, not checkpointed yet", place.index),
+            None => String::new(),
+        };
         out.add_row(vec![
             row.occurred.clone().unwrap_or_else(|| "unknown".to_owned()),
             what,
@@ -133,7 +154,10 @@ pub fn history(status: &StatusRow, rows: &[TimelineRow], format: Format) -> Resu
             certainty.to_owned(),
             effect,
             sources.join("\n"),
-            format!("{}\n{}\n{}", row.recorded_by, recorded_at, row.event_id),
+            format!(
+                "{}\n{}\n{}{log}",
+                row.recorded_by, recorded_at, row.event_id
+            ),
         ]);
     }
     emit(format_args!("{out}"))

@@ -37,6 +37,31 @@ impl Sandbox {
         let connection = rusqlite::Connection::open(self.path().join("ledger.db")).unwrap();
         connection.execute_batch(sql).unwrap();
     }
+
+    /// The id of the event at a position of the ledger file's feed.
+    fn event_at(&self, position: i64) -> String {
+        let connection = rusqlite::Connection::open(self.path().join("ledger.db")).unwrap();
+        let bytes: Vec<u8> = connection
+            .query_row(
+                "SELECT event_id FROM events WHERE position = ?1",
+                [position],
+                |row| row.get(0),
+            )
+            .unwrap();
+        uuid::Uuid::from_slice(&bytes).unwrap().to_string()
+    }
+
+    /// The position of the first event whose payload holds `text`.
+    fn position_of(&self, text: &str) -> i64 {
+        let connection = rusqlite::Connection::open(self.path().join("ledger.db")).unwrap();
+        connection
+            .query_row(
+                "SELECT min(position) FROM events WHERE CAST(payload AS TEXT) LIKE ?1",
+                [format!("%{text}%")],
+                |row| row.get(0),
+            )
+            .unwrap()
+    }
 }
 
 #[test]
@@ -103,46 +128,117 @@ fn given_a_checkpoint_then_the_untouched_ledger_verifies_and_later_events_are_no
     assert_eq!(sandbox.verify(&[]).code, Some(0));
 }
 
+/// Which event `verify` must name first: the one at a position (before the edit) as the first
+/// bad event, one gone from the feed (named in the message), or a forged one.
+enum Named {
+    At(i64),
+    Gone(i64),
+    Forged(&'static str),
+}
+
 #[test]
-fn verify_finds_edits_made_to_the_ledger_file() {
-    let cases: &[(&str, &str, &str)] = &[
+fn verify_finds_edits_made_to_the_ledger_file_and_names_the_first_bad_event() {
+    type Case = (
+        &'static str,
+        fn(&Sandbox) -> String,
+        fn(&Sandbox) -> Named,
+        &'static str,
+    );
+    let cases: [Case; 8] = [
         (
             "one payload byte",
-            "UPDATE events SET payload = CAST(REPLACE(CAST(payload AS TEXT), '\"1993\"', '\"1994\"') AS BLOB) \
-             WHERE CAST(payload AS TEXT) LIKE '%\"1993\"%';",
-            "does not match the log",
+            |_| {
+                "UPDATE events SET payload = CAST(REPLACE(CAST(payload AS TEXT), '\"1993\"', \
+                 '\"1994\"') AS BLOB) WHERE CAST(payload AS TEXT) LIKE '%\"1993\"%';"
+                    .to_owned()
+            },
+            |sandbox| Named::At(sandbox.position_of("\"1993\"")),
+            "it was changed",
         ),
         (
             "a recorded_at",
-            "UPDATE events SET recorded_at = recorded_at + 1 WHERE position = 2;",
-            "does not match the log",
+            |_| "UPDATE events SET recorded_at = recorded_at + 1 WHERE position = 2;".to_owned(),
+            |_| Named::At(2),
+            "it was changed",
         ),
         (
-            "the last row deleted",
-            "DELETE FROM events WHERE position = (SELECT MAX(position) FROM events);",
-            "rolled back",
+            "a stream name",
+            |sandbox| {
+                format!(
+                    "UPDATE streams SET name = 'ru:smolensk+us-co:pueblo' WHERE stream_no = \
+                     (SELECT stream_no FROM events WHERE position = {});",
+                    sandbox.position_of("\"1993\"")
+                )
+            },
+            |sandbox| Named::At(sandbox.position_of("\"1993\"")),
+            "it was changed",
+        ),
+        (
+            "a row deleted",
+            |_| "DELETE FROM events WHERE position = 3;".to_owned(),
+            |_| Named::Gone(3),
+            "it was deleted",
+        ),
+        (
+            "the feed truncated",
+            |_| "DELETE FROM events WHERE position > 20;".to_owned(),
+            |_| Named::Gone(21),
+            "no longer in the feed",
         ),
         (
             "two rows' positions swapped",
-            "UPDATE events SET position = -1 WHERE position = 1; \
-             UPDATE events SET position = 1 WHERE position = 2; \
-             UPDATE events SET position = 2 WHERE position = -1;",
-            "verification failed",
+            |_| {
+                "UPDATE events SET position = -1 WHERE position = 1; \
+                 UPDATE events SET position = 1 WHERE position = 2; \
+                 UPDATE events SET position = 2 WHERE position = -1;"
+                    .to_owned()
+            },
+            // The event that was second now stands first.
+            |_| Named::At(2),
+            "inserted or moved",
+        ),
+        (
+            "a forged row inserted (its stream too)",
+            |_| {
+                "UPDATE events SET position = -position WHERE position >= 5; \
+                 UPDATE events SET position = 1 - position WHERE position < 0; \
+                 INSERT INTO streams (name, version) VALUES ('fr:paris+us-co:pueblo', 0); \
+                 INSERT INTO events (position, stream_no, stream_version, event_id, event_type, \
+                                     schema_version, payload, metadata, recorded_at) \
+                 SELECT 5, (SELECT stream_no FROM streams WHERE name = 'fr:paris+us-co:pueblo'), \
+                        0, X'f0f0f0f000004000800000000000000f', event_type, schema_version, \
+                        payload, metadata, recorded_at FROM events WHERE position = 1;"
+                    .to_owned()
+            },
+            |_| Named::Forged("f0f0f0f0-0000-4000-8000-00000000000f"),
+            "inserted or moved",
+        ),
+        (
+            "the last row deleted",
+            |_| {
+                "DELETE FROM events WHERE position = (SELECT MAX(position) FROM events);".to_owned()
+            },
+            |_| Named::Gone(28),
+            "rolled back",
         ),
     ];
-    for (what, sql, expected) in cases {
+    for (what, sql, named, expected) in cases {
         let sandbox = signed_example();
         sandbox.checkpoint();
         assert_eq!(sandbox.verify(&[]).code, Some(0), "{what}: clean before");
-        sandbox.tamper(sql);
+        // The events named, as they were before the edit.
+        let named = match named(&sandbox) {
+            Named::At(position) => format!("first bad event {}", sandbox.event_at(position)),
+            Named::Gone(position) => format!("event {}", sandbox.event_at(position)),
+            Named::Forged(id) => format!("first bad event {id}"),
+        };
+        sandbox.tamper(&sql(&sandbox));
         let run = sandbox.verify(&[]);
         assert_eq!(run.code, Some(5), "{what}: {run:?}");
-        // The error line says the first problem; every problem is listed on stdout.
-        assert!(
-            run.stderr.contains(expected) || run.stdout.contains(expected),
-            "{what}: {run:?}"
-        );
-        assert!(run.stderr.contains("first bad event"), "{what}: {run:?}");
+        // The error line says the first problem and the first bad event; every problem is
+        // listed on stdout.
+        assert!(run.stderr.contains(&named), "{what}: {named}: {run:?}");
+        assert!(run.stderr.contains(expected), "{what}: {expected}: {run:?}");
     }
 }
 
@@ -639,4 +735,55 @@ fn the_checkpoints_kept_in_the_ledger_are_listed_and_the_latest_exported() {
         &sandbox.file("verifier.pub"),
     ]);
     assert_eq!(run.code, Some(0), "{run:?}");
+}
+
+#[test]
+fn history_shows_each_entrys_leaf_index_and_whether_the_latest_checkpoint_covers_it() {
+    let sandbox = signed_example();
+    let checkpoint = sandbox.checkpoint();
+    let size =
+        amity_log::Checkpoint::from_note(&amity_log::Note::parse(checkpoint.as_bytes()).unwrap())
+            .unwrap()
+            .size;
+    let history = sandbox.history(&[CS, SMOLENSK]);
+    let entries = events(&history);
+    assert!(!entries.is_empty());
+    for entry in entries {
+        let index = entry["log_index"].as_u64().expect("a log index");
+        assert!(index < size, "{entry}");
+        assert_eq!(entry["checkpointed"], true, "{entry}");
+        // The leaf index is the one `amity proof inclusion` proves.
+        let id = entry["event_id"].as_str().unwrap();
+        let proof: serde_json::Value =
+            serde_json::from_str(&sandbox.ok(&["proof", "inclusion", id])).unwrap();
+        assert_eq!(proof["leaf_index"].as_u64(), Some(index), "{entry}");
+    }
+    // Recorded after the checkpoint (no signing key): the next leaf, not covered yet.
+    let id = sandbox.record(
+        "reinstate",
+        "2026-11",
+        &["--source-title", "council minutes"],
+    );
+    let history = sandbox.history(&[CS, SMOLENSK]);
+    let entry = events(&history)
+        .iter()
+        .find(|entry| entry["event_id"] == id.as_str())
+        .expect("the new entry");
+    assert_eq!(entry["log_index"].as_u64(), Some(size), "{entry}");
+    assert_eq!(entry["checkpointed"], false, "{entry}");
+    // The table says so in the entry's `recorded` cell.
+    let table = sandbox.ok(&["history", CS, SMOLENSK]);
+    assert!(
+        table.contains(&format!("leaf {size}, not checkpointed yet")),
+        "{table}"
+    );
+    assert!(
+        table.contains("leaf 0, checkpointed") || table.contains(", checkpointed"),
+        "{table}"
+    );
+    sandbox.checkpoint();
+    let history = sandbox.history(&[CS, SMOLENSK]);
+    assert!(events(&history)
+        .iter()
+        .all(|entry| entry["checkpointed"] == true));
 }

@@ -6,15 +6,18 @@
 //! Offline, with no store ([`offline`]): an exported archive checked against a signed
 //! checkpoint, and a proof checked against one.
 
-use std::collections::HashMap;
-
-use amity_log::{CanonicalRecord, Checkpoint, Frontier, Hash, SignerKey, VerifierKey};
-use amity_store::{FeedLane, IntegrityProblem, LaneRead, Position, StoredEvent};
+use amity_log::{CanonicalRecord, Checkpoint, Hash, SignerKey};
+use amity_store::{FeedLane, LaneRead, Position, StoredEvent};
 
 use crate::feed::StoredRecord;
 use crate::{DecodeFailure, Error, Ledger, Result};
 
+mod index;
 pub mod offline;
+mod verify;
+
+pub use index::LogPlace;
+pub use verify::{verify, Report, VerifyOptions};
 
 pub use offline::{
     archive_leaves, read_checkpoint, read_proof, verify_archive, verify_proof, Proof, ProofVerdict,
@@ -95,38 +98,6 @@ impl Leaves {
     }
 }
 
-/// The cached right edge of the tree, with the position of its last leaf (opaque bytes in the
-/// store: version 1, the position's text length and text, the frontier's bytes).
-struct State {
-    position: Position,
-    frontier: Frontier,
-}
-
-impl State {
-    fn to_bytes(&self) -> Vec<u8> {
-        let position = self.position.to_string();
-        let mut bytes = vec![1u8];
-        bytes.extend_from_slice(&(position.len() as u16).to_be_bytes());
-        bytes.extend_from_slice(position.as_bytes());
-        bytes.extend_from_slice(&self.frontier.to_bytes());
-        bytes
-    }
-
-    /// `None` for bytes this code does not read: the cache is then rebuilt, never trusted.
-    fn from_bytes(bytes: &[u8]) -> Option<State> {
-        let (&version, rest) = bytes.split_first()?;
-        if version != 1 || rest.len() < 2 {
-            return None;
-        }
-        let length = u16::from_be_bytes([rest[0], rest[1]]) as usize;
-        let text = std::str::from_utf8(rest.get(2..2 + length)?).ok()?;
-        Some(State {
-            position: text.parse().ok()?,
-            frontier: Frontier::from_bytes(rest.get(2 + length..)?).ok()?,
-        })
-    }
-}
-
 /// A signed checkpoint just made.
 #[derive(Debug, Clone)]
 pub struct Signed {
@@ -172,33 +143,18 @@ impl Ledger {
     }
 
     async fn checkpoint_when(&self, key: &SignerKey, always: bool) -> Result<Option<Signed>> {
-        // The cached right edge is saved only with a checkpoint of its size: when nothing was
-        // recorded since, the latest checkpoint covers every event (no need to read them all).
-        let cached = self.log_frontier().await?;
-        let cached_size = cached.as_ref().map(|(size, _)| *size);
-        let mut state = cached
-            .and_then(|(_, bytes)| State::from_bytes(&bytes))
-            .unwrap_or(State {
-                position: Position::START,
-                frontier: Frontier::new(),
-            });
-        self.hash_in_lanes(state.position, false, |chunk| {
-            if let Some(last) = chunk.last {
-                state.position = last;
-            }
-            for hash in chunk.hashes {
-                state.frontier.push(hash);
-            }
-        })
-        .await?;
+        let mut state = self.indexed().await?;
         let size = state.frontier.size();
-        if !always && cached_size == Some(size) {
+        // The cached right edge knows the size of the latest checkpoint made with it: when
+        // it is the log's size, that checkpoint covers every event (no need to read them).
+        if !always && state.signed == Some(size) {
             return Ok(None);
         }
         let checkpoint = Checkpoint::new(key.name(), size, state.frontier.root());
         let note = checkpoint.sign(key).map_err(log_error)?;
         self.add_log_checkpoint(size, note.clone(), state.frontier.to_bytes())
             .await?;
+        state.signed = Some(size);
         self.save_log_frontier(size, state.to_bytes()).await?;
         Ok(Some(Signed { checkpoint, note }))
     }
@@ -209,180 +165,6 @@ pub fn log_error(error: amity_log::Error) -> Error {
     Error::Log(error)
 }
 
-/// What `verify` found, first problem first.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-pub struct Report {
-    /// How many events the log holds.
-    pub tree_size: u64,
-    /// How many stored checkpoints were checked.
-    pub checkpoints: usize,
-    /// The size the latest valid checkpoint covers (0 without one).
-    pub covered: u64,
-    /// The problems, in feed order.
-    pub problems: Vec<String>,
-    /// The first event a problem is about, when one is known.
-    pub first_bad_event: Option<LeafSource>,
-}
-
-impl Report {
-    /// Whether the ledger verified clean and every event is covered by a checkpoint.
-    pub fn is_clean(&self) -> bool {
-        self.problems.is_empty()
-    }
-
-    /// Events after the latest checkpoint: not covered, so not verified.
-    pub fn uncovered(&self) -> u64 {
-        self.tree_size - self.covered
-    }
-}
-
-/// What a verification is given.
-#[derive(Debug, Clone, Default)]
-pub struct VerifyOptions {
-    /// The verifier key the latest checkpoint (and a published one) must be signed with.
-    pub key: Option<VerifierKey>,
-    /// A checkpoint published earlier (its signed note): the log must extend it.
-    pub published: Option<String>,
-}
-
-/// Verify the ledger's store: its own integrity, the log against every stored checkpoint, the
-/// latest checkpoint's signature, and a published checkpoint.
-pub async fn verify(ledger: &Ledger, options: &VerifyOptions) -> Result<Report> {
-    let integrity: Vec<IntegrityProblem> = ledger.check_integrity().await?;
-    let leaves = ledger.log_leaves().await?;
-    let mut report = Report {
-        tree_size: leaves.hashes.len() as u64,
-        checkpoints: 0,
-        covered: 0,
-        problems: integrity.iter().map(ToString::to_string).collect(),
-        first_bad_event: None,
-    };
-    if let Some(first) = integrity.first() {
-        report.first_bad_event = first
-            .position()
-            .and_then(|position| {
-                leaves
-                    .sources
-                    .iter()
-                    .find(|source| source.position == Some(position.to_string()))
-            })
-            .cloned();
-    }
-    let stored = ledger.log_checkpoints().await?;
-    report.checkpoints = stored.len();
-    // Each checkpoint must be the root of the log's first `size` leaves; the first that is
-    // not bounds the change: it is among the events after the last one that matched.
-    let mut matched = 0u64;
-    let last = stored.len();
-    let roots = roots_at(
-        &leaves.hashes,
-        stored.iter().filter_map(|stored| {
-            let note = amity_log::Note::parse(stored.note.as_bytes()).ok()?;
-            Some(Checkpoint::from_note(&note).ok()?.size)
-        }),
-    );
-    for (number, stored) in stored.iter().enumerate() {
-        let note = amity_log::Note::parse(stored.note.as_bytes()).map_err(log_error)?;
-        let checkpoint = Checkpoint::from_note(&note).map_err(log_error)?;
-        let size = checkpoint.size;
-        if size > report.tree_size {
-            report.problems.push(format!(
-                "stored checkpoint {} covers {size} events, but the log holds {}: events were \
-                 deleted or the store was rolled back",
-                number + 1,
-                report.tree_size
-            ));
-            break;
-        }
-        if roots.get(&size) != Some(&checkpoint.root) {
-            report.problems.push(format!(
-                "stored checkpoint {} (size {size}) does not match the log: an event among \
-                 leaves {matched}..{size} was changed, deleted, inserted or moved",
-                number + 1
-            ));
-            if report.first_bad_event.is_none() {
-                report.first_bad_event = leaves.sources.get(matched as usize).cloned();
-            }
-            break;
-        }
-        matched = size;
-        if number + 1 == last {
-            if let Some(key) = &options.key {
-                if let Err(error) = note.verify(key) {
-                    report
-                        .problems
-                        .push(format!("the latest stored checkpoint: {error}"));
-                }
-            }
-        }
-    }
-    report.covered = matched;
-    if let Some(published) = &options.published {
-        check_published(&leaves, published, options.key.as_ref(), &mut report)?;
-    }
-    Ok(report)
-}
-
-/// The roots of the log's first `size` leaves, for each of these sizes not above the log's:
-/// one pass over the leaves whatever the number of checkpoints (a root each would hash the
-/// whole log once per checkpoint).
-fn roots_at(hashes: &[Hash], sizes: impl Iterator<Item = u64>) -> HashMap<u64, Hash> {
-    let mut sizes: Vec<u64> = sizes.filter(|&size| size <= hashes.len() as u64).collect();
-    sizes.sort_unstable();
-    sizes.dedup();
-    let mut frontier = Frontier::new();
-    let mut roots = HashMap::with_capacity(sizes.len());
-    for size in sizes {
-        for hash in &hashes[frontier.size() as usize..size as usize] {
-            frontier.push(*hash);
-        }
-        roots.insert(size, frontier.root());
-    }
-    roots
-}
-
-/// Check a published checkpoint: signed with the key (when given), not larger than the log
-/// (else events were deleted or the store rolled back), and the root of the log's first leaves.
-fn check_published(
-    leaves: &Leaves,
-    published: &str,
-    key: Option<&VerifierKey>,
-    report: &mut Report,
-) -> Result<()> {
-    let note = amity_log::Note::parse(published.as_bytes()).map_err(log_error)?;
-    if let Some(key) = key {
-        if let Err(error) = note.verify(key) {
-            report
-                .problems
-                .push(format!("the published checkpoint: {error}"));
-            return Ok(());
-        }
-    }
-    let checkpoint = Checkpoint::from_note(&note).map_err(log_error)?;
-    let size = checkpoint.size;
-    if size > report.tree_size {
-        report.problems.push(format!(
-            "the published checkpoint covers {size} events, but the log holds {}: events were \
-             deleted or the store was rolled back",
-            report.tree_size
-        ));
-    } else if amity_log::root(&leaves.hashes[..size as usize]) != checkpoint.root {
-        report.problems.push(format!(
-            "the published checkpoint (size {size}) does not match the log: an event among its \
-             leaves was changed, deleted, inserted or moved"
-        ));
-        if report.first_bad_event.is_none() {
-            report.first_bad_event = leaves
-                .sources
-                .get(report.covered.min(size) as usize)
-                .cloned();
-        }
-    } else {
-        report.covered = report.covered.max(size);
-    }
-    Ok(())
-}
-
 /// Records hashed per chunk by each lane of [`Ledger::hash_in_lanes`].
 const HASH_CHUNK: usize = 1_024;
 
@@ -391,6 +173,7 @@ const HASH_CHUNK: usize = 1_024;
 /// reading there, if one did (the hashes before it come first).
 struct HashedChunk {
     hashes: Vec<Hash>,
+    ids: Vec<amity_store::EventId>,
     sources: Vec<LeafSource>,
     last: Option<Position>,
     error: Option<Error>,
@@ -409,6 +192,7 @@ impl HashingLane {
     fn send(&mut self, error: Option<Error>) -> bool {
         let chunk = HashedChunk {
             hashes: std::mem::take(&mut self.chunk.hashes),
+            ids: std::mem::take(&mut self.chunk.ids),
             sources: std::mem::take(&mut self.chunk.sources),
             last: self.chunk.last.take(),
             error,
@@ -420,7 +204,10 @@ impl HashingLane {
 impl FeedLane for HashingLane {
     fn event(&mut self, event: StoredEvent<'_>) -> bool {
         match stored_leaf_hash(&event) {
-            Ok(hash) => self.chunk.hashes.push(hash),
+            Ok(hash) => {
+                self.chunk.hashes.push(hash);
+                self.chunk.ids.push(event.event_id);
+            }
             Err(error) => {
                 self.send(Some(error));
                 return false;
@@ -470,6 +257,7 @@ impl Ledger {
                     sources,
                     chunk: HashedChunk {
                         hashes: Vec::new(),
+                        ids: Vec::new(),
                         sources: Vec::new(),
                         last: None,
                         error: None,
