@@ -14,9 +14,11 @@ use crate::{DecodeFailure, Error, Ledger, Result};
 
 mod index;
 pub mod offline;
+mod pace;
 mod verify;
 
 pub use index::LogPlace;
+pub use pace::Pace;
 pub use verify::{verify, Report, VerifyOptions};
 
 pub use offline::{
