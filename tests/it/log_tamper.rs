@@ -290,7 +290,7 @@ async fn postgres_leaves_are_the_leaves_of_its_export_and_edits_to_the_export_ar
         "the export hashes as the store"
     );
     let published = log::read_checkpoint(&dir.path().join("cp.txt")).unwrap();
-    let report = log::verify_archive(&archive, &published, &key.verifier()).unwrap();
+    let report = log::verify_archive(&archive, &published, &key.verifier(), None).unwrap();
     assert!(report.is_clean(), "{report:?}");
     assert_eq!((report.tree_size, report.covered), (5, 5));
     let text = std::fs::read_to_string(&archive).unwrap();
@@ -299,7 +299,7 @@ async fn postgres_leaves_are_the_leaves_of_its_export_and_edits_to_the_export_ar
         edit(&mut lines);
         let edited = dir.path().join("edited.jsonl");
         std::fs::write(&edited, lines.join("\n") + "\n").unwrap();
-        let report = log::verify_archive(&edited, &published, &key.verifier()).unwrap();
+        let report = log::verify_archive(&edited, &published, &key.verifier(), None).unwrap();
         assert!(!report.problems.is_empty(), "{what}: {report:?}");
         assert_eq!(report.covered, 0, "{what}");
     }

@@ -28,8 +28,13 @@ pub struct CheckpointArgs {}
 #[derive(Debug, Args)]
 pub struct CheckpointsArgs {
     /// Only the latest signed note, as stored.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "leaves")]
     pub latest: bool,
+    /// The kept leaves the latest checkpoint covers, as a leaves file (`amity log leaves v1`):
+    /// handed over with an export and the checkpoint, they let `verify --archive … --leaves`
+    /// name the first line that is not as it was hashed.
+    #[arg(long)]
+    pub leaves: bool,
 }
 
 /// `amity proof …`.
@@ -92,6 +97,10 @@ pub struct VerifyArgs {
     /// ledger.
     #[arg(long, value_name = "FILE", requires_all = ["checkpoint", "key"])]
     pub archive: Option<PathBuf>,
+    /// With --archive: the leaves handed over with it (`amity checkpoints --leaves`), checked
+    /// against the checkpoint, to name the first line that is not as it was hashed.
+    #[arg(long, value_name = "FILE", requires = "archive")]
+    pub leaves: Option<PathBuf>,
     /// How many partnerships (drawn with a fixed seed) to recompute from their events and
     /// compare with the projection tables (0: none).
     #[arg(long, value_name = "N", default_value_t = 100)]

@@ -181,7 +181,8 @@ pub fn verify_archive(args: &VerifyArgs, format: Format) -> Result<()> {
     };
     let key = verifier_key(key)?;
     let published = log::read_checkpoint(checkpoint)?;
-    let report = log::verify_archive(archive, &published, &key)?;
+    let leaves = args.leaves.as_deref().map(log::read_leaves).transpose()?;
+    let report = log::verify_archive(archive, &published, &key, leaves.as_ref())?;
     let summary = format!(
         "{} events in {}; the checkpoint covers {}; {} events verified against it",
         report.tree_size,
@@ -291,6 +292,15 @@ pub async fn checkpoint_after_write(cx: &Context<'_>, key: &Path) -> Result<()> 
 /// `amity checkpoints [--latest]`: the checkpoints kept in the ledger.
 pub async fn checkpoints(cx: &Context<'_>, args: CheckpointsArgs) -> Result<()> {
     let stored = cx.ledger.log_checkpoints().await?;
+    if args.leaves {
+        let Some(latest) = stored.last() else {
+            anyhow::bail!("the ledger holds no checkpoint yet: amity checkpoint signs one");
+        };
+        let leaves = cx.ledger.leaves_to_hand_over(latest.tree_size).await?;
+        let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+        log::write_leaves(&mut out, &leaves)?;
+        return Ok(std::io::Write::flush(&mut out)?);
+    }
     if args.latest {
         let Some(latest) = stored.last() else {
             anyhow::bail!("the ledger holds no checkpoint yet: amity checkpoint signs one");

@@ -354,6 +354,8 @@ fn handed_over() -> (Sandbox, tempfile::TempDir) {
     let offline = tempfile::tempdir().unwrap();
     std::fs::write(offline.path().join("ledger.jsonl"), archive).unwrap();
     std::fs::write(offline.path().join("cp.txt"), note).unwrap();
+    let leaves = sandbox.ok(&["checkpoints", "--leaves"]);
+    std::fs::write(offline.path().join("leaves.txt"), leaves + "\n").unwrap();
     std::fs::copy(
         sandbox.path().join("verifier.pub"),
         offline.path().join("verifier.pub"),
@@ -786,4 +788,130 @@ fn history_shows_each_entrys_leaf_index_and_whether_the_latest_checkpoint_covers
     assert!(events(&history)
         .iter()
         .all(|entry| entry["checkpointed"] == true));
+}
+
+/// The event id of an archive line.
+fn id_of(line: &str) -> String {
+    let value: serde_json::Value = serde_json::from_str(line).unwrap();
+    value["event_id"].as_str().unwrap().to_owned()
+}
+
+#[test]
+fn with_the_handed_over_leaves_edits_to_an_export_name_the_first_bad_line_offline() {
+    type Edit = fn(&mut Vec<String>);
+    // Each edit, then which original line's event is named (as the first bad event, or only
+    // in the text when its line is gone), and what the message says.
+    let cases: [(&str, Edit, usize, bool, &str); 7] = [
+        (
+            "one payload byte",
+            |lines| {
+                let line = lines.iter_mut().find(|l| l.contains("\"1993")).unwrap();
+                *line = line.replacen("\"1993", "\"1994", 1);
+            },
+            usize::MAX,
+            true,
+            "it was changed",
+        ),
+        (
+            "a stream name",
+            |lines| lines[4] = lines[4].replacen("\"stream\":\"", "\"stream\":\"x", 1),
+            4,
+            true,
+            "it was changed",
+        ),
+        (
+            "a line deleted",
+            |lines| drop(lines.remove(3)),
+            3,
+            false,
+            "its line was deleted",
+        ),
+        (
+            "two lines swapped",
+            |lines| lines.swap(0, 1),
+            1,
+            true,
+            "inserted or moved",
+        ),
+        (
+            "a forged line inserted",
+            |lines| {
+                let forged = lines[0]
+                    .replacen(&id_of(&lines[0]), "f0f0f0f0-0000-4000-8000-00000000000f", 1)
+                    .replacen("\"stream\":\"", "\"stream\":\"forged-", 1);
+                lines.insert(2, forged);
+            },
+            usize::MAX - 1,
+            true,
+            "inserted or moved",
+        ),
+        (
+            "the archive truncated",
+            |lines| lines.truncate(20),
+            20,
+            false,
+            "ends before it",
+        ),
+        (
+            "a recorded_at",
+            |lines| {
+                let at = lines[2].find("\"recorded_at\":\"").unwrap() + 15;
+                let year: u32 = lines[2][at..at + 4].parse().unwrap();
+                lines[2].replace_range(at..at + 4, &(year - 1).to_string());
+            },
+            2,
+            true,
+            "it was changed",
+        ),
+    ];
+    for (what, edit, named, bad_event, says) in cases {
+        let (_sandbox, offline) = handed_over();
+        let original: Vec<String> = std::fs::read_to_string(offline.path().join("ledger.jsonl"))
+            .unwrap()
+            .lines()
+            .map(str::to_owned)
+            .collect();
+        let id = match named {
+            usize::MAX => id_of(original.iter().find(|l| l.contains("\"1993")).unwrap()),
+            n if n == usize::MAX - 1 => "f0f0f0f0-0000-4000-8000-00000000000f".to_owned(),
+            n => id_of(&original[n]),
+        };
+        edit_archive(offline.path(), edit);
+        let run = verify_offline(offline.path(), &["--leaves", "leaves.txt"]);
+        assert_eq!(run.code, Some(5), "{what}: {run:?}");
+        assert!(run.stderr.contains(says), "{what}: {says}: {run:?}");
+        let expected = if bad_event {
+            format!("first bad event {id}")
+        } else {
+            format!("event {id}")
+        };
+        assert!(
+            run.stderr.contains(&expected),
+            "{what}: {expected}: {run:?}"
+        );
+    }
+    // Leaves that are not what the checkpoint signed are said so, and not believed.
+    let (_sandbox, offline) = handed_over();
+    let path = offline.path().join("leaves.txt");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let second = text.lines().nth(2).unwrap();
+    let forged = format!("1 {} {}", id_of_leaf(second), "A".repeat(43) + "=");
+    std::fs::write(&path, text.replace(second, &forged)).unwrap();
+    let run = verify_offline(offline.path(), &["--leaves", "leaves.txt"]);
+    assert_eq!(run.code, Some(5), "{run:?}");
+    assert!(
+        run.stderr
+            .contains("the leaves file does not match the checkpoint"),
+        "{run:?}"
+    );
+    // A malformed leaves file is an error naming the file and the line.
+    std::fs::write(&path, "amity log leaves v1\n0 nonsense\n").unwrap();
+    let run = verify_offline(offline.path(), &["--leaves", "leaves.txt"]);
+    assert_ne!(run.code, Some(0), "{run:?}");
+    assert!(run.stderr.contains("leaves.txt:2"), "{run:?}");
+}
+
+/// The event id of a leaves file's line.
+fn id_of_leaf(line: &str) -> &str {
+    line.split(' ').nth(1).unwrap()
 }

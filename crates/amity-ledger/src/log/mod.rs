@@ -12,11 +12,13 @@ use amity_store::{FeedLane, LaneRead, Position, StoredEvent};
 use crate::feed::StoredRecord;
 use crate::{DecodeFailure, Error, Ledger, Result};
 
+mod handed;
 mod index;
 pub mod offline;
 mod pace;
 mod verify;
 
+pub use handed::{read_leaves, write_leaves, HandedLeaves, LEAVES_HEADER};
 pub use index::LogPlace;
 pub use pace::Pace;
 pub use verify::{verify, Report, VerifyOptions};

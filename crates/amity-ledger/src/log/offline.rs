@@ -7,7 +7,7 @@
 //! leaves hashed from a full export are the leaves of the store it came from.
 
 use std::borrow::Cow;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::io::BufRead;
 use std::path::Path;
 
@@ -18,8 +18,9 @@ use amity_log::{
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
+use super::handed::{HandedLeaves, Mismatch};
 use super::{LeafSource, Report};
-use crate::{Error, Result};
+use crate::{Error, EventId, Result};
 
 /// Stream version problems listed at most; more are counted in one last problem.
 const MAX_LISTED: usize = 100;
@@ -182,7 +183,16 @@ fn read_lines(path: &Path, mut each: impl FnMut(u64, Hash, &Line<'_>)) -> Result
 /// `size` leaves is the checkpoint's. Lines after the checkpoint's size are not covered
 /// ([`Report::uncovered`]). Reads the archive once, line by line, keeping only the tree's
 /// right edge and each stream's next version.
-pub fn verify_archive(path: &Path, published: &Published, key: &VerifierKey) -> Result<Report> {
+///
+/// With the leaves handed over beside the archive (`leaves`, checked first against the
+/// checkpoint: its first `size` hashes must make its root), the first line that is not its
+/// leaf is named: changed, deleted, inserted or moved.
+pub fn verify_archive(
+    path: &Path,
+    published: &Published,
+    key: &VerifierKey,
+    leaves: Option<&HandedLeaves>,
+) -> Result<Report> {
     let size = published.checkpoint.size;
     let mut report = Report {
         tree_size: 0,
@@ -198,11 +208,29 @@ pub fn verify_archive(path: &Path, published: &Published, key: &VerifierKey) -> 
             false
         }
     };
+    // The handed-over leaves, once the signed checkpoint vouches for them.
+    let leaves = leaves.filter(|_| signed).filter(|leaves| {
+        let vouched = leaves
+            .hashes
+            .get(..size as usize)
+            .is_some_and(|first| amity_log::root(first) == published.checkpoint.root);
+        if !vouched {
+            report.problems.push(
+                "the leaves file does not match the checkpoint: it is not what the checkpoint \
+                 signed, and is not used"
+                    .to_owned(),
+            );
+        }
+        vouched
+    });
+    let mut mismatch: Option<Mismatch> = None;
+    let mut seen: HashSet<EventId> = HashSet::new();
     let mut frontier = Frontier::new();
     let mut root_at_size = (size == 0).then(|| frontier.root());
     let mut line_at_size = 0;
     let mut next_version: HashMap<String, u64> = HashMap::new();
     let mut unlisted = 0u64;
+    let mut source_at_mismatch: Option<LeafSource> = None;
     report.tree_size = read_lines(path, |number, hash, line| {
         let expected = next_version.get(&*line.stream).copied().unwrap_or(0);
         if line.stream_version != expected {
@@ -232,6 +260,25 @@ pub fn verify_archive(path: &Path, published: &Published, key: &VerifierKey) -> 
                 next_version.insert(line.stream.to_string(), line.stream_version + 1);
             }
         }
+        if let Some(leaves) = leaves {
+            seen.insert(line.event_id);
+            let index = frontier.size();
+            if mismatch.is_none() && index < size && !leaves.agrees(index, &hash) {
+                mismatch = Some(Mismatch {
+                    index,
+                    line: number,
+                    event_id: line.event_id,
+                });
+                source_at_mismatch = Some(LeafSource {
+                    index,
+                    event_id: line.event_id,
+                    stream: line.stream.to_string(),
+                    stream_version: line.stream_version,
+                    position: None,
+                    line: Some(number),
+                });
+            }
+        }
         frontier.push(hash);
         if frontier.size() == size {
             root_at_size = Some(frontier.root());
@@ -245,6 +292,37 @@ pub fn verify_archive(path: &Path, published: &Published, key: &VerifierKey) -> 
     }
     if !signed {
         return Ok(report);
+    }
+    // The handed-over leaves name the first line that is not as it was hashed (before the
+    // store's own kind of problems, which say where a problem shows).
+    if let Some(leaves) = leaves {
+        let first = match &mismatch {
+            Some(mismatch) => {
+                // A deleted event is named in the text only: its line is gone.
+                let deleted = leaves
+                    .ids
+                    .get(mismatch.index as usize)
+                    .is_some_and(|was| !seen.contains(was));
+                let source = if deleted { None } else { source_at_mismatch };
+                Some((leaves.describe(mismatch, |id| seen.contains(id)), source))
+            }
+            None if report.tree_size < size => {
+                let was = leaves.ids[report.tree_size as usize];
+                Some((
+                    format!(
+                        "leaf {}: event {was} is not in the archive, which ends before it: lines \
+                         were deleted or the archive was truncated",
+                        report.tree_size
+                    ),
+                    None,
+                ))
+            }
+            None => None,
+        };
+        if let Some((text, source)) = first {
+            report.problems.insert(0, text);
+            report.first_bad_event = source;
+        }
     }
     match root_at_size {
         None => report.problems.push(format!(

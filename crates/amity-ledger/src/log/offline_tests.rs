@@ -55,7 +55,7 @@ async fn exported(dir: &Path) -> (Ledger, SignerKey) {
 
 fn verify(dir: &Path, key: &SignerKey) -> Report {
     let published = read_checkpoint(&dir.join("cp.txt")).unwrap();
-    verify_archive(&dir.join("ledger.jsonl"), &published, &key.verifier()).unwrap()
+    verify_archive(&dir.join("ledger.jsonl"), &published, &key.verifier(), None).unwrap()
 }
 
 fn edit_lines(dir: &Path, edit: impl FnOnce(&mut Vec<String>)) {
@@ -143,6 +143,7 @@ async fn lines_after_the_checkpoint_are_not_covered_and_another_key_is_refused()
         &dir.path().join("ledger.jsonl"),
         &published,
         &other.verifier(),
+        None,
     )
     .unwrap();
     assert!(
@@ -169,7 +170,7 @@ async fn a_bad_line_names_the_file_the_line_and_the_field() {
         lines[2] = &bad;
         let bad_path = dir.path().join("bad.jsonl");
         std::fs::write(&bad_path, lines.join("\n")).unwrap();
-        let error = verify_archive(&bad_path, &published, &key.verifier()).unwrap_err();
+        let error = verify_archive(&bad_path, &published, &key.verifier(), None).unwrap_err();
         let name = field.split('"').nth(1).unwrap();
         assert!(
             error
