@@ -232,7 +232,11 @@ impl SignerKey {
             ));
         };
         let (name, given_id, seed) = split_key(line, rest, "signer key")?;
-        let key = SignerKey::from_seed(&name, seed.try_into().expect("checked: 32 bytes"))?;
+        let key = SignerKey::from_seed(&name, seed.try_into().expect("checked: 32 bytes"))
+            .map_err(|error| match error {
+                Error::KeyName { .. } => Error::parse(line, error.to_string()),
+                other => other,
+            })?;
         if key.key_id != given_id {
             return Err(Error::parse(
                 line,

@@ -12,6 +12,9 @@ use amity_store::{FeedLane, LaneRead, Position, StoredEvent};
 use crate::feed::StoredRecord;
 use crate::{DecodeFailure, Error, Ledger, Result};
 
+#[cfg(test)]
+#[path = "fuzz_tests.rs"]
+mod fuzz_tests;
 mod handed;
 mod index;
 pub mod offline;
