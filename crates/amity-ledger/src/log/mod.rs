@@ -17,12 +17,14 @@ use crate::{DecodeFailure, Error, Ledger, Result};
 mod fuzz_tests;
 mod handed;
 mod index;
+mod leaf;
 pub mod offline;
 mod pace;
 mod verify;
 
 pub use handed::{read_leaves, write_leaves, HandedLeaves, LEAVES_HEADER};
 pub use index::LogPlace;
+pub use leaf::{log_error, LeafSource, Leaves};
 pub use pace::Pace;
 pub use verify::{verify, Report, VerifyOptions};
 
@@ -65,44 +67,6 @@ fn stored_leaf_hash(record: &StoredEvent<'_>) -> Result<Hash> {
         payload: record.payload,
     }
     .leaf_hash())
-}
-
-/// Where a leaf comes from: enough to name the event to a reader.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-pub struct LeafSource {
-    /// Its leaf index (0-based, in feed order).
-    pub index: u64,
-    /// The event's id.
-    pub event_id: amity_store::EventId,
-    /// Its stream.
-    pub stream: String,
-    /// Its version in the stream.
-    pub stream_version: u64,
-    /// Its position in the store's feed (a leaf read from a store).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub position: Option<String>,
-    /// Its 1-based line in the archive (a leaf read from an archive).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub line: Option<u64>,
-}
-
-/// The whole log as the store holds it now: every leaf hash, and where each comes from.
-#[derive(Debug, Clone, Default)]
-pub struct Leaves {
-    /// The leaf hashes, in feed order.
-    pub hashes: Vec<Hash>,
-    /// Where each leaf comes from.
-    pub sources: Vec<LeafSource>,
-}
-
-impl Leaves {
-    /// The index of an event's leaf.
-    pub fn index_of(&self, event_id: amity_store::EventId) -> Option<u64> {
-        self.sources
-            .iter()
-            .position(|source| source.event_id == event_id)
-            .map(|index| index as u64)
-    }
 }
 
 /// A signed checkpoint just made.
@@ -165,11 +129,6 @@ impl Ledger {
         self.save_log_frontier(size, state.to_bytes()).await?;
         Ok(Some(Signed { checkpoint, note }))
     }
-}
-
-/// A log error as a ledger error.
-pub fn log_error(error: amity_log::Error) -> Error {
-    Error::Log(error)
 }
 
 /// Records hashed per chunk by each lane of [`Ledger::hash_in_lanes`].

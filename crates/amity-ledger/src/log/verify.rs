@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use amity_log::{Checkpoint, Frontier, Hash, VerifierKey};
 use amity_store::{IntegrityProblem, LogLeaf};
 
-use super::{log_error, LeafSource, Leaves};
+use super::leaf::{log_error, LeafSource, Leaves};
 use crate::{Ledger, Result};
 
 /// What `verify` found, first problem first.
