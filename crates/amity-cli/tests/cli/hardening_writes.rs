@@ -103,7 +103,7 @@ fn a_signing_key_is_never_written_through_a_link_nor_over_a_file_and_is_private(
     let run = sandbox.run(&["key", "generate", "dangling.key"]);
     assert!(!run.success, "{run:?}");
     assert!(run.stderr.contains("dangling.key"), "{run:?}");
-    assert!(run.stderr.contains("never written over"), "{run:?}");
+    assert!(run.stderr.contains("never written over a file (or a link)"), "{run:?}");
     assert!(!elsewhere.exists(), "the key was written through the link");
     // A link to an existing file, and the file itself: both untouched.
     let victim = sandbox.path().join("victim.txt");
