@@ -139,10 +139,10 @@ fn store_class(error: &amity_ledger::StoreError) -> Exit {
 pub(crate) fn is_broken_pipe(error: &anyhow::Error) -> bool {
     crate::output::stdout_closed()
         && error.chain().any(|cause| {
-        let io = match cause.downcast_ref::<csv::Error>().map(csv::Error::kind) {
-            Some(csv::ErrorKind::Io(io)) => Some(io),
-            _ => cause.downcast_ref::<std::io::Error>(),
-        };
+            let io = match cause.downcast_ref::<csv::Error>().map(csv::Error::kind) {
+                Some(csv::ErrorKind::Io(io)) => Some(io),
+                _ => cause.downcast_ref::<std::io::Error>(),
+            };
             io.is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
         })
 }

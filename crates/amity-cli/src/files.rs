@@ -33,7 +33,12 @@ impl NewFile {
             .prefix(".amity-")
             .suffix(".partial")
             .tempfile_in(folder)
-            .with_context(|| format!("{}: cannot create a file in its folder", destination.display()))?;
+            .with_context(|| {
+                format!(
+                    "{}: cannot create a file in its folder",
+                    destination.display()
+                )
+            })?;
         Ok(NewFile {
             temporary,
             destination: destination.to_path_buf(),

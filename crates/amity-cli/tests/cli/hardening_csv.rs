@@ -79,8 +79,16 @@ fn formula_cells_of_free_text_get_a_leading_apostrophe_in_every_csv() {
         let titles = column(text, "source_titles");
         assert!(titles.contains(&"'@SUM(A1) | =second".to_owned()), "{text}");
         // Dates and ids are never changed, even when they begin with `-`.
-        assert!(column(text, "occurred").contains(&"-0500".to_owned()), "{text}");
-        assert!(column(text, "earliest").iter().any(|day| day.starts_with('-')), "{text}");
+        assert!(
+            column(text, "occurred").contains(&"-0500".to_owned()),
+            "{text}"
+        );
+        assert!(
+            column(text, "earliest")
+                .iter()
+                .any(|day| day.starts_with('-')),
+            "{text}"
+        );
     }
     let notes = column(&exported, "note");
     assert!(
@@ -95,7 +103,10 @@ fn formula_cells_of_free_text_get_a_leading_apostrophe_in_every_csv() {
         column(&changes, "as written").contains(&"'+twinned".to_owned()),
         "{changes}"
     );
-    assert!(column(&changes, "occurred").contains(&"-0500".to_owned()), "{changes}");
+    assert!(
+        column(&changes, "occurred").contains(&"-0500".to_owned()),
+        "{changes}"
+    );
 }
 
 #[test]
@@ -109,8 +120,14 @@ fn raw_keeps_every_csv_cell_as_it_is() {
             args.extend_from_slice(extra);
             sandbox.ok(&args)
         };
-        assert!(column(&text, "term_as_written").contains(&"+twinned".to_owned()), "{text}");
-        assert!(column(&text, "note").contains(&"-1 note".to_owned()), "{text}");
+        assert!(
+            column(&text, "term_as_written").contains(&"+twinned".to_owned()),
+            "{text}"
+        );
+        assert!(
+            column(&text, "note").contains(&"-1 note".to_owned()),
+            "{text}"
+        );
         assert!(
             column(&text, "source_titles").contains(&"@SUM(A1) | =second".to_owned()),
             "{text}"
@@ -134,7 +151,11 @@ fn a_milestone_title_and_a_party_list_are_neutralised_too() {
         "=cmd|' /C calc'!A0",
     ]);
     let milestones = sandbox.ok(&["milestone", "list", "--format", "csv"]);
-    assert_eq!(column(&milestones, "title"), ["'=cmd|' /C calc'!A0"], "{milestones}");
+    assert_eq!(
+        column(&milestones, "title"),
+        ["'=cmd|' /C calc'!A0"],
+        "{milestones}"
+    );
     assert_eq!(column(&milestones, "occurred"), ["2022-03"], "{milestones}");
     sandbox.ok(&["party", "alias", CS, "+Springs"]);
     let parties = sandbox.ok(&["parties", "--format", "csv"]);

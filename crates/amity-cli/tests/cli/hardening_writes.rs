@@ -13,7 +13,13 @@ use super::support::*;
 fn leftovers(dir: &Path) -> Vec<String> {
     std::fs::read_dir(dir)
         .expect("the folder")
-        .map(|entry| entry.expect("an entry").file_name().to_string_lossy().into_owned())
+        .map(|entry| {
+            entry
+                .expect("an entry")
+                .file_name()
+                .to_string_lossy()
+                .into_owned()
+        })
         .filter(|name| name.contains("partial"))
         .collect()
 }
@@ -43,12 +49,26 @@ fn export_replaces_a_link_at_its_destination_and_leaves_what_it_pointed_to() {
     std::fs::write(&victim, "precious\n").unwrap();
     let destination = sandbox.path().join("status.csv");
     symlink(&victim, &destination).unwrap();
-    sandbox.ok(&["export", "--format", "csv", "--view", "status", "status.csv"]);
+    sandbox.ok(&[
+        "export",
+        "--format",
+        "csv",
+        "--view",
+        "status",
+        "status.csv",
+    ]);
     assert_eq!(std::fs::read_to_string(&victim).unwrap(), "precious\n");
-    assert!(!is_link(&destination), "the link was followed, not replaced");
+    assert!(
+        !is_link(&destination),
+        "the link was followed, not replaced"
+    );
     let written = std::fs::read_to_string(&destination).unwrap();
     assert!(written.starts_with("partnership,"), "{written}");
-    assert!(leftovers(sandbox.path()).is_empty(), "{:?}", leftovers(sandbox.path()));
+    assert!(
+        leftovers(sandbox.path()).is_empty(),
+        "{:?}",
+        leftovers(sandbox.path())
+    );
 }
 
 #[test]
@@ -72,7 +92,11 @@ fn an_export_that_fails_half_way_leaves_no_partial_file_and_the_destination_alon
         std::fs::read_to_string(sandbox.path().join("keep.jsonl")).unwrap(),
         "precious\n"
     );
-    assert!(leftovers(sandbox.path()).is_empty(), "{:?}", leftovers(sandbox.path()));
+    assert!(
+        leftovers(sandbox.path()).is_empty(),
+        "{:?}",
+        leftovers(sandbox.path())
+    );
 }
 
 #[test]
@@ -84,13 +108,23 @@ fn the_chart_replaces_a_link_at_its_path_and_leaves_what_it_pointed_to() {
     let chart = sandbox.path().join("chart.svg");
     symlink(&victim, &chart).unwrap();
     sandbox.ok(&[
-        "series", "--from", "1990", "--to", "2024", "--chart", "chart.svg",
+        "series",
+        "--from",
+        "1990",
+        "--to",
+        "2024",
+        "--chart",
+        "chart.svg",
     ]);
     assert_eq!(std::fs::read_to_string(&victim).unwrap(), "precious\n");
     assert!(!is_link(&chart), "the link was followed, not replaced");
     let svg = std::fs::read_to_string(&chart).unwrap();
     assert!(svg.contains("<svg"), "{svg}");
-    assert!(leftovers(sandbox.path()).is_empty(), "{:?}", leftovers(sandbox.path()));
+    assert!(
+        leftovers(sandbox.path()).is_empty(),
+        "{:?}",
+        leftovers(sandbox.path())
+    );
 }
 
 #[test]
@@ -103,7 +137,10 @@ fn a_signing_key_is_never_written_through_a_link_nor_over_a_file_and_is_private(
     let run = sandbox.run(&["key", "generate", "dangling.key"]);
     assert!(!run.success, "{run:?}");
     assert!(run.stderr.contains("dangling.key"), "{run:?}");
-    assert!(run.stderr.contains("never written over a file (or a link)"), "{run:?}");
+    assert!(
+        run.stderr.contains("never written over a file (or a link)"),
+        "{run:?}"
+    );
     assert!(!elsewhere.exists(), "the key was written through the link");
     // A link to an existing file, and the file itself: both untouched.
     let victim = sandbox.path().join("victim.txt");
@@ -123,7 +160,11 @@ fn a_signing_key_is_never_written_through_a_link_nor_over_a_file_and_is_private(
         .permissions()
         .mode();
     assert_eq!(mode & 0o777, 0o600);
-    assert!(leftovers(sandbox.path()).is_empty(), "{:?}", leftovers(sandbox.path()));
+    assert!(
+        leftovers(sandbox.path()).is_empty(),
+        "{:?}",
+        leftovers(sandbox.path())
+    );
 }
 
 #[test]
@@ -135,14 +176,25 @@ fn a_ledger_path_that_is_a_link_to_nothing_is_refused_naming_it() {
     let store = format!("sqlite://{}", link.display());
     let run = Run::from(
         amity_in(sandbox.path())
-            .args(["--store", &store, "found", CS, SMOLENSK, "--occurred", "1993"])
+            .args([
+                "--store",
+                &store,
+                "found",
+                CS,
+                SMOLENSK,
+                "--occurred",
+                "1993",
+            ])
             .output()
             .unwrap(),
     );
     assert!(!run.success, "{run:?}");
     assert!(run.stderr.contains(&link.display().to_string()), "{run:?}");
     assert!(run.stderr.contains("symbolic link"), "{run:?}");
-    assert!(!elsewhere.exists(), "the ledger was created through the link");
+    assert!(
+        !elsewhere.exists(),
+        "the ledger was created through the link"
+    );
 }
 
 #[test]
@@ -170,7 +222,13 @@ fn a_projections_file_that_is_a_link_to_nothing_is_refused_naming_it() {
     symlink(&elsewhere, &link).unwrap();
     let run = Run::from(
         amity_in(sandbox.path())
-            .args(["--store", "memory://", "--projections", "tables.db", "status"])
+            .args([
+                "--store",
+                "memory://",
+                "--projections",
+                "tables.db",
+                "status",
+            ])
             .output()
             .unwrap(),
     );
