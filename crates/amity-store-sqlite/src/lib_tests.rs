@@ -27,7 +27,10 @@ fn a_link_to_nothing_at_the_ledger_path_is_refused_and_nothing_is_created_throug
     let error = SqliteEventStore::open(&link).unwrap_err().to_string();
     assert!(error.contains(&link.display().to_string()), "{error}");
     assert!(error.contains("symbolic link"), "{error}");
-    assert!(!elsewhere.exists(), "the ledger was created through the link");
+    assert!(
+        !elsewhere.exists(),
+        "the ledger was created through the link"
+    );
     // A link to an existing ledger is opened.
     drop(SqliteEventStore::open(&elsewhere).unwrap());
     assert!(SqliteEventStore::open(&link).is_ok());
