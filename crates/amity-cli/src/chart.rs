@@ -30,7 +30,7 @@ fn parse_day(text: &str) -> Option<Day> {
     Day::from_ymd(year, month, day)
 }
 
-/// Draw the chart to `path`.
+/// Draw the chart to `path` (a new file, renamed over whatever is there).
 pub fn draw(
     path: &Path,
     cohort: &str,
@@ -70,7 +70,10 @@ pub fn draw(
     let (x_min, x_max) = (starts[0], xs[xs.len() - 1]);
 
     let short_range = x_max - x_min <= 6.0;
-    let root = SVGBackend::new(path, (1000, 560)).into_drawing_area();
+    // Drawn in memory, then written as a new file renamed into place (`files`): a link at
+    // `path` is replaced, never followed.
+    let mut svg = String::new();
+    let root = SVGBackend::with_string(&mut svg, (1000, 560)).into_drawing_area();
     let draw_error =
         |error: DrawingAreaErrorKind<_>| anyhow::anyhow!("drawing the chart: {error:?}");
     root.fill(&WHITE).map_err(draw_error)?;
@@ -180,5 +183,7 @@ pub fn draw(
         .map_err(draw_error)?;
     root.present()
         .with_context(|| format!("writing {}", path.display()))?;
-    Ok(())
+    drop(chart);
+    drop(root);
+    crate::files::replace_with(path, svg.as_bytes())
 }

@@ -132,18 +132,50 @@ fn store_class(error: &amity_ledger::StoreError) -> Exit {
     }
 }
 
-/// An error and its causes on one line, each said once: a cause whose text already ends the
-/// line (an error that shows its source in its own message) is not repeated.
+/// Whether an error comes from writing to standard output after its reader has gone
+/// (`amity … | head`): not a failure of the command, so it ends quietly. Only when stdout
+/// was seen closed (`output::stdout_closed`): a broken pipe to a database server is a
+/// failure.
+pub(crate) fn is_broken_pipe(error: &anyhow::Error) -> bool {
+    crate::output::stdout_closed()
+        && error.chain().any(|cause| {
+            let io = match cause.downcast_ref::<csv::Error>().map(csv::Error::kind) {
+                Some(csv::ErrorKind::Io(io)) => Some(io),
+                _ => cause.downcast_ref::<std::io::Error>(),
+            };
+            io.is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+        })
+}
+
+/// An error and its causes on one line, each said once: a cause whose text the line already
+/// holds (an error that shows its source in its own message) is not repeated, even when a
+/// driver says it again below in its own words (SQLite's "unable to open database file: PATH"
+/// above "Error code 14: unable to open database file").
 pub(crate) fn one_line(error: &anyhow::Error) -> String {
     let mut line = String::new();
     for cause in error.chain() {
         let text = cause.to_string();
         if line.is_empty() {
             line = text;
-        } else if !line.ends_with(&text) {
+        } else if !plain_words(&line).contains(&plain_words(&text)) {
             line.push_str(": ");
             line.push_str(&text);
         }
     }
     line
+}
+
+/// A text's words for comparing what two causes say: lower case, without a leading
+/// "error code N:" and without "the".
+fn plain_words(text: &str) -> String {
+    let lower = text.to_lowercase();
+    let said = lower
+        .strip_prefix("error code ")
+        .and_then(|rest| rest.split_once(": "))
+        .filter(|(code, _)| code.chars().all(|c| c.is_ascii_digit()))
+        .map_or(lower.as_str(), |(_, said)| said);
+    said.split_whitespace()
+        .filter(|word| *word != "the")
+        .collect::<Vec<_>>()
+        .join(" ")
 }

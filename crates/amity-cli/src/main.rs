@@ -7,6 +7,7 @@ mod exit;
 mod args;
 mod chart;
 mod example;
+mod files;
 mod output;
 mod store;
 
@@ -31,6 +32,7 @@ fn main() -> ExitCode {
         Err(error) => error.exit(),
     };
     init_logging(cli.verbose, cli.quiet);
+    output::set_raw_csv(cli.raw);
     // The temporal checks' state budget (a hard resource limit; see `amity --help`).
     if let Some(limit) = std::env::var("AMITY_STATE_LIMIT")
         .ok()
@@ -58,6 +60,9 @@ fn main() -> ExitCode {
     tracing::debug!(parent: &span, ok = outcome.is_ok(), elapsed = ?started.elapsed(), "command done");
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
+        // The reader went away (`amity status | head -1`): what it read was right, and the
+        // rest was not wanted. Quiet, as `cat` under `head` is.
+        Err(error) if exit::is_broken_pipe(&error) => ExitCode::SUCCESS,
         Err(error) => {
             eprintln!("error: {}", one_line(&error));
             ExitCode::from(exit_code(&error) as u8)

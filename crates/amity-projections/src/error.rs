@@ -42,6 +42,13 @@ pub enum Error {
         /// The file.
         path: std::path::PathBuf,
     },
+    /// The SQLite file named for the tables is a symbolic link to nothing: creating it would
+    /// put the file wherever the link points, so it is refused.
+    #[error("projection tables: {} is a symbolic link to a file that does not exist; refused: a projections file is never created through a link (remove the link, or give the path of an existing file)", path.display())]
+    LinkToNothing {
+        /// The path given.
+        path: std::path::PathBuf,
+    },
     /// The thread that writes the SQLite tables cannot be started.
     #[error("projection tables: cannot start the writer: {0}")]
     WriterThread(#[source] std::io::Error),

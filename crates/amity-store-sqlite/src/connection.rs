@@ -31,6 +31,57 @@ pub(crate) fn spawn_checkpointer(connection: Connection) -> std::sync::mpsc::Syn
     wake
 }
 
+/// Make sure that opening the ledger file at `path` does not create it through a symbolic
+/// link. SQLite follows a link, and creates a missing file wherever it points: a link to
+/// nothing at the ledger's path would put the ledger somewhere else. So a missing file is
+/// created here, exclusively (`O_CREAT|O_EXCL`, which never follows a link; an empty file is
+/// an empty SQLite database), and a link to nothing is refused, naming the path. A link to
+/// an existing file is opened: that file is the ledger someone chose to keep elsewhere (SQLite
+/// puts its WAL beside the file the link resolves to), and refusing it would break setups
+/// that are not attacks. Any other failure (a missing folder) is left to SQLite to report.
+pub(crate) fn create_in_place(path: &Path) -> Result<()> {
+    let is_link = std::fs::symlink_metadata(path).map(|found| found.file_type().is_symlink());
+    match is_link {
+        Ok(true) if std::fs::metadata(path).is_err() => Err(backend_error(LinkToNothing {
+            path: path.to_path_buf(),
+        })),
+        Ok(_) => Ok(()),
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
+            let created = std::fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .open(path);
+            match created {
+                // Created meanwhile by someone else: check it again.
+                Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists => {
+                    create_in_place(path)
+                }
+                _ => Ok(()),
+            }
+        }
+        Err(_) => Ok(()),
+    }
+}
+
+/// A symbolic link to nothing where the ledger file should be.
+#[derive(Debug)]
+struct LinkToNothing {
+    path: std::path::PathBuf,
+}
+
+impl std::fmt::Display for LinkToNothing {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} is a symbolic link to a file that does not exist; refused: a ledger is never \
+             created through a link (remove the link, or give the path of an existing ledger)",
+            self.path.display()
+        )
+    }
+}
+
+impl std::error::Error for LinkToNothing {}
+
 /// A connection to the ledger file at `path`, configured like every other of the store's.
 pub(crate) fn open_connection(path: &Path) -> Result<Connection> {
     let connection = Connection::open(path).map_err(|source| {

@@ -15,3 +15,24 @@ fn a_file_that_cannot_be_opened_keeps_the_driver_error_as_its_source() {
     let opening = error.source().expect("the failed opening");
     assert!(opening.source().expect("the cause").is::<rusqlite::Error>());
 }
+
+#[cfg(unix)]
+#[test]
+fn a_link_to_nothing_at_the_ledger_path_is_refused_and_nothing_is_created_through_it() {
+    let dir = std::env::temp_dir().join(format!("amity-link-{}", uuid::Uuid::new_v4().simple()));
+    std::fs::create_dir(&dir).unwrap();
+    let elsewhere = dir.join("elsewhere.db");
+    let link = dir.join("ledger.db");
+    std::os::unix::fs::symlink(&elsewhere, &link).unwrap();
+    let error = SqliteEventStore::open(&link).unwrap_err().to_string();
+    assert!(error.contains(&link.display().to_string()), "{error}");
+    assert!(error.contains("symbolic link"), "{error}");
+    assert!(
+        !elsewhere.exists(),
+        "the ledger was created through the link"
+    );
+    // A link to an existing ledger is opened.
+    drop(SqliteEventStore::open(&elsewhere).unwrap());
+    assert!(SqliteEventStore::open(&link).is_ok());
+    std::fs::remove_dir_all(&dir).unwrap();
+}

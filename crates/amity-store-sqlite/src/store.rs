@@ -12,7 +12,9 @@ use async_trait::async_trait;
 use rusqlite::{params, Connection, OptionalExtension};
 
 use crate::append::append_parts;
-use crate::connection::{backend_error, open_connection, spawn_checkpointer, BACKEND};
+use crate::connection::{
+    backend_error, create_in_place, open_connection, spawn_checkpointer, BACKEND,
+};
 use crate::integrity::check_integrity;
 use crate::log::{
     add_log_checkpoint, keep_log_leaves, kept_log_leaves, kept_log_leaves_of, log_checkpoints,
@@ -37,9 +39,11 @@ pub struct SqliteEventStore {
 }
 
 impl SqliteEventStore {
-    /// Open (creating if needed) the ledger file at `path`.
+    /// Open (creating if needed) the ledger file at `path`; a symbolic link to nothing there
+    /// is refused, never followed to create the file elsewhere.
     pub fn open(path: impl AsRef<Path>) -> Result<SqliteEventStore> {
         let path = path.as_ref().to_path_buf();
+        create_in_place(&path)?;
         let writer = open_connection(&path)?;
         migrate(&writer)?;
         // Checkpoints (copying the WAL into the main file) run on their own thread and

@@ -35,14 +35,14 @@ pub struct ImportArgs {
     #[arg(long, value_name = "URL")]
     pub source_url: Option<String>,
     /// Pairs: the list's publication date, EDTF.
-    #[arg(long, value_name = "EDTF")]
+    #[arg(long, value_name = "EDTF", allow_hyphen_values = true)]
     pub source_date: Option<String>,
     /// Pairs from Wikidata: FILE is relations.tsv (`QA<TAB>QB`) and this gives the labels
     /// (names.tsv, `Q<TAB>label`).
     #[arg(long, value_name = "NAMES.tsv")]
     pub names: Option<std::path::PathBuf>,
     /// Pairs: the date the list attests the pairs at (EDTF or milestone key).
-    #[arg(long, value_name = "DATE")]
+    #[arg(long, value_name = "DATE", allow_hyphen_values = true)]
     pub as_of: Option<String>,
     /// Pairs: which column plays which role, `role=header,…`. Roles: city1, country1,
     /// subdivision1, wikidata1, latitude1, longitude1, and the same with 2 (default: the
@@ -64,7 +64,7 @@ pub struct ExportArgs {
     #[arg(long, value_enum)]
     pub view: Option<ViewArg>,
     /// For the status view: the status on this date (EDTF or milestone key).
-    #[arg(long, value_name = "DATE|MILESTONE")]
+    #[arg(long, value_name = "DATE|MILESTONE", allow_hyphen_values = true)]
     pub as_of: Option<String>,
     /// Only what the ledger held at this moment (transaction time), to reproduce an analysis
     /// as the ledger stood: RFC 3339 (a time without a zone is UTC; a space may stand for
@@ -100,7 +100,7 @@ pub struct MilestoneAddArgs {
     #[arg(long)]
     pub title: String,
     /// When, as EDTF.
-    #[arg(long, value_name = "EDTF")]
+    #[arg(long, value_name = "EDTF", allow_hyphen_values = true)]
     pub occurred: String,
     /// Sources, certainty and notes.
     #[command(flatten)]

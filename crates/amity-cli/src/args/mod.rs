@@ -63,6 +63,13 @@ pub struct Cli {
     /// Output for people (table), scripts (json) or spreadsheets (csv).
     #[arg(long, global = true, value_enum, default_value_t = Format::Table)]
     pub format: Format,
+    /// CSV output: write every cell as it is. By default a cell of free text (a name, the
+    /// words as written, a note, a source's title) that begins with =, +, - or @ gets a
+    /// leading ' so that a spreadsheet shows it instead of running it as a formula (OWASP's
+    /// advice); ids, dates and numbers are never changed, nor JSON Lines archives, and
+    /// `import --format csv` takes the ' off again.
+    #[arg(long, global = true)]
+    pub raw: bool,
     /// Log what amity does, to stderr: -v for its steps and store calls with their timings,
     /// -vv for every read. `RUST_LOG` (e.g. `amity=debug,tokio_postgres=info`), when set,
     /// decides instead; other crates' logs are shown only when it asks for them.

@@ -26,10 +26,10 @@ pub struct WindowArgs {
     #[command(flatten)]
     pub cohort: CohortArgs,
     /// The window's start: an EDTF date or a milestone key (its first day is included).
-    #[arg(long, value_name = "DATE|MILESTONE")]
+    #[arg(long, value_name = "DATE|MILESTONE", allow_hyphen_values = true)]
     pub from: String,
     /// The window's end: an EDTF date or a milestone key (its last day is included).
-    #[arg(long, value_name = "DATE|MILESTONE")]
+    #[arg(long, value_name = "DATE|MILESTONE", allow_hyphen_values = true)]
     pub to: String,
     /// Deprecated: use `--format csv` (kept one release; says so when used).
     #[arg(long, hide = true)]
@@ -48,10 +48,10 @@ pub struct SeriesArgs {
     #[command(flatten)]
     pub cohort: CohortArgs,
     /// The first step: an EDTF date or a milestone key.
-    #[arg(long, value_name = "DATE|MILESTONE")]
+    #[arg(long, value_name = "DATE|MILESTONE", allow_hyphen_values = true)]
     pub from: String,
     /// The last step: an EDTF date or a milestone key.
-    #[arg(long, value_name = "DATE|MILESTONE")]
+    #[arg(long, value_name = "DATE|MILESTONE", allow_hyphen_values = true)]
     pub to: String,
     /// One point per calendar year or per month.
     #[arg(long, value_enum, default_value = "year")]
@@ -146,7 +146,7 @@ pub struct OptionalPartnershipArgs {
     #[arg(long, conflicts_with = "partnership")]
     pub kind: Option<String>,
     /// The status on this date (valid time), EDTF; uncertain dates give `possible` answers.
-    #[arg(long, value_name = "EDTF")]
+    #[arg(long, value_name = "EDTF", allow_hyphen_values = true)]
     pub as_of: Option<String>,
     /// Which part of the list.
     #[command(flatten)]
@@ -185,7 +185,7 @@ pub struct PartnersArgs {
     /// "Name, CC", "Name, CC-SUB", or a party key (us-co:colorado-springs).
     pub party: String,
     /// The directory on this date (valid time), EDTF.
-    #[arg(long, value_name = "EDTF")]
+    #[arg(long, value_name = "EDTF", allow_hyphen_values = true)]
     pub as_of: Option<String>,
     /// Only what the ledger held at this moment (transaction time), to reproduce an analysis
     /// as the ledger stood: RFC 3339 (a time without a zone is UTC; a space may stand for

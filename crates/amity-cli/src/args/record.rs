@@ -12,7 +12,7 @@ pub struct LifecycleArgs {
     #[arg(value_name = "PARTNER")]
     pub partner: String,
     /// When it happened, as EDTF (or "unknown").
-    #[arg(long, value_name = "EDTF")]
+    #[arg(long, value_name = "EDTF", allow_hyphen_values = true)]
     pub occurred: String,
     /// The party that took the step.
     #[arg(long, value_name = "PARTY")]
@@ -38,7 +38,7 @@ pub struct RetractArgs {
     #[arg(long)]
     pub reason: String,
     /// When the error was established, as EDTF.
-    #[arg(long, value_name = "EDTF")]
+    #[arg(long, value_name = "EDTF", allow_hyphen_values = true)]
     pub occurred: Option<String>,
     /// What every event carries.
     #[command(flatten)]
@@ -58,7 +58,7 @@ pub struct AmendArgs {
     #[arg(long = "type", value_name = "TYPE")]
     pub event_type: Option<String>,
     /// The replacement's date, EDTF or `unknown` (default: the entry's).
-    #[arg(long, value_name = "EDTF")]
+    #[arg(long, value_name = "EDTF", allow_hyphen_values = true)]
     pub occurred: Option<String>,
     /// The replacement's term as written (default: the entry's).
     #[arg(long, value_name = "TEXT")]
@@ -144,7 +144,7 @@ pub struct SourceArgs {
     #[arg(long, value_name = "URL")]
     pub source_url: Vec<String>,
     /// The current source's publication date, as EDTF.
-    #[arg(long, value_name = "EDTF")]
+    #[arg(long, value_name = "EDTF", allow_hyphen_values = true)]
     pub source_date: Vec<String>,
     /// The current source's publisher.
     #[arg(long, value_name = "NAME")]
@@ -201,7 +201,7 @@ pub struct CiteArgs {
     /// The entry the sources support.
     pub event_id: EventId,
     /// When the cited source was found, as EDTF.
-    #[arg(long, value_name = "EDTF")]
+    #[arg(long, value_name = "EDTF", allow_hyphen_values = true)]
     pub occurred: Option<String>,
     /// What every event carries.
     #[command(flatten)]

@@ -4,11 +4,11 @@ use amity_domain::{EdtfDate, Source, SourceRole};
 use amity_ledger::import::{csv, pairs, ImportOptions, Names};
 use amity_ledger::{archive, Ledger};
 use amity_projections::{analysis, Selection};
-use anyhow::{Context, Result};
+use anyhow::Result;
 
 use super::caught_up;
 use crate::args::{self, ExportArgs, Format, ImportArgs, ViewArg};
-use crate::{output, store};
+use crate::{files, output, store};
 
 /// `amity import`: the file read and written by the library (`amity_ledger::archive`,
 /// `amity_ledger::import`), its progress drawn on the terminal, its summary printed.
@@ -169,20 +169,14 @@ pub async fn export(
     };
     let as_of = args::as_of(ledger, export.as_of.as_deref()).await?;
     let known_at = args::known_at(export.known_at.as_deref())?;
-    // A file is written beside its destination and renamed at the end, so a failed
-    // export never leaves a truncated file (nor touches an existing one).
+    // A file is written to a new temporary file beside its destination and renamed at the
+    // end (`files::NewFile`): a failed export leaves no partial file and does not touch an
+    // existing one, and a link at the destination is replaced, never followed.
     let file = export.file.as_ref().filter(|path| path.as_os_str() != "-");
-    let partial = file.map(|path| {
-        path.with_extension(format!(
-            "{}.partial",
-            path.extension().and_then(|e| e.to_str()).unwrap_or("out")
-        ))
-    });
-    let mut out: Box<dyn std::io::Write> = match &partial {
-        Some(path) => Box::new(std::io::BufWriter::new(
-            std::fs::File::create(path).with_context(|| format!("{}", path.display()))?,
-        )),
-        None => Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
+    let mut target = file.map(|path| files::NewFile::begin(path)).transpose()?;
+    let mut out: Box<dyn std::io::Write> = match &mut target {
+        Some(target) => Box::new(std::io::BufWriter::new(target.writer())),
+        None => Box::new(std::io::BufWriter::new(output::StdoutWriter::new())),
     };
     let written: Result<Option<u64>> = async {
         match view {
@@ -207,22 +201,14 @@ pub async fn export(
     .await;
     let flushed = out.flush();
     drop(out);
-    match (written, flushed, &partial, file) {
-        (Ok(count), Ok(()), Some(partial), Some(file)) => {
-            std::fs::rename(partial, file).with_context(|| format!("{}", file.display()))?;
-            if let Some(count) = count {
-                eprintln!("exported {count} events to {}", file.display());
-            }
-            Ok(())
-        }
-        (Ok(_), Ok(()), _, _) => Ok(()),
-        (written, flushed, partial, _) => {
-            if let Some(partial) = partial {
-                let _ = std::fs::remove_file(partial);
-            }
-            written?;
-            flushed?;
-            Ok(())
+    let count = written?;
+    flushed?;
+    // (Dropped on an error above, the temporary file is removed.)
+    if let (Some(target), Some(file)) = (target, file) {
+        target.replace()?;
+        if let Some(count) = count {
+            eprintln!("exported {count} events to {}", file.display());
         }
     }
+    Ok(())
 }

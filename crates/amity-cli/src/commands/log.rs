@@ -55,22 +55,14 @@ pub async fn key(cx: &Context<'_>, command: KeyCommand) -> Result<()> {
     output::emit(verifier)
 }
 
-/// Write a private key: a new file (never over an existing one), readable by its owner only.
+/// Write a private key: a new file (never over an existing one, nor through a link: it is
+/// written to a new temporary file in the key's folder, readable by its owner only (mode
+/// 0600), and linked into place only if nothing is at the path).
 fn write_private(path: &Path, text: &str) -> Result<()> {
     use std::io::Write;
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    let mut file = options.open(path).with_context(|| {
-        format!(
-            "{}: refused, a signing key is never written over a file",
-            path.display()
-        )
-    })?;
-    writeln!(file, "{text}")
-        .and_then(|()| file.sync_all())
-        .with_context(|| format!("{}", path.display()))
+    let mut file = crate::files::NewFile::begin(path)?;
+    writeln!(file.writer(), "{text}").with_context(|| format!("{}", path.display()))?;
+    file.create()
 }
 
 /// `amity checkpoint`: sign, keep and print a checkpoint of the whole log.

@@ -142,13 +142,14 @@ fn write_csv(out: &mut dyn std::io::Write, header: &[&str], rows: Vec<Vec<String
     let mut writer = csv::Writer::from_writer(out);
     writer.write_record(header)?;
     for row in rows {
-        writer.write_record(row)?;
+        writer.write_record(safe_row(header, row))?;
     }
     writer.flush()?;
     Ok(())
 }
 
-/// `export --format csv --view status`.
+/// `export --format csv --view status`: free text made formula-safe unless `--raw`, an
+/// undated status `unknown`.
 pub fn write_status_csv(out: &mut dyn std::io::Write, views: &[StatusView]) -> Result<()> {
     let header = [
         "partnership",
@@ -183,7 +184,7 @@ pub fn write_status_csv(out: &mut dyn std::io::Write, views: &[StatusView]) -> R
                 view.status.name().to_owned(),
                 certainty_name(view.certainty).to_owned(),
                 statuses_text(&view.competing),
-                view.since.clone().unwrap_or_default(),
+                since_cell(view.status, view.since.as_deref()),
                 view.as_of.clone().unwrap_or_default(),
                 view.events.to_string(),
                 view.first_attested.clone().unwrap_or_default(),
@@ -193,7 +194,8 @@ pub fn write_status_csv(out: &mut dyn std::io::Write, views: &[StatusView]) -> R
     write_csv(out, &header, rows)
 }
 
-/// `export --format csv --view timeline`.
+/// `export --format csv --view timeline` (and `history --format csv`): free text made
+/// formula-safe unless `--raw`, an unknown date (or bound) `unknown`.
 pub fn write_timeline_csv(
     out: &mut dyn std::io::Write,
     pairs: &[(StatusRow, Vec<TimelineRow>)],
@@ -226,9 +228,9 @@ pub fn write_timeline_csv(
                 row.seq.to_string(),
                 row.event_id.clone(),
                 row.event_type.clone(),
-                row.occurred.clone().unwrap_or_default(),
-                row.earliest.clone().unwrap_or_default(),
-                row.latest.clone().unwrap_or_default(),
+                date_cell(row.occurred.as_deref()),
+                date_cell(row.earliest.as_deref()),
+                date_cell(row.latest.as_deref()),
                 row.term_as_written.clone().unwrap_or_default(),
                 row.certainty.name().to_owned(),
                 row.disputed.to_string(),

@@ -8,8 +8,7 @@ pub fn parties(found: &[amity_projections::query::PartyMatch], format: Format) -
     match format {
         Format::Json => print_json(found),
         Format::Csv => {
-            let mut out = csv::Writer::from_writer(std::io::stdout().lock());
-            out.write_record([
+            let header = [
                 "key",
                 "name",
                 "country",
@@ -19,22 +18,23 @@ pub fn parties(found: &[amity_projections::query::PartyMatch], format: Format) -
                 "aliases",
                 "community",
                 "partnerships",
-            ])?;
-            for (row, partnerships) in rows {
-                out.write_record([
-                    row.key.as_str(),
-                    &row.party.name,
-                    &row.party.country,
-                    row.party.subdivision.as_deref().unwrap_or(""),
-                    row.party.wikidata.as_deref().unwrap_or(""),
-                    row.kind.map_or("", |kind| kind.name()),
-                    &row.aliases.join("; "),
-                    &row.canonical,
-                    &partnerships.to_string(),
-                ])?;
-            }
-            out.flush()?;
-            Ok(())
+            ];
+            let rows = rows
+                .map(|(row, partnerships)| {
+                    vec![
+                        row.key.clone(),
+                        row.party.name.clone(),
+                        row.party.country.clone(),
+                        row.party.subdivision.clone().unwrap_or_default(),
+                        row.party.wikidata.clone().unwrap_or_default(),
+                        row.kind.map_or("", |kind| kind.name()).to_owned(),
+                        row.aliases.join("; "),
+                        row.canonical.clone(),
+                        partnerships.to_string(),
+                    ]
+                })
+                .collect();
+            emit_report(&header, rows, Report::Csv, false)
         }
         _ => {
             let mut table = table(
@@ -104,7 +104,7 @@ pub fn status(views: &[StatusView], format: Format) -> Result<()> {
                     view.status.name().to_owned(),
                     certainty_name(view.certainty).to_owned(),
                     statuses_text(&view.competing),
-                    view.since.clone().unwrap_or_default(),
+                    since_cell(view.status, view.since.as_deref()),
                     view.as_of.clone().unwrap_or_default(),
                     view.known_at.clone().unwrap_or_default(),
                     view.events.to_string(),
@@ -185,11 +185,11 @@ pub fn partners(key: &PartyKey, rows: &[PartnerView], format: Format) -> Result<
                         .unwrap_or_else(|| row.partner.country.clone()),
                     row.partnership.to_string(),
                     row.kind.to_string(),
-                    row.founded.clone().unwrap_or_default(),
+                    date_cell(row.founded.as_deref()),
                     row.status.name().to_owned(),
                     certainty_name(row.certainty).to_owned(),
                     statuses_text(&row.competing),
-                    row.since.clone().unwrap_or_default(),
+                    since_cell(row.status, row.since.as_deref()),
                 ]
             })
             .collect();

@@ -104,11 +104,51 @@ fn table(header: &[&str], multi_line_rows: bool) -> TextTable {
     TextTable { table, ids }
 }
 
+/// Whether a write to stdout found its reader gone (`amity … | head`).
+static STDOUT_CLOSED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Whether a write to stdout found its reader gone: a broken pipe error after that is no
+/// failure of the command (`exit::is_broken_pipe`).
+pub fn stdout_closed() -> bool {
+    STDOUT_CLOSED.load(std::sync::atomic::Ordering::Relaxed)
+}
+
+/// `result` of a write to stdout, noting a closed pipe.
+fn noting_closed<T>(result: std::io::Result<T>) -> std::io::Result<T> {
+    if let Err(error) = &result {
+        if error.kind() == std::io::ErrorKind::BrokenPipe {
+            STDOUT_CLOSED.store(true, std::sync::atomic::Ordering::Relaxed);
+        }
+    }
+    result
+}
+
+/// Stdout as a writer for long output (`export` without a file): a closed pipe is noted, and
+/// the command ends quietly on the error it gives.
+pub struct StdoutWriter(std::io::StdoutLock<'static>);
+
+impl StdoutWriter {
+    /// Stdout, locked.
+    pub fn new() -> StdoutWriter {
+        StdoutWriter(std::io::stdout().lock())
+    }
+}
+
+impl std::io::Write for StdoutWriter {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        noting_closed(self.0.write(bytes))
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        noting_closed(self.0.flush())
+    }
+}
+
 /// Print to stdout; a closed pipe (`amity history … | head`) ends output quietly.
 pub fn emit(text: impl std::fmt::Display) -> Result<()> {
     use std::io::Write;
     let mut stdout = std::io::stdout().lock();
-    match writeln!(stdout, "{text}").and_then(|()| stdout.flush()) {
+    match noting_closed(writeln!(stdout, "{text}").and_then(|()| stdout.flush())) {
         Err(error) if error.kind() != std::io::ErrorKind::BrokenPipe => Err(error.into()),
         _ => Ok(()),
     }
@@ -126,10 +166,12 @@ pub fn print_json<T: serde::Serialize + ?Sized>(value: &T) -> Result<()> {
     } else {
         serde_json::to_writer(&mut out, value)
     };
-    let written = written
-        .map_err(std::io::Error::from)
-        .and_then(|()| writeln!(out))
-        .and_then(|()| out.flush());
+    let written = noting_closed(
+        written
+            .map_err(std::io::Error::from)
+            .and_then(|()| writeln!(out))
+            .and_then(|()| out.flush()),
+    );
     match written {
         Err(error) if error.kind() != std::io::ErrorKind::BrokenPipe => Err(error.into()),
         _ => Ok(()),
@@ -241,11 +283,86 @@ impl From<Format> for Report {
     }
 }
 
+/// Whether CSV cells are written as they are (`--raw`): set once from the command line,
+/// before anything is written, and read by every CSV writer (a process-wide setting rather
+/// than an argument threaded through each list's printer).
+static RAW_CSV: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Write CSV cells as they are (`--raw`), or with formulas neutralised (the default; see
+/// [`formula_safe`]).
+pub fn set_raw_csv(raw: bool) {
+    RAW_CSV.store(raw, std::sync::atomic::Ordering::Relaxed);
+}
+
+/// The CSV columns of free text: names, the words as written, notes, titles, who recorded.
+/// Only their cells are neutralised; ids, codes, dates and numbers are never changed (an EDTF
+/// date may begin with `-`).
+const FREE_TEXT_COLUMNS: [&str; 15] = [
+    "party_a",
+    "party_b",
+    "name",
+    "aliases",
+    "partner",
+    "parties",
+    "kind",
+    "title",
+    "sources",
+    "term_as_written",
+    "as written",
+    "source_titles",
+    "source_urls",
+    "note",
+    "recorded_by",
+];
+
+/// A cell a spreadsheet would run as a formula (it begins with `=`, `+`, `-` or `@`) with
+/// one `'` before it, OWASP's advice against CSV injection: the spreadsheet shows the text.
+/// `amity import --format csv` takes exactly that one `'` off again.
+pub fn formula_safe(cell: String) -> String {
+    if cell.starts_with(['=', '+', '-', '@']) {
+        format!("'{cell}")
+    } else {
+        cell
+    }
+}
+
+/// A CSV row under `header` with its free-text cells made [`formula_safe`], unless `--raw`.
+fn safe_row(header: &[&str], row: Vec<String>) -> Vec<String> {
+    if RAW_CSV.load(std::sync::atomic::Ordering::Relaxed) {
+        return row;
+    }
+    row.into_iter()
+        .zip(header.iter().chain(std::iter::repeat(&"")))
+        .map(|(cell, column)| {
+            if FREE_TEXT_COLUMNS.contains(column) {
+                formula_safe(cell)
+            } else {
+                cell
+            }
+        })
+        .collect()
+}
+
+/// A date cell of CSV: the date as written, `unknown` when it is not known (never an empty
+/// cell, which a reader cannot tell from a missing value).
+fn date_cell(date: Option<&str>) -> String {
+    date.unwrap_or("unknown").to_owned()
+}
+
+/// The `since` cell of CSV: the date that set the status, `unknown` when undated; empty only
+/// before any event (`not_yet`: no date applies).
+fn since_cell(status: amity_domain::Status, since: Option<&str>) -> String {
+    match status {
+        amity_domain::Status::NotYet => since.unwrap_or_default().to_owned(),
+        _ => date_cell(since),
+    }
+}
+
 fn csv_text(header: &[&str], rows: Vec<Vec<String>>) -> Result<String> {
     let mut writer = csv::Writer::from_writer(Vec::new());
     writer.write_record(header)?;
     for row in rows {
-        writer.write_record(row)?;
+        writer.write_record(safe_row(header, row))?;
     }
     Ok(String::from_utf8(
         writer.into_inner().map_err(|e| anyhow::anyhow!("{e}"))?,

@@ -11,6 +11,8 @@ mod backends;
 mod corrections;
 mod errors;
 mod exit_codes;
+mod hardening_csv;
+mod hardening_writes;
 mod honest;
 mod identity;
 mod ids;

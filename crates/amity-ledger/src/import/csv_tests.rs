@@ -295,3 +295,44 @@ fn an_import_can_run_on_any_thread() {
     );
     is_send(&future);
 }
+
+#[test]
+fn exactly_one_apostrophe_before_a_formula_sign_is_taken_off() {
+    use super::row::unquote_formula;
+    for (cell, read) in [
+        ("'=SUM(A1:A9)", "=SUM(A1:A9)"),
+        ("'+1", "+1"),
+        ("'-1", "-1"),
+        ("'@cmd", "@cmd"),
+        ("''=x", "''=x"),
+        ("'quoted'", "'quoted'"),
+        ("=raw", "=raw"),
+        ("'", "'"),
+        ("", ""),
+    ] {
+        assert_eq!(unquote_formula(cell), read, "{cell:?}");
+    }
+}
+
+#[tokio::test]
+async fn free_text_cells_lose_the_apostrophe_a_csv_writer_put_before_a_formula() {
+    let ledger = memory_ledger();
+    let file = File::with_rows(&[
+        "Colorado Springs,US,US-CO,Bishkek,KG,,,founded,-0500,'=twinned,,'@title,,,,'+1 note",
+    ]);
+    let (summary, _) = import_file(&ledger, &file, ImportOptions::default(), None).await;
+    let summary = summary.expect("a summary");
+    assert!(summary.rejected.is_empty(), "{:?}", summary.rejected);
+    let stored = ledger
+        .store()
+        .read_all(amity_store::Position::START, usize::MAX)
+        .await
+        .expect("the feed");
+    let payload: serde_json::Value =
+        serde_json::from_slice(&stored[0].payload).expect("a JSON payload");
+    let text = payload.to_string();
+    assert!(text.contains("\"=twinned\""), "{text}");
+    assert!(text.contains("\"@title\""), "{text}");
+    assert!(text.contains("\"+1 note\""), "{text}");
+    assert!(text.contains("\"-0500\""), "{text}");
+}

@@ -82,6 +82,36 @@ pub use schema::Details;
 use schema::{drop_all, sql_error, DIRECTORY_VIEW, INDEXES, PARTIES, SCHEMA};
 pub use write::Writer;
 
+/// Make sure that opening the tables' file at `path` does not create it through a symbolic
+/// link (as the SQLite ledger does, `amity_store_sqlite`): SQLite follows a link and creates
+/// a missing file wherever it points. A missing file is created here exclusively
+/// (`O_CREAT|O_EXCL` never follows a link; an empty file is an empty database); a link to
+/// nothing is [`Error::LinkToNothing`]; a link to an existing file is opened (a file kept
+/// elsewhere on purpose). Other failures (a missing folder) are left to SQLite to report.
+fn create_in_place(path: &Path) -> Result<()> {
+    let is_link = std::fs::symlink_metadata(path).map(|found| found.file_type().is_symlink());
+    match is_link {
+        Ok(true) if std::fs::metadata(path).is_err() => Err(Error::LinkToNothing {
+            path: path.to_path_buf(),
+        }),
+        Ok(_) => Ok(()),
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
+            let created = std::fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .open(path);
+            match created {
+                // Created meanwhile by someone else: check it again.
+                Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists => {
+                    create_in_place(path)
+                }
+                _ => Ok(()),
+            }
+        }
+        Err(_) => Ok(()),
+    }
+}
+
 /// The connection, locked for one query.
 struct Locked<'a>(std::sync::MutexGuard<'a, Option<Connection>>);
 
@@ -120,6 +150,7 @@ impl SqliteTables {
     }
 
     fn open_with(path: &Path, details: Details) -> Result<SqliteTables> {
+        create_in_place(path)?;
         let connection = Connection::open(path).map_err(sql_error)?;
         connection
             .busy_timeout(std::time::Duration::from_secs(30))

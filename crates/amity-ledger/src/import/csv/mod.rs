@@ -10,6 +10,9 @@
 //! (legal as a whole, whatever their order in the file); when they conflict, every row that
 //! can join the others is kept and the rest are named. A row's event id is a UUID v5 of its
 //! content, so importing a file twice (or the same row from two files) records it once.
+//! A free-text cell (party names, kind, term as written, the source's title, publisher and
+//! address, the note) that begins with `'` followed by `=`, `+`, `-` or `@` loses that one
+//! `'`: it is how `amity`'s CSV output keeps spreadsheets from running a cell as a formula.
 //!
 //! Rows are parsed on every core a chunk at a time; each partnership's new rows are checked
 //! together, the partnerships spread over every core; they are written in atomic batches of

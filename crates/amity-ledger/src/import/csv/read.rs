@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 use std::path::Path;
 
-use super::row::{parse_row, Fields, Row, COLUMNS};
+use super::row::{parse_row, unquote_formula, Fields, Row, COLUMNS, FREE_TEXT};
 use crate::import::{ImportSummary, Progress};
 use crate::{Error, Result};
 
@@ -104,10 +104,15 @@ pub(super) fn read(
                         let mut rejected = Vec::new();
                         for (line, record) in part {
                             let fields: Fields<'_> = std::array::from_fn(|column| {
-                                indices[column]
+                                let cell = indices[column]
                                     .and_then(|i| record.get(i))
                                     .unwrap_or("")
-                                    .trim()
+                                    .trim();
+                                if FREE_TEXT[column] {
+                                    unquote_formula(cell)
+                                } else {
+                                    cell
+                                }
                             });
                             match parse_row(&fields, recorded_by, &mut partnerships) {
                                 Ok(item) => rows.push(Row { line: *line, item }),
