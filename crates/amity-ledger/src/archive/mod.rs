@@ -21,6 +21,7 @@ use serde::Serialize;
 
 use crate::{Ledger, Result};
 
+mod diagnose;
 mod export;
 mod format;
 mod import;

@@ -13,6 +13,7 @@ use amity_domain::Party;
 use serde::Serialize;
 
 pub mod csv;
+pub mod limits;
 pub mod pairs;
 
 /// What to do with bad lines.
