@@ -16,6 +16,10 @@ pub mod csv;
 pub mod limits;
 pub mod pairs;
 
+#[cfg(test)]
+#[path = "input_tests.rs"]
+mod input_tests;
+
 /// What to do with bad lines.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct ImportOptions {
