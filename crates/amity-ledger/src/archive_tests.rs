@@ -996,3 +996,6 @@ async fn a_copy_keeps_everything_and_a_second_copy_adds_nothing() {
     let again = copy(&from, &to, &mut |_| {}).await.unwrap();
     assert_eq!((again.events_written, again.duplicates_skipped), (0, 9));
 }
+
+#[path = "archive_input_tests.rs"]
+mod input;

@@ -141,7 +141,7 @@ fn named_field(message: &str) -> Option<&str> {
 pub(super) fn envelope_error(text: &str, error: &serde_json::Error) -> String {
     // Not JSON at all (or more than one value): the line, with the parser's column.
     if let Err(syntax) = serde_json::from_str::<serde::de::IgnoredAny>(text) {
-        return format!("line: {syntax}");
+        return format!("line: not JSON: {syntax} (expected one JSON object per line)");
     }
     if !text.trim_start().starts_with('{') {
         return format!(
@@ -157,9 +157,27 @@ pub(super) fn envelope_error(text: &str, error: &serde_json::Error) -> String {
     let at = column.map(|column| walk_to(text, column)).unwrap_or_default();
     // An unknown field is named as the line writes it.
     match at.path.first() {
-        Some(field) => format!("{field}: {reason}"),
+        Some(field) => match expected(field) {
+            Some(expected) if !reason.contains("expected") => {
+                format!("{field}: {reason} (expected {expected})")
+            }
+            _ => format!("{field}: {reason}"),
+        },
         None => format!("line: {reason}"),
     }
+}
+
+/// What an envelope field holds, for a message whose reason does not say.
+fn expected(field: &str) -> Option<&'static str> {
+    Some(match field {
+        "event_id" => "a UUID, such as 0195f0c4-6b9e-7c3d-9a51-2f1e8d7c6b5a",
+        "stream" | "type" | "recorded_by" => "a string",
+        "stream_version" => "a whole number from 0",
+        "schema_version" => "a whole number from 1",
+        "recorded_at" => "an RFC 3339 timestamp, such as 2026-11-23T19:26:35Z",
+        "payload" => "the event's JSON object",
+        _ => return None,
+    })
 }
 
 /// `field: reason` for a payload the domain could not read (its `reason`, maybe with the
@@ -245,15 +263,5 @@ mod tests {
     #[test]
     fn a_pointer_escapes_slashes_and_tildes() {
         assert_eq!(pointer(&["a/b".to_owned(), "~".to_owned()]), "/a~1b/~0");
-    }
-}
-#[cfg(test)]
-mod debug_tests {
-    #[test]
-    fn debug_positions() {
-        for p in [r#"{"occurred":"1994","sources":[],"note":"x"}"#, r#"{"occurred":"1994","sources":[]}"#, r#"{"occurred":"1994","note":"x","sources":[{"title":"t"}]}"#] {
-            let e = amity_domain::Event::decode_with("PartnershipFounded", 1, p.as_bytes(), None, |_| Err("x".into())).err().unwrap();
-            eprintln!("{p} => {} => {}", e.reason, super::payload_error(p, &e.reason));
-        }
     }
 }
