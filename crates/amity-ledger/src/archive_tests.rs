@@ -452,7 +452,7 @@ const INVALID: &[Invalid] = &[
                 v["extra"] = 1.into();
             }))]
         },
-        rejected: &[(1, "extra", "unknown field")],
+        rejected: &[(1, "line", "unknown field `extra`")],
     },
     Invalid {
         name: "no payload",

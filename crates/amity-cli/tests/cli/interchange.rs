@@ -580,12 +580,12 @@ fn bad_archive(lines: &[String]) -> Vec<u8> {
 const BAD_LINES: [(usize, &str, &str); 9] = [
     (3, "line", "EOF"),
     (4, "type", "PartnershipMerged"),
-    (5, "payload", "certainty"),
+    (5, "/payload/certainty", "missing field"),
     (6, "stream", BANKSTOWN),
     (8, "stream_version", "expected 1"),
     (9, "line", "UTF-8"),
     (10, "stream_version", "rejected line"),
-    (13, "extra", "unknown field"),
+    (13, "line", "unknown field `extra`"),
     (14, "recorded_at", ""),
 ];
 

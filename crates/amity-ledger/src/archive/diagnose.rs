@@ -155,7 +155,10 @@ pub(super) fn envelope_error(text: &str, error: &serde_json::Error) -> String {
         return format!("{field}: {reason}");
     }
     let at = column.map(|column| walk_to(text, column)).unwrap_or_default();
-    // An unknown field is named as the line writes it.
+    // An unknown field is no field: the line holds it.
+    if reason.starts_with("unknown field") {
+        return format!("line: {reason}");
+    }
     match at.path.first() {
         Some(field) => match expected(field) {
             Some(expected) if !reason.contains("expected") => {
@@ -184,19 +187,46 @@ fn expected(field: &str) -> Option<&'static str> {
 /// payload's column): the place as a JSON pointer under `/payload`.
 pub(super) fn payload_error(payload: &str, reason: &str) -> String {
     let (text, column) = split_position(reason);
+    // What the envelope names: the domain reads the payload by its type and schema version.
+    for (opening, field) in [
+        ("unknown schema version", "schema_version"),
+        ("unknown event type", "type"),
+    ] {
+        if text.starts_with(opening) {
+            return format!("{field}: {text}");
+        }
+    }
     let Some(column) = column else {
         return format!("payload: {reason}");
     };
-    let at = walk_to(payload, column);
+    // The partnership is read on its own: its column counts from its own start.
+    let (within, prefix, text) = match text.strip_prefix("partnership: ") {
+        Some(rest) => match member(payload, "partnership") {
+            Some(partnership) => (partnership, "/payload/partnership", rest),
+            None => (payload, "/payload", text),
+        },
+        None => (payload, "/payload", text),
+    };
+    let at = walk_to(within, column);
     let path = match named_field(text) {
         Some(field) => {
             let mut path = at.object;
             path.push(field.to_owned());
             path
         }
+        // An unknown field is no field: the object that holds it is named.
+        None if text.starts_with("unknown field") => at.object,
         None => at.path,
     };
-    format!("/payload{}: {text}", pointer(&path))
+    let text = text.replace("expected struct WireIn", "expected the event's JSON object");
+    format!("{prefix}{}: {text}", pointer(&path))
+}
+
+/// The text of the member `name` of the JSON object `object`, if it has one.
+fn member<'a>(object: &'a str, name: &str) -> Option<&'a str> {
+    let members: std::collections::HashMap<&str, &serde_json::value::RawValue> =
+        serde_json::from_str(object).ok()?;
+    members.get(name).map(|value| value.get())
 }
 
 /// The longest payload a quick scan can clear of every limit: too short to cite more than
