@@ -11,7 +11,7 @@ use serde_json::value::RawValue;
 
 use super::diagnose::{check_payload_limits, envelope_error, payload_error};
 use crate::import::limits::{check_text, line_buffer, line_too_long, read_line, LineRead};
-use crate::import::limits::{Normalised, TextKind};
+use crate::import::limits::{clip, Normalised, TextKind};
 use crate::{Error, Metadata, Result};
 
 /// Lines per atomic batch.
@@ -247,7 +247,7 @@ impl Lines {
         };
         let (decode, keep) = (self.decode, self.keep_payload);
         let check = |bytes: &[u8]| match std::str::from_utf8(bytes) {
-            Ok(text) => check_line(text, decode, keep),
+            Ok(text) => check_line(text, decode, keep).map_err(clip),
             Err(_) => Err("line: invalid UTF-8".to_owned()),
         };
         let (first, second) = raw.split_at(raw.len() / 2);

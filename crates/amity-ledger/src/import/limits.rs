@@ -27,6 +27,18 @@ pub const MAX_TEXT_CHARS: usize = 4_096;
 /// The most sources one event may cite: 100.
 pub const MAX_SOURCES: usize = 100;
 
+/// The longest reason a rejection gives, in characters: a value it quotes is cut (with `…`)
+/// so that a huge bad cell does not make a huge message.
+pub(crate) const MAX_REASON_CHARS: usize = 500;
+
+/// `reason`, cut to [`MAX_REASON_CHARS`].
+pub(crate) fn clip(reason: String) -> String {
+    match reason.char_indices().nth(MAX_REASON_CHARS) {
+        Some((end, _)) => format!("{}…", &reason[..end]),
+        None => reason,
+    }
+}
+
 /// What a field's text is, for its limit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum TextKind {

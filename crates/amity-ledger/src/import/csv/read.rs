@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::path::Path;
 
 use super::row::{parse_row, Fields, Row, COLUMNS};
-use crate::import::limits::{csv_too_long, unreadable, Normalised, READ_BUFFER};
+use crate::import::limits::{clip, csv_too_long, unreadable, Normalised, READ_BUFFER};
 use crate::import::{ImportSummary, Progress};
 use crate::{Error, Result};
 
@@ -116,9 +116,8 @@ pub(super) fn read(
                             });
                             match parse_row(&fields, recorded_by, &mut partnerships) {
                                 Ok(item) => rows.push(Row { line: *line, item }),
-                                Err(reason) => {
-                                    rejected.push((*line, format!("{name}:{line}: {reason}")))
-                                }
+                                Err(reason) => rejected
+                                    .push((*line, format!("{name}:{line}: {}", clip(reason)))),
                             }
                         }
                         (rows, rejected)

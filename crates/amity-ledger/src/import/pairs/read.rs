@@ -173,7 +173,9 @@ pub(super) fn read(
         };
         match side(&columns[0]).and_then(|a| Ok([a, side(&columns[1])?])) {
             Ok(sides) => rows.push(Row { line, sides }),
-            Err(reason) => summary.rejected.push(format!("{name}:{line}: {reason}")),
+            Err(reason) => summary
+                .rejected
+                .push(format!("{name}:{line}: {}", limits::clip(reason))),
         }
     }
     Ok(Read {
