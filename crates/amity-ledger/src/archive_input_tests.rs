@@ -76,8 +76,16 @@ async fn a_bad_event_id_names_event_id() {
 async fn a_bad_value_inside_the_payload_is_named_by_its_pointer() {
     let (_, line) = founding().await;
     let cases: [(fn(&mut Value), &str, &str); 3] = [
-        (|v| v["payload"]["occurred"] = 1994.into(), "/payload/occurred", "expected"),
-        (|v| v["payload"]["certainty"] = "sure".into(), "/payload/certainty", "expected"),
+        (
+            |v| v["payload"]["occurred"] = 1994.into(),
+            "/payload/occurred",
+            "expected",
+        ),
+        (
+            |v| v["payload"]["certainty"] = "sure".into(),
+            "/payload/certainty",
+            "expected",
+        ),
         (
             |v| v["payload"]["partnership"]["parties"][1]["name"] = Value::Null,
             "/payload/partnership",
@@ -141,8 +149,16 @@ async fn crlf_and_cr_endings_import_whole_and_name_their_lines() {
         let file = File::new(format!("{}{ending}", lines.join(ending)).as_bytes());
         let ledger = memory_ledger();
         let summary = import_file(&ledger, &file, ImportOptions::default()).await;
-        assert!(summary.rejected.is_empty(), "{ending:?}: {:#?}", summary.rejected);
-        assert_eq!(export_text(&ledger).await, lines.join("\n") + "\n", "{ending:?}");
+        assert!(
+            summary.rejected.is_empty(),
+            "{ending:?}: {:#?}",
+            summary.rejected
+        );
+        assert_eq!(
+            export_text(&ledger).await,
+            lines.join("\n") + "\n",
+            "{ending:?}"
+        );
 
         let mut bad: Vec<String> = lines.clone();
         bad[2] = changed(&bad[2], |v| v["schema_version"] = (-1).into());
@@ -161,21 +177,34 @@ async fn crlf_and_cr_endings_import_whole_and_name_their_lines() {
 async fn an_endless_input_is_refused_without_reading_it_all() {
     let mut lines = Lines::from_reader(std::io::repeat(0), Path::new("zeros"), true, 8_192);
     match lines.next_chunk() {
-        Err(Error::Unreadable { line: 1, reason, .. }) => {
-            assert!(reason.starts_with("line: longer than the limit"), "{reason}");
+        Err(Error::Unreadable {
+            line: 1, reason, ..
+        }) => {
+            assert!(
+                reason.starts_with("line: longer than the limit"),
+                "{reason}"
+            );
         }
         Err(error) => panic!("{error}"),
         Ok(chunk) => panic!("{} lines of zeros", chunk.len()),
     }
     // A file of a few megabytes without a line break, after a good line.
     let (_, line) = founding().await;
-    let file = File::new(&[format!("{line}\n").into_bytes(), vec![b' '; 3 * MAX_LINE_BYTES]].concat());
+    let file = File::new(
+        &[
+            format!("{line}\n").into_bytes(),
+            vec![b' '; 3 * MAX_LINE_BYTES],
+        ]
+        .concat(),
+    );
     let ledger = memory_ledger();
     let error = import(&ledger, &file.path, ImportOptions::default(), &mut |_| {})
         .await
         .expect_err("refused");
     assert!(
-        error.to_string().starts_with(&format!("{}line: longer than", file.at(2))),
+        error
+            .to_string()
+            .starts_with(&format!("{}line: longer than", file.at(2))),
         "{error}"
     );
     assert_eq!(content(&ledger).await, "", "nothing written");
@@ -184,14 +213,17 @@ async fn an_endless_input_is_refused_without_reading_it_all() {
 #[tokio::test]
 async fn over_long_texts_in_a_payload_are_named_by_their_pointer_and_limit() {
     let (_, line) = founding().await;
-    let long_note = changed(&line, |v| v["payload"]["note"] = "n".repeat(MAX_NOTE_CHARS + 1).into());
+    let long_note = changed(&line, |v| {
+        v["payload"]["note"] = "n".repeat(MAX_NOTE_CHARS + 1).into()
+    });
     let rejection = only_rejection(&File::lines(&[&long_note])).await;
     assert!(
         rejection.contains(": /payload/note: 65537 characters long; a note may have at most 65536"),
         "{rejection:.300}"
     );
     let many_sources = changed(&line, |v| {
-        v["payload"]["sources"] = vec![serde_json::json!({"title": "minutes"}); MAX_SOURCES + 1].into();
+        v["payload"]["sources"] =
+            vec![serde_json::json!({"title": "minutes"}); MAX_SOURCES + 1].into();
     });
     let rejection = only_rejection(&File::lines(&[&many_sources])).await;
     assert!(
@@ -204,7 +236,8 @@ async fn over_long_texts_in_a_payload_are_named_by_their_pointer_and_limit() {
     });
     let rejection = only_rejection(&File::lines(&[&long_alias])).await;
     assert!(
-        rejection.contains(": /payload/aliases/1: 201 characters long; a name may have at most 200"),
+        rejection
+            .contains(": /payload/aliases/1: 201 characters long; a name may have at most 200"),
         "{rejection:.300}"
     );
 }
@@ -233,8 +266,8 @@ fn sample() -> &'static [String] {
 
 /// Tokens a mutation inserts: JSON's punctuation, values of the wrong kind, line breaks.
 const TOKENS: [&str; 17] = [
-    ",", "}", "{", "\"", "[", "]", ":", "-1", "null", "n", "1e999", "\"x\":1,", "\n", "\r",
-    "\r\n", "\u{feff}", "\\u0000",
+    ",", "}", "{", "\"", "[", "]", ":", "-1", "null", "n", "1e999", "\"x\":1,", "\n", "\r", "\r\n",
+    "\u{feff}", "\\u0000",
 ];
 
 /// A change to one line.
@@ -326,7 +359,9 @@ fn check_import(
     for rejection in &summary.rejected {
         let rest = rejection.strip_prefix(&prefix);
         prop_assert!(rest.is_some(), "{rejection}: no file");
-        let (line, rest) = rest.and_then(|rest| rest.split_once(": ")).unwrap_or(("", ""));
+        let (line, rest) = rest
+            .and_then(|rest| rest.split_once(": "))
+            .unwrap_or(("", ""));
         let line: u64 = line.parse().unwrap_or(0);
         prop_assert!(lines.contains(&line), "{rejection}: not in {lines:?}");
         let (field, reason) = rest.split_once(": ").unwrap_or(("", ""));

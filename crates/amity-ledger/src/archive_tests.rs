@@ -645,7 +645,11 @@ const INVALID: &[Invalid] = &[
                 })),
             ]
         },
-        rejected: &[(3, "event_id", "is also the id of line 1, with other content")],
+        rejected: &[(
+            3,
+            "event_id",
+            "is also the id of line 1, with other content",
+        )],
     },
     Invalid {
         name: "blank lines are no rows, and count as lines",

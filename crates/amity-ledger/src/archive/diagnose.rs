@@ -154,7 +154,9 @@ pub(super) fn envelope_error(text: &str, error: &serde_json::Error) -> String {
     if let Some(field) = named_field(reason) {
         return format!("{field}: {reason}");
     }
-    let at = column.map(|column| walk_to(text, column)).unwrap_or_default();
+    let at = column
+        .map(|column| walk_to(text, column))
+        .unwrap_or_default();
     // An unknown field is no field: the line holds it.
     if reason.starts_with("unknown field") {
         return format!("line: {reason}");

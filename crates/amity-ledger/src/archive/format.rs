@@ -61,11 +61,10 @@ pub(super) fn check_line(
         ] {
             check_text(field, text, TextKind::Text)?;
         }
-        check_payload(&line, payload)
-            .map_err(|reason| match reason.strip_prefix("payload: ") {
-                Some(reason) => payload_error(line.payload.get(), reason),
-                None => reason,
-            })?;
+        check_payload(&line, payload).map_err(|reason| match reason.strip_prefix("payload: ") {
+            Some(reason) => payload_error(line.payload.get(), reason),
+            None => reason,
+        })?;
         check_payload_limits(line.payload.get())?;
     }
     let recorded_at: jiff::Timestamp = line

@@ -160,7 +160,10 @@ async fn a_quoted_cell_over_two_lines_counts_both_whatever_the_endings() {
         let text = joined(
             &[
                 HEADER,
-                &format!("{},\"a note{ending}over two lines\"", &ROWS[2][..ROWS[2].len() - 1]),
+                &format!(
+                    "{},\"a note{ending}over two lines\"",
+                    &ROWS[2][..ROWS[2].len() - 1]
+                ),
                 "Colorado Springs,US,US-CO,Bishkek,KG,,,merged,1995,,,,,,,",
             ],
             ending,
@@ -169,7 +172,12 @@ async fn a_quoted_cell_over_two_lines_counts_both_whatever_the_endings() {
         let summary = import_csv(&memory_ledger(), &file.path)
             .await
             .expect("read");
-        assert_eq!(summary.rejected.len(), 1, "{ending:?}: {:?}", summary.rejected);
+        assert_eq!(
+            summary.rejected.len(),
+            1,
+            "{ending:?}: {:?}",
+            summary.rejected
+        );
         assert!(
             summary.rejected[0].starts_with(&file.at(4)),
             "{ending:?}: {:?}",
@@ -186,7 +194,11 @@ async fn a_file_of_every_ending_imports_whole() {
         let file = File::new("events.csv", joined(&lines, ending).as_bytes());
         let ledger = memory_ledger();
         let summary = import_csv(&ledger, &file.path).await.expect("read");
-        assert!(summary.rejected.is_empty(), "{ending:?}: {:?}", summary.rejected);
+        assert!(
+            summary.rejected.is_empty(),
+            "{ending:?}: {:?}",
+            summary.rejected
+        );
         assert_eq!(stored_events(&ledger).await, ROWS.len(), "{ending:?}");
     }
 }
@@ -201,7 +213,10 @@ async fn an_over_long_cell_is_refused_with_its_field_and_limit() {
             HEADER,
             &format!("{}{long_note}", ROWS[2]),
             &format!("{long_name},US,,Bishkek,KG,,,founded,1994,,,,,,,"),
-            &format!("Lyon,FR,,Montréal,CA,,,founded,1979,,,{},,,,", &ten_megabytes[..100_000]),
+            &format!(
+                "Lyon,FR,,Montréal,CA,,,founded,1979,,,{},,,,",
+                &ten_megabytes[..100_000]
+            ),
             ROWS[3],
         ],
         "\n",
@@ -214,9 +229,17 @@ async fn an_over_long_cell_is_refused_with_its_field_and_limit() {
         (3, "party_a", "a name may have at most 200"),
         (4, "source_title", "a text may have at most 4096"),
     ];
-    assert_eq!(summary.rejected.len(), expected.len(), "{:?}", summary.rejected);
+    assert_eq!(
+        summary.rejected.len(),
+        expected.len(),
+        "{:?}",
+        summary.rejected
+    );
     for ((line, field, words), got) in expected.iter().zip(&summary.rejected) {
-        assert!(got.starts_with(&format!("{}{field}: ", file.at(*line))), "{got:.200}");
+        assert!(
+            got.starts_with(&format!("{}{field}: ", file.at(*line))),
+            "{got:.200}"
+        );
         assert!(got.contains(words), "{got:.200}");
     }
     assert_eq!(stored_events(&ledger).await, 0, "nothing written");
@@ -232,7 +255,9 @@ async fn an_over_long_cell_is_refused_with_its_field_and_limit() {
         matches!(&error, Error::Unreadable { line: 3, .. }),
         "{error}"
     );
-    assert!(error.to_string().starts_with(&format!("{}line: longer than the limit", file.at(3))));
+    assert!(error
+        .to_string()
+        .starts_with(&format!("{}line: longer than the limit", file.at(3))));
     assert_eq!(stored_events(&ledger).await, 0, "nothing written");
 }
 
@@ -249,7 +274,9 @@ async fn a_file_of_megabytes_without_a_line_break_is_refused_at_once() {
         }
         .expect_err("refused");
         assert!(
-            error.to_string().starts_with(&format!("{}line: longer than", file.at(2))),
+            error
+                .to_string()
+                .starts_with(&format!("{}line: longer than", file.at(2))),
             "{name}: {error}"
         );
         // The header itself.
@@ -260,7 +287,9 @@ async fn a_file_of_megabytes_without_a_line_break_is_refused_at_once() {
         }
         .expect_err("refused");
         assert!(
-            error.to_string().starts_with(&format!("{}line: longer than", file.at(1))),
+            error
+                .to_string()
+                .starts_with(&format!("{}line: longer than", file.at(1))),
             "{name}: {error}"
         );
         assert_eq!(stored_events(&ledger).await, 0, "{name}: nothing written");
@@ -283,7 +312,12 @@ async fn a_list_names_its_lines_whatever_their_endings_and_holds_names_to_their_
         let file = File::new("pairs.csv", text.as_bytes());
         let ledger = memory_ledger();
         let summary = import_pairs(&ledger, &file.path).await.expect("read");
-        assert_eq!(summary.rejected.len(), 2, "{ending:?}: {:?}", summary.rejected);
+        assert_eq!(
+            summary.rejected.len(),
+            2,
+            "{ending:?}: {:?}",
+            summary.rejected
+        );
         assert!(
             summary.rejected[0].starts_with(&format!("{}country1: ", file.at(3))),
             "{ending:?}: {:?}",
@@ -295,7 +329,11 @@ async fn a_list_names_its_lines_whatever_their_endings_and_holds_names_to_their_
             "{ending:?}: {:?}",
             summary.rejected
         );
-        assert_eq!(stored_events(&ledger).await, 0, "{ending:?}: nothing written");
+        assert_eq!(
+            stored_events(&ledger).await,
+            0,
+            "{ending:?}: nothing written"
+        );
     }
 }
 
@@ -312,8 +350,22 @@ fn cases() -> u32 {
 
 /// Tokens a mutation inserts: separators, quotes, line breaks, odd characters, long texts.
 const TOKENS: [&str; 16] = [
-    ",", "\"", "\"\"", ";", "\t", "\n", "\r\n", "\r", "\0", "é", "\u{feff}", "=1+1", " ",
-    "unknown", "2026-13-40", "US-ZZ",
+    ",",
+    "\"",
+    "\"\"",
+    ";",
+    "\t",
+    "\n",
+    "\r\n",
+    "\r",
+    "\0",
+    "é",
+    "\u{feff}",
+    "=1+1",
+    " ",
+    "unknown",
+    "2026-13-40",
+    "US-ZZ",
 ];
 
 /// A change to one row of a file.
@@ -337,7 +389,10 @@ fn mutation() -> impl Strategy<Value = Mutation> {
         any::<usize>().prop_map(Mutation::Truncate),
         (any::<usize>(), 0..TOKENS.len()).prop_map(|(at, token)| Mutation::Insert(at, token)),
         (0..16usize, 0..16usize).prop_map(|(a, b)| Mutation::Swap(a, b)),
-        (0..16usize, prop_oneof![Just(201usize), Just(4_097), Just(70_000)])
+        (
+            0..16usize,
+            prop_oneof![Just(201usize), Just(4_097), Just(70_000)]
+        )
             .prop_map(|(cell, count)| Mutation::Grow(cell, count)),
     ]
 }

@@ -179,7 +179,6 @@ impl<R: Read> Normalised<R> {
     pub(crate) fn counter(&self) -> std::rc::Rc<std::cell::Cell<usize>> {
         self.since_reset.clone()
     }
-
 }
 
 /// Whether an error is the one [`Normalised`] fails with on an over-long record.
@@ -247,7 +246,10 @@ pub(crate) enum LineRead {
 /// Read the next line of `reader` into `line` (cleared first), reading at most
 /// [`MAX_LINE_BYTES`] and one more byte, whatever the file holds. Lines end at `\n` (a reader
 /// of [`Normalised`] line breaks ends them at a CR or CRLF too).
-pub(crate) fn read_line(reader: &mut impl BufRead, line: &mut Vec<u8>) -> std::io::Result<LineRead> {
+pub(crate) fn read_line(
+    reader: &mut impl BufRead,
+    line: &mut Vec<u8>,
+) -> std::io::Result<LineRead> {
     line.clear();
     let read = reader
         .by_ref()

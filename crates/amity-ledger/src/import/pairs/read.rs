@@ -76,7 +76,9 @@ pub(super) fn read(
         match reader.read_record(&mut record) {
             Ok(false) => break,
             Ok(true) => {}
-            Err(error) if csv_too_long(&error) => return Err(unreadable(name, line, "line", error)),
+            Err(error) if csv_too_long(&error) => {
+                return Err(unreadable(name, line, "line", error))
+            }
             Err(error) => {
                 summary.rows_read += 1;
                 let line = error.position().map_or(line, |p| p.line());

@@ -72,7 +72,9 @@ pub async fn import_wikidata(
                 let reason = check_text("label", label.trim(), TextKind::Name)
                     .err()
                     .unwrap_or_default();
-                summary.rejected.push(format!("{names_name}:{line}: {reason}"));
+                summary
+                    .rejected
+                    .push(format!("{names_name}:{line}: {reason}"));
             }
             Some((item, label)) if is_item(item) && !label.trim().is_empty() => {
                 labels.insert(item.to_owned(), label.trim().to_owned());
