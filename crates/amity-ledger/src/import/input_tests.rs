@@ -337,6 +337,39 @@ async fn a_list_names_its_lines_whatever_their_endings_and_holds_names_to_their_
     }
 }
 
+/// A reader that hands on one byte per read, so that a CRLF is split across two reads.
+struct ByteByByte<'a>(&'a [u8]);
+
+impl std::io::Read for ByteByByte<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        match (self.0.split_first(), buf.first_mut()) {
+            (Some((&byte, rest)), Some(slot)) => {
+                *slot = byte;
+                self.0 = rest;
+                Ok(1)
+            }
+            _ => Ok(0),
+        }
+    }
+}
+
+#[test]
+fn line_breaks_split_across_reads_count_once() {
+    use std::io::Read;
+    let mut out = String::new();
+    limits::Normalised::new(ByteByByte(b"a\r\nb\rc\n\r\nd\r"))
+        .read_to_string(&mut out)
+        .expect("read");
+    assert_eq!(out, "a\nb\nc\n\nd\n");
+    // Capped: a record over the limit fails, then the count starts again.
+    let long = vec![b'x'; MAX_LINE_BYTES + 10];
+    let mut capped = limits::Normalised::capped(long.as_slice(), 4);
+    let mut sink = Vec::new();
+    let error = capped.read_to_end(&mut sink).expect_err("too long");
+    assert!(limits::is_too_long(&error), "{error}");
+    assert_eq!(sink.len(), MAX_LINE_BYTES + 4);
+}
+
 // ---------------------------------------------------------------------------------------------
 // Property tests.
 
