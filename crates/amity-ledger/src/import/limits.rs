@@ -118,16 +118,20 @@ pub(crate) fn csv_too_long(error: &csv::Error) -> bool {
 
 /// The file refused at `line`: `field: reason` (a line over the limit says so).
 pub(crate) fn unreadable(name: &str, line: u64, field: &str, error: csv::Error) -> crate::Error {
-    let reason = if csv_too_long(&error) {
-        line_too_long()
+    // A line over the limit says all there is to say: no cause repeats it.
+    let (reason, source) = if csv_too_long(&error) {
+        (line_too_long(), None)
     } else {
-        format!("{field}: {error}")
+        (
+            format!("{field}: {error}"),
+            Some(Box::new(error) as Box<dyn std::error::Error + Send + Sync>),
+        )
     };
     crate::Error::Unreadable {
         file: name.to_owned(),
         line,
         reason,
-        source: Some(Box::new(error)),
+        source,
     }
 }
 
