@@ -72,10 +72,13 @@ async fn a_bad_event_id_names_event_id() {
     );
 }
 
+/// A change to a line, the pointer its rejection names, and words of the reason.
+type Case = (fn(&mut Value), &'static str, &'static str);
+
 #[tokio::test]
 async fn a_bad_value_inside_the_payload_is_named_by_its_pointer() {
     let (_, line) = founding().await;
-    let cases: [(fn(&mut Value), &str, &str); 3] = [
+    let cases: [Case; 3] = [
         (
             |v| v["payload"]["occurred"] = 1994.into(),
             "/payload/occurred",

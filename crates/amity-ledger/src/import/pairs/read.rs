@@ -101,8 +101,8 @@ pub(super) fn read(
             let header = |role: usize| headers[roles[role].expect("mapped")].as_str();
             let city_name = field(roles[0]).ok_or_else(|| format!("{}: missing", header(0)))?;
             check_text(header(0), &city_name, TextKind::Name)?;
-            for role in 1..roles.len() {
-                if let Some(text) = field(roles[role]) {
+            for (role, column) in roles.iter().enumerate().skip(1) {
+                if let Some(text) = field(*column) {
                     check_text(header(role), &text, TextKind::Text)?;
                 }
             }
