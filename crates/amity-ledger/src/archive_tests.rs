@@ -452,7 +452,7 @@ const INVALID: &[Invalid] = &[
                 v["extra"] = 1.into();
             }))]
         },
-        rejected: &[(1, "extra", "unknown field")],
+        rejected: &[(1, "line", "unknown field `extra`")],
     },
     Invalid {
         name: "no payload",
@@ -488,7 +488,7 @@ const INVALID: &[Invalid] = &[
                 v["payload"].as_object_mut().unwrap().remove("certainty");
             }))]
         },
-        rejected: &[(1, "payload", "certainty")],
+        rejected: &[(1, "/payload/certainty", "missing field `certainty`")],
     },
     Invalid {
         name: "a payload without its date",
@@ -497,7 +497,7 @@ const INVALID: &[Invalid] = &[
                 v["payload"].as_object_mut().unwrap().remove("occurred");
             }))]
         },
-        rejected: &[(1, "payload", "occurred")],
+        rejected: &[(1, "/payload/occurred", "missing field `occurred`")],
     },
     Invalid {
         name: "a NUL character in a payload",
@@ -563,12 +563,14 @@ const INVALID: &[Invalid] = &[
         )],
     },
     Invalid {
-        name: "a version repeated",
+        name: "a version repeated (by another event: the same line again counts once)",
         file: |lines| {
             vec![
                 bytes(line_of(lines, CS_SMOLENSK, 0)),
                 bytes(line_of(lines, CS_SMOLENSK, 1)),
-                bytes(line_of(lines, CS_SMOLENSK, 1)),
+                bytes(&changed(line_of(lines, CS_SMOLENSK, 1), |v| {
+                    v["event_id"] = "00000000-0000-4000-8000-0000000000aa".into();
+                })),
             ]
         },
         rejected: &[(3, "stream_version", "expected 2")],
@@ -643,7 +645,11 @@ const INVALID: &[Invalid] = &[
                 })),
             ]
         },
-        rejected: &[(3, "event_id", "is used by an earlier line")],
+        rejected: &[(
+            3,
+            "event_id",
+            "is also the id of line 1, with other content",
+        )],
     },
     Invalid {
         name: "blank lines are no rows, and count as lines",
@@ -994,3 +1000,6 @@ async fn a_copy_keeps_everything_and_a_second_copy_adds_nothing() {
     let again = copy(&from, &to, &mut |_| {}).await.unwrap();
     assert_eq!((again.events_written, again.duplicates_skipped), (0, 9));
 }
+
+#[path = "archive_input_tests.rs"]
+mod input;

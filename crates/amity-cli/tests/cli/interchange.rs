@@ -580,12 +580,12 @@ fn bad_archive(lines: &[String]) -> Vec<u8> {
 const BAD_LINES: [(usize, &str, &str); 9] = [
     (3, "line", "EOF"),
     (4, "type", "PartnershipMerged"),
-    (5, "payload", "certainty"),
+    (5, "/payload/certainty", "missing field"),
     (6, "stream", BANKSTOWN),
     (8, "stream_version", "expected 1"),
     (9, "line", "UTF-8"),
     (10, "stream_version", "rejected line"),
-    (13, "extra", "unknown field"),
+    (13, "line", "unknown field `extra`"),
     (14, "recorded_at", ""),
 ];
 
@@ -759,7 +759,7 @@ fn an_archive_payload_without_its_date_is_rejected() {
     assert_rejected(
         &stderr[..stderr.len() - 1],
         "undated.jsonl",
-        &[(1, "payload", "occurred")],
+        &[(1, "/payload/occurred", "missing field `occurred`")],
     );
     assert_eq!(archive(&b), before);
 }
@@ -1067,6 +1067,36 @@ fn csv_without_a_column_fails_naming_it() {
         "error: short.csv:1: header: missing columns certainty"
     );
     assert_eq!(stored_events(&b), 4);
+}
+
+#[test]
+fn an_endless_or_huge_input_is_refused_with_its_line_and_nothing_is_written() {
+    let b = Sandbox::new();
+    record_between(&b, "found", "Paris, FR", "Rome, IT", "1956");
+    // An endless stream of zeros: refused after its first megabyte, with no backtrace.
+    for format in ["jsonl", "csv", "pairs"] {
+        let mut args = vec!["import", "--format", format, "/dev/zero"];
+        if format == "pairs" {
+            args.extend(["--source-title", "A list", "--as-of", "2025"]);
+        }
+        let error = b.fails(&args);
+        assert!(
+            error.starts_with("error: /dev/zero:1: line: longer than the limit of 1 MiB"),
+            "{format}: {error}"
+        );
+    }
+    // A CSV row with a cell of ten megabytes.
+    let mut text =
+        format!("{CSV_HEADER}\nColorado Springs,US,US-CO,Bishkek,KG,,,founded,1994,,,,,,,");
+    text.push_str(&"x".repeat(10 << 20));
+    text.push('\n');
+    write(&b, "huge.csv", text);
+    let error = b.fails(&["import", "--format", "csv", "huge.csv"]);
+    assert!(
+        error.starts_with("error: huge.csv:2: line: longer than the limit of 1 MiB"),
+        "{error}"
+    );
+    assert_eq!(stored_events(&b), 1);
 }
 
 // ---------------------------------------------------------------------------------------------

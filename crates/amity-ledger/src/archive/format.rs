@@ -2,7 +2,6 @@
 //! lines, a chunk at a time.
 
 use std::collections::HashMap;
-use std::io::BufRead;
 use std::path::Path;
 
 use amity_domain::{EventType, Milestone, MILESTONES_STREAM, MILESTONE_RECORDED};
@@ -10,6 +9,9 @@ use amity_store::{ExpectedVersion, NewEvent, StreamAppend};
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
+use super::diagnose::{check_payload_limits, envelope_error, payload_error};
+use crate::import::limits::{check_text, line_buffer, line_too_long, read_line, LineRead};
+use crate::import::limits::{clip, Normalised, TextKind};
 use crate::{Error, Metadata, Result};
 
 /// Lines per atomic batch.
@@ -47,16 +49,23 @@ pub(super) fn check_line(
     decode: bool,
     keep: bool,
 ) -> std::result::Result<Valid, String> {
-    let line: LineIn<'_> = serde_json::from_str(text).map_err(|error| {
-        let message = error.to_string();
-        match message.split_once('`') {
-            Some((_, rest)) => format!("{}: {message}", rest.split('`').next().unwrap_or("line")),
-            None => format!("line: {message}"),
-        }
-    })?;
+    let line: LineIn<'_> =
+        serde_json::from_str(text).map_err(|error| envelope_error(text, &error))?;
     let payload = line.payload.get().as_bytes();
     if decode {
-        check_payload(&line, payload)?;
+        for (field, text) in [
+            ("stream", &line.stream),
+            ("type", &line.event_type),
+            ("recorded_by", &line.recorded_by),
+            ("recorded_at", &line.recorded_at),
+        ] {
+            check_text(field, text, TextKind::Text)?;
+        }
+        check_payload(&line, payload).map_err(|reason| match reason.strip_prefix("payload: ") {
+            Some(reason) => payload_error(line.payload.get(), reason),
+            None => reason,
+        })?;
+        check_payload_limits(line.payload.get())?;
     }
     let recorded_at: jiff::Timestamp = line
         .recorded_at
@@ -135,6 +144,8 @@ pub(super) struct Lines {
     chunks: std::sync::mpsc::Receiver<Result<RawLines>>,
     next_version: HashMap<String, u64>,
     broken: std::collections::HashSet<String>,
+    /// Each event id read so far: its line, and a hash of that line's text.
+    ids: HashMap<uuid::Uuid, (u64, u64)>,
     decode: bool,
     /// Keep the payload of a decoded line (to compare it with a stored event of the same id).
     pub(super) keep_payload: bool,
@@ -145,20 +156,50 @@ impl Lines {
     /// file while the current one is checked.
     pub(super) fn open(path: &Path, decode: bool, chunk: usize) -> Result<Lines> {
         let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+        Ok(Lines::from_reader(file, path, decode, chunk))
+    }
+
+    /// [`Lines::open`] of any reader, named `path` in messages (a test reads an endless one).
+    /// Lines are read with a bound ([`read_line`]): a line over
+    /// [`MAX_LINE_BYTES`](crate::import::limits::MAX_LINE_BYTES) ends the reading with an
+    /// error. A byte order mark at the start is skipped.
+    pub(super) fn from_reader(
+        reader: impl std::io::Read + Send + 'static,
+        path: &Path,
+        decode: bool,
+        chunk: usize,
+    ) -> Lines {
         let name = path.to_path_buf();
         let (sender, chunks) = std::sync::mpsc::sync_channel(1);
         std::thread::spawn(move || {
-            let mut lines = std::io::BufReader::with_capacity(1 << 20, file).split(b'\n');
+            let mut lines = std::io::BufReader::with_capacity(1 << 20, Normalised::new(reader));
+            let mut line = line_buffer();
             let mut number = 0u64;
             loop {
                 let mut raw: RawLines = Vec::with_capacity(chunk);
                 let mut failed = None;
                 while raw.len() < chunk {
-                    let Some(line) = lines.next() else { break };
                     number += 1;
-                    match line {
-                        Ok(bytes) if bytes.iter().all(u8::is_ascii_whitespace) => {}
-                        Ok(bytes) => raw.push((number, bytes)),
+                    match read_line(&mut lines, &mut line) {
+                        Ok(LineRead::End) => break,
+                        Ok(LineRead::Line) => {
+                            let mut bytes = line.as_slice();
+                            if number == 1 {
+                                bytes = bytes.strip_prefix(BOM).unwrap_or(bytes);
+                            }
+                            if !bytes.iter().all(u8::is_ascii_whitespace) {
+                                raw.push((number, bytes.to_vec()));
+                            }
+                        }
+                        Ok(LineRead::TooLong) => {
+                            failed = Some(Error::Unreadable {
+                                file: name.display().to_string(),
+                                line: number,
+                                reason: line_too_long(),
+                                source: None,
+                            });
+                            break;
+                        }
                         Err(e) => {
                             failed = Some(Error::Io {
                                 path: name.clone(),
@@ -180,13 +221,14 @@ impl Lines {
                 }
             }
         });
-        Ok(Lines {
+        Lines {
             chunks,
             next_version: HashMap::new(),
             broken: std::collections::HashSet::new(),
+            ids: HashMap::new(),
             decode,
             keep_payload: false,
-        })
+        }
     }
 
     /// Reject every later line of this stream.
@@ -196,7 +238,7 @@ impl Lines {
 
     /// The next chunk of non-blank lines with their numbers and verdicts (empty at the end).
     /// Lines are decoded on two threads; the version chain is then checked in file order.
-    pub(super) fn next_chunk(&mut self) -> Result<Vec<(u64, std::result::Result<Valid, String>)>> {
+    pub(super) fn next_chunk(&mut self) -> Result<Vec<(u64, Verdict)>> {
         let raw = match self.chunks.recv() {
             Ok(chunk) => chunk?,
             // The reader ends after sending the last (empty) chunk.
@@ -204,7 +246,7 @@ impl Lines {
         };
         let (decode, keep) = (self.decode, self.keep_payload);
         let check = |bytes: &[u8]| match std::str::from_utf8(bytes) {
-            Ok(text) => check_line(text, decode, keep),
+            Ok(text) => check_line(text, decode, keep).map_err(clip),
             Err(_) => Err("line: invalid UTF-8".to_owned()),
         };
         let (first, second) = raw.split_at(raw.len() / 2);
@@ -216,6 +258,29 @@ impl Lines {
         checked.extend(rest);
         let mut out = Vec::with_capacity(raw.len());
         for ((number, bytes), verdict) in raw.iter().zip(checked) {
+            // An id read before: the same line again is counted once; another is an error.
+            if let Ok(valid) = &verdict {
+                let hash = text_hash(bytes);
+                match self.ids.get(&valid.event.event_id) {
+                    Some(&(_, first_hash)) if first_hash == hash => {
+                        out.push((*number, Verdict::Repeat));
+                        continue;
+                    }
+                    Some(&(first, _)) => {
+                        let reason = format!(
+                            "event_id: {} is also the id of line {first}, with other content; \
+                             give one of them a new id",
+                            valid.event.event_id
+                        );
+                        self.broken.insert(valid.stream.clone());
+                        out.push((*number, Verdict::Rejected(reason)));
+                        continue;
+                    }
+                    None => {
+                        self.ids.insert(valid.event.event_id, (*number, hash));
+                    }
+                }
+            }
             let verdict = verdict.and_then(|valid| {
                 if self.broken.contains(&valid.stream) {
                     return Err(
@@ -244,11 +309,39 @@ impl Lines {
                     }
                 }
             }
-            out.push((*number, verdict));
+            out.push((
+                *number,
+                match verdict {
+                    Ok(valid) => Verdict::Valid(valid),
+                    Err(reason) => Verdict::Rejected(reason),
+                },
+            ));
         }
         Ok(out)
     }
 }
+
+/// What a line is, once checked.
+pub(super) enum Verdict {
+    /// A valid line, to write.
+    Valid(Valid),
+    /// The same line again (the same event id and text as an earlier line): counted once.
+    Repeat,
+    /// A rejected line: `field: reason`.
+    Rejected(String),
+}
+
+/// A hash of a line's text, its surrounding blanks aside, to tell a repeated line from
+/// another line with the same event id.
+fn text_hash(bytes: &[u8]) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut hasher = rustc_hash::FxHasher::default();
+    bytes.trim_ascii().hash(&mut hasher);
+    hasher.finish()
+}
+
+/// The byte order mark a file may start with (UTF-8).
+const BOM: &[u8] = b"\xEF\xBB\xBF";
 
 /// One batch as per-stream parts, and how many events each part has.
 pub(super) fn parts_of(lines: Vec<Valid>) -> Vec<StreamAppend> {

@@ -5,7 +5,7 @@ use std::path::Path;
 
 use amity_store::NewEvent;
 
-use super::format::{parts_of, Lines, Valid, BATCH_LINES};
+use super::format::{parts_of, Lines, Valid, Verdict, BATCH_LINES};
 use crate::import::{ImportOptions, ImportSummary, Progress};
 use crate::{Error, Ledger, Result};
 
@@ -71,7 +71,6 @@ pub async fn import(
     // First pass: every line decodes, ids are unique, and each stream continues what the
     // ledger holds, so that the write cannot fail half-way on anything the file says.
     let mut rejected_lines: HashSet<u64> = HashSet::new();
-    let mut ids: HashSet<uuid::Uuid> = HashSet::new();
     // Per stream, the events the ledger holds: id, type, schema version and payload.
     let mut in_ledger: HashMap<String, Vec<Held>> = HashMap::new();
     let mut seen_streams: HashSet<String> = HashSet::new();
@@ -92,8 +91,13 @@ pub async fn import(
         for (number, checked) in chunk {
             summary.rows_read += 1;
             let checked = match checked {
-                Err(reason) => Err(reason),
-                Ok(valid) => {
+                Verdict::Rejected(reason) => Err(reason),
+                // The same line again ([`Lines`] tells it from another with the same id).
+                Verdict::Repeat => {
+                    summary.duplicates_skipped += 1;
+                    continue;
+                }
+                Verdict::Valid(valid) => {
                     let stream = valid.stream.clone();
                     let first = seen_streams.insert(stream.clone());
                     if !in_ledger.contains_key(&stream) {
@@ -120,11 +124,6 @@ pub async fn import(
                     let version = valid.stream_version as usize;
                     let verdict = if rejected_streams.contains(&stream) {
                         Err("stream_version: follows a rejected line of the same stream".to_owned())
-                    } else if !ids.insert(valid.event.event_id) {
-                        Err(format!(
-                            "event_id: {} is used by an earlier line",
-                            valid.event.event_id
-                        ))
                     } else if let Some((held, held_type, held_schema, held_payload)) =
                         stored.get(version)
                     {
@@ -183,7 +182,7 @@ pub async fn import(
         }
         for (number, checked) in chunk {
             done += 1;
-            if let (Ok(valid), false) = (checked, rejected_lines.contains(&number)) {
+            if let (Verdict::Valid(valid), false) = (checked, rejected_lines.contains(&number)) {
                 batch.push(valid);
             }
             if batch.len() == BATCH_LINES {

@@ -12,7 +12,9 @@
 //! Importing keeps event ids, stream versions and transaction times, so an export imported
 //! into an empty ledger exports again byte for byte, and importing the same file twice adds
 //! nothing. An import validates the whole file first (every line decodes, versions follow each
-//! other per stream) and by default writes nothing if any line is bad; it then writes in
+//! other per stream; the same line twice counts once, one id on two different lines is an
+//! error; texts and lines within [`crate::import::limits`]) and by default writes nothing if
+//! any line is bad; it then writes in
 //! batches of [`BATCH_LINES`] lines, each batch atomic, so that running it again after a crash
 //! finishes the job and writes nothing twice.
 
@@ -21,6 +23,7 @@ use serde::Serialize;
 
 use crate::{Ledger, Result};
 
+mod diagnose;
 mod export;
 mod format;
 mod import;

@@ -6,14 +6,21 @@
 //! An import reads and checks the whole file before it writes anything: a bad row is reported
 //! as `FILE:LINE: field: reason` in the [`ImportSummary`], and by default nothing is written
 //! while one is bad ([`ImportOptions::skip_invalid`]). A file that cannot be read as a whole
-//! (no file, a header without a needed column) is an [`Error`](crate::Error). The library
+//! (no file, a header without a needed column, a line over its [`limits`]) is an
+//! [`Error`](crate::Error). Lines are numbered as an editor numbers them, whatever their
+//! endings. The library
 //! prints nothing: how far it has come goes to a [`Progress`] callback.
 
 use amity_domain::Party;
 use serde::Serialize;
 
 pub mod csv;
+pub mod limits;
 pub mod pairs;
+
+#[cfg(test)]
+#[path = "input_tests.rs"]
+mod input_tests;
 
 /// What to do with bad lines.
 #[derive(Debug, Clone, Copy, Default)]

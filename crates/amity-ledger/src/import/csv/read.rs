@@ -5,6 +5,7 @@ use std::collections::HashMap;
 use std::path::Path;
 
 use super::row::{parse_row, unquote_formula, Fields, Row, COLUMNS, FREE_TEXT};
+use crate::import::limits::{clip, csv_too_long, unreadable, Normalised, READ_BUFFER};
 use crate::import::{ImportSummary, Progress};
 use crate::{Error, Result};
 
@@ -25,17 +26,17 @@ pub(super) fn read(
     progress: &mut (dyn FnMut(Progress) + Send),
 ) -> Result<Parsed> {
     let file = std::fs::File::open(path).map_err(|source| Error::io(path, source))?;
+    // Line breaks as LF (so that lines are counted right whatever their ending), and no
+    // record over the limit held in memory.
+    let input = Normalised::capped(file, READ_BUFFER);
+    let since_record = input.counter();
     let mut reader = ::csv::ReaderBuilder::new()
         .has_headers(true)
-        .from_reader(file);
+        .buffer_capacity(READ_BUFFER)
+        .from_reader(input);
     let headers: Vec<String> = reader
         .headers()
-        .map_err(|error| Error::Unreadable {
-            file: name.to_owned(),
-            line: 1,
-            reason: format!("header: {error}"),
-            source: Some(Box::new(error)),
-        })?
+        .map_err(|error| unreadable(name, 1, "header", error))?
         .iter()
         .map(|h| h.trim().to_owned())
         .collect();
@@ -70,13 +71,17 @@ pub(super) fn read(
         records.clear();
         while records.len() < CHUNK {
             let mut record = ::csv::StringRecord::new();
-            let line = reader.position().line() + 1;
+            let line = reader.position().line();
+            since_record.set(0);
             match reader.read_record(&mut record) {
                 Ok(false) => {
                     ended = true;
                     break;
                 }
                 Ok(true) => {}
+                Err(error) if csv_too_long(&error) => {
+                    return Err(unreadable(name, line, "line", error));
+                }
                 Err(error) => {
                     summary.rows_read += 1;
                     let line = error.position().map_or(line, |p| p.line());
@@ -116,9 +121,8 @@ pub(super) fn read(
                             });
                             match parse_row(&fields, recorded_by, &mut partnerships) {
                                 Ok(item) => rows.push(Row { line: *line, item }),
-                                Err(reason) => {
-                                    rejected.push((*line, format!("{name}:{line}: {reason}")))
-                                }
+                                Err(reason) => rejected
+                                    .push((*line, format!("{name}:{line}: {}", clip(reason)))),
                             }
                         }
                         (rows, rejected)

@@ -9,6 +9,7 @@ use amity_domain::{
     PartnershipKind, Party, Source,
 };
 
+use crate::import::limits::{check_text, TextKind};
 use crate::import::Names;
 use crate::ToRecord;
 
@@ -103,6 +104,9 @@ pub(super) fn parse_row(
         return Err(format!(
             "{column}: holds a NUL character (U+0000); remove it"
         ));
+    }
+    for column in COLUMNS {
+        check_text(column, get(column), TextKind::of(column))?;
     }
     let optional = |field: &str| Some(get(field).to_owned()).filter(|value| !value.is_empty());
     let party = |name: &str, country: &str, region: &str| -> std::result::Result<Party, String> {

@@ -6,6 +6,7 @@ use std::path::Path;
 use amity_domain::Party;
 
 use super::places::{country_table, mapping, resolve, Mapping, Named, Row, ROLES};
+use crate::import::limits::{self, check_text, csv_too_long, unreadable, TextKind, READ_BUFFER};
 use crate::import::ImportSummary;
 use crate::{Error, Result};
 
@@ -33,31 +34,36 @@ pub(super) fn read(
     let table = country_table(country_names)?;
     let tabs = {
         let extension = path.extension().and_then(|e| e.to_str()).unwrap_or("");
-        let first = std::fs::read(path)
-            .map(|bytes| {
-                let end = bytes
-                    .iter()
-                    .position(|&b| b == b'\n')
-                    .unwrap_or(bytes.len());
-                bytes[..end].to_vec()
-            })
-            .map_err(|source| Error::io(path, source))?;
+        let file = std::fs::File::open(path).map_err(|source| Error::io(path, source))?;
+        let mut first = limits::line_buffer();
+        let read = limits::read_line(
+            &mut std::io::BufReader::new(limits::Normalised::new(file)),
+            &mut first,
+        )
+        .map_err(|source| Error::io(path, source))?;
+        if read == limits::LineRead::TooLong {
+            return Err(Error::Unreadable {
+                file: name.to_owned(),
+                line: 1,
+                reason: limits::line_too_long(),
+                source: None,
+            });
+        }
         matches!(extension, "tsv" | "tab") || (first.contains(&b'\t') && !first.contains(&b','))
     };
     let file = std::fs::File::open(path).map_err(|source| Error::io(path, source))?;
+    // Line breaks as LF (lines counted right whatever their ending), no record over the limit.
+    let input = limits::Normalised::capped(file, READ_BUFFER);
+    let since_record = input.counter();
     let mut reader = ::csv::ReaderBuilder::new()
         .has_headers(true)
         .delimiter(if tabs { b'\t' } else { b',' })
         .quoting(!tabs)
-        .from_reader(file);
+        .buffer_capacity(READ_BUFFER)
+        .from_reader(input);
     let headers: Vec<String> = reader
         .headers()
-        .map_err(|error| Error::Unreadable {
-            file: name.to_owned(),
-            line: 1,
-            reason: format!("header: {error}"),
-            source: Some(Box::new(error)),
-        })?
+        .map_err(|error| unreadable(name, 1, "header", error))?
         .iter()
         .map(|h| h.trim().to_owned())
         .collect();
@@ -65,10 +71,14 @@ pub(super) fn read(
     let mut rows: Vec<Row> = Vec::new();
     let mut record = ::csv::StringRecord::new();
     loop {
-        let line = reader.position().line() + 1;
+        let line = reader.position().line();
+        since_record.set(0);
         match reader.read_record(&mut record) {
             Ok(false) => break,
             Ok(true) => {}
+            Err(error) if csv_too_long(&error) => {
+                return Err(unreadable(name, line, "line", error))
+            }
             Err(error) => {
                 summary.rows_read += 1;
                 let line = error.position().map_or(line, |p| p.line());
@@ -90,6 +100,12 @@ pub(super) fn read(
         let side = |roles: &[Option<usize>; 6]| -> std::result::Result<Named, String> {
             let header = |role: usize| headers[roles[role].expect("mapped")].as_str();
             let city_name = field(roles[0]).ok_or_else(|| format!("{}: missing", header(0)))?;
+            check_text(header(0), &city_name, TextKind::Name)?;
+            for (role, column) in roles.iter().enumerate().skip(1) {
+                if let Some(text) = field(*column) {
+                    check_text(header(role), &text, TextKind::Text)?;
+                }
+            }
             if city_name.contains('\0') {
                 return Err(format!(
                     "{}: holds a NUL character (U+0000); remove it",
@@ -159,7 +175,9 @@ pub(super) fn read(
         };
         match side(&columns[0]).and_then(|a| Ok([a, side(&columns[1])?])) {
             Ok(sides) => rows.push(Row { line, sides }),
-            Err(reason) => summary.rejected.push(format!("{name}:{line}: {reason}")),
+            Err(reason) => summary
+                .rejected
+                .push(format!("{name}:{line}: {}", limits::clip(reason))),
         }
     }
     Ok(Read {

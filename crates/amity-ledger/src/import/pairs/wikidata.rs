@@ -6,6 +6,7 @@ use std::path::Path;
 use amity_domain::{Certainty, EdtfDate, Partnership, PartnershipKind, Party, Source};
 
 use super::attest::{attestation_id, write, Attestation};
+use crate::import::limits::{self, check_text, TextKind};
 use crate::import::{ImportOptions, ImportSummary, Progress};
 use crate::{Error, Ledger, Result, ToRecord};
 
@@ -30,14 +31,32 @@ pub async fn import_wikidata(
     let is_item = |text: &str| {
         text.len() > 1 && text.starts_with('Q') && text[1..].bytes().all(|b| b.is_ascii_digit())
     };
+    // Each file's lines, read with a bound (a line over the limit refuses the file).
     let read = |path: &Path| -> Result<Vec<(u64, String)>> {
-        let text = std::fs::read(path).map_err(|source| Error::io(path, source))?;
+        let file = std::fs::File::open(path).map_err(|source| Error::io(path, source))?;
+        let mut reader = std::io::BufReader::new(limits::Normalised::new(file));
+        let mut line = limits::line_buffer();
         let mut lines = Vec::new();
-        for (index, line) in text.split(|&b| b == b'\n').enumerate() {
-            match std::str::from_utf8(line) {
-                Ok(line) if line.trim().is_empty() => {}
-                Ok(line) => lines.push((index as u64 + 1, line.trim_end_matches('\r').to_owned())),
-                Err(_) => lines.push((index as u64 + 1, "\u{fffd}".to_owned())),
+        for number in 1u64.. {
+            match limits::read_line(&mut reader, &mut line).map_err(|source| Error::Io {
+                path: path.to_path_buf(),
+                line: Some(number),
+                source,
+            })? {
+                limits::LineRead::End => break,
+                limits::LineRead::TooLong => {
+                    return Err(Error::Unreadable {
+                        file: path.display().to_string(),
+                        line: number,
+                        reason: limits::line_too_long(),
+                        source: None,
+                    })
+                }
+                limits::LineRead::Line => match std::str::from_utf8(&line) {
+                    Ok(text) if text.trim().is_empty() => {}
+                    Ok(text) => lines.push((number, text.to_owned())),
+                    Err(_) => lines.push((number, "\u{fffd}".to_owned())),
+                },
             }
         }
         Ok(lines)
@@ -49,6 +68,14 @@ pub async fn import_wikidata(
             Some((_, label)) if label.contains('\0') => summary.rejected.push(format!(
                 "{names_name}:{line}: label: holds a NUL character (U+0000); remove it"
             )),
+            Some((_, label)) if check_text("label", label.trim(), TextKind::Name).is_err() => {
+                let reason = check_text("label", label.trim(), TextKind::Name)
+                    .err()
+                    .unwrap_or_default();
+                summary
+                    .rejected
+                    .push(format!("{names_name}:{line}: {reason}"));
+            }
             Some((item, label)) if is_item(item) && !label.trim().is_empty() => {
                 labels.insert(item.to_owned(), label.trim().to_owned());
             }
