@@ -62,6 +62,15 @@ pub(super) fn check_line(
         .recorded_at
         .parse()
         .map_err(|e| format!("recorded_at: {e}"))?;
+    // Stored values are kept as they are, but no event was recorded after now.
+    let latest = jiff::Timestamp::now() + super::CLOCK_SKEW;
+    if recorded_at > latest {
+        return Err(format!(
+            "recorded_at: {recorded_at} is in the future (later than now by more than the {} \
+             minutes of clock skew allowed); an archive holds events already recorded",
+            super::CLOCK_SKEW.as_secs() / 60
+        ));
+    }
     // The checking pass needs only the envelope (and, into a ledger that holds events, the
     // payload to compare with a stored event of the same id); the writing pass the payload.
     let (payload, metadata) = if decode {

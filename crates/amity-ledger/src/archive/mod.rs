@@ -12,7 +12,8 @@
 //! Importing keeps event ids, stream versions and transaction times, so an export imported
 //! into an empty ledger exports again byte for byte, and importing the same file twice adds
 //! nothing. An import validates the whole file first (every line decodes, versions follow each
-//! other per stream) and by default writes nothing if any line is bad; it then writes in
+//! other per stream, no `recorded_at` later than now and [`CLOCK_SKEW`]) and by default writes
+//! nothing if any line is bad; it then writes in
 //! batches of [`BATCH_LINES`] lines, each batch atomic, so that running it again after a crash
 //! finishes the job and writes nothing twice.
 
@@ -30,6 +31,11 @@ pub use export::export;
 pub use format::BATCH_LINES;
 use format::{parts_of, Valid};
 pub use import::import;
+
+/// How far in the future an archive line's `recorded_at` may be and still be imported: the
+/// clock of the ledger that exported it may run a little ahead of this one's. Anything later
+/// was not recorded yet, and is refused.
+pub const CLOCK_SKEW: jiff::SignedDuration = jiff::SignedDuration::from_secs(5 * 60);
 
 /// What a copy between stores did.
 #[derive(Debug, Clone, Copy, Default, Serialize)]
