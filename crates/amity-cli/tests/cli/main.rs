@@ -11,6 +11,7 @@ mod backends;
 mod corrections;
 mod errors;
 mod exit_codes;
+mod hardening_values;
 mod honest;
 mod identity;
 mod ids;
