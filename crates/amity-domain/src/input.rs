@@ -23,6 +23,7 @@ use crate::event::{Event, Facts, Source};
 use crate::milestone::Milestone;
 use crate::party::{Party, PartyError};
 use crate::register::RegisterEvent;
+pub use crate::text::{text_problem, Lines, TextProblem};
 
 /// The schemes a source's URL may have: the web (`http`, `https`) and the persistent
 /// identifiers archives cite (`urn`, `doi`, `ark`, `hdl`).
@@ -92,73 +93,12 @@ pub enum Problem {
         /// Its scheme.
         scheme: String,
     },
-    /// A control character (an escape, a bell, a carriage return…).
-    #[error("holds the control character {} at character {position}; remove it", escaped(*.character))]
-    ControlCharacter {
-        /// The character.
-        character: char,
-        /// Where, counted in characters from 1.
-        position: usize,
-    },
-    /// A line break in a one-line field.
-    #[error(
-        "holds a line break at character {position}; only a note, a term as written and a \
-         source's locator may have several lines"
-    )]
-    LineBreak {
-        /// Where, counted in characters from 1.
-        position: usize,
-    },
+    /// A control character, or a line break in a one-line field.
+    #[error("{0}")]
+    Text(TextProblem),
     /// Not a party (`Name, CC` or `Name, CC-SUB`).
     #[error("{0}")]
     Party(PartyError),
-}
-
-/// A character as Rust writes it in a string: `\u{1b}`, `\r`, `\t`.
-fn escaped(character: char) -> String {
-    character.escape_debug().to_string()
-}
-
-/// Whether a field may hold several lines.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Lines {
-    /// One line: a name, a title, a reason, a URL.
-    One,
-    /// Several lines (`\n`, or `\r\n`): a note, a term as written, a source's locator.
-    Many,
-}
-
-/// The first control character of `text` other than a tab (and a line break, `\n` or
-/// `\r\n`, when `lines` is [`Lines::Many`]), with its position counted from 1; a line break
-/// where one is not allowed is a [`Problem::LineBreak`].
-pub fn text_problem(text: &str, lines: Lines) -> Option<Problem> {
-    let mut characters = text.chars().enumerate().peekable();
-    while let Some((index, character)) = characters.next() {
-        if character == '\t' || !character.is_control() {
-            continue;
-        }
-        let position = index + 1;
-        let line_break = match character {
-            '\n' => true,
-            '\r' => characters.peek().is_some_and(|(_, next)| *next == '\n'),
-            _ => false,
-        };
-        match (line_break, lines) {
-            (true, Lines::Many) => {
-                if character == '\r' {
-                    characters.next();
-                }
-            }
-            (true, Lines::One) => return Some(Problem::LineBreak { position }),
-            (false, _) => {
-                return Some(Problem::ControlCharacter {
-                    character,
-                    position,
-                })
-            }
-        }
-    }
-    None
 }
 
 /// Check a text: no control character but a tab, and line breaks only in [`Lines::Many`].
@@ -169,7 +109,7 @@ pub fn check_text(
 ) -> Result<(), InputError> {
     match text_problem(text, lines) {
         None => Ok(()),
-        Some(problem) => Err(InputError::new(field, problem)),
+        Some(problem) => Err(InputError::new(field, Problem::Text(problem))),
     }
 }
 
@@ -183,10 +123,10 @@ pub fn check_url(field: impl Into<Cow<'static, str>>, text: &str) -> Result<(), 
         let position = text.chars().position(|c| c == '\t').unwrap_or(0) + 1;
         return Err(InputError::new(
             field,
-            Problem::ControlCharacter {
+            Problem::Text(TextProblem::ControlCharacter {
                 character: '\t',
                 position,
-            },
+            }),
         ));
     }
     let parsed = url::Url::parse(text).map_err(|error| {

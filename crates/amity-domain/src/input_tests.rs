@@ -216,7 +216,7 @@ fn given_a_url_with_a_control_character_or_a_line_break_when_checked_then_it_is_
         assert!(
             matches!(
                 error.problem,
-                Problem::ControlCharacter { .. } | Problem::LineBreak { .. }
+                Problem::Text(TextProblem::ControlCharacter { .. } | TextProblem::LineBreak { .. })
             ),
             "{text:?}: {error}"
         );
@@ -263,7 +263,10 @@ fn given_a_control_character_in_a_note_when_checked_then_note_is_named() {
         .unwrap_err();
         assert_eq!(error.field, "note", "{bad:?}");
         assert!(
-            matches!(error.problem, Problem::ControlCharacter { .. }),
+            matches!(
+                error.problem,
+                Problem::Text(TextProblem::ControlCharacter { .. })
+            ),
             "{bad:?}: {error}"
         );
     }
@@ -301,7 +304,10 @@ fn given_a_line_break_in_a_one_line_field_when_checked_then_that_field_is_named(
     });
     let error = reason.check_new(today()).unwrap_err();
     assert_eq!(error.field, "reason");
-    assert!(matches!(error.problem, Problem::LineBreak { position: 5 }));
+    assert!(matches!(
+        error.problem,
+        Problem::Text(TextProblem::LineBreak { position: 5 })
+    ));
 }
 
 #[test]

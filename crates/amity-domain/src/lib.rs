@@ -17,6 +17,7 @@ pub mod milestone;
 pub mod party;
 pub mod register;
 pub mod temporal;
+mod text;
 pub mod timeline;
 
 pub use asof::{status_at, Certainty3, StatusAt};
@@ -24,7 +25,7 @@ pub use date::{DateError, Day, EdtfDate, Occurred};
 pub use event::{
     Certainty, DecodeError, Event, EventId, EventType, Facts, Recorded, Source, SourceRole,
 };
-pub use input::{InputError, Lines, Problem, URL_SCHEMES};
+pub use input::{InputError, Lines, Problem, TextProblem, URL_SCHEMES};
 pub use milestone::{Milestone, MilestoneKey, MILESTONES_STREAM, MILESTONE_RECORDED};
 pub use party::{
     Partnership, PartnershipId, PartnershipKind, Party, PartyError, PartyKey, UNKNOWN_COUNTRY,

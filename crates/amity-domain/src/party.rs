@@ -141,7 +141,7 @@ impl Party {
         let name = name.trim();
         // A control character could drive the terminal that shows the name (an escape
         // sequence); a name is one line.
-        if let Some(problem) = crate::input::text_problem(name, crate::input::Lines::One) {
+        if let Some(problem) = crate::text::text_problem(name, crate::text::Lines::One) {
             return Err(code_error(format!("the name {problem}")));
         }
         if name.is_empty() || slug(name).is_empty() {

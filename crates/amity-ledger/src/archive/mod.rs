@@ -28,14 +28,9 @@ mod import;
 
 pub use crate::import::{ImportOptions, ImportSummary};
 pub use export::export;
-pub use format::BATCH_LINES;
 use format::{parts_of, Valid};
+pub use format::{BATCH_LINES, CLOCK_SKEW};
 pub use import::import;
-
-/// How far in the future an archive line's `recorded_at` may be and still be imported: the
-/// clock of the ledger that exported it may run a little ahead of this one's. Anything later
-/// was not recorded yet, and is refused.
-pub const CLOCK_SKEW: jiff::SignedDuration = jiff::SignedDuration::from_secs(5 * 60);
 
 /// What a copy between stores did.
 #[derive(Debug, Clone, Copy, Default, Serialize)]
