@@ -231,10 +231,18 @@ impl fmt::Display for Occurred {
 
 impl FromStr for Occurred {
     type Err = DateError;
-    /// `unknown` (any case) or an empty string is an unknown date; anything else must be EDTF.
+    /// `unknown` (any case) is an unknown date; anything else must be EDTF. An empty string
+    /// is refused: an unknown date is written `unknown`, so that a forgotten value is never
+    /// read as one.
     fn from_str(input: &str) -> Result<Self, Self::Err> {
         let trimmed = input.trim();
-        if trimmed.is_empty() || trimmed.eq_ignore_ascii_case("unknown") {
+        if trimmed.is_empty() {
+            return Err(DateError {
+                input: input.to_owned(),
+                reason: "the date is empty: write `unknown` when no source dates it".to_owned(),
+            });
+        }
+        if trimmed.eq_ignore_ascii_case("unknown") {
             return Ok(Occurred::Unknown);
         }
         EdtfDate::parse(trimmed).map(Occurred::Date)

@@ -4,16 +4,20 @@
 //! - [`party`]: parties, their stable keys, and partnership ids derived from two keys.
 //! - [`date`]: EDTF dates as sources write them, with derived bounds.
 //! - [`event`]: the event types (v1), their envelope, and the codec to stored JSON.
+//! - [`input`]: the rules for new input (dates not in the future, URLs, no control
+//!   characters), checked where values come in, never on stored events.
 //! - [`register`]: the party register: names, aliases, authority ids, same-as links.
 //! - [`timeline`]: the lifecycle rules applied in valid-time order.
 
 pub mod asof;
 pub mod date;
 pub mod event;
+pub mod input;
 pub mod milestone;
 pub mod party;
 pub mod register;
 pub mod temporal;
+mod text;
 pub mod timeline;
 
 pub use asof::{status_at, Certainty3, StatusAt};
@@ -21,6 +25,7 @@ pub use date::{DateError, Day, EdtfDate, Occurred};
 pub use event::{
     Certainty, DecodeError, Event, EventId, EventType, Facts, Recorded, Source, SourceRole,
 };
+pub use input::{InputError, Lines, Problem, TextProblem, URL_SCHEMES};
 pub use milestone::{Milestone, MilestoneKey, MILESTONES_STREAM, MILESTONE_RECORDED};
 pub use party::{
     Partnership, PartnershipId, PartnershipKind, Party, PartyError, PartyKey, UNKNOWN_COUNTRY,

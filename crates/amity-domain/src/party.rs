@@ -139,6 +139,11 @@ impl Party {
             reason,
         };
         let name = name.trim();
+        // A control character could drive the terminal that shows the name (an escape
+        // sequence); a name is one line.
+        if let Some(problem) = crate::text::text_problem(name, crate::text::Lines::One) {
+            return Err(code_error(format!("the name {problem}")));
+        }
         if name.is_empty() || slug(name).is_empty() {
             return Err(PartyError::Format { input });
         }

@@ -373,6 +373,35 @@ async fn an_export_imported_into_an_empty_ledger_exports_again_byte_for_byte() {
     assert_eq!(copy.milestones().await.unwrap().len(), 1);
 }
 
+#[tokio::test]
+async fn given_old_values_new_input_refuses_when_imported_from_an_archive_then_they_are_kept() {
+    // An archive holds events as they were stored: the rules for new input (control
+    // characters, future dates of the world) are not applied to them; only a transaction time
+    // later than now by more than the clock skew is refused.
+    let lines = sample_lines().await;
+    let ahead = jiff::Timestamp::now() + jiff::SignedDuration::from_secs(60);
+    let line = changed(line_of(&lines, CS_SMOLENSK, 0), |v| {
+        v["payload"]["note"] = "frozen\u{1b}[31m red".into();
+        v["payload"]["occurred"] = "2999".into();
+        v["recorded_at"] = ahead.to_string().into();
+    });
+    let file = File::lines(&[&line]);
+    let ledger = memory_ledger();
+    let summary = import_file(&ledger, &file, ImportOptions::default()).await;
+    assert!(summary.rejected.is_empty(), "{:?}", summary.rejected);
+    assert_eq!(summary.events_written, 1);
+    let timeline = ledger
+        .timeline(&CS_SMOLENSK.parse().unwrap())
+        .await
+        .unwrap();
+    let stored = &timeline.recorded()[0];
+    assert_eq!(
+        stored.event.facts().note.as_deref(),
+        Some("frozen\u{1b}[31m red")
+    );
+    assert_eq!(stored.event.facts().occurred.to_string(), "2999");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_import_stopped_half_way_finishes_when_run_again() {
     let lines = sample_lines().await;
@@ -471,6 +500,16 @@ const INVALID: &[Invalid] = &[
             }))]
         },
         rejected: &[(1, "recorded_at", "")],
+    },
+    Invalid {
+        name: "a transaction time in the future, past the clock skew allowed",
+        file: |lines| {
+            vec![bytes(&changed(line_of(lines, CS_SMOLENSK, 0), |v| {
+                let later = jiff::Timestamp::now() + jiff::SignedDuration::from_hours(1);
+                v["recorded_at"] = later.to_string().into();
+            }))]
+        },
+        rejected: &[(1, "recorded_at", "is in the future")],
     },
     Invalid {
         name: "an unknown type",
@@ -764,7 +803,7 @@ const INTO_HELD: &[IntoHeld] = &[
         file: |lines| {
             vec![bytes(&changed(line_of(lines, CS_SMOLENSK, 0), |v| {
                 v["recorded_by"] = "someone else".into();
-                v["recorded_at"] = "2030-01-01T00:00:00Z".into();
+                v["recorded_at"] = "2020-01-01T00:00:00Z".into();
             }))]
         },
         outcome: Ok((0, 1)),

@@ -35,6 +35,11 @@ pub enum Error {
     /// A register event breaks the register's rules.
     #[error(transparent)]
     Register(#[from] amity_domain::RegisterError),
+    /// A new value breaks a rule for new input (a date in the future, a URL of another scheme,
+    /// a control character; see `amity_domain::input`); nothing was written. Stored events
+    /// are never checked so.
+    #[error(transparent)]
+    Input(#[from] amity_domain::InputError),
     /// A stored event cannot be read back.
     #[error("cannot read event {event_id} (stream {stream}, version {stream_version}): {source}")]
     Decode {

@@ -3,8 +3,9 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use amity_domain::input::check_text;
 use amity_domain::{
-    Event, EventId, Milestone, PartnershipId, Recorded, Timeline, MILESTONES_STREAM,
+    Day, Event, EventId, Lines, Milestone, PartnershipId, Recorded, Timeline, MILESTONES_STREAM,
 };
 use amity_store::{EventStore, EventStoreExt, ExpectedVersion, Position, StreamAppend};
 
@@ -127,11 +128,18 @@ impl Ledger {
     }
 
     /// Record several events, possibly about several partnerships, all or nothing: each is
-    /// checked against its partnership's history and the ones before it, then everything is
-    /// appended in one store call (atomic where the store supports it). Ids already stored are
-    /// skipped, so repeating a batch records nothing new.
+    /// checked against the rules for new input (`amity_domain::input`: no date after today,
+    /// source URLs, no control characters, also in `recorded_by`), then against its
+    /// partnership's history and the ones before it, then everything is appended in one store
+    /// call (atomic where the store supports it). Ids already stored are skipped, so repeating
+    /// a batch records nothing new.
     #[tracing::instrument(name = "ledger.record_all", level = "debug", skip_all, fields(n_items = items.len()))]
     pub async fn record_all(&self, items: Vec<ToRecord>) -> Result<Vec<Outcome>> {
+        let today = Day::of(jiff::Timestamp::now());
+        for item in &items {
+            item.event.check_new(today)?;
+            check_text("recorded_by", &item.recorded_by, Lines::One)?;
+        }
         retrying("the batch's streams", || self.try_record_all(&items)).await
     }
 
@@ -279,13 +287,16 @@ impl Ledger {
     }
 
     /// Record a milestone (idempotent by event id). A key is recorded once; recording another
-    /// milestone under a key in use is refused.
+    /// milestone under a key in use is refused; its texts and sources follow the rules for new
+    /// input (its date may be in the future).
     pub async fn record_milestone(
         &self,
         milestone: Milestone,
         event_id: EventId,
         recorded_by: &str,
     ) -> Result<Outcome<Milestone>> {
+        milestone.check_new(Day::of(jiff::Timestamp::now()))?;
+        check_text("recorded_by", recorded_by, Lines::One)?;
         retrying(MILESTONES_STREAM, || async {
             let stored = self.store.read_whole_stream(MILESTONES_STREAM).await?;
             if let Some(event) = stored.iter().find(|event| event.event_id == event_id) {

@@ -185,6 +185,44 @@ async fn a_version_conflict_that_retries_cannot_resolve_is_reported() {
 }
 
 #[tokio::test]
+async fn given_new_input_the_rules_refuse_when_recorded_then_the_field_is_named_and_nothing_written(
+) {
+    let ledger = Ledger::new(Arc::new(MemoryEventStore::new()));
+    let mut future = founding();
+    if let Event::Founded(body) = &mut future.event {
+        body.facts.occurred = "2999".parse().unwrap();
+    }
+    let error = ledger.record(future).await.unwrap_err();
+    assert!(matches!(error, Error::Input(_)), "{error}");
+    assert!(
+        error
+            .to_string()
+            .starts_with("occurred: 2999 is in the future"),
+        "{error}"
+    );
+    let mut escaped = founding();
+    escaped.recorded_by = "mallory\u{1b}]0;pwned\u{7}".to_owned();
+    let error = ledger.record(escaped).await.unwrap_err();
+    assert!(error.to_string().starts_with("recorded_by: "), "{error}");
+    let mut url = founding();
+    if let Event::Founded(body) = &mut url.event {
+        body.facts.sources = vec![amity_domain::Source {
+            title: "Minutes".to_owned(),
+            url: Some("javascript:alert(1)".to_owned()),
+            ..Default::default()
+        }];
+    }
+    let error = ledger.record(url).await.unwrap_err();
+    assert!(error.to_string().starts_with("source_url: "), "{error}");
+    assert!(ledger
+        .store()
+        .read_all(Position::START, 10)
+        .await
+        .unwrap()
+        .is_empty());
+}
+
+#[tokio::test]
 async fn recording_the_same_event_twice_writes_it_once() {
     let ledger = Ledger::new(Arc::new(MemoryEventStore::new()));
     let item = founding();

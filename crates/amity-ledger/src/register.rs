@@ -87,7 +87,8 @@ impl Ledger {
     }
 
     /// Record a register event (idempotent by id: the same id with the same content is
-    /// already recorded; with other content, an error). A link is checked against the links
+    /// already recorded; with other content, an error), its texts and sources checked against
+    /// the rules for new input (`amity_domain::input`). A link is checked against the links
     /// standing: a same-as between places recorded distinct, a link recorded already, a
     /// retraction of no link or of one retracted are refused.
     pub async fn record_register(
@@ -96,6 +97,8 @@ impl Ledger {
         event: RegisterEvent,
         recorded_by: &str,
     ) -> Result<Outcome<RegisterEntry>> {
+        event.check_new(amity_domain::Day::of(jiff::Timestamp::now()))?;
+        amity_domain::input::check_text("recorded_by", recorded_by, amity_domain::Lines::One)?;
         let stream = event.stream();
         crate::ledger::retrying(&stream, || async {
             let stored = self.store().read_whole_stream(&stream).await?;

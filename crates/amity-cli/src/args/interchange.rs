@@ -31,7 +31,7 @@ pub struct ImportArgs {
     /// Pairs: the list's title.
     #[arg(long, value_name = "TITLE")]
     pub source_title: Option<String>,
-    /// Pairs: the list's URL.
+    /// Pairs: the list's URL (http, https, urn, doi, ark or hdl).
     #[arg(long, value_name = "URL")]
     pub source_url: Option<String>,
     /// Pairs: the list's publication date, EDTF.

@@ -11,7 +11,8 @@ pub struct LifecycleArgs {
     /// The other party.
     #[arg(value_name = "PARTNER")]
     pub partner: String,
-    /// When it happened, as EDTF (or "unknown").
+    /// When it happened, as EDTF, not after today (UTC), or the word "unknown" (an empty
+    /// value is refused).
     #[arg(long, value_name = "EDTF", allow_hyphen_values = true)]
     pub occurred: String,
     /// The party that took the step.
@@ -105,7 +106,7 @@ impl AmendArgs {
         };
         let mut facts = body.facts.clone();
         if let Some(occurred) = &self.occurred {
-            facts.occurred = occurred.parse().context("--occurred")?;
+            facts.occurred = amity_domain::input::occurred("--occurred", occurred, today())?;
         }
         if let Some(term) = &self.term {
             facts.term_as_written = Some(term.clone()).filter(|t| !t.is_empty());
@@ -140,7 +141,7 @@ pub struct SourceArgs {
     /// Starts a source: its title.
     #[arg(long, value_name = "TITLE")]
     pub source_title: Vec<String>,
-    /// The current source's URL.
+    /// The current source's URL: http, https, urn, doi, ark or hdl (doi:10.1000/182).
     #[arg(long, value_name = "URL")]
     pub source_url: Vec<String>,
     /// The current source's publication date, as EDTF.
@@ -155,6 +156,11 @@ pub struct SourceArgs {
     /// Whether the current source is primary or secondary.
     #[arg(long, value_name = "ROLE")]
     pub source_role: Vec<String>,
+}
+
+/// Today (UTC), for the rules for new input: no date of the world after it.
+pub fn today() -> amity_domain::Day {
+    amity_domain::Day::of(jiff::Timestamp::now())
 }
 
 /// A lifecycle type from its word.
@@ -238,10 +244,10 @@ pub struct FactsArgs {
 impl FactsArgs {
     /// The facts, with sources grouped by the order of the options on the command line.
     pub fn to_facts(&self, occurred: Option<&str>, matches: &clap::ArgMatches) -> Result<Facts> {
-        let occurred: Occurred = occurred
-            .unwrap_or("unknown")
-            .parse()
-            .context("--occurred")?;
+        let occurred: Occurred = match occurred {
+            None => Occurred::Unknown,
+            Some(text) => amity_domain::input::occurred("--occurred", text, today())?,
+        };
         let certainty = self.certainty.into();
         Ok(Facts {
             occurred,
@@ -311,13 +317,18 @@ pub(crate) fn sources(matches: &clap::ArgMatches) -> Result<Vec<Source>> {
             .ok_or_else(|| anyhow!("{option} must follow the --source-title of its source"))?;
         let twice = || anyhow!("{option} given twice for source {:?}", source.title);
         match field {
-            "source_url" if source.url.is_none() => source.url = Some(value.clone()),
+            "source_url" if source.url.is_none() => {
+                amity_domain::input::check_url("--source-url", value)?;
+                source.url = Some(value.clone())
+            }
             "source_publisher" if source.publisher.is_none() => {
                 source.publisher = Some(value.clone())
             }
             "source_locator" if source.locator.is_none() => source.locator = Some(value.clone()),
             "source_date" if source.published.is_none() => {
-                source.published = Some(value.parse::<EdtfDate>().context("--source-date")?)
+                let date = value.parse::<EdtfDate>().context("--source-date")?;
+                amity_domain::input::check_not_future("--source-date", &date, today())?;
+                source.published = Some(date)
             }
             "source_role" if source.role.is_none() => {
                 source.role = Some(match value.as_str() {

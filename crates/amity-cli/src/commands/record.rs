@@ -40,13 +40,18 @@ pub async fn lifecycle(
     let party = recording_party(&projections, &lifecycle.party, "first party").await?;
     let partner = recording_party(&projections, &lifecycle.partner, "second party").await?;
     let partnership = Partnership::new(party, partner, PartnershipKind::new(&lifecycle.kind))?;
-    // A milestone key stands for its date (stored as that EDTF date, verbatim).
-    let occurred = match lifecycle.occurred.parse::<amity_domain::Occurred>() {
-        Ok(_) => lifecycle.occurred.clone(),
-        Err(_) => args::date_or_milestone(cx.ledger, "--occurred", &lifecycle.occurred)
-            .await?
-            .to_string(),
-    };
+    // A milestone key stands for its date (stored as that EDTF date, verbatim). An empty
+    // value or a date after today is refused as it is.
+    let occurred =
+        match amity_domain::input::occurred("--occurred", &lifecycle.occurred, args::today()) {
+            Ok(_) => lifecycle.occurred.clone(),
+            Err(error) if matches!(error.problem, amity_domain::Problem::Date(_)) => {
+                args::date_or_milestone(cx.ledger, "--occurred", &lifecycle.occurred)
+                    .await?
+                    .to_string()
+            }
+            Err(error) => return Err(error.into()),
+        };
     let mut facts: Facts = lifecycle.facts.to_facts(Some(&occurred), cx.matches)?;
     if let Some(by) = &lifecycle.by {
         facts.initiated_by = Some(args::party_key(by).context("--by")?);

@@ -77,3 +77,28 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn given_an_escape_sequence_in_a_cell_when_shown_then_it_is_escaped_and_the_line_break_kept() {
+    assert_eq!(
+        printable("Evil\u{1b}[31m City\tnote\r\u{7}\nsecond line"),
+        "Evil\\u{1b}[31m City\\tnote\\r\\u{7}\nsecond line"
+    );
+    assert_eq!(printable("abc\u{202e}def\u{9b}"), "abc\\u{202e}def\\u{9b}");
+    // Ordinary text, accents and scripts included, is borrowed as it is.
+    assert!(matches!(
+        printable("Kraków — Смоленск"),
+        std::borrow::Cow::Borrowed(_)
+    ));
+}
+
+#[test]
+fn given_an_old_stored_control_character_when_a_table_is_drawn_then_no_raw_escape_is_printed() {
+    let mut out = table(&["note", "recorded"], true);
+    out.add_row(["frozen\u{1b}]0;pwned\u{7}", "mallory\u{1b}[2J"]);
+    let drawn = out.to_string();
+    assert!(!drawn.contains('\u{1b}'), "{drawn}");
+    assert!(!drawn.contains('\u{7}'), "{drawn}");
+    assert!(drawn.contains("frozen\\u{1b}]0;pwned\\u{7}"), "{drawn}");
+    assert!(drawn.contains("mallory\\u{1b}[2J"), "{drawn}");
+}

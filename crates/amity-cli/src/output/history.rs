@@ -44,10 +44,10 @@ pub fn history(
         .as_deref()
         .map(|since| format!(" since {since}"))
         .unwrap_or_default();
-    emit(format_args!(
+    emit(printable(&format!(
         "{} ⇄ {} ({}): {}{since}",
         status.parties[0], status.parties[1], status.kind, status.status
-    ))?;
+    )))?;
     emit(format_args!("partnership {}", status.partnership))?;
     if let Some(conflict) = &status.conflict {
         emit(format_args!(

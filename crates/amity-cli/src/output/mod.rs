@@ -23,15 +23,17 @@ struct TextTable {
 }
 
 impl TextTable {
-    /// Add a row, cutting the long lines of cells that hold no ids.
+    /// Add a row, its unprintable characters escaped ([`printable`]), cutting the long lines
+    /// of cells that hold no ids.
     fn add_row<T: Into<String>>(&mut self, cells: impl IntoIterator<Item = T>) {
         let cells: Vec<String> = cells
             .into_iter()
             .enumerate()
             .map(|(index, cell)| {
                 let cell = cell.into();
+                let cell = printable(&cell);
                 if self.ids.get(index).copied().unwrap_or(false) {
-                    cell
+                    cell.into_owned()
                 } else {
                     cut_lines(&cell, CELL_LINE_CHARS)
                 }
@@ -45,6 +47,39 @@ impl std::fmt::Display for TextTable {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         self.table.fmt(f)
     }
+}
+
+/// Whether a table shows `character` escaped: a control character other than the line break
+/// (an escape that starts a terminal sequence, a bell, a carriage return, a tab that would
+/// break the columns), a bidirectional override or isolate (which reorders what follows it
+/// on the line), a line or paragraph separator.
+fn is_unprintable(character: char) -> bool {
+    (character.is_control() && character != '\n')
+        || matches!(
+            character,
+            '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{2028}' | '\u{2029}'
+        )
+}
+
+/// `text` as a table or a line for people shows it: each unprintable character (see
+/// [`is_unprintable`]) written as Rust writes it in a string (`\u{1b}`, `\t`, `\r`), so that no
+/// stored value, an old one recorded before the rules for new input included, can drive the
+/// terminal (move the cursor, change colours, retitle the window) or reorder a line.
+pub fn printable(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.chars().any(is_unprintable) {
+        return text.into();
+    }
+    let mut shown = String::with_capacity(text.len() + 8);
+    for character in text.chars() {
+        if !is_unprintable(character) {
+            shown.push(character);
+        } else if character.is_control() {
+            shown.extend(character.escape_debug());
+        } else {
+            shown.push_str(&format!("\\u{{{:x}}}", u32::from(character)));
+        }
+    }
+    shown.into()
 }
 
 /// Each line of `text` at most `max` characters, a longer one cut with `…` (at a word's end

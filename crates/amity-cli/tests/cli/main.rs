@@ -13,6 +13,7 @@ mod errors;
 mod exit_codes;
 mod hardening_csv;
 mod hardening_writes;
+mod hardening_values;
 mod honest;
 mod identity;
 mod ids;

@@ -17,6 +17,11 @@ use crate::{Error, Metadata, Result};
 /// Lines per atomic batch.
 pub const BATCH_LINES: usize = 2_000;
 
+/// How far in the future an archive line's `recorded_at` may be and still be imported: the
+/// clock of the ledger that exported it may run a little ahead of this one's. Anything later
+/// was not recorded yet, and is refused.
+pub const CLOCK_SKEW: jiff::SignedDuration = jiff::SignedDuration::from_secs(5 * 60);
+
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct LineIn<'a> {
@@ -71,6 +76,15 @@ pub(super) fn check_line(
         .recorded_at
         .parse()
         .map_err(|e| format!("recorded_at: {e}"))?;
+    // Stored values are kept as they are, but no event was recorded after now.
+    let latest = jiff::Timestamp::now() + CLOCK_SKEW;
+    if recorded_at > latest {
+        return Err(format!(
+            "recorded_at: {recorded_at} is in the future (later than now by more than the {} \
+             minutes of clock skew allowed); an archive holds events already recorded",
+            CLOCK_SKEW.as_secs() / 60
+        ));
+    }
     // The checking pass needs only the envelope (and, into a ledger that holds events, the
     // payload to compare with a stored event of the same id); the writing pass the payload.
     let (payload, metadata) = if decode {

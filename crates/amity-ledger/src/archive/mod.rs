@@ -13,8 +13,8 @@
 //! into an empty ledger exports again byte for byte, and importing the same file twice adds
 //! nothing. An import validates the whole file first (every line decodes, versions follow each
 //! other per stream; the same line twice counts once, one id on two different lines is an
-//! error; texts and lines within [`crate::import::limits`]) and by default writes nothing if
-//! any line is bad; it then writes in
+//! error; texts and lines within [`crate::import::limits`]; no `recorded_at` later than now
+//! and [`CLOCK_SKEW`]) and by default writes nothing if any line is bad; it then writes in
 //! batches of [`BATCH_LINES`] lines, each batch atomic, so that running it again after a crash
 //! finishes the job and writes nothing twice.
 
@@ -30,8 +30,8 @@ mod import;
 
 pub use crate::import::{ImportOptions, ImportSummary};
 pub use export::export;
-pub use format::BATCH_LINES;
 use format::{parts_of, Valid};
+pub use format::{BATCH_LINES, CLOCK_SKEW};
 pub use import::import;
 
 /// What a copy between stores did.

@@ -124,6 +124,57 @@ async fn a_bad_field_is_named_with_its_line_and_nothing_is_written() {
 }
 
 #[tokio::test]
+async fn given_values_new_input_refuses_when_imported_then_each_row_names_its_line_and_field() {
+    let ledger = memory_ledger();
+    let file = File::with_rows(&[
+        "Colorado Springs,US,US-CO,Smolensk,RU,,,founded,,,,,,,,",
+        "Colorado Springs,US,US-CO,Kaohsiung,TW,,,founded,2999-01,,,,,,,",
+        "Colorado Springs,US,US-CO,Fujiyoshida,JP,,,founded,1962,,,Minutes,,javascript:alert(1),,",
+        "Colorado Springs,US,US-CO,Bishkek,KG,,,founded,1994,,,Minutes,,not a url,,",
+        "Evil\u{1b}[31m,US,US-CO,Bishkek,KG,,,founded,1994,,,,,,,",
+        "Colorado Springs,US,US-CO,Nuevo Casas Grandes,MX,,,founded,1996,,,,,,,\"bell\u{7}\"",
+        "Colorado Springs,US,US-CO,Bishkek,KG,,,founded,1994,,,,,,,\"two\nlines\"",
+        "Colorado Springs,US,US-CO,Kaohsiung,TW,,,founded,2020/..,,,Minutes,,doi:10.1000/182,,",
+    ]);
+    let (summary, _) = import_file(&ledger, &file, ImportOptions::default(), None).await;
+    let summary = summary.expect("a summary");
+    let name = file.name();
+    let expected = [
+        (2, "occurred: empty: write `unknown`"),
+        (3, "occurred: 2999-01 is in the future"),
+        (
+            4,
+            "source_url: \"javascript:alert(1)\" is a javascript: URL",
+        ),
+        (5, "source_url: \"not a url\" is not a URL"),
+        (6, "party_a: invalid party"),
+        (7, "note: holds the control character \\u{7}"),
+    ];
+    assert_eq!(
+        summary.rejected.len(),
+        expected.len(),
+        "{:?}",
+        summary.rejected
+    );
+    for ((line, start), got) in expected.iter().zip(&summary.rejected) {
+        let prefix = format!("{name}:{line}: {start}");
+        assert!(
+            got.starts_with(&prefix),
+            "{got} does not start with {prefix}"
+        );
+        assert!(!got.contains('\u{1b}'), "{got}");
+    }
+    assert_eq!(stored_events(&ledger).await, 0);
+    // The rows that follow the rules (a note of two lines, an open end, a DOI) are written.
+    let skip = ImportOptions {
+        skip_invalid: true,
+        ..ImportOptions::default()
+    };
+    let (summary, _) = import_file(&ledger, &file, skip, None).await;
+    assert_eq!(summary.expect("a summary").events_written, 2);
+}
+
+#[tokio::test]
 async fn a_file_without_a_column_or_without_a_file_is_an_error_naming_it() {
     let ledger = memory_ledger();
     let dir = tempfile::tempdir().expect("a temporary folder");

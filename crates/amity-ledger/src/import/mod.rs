@@ -11,7 +11,7 @@
 //! endings. The library
 //! prints nothing: how far it has come goes to a [`Progress`] callback.
 
-use amity_domain::Party;
+use amity_domain::{Day, EdtfDate, Party, Source};
 use serde::Serialize;
 
 pub mod csv;
@@ -81,6 +81,16 @@ pub enum Progress {
     },
     /// Writing is over.
     Finished,
+}
+
+/// Check a list's source and date against the rules for new input before anything is read: a
+/// URL of the schemes `amity_domain::URL_SCHEMES`, no control characters, `as_of` not after
+/// today (UTC).
+pub(crate) fn check_list_source(source: &Source, as_of: &EdtfDate) -> crate::Result<()> {
+    let today = Day::of(jiff::Timestamp::now());
+    amity_domain::input::check_sources(std::slice::from_ref(source), today)?;
+    amity_domain::input::check_not_future("as_of", as_of, today)?;
+    Ok(())
 }
 
 /// The parties a ledger knows, for an import to find the party each row names as recording

@@ -390,7 +390,7 @@ async fn show_party(
             link.event_id, link.a, link.relation, link.b, link.recorded_by, link.recorded_at
         ));
     }
-    output::emit(lines.join("\n"))
+    output::emit(output::printable(&lines.join("\n")))
 }
 
 /// Run `amity parties [QUERY]`.

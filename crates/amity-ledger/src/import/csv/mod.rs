@@ -6,7 +6,9 @@
 //! source_publisher, source_url, source_date, note`. `event` is one of `founded`, `attested`,
 //! `suspended`, `reinstated`, `terminated`, `reaffirmed`; `country_*` is ISO 3166-1 alpha-2,
 //! `region_*` an optional ISO 3166-2 code; `kind` defaults to `sister-city`, `certainty` to
-//! `confirmed`. Rows may come in any order: each partnership's new rows are checked together
+//! `confirmed`; `occurred` is EDTF or `unknown` (an empty cell is refused), not after today
+//! (UTC), and `source_url` a URL of the schemes `amity_domain::URL_SCHEMES`; texts hold no
+//! control characters, and line breaks only in `term_as_written` and `note`. Rows may come in any order: each partnership's new rows are checked together
 //! (legal as a whole, whatever their order in the file); when they conflict, every row that
 //! can join the others is kept and the rest are named. A row's event id is a UUID v5 of its
 //! content, so importing a file twice (or the same row from two files) records it once.

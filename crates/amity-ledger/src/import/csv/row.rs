@@ -5,8 +5,8 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use amity_domain::{
-    Certainty, EdtfDate, Event, EventType, Facts, Occurred, Partnership, PartnershipId,
-    PartnershipKind, Party, Source,
+    Certainty, Day, EdtfDate, Event, EventType, Facts, InputError, Occurred, Partnership,
+    PartnershipId, PartnershipKind, Party, Problem, Source,
 };
 
 use crate::import::limits::{check_text, TextKind};
@@ -145,8 +145,10 @@ pub(super) fn parse_row(
     let event_type = event_type(word).ok_or_else(|| {
         format!("event: {word:?} is not one of founded, attested, suspended, reinstated, terminated, reaffirmed")
     })?;
+    // An unknown date is written `unknown`: an empty cell is refused, never read as one.
+    let today = Day::of(jiff::Timestamp::now());
     let occurred = match get("occurred") {
-        "" => Occurred::Unknown,
+        "" => return Err(InputError::new("occurred", Problem::EmptyDate).to_string()),
         text if text.eq_ignore_ascii_case("unknown") => Occurred::Unknown,
         text => Occurred::Date(EdtfDate::parse_cached(text).map_err(|e| format!("occurred: {e}"))?),
     };
@@ -183,10 +185,14 @@ pub(super) fn parse_row(
         initiated_by: None,
         note: optional("note"),
     };
+    let event = Event::lifecycle(event_type, partnership, facts);
+    // The rules for new input name the fields as the columns are named: a date after today,
+    // a source URL of another scheme, a control character.
+    event.check_new(today).map_err(|error| error.to_string())?;
     Ok(ToRecord {
         partnership: id,
         event_id: uuid::Uuid::new_v5(&ROW_NAMESPACE, fields.join("\u{1f}").as_bytes()),
-        event: Event::lifecycle(event_type, partnership, facts),
+        event,
         recorded_by: recorded_by.to_owned(),
     })
 }

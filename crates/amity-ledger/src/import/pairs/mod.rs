@@ -72,6 +72,7 @@ pub async fn import(
     recorded_by: &str,
     progress: &mut (dyn FnMut(Progress) + Send),
 ) -> Result<ImportSummary> {
+    crate::import::check_list_source(&source, &as_of)?;
     let name = path.display().to_string();
     let mut summary = ImportSummary::default();
     let Read {

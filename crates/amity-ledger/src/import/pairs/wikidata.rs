@@ -27,6 +27,7 @@ pub async fn import_wikidata(
     recorded_by: &str,
     progress: &mut (dyn FnMut(Progress) + Send),
 ) -> Result<ImportSummary> {
+    crate::import::check_list_source(&source, &as_of)?;
     let mut summary = ImportSummary::default();
     let is_item = |text: &str| {
         text.len() > 1 && text.starts_with('Q') && text[1..].bytes().all(|b| b.is_ascii_digit())
