@@ -47,10 +47,12 @@ const CSV_HEADER: &str = "party_a,country_a,region_a,party_b,country_b,region_b,
 pub struct Rng(u64);
 
 impl Rng {
-    /// The generator of one test: the seed is `AMITY_CRASH_SEED` if set, else the clock; it is
-    /// printed, and mixed with the test's name so that tests draw different moments.
+    /// The generator of one test: the seed (one per test run) is `AMITY_CRASH_SEED` if set,
+    /// else the clock; it is printed, and mixed with the test's name so that tests draw
+    /// different moments.
     pub fn seeded(test: &str) -> Rng {
-        let seed = match std::env::var("AMITY_CRASH_SEED") {
+        static SEED: std::sync::OnceLock<u64> = std::sync::OnceLock::new();
+        let seed = *SEED.get_or_init(|| match std::env::var("AMITY_CRASH_SEED") {
             Ok(text) => text
                 .trim()
                 .parse::<u64>()
@@ -59,7 +61,7 @@ impl Rng {
                 .duration_since(std::time::UNIX_EPOCH)
                 .expect("clock")
                 .as_nanos() as u64,
-        };
+        });
         println!("{test}: seed {seed} (replay with AMITY_CRASH_SEED={seed})");
         let name_hash = test.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |hash, byte| {
             (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3)
@@ -572,4 +574,57 @@ fn a_rebuild_killed_anywhere_leaves_the_same_views_postgres() {
     if let Some(ledgers) = Ledgers::postgres("crash_rebuild") {
         rebuild_survives_kills(&ledgers, "rebuild_postgres");
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Export to a file.
+
+/// An export to a file killed at a random moment leaves the file as it was or whole: it is
+/// written beside the file and renamed when complete (README, CSV exports), never torn.
+#[test]
+fn an_export_killed_anywhere_leaves_the_old_file_or_the_whole_new_one() {
+    let test = "export_sqlite";
+    let ledgers = Ledgers::sqlite("crash_export");
+    let csv = write_file(
+        &ledgers,
+        "lifecycle.csv",
+        &lifecycle_csv(ARCHIVE_PARTNERSHIPS),
+    );
+    let store = ledgers.fresh();
+    ledgers.ok(
+        &store,
+        &[
+            words(&["import", "--format", "csv"]),
+            vec![csv.display().to_string()],
+        ]
+        .concat(),
+    );
+    let target = ledgers.path().join("ledger.jsonl");
+    let export = words(&["export", "--format", "jsonl", "ledger.jsonl"]);
+    let duration = timed(&ledgers, &store, &export).min(timed(&ledgers, &store, &export));
+    let whole = std::fs::read_to_string(&target).expect("the export");
+    println!("{test}: an uninterrupted export takes {duration:?}");
+
+    let old = "an older file, kept until the export is complete\n";
+    let mut rng = Rng::seeded(test);
+    let mut fates = Vec::with_capacity(KILLS);
+    for kill in 0..KILLS {
+        std::fs::write(&target, old).expect("the older file");
+        let delay = duration.mul_f64(rng.unit());
+        let fate = kill_after(ledgers.command(&store, &export), delay);
+        let after = std::fs::read_to_string(&target).expect("the file is still there");
+        let kept = if after == old {
+            "the old file"
+        } else {
+            "the whole export"
+        };
+        println!("{test}: kill {kill} after {delay:?}: {fate:?}, {kept}");
+        assert!(
+            after == old || after == whole,
+            "{test}: kill {kill} after {delay:?} ({fate:?}) left a torn file: {}",
+            first_difference(&whole, &after)
+        );
+        fates.push(fate);
+    }
+    assert_mostly_killed(test, &fates);
 }
