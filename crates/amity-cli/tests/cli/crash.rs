@@ -5,7 +5,7 @@
 //! `recorded_at` aside, as it stamps the commit) or, for a rebuild, the same views.
 //!
 //! The kill moments are drawn from a seeded generator over the measured length of an
-//! uninterrupted run. Each test prints its seed and its kill points (shown when it fails, or
+//! uninterrupted run (half of them in its second half, where the writing is). Each test prints its seed and its kill points (shown when it fails, or
 //! with `--nocapture`); `AMITY_CRASH_SEED=N` replays them. The PostgreSQL tests run when
 //! `AMITY_TEST_POSTGRES_URL` is set, each ledger in a fresh schema, and say why they skip
 //! otherwise. Inputs are small (a few thousand rows) to keep the suite within its budget.
@@ -253,10 +253,10 @@ fn lifecycle_csv(partnerships: usize) -> String {
         let pair = format!("Town {i},US,US-CO,Ville {i},FR,,");
         writeln!(csv, "{pair},founded,{year},,,Registry,Registry office,,,").unwrap();
         writeln!(csv, "{pair},attested,2021,,probable,,,,,row {i}").unwrap();
-        if i % 3 == 0 {
+        if i.is_multiple_of(3) {
             writeln!(csv, "{pair},suspended,2022-03,,,News,,,,").unwrap();
         }
-        if i % 6 == 0 {
+        if i.is_multiple_of(6) {
             writeln!(csv, "{pair},reinstated,2023-05~,,,News,,,,").unwrap();
         }
     }
@@ -312,6 +312,18 @@ fn kill_after(mut command: Command, delay: Duration) -> Fate {
     }
 }
 
+/// When to kill the `kill`th run of a command that takes `duration`: anywhere in the run for
+/// even kills, in its second half for odd ones, where the writing is (a command reads and
+/// checks its whole input first, so uniform moments alone would seldom find a write).
+fn kill_moment(rng: &mut Rng, kill: usize, duration: Duration) -> Duration {
+    let fraction = if kill.is_multiple_of(2) {
+        rng.unit()
+    } else {
+        0.5 + rng.unit() / 2.0
+    };
+    duration.mul_f64(fraction)
+}
+
 /// A command measured on a run to completion: how long it took.
 fn timed(ledgers: &Ledgers, store: &str, args: &[String]) -> Duration {
     let started = Instant::now();
@@ -360,7 +372,7 @@ fn import_survives_kills(
     let mut fates = Vec::with_capacity(KILLS);
     for kill in 0..KILLS {
         let store = ledgers.fresh();
-        let delay = duration.mul_f64(rng.unit());
+        let delay = kill_moment(&mut rng, kill, duration);
         let fate = kill_after(ledgers.command(&store, &args), delay);
         let before_rerun = match ledgers
             .command(&store, &words(&["export", "--format", "jsonl"]))
@@ -541,7 +553,7 @@ fn rebuild_survives_kills(ledgers: &Ledgers, test: &str) {
     let mut rng = Rng::seeded(test);
     let mut fates = Vec::with_capacity(KILLS);
     for kill in 0..KILLS {
-        let delay = duration.mul_f64(rng.unit());
+        let delay = kill_moment(&mut rng, kill, duration);
         let fate = kill_after(ledgers.command(&store, &rebuild), delay);
         println!("{test}: kill {kill} after {delay:?}: {fate:?}");
         let after_kill = views(ledgers, &store);
@@ -610,7 +622,7 @@ fn an_export_killed_anywhere_leaves_the_old_file_or_the_whole_new_one() {
     let mut fates = Vec::with_capacity(KILLS);
     for kill in 0..KILLS {
         std::fs::write(&target, old).expect("the older file");
-        let delay = duration.mul_f64(rng.unit());
+        let delay = kill_moment(&mut rng, kill, duration);
         let fate = kill_after(ledgers.command(&store, &export), delay);
         let after = std::fs::read_to_string(&target).expect("the file is still there");
         let kept = if after == old {
