@@ -6,7 +6,8 @@
 //! version conflict after the retry limit; never "database is locked", never a panic.
 //!
 //! The writers are threads, each running its `amity` commands one after the other; a barrier
-//! starts each step's eight commands together. The PostgreSQL tests run when
+//! starts each step's eight commands together. Readers beside repeated rebuilds must all
+//! answer too. The PostgreSQL tests run when
 //! `AMITY_TEST_POSTGRES_URL` is set, each in a fresh schema, and say why they skip otherwise.
 
 use std::collections::BTreeMap;
@@ -387,4 +388,71 @@ fn a_refusal_names_the_stored_event_by_id_and_the_new_one_as_new() {
         )
     );
     assert_eq!(named_event_ids(&error), [stored]);
+}
+
+/// Rebuilds while three processes read (a party search, a cohort's outcomes): every reader
+/// waits for the rebuild and answers, none fails. On PostgreSQL a rebuild once truncated
+/// `partnership_status` first and a reader's statement locked it last, so a reader could
+/// deadlock with it (`deadlock detected`, exit 3).
+fn readers_during_rebuilds(ledgers: &Ledgers, test: &str) {
+    const REBUILDS: usize = 12;
+    const READERS: usize = 3;
+    let store = ledgers.fresh();
+    let csv = ledgers.path().join("lifecycle.csv");
+    std::fs::write(&csv, super::crash::lifecycle_csv(1_200)).expect("write the input");
+    let mut import = words(&["import", "--format", "csv"]);
+    import.push(csv.display().to_string());
+    ledgers.ok(&store, &import);
+
+    let done = std::sync::atomic::AtomicBool::new(false);
+    let reads = std::thread::scope(|scope| {
+        let readers: Vec<_> = (0..READERS)
+            .map(|_| {
+                scope.spawn(|| {
+                    let queries = [
+                        words(&["parties", "town"]),
+                        words(&[
+                            "outcomes", "--cohort", "US:FR", "--from", "2000", "--to", "2023",
+                        ]),
+                    ];
+                    let mut reads = 0;
+                    while !done.load(std::sync::atomic::Ordering::Relaxed) {
+                        for query in &queries {
+                            let run = Run::from(
+                                ledgers.command(&store, query).output().expect("amity runs"),
+                            );
+                            assert!(
+                                run.success,
+                                "{test}: amity {query:?} during a rebuild failed ({:?}): {}",
+                                run.code, run.stderr
+                            );
+                            reads += 1;
+                        }
+                    }
+                    reads
+                })
+            })
+            .collect();
+        for _ in 0..REBUILDS {
+            ledgers.ok(&store, &words(&["rebuild"]));
+        }
+        done.store(true, std::sync::atomic::Ordering::Relaxed);
+        readers
+            .into_iter()
+            .map(|reader| reader.join().expect("a reader thread"))
+            .sum::<usize>()
+    });
+    println!("{test}: {REBUILDS} rebuilds, {reads} reads beside them");
+}
+
+#[test]
+fn readers_during_rebuilds_wait_and_answer_sqlite() {
+    readers_during_rebuilds(&Ledgers::sqlite("race_rebuild"), "rebuild_sqlite");
+}
+
+#[test]
+fn readers_during_rebuilds_wait_and_answer_postgres() {
+    if let Some(ledgers) = Ledgers::postgres("race_rebuild") {
+        readers_during_rebuilds(&ledgers, "rebuild_postgres");
+    }
 }

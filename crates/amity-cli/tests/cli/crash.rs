@@ -10,7 +10,6 @@
 //! `AMITY_TEST_POSTGRES_URL` is set, each ledger in a fresh schema, and say why they skip
 //! otherwise. Inputs are small (a few thousand rows) to keep the suite within its budget.
 
-use std::cell::RefCell;
 use std::fmt::Write as _;
 use std::os::unix::process::ExitStatusExt;
 use std::path::{Path, PathBuf};
@@ -89,7 +88,7 @@ pub struct Ledgers {
     pub dir: TempDir,
     server: Option<String>,
     label: String,
-    schemas: RefCell<Vec<String>>,
+    schemas: std::sync::Mutex<Vec<String>>,
 }
 
 impl Ledgers {
@@ -99,7 +98,7 @@ impl Ledgers {
             dir: tempfile::tempdir().expect("temp dir"),
             server: None,
             label: label.to_owned(),
-            schemas: RefCell::new(Vec::new()),
+            schemas: std::sync::Mutex::new(Vec::new()),
         }
     }
 
@@ -115,7 +114,7 @@ impl Ledgers {
             dir: tempfile::tempdir().expect("temp dir"),
             server: Some(url),
             label: label.to_owned(),
-            schemas: RefCell::new(Vec::new()),
+            schemas: std::sync::Mutex::new(Vec::new()),
         })
     }
 
@@ -137,7 +136,7 @@ impl Ledgers {
             ),
             Some(url) => {
                 let schema = format!("amity_test_{name}");
-                self.schemas.borrow_mut().push(schema.clone());
+                self.schemas.lock().expect("schemas").push(schema.clone());
                 let separator = if url.contains('?') { '&' } else { '?' };
                 format!("{url}{separator}schema={schema}")
             }
@@ -175,7 +174,7 @@ impl Ledgers {
 
 impl Drop for Ledgers {
     fn drop(&mut self) {
-        let (Some(url), schemas) = (&self.server, self.schemas.get_mut()) else {
+        let (Some(url), Ok(schemas)) = (&self.server, self.schemas.get_mut()) else {
             return;
         };
         if schemas.is_empty() {
@@ -244,7 +243,7 @@ fn first_difference(expected: &str, actual: &str) -> String {
 
 /// A lifecycle CSV file: per partnership a founding and an attestation; every third one is
 /// suspended, every sixth reinstated after, so that the views hold every status.
-fn lifecycle_csv(partnerships: usize) -> String {
+pub fn lifecycle_csv(partnerships: usize) -> String {
     let mut csv = String::with_capacity(partnerships * 250);
     csv.push_str(CSV_HEADER);
     csv.push('\n');
