@@ -8,7 +8,11 @@ use serde_json::Value;
 mod analysis;
 mod answers;
 mod backends;
+#[cfg(unix)]
+mod concurrency;
 mod corrections;
+#[cfg(unix)]
+mod crash;
 mod errors;
 mod exit_codes;
 mod hardening_csv;

@@ -48,8 +48,12 @@ impl Timeline {
         match resolution.conflict.clone() {
             Some(unfinished @ Violation::Unfinished { .. }) => Err(unfinished),
             Some(mut conflict) if self.resolution.conflict.is_none() => {
-                if let Violation::Impossible { event, .. } = &mut conflict {
-                    event.new = candidates.iter().any(|c| c.id == event.id);
+                if let Violation::Impossible { event, set_by, .. } = &mut conflict {
+                    // Either side may be a candidate (one dated before a stored entry sets the
+                    // status the stored one meets): a candidate is "the new", never its id.
+                    for named in std::iter::once(event).chain(set_by.as_mut()) {
+                        named.new = candidates.iter().any(|c| c.id == named.id);
+                    }
                 }
                 Err(conflict)
             }
@@ -145,8 +149,10 @@ impl Timeline {
             return Err(unfinished.clone());
         }
         let conflict = resolution.conflict.clone().map(|mut conflict| {
-            if let Violation::Impossible { event, .. } = &mut conflict {
-                event.new = event.id == candidate.id;
+            if let Violation::Impossible { event, set_by, .. } = &mut conflict {
+                for named in std::iter::once(event).chain(set_by.as_mut()) {
+                    named.new = named.id == candidate.id;
+                }
             }
             conflict
         });

@@ -33,11 +33,16 @@ impl PostgresTables {
             .map_err(pg_error)?;
         let current = read_checkpoint(&transaction, schema, " FOR UPDATE").await?;
         if reset {
+            // TRUNCATE locks the tables one by one, in this order; a reader's statement locks
+            // its tables as it names them, `partnership_status` last (after `parties` in a
+            // party search, after `partnership_timeline` in a cohort's steps). Locking
+            // `partnership_status` last here too means no reader can hold one table this
+            // waits for while waiting for one this holds: no deadlock.
             transaction
                 .batch_execute(&qualify(
                     &format!(
-                        "TRUNCATE {{s}}.partnership_status, {{s}}.partnership_timeline,
-                             {{s}}.party_directory, {{s}}.parties;
+                        "TRUNCATE {{s}}.parties, {{s}}.party_directory,
+                             {{s}}.partnership_timeline, {{s}}.partnership_status;
                          {DROP_INDEXES}"
                     ),
                     schema,
