@@ -16,8 +16,9 @@ use crate::exit::{Exit, Verdict};
 use crate::output;
 
 /// A key or note file's text, its parse errors naming the file (and the line, from the log).
+/// Read within the log's bound for small files.
 fn read_text(path: &Path) -> Result<String> {
-    std::fs::read_to_string(path).with_context(|| format!("{}", path.display()))
+    Ok(log::read_small_text(path)?)
 }
 
 /// The signing key in `path`.

@@ -14,6 +14,7 @@ use std::path::Path;
 use amity_log::{decode_hash, encode_hash, Hash};
 use amity_store::{EventId, LogLeaf};
 
+use crate::import::limits::{line_buffer, line_too_long, read_line, LineRead};
 use crate::{Error, Ledger, Result};
 
 /// The first line of a leaves file.
@@ -43,53 +44,64 @@ pub fn write_leaves(out: &mut dyn Write, leaves: &[LogLeaf]) -> std::io::Result<
     Ok(())
 }
 
-/// Read a leaves file; a malformed one is an error naming the file, the line and what is
-/// wrong.
+/// Read a leaves file, line by line, each line within the import's bound; a malformed one is
+/// an error naming the file, the line and what is wrong.
 pub fn read_leaves(path: &Path) -> Result<HandedLeaves> {
-    let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
-    parse_leaves(&text).map_err(|(line, reason)| Error::Unreadable {
+    let unreadable = |line: u64, reason: String| Error::Unreadable {
         file: path.display().to_string(),
         line,
         reason,
         source: None,
-    })
-}
-
-/// Parse a leaves file's text; `(line, reason)` for the first malformed line.
-fn parse_leaves(text: &str) -> std::result::Result<HandedLeaves, (u64, String)> {
-    let mut lines = text.split('\n');
-    if lines.next().map(|line| line.trim_end_matches('\r')) != Some(LEAVES_HEADER) {
-        return Err((
-            1,
-            format!("not a leaves file: the first line must be `{LEAVES_HEADER}`"),
-        ));
-    }
+    };
+    let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+    let mut reader = std::io::BufReader::new(file);
+    let mut bytes = line_buffer();
     let mut leaves = HandedLeaves::default();
-    for (number, line) in lines.enumerate() {
-        let number = number as u64 + 2;
-        let line = line.trim_end_matches('\r');
+    for number in 1u64.. {
+        match read_line(&mut reader, &mut bytes).map_err(|e| Error::io(path, e))? {
+            LineRead::End if number == 1 => return Err(unreadable(1, not_leaves())),
+            LineRead::End => return Ok(leaves),
+            LineRead::TooLong => return Err(unreadable(number, line_too_long())),
+            LineRead::Line => {}
+        }
+        let line = std::str::from_utf8(&bytes)
+            .map_err(|_| unreadable(number, "line: not UTF-8".to_owned()))?
+            .trim_end_matches('\r');
+        if number == 1 {
+            if line != LEAVES_HEADER {
+                return Err(unreadable(1, not_leaves()));
+            }
+            continue;
+        }
         if line.is_empty() {
             continue;
         }
-        let fields: Vec<&str> = line.split(' ').collect();
-        let [index, id, hash] = fields[..] else {
-            return Err((number, "a leaf is `INDEX EVENT_ID HASH`".to_owned()));
-        };
-        let expected = leaves.ids.len();
-        if index.parse::<usize>().ok() != Some(expected) {
-            return Err((
-                number,
-                format!("index: {index:?} where leaf {expected} comes next"),
-            ));
-        }
-        let id: EventId = id
-            .parse()
-            .map_err(|error| (number, format!("event id: {id:?}: {error}")))?;
-        let hash = decode_hash(hash).map_err(|reason| (number, format!("hash: {reason}")))?;
+        let (id, hash) = parse_leaf(line, leaves.ids.len()).map_err(|r| unreadable(number, r))?;
         leaves.ids.push(id);
         leaves.hashes.push(hash);
     }
     Ok(leaves)
+}
+
+/// What a file that is not a leaves file is refused with.
+fn not_leaves() -> String {
+    format!("not a leaves file: the first line must be `{LEAVES_HEADER}`")
+}
+
+/// One leaf's line, `INDEX EVENT_ID HASH`, where leaf `expected` comes next.
+fn parse_leaf(line: &str, expected: usize) -> std::result::Result<(EventId, Hash), String> {
+    let fields: Vec<&str> = line.split(' ').collect();
+    let [index, id, hash] = fields[..] else {
+        return Err("a leaf is `INDEX EVENT_ID HASH`".to_owned());
+    };
+    if index.parse::<usize>().ok() != Some(expected) {
+        return Err(format!("index: {index:?} where leaf {expected} comes next"));
+    }
+    let id: EventId = id
+        .parse()
+        .map_err(|error| format!("event id: {id:?}: {error}"))?;
+    let hash = decode_hash(hash).map_err(|reason| format!("hash: {reason}"))?;
+    Ok((id, hash))
 }
 
 impl Ledger {
@@ -158,6 +170,17 @@ mod tests {
             event_id: uuid::Uuid::from_u128(index as u128 + 1),
             hash: [index as u8; 32],
         }
+    }
+
+    /// The text as a leaves file read back: the leaves, or the line and reason refused.
+    fn parse_leaves(text: &str) -> std::result::Result<HandedLeaves, (u64, String)> {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("leaves.txt");
+        std::fs::write(&path, text).unwrap();
+        read_leaves(&path).map_err(|error| match error {
+            Error::Unreadable { line, reason, .. } => (line, reason),
+            other => panic!("{other}"),
+        })
     }
 
     #[test]

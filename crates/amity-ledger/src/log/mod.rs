@@ -29,8 +29,8 @@ pub use pace::Pace;
 pub use verify::{verify, Report, VerifyOptions};
 
 pub use offline::{
-    archive_leaves, read_checkpoint, read_proof, verify_archive, verify_proof, Proof, ProofVerdict,
-    Published,
+    archive_leaves, read_checkpoint, read_proof, read_small_file, read_small_text, verify_archive,
+    verify_proof, Proof, ProofVerdict, Published,
 };
 
 /// Records read per page while hashing the log.

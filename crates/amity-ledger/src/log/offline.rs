@@ -8,7 +8,6 @@
 
 use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
-use std::io::BufRead;
 use std::path::Path;
 
 use amity_log::{
@@ -20,6 +19,7 @@ use serde_json::value::RawValue;
 
 use super::handed::{HandedLeaves, Mismatch};
 use super::{LeafSource, Report};
+use crate::import::limits::{line_buffer, line_too_long, read_line, LineRead};
 use crate::{Error, EventId, Result};
 
 /// Stream version problems listed at most; more are counted in one last problem.
@@ -52,10 +52,50 @@ fn log_unreadable(path: &Path, error: amity_log::Error) -> Error {
     }
 }
 
+/// The most a small file of the log (a signed checkpoint, a key, a proof) may hold: 64 KiB,
+/// far above any real one (a proof of a tree of 2^64 leaves is about 3 KiB).
+pub const MAX_SMALL_FILE_BYTES: usize = 64 * 1024;
+
+/// A small file of the log, read whole but never past [`MAX_SMALL_FILE_BYTES`] (and one more
+/// byte): a longer one is refused naming the line where the limit falls.
+pub fn read_small_file(path: &Path) -> Result<Vec<u8>> {
+    use std::io::Read;
+    let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+    let mut bytes = Vec::new();
+    file.take(MAX_SMALL_FILE_BYTES as u64 + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| Error::io(path, e))?;
+    if bytes.len() > MAX_SMALL_FILE_BYTES {
+        let line = bytes[..MAX_SMALL_FILE_BYTES]
+            .iter()
+            .filter(|&&byte| byte == b'\n')
+            .count() as u64
+            + 1;
+        return Err(unreadable(
+            path,
+            line,
+            format!(
+                "file: longer than the limit of 64 KiB ({MAX_SMALL_FILE_BYTES} bytes) for a \
+                 checkpoint, key or proof"
+            ),
+        ));
+    }
+    Ok(bytes)
+}
+
+/// [`read_small_file`] as UTF-8 text (else an error naming the line).
+pub fn read_small_text(path: &Path) -> Result<String> {
+    String::from_utf8(read_small_file(path)?).map_err(|error| {
+        let valid = &error.as_bytes()[..error.utf8_error().valid_up_to()];
+        let line = valid.iter().filter(|&&byte| byte == b'\n').count() as u64 + 1;
+        unreadable(path, line, "file: not UTF-8 text")
+    })
+}
+
 /// Read a signed checkpoint (a C2SP signed note) from a file: a malformed one is an error
 /// naming the file and the line.
 pub fn read_checkpoint(path: &Path) -> Result<Published> {
-    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+    let bytes = read_small_file(path)?;
     let note = Note::parse(&bytes).map_err(|e| log_unreadable(path, e))?;
     let checkpoint = Checkpoint::from_note(&note).map_err(|e| log_unreadable(path, e))?;
     Ok(Published { note, checkpoint })
@@ -151,31 +191,37 @@ pub fn archive_leaves(path: &Path) -> Result<Vec<Hash>> {
 fn read_lines(path: &Path, mut each: impl FnMut(u64, Hash, &Line<'_>)) -> Result<u64> {
     let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
     let mut reader = std::io::BufReader::with_capacity(1 << 20, file);
-    let mut bytes = Vec::new();
+    let mut bytes = line_buffer();
     let (mut number, mut events) = (0u64, 0u64);
     loop {
-        bytes.clear();
-        let read = reader
-            .read_until(b'\n', &mut bytes)
-            .map_err(|source| Error::Io {
-                path: path.to_path_buf(),
-                line: Some(number + 1),
-                source,
-            })?;
-        if read == 0 {
-            return Ok(events);
-        }
+        let read = read_line(&mut reader, &mut bytes).map_err(|source| Error::Io {
+            path: path.to_path_buf(),
+            line: Some(number + 1),
+            source,
+        })?;
         number += 1;
-        if bytes.iter().all(u8::is_ascii_whitespace) {
+        match read {
+            LineRead::End => return Ok(events),
+            LineRead::TooLong => return Err(unreadable(path, number, line_too_long())),
+            LineRead::Line => {}
+        }
+        let mut line = bytes.as_slice();
+        if number == 1 {
+            line = line.strip_prefix(BOM).unwrap_or(line);
+        }
+        if line.iter().all(u8::is_ascii_whitespace) {
             continue;
         }
         let text =
-            std::str::from_utf8(&bytes).map_err(|_| unreadable(path, number, "line: not UTF-8"))?;
+            std::str::from_utf8(line).map_err(|_| unreadable(path, number, "line: not UTF-8"))?;
         let (hash, line) = leaf_of(text).map_err(|reason| unreadable(path, number, reason))?;
         each(number, hash, &line);
         events += 1;
     }
 }
+
+/// A byte order mark, which a first line may start with.
+const BOM: &[u8] = b"\xEF\xBB\xBF";
 
 /// Verify an exported archive offline against a signed checkpoint: the checkpoint is signed
 /// by `key`; every stream's versions run 0, 1, 2, … in the archive's order; the archive holds
@@ -353,7 +399,7 @@ pub enum Proof {
 /// `hashes`) or a consistency proof (`from`, `to`, `hashes`). A malformed one is an error
 /// naming the file and the line.
 pub fn read_proof(path: &Path) -> Result<Proof> {
-    let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+    let text = read_small_text(path)?;
     let json = |error: serde_json::Error| unreadable(path, error.line() as u64, error.to_string());
     let value: serde_json::Value = serde_json::from_str(&text).map_err(json)?;
     let has = |field: &str| value.get(field).is_some();

@@ -251,3 +251,33 @@ async fn proofs_verify_against_signed_checkpoints() {
     let verdict = verify_proof(&consistency, &five, Some(&three), &other.verifier(), None);
     assert!(verdict.says.contains("no signature by key"), "{verdict:?}");
 }
+
+/// Files from outside are read within bounds: an archive or leaves line over the import's
+/// limit, or a checkpoint, proof or key file over 64 KiB, is refused naming the file and the
+/// line, without reading it all.
+#[test]
+fn over_long_files_and_lines_are_refused_naming_the_file_and_the_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("big.txt");
+    let long_line = format!("{{\"event_id\":\"{}\"}}", "x".repeat(2 << 20));
+    let refused = |error: Error, want_line: u64| match error {
+        Error::Unreadable { file, line, reason, .. } => {
+            assert_eq!(file, path.display().to_string());
+            assert_eq!(line, want_line, "{reason}");
+            assert!(reason.contains("limit"), "{reason}");
+        }
+        other => panic!("{other:?}"),
+    };
+    // An archive: its second line is over the limit.
+    std::fs::write(&path, format!("\n{long_line}\n")).unwrap();
+    refused(archive_leaves(&path).unwrap_err(), 2);
+    // A leaves file.
+    std::fs::write(&path, format!("amity log leaves v1\n{long_line}\n")).unwrap();
+    refused(crate::log::read_leaves(&path).unwrap_err(), 2);
+    // A checkpoint or a proof of 100 KiB over three lines: the limit falls on the third.
+    let big = format!("a\nb\n{}", "c".repeat(100 * 1024));
+    std::fs::write(&path, &big).unwrap();
+    refused(read_checkpoint(&path).unwrap_err(), 3);
+    refused(read_proof(&path).unwrap_err(), 3);
+    refused(read_small_text(&path).unwrap_err(), 3);
+}

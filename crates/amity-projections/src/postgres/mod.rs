@@ -40,10 +40,18 @@ fn pg_error(error: tokio_postgres::Error) -> Error {
         },
         None => error.to_string(),
     };
+    // A server's detail may run over several lines (a deadlock's says which process waits
+    // for which): an error is one line.
+    let message = one_line(&message);
     Error::Postgres {
         message,
         driver: Box::new(error),
     }
+}
+
+/// A text on one line: every run of white space, line breaks included, as one space.
+fn one_line(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 /// The projection tables in one PostgreSQL schema.
@@ -265,5 +273,16 @@ mod tests {
         let sql = insert_sql("s", "party_directory", DIRECTORY_COLUMNS, DIRECTORY_TYPES);
         assert!(sql.contains("$10::text[]"), "{sql}");
         assert!(sql.contains("\"row\"::json"), "{sql}");
+    }
+}
+
+#[cfg(test)]
+mod one_line_tests {
+    #[test]
+    fn a_detail_over_several_lines_is_said_on_one() {
+        let text = "deadlock detected (Process 1 waits for ShareLock on transaction 2; blocked by process 3.\nProcess 3 waits for AccessExclusiveLock.)";
+        let said = super::one_line(text);
+        assert!(!said.contains('\n'), "{said}");
+        assert!(said.contains("process 3. Process 3 waits"), "{said}");
     }
 }
