@@ -261,7 +261,9 @@ fn over_long_files_and_lines_are_refused_naming_the_file_and_the_line() {
     let path = dir.path().join("big.txt");
     let long_line = format!("{{\"event_id\":\"{}\"}}", "x".repeat(2 << 20));
     let refused = |error: Error, want_line: u64| match error {
-        Error::Unreadable { file, line, reason, .. } => {
+        Error::Unreadable {
+            file, line, reason, ..
+        } => {
             assert_eq!(file, path.display().to_string());
             assert_eq!(line, want_line, "{reason}");
             assert!(reason.contains("limit"), "{reason}");
