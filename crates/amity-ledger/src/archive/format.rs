@@ -160,6 +160,9 @@ pub(super) struct Lines {
     broken: std::collections::HashSet<String>,
     /// Each event id read so far: its line, and a hash of that line's text.
     ids: HashMap<uuid::Uuid, (u64, u64)>,
+    /// The lines a checking pass found to repeat an earlier line whole: a writing pass (which
+    /// keeps no ids) tells them so by number.
+    pub(super) repeats: std::collections::HashSet<u64>,
     decode: bool,
     /// Keep the payload of a decoded line (to compare it with a stored event of the same id).
     pub(super) keep_payload: bool,
@@ -240,6 +243,7 @@ impl Lines {
             next_version: HashMap::new(),
             broken: std::collections::HashSet::new(),
             ids: HashMap::new(),
+            repeats: std::collections::HashSet::new(),
             decode,
             keep_payload: false,
         }
@@ -272,8 +276,13 @@ impl Lines {
         checked.extend(rest);
         let mut out = Vec::with_capacity(raw.len());
         for ((number, bytes), verdict) in raw.iter().zip(checked) {
+            if self.repeats.contains(number) {
+                out.push((*number, Verdict::Repeat));
+                continue;
+            }
             // An id read before: the same line again is counted once; another is an error.
-            if let Ok(valid) = &verdict {
+            // Only the checking pass tells repeats (the writing pass is told which lines).
+            if let (true, Ok(valid)) = (decode, &verdict) {
                 let hash = text_hash(bytes);
                 match self.ids.get(&valid.event.event_id) {
                     Some(&(_, first_hash)) if first_hash == hash => {

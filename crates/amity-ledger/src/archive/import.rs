@@ -71,6 +71,8 @@ pub async fn import(
     // First pass: every line decodes, ids are unique, and each stream continues what the
     // ledger holds, so that the write cannot fail half-way on anything the file says.
     let mut rejected_lines: HashSet<u64> = HashSet::new();
+    // Lines that repeat an earlier one whole: skipped by the second pass too.
+    let mut repeated_lines: HashSet<u64> = HashSet::new();
     // Per stream, the events the ledger holds: id, type, schema version and payload.
     let mut in_ledger: HashMap<String, Vec<Held>> = HashMap::new();
     let mut seen_streams: HashSet<String> = HashSet::new();
@@ -95,6 +97,7 @@ pub async fn import(
                 // The same line again ([`Lines`] tells it from another with the same id).
                 Verdict::Repeat => {
                     summary.duplicates_skipped += 1;
+                    repeated_lines.insert(number);
                     continue;
                 }
                 Verdict::Valid(valid) => {
@@ -170,7 +173,11 @@ pub async fn import(
     }
     // Second pass: stream the lines accepted by the first into atomic batches (their payloads
     // were decoded already).
+    // The first pass's reader goes first: its map of the ids read is no longer needed (the
+    // second pass keeps none, and is told the repeated lines by number).
+    drop(lines);
     let mut lines = Lines::open(path, false, BATCH_LINES)?;
+    lines.repeats = std::mem::take(&mut repeated_lines);
     // The next batch is read while the previous one is written.
     let mut batch: Vec<Valid> = Vec::with_capacity(BATCH_LINES);
     let mut in_flight: Option<InFlight> = None;
