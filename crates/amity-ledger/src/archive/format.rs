@@ -163,6 +163,8 @@ pub(super) struct Lines {
     /// The lines a checking pass found to repeat an earlier line whole: a writing pass (which
     /// keeps no ids) tells them so by number.
     pub(super) repeats: std::collections::HashSet<u64>,
+    /// The random keys of [`text_hash`] for this reading.
+    keys: std::hash::RandomState,
     decode: bool,
     /// Keep the payload of a decoded line (to compare it with a stored event of the same id).
     pub(super) keep_payload: bool,
@@ -244,6 +246,7 @@ impl Lines {
             broken: std::collections::HashSet::new(),
             ids: HashMap::new(),
             repeats: std::collections::HashSet::new(),
+            keys: std::hash::RandomState::new(),
             decode,
             keep_payload: false,
         }
@@ -276,14 +279,14 @@ impl Lines {
         checked.extend(rest);
         let mut out = Vec::with_capacity(raw.len());
         for ((number, bytes), verdict) in raw.iter().zip(checked) {
-            if self.repeats.contains(number) {
+            if !self.repeats.is_empty() && self.repeats.contains(number) {
                 out.push((*number, Verdict::Repeat));
                 continue;
             }
             // An id read before: the same line again is counted once; another is an error.
             // Only the checking pass tells repeats (the writing pass is told which lines).
             if let (true, Ok(valid)) = (decode, &verdict) {
-                let hash = text_hash(bytes);
+                let hash = text_hash(&self.keys, bytes);
                 match self.ids.get(&valid.event.event_id) {
                     Some(&(_, first_hash)) if first_hash == hash => {
                         out.push((*number, Verdict::Repeat));
@@ -355,12 +358,11 @@ pub(super) enum Verdict {
 }
 
 /// A hash of a line's text, its surrounding blanks aside, to tell a repeated line from
-/// another line with the same event id.
-fn text_hash(bytes: &[u8]) -> u64 {
-    use std::hash::{Hash, Hasher};
-    let mut hasher = rustc_hash::FxHasher::default();
-    bytes.trim_ascii().hash(&mut hasher);
-    hasher.finish()
+/// another line with the same event id: keyed at random for each reading (SipHash), so that
+/// no archive can be made with another line that passes for a repeat.
+fn text_hash(keys: &std::hash::RandomState, bytes: &[u8]) -> u64 {
+    use std::hash::BuildHasher;
+    keys.hash_one(bytes.trim_ascii())
 }
 
 /// The byte order mark a file may start with (UTF-8).
