@@ -105,7 +105,8 @@ pub(crate) fn open_connection(path: &Path) -> Result<Connection> {
     Ok(connection)
 }
 
-/// A ledger file that cannot be opened (the driver's error is the source).
+/// A ledger file that cannot be opened. Its message says the driver's reason, so it gives no
+/// source: the driver's own source (`Error code 14: …`) would say that reason again.
 #[derive(Debug)]
 struct OpenError {
     path: std::path::PathBuf,
@@ -118,8 +119,4 @@ impl std::fmt::Display for OpenError {
     }
 }
 
-impl std::error::Error for OpenError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        Some(&self.source)
-    }
-}
+impl std::error::Error for OpenError {}
