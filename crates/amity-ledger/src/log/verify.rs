@@ -83,18 +83,32 @@ pub async fn verify(ledger: &Ledger, options: &VerifyOptions) -> Result<Report> 
             Ok((note, checkpoint))
         })
         .collect::<Result<Vec<_>>>()?;
-    let sizes = || checkpoints.iter().map(|(_, checkpoint)| checkpoint.size);
-    // Each checkpoint must be the root of the log's first `size` leaves; the first that is
-    // not bounds the change: it is among the events after the last one that matched. Where
-    // the kept leaves are what it signed, they name the event.
-    let roots = roots_at(&leaves.hashes, sizes());
-    let kept_roots = roots_at(&kept_hashes, sizes());
+    let published = options
+        .published
+        .as_deref()
+        .map(|text| {
+            let note = amity_log::Note::parse(text.as_bytes()).map_err(log_error)?;
+            let checkpoint = Checkpoint::from_note(&note).map_err(log_error)?;
+            Ok::<_, crate::Error>((note, checkpoint))
+        })
+        .transpose()?;
+    // Each checkpoint must be the root of the log's first `size` leaves (all of these roots
+    // computed in one pass); the first that is not bounds the change: it is among the events
+    // after the last one that matched. Where the kept leaves are what it signed, they name
+    // the event.
+    let roots = roots_at(
+        &leaves.hashes,
+        checkpoints
+            .iter()
+            .chain(&published)
+            .map(|(_, checkpoint)| checkpoint.size),
+    );
     let mut matched = 0u64;
     let mut found = false;
     for (number, (note, checkpoint)) in checkpoints.iter().enumerate() {
         let size = checkpoint.size;
-        let vouched = kept_roots.get(&size) == Some(&checkpoint.root);
         if size > report.tree_size || roots.get(&size) != Some(&checkpoint.root) {
+            let vouched = vouches(&kept_hashes, checkpoint);
             let what = if size > report.tree_size {
                 format!(
                     "stored checkpoint {} covers {size} events, but the log holds {}: events \
@@ -126,10 +140,10 @@ pub async fn verify(ledger: &Ledger, options: &VerifyOptions) -> Result<Report> 
         }
     }
     report.covered = matched;
-    if let Some(published) = &options.published {
+    if let Some(published) = &published {
         let key = options.key.as_ref();
         if let Some((size, vouched)) =
-            check_published(&leaves, &kept_hashes, published, key, &mut report)?
+            check_published(&roots, &kept_hashes, published, key, &mut report)
         {
             if !found {
                 name_difference(&mut report, &leaves, difference.as_ref(), vouched, size);
@@ -307,40 +321,42 @@ fn roots_at(hashes: &[Hash], sizes: impl Iterator<Item = u64>) -> HashMap<u64, H
 /// leaves. When it does not match the log: its size, and whether the kept leaves are what it
 /// signed.
 fn check_published(
-    leaves: &Leaves,
+    roots: &HashMap<u64, Hash>,
     kept: &[Hash],
-    published: &str,
+    (note, checkpoint): &(amity_log::Note, Checkpoint),
     key: Option<&VerifierKey>,
     report: &mut Report,
-) -> Result<Option<(u64, bool)>> {
-    let note = amity_log::Note::parse(published.as_bytes()).map_err(log_error)?;
+) -> Option<(u64, bool)> {
     if let Some(key) = key {
         if let Err(error) = note.verify(key) {
             report
                 .problems
                 .push(format!("the published checkpoint: {error}"));
-            return Ok(None);
+            return None;
         }
     }
-    let checkpoint = Checkpoint::from_note(&note).map_err(log_error)?;
     let size = checkpoint.size;
-    let vouched = kept
-        .get(..size as usize)
-        .is_some_and(|kept| amity_log::root(kept) == checkpoint.root);
     if size > report.tree_size {
         report.problems.push(format!(
             "the published checkpoint covers {size} events, but the log holds {}: events were \
              deleted or the store was rolled back",
             report.tree_size
         ));
-    } else if amity_log::root(&leaves.hashes[..size as usize]) != checkpoint.root {
+    } else if roots.get(&size) != Some(&checkpoint.root) {
         report.problems.push(format!(
             "the published checkpoint (size {size}) does not match the log: an event among its \
              leaves was changed, deleted, inserted or moved"
         ));
     } else {
         report.covered = report.covered.max(size);
-        return Ok(None);
+        return None;
     }
-    Ok(Some((size, vouched)))
+    Some((size, vouches(kept, checkpoint)))
+}
+
+/// Whether the kept leaves are what a checkpoint signed: the root of its first `size` is
+/// its root (computed only where a checkpoint does not match the log).
+fn vouches(kept: &[Hash], checkpoint: &Checkpoint) -> bool {
+    kept.get(..checkpoint.size as usize)
+        .is_some_and(|kept| amity_log::root(kept) == checkpoint.root)
 }
