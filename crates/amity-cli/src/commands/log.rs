@@ -89,27 +89,33 @@ pub async fn checkpoint(cx: &Context<'_>, _: CheckpointArgs, key: Option<&Path>)
 
 /// `amity proof inclusion|consistency`, as JSON (any RFC 9162 verifier can check it).
 pub async fn proof(cx: &Context<'_>, command: ProofCommand) -> Result<()> {
-    let leaves = cx.ledger.log_leaves().await?;
-    let whole = leaves.hashes.len() as u64;
+    // The leaves as kept (the log brought up to date first), not every event read again.
+    let hashes = cx.ledger.log_hashes().await?;
+    let whole = hashes.len() as u64;
     match command {
         ProofCommand::Inclusion { event_id, size } => {
             let size = size.unwrap_or(whole);
-            let index = leaves
-                .index_of(event_id)
-                .ok_or(amity_ledger::Error::UnknownEvent(event_id))?;
-            let hashes = amity_log::inclusion_proof(&leaves.hashes, index, size)?;
+            let index = cx
+                .ledger
+                .log_places(&[event_id])
+                .await?
+                .get(&event_id)
+                .ok_or(amity_ledger::Error::UnknownEvent(event_id))?
+                .index;
             let proof = InclusionProof {
                 leaf_index: index,
                 tree_size: size,
-                leaf_hash: leaves.hashes[index as usize],
-                hashes,
-                root: Some(amity_log::root(&leaves.hashes[..size as usize])),
+                leaf_hash: *hashes
+                    .get(index as usize)
+                    .ok_or(amity_ledger::Error::UnknownEvent(event_id))?,
+                hashes: amity_log::inclusion_proof(&hashes, index, size)?,
+                root: Some(amity_log::root(&hashes[..size.min(whole) as usize])),
             };
             output::print_json(&proof)
         }
         ProofCommand::Consistency { from, to } => {
             let to = to.unwrap_or(whole);
-            let hashes = amity_log::consistency_proof(&leaves.hashes, from, to)?;
+            let hashes = amity_log::consistency_proof(&hashes, from, to)?;
             output::print_json(&ConsistencyProof { from, to, hashes })
         }
         ProofCommand::Verify(_) => unreachable!("handled before a store is opened"),

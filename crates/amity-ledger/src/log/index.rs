@@ -136,6 +136,18 @@ impl Ledger {
             .collect())
     }
 
+    /// The log's leaf hashes, in order, as kept (the log brought up to date first): what
+    /// proofs are made from, with no event read again.
+    pub async fn log_hashes(&self) -> Result<Vec<amity_log::Hash>> {
+        self.indexed().await?;
+        Ok(self
+            .kept_leaves()
+            .await?
+            .iter()
+            .map(|leaf| leaf.hash)
+            .collect())
+    }
+
     /// Every kept leaf from index 0, as far as they run on without a gap.
     pub(super) async fn kept_leaves(&self) -> Result<Vec<LogLeaf>> {
         const PAGE: usize = 100_000;

@@ -33,16 +33,6 @@ pub struct Leaves {
     pub sources: Vec<LeafSource>,
 }
 
-impl Leaves {
-    /// The index of an event's leaf.
-    pub fn index_of(&self, event_id: amity_store::EventId) -> Option<u64> {
-        self.sources
-            .iter()
-            .position(|source| source.event_id == event_id)
-            .map(|index| index as u64)
-    }
-}
-
 /// A log error as a ledger error.
 pub fn log_error(error: amity_log::Error) -> Error {
     Error::Log(error)
