@@ -148,20 +148,34 @@ pub(crate) fn is_broken_pipe(error: &anyhow::Error) -> bool {
 }
 
 /// An error and its causes on one line, each said once: a cause whose text the line already
-/// holds (an error that shows its source in its own message) is not repeated. (An error that
-/// says its source's text should not also give it as its source: the SQLite store's open
-/// error says the driver's reason and gives no source, as the driver's own source says the
-/// same reason again in other words.)
+/// holds (an error that shows its source in its own message) is not repeated, even when a
+/// driver says it again below in its own words (SQLite's "unable to open database file: PATH"
+/// above "Error code 14: unable to open database file").
 pub(crate) fn one_line(error: &anyhow::Error) -> String {
     let mut line = String::new();
     for cause in error.chain() {
         let text = cause.to_string();
         if line.is_empty() {
             line = text;
-        } else if !line.contains(&text) {
+        } else if !plain_words(&line).contains(&plain_words(&text)) {
             line.push_str(": ");
             line.push_str(&text);
         }
     }
     line
+}
+
+/// A text's words for comparing what two causes say: lower case, without a leading
+/// "error code N:" and without "the".
+fn plain_words(text: &str) -> String {
+    let lower = text.to_lowercase();
+    let said = lower
+        .strip_prefix("error code ")
+        .and_then(|rest| rest.split_once(": "))
+        .filter(|(code, _)| code.chars().all(|c| c.is_ascii_digit()))
+        .map_or(lower.as_str(), |(_, said)| said);
+    said.split_whitespace()
+        .filter(|word| *word != "the")
+        .collect::<Vec<_>>()
+        .join(" ")
 }

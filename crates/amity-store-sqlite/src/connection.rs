@@ -105,8 +105,7 @@ pub(crate) fn open_connection(path: &Path) -> Result<Connection> {
     Ok(connection)
 }
 
-/// A ledger file that cannot be opened. Its message says the driver's reason, so it gives no
-/// source: the driver's own source (`Error code 14: …`) would say that reason again.
+/// A ledger file that cannot be opened (the driver's error is the source).
 #[derive(Debug)]
 struct OpenError {
     path: std::path::PathBuf,
@@ -119,4 +118,8 @@ impl std::fmt::Display for OpenError {
     }
 }
 
-impl std::error::Error for OpenError {}
+impl std::error::Error for OpenError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        Some(&self.source)
+    }
+}
