@@ -149,6 +149,7 @@ async fn run(cli: Cli, sub_matches: Option<clap::ArgMatches>) -> Result<()> {
             | Command::Proof(_)
             | Command::Verify(_)
             | Command::Checkpoints(_)
+            | Command::Serve(_)
     );
     // A dry run into a SQLite ledger that does not exist yet checks against an empty ledger
     // in memory: it creates no file.
@@ -222,6 +223,13 @@ async fn run(cli: Cli, sub_matches: Option<clap::ArgMatches>) -> Result<()> {
         Command::Checkpoints(args) => commands::log::checkpoints(&cx, args).await,
         Command::Proof(command) => commands::log::proof(&cx, command).await,
         Command::Verify(args) => commands::log::verify(&cx, args).await,
+        Command::Serve(args) => {
+            let key = match cli.signing_key.as_deref() {
+                Some(path) => Some(commands::log::signing_key(path)?),
+                None => None,
+            };
+            commands::serve::serve(&ledger, opened.clone(), args, key).await
+        }
         Command::Migrate(_) | Command::Completions { .. } | Command::Man => {
             unreachable!("handled before a store is opened")
         }

@@ -24,6 +24,7 @@ pub enum ProjectionsAt {
 }
 
 /// An open store, and where its projections live.
+#[derive(Clone)]
 pub struct Opened {
     /// The store.
     pub store: Arc<dyn EventStore>,

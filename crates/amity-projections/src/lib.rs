@@ -88,6 +88,7 @@ mod queries;
 pub mod query;
 pub mod rows;
 mod sample;
+pub mod selectors;
 #[cfg(feature = "sqlite")]
 pub mod sqlite;
 pub mod tables;

@@ -273,6 +273,13 @@ impl Projections {
     /// Answer a query, once the tables are caught up with the ledger.
     pub async fn answer(&mut self, query: Query) -> Result<Answer> {
         self.catch_up().await?;
+        self.answer_as_is(query).await
+    }
+
+    /// Answer a query from the tables as they are, without catching them up first: for a
+    /// long-running reader whose tables a follower keeps caught up (the HTTP server), so that
+    /// many readers share the tables and none of them writes.
+    pub async fn answer_as_is(&self, query: Query) -> Result<Answer> {
         Ok(match query {
             Query::Status {
                 partnership,

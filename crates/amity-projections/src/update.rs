@@ -92,7 +92,10 @@ impl Projections {
     /// Drop every projection and rebuild it from all events. `progress(done, total)` is called
     /// as events are processed. Live, it computes every row once (and keeps none).
     #[tracing::instrument(name = "projections.rebuild", level = "debug", skip_all)]
-    pub async fn rebuild(&mut self, progress: &mut dyn FnMut(u64, u64)) -> Result<Progress> {
+    pub async fn rebuild(
+        &mut self,
+        progress: &mut (dyn FnMut(u64, u64) + Send),
+    ) -> Result<Progress> {
         self.update(None, progress).await
     }
 
@@ -108,7 +111,7 @@ impl Projections {
     async fn update(
         &mut self,
         from: Option<Checkpoint>,
-        progress: &mut dyn FnMut(u64, u64),
+        progress: &mut (dyn FnMut(u64, u64) + Send),
     ) -> Result<Progress> {
         const CHUNK: usize = 512;
         const PAGE: usize = 4_096;

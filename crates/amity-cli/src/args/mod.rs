@@ -180,6 +180,24 @@ pub enum Command {
     /// Check the ledger against its log and checkpoints: integrity of the store, every stored
     /// checkpoint, the latest one's signature, a published one.
     Verify(VerifyArgs),
+    /// Serve the ledger over HTTP: the JSON API under /api/v1/ and the web pages. Read-only
+    /// unless given write tokens; plain HTTP on loopback (put a reverse proxy in front for TLS).
+    Serve(ServeArgs),
+}
+
+/// `amity serve`.
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// The address to listen on (loopback unless told otherwise).
+    #[arg(long, value_name = "ADDRESS:PORT", default_value = "127.0.0.1:8080")]
+    pub listen: std::net::SocketAddr,
+    /// Take writes from the writers in this file: one `NAME TOKEN` per line, each token at
+    /// least 32 random bytes (`openssl rand -base64 32`); a write is recorded by NAME.
+    #[arg(long, value_name = "FILE")]
+    pub write_token_file: Option<std::path::PathBuf>,
+    /// Readers answering at once, each with its own connection to the projection tables.
+    #[arg(long, value_name = "N", default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub readers: u16,
 }
 
 impl Command {
@@ -221,28 +239,20 @@ pub fn party_key(given: &str) -> Result<PartyKey> {
     Ok(given.parse::<Party>()?.key())
 }
 
-/// A date option: an EDTF date, or the key of a recorded milestone.
+/// A date option: an EDTF date, or the key of a recorded milestone
+/// (`amity_projections::selectors`, as the server reads it).
 pub async fn date_or_milestone(
     ledger: &amity_ledger::Ledger,
     option: &str,
     text: &str,
 ) -> Result<EdtfDate> {
-    let edtf_error = match text.parse::<EdtfDate>() {
-        Ok(date) => return Ok(date),
-        Err(error) => error,
-    };
-    let milestones = ledger.milestones().await?;
-    if let Some(milestone) = milestones.iter().find(|m| m.key.as_str() == text) {
-        return Ok(milestone.occurred.clone());
+    use amity_projections::selectors::{self, DateRefused};
+    match selectors::date_or_milestone(ledger, text).await {
+        Ok(date) => Ok(date),
+        Err(DateRefused::Invalid(reason)) => Err(anyhow!("{option}: {reason}")),
+        Err(DateRefused::NotADate(error)) => Err(anyhow!(error).context(option.to_owned())),
+        Err(DateRefused::Ledger(error)) => Err(error.into()),
     }
-    let known: Vec<&str> = milestones.iter().map(|m| m.key.as_str()).collect();
-    if text.contains(|c: char| c.is_ascii_lowercase()) && !known.is_empty() {
-        bail!(
-            "{option}: {text:?} is neither an EDTF date nor a milestone key (milestones: {})",
-            known.join(", ")
-        );
-    }
-    Err(anyhow!(edtf_error).context(option.to_owned()))
 }
 
 /// A valid-time question from `--as-of` (a date or a milestone key).
@@ -258,82 +268,12 @@ pub async fn as_of(
     }
 }
 
-/// A transaction-time moment from `--known-at`: RFC 3339 with a zone; a date and time without
-/// one (UTC), with `T` or a space between them; or a date (the end of that day, UTC). Anything
-/// else is an error naming the value.
+/// A transaction-time moment from `--known-at` (`amity_projections::selectors::known_at`):
+/// RFC 3339 with a zone; a date and time without one (UTC), with `T` or a space between
+/// them; or a date (the end of that day, UTC). Anything else is an error naming the value.
 pub fn known_at(given: Option<&str>) -> Result<Option<jiff::Timestamp>> {
     let Some(text) = given else { return Ok(None) };
-    let refused = || {
-        anyhow!(
-            "--known-at: {text:?} is not a moment: give RFC 3339 (2022-04-01T12:00:00Z, or \
-             2022-04-01T12:00:00 meaning UTC) or a date (2022-04-01, the end of that day UTC)"
-        )
-    };
-    let trimmed = text.trim();
-    let bytes = trimmed.as_bytes();
-    // A space may stand for the `T` between date and time.
-    let normalized = if bytes.len() > 10 && bytes[10] == b' ' {
-        format!("{}T{}", &trimmed[..10], &trimmed[11..])
-    } else {
-        trimmed.to_owned()
-    };
-    let is_date = normalized.len() == 10 && normalized.as_bytes().get(4) == Some(&b'-');
-    if is_date {
-        let day: jiff::civil::Date = normalized.parse().map_err(|_| refused())?;
-        let end = day
-            .at(23, 59, 59, 999_999_999)
-            .to_zoned(jiff::tz::TimeZone::UTC)
-            .map_err(|_| refused())?;
-        return Ok(Some(end.timestamp()));
-    }
-    if normalized.as_bytes().get(10) != Some(&b'T') {
-        return Err(refused());
-    }
-    if let Ok(moment) = normalized.parse::<jiff::Timestamp>() {
-        return Ok(Some(moment));
-    }
-    // No zone: UTC (said in --help). A zone that did not parse above is an error, not ignored.
-    let time_part = &normalized[11..];
-    if time_part.contains(['Z', 'z', '+', '-', '[']) {
-        return Err(refused());
-    }
-    let civil: jiff::civil::DateTime = normalized.parse().map_err(|_| refused())?;
-    let zoned = civil
-        .to_zoned(jiff::tz::TimeZone::UTC)
-        .map_err(|_| refused())?;
-    Ok(Some(zoned.timestamp()))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::known_at;
-
-    fn moment(text: &str) -> String {
-        known_at(Some(text)).unwrap().unwrap().to_string()
-    }
-
-    #[test]
-    fn known_at_takes_rfc3339_a_zoneless_time_as_utc_a_space_and_a_date() {
-        assert_eq!(moment("2026-12-04T04:15:19Z"), "2026-12-04T04:15:19Z");
-        assert_eq!(moment("2026-12-04T04:15:19+02:00"), "2026-12-04T02:15:19Z");
-        assert_eq!(moment("2026-12-04T04:15:19"), "2026-12-04T04:15:19Z");
-        assert_eq!(moment("2026-12-04 04:15:19"), "2026-12-04T04:15:19Z");
-        assert_eq!(moment("2026-12-04 04:15:19.5Z"), "2026-12-04T04:15:19.5Z");
-        assert_eq!(moment("2026-12-04"), "2026-12-04T23:59:59.999999999Z");
-    }
-
-    #[test]
-    fn known_at_refuses_anything_else_naming_the_value() {
-        for bad in [
-            "yesterday",
-            "2026-12",
-            "2026-12-04T25:00:00",
-            "2026-12-04X04:15:19",
-            "2026-13-04",
-            "2026-12-04T04:15:19 UTC",
-        ] {
-            let error = known_at(Some(bad)).unwrap_err().to_string();
-            assert!(error.contains(&format!("{bad:?}")), "{error}");
-        }
-    }
+    amity_projections::selectors::known_at(text)
+        .map(Some)
+        .map_err(|reason| anyhow!("--known-at: {reason}"))
 }

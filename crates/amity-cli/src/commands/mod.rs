@@ -10,6 +10,7 @@ pub mod log;
 pub mod parties;
 pub mod query;
 pub mod record;
+pub mod serve;
 
 pub use interchange::{export, import};
 

@@ -1,0 +1,383 @@
+//! The JSON API's reads: each route reads its parameters (`params`), asks the query API
+//! (`Projections::answer_as_is` through [`App::answer`]) and serves its answer, the same
+//! document `amity … --format json` prints, with an `ETag`.
+
+use std::sync::Arc;
+
+use amity_projections::query::{Answer, Query};
+use axum::extract::{Path, State};
+use axum::http::header::{HeaderValue, LINK};
+use axum::http::{HeaderMap, Uri};
+use axum::response::Response;
+use axum::routing::get;
+use axum::Router;
+
+use crate::app::App;
+use crate::etag::Tag;
+use crate::params::{self, Params, StatusParams, WhenParams, WindowParams, DEFAULT_LIMIT};
+use crate::problem::Problem;
+
+/// Entries of a history per page when `limit` is not given.
+pub const HISTORY_LIMIT: usize = 1000;
+
+/// The read routes, under `/api/v1`.
+pub fn routes() -> Router<Arc<App>> {
+    Router::new()
+        .route("/partnerships", get(partnerships))
+        .route("/partnerships/:id", get(partnership))
+        .route("/partnerships/:id/history", get(history))
+        .route("/parties", get(parties))
+        .route("/parties/:key/partners", get(partners))
+        .route("/outcomes", get(outcomes))
+        .route("/changes", get(changes))
+        .route("/series", get(series))
+        .route("/milestones", get(milestones))
+}
+
+/// A `Link: <…>; rel="next"` to the next page, when this one is full.
+fn with_next(
+    mut response: Response,
+    uri: &Uri,
+    shown: usize,
+    limit: Option<usize>,
+    offset: usize,
+) -> Response {
+    let Some(limit) = limit.filter(|limit| *limit > 0 && shown == *limit) else {
+        return response;
+    };
+    let kept: Vec<&str> = uri
+        .query()
+        .unwrap_or("")
+        .split('&')
+        .filter(|pair| {
+            !pair.is_empty() && !pair.starts_with("offset=") && !pair.starts_with("limit=")
+        })
+        .collect();
+    let mut query = kept.join("&");
+    if !query.is_empty() {
+        query.push('&');
+    }
+    query.push_str(&format!("limit={limit}&offset={}", offset + limit));
+    if let Ok(value) = HeaderValue::from_str(&format!("<{}?{query}>; rel=\"next\"", uri.path())) {
+        response.headers_mut().insert(LINK, value);
+    }
+    response
+}
+
+/// `GET /partnerships`: the status of every partnership of a cohort.
+async fn partnerships(
+    State(app): State<Arc<App>>,
+    headers: HeaderMap,
+    uri: Uri,
+    Params(p): Params<StatusParams>,
+) -> Result<Response, Problem> {
+    let tag = Tag::now(&app);
+    if let Some(response) = tag.not_modified(&headers) {
+        return Ok(response);
+    }
+    let page = params::page(p.limit, p.offset, DEFAULT_LIMIT)?;
+    let query = Query::Status {
+        partnership: None,
+        cohort: params::cohort(
+            &app,
+            p.cohort.as_deref(),
+            p.region.as_deref(),
+            p.kind.as_deref(),
+            p.party.as_deref(),
+        )
+        .await?,
+        as_of: params::as_of(&app, p.as_of.as_deref()).await?,
+        known_at: params::known_at(p.known_at.as_deref())?,
+        page,
+    };
+    let Answer::Status(views) = app.answer(query).await? else {
+        unreachable!("a status query answers with statuses")
+    };
+    Ok(with_next(
+        tag.json(&views),
+        &uri,
+        views.len(),
+        page.limit,
+        page.offset,
+    ))
+}
+
+/// `GET /partnerships/{id}`: one partnership's status.
+async fn partnership(
+    State(app): State<Arc<App>>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Params(p): Params<WhenParams>,
+) -> Result<Response, Problem> {
+    let tag = Tag::now(&app);
+    if let Some(response) = tag.not_modified(&headers) {
+        return Ok(response);
+    }
+    let id = params::partnership(&app, &id).await?;
+    let known_at = params::known_at(p.known_at.as_deref())?;
+    let query = Query::Status {
+        partnership: Some(id.clone()),
+        cohort: Default::default(),
+        as_of: params::as_of(&app, p.as_of.as_deref()).await?,
+        known_at,
+        page: Default::default(),
+    };
+    let Answer::Status(mut views) = app.answer(query).await? else {
+        unreachable!("a status query answers with statuses")
+    };
+    if views.is_empty() {
+        return Err(unknown_partnership(&id, known_at));
+    }
+    Ok(tag.json(&views.swap_remove(0)))
+}
+
+fn unknown_partnership(
+    id: &amity_domain::PartnershipId,
+    known_at: Option<jiff::Timestamp>,
+) -> Problem {
+    match known_at {
+        Some(moment) => {
+            Problem::not_found(format!("no partnership {id} had been recorded by {moment}"))
+        }
+        None => Problem::not_found(format!("no partnership {id} is recorded")),
+    }
+}
+
+/// `GET /partnerships/{id}/history`: its history, a page of entries at a time.
+async fn history(
+    State(app): State<Arc<App>>,
+    headers: HeaderMap,
+    uri: Uri,
+    Path(id): Path<String>,
+    Params(p): Params<WhenParams>,
+) -> Result<Response, Problem> {
+    let tag = Tag::now(&app);
+    if let Some(response) = tag.not_modified(&headers) {
+        return Ok(response);
+    }
+    if p.as_of.is_some() {
+        return Err(Problem::bad_request(
+            "as_of: a history is every entry; ask it known_at a moment",
+        ));
+    }
+    let id = params::partnership(&app, &id).await?;
+    let known_at = params::known_at(p.known_at.as_deref())?;
+    let page = params::page(p.limit, p.offset, HISTORY_LIMIT)?;
+    let answer = app
+        .answer(Query::History {
+            partnership: id.clone(),
+            known_at,
+        })
+        .await;
+    let mut answer = match answer {
+        Ok(Answer::History(answer)) => answer,
+        Ok(_) => unreachable!("a history query answers with a history"),
+        Err(amity_projections::Error::Ledger(amity_ledger::Error::UnknownPartnership(_))) => {
+            return Err(unknown_partnership(&id, known_at))
+        }
+        Err(error) => return Err(error.into()),
+    };
+    answer.events = page.of(std::mem::take(&mut answer.events));
+    let shown = answer.events.len();
+    Ok(with_next(
+        tag.json(&answer),
+        &uri,
+        shown,
+        page.limit,
+        page.offset,
+    ))
+}
+
+/// The parameters of a party search.
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SearchParams {
+    q: Option<String>,
+    limit: Option<usize>,
+    offset: Option<usize>,
+}
+
+/// `GET /parties?q=`: parties by name or alias.
+async fn parties(
+    State(app): State<Arc<App>>,
+    headers: HeaderMap,
+    uri: Uri,
+    Params(p): Params<SearchParams>,
+) -> Result<Response, Problem> {
+    let tag = Tag::now(&app);
+    if let Some(response) = tag.not_modified(&headers) {
+        return Ok(response);
+    }
+    let page = params::page(p.limit, p.offset, DEFAULT_LIMIT)?;
+    let query = Query::Parties {
+        text: p.q.unwrap_or_default(),
+        page,
+    };
+    let Answer::Parties(found) = app.answer(query).await? else {
+        unreachable!("a parties query answers with parties")
+    };
+    Ok(with_next(
+        tag.json(&found),
+        &uri,
+        found.len(),
+        page.limit,
+        page.offset,
+    ))
+}
+
+/// `GET /parties/{key}/partners`: a party's partners as of a date.
+async fn partners(
+    State(app): State<Arc<App>>,
+    headers: HeaderMap,
+    uri: Uri,
+    Path(key): Path<String>,
+    Params(p): Params<WhenParams>,
+) -> Result<Response, Problem> {
+    let tag = Tag::now(&app);
+    if let Some(response) = tag.not_modified(&headers) {
+        return Ok(response);
+    }
+    let key = params::party(&app, &key).await?;
+    let page = params::page(p.limit, p.offset, DEFAULT_LIMIT)?;
+    let known_at = params::known_at(p.known_at.as_deref())?;
+    let query = Query::Partners {
+        party: key.clone(),
+        as_of: params::as_of(&app, p.as_of.as_deref()).await?,
+        known_at,
+        page,
+    };
+    let Answer::Partners(rows) = app.answer(query).await? else {
+        unreachable!("a partners query answers with partners")
+    };
+    if rows.is_empty() && page.offset == 0 && app.reader().party(&key).await?.is_none() {
+        return Err(Problem::not_found(format!("no party {key} is recorded")));
+    }
+    Ok(with_next(
+        tag.json(&rows),
+        &uri,
+        rows.len(),
+        page.limit,
+        page.offset,
+    ))
+}
+
+/// `GET /outcomes?from=&to=`: the last decision in a window and the status at its end.
+async fn outcomes(
+    State(app): State<Arc<App>>,
+    headers: HeaderMap,
+    Params(p): Params<WindowParams>,
+) -> Result<Response, Problem> {
+    let tag = Tag::now(&app);
+    if let Some(response) = tag.not_modified(&headers) {
+        return Ok(response);
+    }
+    if p.step.is_some() || p.limit.is_some() || p.offset.is_some() {
+        return Err(Problem::bad_request(
+            "outcomes take from, to, known_at and a cohort",
+        ));
+    }
+    let query = Query::Outcomes {
+        cohort: params::cohort(
+            &app,
+            p.cohort.as_deref(),
+            p.region.as_deref(),
+            p.kind.as_deref(),
+            p.party.as_deref(),
+        )
+        .await?,
+        window: params::window(&app, p.from.as_deref(), p.to.as_deref()).await?,
+        known_at: params::known_at(p.known_at.as_deref())?,
+    };
+    let Answer::Outcomes(outcomes) = app.answer(query).await? else {
+        unreachable!("an outcomes query answers with outcomes")
+    };
+    Ok(tag.json(&outcomes))
+}
+
+/// `GET /changes?from=&to=`: the lifecycle events of a cohort in a window.
+async fn changes(
+    State(app): State<Arc<App>>,
+    headers: HeaderMap,
+    uri: Uri,
+    Params(p): Params<WindowParams>,
+) -> Result<Response, Problem> {
+    let tag = Tag::now(&app);
+    if let Some(response) = tag.not_modified(&headers) {
+        return Ok(response);
+    }
+    if p.step.is_some() {
+        return Err(Problem::bad_request(
+            "step: changes take no step (see series)",
+        ));
+    }
+    let page = params::page(p.limit, p.offset, params::MAX_LIMIT)?;
+    let query = Query::Changes {
+        cohort: params::cohort(
+            &app,
+            p.cohort.as_deref(),
+            p.region.as_deref(),
+            p.kind.as_deref(),
+            p.party.as_deref(),
+        )
+        .await?,
+        window: params::window(&app, p.from.as_deref(), p.to.as_deref()).await?,
+        known_at: params::known_at(p.known_at.as_deref())?,
+        page,
+    };
+    let Answer::Changes(changes) = app.answer(query).await? else {
+        unreachable!("a changes query answers with changes")
+    };
+    Ok(with_next(
+        tag.json(&changes),
+        &uri,
+        changes.len(),
+        page.limit,
+        page.offset,
+    ))
+}
+
+/// `GET /series?from=&to=&step=`: counts by status at the end of each step.
+async fn series(
+    State(app): State<Arc<App>>,
+    headers: HeaderMap,
+    Params(p): Params<WindowParams>,
+) -> Result<Response, Problem> {
+    let tag = Tag::now(&app);
+    if let Some(response) = tag.not_modified(&headers) {
+        return Ok(response);
+    }
+    if p.limit.is_some() || p.offset.is_some() {
+        return Err(Problem::bad_request("a series is not paged"));
+    }
+    let window = params::window(&app, p.from.as_deref(), p.to.as_deref()).await?;
+    let query = Query::Series {
+        cohort: params::cohort(
+            &app,
+            p.cohort.as_deref(),
+            p.region.as_deref(),
+            p.kind.as_deref(),
+            p.party.as_deref(),
+        )
+        .await?,
+        from: window.from.1,
+        to: window.to.1,
+        step: params::step(p.step.as_deref())?,
+        known_at: params::known_at(p.known_at.as_deref())?,
+    };
+    let Answer::Series(points) = app.answer(query).await? else {
+        unreachable!("a series query answers with points")
+    };
+    Ok(tag.json(&points))
+}
+
+/// `GET /milestones`: the ledger-wide milestones, in date order.
+async fn milestones(State(app): State<Arc<App>>, headers: HeaderMap) -> Result<Response, Problem> {
+    let tag = Tag::now(&app);
+    if let Some(response) = tag.not_modified(&headers) {
+        return Ok(response);
+    }
+    let Answer::Milestones(milestones) = app.answer(Query::Milestones).await? else {
+        unreachable!("a milestones query answers with milestones")
+    };
+    Ok(tag.json(&milestones))
+}
