@@ -17,6 +17,9 @@ use crate::etag::Tag;
 use crate::params::{self, Params, StatusParams, WhenParams, WindowParams, DEFAULT_LIMIT};
 use crate::problem::Problem;
 
+/// The most points a series has.
+pub const MAX_STEPS: usize = 1200;
+
 /// Entries of a history per page when `limit` is not given.
 pub const HISTORY_LIMIT: usize = 1000;
 
@@ -75,7 +78,7 @@ async fn partnerships(
     if let Some(response) = tag.not_modified(&headers) {
         return Ok(response);
     }
-    let page = params::page(p.limit, p.offset, DEFAULT_LIMIT)?;
+    let page = params::page(p.limit.as_deref(), p.offset.as_deref(), DEFAULT_LIMIT)?;
     let query = Query::Status {
         partnership: None,
         cohort: params::cohort(
@@ -162,7 +165,7 @@ async fn history(
     }
     let id = params::partnership(&app, &id).await?;
     let known_at = params::known_at(p.known_at.as_deref())?;
-    let page = params::page(p.limit, p.offset, HISTORY_LIMIT)?;
+    let page = params::page(p.limit.as_deref(), p.offset.as_deref(), HISTORY_LIMIT)?;
     let answer = app
         .answer(Query::History {
             partnership: id.clone(),
@@ -193,8 +196,8 @@ async fn history(
 #[serde(deny_unknown_fields)]
 struct SearchParams {
     q: Option<String>,
-    limit: Option<usize>,
-    offset: Option<usize>,
+    limit: Option<String>,
+    offset: Option<String>,
 }
 
 /// `GET /parties?q=`: parties by name or alias.
@@ -208,7 +211,7 @@ async fn parties(
     if let Some(response) = tag.not_modified(&headers) {
         return Ok(response);
     }
-    let page = params::page(p.limit, p.offset, DEFAULT_LIMIT)?;
+    let page = params::page(p.limit.as_deref(), p.offset.as_deref(), DEFAULT_LIMIT)?;
     let query = Query::Parties {
         text: p.q.unwrap_or_default(),
         page,
@@ -238,7 +241,7 @@ async fn partners(
         return Ok(response);
     }
     let key = params::party(&app, &key).await?;
-    let page = params::page(p.limit, p.offset, DEFAULT_LIMIT)?;
+    let page = params::page(p.limit.as_deref(), p.offset.as_deref(), DEFAULT_LIMIT)?;
     let known_at = params::known_at(p.known_at.as_deref())?;
     let query = Query::Partners {
         party: key.clone(),
@@ -310,7 +313,7 @@ async fn changes(
             "step: changes take no step (see series)",
         ));
     }
-    let page = params::page(p.limit, p.offset, params::MAX_LIMIT)?;
+    let page = params::page(p.limit.as_deref(), p.offset.as_deref(), params::MAX_LIMIT)?;
     let query = Query::Changes {
         cohort: params::cohort(
             &app,
@@ -350,6 +353,13 @@ async fn series(
         return Err(Problem::bad_request("a series is not paged"));
     }
     let window = params::window(&app, p.from.as_deref(), p.to.as_deref()).await?;
+    let step = params::step(p.step.as_deref())?;
+    let steps = amity_projections::analysis::steps(&window.from.1, &window.to.1, step).len();
+    if steps > MAX_STEPS {
+        return Err(Problem::bad_request(format!(
+            "from, to: {steps} steps; a series has at most {MAX_STEPS} (ask by year, or a shorter range)"
+        )));
+    }
     let query = Query::Series {
         cohort: params::cohort(
             &app,
@@ -361,7 +371,7 @@ async fn series(
         .await?,
         from: window.from.1,
         to: window.to.1,
-        step: params::step(p.step.as_deref())?,
+        step,
         known_at: params::known_at(p.known_at.as_deref())?,
     };
     let Answer::Series(points) = app.answer(query).await? else {

@@ -37,7 +37,7 @@ pub fn routes() -> Router<Arc<App>> {
 #[serde(deny_unknown_fields)]
 struct FeedParams {
     after: Option<String>,
-    limit: Option<usize>,
+    limit: Option<String>,
 }
 
 /// One stored event: its archive line's fields, and its position.
@@ -84,7 +84,7 @@ async fn feed(
             .parse()
             .map_err(|_| Problem::bad_request(format!("after: {text:?} is not a feed position (start, or a position an event of the feed gave)")))?,
     };
-    let limit = p.limit.unwrap_or(FEED_LIMIT);
+    let limit = crate::params::count("limit", p.limit.as_deref())?.unwrap_or(FEED_LIMIT);
     if limit == 0 || limit > MAX_LIMIT {
         return Err(Problem::bad_request(format!(
             "limit: give 1 to {MAX_LIMIT}"
@@ -143,7 +143,7 @@ async fn checkpoint(State(app): State<Arc<App>>, headers: HeaderMap) -> Result<R
 #[serde(deny_unknown_fields)]
 struct InclusionParams {
     event_id: Option<String>,
-    size: Option<u64>,
+    size: Option<String>,
 }
 
 /// `GET /proofs/inclusion?event_id=&size=`: the event's leaf in the log of `size` leaves
@@ -160,7 +160,7 @@ async fn inclusion(
         .map_err(|_| Problem::bad_request(format!("event_id: {text:?} is not a UUID")))?;
     let hashes = app.ledger().log_hashes().await?;
     let whole = hashes.len() as u64;
-    let size = p.size.unwrap_or(whole);
+    let size = crate::params::count("size", p.size.as_deref())?.map_or(whole, |size| size as u64);
     let unknown = || Problem::not_found(format!("no event {event_id} is in the log"));
     let index = app
         .ledger()
@@ -183,8 +183,8 @@ async fn inclusion(
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct ConsistencyParams {
-    from: Option<u64>,
-    to: Option<u64>,
+    from: Option<String>,
+    to: Option<String>,
 }
 
 /// `GET /proofs/consistency?from=&to=`: that the log of `to` leaves extends the one of
@@ -193,11 +193,12 @@ async fn consistency(
     State(app): State<Arc<App>>,
     Params(p): Params<ConsistencyParams>,
 ) -> Result<Response, Problem> {
-    let from = p
-        .from
-        .ok_or_else(|| Problem::bad_request("from is required: a tree size"))?;
+    let from = crate::params::count("from", p.from.as_deref())?
+        .ok_or_else(|| Problem::bad_request("from is required: a tree size"))?
+        as u64;
+    let to = crate::params::count("to", p.to.as_deref())?;
     let hashes = app.ledger().log_hashes().await?;
-    let to = p.to.unwrap_or(hashes.len() as u64);
+    let to = to.map_or(hashes.len() as u64, |to| to as u64);
     let proof = amity_log::consistency_proof(&hashes, from, to)
         .map_err(|error| Problem::bad_request(format!("from {from}, to {to}: {error}")))?;
     Ok(axum::Json(ConsistencyProof {

@@ -77,9 +77,9 @@ pub struct StatusParams {
     /// A party key.
     pub party: Option<String>,
     /// At most this many.
-    pub limit: Option<usize>,
+    pub limit: Option<String>,
     /// Skip this many.
-    pub offset: Option<usize>,
+    pub offset: Option<String>,
 }
 
 /// `as_of` and `known_at` alone.
@@ -91,9 +91,9 @@ pub struct WhenParams {
     /// As known at this moment.
     pub known_at: Option<String>,
     /// At most this many.
-    pub limit: Option<usize>,
+    pub limit: Option<String>,
     /// Skip this many.
-    pub offset: Option<usize>,
+    pub offset: Option<String>,
 }
 
 /// A window (or a series' range) and a cohort.
@@ -117,9 +117,9 @@ pub struct WindowParams {
     /// A party key.
     pub party: Option<String>,
     /// At most this many.
-    pub limit: Option<usize>,
+    pub limit: Option<String>,
     /// Skip this many.
-    pub offset: Option<usize>,
+    pub offset: Option<String>,
 }
 
 /// A date selector: EDTF or a milestone's key.
@@ -154,9 +154,21 @@ pub fn known_at(text: Option<&str>) -> Result<Option<jiff::Timestamp>, Problem> 
         .transpose()
 }
 
+/// A count parameter (`limit`, `offset`): a whole number, when given.
+pub fn count(name: &str, text: Option<&str>) -> Result<Option<usize>, Problem> {
+    text.filter(|text| !text.is_empty())
+        .map(|text| {
+            text.parse::<usize>().map_err(|_| {
+                Problem::bad_request(format!("{name}: {text:?} is not a whole number"))
+            })
+        })
+        .transpose()
+}
+
 /// A page: `limit` (default `default`, at most [`MAX_LIMIT`]) after `offset`.
-pub fn page(limit: Option<usize>, offset: Option<usize>, default: usize) -> Result<Page, Problem> {
-    let limit = limit.unwrap_or(default);
+pub fn page(limit: Option<&str>, offset: Option<&str>, default: usize) -> Result<Page, Problem> {
+    let offset = count("offset", offset)?;
+    let limit = count("limit", limit)?.unwrap_or(default);
     if limit > MAX_LIMIT {
         return Err(Problem::bad_request(format!(
             "limit: {limit} is over the most a page holds, {MAX_LIMIT}"
