@@ -23,6 +23,7 @@ mod identity;
 mod ids;
 mod interchange;
 mod log;
+mod serve;
 mod support;
 mod surface;
 mod temporal;

@@ -87,7 +87,10 @@ async fn given_bad_selectors_then_each_is_a_400_naming_the_parameter() {
         ("/api/v1/series?from=2020&to=2022&step=week", "step"),
         ("/api/v1/feed?after=somewhere", "after"),
         ("/api/v1/series?from=1000&to=2020&step=month", "steps"),
-        ("/api/v1/proofs/inclusion?event_id=00000000-0000-0000-0000-000000000000&size=big", "size"),
+        (
+            "/api/v1/proofs/inclusion?event_id=00000000-0000-0000-0000-000000000000&size=big",
+            "size",
+        ),
         ("/api/v1/proofs/inclusion?event_id=x", "event_id"),
         ("/api/v1/parties/NOT%20A%20KEY/partners", "party"),
     ] {
