@@ -13,8 +13,8 @@ use amity_projections::query::{Answer, Query};
 use amity_projections::Projections;
 use tokio::sync::{Mutex, Notify};
 
+use crate::config::{Config, OpenProjections, ServeError};
 use crate::tokens::Tokens;
-use crate::{Config, OpenProjections, ServeError};
 
 /// How far the tables are: the last event they cover.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
