@@ -80,6 +80,7 @@
 
 pub mod analysis;
 mod checkpoint;
+mod enlist;
 mod error;
 #[cfg(feature = "postgres")]
 pub mod postgres;
@@ -96,6 +97,7 @@ mod update;
 mod views;
 
 pub use checkpoint::{Checkpoint, CODE_VERSION};
+pub use enlist::Enlisted;
 pub use error::{Error, Result};
 pub use projections::Projections;
 pub use queries::PartyResolver;

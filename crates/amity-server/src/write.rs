@@ -10,6 +10,7 @@ use std::sync::Arc;
 
 use amity_domain::{Event, EventType, Milestone, RegisterEvent};
 use amity_ledger::{Outcome, ToRecord};
+use amity_projections::Enlisted;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::header::AUTHORIZATION;
@@ -191,6 +192,7 @@ async fn write(
         if EventType::from_name(&event.event_type).is_none() || retracts_link {
             let register = RegisterEvent::decode(&event.event_type, version, payload)
                 .map_err(|error| place(error.to_string()))?;
+            enlist(app, &register, recorded_by).await?;
             let outcome = app
                 .ledger()
                 .record_register(event_id, register, recorded_by)
@@ -251,4 +253,27 @@ fn written(
         outcome,
         recorded_by: recorded_by.to_owned(),
     }
+}
+
+/// The parties an alias or a link names, registered first when they are known only from
+/// their partnerships (as `amity party alias` and `amity party same-as` do); an unknown one is
+/// refused.
+async fn enlist(app: &App, event: &RegisterEvent, recorded_by: &str) -> Result<(), Problem> {
+    let keys = match event {
+        RegisterEvent::Aliased(aliases) => vec![aliases.key.clone()],
+        RegisterEvent::Linked(link) => vec![link.a.clone(), link.b.clone()],
+        _ => return Ok(()),
+    };
+    // Read the parties from tables caught up with every write so far.
+    app.catch_up().await?;
+    for key in keys {
+        if app.reader().enlist(&key, recorded_by).await? == Enlisted::Unknown {
+            return Err(Problem::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "Refused by the ledger",
+                format!("unknown party {key}: register it first (PartyRegistered)"),
+            ));
+        }
+    }
+    Ok(())
 }

@@ -225,3 +225,76 @@ async fn given_a_body_over_the_bound_then_413() {
 fn amity_server_body_limit() -> usize {
     1024 * 1024
 }
+
+#[tokio::test]
+async fn given_register_events_then_an_alias_finds_the_party_and_a_link_merges_keys() {
+    let server = Server::example().await;
+    let alias = serde_json::json!({"type": "PartyAliased", "payload": {"key": "ru:smolensk", "aliases": ["Smolenskaya"], "sources": []}});
+    let reply = server.post("/api/v1/events", Some(TOKEN), &alias).await;
+    assert_eq!(
+        reply.status,
+        201,
+        "{}",
+        String::from_utf8_lossy(&reply.body)
+    );
+    let found = server.get("/api/v1/parties?q=smolenskaya").await.json();
+    assert_eq!(found[0]["key"], "ru:smolensk", "{found}");
+    // Another key for Fujiyoshida, then a same-as link: the old key's partnership answers.
+    let other = lifecycle(
+        EventType::PartnershipFounded,
+        "Fujiyoshida City, JP",
+        "Pueblo, US-CO",
+        "1982",
+        Certainty::Confirmed,
+    );
+    assert_eq!(
+        server
+            .post("/api/v1/events", Some(TOKEN), &other)
+            .await
+            .status,
+        201
+    );
+    let link = serde_json::json!({"type": "PartiesLinked", "payload": {"relation": "same_as", "a": "jp:fujiyoshida", "b": "jp:fujiyoshida-city", "sources": []}});
+    let reply = server.post("/api/v1/events", Some(TOKEN), &link).await;
+    assert_eq!(
+        reply.status,
+        201,
+        "{}",
+        String::from_utf8_lossy(&reply.body)
+    );
+    let partners = server
+        .get("/api/v1/parties/jp%3Afujiyoshida-city/partners")
+        .await
+        .json();
+    assert_eq!(
+        partners.as_array().unwrap().len(),
+        2,
+        "both keys are one community: {partners}"
+    );
+    // The same link again conflicts.
+    let mut again = link.clone();
+    again["event_id"] = serde_json::json!("0190d6a4-0000-7000-8000-0000000000aa");
+    server
+        .post("/api/v1/events", Some(TOKEN), &again)
+        .await
+        .problem(422);
+}
+
+#[tokio::test]
+async fn given_a_milestone_key_in_use_then_409() {
+    let server = Server::example().await;
+    let milestone = serde_json::json!({"type": "MilestoneRecorded", "payload": {"key": "invasion", "title": "Another", "occurred": "2022-02-25", "sources": []}});
+    let detail = server
+        .post("/api/v1/events", Some(TOKEN), &milestone)
+        .await
+        .problem(409);
+    assert!(detail.contains("invasion"), "{detail}");
+}
+
+#[tokio::test]
+async fn given_a_link_to_an_unknown_party_then_422_and_nothing_registered() {
+    let server = Server::example().await;
+    let link = serde_json::json!({"type": "PartiesLinked", "payload": {"relation": "distinct", "a": "ru:smolensk", "b": "ru:nowhere", "sources": []}});
+    let detail = server.post("/api/v1/events", Some(TOKEN), &link).await.problem(422);
+    assert!(detail.contains("ru:nowhere"), "{detail}");
+}
