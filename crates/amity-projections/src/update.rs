@@ -83,7 +83,12 @@ impl Projections {
                 if ledger.links_moved_since(checkpoint.position).await? {
                     return self.rebuild(&mut |_, _| {}).await;
                 }
-                self.update(Some(checkpoint), &mut |_, _| {}).await
+                match self.update(Some(checkpoint), &mut |_, _| {}).await? {
+                    Updated::Done(progress) => Ok(progress),
+                    // A link was recorded between the look above and the update's own read
+                    // of the feed: nothing was written; everything is recomputed.
+                    Updated::LinksMoved => self.rebuild(&mut |_, _| {}).await,
+                }
             }
             _ => self.rebuild(&mut |_, _| {}).await,
         }
@@ -96,7 +101,10 @@ impl Projections {
         &mut self,
         progress: &mut (dyn FnMut(u64, u64) + Send),
     ) -> Result<Progress> {
-        self.update(None, progress).await
+        match self.update(None, progress).await? {
+            Updated::Done(progress) => Ok(progress),
+            Updated::LinksMoved => unreachable!("a rebuild reads the links it rebuilds with"),
+        }
     }
 
     /// Recompute the partnerships touched after `from` (everything when `None`) and write
@@ -112,7 +120,7 @@ impl Projections {
         &mut self,
         from: Option<Checkpoint>,
         progress: &mut (dyn FnMut(u64, u64) + Send),
-    ) -> Result<Progress> {
+    ) -> Result<Updated> {
         const CHUNK: usize = 512;
         const PAGE: usize = 4_096;
         let ledger = self.ledger.clone();
@@ -123,7 +131,7 @@ impl Projections {
             Backend::Tables(tables) => match tables.begin(from, from.is_none()).await {
                 Ok(writer) => Some(writer),
                 // Someone else brought the tables up to date meanwhile: theirs is as good.
-                Err(Error::Raced) => return Ok(Progress::default()),
+                Err(Error::Raced) => return Ok(Updated::Done(Progress::default())),
                 Err(other) => return Err(other),
             },
             Backend::Live => None,
@@ -150,10 +158,15 @@ impl Projections {
             partnerships: mut touched,
             parties: touched_parties,
             events,
-            ..
+            links: links_moved,
         } = changes;
+        // A link recorded since the checkpoint joins or parts histories this update would not
+        // touch: the writer is dropped (nothing written) and the caller rebuilds.
+        if links_moved && from.is_some() {
+            return Ok(Updated::LinksMoved);
+        }
         if events == 0 && touched_parties.is_empty() && from.is_some() {
-            return Ok(Progress::default());
+            return Ok(Updated::Done(Progress::default()));
         }
         tracing::debug!(
             events,
@@ -295,10 +308,97 @@ impl Projections {
         if let (Backend::Tables(tables), true) = (&self.backend, events > 10_000) {
             tables.after_large_write().await;
         }
-        Ok(Progress {
+        Ok(Updated::Done(Progress {
             events,
             partnerships,
             rebuilt: from.is_none(),
-        })
+        }))
+    }
+}
+
+/// What [`Projections::update`] did.
+enum Updated {
+    /// Its work.
+    Done(Progress),
+    /// Nothing: a link moved since the checkpoint, so everything must be rebuilt.
+    LinksMoved,
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use amity_domain::register::{Link, Relation};
+    use amity_domain::{Event, EventType, Facts, Partnership, PartnershipKind, RegisterEvent};
+    use amity_ledger::{Ledger, ToRecord};
+
+    use super::*;
+
+    /// The race a long-running follower meets: a link recorded after `catch_up` looked for
+    /// links, before the update read the feed. The update must not write an incremental
+    /// catch-up that ignores the link.
+    #[tokio::test]
+    async fn an_update_that_meets_a_new_link_writes_nothing_and_catch_up_rebuilds() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("ledger.db");
+        let store = amity_store_sqlite::SqliteEventStore::open(&path).unwrap();
+        let ledger = Ledger::new(Arc::new(store));
+        for (a, b) in [
+            ("Colorado Springs, US-CO", "Smolensk, RU"),
+            ("Colorado Springs, US", "Fujiyoshida, JP"),
+        ] {
+            let partnership = Partnership::new(
+                a.parse().unwrap(),
+                b.parse().unwrap(),
+                PartnershipKind::sister_city(),
+            )
+            .unwrap();
+            let facts = Facts {
+                occurred: "1993".parse().unwrap(),
+                ..Facts::default()
+            };
+            let event = Event::lifecycle(EventType::PartnershipFounded, partnership, facts);
+            ledger
+                .record(ToRecord::lifecycle(event, "test"))
+                .await
+                .unwrap();
+        }
+        let mut projections = Projections::open_in_ledger(ledger.clone(), &path).unwrap();
+        projections.catch_up().await.unwrap();
+        let checkpoint = projections.tables().unwrap().checkpoint().await.unwrap();
+        let link = Link {
+            relation: Relation::SameAs,
+            a: "us-co:colorado-springs".parse().unwrap(),
+            b: "us:colorado-springs".parse().unwrap(),
+            sources: Vec::new(),
+            note: None,
+        };
+        ledger
+            .record_register(uuid::Uuid::now_v7(), RegisterEvent::Linked(link), "test")
+            .await
+            .unwrap();
+        // The update alone (as if the look for links had come before the link).
+        let updated = projections
+            .update(checkpoint, &mut |_, _| {})
+            .await
+            .unwrap();
+        assert!(matches!(updated, Updated::LinksMoved));
+        let unchanged = projections.tables().unwrap().checkpoint().await.unwrap();
+        assert_eq!(unchanged, checkpoint, "nothing was written");
+        let progress = projections.catch_up().await.unwrap();
+        assert!(progress.rebuilt, "{progress:?}");
+        // The same rows as tables built from nothing.
+        let mut fresh =
+            Projections::open(ledger.clone(), Some(&dir.path().join("fresh.db"))).unwrap();
+        fresh.catch_up().await.unwrap();
+        let caught_up = projections
+            .tables()
+            .unwrap()
+            .status_rows(None)
+            .await
+            .unwrap();
+        let from_nothing = fresh.tables().unwrap().status_rows(None).await.unwrap();
+        assert_eq!(caught_up, from_nothing);
+        assert!(!caught_up.is_empty());
     }
 }

@@ -295,6 +295,9 @@ async fn given_a_milestone_key_in_use_then_409() {
 async fn given_a_link_to_an_unknown_party_then_422_and_nothing_registered() {
     let server = Server::example().await;
     let link = serde_json::json!({"type": "PartiesLinked", "payload": {"relation": "distinct", "a": "ru:smolensk", "b": "ru:nowhere", "sources": []}});
-    let detail = server.post("/api/v1/events", Some(TOKEN), &link).await.problem(422);
+    let detail = server
+        .post("/api/v1/events", Some(TOKEN), &link)
+        .await
+        .problem(422);
     assert!(detail.contains("ru:nowhere"), "{detail}");
 }
