@@ -152,6 +152,35 @@ fn artifacts() -> PathBuf {
     target.join("browser-artifacts")
 }
 
+/// How the mark of each entry `selector` matches looks: the computed stroke-dasharray, fill,
+/// fill-opacity, stroke and opacity of its first drawn child (not its `<title>` or band), or
+/// of the `g` itself when it draws nothing else, and the opacity of the `g` (not inherited).
+fn mark_looks(page: &mut Page, selector: &str) -> Vec<Value> {
+    page.each(
+        selector,
+        "g => { const m = g.querySelector(':scope > :not(title):not(.band)') ?? g; \
+         const s = getComputedStyle(m); \
+         return [s.strokeDasharray, s.fill, s.fillOpacity, s.stroke, s.opacity, \
+         getComputedStyle(g).opacity]; }",
+    )
+}
+
+/// The count cells of the cohort page: `[outcome, certainty, text, holds a link]` each.
+fn outcome_cells(page: &mut Page) -> Vec<Value> {
+    page.each(
+        "table#outcomes td[data-outcome][data-certainty]",
+        "td => [td.dataset.outcome, td.dataset.certainty, td.textContent.trim(), \
+         td.querySelector('a[href]') !== null]",
+    )
+}
+
+/// A line on the test's own stderr, past the test harness's capture (which takes only
+/// `print!` and `eprint!`), so that it shows in a passing run too.
+fn tell(line: &str) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr(), "{line}");
+}
+
 #[test]
 fn given_the_example_when_the_smolensk_page_is_opened_then_the_suspension_band_and_the_disputed_termination_show(
 ) {
@@ -194,19 +223,8 @@ fn given_the_example_when_the_smolensk_page_is_opened_then_the_suspension_band_a
     );
     // The disputed mark looks different from the confirmed founding's mark.
     let founded = "svg#timeline g.entry:not(.disputed)[data-type=PartnershipFounded]";
-    let mark = ":scope > :not(title):not(.band)";
-    let looks = |visit: &mut Visit, entry: &str| -> Vec<Value> {
-        let selector = Value::from(mark).to_string();
-        visit.page.each(
-            entry,
-            &format!(
-                "g => {{ const m = g.querySelector({selector}) ?? g; const s = getComputedStyle(m); \
-                 return [s.strokeDasharray, s.fill, s.fillOpacity, s.stroke, s.opacity]; }}"
-            ),
-        )
-    };
-    let disputed_look = looks(&mut visit, disputed);
-    let founded_look = looks(&mut visit, founded);
+    let disputed_look = mark_looks(&mut visit.page, disputed);
+    let founded_look = mark_looks(&mut visit.page, founded);
     if founded_look.is_empty() {
         panic!("{}", visit.lacks(founded));
     }
@@ -245,11 +263,7 @@ fn given_the_example_when_the_us_ru_cohort_page_is_opened_then_its_counts_are_th
         "US:RU",
     ]);
     visit.open(COHORT_PAGE);
-    let cells = visit.page.each(
-        "table#outcomes td[data-outcome][data-certainty]",
-        "td => [td.dataset.outcome, td.dataset.certainty, td.textContent.trim(), \
-         td.querySelector('a[href]') !== null]",
-    );
+    let cells = outcome_cells(&mut visit.page);
     if cells.is_empty() {
         panic!(
             "{}",
@@ -366,7 +380,7 @@ fn given_the_example_when_every_page_is_visited_then_the_console_shows_no_error(
     }
     let ignored = visit.page.ignored.clone();
     if !ignored.is_empty() {
-        eprintln!("not held against the pages: {ignored:?}");
+        tell(&format!("not held against the pages: {ignored:?}"));
     }
 }
 
@@ -391,6 +405,9 @@ fn given_the_example_when_the_main_pages_are_opened_then_full_page_screenshots_a
             "{} is not a PNG of the page",
             file.display()
         );
-        println!("screenshot of the {name} page: {}", file.display());
+        tell(&format!(
+            "screenshot of the {name} page: {}",
+            file.display()
+        ));
     }
 }

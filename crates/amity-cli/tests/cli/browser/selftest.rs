@@ -14,6 +14,7 @@ use serde_json::Value;
 
 use super::chromium::{self, Chromium};
 use super::served::Served;
+use super::{mark_looks, outcome_cells};
 use crate::support::Sandbox;
 
 const HOME: &str = r#"<!doctype html><html lang="en"><head><meta charset="utf-8">
@@ -26,7 +27,11 @@ const HOME: &str = r#"<!doctype html><html lang="en"><head><meta charset="utf-8"
 <g class="entry" data-type="A"><rect class="band" x="10" y="10" width="120" height="20"/>
 <circle cx="50" cy="50" r="6"><title>A</title></circle></g>
 <g class="entry disputed" data-type="B"><circle class="dashed" cx="90" cy="50" r="6"/></g>
-</svg></body></html>"#;
+</svg>
+<table id="outcomes"><tr><th>suspended</th>
+<td data-outcome="suspended" data-certainty="definite"><a href="/next?show=1"> 1 </a></td>
+<td data-outcome="suspended" data-certainty="possible">0</td></tr></table>
+</body></html>"#;
 
 /// A page that reports three errors: a console error, an uncaught exception, a missing image.
 /// It declares no icon, so the browser may also ask for `/favicon.ico`, which is not found.
@@ -156,6 +161,19 @@ fn given_a_static_page_when_the_harness_drives_it_then_every_operation_works() {
     assert_eq!(dashed.as_deref(), Some("4px, 2px"));
     let kinds = page.each("g.entry", "g => g.dataset.type");
     assert_eq!(kinds, [Value::from("A"), Value::from("B")]);
+    // What the browser tests read of marks and count cells.
+    let plain = mark_looks(&mut page, "g.entry:not(.disputed)");
+    let disputed = mark_looks(&mut page, "g.entry.disputed");
+    assert_eq!(plain[0][0], "none", "{plain:?}");
+    assert_eq!(disputed[0][0], "4px, 2px", "{disputed:?}");
+    assert_ne!(plain, disputed);
+    assert_eq!(
+        outcome_cells(&mut page),
+        [
+            serde_json::json!(["suspended", "definite", "1", true]),
+            serde_json::json!(["suspended", "possible", "0", false]),
+        ]
+    );
 
     // Type into a field and submit by keyboard, then by a click.
     assert!(page.fill("#when #as_of", "2021-01-01"));
