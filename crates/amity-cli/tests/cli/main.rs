@@ -9,6 +9,8 @@ mod analysis;
 mod answers;
 mod backends;
 #[cfg(unix)]
+mod browser;
+#[cfg(unix)]
 mod concurrency;
 mod corrections;
 #[cfg(unix)]
