@@ -15,16 +15,15 @@ mod cdp;
 mod chromium;
 mod page;
 mod selftest;
-mod served;
 
 use std::path::PathBuf;
 
 use serde_json::Value;
 
+use crate::served::Served;
 use crate::support::{Sandbox, CS_SMOLENSK};
 use chromium::Chromium;
 use page::Page;
-use served::Served;
 
 /// The partnership page of Colorado Springs–Smolensk.
 const SMOLENSK_PAGE: &str = "/partnerships/ru%3Asmolensk%2Bus-co%3Acolorado-springs";

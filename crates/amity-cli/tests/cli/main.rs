@@ -26,6 +26,8 @@ mod ids;
 mod interchange;
 mod log;
 mod serve;
+#[cfg(unix)]
+mod served;
 mod support;
 mod surface;
 mod temporal;

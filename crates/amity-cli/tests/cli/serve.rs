@@ -3,62 +3,18 @@
 //! token from the environment (recorded by the token's name), sees what other processes record
 //! through its follower, and refuses a bad token file before it listens.
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::net::TcpStream;
-use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
+use crate::served::Served;
 use crate::support::*;
 
 const TOKEN: &str = "cli-test-token-0123456789-abcdefghijklmnopqrstuvwxyz";
 
-/// A running server, killed when dropped.
-struct Served {
-    child: Child,
-    address: String,
-}
-
-impl Drop for Served {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// Start `amity --store … serve --listen 127.0.0.1:0 EXTRA…` with `env`, and wait for the
-/// line that says where it listens.
+/// Start the server; its address (`HOST:PORT`) is `served.base` without `http://`.
 fn serve(sandbox: &Sandbox, extra: &[&str], env: &[(&str, &str)]) -> Served {
-    let mut command = amity_in(sandbox.path());
-    command
-        .args([
-            "--store",
-            &sandbox.store,
-            "serve",
-            "--listen",
-            "127.0.0.1:0",
-        ])
-        .args(extra)
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped());
-    for (name, value) in env {
-        command.env(name, value);
-    }
-    let mut child = command.spawn().expect("amity serve starts");
-    let stderr = child.stderr.take().expect("stderr");
-    let mut lines = BufReader::new(stderr).lines();
-    let line = lines
-        .next()
-        .expect("a line on stderr")
-        .expect("readable stderr");
-    let address = line
-        .split("http://")
-        .nth(1)
-        .and_then(|rest| rest.split('/').next())
-        .unwrap_or_else(|| panic!("no address in {line:?}"))
-        .to_owned();
-    // Keep draining stderr so the server never blocks on a full pipe.
-    std::thread::spawn(move || for _ in lines {});
-    Served { child, address }
+    Served::start_with(sandbox, extra, env)
 }
 
 /// One request; the status and the body.
@@ -100,7 +56,7 @@ fn given_the_example_ledger_when_served_then_the_api_answers_what_the_cli_answer
     sandbox.example();
     let served = serve(&sandbox, &[], &[]);
     let (status, body) = request(
-        &served.address,
+        &address(&served),
         "GET",
         "/api/v1/partnerships?cohort=US:RU&limit=10000",
         &[],
@@ -111,7 +67,7 @@ fn given_the_example_ledger_when_served_then_the_api_answers_what_the_cli_answer
     let cli = sandbox.json(&["status", "--cohort", "US:RU"]);
     assert_eq!(api, cli, "the API's document is the CLI's");
     let (status, body) = request(
-        &served.address,
+        &address(&served),
         "GET",
         "/api/v1/outcomes?from=invasion-2022-02-24&to=roundtable-2022-03-22&cohort=US:RU",
         &[],
@@ -131,7 +87,7 @@ fn given_the_example_ledger_when_served_then_the_api_answers_what_the_cli_answer
     assert_eq!(api, cli);
     // Read-only: a write is 405.
     let (status, body) = request(
-        &served.address,
+        &address(&served),
         "POST",
         "/api/v1/events",
         &[("Content-Type", "application/json")],
@@ -161,7 +117,7 @@ fn given_a_token_in_the_environment_when_writing_then_the_event_is_recorded_by_i
     });
     let bearer = format!("Bearer {TOKEN}");
     let (status, body) = request(
-        &served.address,
+        &address(&served),
         "POST",
         "/api/v1/events",
         &[
@@ -179,7 +135,7 @@ fn given_a_token_in_the_environment_when_writing_then_the_event_is_recorded_by_i
     assert_eq!(cited["recorded_by"], "clerk");
     // A wrong token writes nothing.
     let (status, _) = request(
-        &served.address,
+        &address(&served),
         "POST",
         "/api/v1/events",
         &[
@@ -200,7 +156,7 @@ fn given_another_process_records_when_the_server_runs_then_its_follower_shows_it
     sandbox.example();
     let served = serve(&sandbox, &[], &[]);
     let path = "/api/v1/partnerships/jp%3Afujiyoshida%2Bus-co%3Acolorado-springs/history";
-    let before = request(&served.address, "GET", path, &[], "").1;
+    let before = request(&address(&served), "GET", path, &[], "").1;
     let count = |body: &str| {
         serde_json::from_str::<serde_json::Value>(body).unwrap()["events"]
             .as_array()
@@ -219,7 +175,7 @@ fn given_another_process_records_when_the_server_runs_then_its_follower_shows_it
     ]);
     let recorded = Instant::now();
     loop {
-        let now = count(&request(&served.address, "GET", path, &[], "").1);
+        let now = count(&request(&address(&served), "GET", path, &[], "").1);
         if now == events_before + 1 {
             eprintln!(
                 "seen by the server {:?} after the CLI recorded it",
@@ -253,4 +209,8 @@ fn given_a_bad_token_file_then_serve_refuses_to_start_naming_the_line() {
         "{error}"
     );
     assert!(!error.contains(TOKEN), "a token is never printed: {error}");
+}
+
+fn address(served: &Served) -> String {
+    served.base.trim_start_matches("http://").to_owned()
 }

@@ -13,8 +13,8 @@ use std::time::Duration;
 use serde_json::Value;
 
 use super::chromium::{self, Chromium};
-use super::served::Served;
 use super::{mark_looks, outcome_cells};
+use crate::served::Served;
 use crate::support::Sandbox;
 
 const HOME: &str = r#"<!doctype html><html lang="en"><head><meta charset="utf-8">

@@ -1,5 +1,5 @@
-//! `amity serve` run as a user runs it, on a free loopback port, for the browser to visit;
-//! ended on drop, when the test passes or panics.
+//! `amity serve` run as a user runs it, on a free loopback port, for the browser and the HTTP
+//! tests to visit; ended on drop, when the test passes or panics.
 
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Stdio};
@@ -24,14 +24,24 @@ impl Served {
     /// Start `amity --store <ledger> serve --listen 127.0.0.1:0` and wait for its line
     /// `amity serve: listening on http://ADDR/ (…)`.
     pub fn start(sandbox: &Sandbox) -> Served {
-        let mut child = amity_in(sandbox.path())
-            .args([
-                "--store",
-                &sandbox.store,
-                "serve",
-                "--listen",
-                "127.0.0.1:0",
-            ])
+        Served::start_with(sandbox, &[], &[])
+    }
+
+    /// [`Served::start`] with more options and environment variables.
+    pub fn start_with(sandbox: &Sandbox, extra: &[&str], env: &[(&str, &str)]) -> Served {
+        let mut command = amity_in(sandbox.path());
+        command.args([
+            "--store",
+            &sandbox.store,
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+        ]);
+        command.args(extra);
+        for (name, value) in env {
+            command.env(name, value);
+        }
+        let mut child = command
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
