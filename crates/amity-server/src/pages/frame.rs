@@ -98,7 +98,7 @@ impl When {
         as_of: Option<&str>,
         known_at: Option<&str>,
     ) -> Result<When, PageError> {
-        let now = jiff::Timestamp::now();
+        let now = now();
         let known_at = params::known_at(known_at)?;
         let asked = params::as_of(app, as_of).await?;
         let today = today(now);
@@ -141,6 +141,19 @@ impl When {
             .with("as_of", Some(self.as_of_text.clone()))
             .with("known_at", Some(self.known_at_text()))
     }
+}
+
+/// Now, to the microsecond (what the stores keep of a recording time): every event stored
+/// by now was stored by this moment too, so a permalink naming it loses none of them.
+pub fn now() -> jiff::Timestamp {
+    let exact = jiff::Timestamp::now();
+    exact
+        .round(
+            jiff::TimestampRound::new()
+                .smallest(jiff::Unit::Microsecond)
+                .mode(jiff::RoundMode::Trunc),
+        )
+        .unwrap_or(exact)
 }
 
 /// Today's date (UTC), `YYYY-MM-DD`.

@@ -72,7 +72,7 @@ pub async fn partnership(
     let Some(view) = views.pop() else {
         return Err(Problem::not_found(format!("no partnership {id} is recorded")).into());
     };
-    let today = super::frame::day_of(jiff::Timestamp::now());
+    let today = super::frame::day_of(super::frame::now());
     let drawing = timeline::draw(&history, &when.as_of, today);
     let here = Address::new(format!("/partnerships/{}", segment(id.as_str())))
         .with("limit", p.limit.map(|limit| limit.to_string()))
@@ -201,7 +201,7 @@ pub fn source(source: &Source) -> Markup {
         }
         @if let Some(publisher) = &source.publisher { ", " (publisher) }
         @if let Some(published) = &source.published { " (" (published.as_str()) ")" }
-        @if let Some(locator) = &source.locator { ": " q { (locator) } }
+        @if let Some(locator) = &source.locator { ": " (locator) }
         @if let (None, Some(url)) = (&href, &source.url) { " " code { (url) } }
     }
 }

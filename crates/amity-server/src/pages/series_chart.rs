@@ -48,8 +48,14 @@ fn point_day(point: &Point) -> Option<i32> {
     }
 }
 
-/// The chart of `points` over days `first..end`, with the milestones dated in it.
+/// The chart of `points` over days `first..end` (or further, to the last point: a step's
+/// counts are for its end), with the milestones dated in it.
 pub fn draw(points: &[Point], milestones: &[Milestone], first: i32, end: i32) -> Markup {
+    let end = points
+        .iter()
+        .filter_map(point_day)
+        .map(|day| day.saturating_add(1))
+        .fold(end, i32::max);
     let scale = Scale::new(first, end, LEFT, WIDTH - RIGHT);
     let count = |point: &Point, status: Status| {
         point
@@ -109,7 +115,9 @@ pub fn draw(points: &[Point], milestones: &[Milestone], first: i32, end: i32) ->
                     stroke="#0645ad" stroke-width="2" stroke-dasharray="6 3" {
                     title { (milestone.title) " (" (milestone.occurred.as_str()) ")" }
                 }
-                text x=(format!("{:.2}", x + 3.0)) y=(TOP - 8.0) font-size="11" fill="#0645ad" { (milestone.key.as_str()) }
+                @let right = x > WIDTH / 2.0;
+                text x=(format!("{:.2}", if right { x - 3.0 } else { x + 3.0 })) y=(TOP - 8.0)
+                    text-anchor=(if right { "end" } else { "start" }) font-size="11" fill="#0645ad" { (milestone.key.as_str()) }
             }
             @for status in CHARTED {
                 @let definite: Vec<String> = placed.iter().map(|(x, point)| format!("{x:.2},{:.2}", y(count(point, status).0))).collect();

@@ -23,7 +23,9 @@ const LANES_TOP: f64 = 66.0;
 const LANE: f64 = 20.0;
 const MOST_LANES: usize = 16;
 /// The narrowest band drawn, so that one uncertain day shows.
-const BAND_MIN: f64 = 8.0;
+const BAND_MIN: f64 = 14.0;
+/// The narrowest span drawn where the status is only possible.
+const SPAN_MIN: f64 = 6.0;
 
 /// A linear map from days to x.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -406,19 +408,21 @@ fn svg(
                 }
             }
             g class="spans" {
-                @for span in spans {
-                    @let x0 = scale.x(span.from);
-                    @let x1 = scale.x(span.to);
-                    @let possible = span.certainty == Certainty3::Possible;
-                    rect class=(if possible { "span possible" } else { "span" })
-                        data-status=(span.status.name())
-                        data-certainty=(certainty_name(span.certainty))
-                        data-from=(day_text(span.from)) data-to=(day_text(span.to - 1))
-                        x=(format!("{x0:.2}")) y=(SPAN_TOP)
-                        width=(format!("{:.2}", (x1 - x0).max(0.5))) height=(SPAN_HEIGHT)
-                        fill=(if possible { format!("url(#hatch-{})", span.status.name()) } else { colour(span.status).to_owned() })
-                        stroke=(colour(span.status)) stroke-width="1" {
-                        title { (span_words(span)) }
+                // Definite spans first, then the possible ones over them, at least a few
+                // units wide so that one uncertain day shows (their data keep the days).
+                @for possible in [false, true] {
+                    @for span in spans.iter().filter(|span| (span.certainty == Certainty3::Possible) == possible) {
+                        @let (x0, x1) = span_extent(scale, span);
+                        rect class=(if possible { "span possible" } else { "span" })
+                            data-status=(span.status.name())
+                            data-certainty=(certainty_name(span.certainty))
+                            data-from=(day_text(span.from)) data-to=(day_text(span.to - 1))
+                            x=(format!("{x0:.2}")) y=(SPAN_TOP)
+                            width=(format!("{:.2}", x1 - x0)) height=(SPAN_HEIGHT)
+                            fill=(if possible { format!("url(#hatch-{})", span.status.name()) } else { colour(span.status).to_owned() })
+                            stroke=(colour(span.status)) stroke-width="1" {
+                            title { (span_words(span)) }
+                        }
                     }
                 }
             }
@@ -442,6 +446,23 @@ fn svg(
                 }
             }
         }
+    }
+}
+
+/// Where a span is drawn: its days, widened about their middle to [`SPAN_MIN`] when it is
+/// only possible (a definite span is drawn as it is, at least half a unit).
+fn span_extent(scale: &Scale, span: &Span) -> (f64, f64) {
+    let (x0, x1) = (scale.x(span.from), scale.x(span.to));
+    let least = if span.certainty == Certainty3::Possible {
+        SPAN_MIN
+    } else {
+        0.5
+    };
+    if x1 - x0 >= least {
+        (x0, x1)
+    } else {
+        let middle = (x0 + x1) / 2.0;
+        (middle - least / 2.0, middle + least / 2.0)
     }
 }
 
