@@ -246,6 +246,8 @@ pub fn whole(title: &str, content: Markup) -> Markup {
                 meta name="viewport" content="width=device-width, initial-scale=1";
                 title { (title) " · Amity" }
                 link rel="stylesheet" href="/assets/style.css";
+                // No favicon request (a 404 in every browser console).
+                link rel="icon" href="data:,";
             }
             body {
                 a class="skip" href="#main" { "Skip to content" }

@@ -29,8 +29,8 @@ pub const ENTRIES_PER_PAGE: usize = 200;
 pub struct PartnershipParams {
     as_of: Option<String>,
     known_at: Option<String>,
-    limit: Option<usize>,
-    offset: Option<usize>,
+    limit: Option<String>,
+    offset: Option<String>,
 }
 
 /// `GET /partnerships/{id}`.
@@ -47,7 +47,7 @@ pub async fn partnership(
     let p: PartnershipParams = query(&uri)?;
     let when = When::read(&app, p.as_of.as_deref(), p.known_at.as_deref()).await?;
     let id = params::partnership(&app, &id).await?;
-    let entries_page = params::page(p.limit, p.offset, ENTRIES_PER_PAGE)?;
+    let entries_page = params::page(p.limit.as_deref(), p.offset.as_deref(), ENTRIES_PER_PAGE)?;
     let Answer::History(history) = app
         .answer(Query::History {
             partnership: id.clone(),
@@ -75,8 +75,8 @@ pub async fn partnership(
     let today = super::frame::day_of(super::frame::now());
     let drawing = timeline::draw(&history, &when.as_of, today);
     let here = Address::new(format!("/partnerships/{}", segment(id.as_str())))
-        .with("limit", p.limit.map(|limit| limit.to_string()))
-        .with("offset", p.offset.map(|offset| offset.to_string()));
+        .with("limit", p.limit.clone())
+        .with("offset", p.offset.clone());
     let names = parties(&history);
     let frame = Frame {
         title: names.clone(),

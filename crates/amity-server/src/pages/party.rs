@@ -27,8 +27,8 @@ pub const PARTNERS_PER_PAGE: usize = 200;
 pub struct PartyParams {
     as_of: Option<String>,
     known_at: Option<String>,
-    limit: Option<usize>,
-    offset: Option<usize>,
+    limit: Option<String>,
+    offset: Option<String>,
 }
 
 /// `GET /parties/{key}`.
@@ -45,7 +45,7 @@ pub async fn party(
     let p: PartyParams = query(&uri)?;
     let when = When::read(&app, p.as_of.as_deref(), p.known_at.as_deref()).await?;
     let key = params::party(&app, &key).await?;
-    let partners_page = params::page(p.limit, p.offset, PARTNERS_PER_PAGE)?;
+    let partners_page = params::page(p.limit.as_deref(), p.offset.as_deref(), PARTNERS_PER_PAGE)?;
     let row = app.reader().party(&key).await?;
     let Answer::Partners(partners) = app
         .answer(Query::Partners {
