@@ -56,7 +56,7 @@ pub fn router(app: Arc<App>) -> axum::Router {
     axum::Router::new()
         .nest("/api/v1", api)
         .merge(pages::routes())
-        .fallback(problem::not_found)
+        .fallback(pages::fallback)
         .layer(axum::middleware::from_fn(params::bounded))
         .layer(axum::extract::DefaultBodyLimit::max(write::BODY_LIMIT))
         .with_state(app)

@@ -2,7 +2,7 @@
 //! that says what was wrong with the request (the parameter and its value), never a stack.
 
 use axum::http::header::{HeaderName, HeaderValue, ALLOW, WWW_AUTHENTICATE};
-use axum::http::{StatusCode, Uri};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
@@ -184,9 +184,4 @@ fn ledger_problem(error: &amity_ledger::Error, detail: String) -> Problem {
             detail,
         ),
     }
-}
-
-/// 404 for any address the server does not have.
-pub async fn not_found(uri: Uri) -> Problem {
-    Problem::not_found(format!("no such address: {}", uri.path()))
 }

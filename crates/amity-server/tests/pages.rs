@@ -594,3 +594,19 @@ async fn the_cohort_counts_are_the_outcomes_and_each_links_to_its_partnerships()
     let defaults = served.page("/cohorts").await;
     assert!(defaults.contains("<table id=\"outcomes\""));
 }
+
+#[tokio::test]
+async fn given_an_address_the_server_does_not_have_then_a_page_404_is_html_and_an_api_404_is_json()
+{
+    let server = served().await;
+    let page = server.get("/nowhere").await;
+    assert_eq!(page.status, StatusCode::NOT_FOUND);
+    assert!(
+        page.content_type.starts_with("text/html"),
+        "{}",
+        page.content_type
+    );
+    let api = server.get("/api/v1/nowhere").await;
+    assert_eq!(api.status, StatusCode::NOT_FOUND);
+    assert_eq!(api.content_type, "application/problem+json");
+}

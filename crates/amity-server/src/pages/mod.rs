@@ -47,3 +47,13 @@ async fn style() -> Response {
         .insert(CACHE_CONTROL, HeaderValue::from_static("max-age=3600"));
     response
 }
+
+/// Any address the server does not have: a problem+json under `/api/`, else an HTML page.
+pub async fn fallback(uri: axum::http::Uri) -> Response {
+    let problem = crate::problem::Problem::not_found(format!("no such address: {}", uri.path()));
+    if uri.path().starts_with("/api/") {
+        problem.into_response()
+    } else {
+        frame::PageError(problem).into_response()
+    }
+}
