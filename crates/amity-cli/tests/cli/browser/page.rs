@@ -224,11 +224,12 @@ impl Page {
     }
 
     /// Click the middle of the element `selector` matches, as a mouse would, and wait for the
-    /// page it leads to. False when there is no such element.
+    /// page it leads to. False when there is no such element. The element is scrolled into
+    /// view at once (a page's smooth scrolling would move it under the pointer).
     pub fn click_and_wait(&mut self, selector: &str) -> bool {
         let Some(middle) = self.on(
             selector,
-            "e => { e.scrollIntoView({ block: 'center' }); const r = e.getBoundingClientRect(); \
+            "e => { e.scrollIntoView({ block: 'center', behavior: 'instant' }); const r = e.getBoundingClientRect(); \
              return [r.x + r.width / 2, r.y + r.height / 2]; }",
         ) else {
             return false;
