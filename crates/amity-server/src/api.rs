@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use amity_projections::query::{Answer, Query};
+use amity_projections::query::{Answer, Page, Query};
 use axum::extract::{Path, State};
 use axum::http::header::{HeaderValue, LINK};
 use axum::http::{HeaderMap, Uri};
@@ -67,6 +67,11 @@ fn with_next(
     response
 }
 
+/// A page of a list, with its tag and a link to the next page when it is full.
+fn listed<T: serde::Serialize>(tag: &Tag, uri: &Uri, items: &[T], page: Page) -> Response {
+    with_next(tag.json(&items), uri, items.len(), page.limit, page.offset)
+}
+
 /// `GET /partnerships`: the status of every partnership of a cohort.
 async fn partnerships(
     State(app): State<Arc<App>>,
@@ -81,14 +86,7 @@ async fn partnerships(
     let page = params::page(p.limit.as_deref(), p.offset.as_deref(), DEFAULT_LIMIT)?;
     let query = Query::Status {
         partnership: None,
-        cohort: params::cohort(
-            &app,
-            p.cohort.as_deref(),
-            p.region.as_deref(),
-            p.kind.as_deref(),
-            p.party.as_deref(),
-        )
-        .await?,
+        cohort: p.cohort(&app).await?,
         as_of: params::as_of(&app, p.as_of.as_deref()).await?,
         known_at: params::known_at(p.known_at.as_deref())?,
         page,
@@ -96,13 +94,7 @@ async fn partnerships(
     let Answer::Status(views) = app.answer(query).await? else {
         unreachable!("a status query answers with statuses")
     };
-    Ok(with_next(
-        tag.json(&views),
-        &uri,
-        views.len(),
-        page.limit,
-        page.offset,
-    ))
+    Ok(listed(&tag, &uri, &views, page))
 }
 
 /// `GET /partnerships/{id}`: one partnership's status.
@@ -219,13 +211,7 @@ async fn parties(
     let Answer::Parties(found) = app.answer(query).await? else {
         unreachable!("a parties query answers with parties")
     };
-    Ok(with_next(
-        tag.json(&found),
-        &uri,
-        found.len(),
-        page.limit,
-        page.offset,
-    ))
+    Ok(listed(&tag, &uri, &found, page))
 }
 
 /// `GET /parties/{key}/partners`: a party's partners as of a date.
@@ -255,13 +241,7 @@ async fn partners(
     if rows.is_empty() && page.offset == 0 && app.reader().party(&key).await?.is_none() {
         return Err(Problem::not_found(format!("no party {key} is recorded")));
     }
-    Ok(with_next(
-        tag.json(&rows),
-        &uri,
-        rows.len(),
-        page.limit,
-        page.offset,
-    ))
+    Ok(listed(&tag, &uri, &rows, page))
 }
 
 /// `GET /outcomes?from=&to=`: the last decision in a window and the status at its end.
@@ -280,14 +260,7 @@ async fn outcomes(
         ));
     }
     let query = Query::Outcomes {
-        cohort: params::cohort(
-            &app,
-            p.cohort.as_deref(),
-            p.region.as_deref(),
-            p.kind.as_deref(),
-            p.party.as_deref(),
-        )
-        .await?,
+        cohort: p.cohort(&app).await?,
         window: params::window(&app, p.from.as_deref(), p.to.as_deref()).await?,
         known_at: params::known_at(p.known_at.as_deref())?,
     };
@@ -315,14 +288,7 @@ async fn changes(
     }
     let page = params::page(p.limit.as_deref(), p.offset.as_deref(), params::MAX_LIMIT)?;
     let query = Query::Changes {
-        cohort: params::cohort(
-            &app,
-            p.cohort.as_deref(),
-            p.region.as_deref(),
-            p.kind.as_deref(),
-            p.party.as_deref(),
-        )
-        .await?,
+        cohort: p.cohort(&app).await?,
         window: params::window(&app, p.from.as_deref(), p.to.as_deref()).await?,
         known_at: params::known_at(p.known_at.as_deref())?,
         page,
@@ -330,13 +296,7 @@ async fn changes(
     let Answer::Changes(changes) = app.answer(query).await? else {
         unreachable!("a changes query answers with changes")
     };
-    Ok(with_next(
-        tag.json(&changes),
-        &uri,
-        changes.len(),
-        page.limit,
-        page.offset,
-    ))
+    Ok(listed(&tag, &uri, &changes, page))
 }
 
 /// `GET /series?from=&to=&step=`: counts by status at the end of each step.
@@ -361,14 +321,7 @@ async fn series(
         )));
     }
     let query = Query::Series {
-        cohort: params::cohort(
-            &app,
-            p.cohort.as_deref(),
-            p.region.as_deref(),
-            p.kind.as_deref(),
-            p.party.as_deref(),
-        )
-        .await?,
+        cohort: p.cohort(&app).await?,
         from: window.from.1,
         to: window.to.1,
         step,

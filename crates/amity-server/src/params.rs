@@ -122,6 +122,34 @@ pub struct WindowParams {
     pub offset: Option<String>,
 }
 
+impl StatusParams {
+    /// The cohort these parameters describe.
+    pub async fn cohort(&self, app: &App) -> Result<Cohort, Problem> {
+        cohort(
+            app,
+            self.cohort.as_deref(),
+            self.region.as_deref(),
+            self.kind.as_deref(),
+            self.party.as_deref(),
+        )
+        .await
+    }
+}
+
+impl WindowParams {
+    /// The cohort these parameters describe.
+    pub async fn cohort(&self, app: &App) -> Result<Cohort, Problem> {
+        cohort(
+            app,
+            self.cohort.as_deref(),
+            self.region.as_deref(),
+            self.kind.as_deref(),
+            self.party.as_deref(),
+        )
+        .await
+    }
+}
+
 /// A date selector: EDTF or a milestone's key.
 pub async fn date(app: &App, name: &str, text: &str) -> Result<EdtfDate, Problem> {
     match selectors::date_or_milestone(app.ledger(), text).await {
