@@ -46,14 +46,6 @@ struct EventIn {
     payload: Box<RawValue>,
 }
 
-/// One event or a list.
-#[derive(Debug, Deserialize)]
-#[serde(untagged)]
-enum Body {
-    One(EventIn),
-    Many(Vec<EventIn>),
-}
-
 /// What happened to one event.
 #[derive(Debug, Serialize)]
 pub struct Written {
@@ -113,20 +105,16 @@ async fn record(
             "send the events as application/json",
         ));
     }
-    let events = match serde_json::from_slice::<Body>(&body) {
-        Ok(Body::One(event)) => vec![event],
-        Ok(Body::Many(events)) => events,
-        Err(_) => {
-            // Say what is wrong with the first event that does not read.
-            let detail = match serde_json::from_slice::<Vec<EventIn>>(&body) {
-                Err(error) if body.first() == Some(&b'[') => error.to_string(),
-                _ => serde_json::from_slice::<EventIn>(&body)
-                    .err()
-                    .map_or_else(|| "unreadable body".to_owned(), |e| e.to_string()),
-            };
-            return Err(Problem::bad_request(format!("body: {detail}")));
-        }
-    };
+    // A list or one event, told apart by the first byte (`RawValue` payloads cannot be read
+    // through an untagged enum: serde buffers the content first, and a raw value needs the
+    // text itself).
+    let is_list = body.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'[');
+    let events = if is_list {
+        serde_json::from_slice::<Vec<EventIn>>(&body)
+    } else {
+        serde_json::from_slice::<EventIn>(&body).map(|event| vec![event])
+    }
+    .map_err(|error| Problem::bad_request(format!("body: {error}")))?;
     if events.is_empty() || events.len() > MAX_EVENTS {
         return Err(Problem::bad_request(format!(
             "body: send 1 to {MAX_EVENTS} events"
