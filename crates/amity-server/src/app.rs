@@ -1,11 +1,13 @@
 //! The application's state: the ledger, the readers that answer queries from the projection
 //! tables, and the follower that keeps the tables caught up and says how far they are (the
-//! `ETag` of every answer).
+//! `ETag` of every answer), and the links between parties as of then (read once each time the
+//! feed moves, not on every request that resolves a key).
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
+use amity_domain::Register;
 use amity_ledger::log::Pace;
 use amity_ledger::{Ledger, Position};
 use amity_log::SignerKey;
@@ -30,6 +32,7 @@ pub struct App {
     next_reader: AtomicUsize,
     follower: Mutex<Projections>,
     caught: RwLock<Caught>,
+    links: RwLock<Arc<Register>>,
     wake: Arc<Notify>,
     tokens: Tokens,
     signing: Option<Arc<Signing>>,
@@ -76,6 +79,12 @@ impl App {
         let mut follower = open.open(ledger.clone()).await?;
         follower.catch_up().await?;
         let position = position_of(&follower).await?;
+        let links = Arc::new(
+            ledger
+                .links()
+                .await
+                .map_err(amity_projections::Error::from)?,
+        );
         let mut readers = Vec::with_capacity(config.readers.max(1));
         for _ in 0..config.readers.max(1) {
             readers.push(open.open(ledger.clone()).await?);
@@ -86,6 +95,7 @@ impl App {
             next_reader: AtomicUsize::new(0),
             follower: Mutex::new(follower),
             caught: RwLock::new(Caught { position }),
+            links: RwLock::new(links),
             wake: Arc::new(Notify::new()),
             tokens: config.tokens.clone(),
             signing: config.signing_key.clone().map(|key| {
@@ -116,6 +126,12 @@ impl App {
         *self.caught.read().expect("not poisoned")
     }
 
+    /// The links between parties (same-as, successor-of), as of the tables' position or
+    /// later: resolves a key to its community's.
+    pub fn links(&self) -> Arc<Register> {
+        self.links.read().expect("not poisoned").clone()
+    }
+
     /// A reader: the projections, as the follower keeps them (readers take turns).
     pub fn reader(&self) -> &Projections {
         let turn = self.next_reader.fetch_add(1, Ordering::Relaxed);
@@ -130,8 +146,14 @@ impl App {
     /// Catch the tables up now (after a write, so that the writer reads what it wrote).
     pub async fn catch_up(&self) -> amity_projections::Result<()> {
         let mut follower = self.follower.lock().await;
+        let before = self.caught().position;
         follower.catch_up().await?;
         let position = position_of(&follower).await?;
+        if position != before {
+            // Read after the tables are caught up, so that they are at least as new.
+            let links = Arc::new(self.ledger.links().await?);
+            *self.links.write().expect("not poisoned") = links;
+        }
         *self.caught.write().expect("not poisoned") = Caught { position };
         Ok(())
     }

@@ -213,7 +213,7 @@ pub async fn party(app: &App, text: &str) -> Result<PartyKey, Problem> {
     let key: PartyKey = text
         .parse()
         .map_err(|error| Problem::bad_request(format!("party: {text:?}: {error}")))?;
-    let links = app.ledger().links().await?;
+    let links = app.links();
     Ok(links.canonical_key(&key))
 }
 
@@ -222,7 +222,7 @@ pub async fn partnership(app: &App, text: &str) -> Result<PartnershipId, Problem
     let id: PartnershipId = text
         .parse()
         .map_err(|error| Problem::bad_request(format!("partnership: {text:?}: {error}")))?;
-    let links = app.ledger().links().await?;
+    let links = app.links();
     Ok(links.canonical_partnership(&id))
 }
 
