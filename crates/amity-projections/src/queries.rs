@@ -18,7 +18,17 @@ use crate::{
     Succession,
 };
 
-/// A partnership's status answer from its status row and history.
+/// Whether the current rows are read with their histories (the live backend computes them
+/// either way).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Histories {
+    /// Read each partnership's history rows.
+    Read,
+    /// The status rows alone (histories left empty).
+    Left,
+}
+
+/// A partnership's status answer from its status row and history (read only `as_of` a date).
 fn view(row: &StatusRow, timeline: &[TimelineRow], as_of: Option<&AsOf>) -> Result<StatusView> {
     let mut view = StatusView {
         partnership: row.partnership.clone(),
@@ -118,7 +128,7 @@ impl Projections {
                 Ok(pairs)
             }
             Backend::Live => Ok(self
-                .current(&Selection::All)
+                .current(&Selection::All, Histories::Read)
                 .await?
                 .into_iter()
                 .filter(|(row, _)| cohort.matches(row))
@@ -127,7 +137,11 @@ impl Projections {
     }
 
     /// Status rows and histories for a selection, as of now, from the tables or live.
-    async fn current(&self, selection: &Selection) -> Result<Vec<(StatusRow, Vec<TimelineRow>)>> {
+    async fn current(
+        &self,
+        selection: &Selection,
+        histories: Histories,
+    ) -> Result<Vec<(StatusRow, Vec<TimelineRow>)>> {
         match &self.backend {
             Backend::Tables(tables) => {
                 let ids: Option<Vec<String>> = match selection {
@@ -144,6 +158,10 @@ impl Projections {
                 };
                 let status = tables.status_rows(ids.as_deref()).await?;
                 let mut result = Vec::with_capacity(status.len());
+                if histories == Histories::Left {
+                    // The status rows alone answer: no history is read.
+                    return Ok(status.into_iter().map(|row| (row, Vec::new())).collect());
+                }
                 if ids.is_none() {
                     let mut all: BTreeMap<PartnershipId, Vec<TimelineRow>> = BTreeMap::new();
                     for row in tables.all_timeline_rows().await? {
@@ -248,7 +266,14 @@ impl Projections {
         known_at: Option<jiff::Timestamp>,
     ) -> Result<Vec<StatusView>> {
         let pairs = match known_at {
-            None => self.current(selection).await?,
+            // A status now is in its row; one as of a date needs the history.
+            None => {
+                let histories = match as_of {
+                    Some(_) => Histories::Read,
+                    None => Histories::Left,
+                };
+                self.current(selection, histories).await?
+            }
             Some(moment) => self
                 .timelines(selection, Some(moment))
                 .await?
@@ -377,7 +402,7 @@ impl Projections {
             })?;
             return Ok((rows.status, rows.timeline));
         }
-        self.current(&Selection::One(id.clone()))
+        self.current(&Selection::One(id.clone()), Histories::Read)
             .await?
             .into_iter()
             .next()
