@@ -383,6 +383,18 @@ impl Projections {
         Ok(self.ledger.log_places(&ids).await?)
     }
 
+    /// [`Projections::log_places`] from the log as kept (not brought up to date first).
+    pub async fn log_places_as_kept(
+        &self,
+        rows: &[TimelineRow],
+    ) -> Result<HashMap<amity_ledger::EventId, amity_ledger::log::LogPlace>> {
+        let ids: Vec<amity_ledger::EventId> = rows
+            .iter()
+            .filter_map(|row| row.event_id.parse().ok())
+            .collect();
+        Ok(self.ledger.log_places_as_kept(&ids).await?)
+    }
+
     /// A partnership's history (as known at a moment, if given).
     pub async fn history(
         &self,

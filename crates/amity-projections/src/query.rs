@@ -273,12 +273,17 @@ impl Projections {
     /// Answer a query, once the tables are caught up with the ledger.
     pub async fn answer(&mut self, query: Query) -> Result<Answer> {
         self.catch_up().await?;
+        if matches!(query, Query::History { .. }) {
+            // A history places its entries in the verifiable log, brought up to date too.
+            self.ledger.index_log().await?;
+        }
         self.answer_as_is(query).await
     }
 
-    /// Answer a query from the tables as they are, without catching them up first: for a
-    /// long-running reader whose tables a follower keeps caught up (the HTTP server), so that
-    /// many readers share the tables and none of them writes.
+    /// Answer a query from the tables as they are, without catching them up first (nor the
+    /// verifiable log a history places its entries in): for a long-running reader whose
+    /// tables and log a follower keeps up to date (the HTTP server), so that many readers
+    /// share them and none of them writes.
     pub async fn answer_as_is(&self, query: Query) -> Result<Answer> {
         Ok(match query {
             Query::Status {
@@ -311,7 +316,7 @@ impl Projections {
                 known_at,
             } => {
                 let (status, rows) = self.history(&partnership, known_at).await?;
-                let places = self.log_places(&rows).await?;
+                let places = self.log_places_as_kept(&rows).await?;
                 Answer::History(Box::new(
                     HistoryAnswer::new(&status, &rows).placed_in_log(&places),
                 ))

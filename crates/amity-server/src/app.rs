@@ -78,6 +78,12 @@ impl App {
     ) -> Result<Arc<App>, ServeError> {
         let mut follower = open.open(ledger.clone()).await?;
         follower.catch_up().await?;
+        // The verifiable log brought up to date before the first request: a history places
+        // its entries in it, and a thousand requests must not each hash the same new events.
+        ledger
+            .index_log()
+            .await
+            .map_err(amity_projections::Error::from)?;
         let position = position_of(&follower).await?;
         let links = Arc::new(
             ledger
@@ -150,6 +156,9 @@ impl App {
         follower.catch_up().await?;
         let position = position_of(&follower).await?;
         if position != before {
+            // The log's leaves of the new events, hashed once here rather than by the next
+            // requests for a history.
+            self.ledger.index_log().await?;
             // Read after the tables are caught up, so that they are at least as new.
             let links = Arc::new(self.ledger.links().await?);
             *self.links.write().expect("not poisoned") = links;

@@ -116,6 +116,16 @@ impl Ledger {
     /// checkpoint covers them. An event not in the feed is left out.
     pub async fn log_places(&self, events: &[EventId]) -> Result<HashMap<EventId, LogPlace>> {
         self.indexed().await?;
+        self.log_places_as_kept(events).await
+    }
+
+    /// [`Ledger::log_places`] from the leaves as kept, without bringing the log up to date
+    /// first: for a long-running reader whose log a follower keeps up to date (the server);
+    /// an event recorded since is left out.
+    pub async fn log_places_as_kept(
+        &self,
+        events: &[EventId],
+    ) -> Result<HashMap<EventId, LogPlace>> {
         let covered = self
             .log_checkpoints()
             .await?
