@@ -261,7 +261,15 @@ fn written(
 async fn enlist(app: &App, event: &RegisterEvent, recorded_by: &str) -> Result<(), Problem> {
     let keys = match event {
         RegisterEvent::Aliased(aliases) => vec![aliases.key.clone()],
-        RegisterEvent::Linked(link) => vec![link.a.clone(), link.b.clone()],
+        RegisterEvent::Linked(link) => {
+            // A link the register refuses registers no party either.
+            app.ledger()
+                .links()
+                .await?
+                .check_link(link)
+                .map_err(amity_ledger::Error::from)?;
+            vec![link.a.clone(), link.b.clone()]
+        }
         _ => return Ok(()),
     };
     // Read the parties from tables caught up with every write so far.

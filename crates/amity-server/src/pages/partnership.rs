@@ -11,7 +11,6 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, Uri};
 use axum::response::Response;
 use maud::{html, Markup};
-use serde::Deserialize;
 
 use super::frame::{page, query, respond, segment, unchanged, Address, Frame, PageError, When};
 use super::timeline::{self, span_words};
@@ -22,16 +21,6 @@ use crate::problem::Problem;
 
 /// Entries per page of the table when `limit` is not given.
 pub const ENTRIES_PER_PAGE: usize = 200;
-
-/// What the page takes.
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct PartnershipParams {
-    as_of: Option<String>,
-    known_at: Option<String>,
-    limit: Option<String>,
-    offset: Option<String>,
-}
 
 /// `GET /partnerships/{id}`.
 pub async fn partnership(
@@ -44,7 +33,7 @@ pub async fn partnership(
     if let Some(response) = unchanged(&tag, &headers) {
         return Ok(response);
     }
-    let p: PartnershipParams = query(&uri)?;
+    let p: params::WhenParams = query(&uri)?;
     let when = When::read(&app, p.as_of.as_deref(), p.known_at.as_deref()).await?;
     let id = params::partnership(&app, &id).await?;
     let entries_page = params::page(p.limit.as_deref(), p.offset.as_deref(), ENTRIES_PER_PAGE)?;

@@ -10,7 +10,6 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, Uri};
 use axum::response::Response;
 use maud::{html, Markup};
-use serde::Deserialize;
 
 use super::frame::{page, query, respond, segment, unchanged, Address, Frame, PageError, When};
 use crate::app::App;
@@ -20,16 +19,6 @@ use crate::problem::Problem;
 
 /// Partners per page when `limit` is not given.
 pub const PARTNERS_PER_PAGE: usize = 200;
-
-/// What the page takes.
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct PartyParams {
-    as_of: Option<String>,
-    known_at: Option<String>,
-    limit: Option<String>,
-    offset: Option<String>,
-}
 
 /// `GET /parties/{key}`.
 pub async fn party(
@@ -42,7 +31,7 @@ pub async fn party(
     if let Some(response) = unchanged(&tag, &headers) {
         return Ok(response);
     }
-    let p: PartyParams = query(&uri)?;
+    let p: params::WhenParams = query(&uri)?;
     let when = When::read(&app, p.as_of.as_deref(), p.known_at.as_deref()).await?;
     let key = params::party(&app, &key).await?;
     let partners_page = params::page(p.limit.as_deref(), p.offset.as_deref(), PARTNERS_PER_PAGE)?;

@@ -43,20 +43,6 @@ fn coordinates_of(text: &str) -> Result<(f64, f64)> {
     Ok((lat, lon))
 }
 
-/// The registration of a party the ledger knows only from its partnerships.
-fn registration_of(found: &Found) -> Registration {
-    Registration {
-        key: found.key.clone(),
-        party: found.party.clone(),
-        kind: None,
-        geonames: None,
-        coordinates: None,
-        aliases: Vec::new(),
-        sources: Vec::new(),
-        note: Some("registered with a link, from its partnerships".to_owned()),
-    }
-}
-
 /// The JSON of a register event just recorded.
 #[derive(Serialize)]
 struct RecordedView<'a> {
@@ -157,7 +143,7 @@ pub async fn run(
             }
             let facts = alias.facts.to_facts(None, matches)?;
             let recorded_by = alias.facts.recorded_by_or_user();
-            ensure_registered(ledger, &found, &recorded_by).await?;
+            ensure_registered(projections, &found, &recorded_by).await?;
             let event = RegisterEvent::Aliased(amity_domain::register::Aliases {
                 key: found.key.clone(),
                 aliases: alias.aliases.clone(),
@@ -210,17 +196,14 @@ pub async fn run(
     }
 }
 
-/// Register a party known only from its partnerships (a link or alias needs its record).
-async fn ensure_registered(ledger: &Ledger, found: &Found, recorded_by: &str) -> Result<()> {
-    if ledger.party_entries(&found.key).await?.is_empty() {
-        ledger
-            .record_register(
-                uuid::Uuid::now_v7(),
-                RegisterEvent::Registered(Box::new(registration_of(found))),
-                recorded_by,
-            )
-            .await?;
-    }
+/// Register a party known only from its partnerships (a link or alias needs its record):
+/// `Projections::enlist`, as the server does.
+async fn ensure_registered(
+    projections: &Projections,
+    found: &Found,
+    recorded_by: &str,
+) -> Result<()> {
+    projections.enlist(&found.key, recorded_by).await?;
     Ok(())
 }
 
@@ -257,8 +240,8 @@ async fn record_link(
         note: facts.note,
     };
     ledger.links().await?.check_link(&link)?;
-    ensure_registered(ledger, &a, &recorded_by).await?;
-    ensure_registered(ledger, &b, &recorded_by).await?;
+    ensure_registered(projections, &a, &recorded_by).await?;
+    ensure_registered(projections, &b, &recorded_by).await?;
     let id = args.facts.id.unwrap_or_else(uuid::Uuid::now_v7);
     let outcome = ledger
         .record_register(id, RegisterEvent::Linked(link), &recorded_by)
