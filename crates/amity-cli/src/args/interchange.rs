@@ -53,6 +53,13 @@ pub struct ImportArgs {
     /// the built-in table's).
     #[arg(long, value_name = "FILE.csv")]
     pub country_names: Option<std::path::PathBuf>,
+    /// Timeline CSV: the sources view written beside it (`export --format csv --view sources`).
+    #[arg(long, value_name = "SOURCES.csv")]
+    pub sources: Option<std::path::PathBuf>,
+    /// Timeline CSV: the party links view written beside it (`export --format csv --view
+    /// party-links`).
+    #[arg(long, value_name = "PARTY_LINKS.csv")]
+    pub party_links: Option<std::path::PathBuf>,
 }
 
 /// An export.
@@ -60,9 +67,12 @@ pub struct ImportArgs {
 pub struct ExportArgs {
     /// The file (default, or `-`: standard output).
     pub file: Option<std::path::PathBuf>,
-    /// For CSV: which projection.
+    /// For CSV: which view.
     #[arg(long, value_enum)]
     pub view: Option<ViewArg>,
+    /// For EAC-CPF: the party whose authority record is written ("Name, CC" or its key).
+    #[arg(long, value_name = "PARTY")]
+    pub party: Option<String>,
     /// For the status view: the status on this date (EDTF or milestone key).
     #[arg(long, value_name = "DATE|MILESTONE", allow_hyphen_values = true)]
     pub as_of: Option<String>,
@@ -73,13 +83,21 @@ pub struct ExportArgs {
     pub known_at: Option<String>,
 }
 
-/// Which projection a CSV export writes (`--view`).
+/// Which view a CSV export writes (`--view`); docs/csv-views.md lists their columns.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum ViewArg {
     /// One row per partnership: its status (as of a date, with `--as-of`).
     Status,
-    /// One row per entry of every partnership's history.
+    /// One row per entry of every partnership's history, every field (imports back with
+    /// `--format timeline-csv`).
     Timeline,
+    /// One row per source of every entry and party link, keyed by event id.
+    Sources,
+    /// One row per party: names, codes, Wikidata item, community.
+    Parties,
+    /// One row per party link and link retraction.
+    #[value(name = "party-links", alias = "party_links")]
+    PartyLinks,
 }
 
 /// Milestone commands.

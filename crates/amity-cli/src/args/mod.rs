@@ -102,6 +102,18 @@ pub enum Format {
     Jsonl,
     /// A snapshot list of twinned pairs (`import` only).
     Pairs,
+    /// The lossless timeline CSV view, with `--sources` (and `--party-links`) beside it
+    /// (`import` only: `export --format csv --view timeline` writes it).
+    TimelineCsv,
+    /// W3C PROV-O in Turtle (`export` only).
+    ProvO,
+    /// W3C PROV-JSON (`export` only).
+    ProvJson,
+    /// A party's EAC-CPF 2.0 authority record with its partnerships as relations (`export
+    /// --party` only).
+    EacCpf,
+    /// Wikidata QuickStatements (V1): P190 claims with start and end times (`export` only).
+    Quickstatements,
 }
 
 /// The commands.

@@ -136,6 +136,58 @@ fn list_source(title: Option<&str>, url: Option<&str>, date: Option<&str>) -> Re
     })
 }
 
+/// What an export writes, checked before any file is touched.
+enum Export {
+    /// The JSON Lines archive.
+    Archive,
+    /// A CSV view.
+    View(ViewArg),
+    /// W3C PROV.
+    Prov(amity_interchange::prov::ProvFormat),
+    /// A party's EAC-CPF record.
+    EacCpf(String),
+    /// Wikidata QuickStatements.
+    QuickStatements,
+}
+
+/// The export a command line asks for, or a usage error.
+fn export_of(format: Format, export: &ExportArgs) -> Result<Export> {
+    use amity_interchange::prov::ProvFormat;
+    if export.party.is_some() && format != Format::EacCpf {
+        return Err(usage!("--party goes with --format eac-cpf"));
+    }
+    if export.view.is_some() && format != Format::Csv {
+        return Err(usage!("--view goes with --format csv"));
+    }
+    if export.as_of.is_some() && !(format == Format::Csv && export.view == Some(ViewArg::Status)) {
+        return Err(usage!("--as-of goes with --format csv --view status"));
+    }
+    Ok(match format {
+        Format::Jsonl => Export::Archive,
+        Format::Csv => match export.view {
+            Some(view) => Export::View(view),
+            None => {
+                return Err(usage!(
+                    "export --format csv needs --view timeline, sources, status, parties or party-links"
+                ))
+            }
+        },
+        Format::ProvO => Export::Prov(ProvFormat::Turtle),
+        Format::ProvJson => Export::Prov(ProvFormat::Json),
+        Format::EacCpf => match &export.party {
+            Some(party) => Export::EacCpf(party.clone()),
+            None => return Err(usage!("export --format eac-cpf needs --party PARTY")),
+        },
+        Format::Quickstatements => Export::QuickStatements,
+        _ => {
+            return Err(usage!(
+                "export: give --format jsonl (every event), csv --view …, prov-o, prov-json, \
+                 eac-cpf --party … or quickstatements"
+            ))
+        }
+    })
+}
+
 /// `amity export`.
 pub async fn export(
     ledger: &Ledger,
@@ -144,29 +196,7 @@ pub async fn export(
     export: ExportArgs,
 ) -> Result<()> {
     // Check the request before touching any file.
-    let view = match (format, export.view, export.as_of.is_some()) {
-        (Format::Jsonl, None, false) => None,
-        (Format::Jsonl, _, _) => {
-            return Err(usage!(
-                "export --format jsonl writes every event; --view and --as-of go with --format csv"
-            ))
-        }
-        (Format::Csv, Some(ViewArg::Status), _) => Some(ViewArg::Status),
-        (Format::Csv, Some(ViewArg::Timeline), false) => Some(ViewArg::Timeline),
-        (Format::Csv, Some(ViewArg::Timeline), true) => {
-            return Err(usage!("--as-of goes with --view status"))
-        }
-        (Format::Csv, None, _) => {
-            return Err(usage!(
-                "export --format csv needs --view status or --view timeline"
-            ))
-        }
-        _ => {
-            return Err(usage!(
-                "export: give --format jsonl (every event) or --format csv --view status|timeline"
-            ))
-        }
-    };
+    let what = export_of(format, &export)?;
     let as_of = args::as_of(ledger, export.as_of.as_deref()).await?;
     let known_at = args::known_at(export.known_at.as_deref())?;
     // A file is written to a new temporary file beside its destination and renamed at the
@@ -178,23 +208,52 @@ pub async fn export(
         Some(target) => Box::new(std::io::BufWriter::new(target.writer())),
         None => Box::new(std::io::BufWriter::new(output::StdoutWriter::new())),
     };
-    let written: Result<Option<u64>> = async {
-        match view {
-            None => Ok(Some(archive::export(ledger, &mut out, known_at).await?)),
-            Some(view) => {
-                let projections = caught_up(opened, ledger).await?;
-                if view == ViewArg::Status {
-                    let views = projections
-                        .status(&Selection::All, as_of.as_ref(), known_at)
-                        .await?;
-                    output::write_status_csv(&mut out, &views)?;
-                } else {
-                    let pairs = projections
-                        .cohort_pairs(&analysis::Cohort::default(), known_at)
-                        .await?;
-                    output::write_timeline_csv(&mut out, &pairs)?;
-                }
+    let written: Result<Option<(u64, &str)>> = async {
+        if let Export::Archive = what {
+            let count = archive::export(ledger, &mut out, known_at).await?;
+            return Ok(Some((count, "events")));
+        }
+        let projections = caught_up(opened, ledger).await?;
+        match what {
+            Export::Archive => unreachable!("written above"),
+            Export::View(ViewArg::Status) => {
+                let views = projections
+                    .status(&Selection::All, as_of.as_ref(), known_at)
+                    .await?;
+                output::write_status_csv(&mut out, &views)?;
                 Ok(None)
+            }
+            Export::View(ViewArg::Timeline) => {
+                let pairs = projections
+                    .cohort_pairs(&analysis::Cohort::default(), known_at)
+                    .await?;
+                output::write_timeline_csv(&mut out, &pairs)?;
+                Ok(None)
+            }
+            Export::View(view) => Err(usage!("--view {view:?}: being built")),
+            Export::Prov(format) => {
+                let count = amity_interchange::prov::export(
+                    ledger,
+                    &projections,
+                    known_at,
+                    format,
+                    &mut out,
+                )
+                .await?;
+                Ok(Some((count, "events")))
+            }
+            Export::EacCpf(party) => {
+                let key = super::parties::find(&projections, &party, false)
+                    .await?
+                    .canonical;
+                amity_interchange::eac::export(&projections, &key, known_at, &mut out).await?;
+                Ok(None)
+            }
+            Export::QuickStatements => {
+                let count =
+                    amity_interchange::quickstatements::export(&projections, known_at, &mut out)
+                        .await?;
+                Ok(Some((count, "partnerships")))
             }
         }
     }
@@ -206,8 +265,8 @@ pub async fn export(
     // (Dropped on an error above, the temporary file is removed.)
     if let (Some(target), Some(file)) = (target, file) {
         target.replace()?;
-        if let Some(count) = count {
-            eprintln!("exported {count} events to {}", file.display());
+        if let Some((count, what)) = count {
+            eprintln!("exported {count} {what} to {}", file.display());
         }
     }
     Ok(())

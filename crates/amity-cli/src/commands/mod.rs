@@ -72,10 +72,25 @@ pub(crate) async fn partnership_of(
 pub(crate) fn check_format(command: &Command, format: Format) -> Result<()> {
     let (allowed, what): (&[Format], &str) = match command {
         Command::Import(_) => (
-            &[Format::Jsonl, Format::Csv, Format::Pairs],
-            "import reads jsonl, csv or pairs",
+            &[
+                Format::Jsonl,
+                Format::Csv,
+                Format::Pairs,
+                Format::TimelineCsv,
+            ],
+            "import reads jsonl, csv, pairs or timeline-csv",
         ),
-        Command::Export(_) => (&[Format::Jsonl, Format::Csv], "export writes jsonl or csv"),
+        Command::Export(_) => (
+            &[
+                Format::Jsonl,
+                Format::Csv,
+                Format::ProvO,
+                Format::ProvJson,
+                Format::EacCpf,
+                Format::Quickstatements,
+            ],
+            "export writes jsonl, csv, prov-o, prov-json, eac-cpf or quickstatements",
+        ),
         Command::Migrate(_) | Command::Completions { .. } | Command::Man => return Ok(()),
         _ => (
             &[Format::Table, Format::Json, Format::Csv],

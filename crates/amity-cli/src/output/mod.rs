@@ -313,7 +313,8 @@ impl From<Format> for Report {
             Format::Table => Report::Table,
             Format::Json => Report::Json,
             Format::Csv => Report::Csv,
-            Format::Jsonl | Format::Pairs => Report::Json,
+            // (Formats of import and export only: their reports are JSON.)
+            _ => Report::Json,
         }
     }
 }

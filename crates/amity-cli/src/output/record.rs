@@ -14,7 +14,8 @@ pub fn recorded(outcome: &Outcome, format: Format) -> Result<()> {
             "occurred": recorded.event.facts().occurred.date().map(|d| d.as_str()),
             "recorded": fresh,
         })),
-        Format::Table | Format::Csv | Format::Jsonl | Format::Pairs => {
+        // (The other formats are refused before a recording command runs.)
+        _ => {
             let what = if fresh {
                 "recorded"
             } else {
@@ -45,7 +46,8 @@ pub fn amended(outcomes: &[Outcome], format: Format) -> Result<()> {
             "type": replacement.recorded().event.event_type().name(),
             "occurred": replacement.recorded().event.facts().occurred.date().map(|d| d.as_str()),
         })),
-        Format::Table | Format::Csv | Format::Jsonl | Format::Pairs => {
+        // (The other formats are refused before a recording command runs.)
+        _ => {
             let (old, new) = (retraction.recorded(), replacement.recorded());
             let target = old
                 .event
@@ -81,7 +83,8 @@ pub fn milestone_recorded(
             "occurred": milestone.occurred,
             "recorded": fresh,
         })),
-        Format::Table | Format::Csv | Format::Jsonl | Format::Pairs => emit(format_args!(
+        // (The other formats are refused before a recording command runs.)
+        _ => emit(format_args!(
             "{} milestone {} ({}): {}",
             if fresh {
                 "recorded"
