@@ -84,6 +84,14 @@ fn classify(cause: &(dyn std::error::Error + 'static)) -> Option<Exit> {
             _ => Exit::Infrastructure,
         });
     }
+    if let Some(error) = cause.downcast_ref::<amity_interchange::Error>() {
+        return Some(match error {
+            amity_interchange::Error::Projections(inner) => classify(inner)?,
+            amity_interchange::Error::Ledger(inner) => ledger_class(inner),
+            amity_interchange::Error::UnknownParty(_) => Exit::BadInput,
+            _ => Exit::Infrastructure,
+        });
+    }
     if let Some(violation) = cause.downcast_ref::<amity_domain::Violation>() {
         return Some(violation_class(violation));
     }

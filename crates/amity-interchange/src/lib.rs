@@ -3,7 +3,7 @@
 //!
 //! - [`views`]: the ledger as tidy, lossless CSV views (`timeline`, `sources`, `status`,
 //!   `parties`, `party_links`); the timeline, sources and party links views import back
-//!   (`amity_ledger::import::views`).
+//!   (`amity_ledger::archive::views`).
 //! - [`prov`]: W3C PROV, as PROV-O (Turtle) and PROV-JSON.
 //! - [`eac`]: a party's EAC-CPF 2.0 authority record, one `relation` per partnership.
 //! - [`quickstatements`]: Wikidata P190 claims for partnerships whose parties have QIDs.

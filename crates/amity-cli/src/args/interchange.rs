@@ -60,6 +60,10 @@ pub struct ImportArgs {
     /// party-links`).
     #[arg(long, value_name = "PARTY_LINKS.csv")]
     pub party_links: Option<std::path::PathBuf>,
+    /// Timeline CSV: the milestones view written beside it (`export --format csv --view
+    /// milestones`).
+    #[arg(long, value_name = "MILESTONES.csv")]
+    pub milestones: Option<std::path::PathBuf>,
 }
 
 /// An export.
@@ -98,6 +102,8 @@ pub enum ViewArg {
     /// One row per party link and link retraction.
     #[value(name = "party-links", alias = "party_links")]
     PartyLinks,
+    /// One row per milestone.
+    Milestones,
 }
 
 /// Milestone commands.

@@ -1,6 +1,7 @@
 //! `amity import` and `amity export`: the interchange formats in and out.
 
 use amity_domain::{EdtfDate, Source, SourceRole};
+use amity_interchange::views;
 use amity_ledger::import::{csv, pairs, ImportOptions, Names};
 use amity_ledger::{archive, Ledger};
 use amity_projections::{analysis, Selection};
@@ -18,6 +19,16 @@ pub async fn import(
     format: Format,
     import: ImportArgs,
 ) -> Result<()> {
+    let beside = [
+        ("--sources", import.sources.is_some()),
+        ("--party-links", import.party_links.is_some()),
+        ("--milestones", import.milestones.is_some()),
+    ];
+    if let Some((option, _)) = beside.iter().find(|(_, given)| *given) {
+        if format != Format::TimelineCsv {
+            return Err(usage!("{option} goes with --format timeline-csv"));
+        }
+    }
     let options = ImportOptions {
         skip_invalid: import.skip_invalid,
         dry_run: import.dry_run,
@@ -112,9 +123,23 @@ pub async fn import(
                 }
             }
         }
+        Format::TimelineCsv => {
+            let files = archive::views::ViewFiles {
+                timeline: &import.file,
+                sources: import.sources.as_deref(),
+                party_links: import.party_links.as_deref(),
+                milestones: import.milestones.as_deref(),
+            };
+            let mut shown = output::ImportProgress::lines();
+            let summary =
+                archive::views::import(ledger, files, options, &mut |step| shown.show(step))
+                    .await?;
+            shown.finish();
+            summary
+        }
         _ => {
             return Err(usage!(
-                "import: give --format jsonl (an archive), csv or pairs"
+                "import: give --format jsonl (an archive), csv, pairs or timeline-csv"
             ))
         }
     };
@@ -168,7 +193,8 @@ fn export_of(format: Format, export: &ExportArgs) -> Result<Export> {
             Some(view) => Export::View(view),
             None => {
                 return Err(usage!(
-                    "export --format csv needs --view timeline, sources, status, parties or party-links"
+                    "export --format csv needs --view timeline, sources, party-links, milestones, \
+                     status or parties"
                 ))
             }
         },
@@ -199,6 +225,7 @@ pub async fn export(
     let what = export_of(format, &export)?;
     let as_of = args::as_of(ledger, export.as_of.as_deref()).await?;
     let known_at = args::known_at(export.known_at.as_deref())?;
+    let raw = output::raw_csv();
     // A file is written to a new temporary file beside its destination and renamed at the
     // end (`files::NewFile`): a failed export leaves no partial file and does not touch an
     // existing one, and a link at the destination is replaced, never followed.
@@ -220,17 +247,39 @@ pub async fn export(
                 let views = projections
                     .status(&Selection::All, as_of.as_ref(), known_at)
                     .await?;
-                output::write_status_csv(&mut out, &views)?;
+                views::write_status(&views, raw, &mut out)?;
+                Ok(None)
+            }
+            Export::View(ViewArg::Parties) => {
+                if known_at.is_some() {
+                    return Err(usage!(
+                        "--known-at does not go with --view parties (the register as it stands)"
+                    ));
+                }
+                views::write_parties(&projections.all_parties().await?, raw, &mut out)?;
                 Ok(None)
             }
             Export::View(ViewArg::Timeline) => {
+                // The histories first, then the feed: it holds every event they show.
                 let pairs = projections
                     .cohort_pairs(&analysis::Cohort::default(), known_at)
                     .await?;
-                output::write_timeline_csv(&mut out, &pairs)?;
-                Ok(None)
+                let feed = views::Feed::read(ledger, known_at).await?;
+                let count = views::write_timeline(&feed, &pairs, raw, &mut out)?;
+                Ok(Some((count, "events")))
             }
-            Export::View(view) => Err(usage!("--view {view:?}: being built")),
+            Export::View(view) => {
+                let feed = views::Feed::read(ledger, known_at).await?;
+                let (count, what) = match view {
+                    ViewArg::Sources => (views::write_sources(&feed, raw, &mut out)?, "sources"),
+                    ViewArg::PartyLinks => (
+                        views::write_party_links(&feed, raw, &mut out)?,
+                        "party links",
+                    ),
+                    _ => (views::write_milestones(&feed, raw, &mut out)?, "milestones"),
+                };
+                Ok(Some((count, what)))
+            }
             Export::Prov(format) => {
                 let count = amity_interchange::prov::export(
                     ledger,

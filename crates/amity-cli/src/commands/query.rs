@@ -20,6 +20,15 @@ pub async fn history(cx: &Context<'_>, which: PartnershipArgs) -> Result<()> {
     // Each entry's place in the verifiable log, and whether the latest checkpoint covers it.
     let (status, timeline) = projections.history(&id, known_at).await?;
     let places = projections.log_places(&timeline).await?;
+    if cx.format == crate::args::Format::Csv {
+        // The timeline view's columns, every field of each stored event.
+        let feed =
+            amity_interchange::views::Feed::of_history(cx.ledger, &timeline, &places).await?;
+        let pairs = [(status, timeline)];
+        let mut buffer = Vec::new();
+        amity_interchange::views::write_timeline(&feed, &pairs, output::raw_csv(), &mut buffer)?;
+        return output::emit(String::from_utf8(buffer)?.trim_end());
+    }
     output::history(&status, &timeline, &places, cx.format)
 }
 

@@ -32,13 +32,6 @@ pub fn history(
         let answer = amity_projections::query::HistoryAnswer::new(status, rows);
         return print_json(&answer.placed_in_log(places));
     }
-    if format == Format::Csv {
-        // The same columns as `export --format csv --view timeline`.
-        let pair = [(status.clone(), rows.to_vec())];
-        let mut buffer = Vec::new();
-        write_timeline_csv(&mut buffer, &pair)?;
-        return emit(String::from_utf8(buffer)?.trim_end());
-    }
     let since = status
         .since
         .as_deref()

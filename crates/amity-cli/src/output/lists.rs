@@ -79,40 +79,10 @@ pub fn status(views: &[StatusView], format: Format) -> Result<()> {
         return print_json(views);
     }
     if format == Format::Csv {
-        let header = [
-            "partnership",
-            "party_a",
-            "party_b",
-            "kind",
-            "status",
-            "certainty",
-            "competing",
-            "since",
-            "as_of",
-            "known_at",
-            "events",
-            "first_attested",
-        ];
-        let rows = views
-            .iter()
-            .map(|view| {
-                vec![
-                    view.partnership.to_string(),
-                    view.parties[0].to_string(),
-                    view.parties[1].to_string(),
-                    view.kind.to_string(),
-                    view.status.name().to_owned(),
-                    certainty_name(view.certainty).to_owned(),
-                    statuses_text(&view.competing),
-                    since_cell(view.status, view.since.as_deref()),
-                    view.as_of.clone().unwrap_or_default(),
-                    view.known_at.clone().unwrap_or_default(),
-                    view.events.to_string(),
-                    view.first_attested.clone().unwrap_or_default(),
-                ]
-            })
-            .collect();
-        return emit_report(&header, rows, Report::Csv, false);
+        // The status view's columns (`export --format csv --view status`).
+        let mut buffer = Vec::new();
+        amity_interchange::views::write_status(views, raw_csv(), &mut buffer)?;
+        return emit(String::from_utf8(buffer)?.trim_end());
     }
     if views.is_empty() {
         return emit("no partnership is recorded (as known at that moment)");

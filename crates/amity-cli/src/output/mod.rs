@@ -351,20 +351,24 @@ const FREE_TEXT_COLUMNS: [&str; 15] = [
     "recorded_by",
 ];
 
-/// A cell a spreadsheet would run as a formula (it begins with `=`, `+`, `-` or `@`) with
-/// one `'` before it, OWASP's advice against CSV injection: the spreadsheet shows the text.
-/// `amity import --format csv` takes exactly that one `'` off again.
+/// Whether CSV cells are written as they are (`--raw`).
+pub fn raw_csv() -> bool {
+    RAW_CSV.load(std::sync::atomic::Ordering::Relaxed)
+}
+
+/// A cell a spreadsheet would run as a formula with one `'` before it
+/// ([`amity_ledger::archive::views::neutralise_formula`], OWASP's advice against CSV
+/// injection); `amity import` takes exactly that `'` off again.
 pub fn formula_safe(cell: String) -> String {
-    if cell.starts_with(['=', '+', '-', '@']) {
-        format!("'{cell}")
-    } else {
-        cell
+    match amity_ledger::archive::views::neutralise_formula(&cell) {
+        std::borrow::Cow::Borrowed(_) => cell,
+        std::borrow::Cow::Owned(guarded) => guarded,
     }
 }
 
 /// A CSV row under `header` with its free-text cells made [`formula_safe`], unless `--raw`.
 fn safe_row(header: &[&str], row: Vec<String>) -> Vec<String> {
-    if RAW_CSV.load(std::sync::atomic::Ordering::Relaxed) {
+    if raw_csv() {
         return row;
     }
     row.into_iter()

@@ -66,8 +66,62 @@ pub async fn import(
     options: ImportOptions,
     progress: &mut (dyn FnMut(Progress) + Send),
 ) -> Result<ImportSummary> {
+    import_from(ledger, &Input::File(path), options, progress).await
+}
+
+/// [`import`] of an archive held in memory, named `name` in messages (the CSV views read back
+/// are turned into one: `crate::import::views`).
+pub async fn import_bytes(
+    ledger: &Ledger,
+    name: &str,
+    lines: Vec<u8>,
+    options: ImportOptions,
+    progress: &mut (dyn FnMut(Progress) + Send),
+) -> Result<ImportSummary> {
+    let input = Input::Memory(name, std::sync::Arc::from(lines));
+    import_from(ledger, &input, options, progress).await
+}
+
+/// Where an archive is read from.
+enum Input<'a> {
+    /// A file.
+    File(&'a Path),
+    /// Bytes in memory, and the name they go by.
+    Memory(&'a str, std::sync::Arc<[u8]>),
+}
+
+impl Input<'_> {
+    /// The archive as named to the user.
+    fn name(&self) -> String {
+        match self {
+            Input::File(path) => path.display().to_string(),
+            Input::Memory(name, _) => (*name).to_owned(),
+        }
+    }
+
+    /// Its lines, read from the start (see [`Lines::open`]).
+    fn lines(&self, decode: bool, chunk: usize) -> Result<Lines> {
+        match self {
+            Input::File(path) => Lines::open(path, decode, chunk),
+            Input::Memory(name, bytes) => Ok(Lines::from_reader(
+                std::io::Cursor::new(bytes.clone()),
+                Path::new(name),
+                decode,
+                chunk,
+            )),
+        }
+    }
+}
+
+/// [`import`] from either input.
+async fn import_from(
+    ledger: &Ledger,
+    input: &Input<'_>,
+    options: ImportOptions,
+    progress: &mut (dyn FnMut(Progress) + Send),
+) -> Result<ImportSummary> {
     let mut summary = ImportSummary::default();
-    let name = path.display().to_string();
+    let name = input.name();
     // First pass: every line decodes, ids are unique, and each stream continues what the
     // ledger holds, so that the write cannot fail half-way on anything the file says.
     let mut rejected_lines: HashSet<u64> = HashSet::new();
@@ -83,7 +137,7 @@ pub async fn import(
         .read_all(amity_store::Position::START, 1)
         .await?
         .is_empty();
-    let mut lines = Lines::open(path, true, 8_192)?;
+    let mut lines = input.lines(true, 8_192)?;
     lines.keep_payload = !ledger_is_empty;
     loop {
         let chunk = lines.next_chunk()?;
@@ -176,7 +230,7 @@ pub async fn import(
     // The first pass's reader goes first: its map of the ids read is no longer needed (the
     // second pass keeps none, and is told the repeated lines by number).
     drop(lines);
-    let mut lines = Lines::open(path, false, BATCH_LINES)?;
+    let mut lines = input.lines(false, BATCH_LINES)?;
     lines.repeats = std::mem::take(&mut repeated_lines);
     // The next batch is read while the previous one is written.
     let mut batch: Vec<Valid> = Vec::with_capacity(BATCH_LINES);

@@ -27,12 +27,13 @@ mod diagnose;
 mod export;
 mod format;
 mod import;
+pub mod views;
 
 pub use crate::import::{ImportOptions, ImportSummary};
 pub use export::export;
 use format::{parts_of, Valid};
 pub use format::{BATCH_LINES, CLOCK_SKEW};
-pub use import::import;
+pub use import::{import, import_bytes};
 
 /// What a copy between stores did.
 #[derive(Debug, Clone, Copy, Default, Serialize)]

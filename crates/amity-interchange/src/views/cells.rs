@@ -1,0 +1,72 @@
+//! Cells of the views: times, dates, statuses, and the CSV writer that guards free text.
+
+use std::io::Write;
+
+use amity_ledger::archive::views::{neutralise_formula, FREE_TEXT};
+
+use crate::Result;
+
+/// A moment as every view writes it: RFC 3339 in UTC with microseconds
+/// (`2026-12-04T22:36:49.536397Z`), nanoseconds when the store kept them.
+pub fn timestamp(moment: jiff::Timestamp) -> String {
+    let nanos = moment.subsec_nanosecond();
+    if nanos % 1_000 == 0 {
+        moment.strftime("%Y-%m-%dT%H:%M:%S%.6fZ").to_string()
+    } else {
+        moment.strftime("%Y-%m-%dT%H:%M:%S%.9fZ").to_string()
+    }
+}
+
+/// A date cell: the date as written, `unknown` when not known (never empty, which a reader
+/// cannot tell from a missing value).
+pub(super) fn date(date: Option<&str>) -> String {
+    date.unwrap_or("unknown").to_owned()
+}
+
+/// The `possible_statuses` cell: every status a partnership may be in, `;`-joined, sorted.
+pub fn possible_statuses<'a>(statuses: impl IntoIterator<Item = &'a str>) -> String {
+    let mut names: Vec<&str> = statuses.into_iter().collect();
+    names.sort_unstable();
+    names.dedup();
+    names.join(";")
+}
+
+/// A CSV writer of one view: the header, then rows, each free-text cell guarded against
+/// spreadsheet formulas unless `raw`.
+pub(super) struct ViewWriter<'a> {
+    writer: csv::Writer<&'a mut dyn Write>,
+    guarded: Vec<bool>,
+}
+
+impl<'a> ViewWriter<'a> {
+    /// Begin a view with its columns.
+    pub(super) fn new(out: &'a mut dyn Write, columns: &[&str], raw: bool) -> Result<Self> {
+        let mut writer = csv::Writer::from_writer(out);
+        writer.write_record(columns)?;
+        let guarded = columns
+            .iter()
+            .map(|column| !raw && FREE_TEXT.contains(column))
+            .collect();
+        Ok(ViewWriter { writer, guarded })
+    }
+
+    /// One row, its cells in the order of the columns.
+    pub(super) fn row(&mut self, cells: &[&str]) -> Result<()> {
+        for (cell, &guarded) in cells.iter().zip(&self.guarded) {
+            if guarded {
+                self.writer
+                    .write_field(neutralise_formula(cell).as_bytes())?;
+            } else {
+                self.writer.write_field(cell.as_bytes())?;
+            }
+        }
+        self.writer.write_record(None::<&[u8]>)?;
+        Ok(())
+    }
+
+    /// The end of the view.
+    pub(super) fn finish(mut self) -> Result<()> {
+        self.writer.flush()?;
+        Ok(())
+    }
+}

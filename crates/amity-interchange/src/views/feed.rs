@@ -1,0 +1,118 @@
+//! The stored events a view shows: in global order, each with its leaf index in the log.
+
+use std::collections::HashMap;
+
+use amity_ledger::log::LogPlace;
+use amity_ledger::{EventId, Ledger, Metadata, Position, StoredRecord};
+use amity_projections::TimelineRow;
+
+use crate::Result;
+
+/// Records read from the store at a time.
+const PAGE: usize = 8_192;
+
+/// One stored event: its leaf index in the log (its 0-based place in the global order), the
+/// record as stored, and who recorded it.
+pub(super) struct Stored {
+    pub(super) log_index: u64,
+    pub(super) record: StoredRecord,
+    pub(super) recorded_by: String,
+}
+
+/// The stored events a view shows, findable by id.
+pub struct Feed {
+    pub(super) events: Vec<Stored>,
+    by_id: HashMap<EventId, usize>,
+}
+
+impl Feed {
+    /// Every stored event of the ledger, in global order; as the ledger held them at
+    /// `known_at`, if given.
+    pub async fn read(ledger: &Ledger, known_at: Option<jiff::Timestamp>) -> Result<Feed> {
+        let mut events = Vec::new();
+        let mut after = Position::START;
+        let mut index = 0;
+        loop {
+            let page = ledger.stored_records(after, PAGE).await?;
+            let Some(last) = page.last() else { break };
+            after = last.position;
+            for record in page {
+                let log_index = index;
+                index += 1;
+                if known_at.is_some_and(|moment| record.recorded_at > moment) {
+                    continue;
+                }
+                events.push(stored(log_index, record)?);
+            }
+        }
+        Ok(Feed::of(events))
+    }
+
+    /// The stored events of one history (read from the streams its rows are in), placed in
+    /// the log by `places` (`Projections::log_places`).
+    pub async fn of_history(
+        ledger: &Ledger,
+        rows: &[TimelineRow],
+        places: &HashMap<EventId, LogPlace>,
+    ) -> Result<Feed> {
+        let mut streams: Vec<&str> = rows
+            .iter()
+            .map(|row| row.stream.as_deref().unwrap_or(row.partnership.as_str()))
+            .collect();
+        streams.sort_unstable();
+        streams.dedup();
+        let mut events = Vec::new();
+        for stream in streams {
+            let records = ledger.store().read_stream(stream, 0, usize::MAX).await;
+            for record in records.map_err(amity_ledger::Error::from)? {
+                let Some(place) = places.get(&record.event_id) else {
+                    continue;
+                };
+                events.push(stored(place.index, record)?);
+            }
+        }
+        events.sort_by_key(|event| event.log_index);
+        Ok(Feed::of(events))
+    }
+
+    fn of(events: Vec<Stored>) -> Feed {
+        let by_id = events
+            .iter()
+            .enumerate()
+            .map(|(i, event)| (event.record.event_id, i))
+            .collect();
+        Feed { events, by_id }
+    }
+
+    /// The stored event with this id.
+    pub(super) fn get(&self, id: &str) -> Option<&Stored> {
+        let id: EventId = id.parse().ok()?;
+        self.by_id.get(&id).map(|&i| &self.events[i])
+    }
+
+    /// How many events it holds.
+    pub fn len(&self) -> usize {
+        self.events.len()
+    }
+
+    /// Whether it holds none.
+    pub fn is_empty(&self) -> bool {
+        self.events.is_empty()
+    }
+}
+
+/// A record with its index and who recorded it (from its metadata).
+fn stored(log_index: u64, record: StoredRecord) -> Result<Stored> {
+    let metadata: Metadata =
+        serde_json::from_slice(&record.metadata).map_err(|error| amity_ledger::Error::Decode {
+            event_id: record.event_id,
+            stream: record.stream.to_string(),
+            stream_version: record.stream_version,
+            source: amity_ledger::DecodeFailure::Metadata(error),
+        })?;
+    Ok(Stored {
+        log_index,
+        recorded_by: metadata.recorded_by,
+        record,
+    })
+}

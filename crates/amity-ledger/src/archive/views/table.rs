@@ -1,0 +1,138 @@
+//! A view's CSV file read as rows of named cells, and the formula guard its writer put on
+//! free text taken off again.
+
+use std::borrow::Cow;
+use std::path::Path;
+
+use crate::import::limits::{csv_too_long, unreadable, Normalised, READ_BUFFER};
+use crate::{Error, Result};
+
+/// A cell a spreadsheet would run as a formula (it begins with `=`, `+`, `-` or `@`, after any
+/// `'`s) with one `'` before it, OWASP's advice against CSV injection: the spreadsheet shows
+/// the text. [`unquote_formula`] takes exactly that `'` off again, so that every text comes
+/// back as it was (a text that begins with `'=` included).
+pub fn neutralise_formula(cell: &str) -> Cow<'_, str> {
+    if cell
+        .trim_start_matches('\'')
+        .starts_with(['=', '+', '-', '@'])
+    {
+        Cow::Owned(format!("'{cell}"))
+    } else {
+        Cow::Borrowed(cell)
+    }
+}
+
+/// A free-text cell as it was before [`neutralise_formula`]: one leading `'` taken off when
+/// a formula sign follows it (after any further `'`s); any other cell is left as it is.
+pub fn unquote_formula(cell: &str) -> &str {
+    match cell.strip_prefix('\'') {
+        Some(rest)
+            if rest
+                .trim_start_matches('\'')
+                .starts_with(['=', '+', '-', '@']) =>
+        {
+            rest
+        }
+        _ => cell,
+    }
+}
+
+/// One row of a view: its line in the file, and its cells in the order of the columns asked.
+pub(super) struct Row {
+    /// The line it starts on.
+    pub(super) line: u64,
+    cells: Vec<String>,
+}
+
+impl Row {
+    /// The cell of the `index`th column asked.
+    pub(super) fn cell(&self, index: usize) -> &str {
+        &self.cells[index]
+    }
+}
+
+/// A view read whole: its rows, and the rows that could not be read (`FILE:LINE: reason`).
+pub(super) struct Table {
+    /// The file as named to the user.
+    pub(super) name: String,
+    pub(super) rows: Vec<Row>,
+    pub(super) rejected: Vec<String>,
+}
+
+/// Read the view at `path`, keeping `columns` (each must be in the header; other columns are
+/// left aside) with free text unquoted ([`super::FREE_TEXT`]). Cells are kept as written:
+/// a view is lossless, so nothing is trimmed.
+pub(super) fn read(path: &Path, columns: &[&str]) -> Result<Table> {
+    let name = path.display().to_string();
+    let file = std::fs::File::open(path).map_err(|source| Error::io(path, source))?;
+    let mut reader = ::csv::ReaderBuilder::new()
+        .has_headers(true)
+        .buffer_capacity(READ_BUFFER)
+        .from_reader(Normalised::capped(file, READ_BUFFER));
+    let headers: Vec<String> = reader
+        .headers()
+        .map_err(|error| unreadable(&name, 1, "header", error))?
+        .iter()
+        .map(|h| h.trim().trim_start_matches('\u{feff}').to_owned())
+        .collect();
+    let missing: Vec<&str> = columns
+        .iter()
+        .copied()
+        .filter(|column| !headers.iter().any(|h| h == column))
+        .collect();
+    if !missing.is_empty() {
+        return Err(Error::Unreadable {
+            file: name,
+            line: 1,
+            reason: format!("header: missing columns {}", missing.join(", ")),
+            source: None,
+        });
+    }
+    let indices: Vec<(usize, bool)> = columns
+        .iter()
+        .map(|column| {
+            let index = headers.iter().position(|h| h == column).expect("checked");
+            (index, super::columns::FREE_TEXT.contains(column))
+        })
+        .collect();
+    let mut table = Table {
+        name,
+        rows: Vec::new(),
+        rejected: Vec::new(),
+    };
+    let mut record = ::csv::StringRecord::new();
+    loop {
+        let line = reader.position().line();
+        match reader.read_record(&mut record) {
+            Ok(false) => break,
+            Ok(true) => {}
+            Err(error) if csv_too_long(&error) => {
+                return Err(unreadable(&table.name, line, "line", error));
+            }
+            Err(error) => {
+                let line = error.position().map_or(line, |p| p.line());
+                table
+                    .rejected
+                    .push(format!("{}:{line}: row: {error}", table.name));
+                if matches!(error.kind(), ::csv::ErrorKind::Io(_)) {
+                    break;
+                }
+                continue;
+            }
+        }
+        let line = record.position().map_or(line, |p| p.line());
+        let cells = indices
+            .iter()
+            .map(|&(index, free_text)| {
+                let cell = record.get(index).unwrap_or("");
+                if free_text {
+                    unquote_formula(cell).to_owned()
+                } else {
+                    cell.to_owned()
+                }
+            })
+            .collect();
+        table.rows.push(Row { line, cells });
+    }
+    Ok(table)
+}
