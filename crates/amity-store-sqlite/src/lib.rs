@@ -6,11 +6,12 @@
 //! re-checks the stream's version inside its transaction. Global positions are the `events`
 //! rowid, which grows with commit order because there is one writer at a time.
 //!
-//! Schema (user_version 2: the migrations in `schema`), designed for insert speed: the global order is the integer
+//! Schema (user_version 4: the migrations in `schema`), designed for insert speed: the global order is the integer
 //! primary key, streams are numbered in a small table so that the per-stream index holds
 //! integers, and event ids are 16-byte blobs whose index stays append-mostly because the
 //! ledger writes time-ordered (v7) UUIDs. Payloads are JSON text so that `sqlite3` users can
-//! query them with `json_extract`; the `ledger_events` view shows everything readably. The
+//! query them with `json_extract`; the `ledger_events` view shows everything readably (dashed
+//! ids, RFC 3339 times with microseconds, who recorded each event). The
 //! log beside the feed (checkpoints, the cached frontier) has tables of its own, which the feed
 //! never reads.
 //!

@@ -36,3 +36,61 @@ fn a_link_to_nothing_at_the_ledger_path_is_refused_and_nothing_is_created_throug
     assert!(SqliteEventStore::open(&link).is_ok());
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn an_older_file_gets_the_readable_ledger_events_view_and_its_rows_stay_as_stored() {
+    let dir = std::env::temp_dir().join(format!("amity-view-{}", uuid::Uuid::new_v4().simple()));
+    std::fs::create_dir(&dir).unwrap();
+    let path = dir.join("ledger.db");
+    drop(SqliteEventStore::open(&path).unwrap());
+    // Given a file of version 3, with the view as it was then, and one stored event.
+    let id = uuid::Uuid::parse_str("0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b").unwrap();
+    let connection = rusqlite::Connection::open(&path).unwrap();
+    connection
+        .execute_batch(
+            "DROP VIEW ledger_events;
+             CREATE VIEW ledger_events AS SELECT lower(hex(event_id)) AS event_id FROM events;
+             PRAGMA user_version = 3;
+             INSERT INTO streams (stream_no, name, version) VALUES (1, 'a:x+b:y', 0);",
+        )
+        .unwrap();
+    connection
+        .execute(
+            "INSERT INTO events (position, stream_no, stream_version, event_id, event_type,
+                                 schema_version, payload, metadata, recorded_at)
+             VALUES (1, 1, 0, ?1, 'PartnershipFounded', 1, '{}', '{\"recorded_by\":\"ann\"}',
+                     1764888000000001)",
+            [id.as_bytes().as_slice()],
+        )
+        .unwrap();
+    drop(connection);
+    // When the store opens it.
+    drop(SqliteEventStore::open(&path).unwrap());
+    // Then the view shows the id dashed, the time in RFC 3339 with microseconds, who recorded
+    // it; the stored row is as it was.
+    let connection = rusqlite::Connection::open(&path).unwrap();
+    let shown: (String, String, String, i64) = connection
+        .query_row(
+            "SELECT event_id, recorded_at, recorded_by,
+                    (SELECT user_version FROM pragma_user_version) FROM ledger_events",
+            [],
+            |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?)),
+        )
+        .unwrap();
+    assert_eq!(
+        shown,
+        (
+            id.to_string(),
+            "2025-12-04T22:40:00.000001Z".to_owned(),
+            "ann".to_owned(),
+            4
+        )
+    );
+    let stored: (Vec<u8>, i64) = connection
+        .query_row("SELECT event_id, recorded_at FROM events", [], |row| {
+            Ok((row.get(0)?, row.get(1)?))
+        })
+        .unwrap();
+    assert_eq!(stored, (id.as_bytes().to_vec(), 1_764_888_000_000_001));
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -1,7 +1,9 @@
 //! The ledger file's tables (`PRAGMA user_version`: the migrations done) and their creation
 //! and migration: version 1 the events, their streams and the `ledger_events` view; version 2
 //! the log beside the feed (`log_checkpoints`, `log_frontier`); version 3 the log's kept
-//! leaves (`log_leaves`).
+//! leaves (`log_leaves`); version 4 the `ledger_events` view shows ids and times as every
+//! other view and export does (dashed UUIDs, RFC 3339 with microseconds) and who recorded
+//! each event. The stored rows are never changed by a migration of the view.
 
 use amity_store::Result;
 use rusqlite::Connection;
@@ -12,7 +14,7 @@ use crate::connection::backend_error;
 const SCHEMA_VERSION: i32 = MIGRATIONS.len() as i32;
 
 /// The migrations, in order: migration *n* takes a file from version *n* to *n* + 1.
-const MIGRATIONS: [&str; 3] = [EVENTS, LOG, LEAVES];
+const MIGRATIONS: [&str; 4] = [EVENTS, LOG, LEAVES, READABLE];
 
 /// Version 1: the tables, their indexes and the readable `ledger_events` view.
 const EVENTS: &str = "
@@ -74,6 +76,29 @@ CREATE TABLE IF NOT EXISTS log_leaves (
     hash       BLOB    NOT NULL
 );
 CREATE INDEX IF NOT EXISTS log_leaves_by_event ON log_leaves (event_id);
+";
+
+/// Version 4: `ledger_events` as every view and export shows events: the id as a dashed
+/// lower-case UUID, `recorded_at` in RFC 3339 (UTC) with microseconds as stored, and
+/// `recorded_by` from the metadata. Dropped and created again, so doing it twice changes
+/// nothing.
+const READABLE: &str = "
+DROP VIEW IF EXISTS ledger_events;
+CREATE VIEW ledger_events AS
+SELECT e.position,
+       s.name AS stream,
+       e.stream_version,
+       lower(substr(hex(e.event_id), 1, 8) || '-' || substr(hex(e.event_id), 9, 4) || '-' ||
+             substr(hex(e.event_id), 13, 4) || '-' || substr(hex(e.event_id), 17, 4) || '-' ||
+             substr(hex(e.event_id), 21, 12)) AS event_id,
+       e.event_type,
+       e.schema_version,
+       e.payload,
+       e.metadata,
+       json_extract(e.metadata, '$.recorded_by') AS recorded_by,
+       strftime('%Y-%m-%dT%H:%M:%S', e.recorded_at / 1000000, 'unixepoch') || '.' ||
+           printf('%06d', e.recorded_at % 1000000) || 'Z' AS recorded_at
+FROM events e JOIN streams s USING (stream_no);
 ";
 
 /// Create the tables in a new file, bring an older file up to date (the migrations it lacks,

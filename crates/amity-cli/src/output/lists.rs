@@ -1,5 +1,7 @@
 //! The lists: statuses, partners, parties, milestones.
 
+use amity_interchange::views::possible_statuses;
+
 use super::*;
 
 /// The parties found by `amity parties`.
@@ -133,32 +135,40 @@ pub fn partners(key: &PartyKey, rows: &[PartnerView], format: Format) -> Result<
         return print_json(rows);
     }
     if format == Format::Csv {
+        // Statuses as in the status view: named when definite, every possible one listed.
         let header = [
-            "partner",
+            "partner_key",
+            "partner_name",
             "partner_country",
+            "partner_subdivision",
             "partnership",
             "kind",
             "founded",
             "status",
+            "possible_statuses",
             "certainty",
-            "competing",
             "since",
         ];
         let csv_rows = rows
             .iter()
             .map(|row| {
+                let definite = row.certainty == Certainty3::Definite;
+                let possible = if definite || row.competing.is_empty() {
+                    possible_statuses([row.status.name()])
+                } else {
+                    possible_statuses(row.competing.iter().map(|s| s.name()))
+                };
                 vec![
+                    row.partner.key().to_string(),
                     row.partner.name.clone(),
-                    row.partner
-                        .subdivision
-                        .clone()
-                        .unwrap_or_else(|| row.partner.country.clone()),
+                    row.partner.country.clone(),
+                    row.partner.subdivision.clone().unwrap_or_default(),
                     row.partnership.to_string(),
                     row.kind.to_string(),
                     date_cell(row.founded.as_deref()),
-                    row.status.name().to_owned(),
+                    if definite { row.status.name() } else { "" }.to_owned(),
+                    possible,
                     certainty_name(row.certainty).to_owned(),
-                    statuses_text(&row.competing),
                     since_cell(row.status, row.since.as_deref()),
                 ]
             })

@@ -270,14 +270,6 @@ fn certainty_name(certainty: Certainty3) -> &'static str {
     }
 }
 
-fn statuses_text(statuses: &[amity_domain::Status]) -> String {
-    statuses
-        .iter()
-        .map(|s| s.name())
-        .collect::<Vec<_>>()
-        .join(";")
-}
-
 /// "since" for people: the date, "unknown" when undated, nothing before any event.
 /// "Since" for people: the date of the event that set the status; for a partnership known
 /// only from lists, the list's date said as such (never as a founding).
@@ -290,10 +282,6 @@ fn since_text(status: amity_domain::Status, since: Option<&str>, listed: Option<
         }
         (_, None, _) => "unknown".to_owned(),
     }
-}
-
-fn decisions_text(certainty: Certainty3, competing: &[analysis::Decision]) -> String {
-    possible_text(certainty, competing.iter().map(|d| d.name().to_owned()))
 }
 
 /// Output of the analyst views: also CSV.

@@ -1,5 +1,7 @@
 //! The analyst views: outcomes, changes, series.
 
+use amity_interchange::views::possible_statuses;
+
 use super::*;
 
 /// The event behind an outcome's decision: its date and id.
@@ -21,32 +23,8 @@ pub fn outcomes(outcomes: &analysis::Outcomes, report: Report) -> Result<()> {
     if report == Report::Json {
         return print_json(outcomes);
     }
-    let rows: Vec<Vec<String>> = outcomes
-        .partnerships
-        .iter()
-        .map(|row| {
-            vec![
-                row.partnership.to_string(),
-                parties_text(&row.parties),
-                row.decision.name().to_owned(),
-                decisions_text(row.decision_certainty, &row.competing_decisions),
-                decision_event_text(row),
-                row.status.name().to_owned(),
-                certainty_text(row.status_certainty, &row.competing),
-            ]
-        })
-        .collect();
-    let header = [
-        "partnership",
-        "parties",
-        "decision",
-        "decision certainty",
-        "decision event",
-        "status at end",
-        "status certainty",
-    ];
     if report == Report::Csv {
-        return emit_report(&header, rows, report, false);
+        return outcomes_csv(outcomes);
     }
     emit(format_args!(
         "outcomes for {} from {} ({}) to {} ({}): {} partnerships",
@@ -120,10 +98,113 @@ pub fn outcomes(outcomes: &analysis::Outcomes, report: Report) -> Result<()> {
     )
 }
 
+/// `outcomes --format csv`: one value per cell. A decision or status is named when it is
+/// definite and left empty otherwise; `possible_*` lists every value it may be (`;`-joined,
+/// sorted; the one value when definite).
+fn outcomes_csv(outcomes: &analysis::Outcomes) -> Result<()> {
+    let header = [
+        "partnership",
+        "party_a",
+        "party_b",
+        "decision",
+        "possible_decisions",
+        "decision_certainty",
+        "decision_occurred",
+        "decision_event_id",
+        "status_at_end",
+        "possible_statuses_at_end",
+        "status_certainty",
+    ];
+    let rows = outcomes
+        .partnerships
+        .iter()
+        .map(|row| {
+            let decision_definite = row.decision_certainty == Certainty3::Definite;
+            let decisions = if decision_definite || row.competing_decisions.is_empty() {
+                possible_statuses([row.decision.name()])
+            } else {
+                possible_statuses(row.competing_decisions.iter().map(|d| d.name()))
+            };
+            let status_definite = row.status_certainty == Certainty3::Definite;
+            let statuses = if status_definite || row.competing.is_empty() {
+                possible_statuses([row.status.name()])
+            } else {
+                possible_statuses(row.competing.iter().map(|s| s.name()))
+            };
+            let event = row.decision_event.as_ref();
+            vec![
+                row.partnership.to_string(),
+                row.parties[0].to_string(),
+                row.parties[1].to_string(),
+                if decision_definite {
+                    row.decision.name()
+                } else {
+                    ""
+                }
+                .to_owned(),
+                decisions,
+                certainty_name(row.decision_certainty).to_owned(),
+                event
+                    .map(|e| e.occurred.as_deref().unwrap_or("unknown").to_owned())
+                    .unwrap_or_default(),
+                event.map(|e| e.event_id.clone()).unwrap_or_default(),
+                if status_definite {
+                    row.status.name()
+                } else {
+                    ""
+                }
+                .to_owned(),
+                statuses,
+                certainty_name(row.status_certainty).to_owned(),
+            ]
+        })
+        .collect();
+    emit_report(&header, rows, Report::Csv, false)
+}
+
 /// `changes`.
 pub fn changes(changes: &[analysis::Change], report: Report) -> Result<()> {
     if report == Report::Json {
         return print_json(changes);
+    }
+    if report == Report::Csv {
+        let rows = changes
+            .iter()
+            .map(|change| {
+                let event = &change.event;
+                vec![
+                    date_cell(event.occurred.as_deref()),
+                    date_cell(event.earliest.as_deref()),
+                    date_cell(event.latest.as_deref()),
+                    certainty_name(change.in_window).to_owned(),
+                    change.partnership.to_string(),
+                    change.parties[0].to_string(),
+                    change.parties[1].to_string(),
+                    event.event_type.clone(),
+                    event.term_as_written.clone().unwrap_or_default(),
+                    event.certainty.name().to_owned(),
+                    event.disputed.to_string(),
+                    event.retracted_by.clone().unwrap_or_default(),
+                    event.event_id.clone(),
+                ]
+            })
+            .collect();
+        let header = [
+            "occurred",
+            "earliest",
+            "latest",
+            "in_window",
+            "partnership",
+            "party_a",
+            "party_b",
+            "type",
+            "term_as_written",
+            "certainty",
+            "disputed",
+            "retracted_by",
+            "event_id",
+        ];
+        return emit_report(&header, rows, Report::Csv, false);
     }
     let rows = changes
         .iter()
