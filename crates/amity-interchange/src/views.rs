@@ -5,12 +5,13 @@
 //!   its envelope, with what the history derives (its place, bounds, status after it, who
 //!   retracted it);
 //! - `sources`: one row per source of an event, keyed by event id, every field;
-//! - `party_links` and `milestones`: the register's links and the ledger's context dates;
+//! - `registrations`, `party_links` and `milestones`: the party register's records and links,
+//!   and the ledger's context dates;
 //! - `status`: one row per partnership, its status as of a date (the same as `amity status
 //!   --format csv`);
 //! - `parties`: one row per party.
 //!
-//! The timeline, sources, party links and milestones views import back
+//! The timeline, sources, registrations, party links and milestones views import back
 //! (`amity_ledger::archive::views`) into a ledger that gives the same histories. Their
 //! columns are listed there; docs/csv-views.md says what each holds. Free text is made safe
 //! for spreadsheets ([`amity_ledger::archive::views::neutralise_formula`]) unless the caller
@@ -19,9 +20,11 @@
 mod cells;
 mod feed;
 mod lists;
+mod register;
 mod timeline;
 
 pub use cells::{possible_statuses, timestamp};
 pub use feed::Feed;
 pub use lists::{write_parties, write_status, PARTIES, STATUS};
-pub use timeline::{write_milestones, write_party_links, write_sources, write_timeline};
+pub use register::{write_party_links, write_registrations};
+pub use timeline::{write_milestones, write_sources, write_timeline};

@@ -64,6 +64,10 @@ pub struct ImportArgs {
     /// milestones`).
     #[arg(long, value_name = "MILESTONES.csv")]
     pub milestones: Option<std::path::PathBuf>,
+    /// Timeline CSV: the registrations view written beside it (`export --format csv --view
+    /// registrations`).
+    #[arg(long, value_name = "REGISTRATIONS.csv")]
+    pub registrations: Option<std::path::PathBuf>,
 }
 
 /// An export.
@@ -104,6 +108,8 @@ pub enum ViewArg {
     PartyLinks,
     /// One row per milestone.
     Milestones,
+    /// One row per party registration and record of more names.
+    Registrations,
 }
 
 /// Milestone commands.

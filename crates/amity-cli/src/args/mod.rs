@@ -102,8 +102,8 @@ pub enum Format {
     Jsonl,
     /// A snapshot list of twinned pairs (`import` only).
     Pairs,
-    /// The lossless timeline CSV view, with `--sources` (and `--party-links`) beside it
-    /// (`import` only: `export --format csv --view timeline` writes it).
+    /// The lossless timeline CSV view, with `--sources`, `--registrations`, `--party-links` and
+    /// `--milestones` beside it (`import` only: `export --format csv --view timeline` writes it).
     TimelineCsv,
     /// W3C PROV-O in Turtle (`export` only).
     ProvO,

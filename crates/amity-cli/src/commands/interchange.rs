@@ -23,6 +23,7 @@ pub async fn import(
         ("--sources", import.sources.is_some()),
         ("--party-links", import.party_links.is_some()),
         ("--milestones", import.milestones.is_some()),
+        ("--registrations", import.registrations.is_some()),
     ];
     if let Some((option, _)) = beside.iter().find(|(_, given)| *given) {
         if format != Format::TimelineCsv {
@@ -129,6 +130,7 @@ pub async fn import(
                 sources: import.sources.as_deref(),
                 party_links: import.party_links.as_deref(),
                 milestones: import.milestones.as_deref(),
+                registrations: import.registrations.as_deref(),
             };
             let mut shown = output::ImportProgress::lines();
             let summary =
@@ -191,12 +193,10 @@ fn export_of(format: Format, export: &ExportArgs) -> Result<Export> {
         Format::Jsonl => Export::Archive,
         Format::Csv => match export.view {
             Some(view) => Export::View(view),
-            None => {
-                return Err(usage!(
-                    "export --format csv needs --view timeline, sources, party-links, milestones, \
-                     status or parties"
-                ))
-            }
+            None => return Err(usage!(
+                "export --format csv needs --view timeline, sources, registrations, party-links, \
+                     milestones, status or parties"
+            )),
         },
         Format::ProvO => Export::Prov(ProvFormat::Turtle),
         Format::ProvJson => Export::Prov(ProvFormat::Json),
@@ -275,6 +275,10 @@ pub async fn export(
                     ViewArg::PartyLinks => (
                         views::write_party_links(&feed, raw, &mut out)?,
                         "party links",
+                    ),
+                    ViewArg::Registrations => (
+                        views::write_registrations(&feed, raw, &mut out)?,
+                        "registrations",
                     ),
                     _ => (views::write_milestones(&feed, raw, &mut out)?, "milestones"),
                 };

@@ -3,6 +3,7 @@
 use std::io::Write;
 
 use amity_domain::{Certainty3, Status};
+use amity_ledger::archive::views::join_list;
 use amity_projections::{PartyRow, StatusView};
 
 use super::cells::{possible_statuses, ViewWriter};
@@ -137,7 +138,7 @@ pub fn write_parties(parties: &[PartyRow], raw: bool, out: &mut dyn Write) -> Re
             &row.geonames.map(|id| id.to_string()).unwrap_or_default(),
             &latitude,
             &longitude,
-            &row.aliases.join(";"),
+            &join_list(&row.aliases),
             &row.canonical,
             &row.registered.to_string(),
         ])?;

@@ -4,7 +4,7 @@ use std::collections::HashSet;
 use std::io::Write;
 
 use amity_domain::{Event, Milestone, RegisterEvent, Source, LINKS_STREAM, MILESTONES_STREAM};
-use amity_ledger::archive::views::{MILESTONES, PARTY_LINKS, SOURCES, TIMELINE, TIMELINE_END};
+use amity_ledger::archive::views::{MILESTONES, SOURCES, TIMELINE, TIMELINE_END};
 use amity_projections::{StatusRow, TimelineRow};
 
 use super::cells::{date, timestamp, ViewWriter};
@@ -13,7 +13,7 @@ use crate::Result;
 
 /// A stored event's payload that does not decode (the store was changed behind the ledger's
 /// back): the ledger's error, naming the event.
-fn undecodable(stored: &Stored, error: amity_domain::DecodeError) -> crate::Error {
+pub(super) fn undecodable(stored: &Stored, error: amity_domain::DecodeError) -> crate::Error {
     amity_ledger::Error::Decode {
         event_id: stored.record.event_id,
         stream: stored.record.stream.to_string(),
@@ -143,8 +143,8 @@ fn timeline_row(
     writer.row(&cells)
 }
 
-/// The sources of a stored event the views show (a partnership's, a link's or a milestone's),
-/// `None` for any other (the register's own records are not in these views).
+/// The sources of a stored event the views show (a partnership's, a registration's, a link's
+/// or a milestone's).
 fn sources_of(stored: &Stored) -> Result<Option<Vec<Source>>> {
     let record = &stored.record;
     let stream = record.stream.as_str();
@@ -160,6 +160,14 @@ fn sources_of(stored: &Stored) -> Result<Option<Vec<Source>>> {
             RegisterEvent::Unlinked(unlink) => Some(unlink.sources),
             _ => None,
         }
+    } else if amity_domain::is_register_stream(stream) {
+        match RegisterEvent::decode(&record.event_type, record.schema_version, &record.payload)
+            .map_err(|error| undecodable(stored, error))?
+        {
+            RegisterEvent::Registered(registration) => Some(registration.sources),
+            RegisterEvent::Aliased(aliases) => Some(aliases.sources),
+            _ => None,
+        }
     } else if stream == MILESTONES_STREAM {
         let milestone =
             Milestone::decode(&record.event_type, record.schema_version, &record.payload)
@@ -170,8 +178,8 @@ fn sources_of(stored: &Stored) -> Result<Option<Vec<Source>>> {
     })
 }
 
-/// The `sources` view: one row per source of every event of the timeline, party links and
-/// milestones views, in the global order of the events and each event's own order.
+/// The `sources` view: one row per source of every event of the timeline, registrations,
+/// party links and milestones views, in the global order of the events and each event's own order.
 pub fn write_sources(feed: &Feed, raw: bool, out: &mut dyn Write) -> Result<u64> {
     let mut writer = ViewWriter::new(out, &SOURCES, raw)?;
     let mut count = 0;
@@ -196,61 +204,6 @@ pub fn write_sources(feed: &Feed, raw: bool, out: &mut dyn Write) -> Result<u64>
             ])?;
             count += 1;
         }
-    }
-    writer.finish()?;
-    Ok(count)
-}
-
-/// The `party_links` view: one row per link and link retraction, in global order.
-pub fn write_party_links(feed: &Feed, raw: bool, out: &mut dyn Write) -> Result<u64> {
-    let mut writer = ViewWriter::new(out, &PARTY_LINKS, raw)?;
-    let mut count = 0;
-    for stored in feed
-        .events
-        .iter()
-        .filter(|s| s.record.stream == LINKS_STREAM)
-    {
-        let record = &stored.record;
-        let event =
-            RegisterEvent::decode(&record.event_type, record.schema_version, &record.payload)
-                .map_err(|error| undecodable(stored, error))?;
-        let (relation, a, b, target, reason, note, sources) = match &event {
-            RegisterEvent::Linked(link) => (
-                link.relation.name().to_owned(),
-                link.a.to_string(),
-                link.b.to_string(),
-                String::new(),
-                String::new(),
-                link.note.clone().unwrap_or_default(),
-                link.sources.len(),
-            ),
-            RegisterEvent::Unlinked(unlink) => (
-                String::new(),
-                String::new(),
-                String::new(),
-                unlink.target.to_string(),
-                unlink.reason.clone(),
-                String::new(),
-                unlink.sources.len(),
-            ),
-            _ => continue,
-        };
-        writer.row(&[
-            &stored.log_index.to_string(),
-            &record.event_id.to_string(),
-            &record.stream_version.to_string(),
-            &record.event_type,
-            &relation,
-            &a,
-            &b,
-            &target,
-            &reason,
-            &note,
-            &sources.to_string(),
-            &stored.recorded_by,
-            &timestamp(record.recorded_at),
-        ])?;
-        count += 1;
     }
     writer.finish()?;
     Ok(count)

@@ -76,6 +76,31 @@ pub const PARTY_LINKS: [&str; 13] = [
     "recorded_at",
 ];
 
+/// The registrations view's columns: one row per party registration (`PartyRegistered`) or
+/// record of more names (`PartyAliased`), in the party's stream `party/KEY`. `aliases` is
+/// `;`-joined ([`super::join_list`]).
+pub const REGISTRATIONS: [&str; 19] = [
+    "log_index",
+    "event_id",
+    "stream_version",
+    "type",
+    "key",
+    "name",
+    "country",
+    "subdivision",
+    "wikidata",
+    "qualifier",
+    "kind",
+    "geonames",
+    "latitude",
+    "longitude",
+    "aliases",
+    "note",
+    "source_count",
+    "recorded_by",
+    "recorded_at",
+];
+
 /// The milestones view's columns.
 pub const MILESTONES: [&str; 12] = [
     "log_index",
@@ -125,4 +150,6 @@ pub struct ViewFiles<'a> {
     pub party_links: Option<&'a Path>,
     /// The milestones view.
     pub milestones: Option<&'a Path>,
+    /// The registrations view.
+    pub registrations: Option<&'a Path>,
 }

@@ -4,11 +4,13 @@
 use std::collections::HashMap;
 
 use amity_domain::event::SCHEMA_VERSION;
-use amity_domain::register::PARTIES_LINKED;
+use amity_domain::register::{PARTIES_LINKED, PARTY_ALIASED, PARTY_REGISTERED};
 use amity_domain::{Event, EventType, Milestone, RegisterEvent};
 use serde_json::{json, Map, Value};
 
-use super::columns::{ViewFiles, MILESTONES, PARTY_LINKS, SOURCES, TIMELINE, TIMELINE_END};
+use super::columns::{
+    ViewFiles, MILESTONES, PARTY_LINKS, REGISTRATIONS, SOURCES, TIMELINE, TIMELINE_END,
+};
 use super::table::{self, Row, Table};
 use crate::Result;
 
@@ -78,8 +80,9 @@ pub(super) fn build(files: ViewFiles<'_>) -> Result<Built> {
     }
     let mut events: Vec<Built1> = Vec::new();
     let timeline_columns: Vec<&str> = TIMELINE.iter().chain(&TIMELINE_END).copied().collect();
-    let views: [(Option<&std::path::Path>, &[&str], Kind); 3] = [
+    let views: [(Option<&std::path::Path>, &[&str], Kind); 4] = [
         (Some(files.timeline), &timeline_columns, Kind::Timeline),
+        (files.registrations, &REGISTRATIONS, Kind::Registrations),
         (files.party_links, &PARTY_LINKS, Kind::PartyLinks),
         (files.milestones, &MILESTONES, Kind::Milestones),
     ];
@@ -145,6 +148,7 @@ pub(super) fn told_by_row(rejected: &str, origins: &[String]) -> String {
 #[derive(Clone, Copy)]
 enum Kind {
     Timeline,
+    Registrations,
     PartyLinks,
     Milestones,
 }
@@ -265,6 +269,7 @@ fn event_of(
     let found_sources = sources_of(event_id, count, sources)?;
     let (stream, event_type, payload) = match kind {
         Kind::Timeline => timeline_payload(&cells, found_sources)?,
+        Kind::Registrations => registration_payload(&cells, found_sources)?,
         Kind::PartyLinks => link_payload(&cells, found_sources)?,
         Kind::Milestones => milestone_payload(&cells, found_sources)?,
     };
@@ -366,6 +371,72 @@ fn link_payload(cells: &Cells<'_>, sources: Value) -> Result<(String, String, St
             ))
         }
     }
+    let bytes = Value::Object(payload).to_string();
+    let event = RegisterEvent::decode(event_type, SCHEMA_VERSION, bytes.as_bytes())
+        .map_err(|error| format!("row: {}", error.reason))?;
+    Ok((event.stream(), event_type.to_owned(), event.encode()))
+}
+
+/// A registrations row's stream, type and payload.
+fn registration_payload(
+    cells: &Cells<'_>,
+    sources: Value,
+) -> Result<(String, String, String), String> {
+    let event_type = cells.required("type")?;
+    let mut payload = Map::new();
+    payload.insert("key".into(), Value::from(cells.required("key")?));
+    let aliases: Vec<Value> = super::table::split_list(cells.get("aliases"))
+        .into_iter()
+        .map(Value::from)
+        .collect();
+    match event_type {
+        PARTY_REGISTERED => {
+            let mut party = Map::new();
+            party.insert("name".into(), Value::from(cells.required("name")?));
+            party.insert("country".into(), Value::from(cells.required("country")?));
+            for field in ["subdivision", "wikidata", "qualifier"] {
+                cells.put(&mut party, field, field);
+            }
+            payload.insert("party".into(), Value::Object(party));
+            cells.put(&mut payload, "kind", "kind");
+            if let Some(id) = cells.optional("geonames") {
+                let id: u64 = id
+                    .parse()
+                    .map_err(|_| format!("geonames: {id:?} is not a whole number"))?;
+                payload.insert("geonames".into(), Value::from(id));
+            }
+            match (cells.optional("latitude"), cells.optional("longitude")) {
+                (None, None) => {}
+                (Some(latitude), Some(longitude)) => {
+                    let degrees = |column: &str, text: &str| -> Result<f64, String> {
+                        text.parse()
+                            .map_err(|_| format!("{column}: {text:?} is not a number"))
+                    };
+                    payload.insert(
+                        "coordinates".into(),
+                        json!([
+                            degrees("latitude", latitude)?,
+                            degrees("longitude", longitude)?
+                        ]),
+                    );
+                }
+                _ => return Err("latitude: give both latitude and longitude, or neither".into()),
+            }
+            if !aliases.is_empty() {
+                payload.insert("aliases".into(), Value::Array(aliases));
+            }
+        }
+        PARTY_ALIASED => {
+            payload.insert("aliases".into(), Value::Array(aliases));
+        }
+        other => {
+            return Err(format!(
+                "type: {other:?}; a registration is {PARTY_REGISTERED} or {PARTY_ALIASED}"
+            ))
+        }
+    }
+    payload.insert("sources".into(), sources);
+    cells.put(&mut payload, "note", "note");
     let bytes = Value::Object(payload).to_string();
     let event = RegisterEvent::decode(event_type, SCHEMA_VERSION, bytes.as_bytes())
         .map_err(|error| format!("row: {}", error.reason))?;

@@ -1,8 +1,8 @@
 //! The lossless CSV views read back: `timeline` (one row per stored event of every
 //! partnership), `sources` (one row per source of an event, keyed by event id), and beside
-//! them `party_links` and `milestones`, as `amity export --format csv --view …` writes them
-//! (the columns are listed here, [`TIMELINE`], [`SOURCES`], [`PARTY_LINKS`], [`MILESTONES`];
-//! docs/csv-views.md says what each holds).
+//! them `party_links`, `registrations` and `milestones`, as `amity export --format csv --view
+//! …` writes them (the columns are listed here, [`TIMELINE`], [`SOURCES`], [`PARTY_LINKS`],
+//! [`REGISTRATIONS`], [`MILESTONES`]; docs/csv-views.md says what each holds).
 //!
 //! Each row is turned into the stored event it was written from (its payload encoded again by
 //! the domain, so that it is the stored payload byte for byte) and the events, put back in
@@ -20,8 +20,10 @@ mod columns;
 mod event;
 mod table;
 
-pub use columns::{ViewFiles, FREE_TEXT, MILESTONES, PARTY_LINKS, SOURCES, TIMELINE, TIMELINE_END};
-pub use table::{neutralise_formula, unquote_formula};
+pub use columns::{
+    ViewFiles, FREE_TEXT, MILESTONES, PARTY_LINKS, REGISTRATIONS, SOURCES, TIMELINE, TIMELINE_END,
+};
+pub use table::{join_list, neutralise_formula, split_list, unquote_formula};
 
 /// Import the views into `ledger` (see the module docs). `progress` hears of the rows read
 /// and the archive lines written, as [`super::import`] tells them.

@@ -37,6 +37,37 @@ pub fn unquote_formula(cell: &str) -> &str {
     }
 }
 
+/// Several texts in one cell (a party's aliases): `;`-joined, with a `;` or a backslash inside a
+/// text escaped by a backslash, so that [`split_list`] gives the texts back as they were.
+pub fn join_list<S: AsRef<str>>(texts: &[S]) -> String {
+    texts
+        .iter()
+        .map(|text| text.as_ref().replace('\\', "\\\\").replace(';', "\\;"))
+        .collect::<Vec<_>>()
+        .join(";")
+}
+
+/// The texts of a cell written by [`join_list`]; none for an empty cell.
+pub fn split_list(cell: &str) -> Vec<String> {
+    if cell.is_empty() {
+        return Vec::new();
+    }
+    let mut texts = vec![String::new()];
+    let mut chars = cell.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => {
+                if let Some(next) = chars.next() {
+                    texts.last_mut().expect("one text").push(next);
+                }
+            }
+            ';' => texts.push(String::new()),
+            other => texts.last_mut().expect("one text").push(other),
+        }
+    }
+    texts
+}
+
 /// One row of a view: its line in the file, and its cells in the order of the columns asked.
 pub(super) struct Row {
     /// The line it starts on.
