@@ -193,10 +193,12 @@ fn export_of(format: Format, export: &ExportArgs) -> Result<Export> {
         Format::Jsonl => Export::Archive,
         Format::Csv => match export.view {
             Some(view) => Export::View(view),
-            None => return Err(usage!(
+            None => {
+                return Err(usage!(
                 "export --format csv needs --view timeline, sources, registrations, party-links, \
                      milestones, status or parties"
-            )),
+            ))
+            }
         },
         Format::ProvO => Export::Prov(ProvFormat::Turtle),
         Format::ProvJson => Export::Prov(ProvFormat::Json),

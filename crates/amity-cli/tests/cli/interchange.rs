@@ -1136,40 +1136,68 @@ fn row_of<'a>(header: &[String], rows: &'a [Vec<String>], id: &str) -> &'a [Stri
     &rows[at]
 }
 
-const STATUS_HEADER: [&str; 15] = [
+/// The status view's columns (docs/csv-views.md).
+const STATUS_HEADER: [&str; 23] = [
     "partnership",
-    "party_a",
-    "country_a",
-    "region_a",
-    "party_b",
-    "country_b",
-    "region_b",
+    "party_a_key",
+    "party_a_name",
+    "party_a_country",
+    "party_a_subdivision",
+    "party_a_wikidata",
+    "party_b_key",
+    "party_b_name",
+    "party_b_country",
+    "party_b_subdivision",
+    "party_b_wikidata",
     "kind",
     "status",
+    "possible_statuses",
     "certainty",
-    "competing",
     "since",
-    "as_of",
-    "events",
     "first_attested",
+    "as_of",
+    "known_at",
+    "events",
+    "straddling",
+    "founding_claims",
+    "conflict",
 ];
 
-const TIMELINE_HEADER: [&str; 17] = [
+/// The timeline view's columns (docs/csv-views.md).
+const TIMELINE_HEADER: [&str; 35] = [
     "partnership",
     "seq",
+    "log_index",
     "event_id",
+    "stream",
+    "stream_version",
     "type",
+    "schema_version",
     "occurred",
     "earliest",
     "latest",
     "term_as_written",
     "certainty",
     "disputed",
-    "retracted_by",
     "status_after",
-    "source_titles",
-    "source_urls",
+    "retracted_by",
+    "target",
+    "reason",
+    "alternative_to",
+    "initiated_by",
+    "party_a_name",
+    "party_a_country",
+    "party_a_subdivision",
+    "party_a_wikidata",
+    "party_a_qualifier",
+    "party_b_name",
+    "party_b_country",
+    "party_b_subdivision",
+    "party_b_wikidata",
+    "party_b_qualifier",
+    "kind",
     "note",
+    "source_count",
     "recorded_by",
     "recorded_at",
 ];
@@ -1198,19 +1226,27 @@ fn csv_status_view_has_one_row_per_partnership() {
         smolensk,
         [
             CS_SMOLENSK,
+            "us-co:colorado-springs",
             "Colorado Springs",
             "US",
             "US-CO",
+            "",
+            "ru:smolensk",
             "Smolensk",
             "RU",
             "",
+            "",
             "sister-city",
             "suspended",
+            "suspended",
             "definite",
-            "",
             "2022-03-03~",
             "",
+            "",
+            "",
             "3",
+            "",
+            "1993",
             ""
         ]
     );
@@ -1302,20 +1338,26 @@ fn csv_export_needs_a_view_and_as_of_only_for_status() {
     a.example();
     let error = a.fails(&["export", "--format", "csv"]);
     assert!(
-        error.contains("--view status or --view timeline"),
+        error.contains("--view timeline, sources, registrations, party-links"),
         "{error}"
     );
     // A view that does not exist: the argument parser names the ones that do (exit 2).
     let run = a.run(&["export", "--format", "csv", "--view", "nothing"]);
     assert_eq!(run.code, Some(2), "{run:?}");
     assert!(run.stderr.contains("--view"), "{run:?}");
-    assert!(run.stderr.contains("status, timeline"), "{run:?}");
+    assert!(
+        run.stderr.contains("status, timeline, sources, parties"),
+        "{run:?}"
+    );
     let error = a.fails(&[
         "export", "--format", "csv", "--view", "timeline", "--as-of", "2021",
     ]);
     assert!(error.contains("--as-of"), "{error}");
     let error = a.fails(&["export", "--format", "json"]);
-    assert!(error.contains("export writes jsonl or csv"), "{error}");
+    assert!(
+        error.contains("export writes jsonl, csv, prov-o, prov-json, eac-cpf or quickstatements"),
+        "{error}"
+    );
     // Each command takes its own formats: a query prints, it does not write an archive.
     let error = a.fails(&["status", "--format", "jsonl"]);
     assert!(
@@ -1324,7 +1366,7 @@ fn csv_export_needs_a_view_and_as_of_only_for_status() {
     );
     let error = a.fails(&["import", "--format", "json", "x.json"]);
     assert!(
-        error.contains("import reads jsonl, csv or pairs"),
+        error.contains("import reads jsonl, csv, pairs or timeline-csv"),
         "{error}"
     );
 }

@@ -349,19 +349,35 @@ fn an_import_can_run_on_any_thread() {
 
 #[test]
 fn exactly_one_apostrophe_before_a_formula_sign_is_taken_off() {
-    use super::row::unquote_formula;
+    use crate::import::formula::unquote_formula;
     for (cell, read) in [
         ("'=SUM(A1:A9)", "=SUM(A1:A9)"),
         ("'+1", "+1"),
         ("'-1", "-1"),
         ("'@cmd", "@cmd"),
-        ("''=x", "''=x"),
+        // A text that began `'=` was written with one `'` more.
+        ("''=x", "'=x"),
+        ("'''+x", "''+x"),
         ("'quoted'", "'quoted'"),
         ("=raw", "=raw"),
         ("'", "'"),
         ("", ""),
     ] {
         assert_eq!(unquote_formula(cell), read, "{cell:?}");
+    }
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(4_096))]
+
+    /// Any text, guarded and read back, is the text again; guarded, it never begins with a
+    /// formula sign. Texts are drawn mostly from the characters that matter.
+    #[test]
+    fn a_guarded_text_reads_back_as_it_was(text in "['=+\\-@a ]{0,6}|\\PC{0,12}") {
+        use crate::import::formula::{neutralise_formula, unquote_formula};
+        let guarded = neutralise_formula(&text);
+        proptest::prop_assert_eq!(unquote_formula(&guarded), text.as_str());
+        proptest::prop_assert!(!guarded.starts_with(['=', '+', '-', '@']));
     }
 }
 

@@ -15,6 +15,7 @@ use amity_domain::{Day, EdtfDate, Party, Source};
 use serde::Serialize;
 
 pub mod csv;
+pub mod formula;
 pub mod limits;
 pub mod pairs;
 

@@ -146,22 +146,40 @@ fn changes_in_valid_time_order_with_the_disputed_termination_flagged() {
         header,
         [
             "occurred",
-            "in window",
+            "earliest",
+            "latest",
+            "in_window",
             "partnership",
-            "event",
-            "as written",
-            "flag",
-            "event id"
+            "party_a",
+            "party_b",
+            "type",
+            "term_as_written",
+            "certainty",
+            "disputed",
+            "retracted_by",
+            "event_id"
         ]
     );
     assert_eq!(records.len(), 9, "{csv}");
-    let flags: Vec<&str> = records.iter().map(|r| r["flag"].as_str()).collect();
-    assert_eq!(flags, ["", "", "", "disputed", "", "", "", "retracted", ""]);
+    let disputed: Vec<&str> = records.iter().map(|r| r["disputed"].as_str()).collect();
     assert_eq!(
-        records[3]["event id"],
+        disputed,
+        ["false", "false", "false", "true", "false", "false", "false", "false", "false"]
+    );
+    let retracted: Vec<bool> = records
+        .iter()
+        .map(|r| !r["retracted_by"].is_empty())
+        .collect();
+    assert_eq!(
+        retracted,
+        [false, false, false, false, false, false, false, true, false]
+    );
+    assert_eq!(
+        records[3]["event_id"],
         "a64e8a71-c521-5230-860c-1c1ccb5ad735"
     );
-    assert_eq!(records[6]["as written"], "severed");
+    assert_eq!(records[3]["type"], "PartnershipTerminated");
+    assert_eq!(records[6]["term_as_written"], "severed");
 
     // Neither the disputed nor the retracted termination is a decision.
     let answer = outcomes(

@@ -388,12 +388,16 @@ fn outcomes_csv() {
         header,
         [
             "partnership",
-            "parties",
+            "party_a",
+            "party_b",
             "decision",
-            "decision certainty",
-            "decision event",
-            "status at end",
-            "status certainty"
+            "possible_decisions",
+            "decision_certainty",
+            "decision_occurred",
+            "decision_event_id",
+            "status_at_end",
+            "possible_statuses_at_end",
+            "status_certainty"
         ]
     );
     assert_eq!(records.len(), 6, "one row per partnership:\n{text}");
@@ -410,37 +414,35 @@ fn outcomes_csv() {
             .unwrap_or_else(|| panic!("no CSV row for {partnership}:\n{text}"))
     };
     let santa_clara = record(SANTA_CLARA_MOSCOW);
-    // A field with a comma, quoted and read back whole.
-    assert_eq!(
-        santa_clara["parties"],
-        "Santa Clara County, US-CA ⇄ Moscow, RU"
-    );
+    // A field with a comma, quoted and read back whole; one party per cell.
+    assert_eq!(santa_clara["party_a"], "Santa Clara County, US-CA");
+    assert_eq!(santa_clara["party_b"], "Moscow, RU");
     assert_eq!(santa_clara["decision"], "terminated");
-    assert_eq!(santa_clara["decision certainty"], "definite");
-    assert!(
-        santa_clara["decision event"].contains(&ids.santa_clara_terminated),
+    assert_eq!(santa_clara["possible_decisions"], "terminated");
+    assert_eq!(santa_clara["decision_certainty"], "definite");
+    assert_eq!(
+        santa_clara["decision_event_id"], ids.santa_clara_terminated,
         "{santa_clara:?}"
     );
-    assert!(
-        santa_clara["decision event"].contains("2022-03-22"),
-        "{santa_clara:?}"
-    );
-    assert_eq!(santa_clara["status at end"], "terminated");
-    assert_eq!(santa_clara["status certainty"], "definite");
+    assert_eq!(santa_clara["decision_occurred"], "2022-03-22");
+    assert_eq!(santa_clara["status_at_end"], "terminated");
+    assert_eq!(santa_clara["status_certainty"], "definite");
 
     let durham = record(DURHAM_KOSTROMA);
     assert_eq!(durham["decision"], "none");
-    assert_eq!(durham["decision event"], "");
-    assert_eq!(durham["status at end"], "active");
+    assert_eq!(durham["decision_event_id"], "");
+    assert_eq!(durham["decision_occurred"], "");
+    assert_eq!(durham["status_at_end"], "active");
 
+    // Possible: no value stands alone; every possible one is listed, sorted.
     let anytown = record(ANYTOWN_GORODOK);
-    assert_eq!(anytown["decision"], "suspended");
+    assert_eq!(anytown["decision"], "");
+    assert_eq!(anytown["possible_decisions"], "none;suspended");
+    assert_eq!(anytown["decision_certainty"], "possible", "{anytown:?}");
+    assert_eq!(anytown["status_at_end"], "");
+    assert_eq!(anytown["status_certainty"], "possible", "{anytown:?}");
     assert!(
-        anytown["decision certainty"].starts_with("possible"),
-        "{anytown:?}"
-    );
-    assert!(
-        anytown["status certainty"].starts_with("possible"),
+        anytown["possible_statuses_at_end"].contains(';'),
         "{anytown:?}"
     );
 
@@ -452,15 +454,34 @@ fn outcomes_csv() {
     for row in answer["partnerships"].as_array().expect("partnerships") {
         let partnership = row["partnership"].as_str().expect("id");
         let record = record(partnership);
-        assert_eq!(record["decision"], row["decision"].as_str().unwrap());
-        assert_eq!(record["status at end"], row["status"].as_str().unwrap());
+        let named = |certainty: &str, value: &str| {
+            if certainty == "definite" {
+                value.to_owned()
+            } else {
+                String::new()
+            }
+        };
+        assert_eq!(
+            record["decision"],
+            named(
+                row["decision_certainty"].as_str().unwrap(),
+                row["decision"].as_str().unwrap()
+            )
+        );
+        assert_eq!(
+            record["status_at_end"],
+            named(
+                row["status_certainty"].as_str().unwrap(),
+                row["status"].as_str().unwrap()
+            )
+        );
     }
 }
 
-/// A certainty in CSV (and in the tables) is `definite` or `possible`, followed by what it may be
-/// when that is known (a decision's competing decisions), never by an empty "()".
+/// A certainty in CSV is `definite` or `possible`, one value per cell; what a possible decision
+/// may be is in its own cell.
 #[test]
-fn csv_certainty_of_a_possible_decision_has_no_empty_parentheses() {
+fn csv_certainty_of_a_possible_decision_is_one_word_beside_the_possible_decisions() {
     let (sandbox, _) = scenario_sandbox();
     let text = sandbox.ok(&[
         "outcomes", "--cohort", "US:RU", "--from", INVASION, "--to", ROUNDTABLE, "--csv",
@@ -480,10 +501,11 @@ fn csv_certainty_of_a_possible_decision_has_no_empty_parentheses() {
         .expect("Anytown change");
     assert_eq!(
         (
-            anytown["decision certainty"].as_str(),
-            anytown_change["in window"].as_str()
+            anytown["decision_certainty"].as_str(),
+            anytown["possible_decisions"].as_str(),
+            anytown_change["in_window"].as_str()
         ),
-        ("possible (suspended or none)", "possible"),
+        ("possible", "none;suspended", "possible"),
         "outcomes --csv row: {anytown:?}\nchanges --csv row: {anytown_change:?}"
     );
 }

@@ -119,7 +119,8 @@ pub const MILESTONES: [&str; 12] = [
 
 /// The columns of free text in every view: where a writer puts a `'` before a cell a
 /// spreadsheet would run as a formula ([`neutralise_formula`]) and a reader takes it off
-/// ([`unquote_formula`]). Ids, codes, dates and numbers are never changed.
+/// ([`crate::import::formula::unquote_formula`]). Ids, codes, dates and numbers are never
+/// changed.
 pub const FREE_TEXT: [&str; 16] = [
     "term_as_written",
     "reason",

@@ -20,10 +20,11 @@ mod columns;
 mod event;
 mod table;
 
+pub use crate::import::formula::{neutralise_formula, unquote_formula};
 pub use columns::{
     ViewFiles, FREE_TEXT, MILESTONES, PARTY_LINKS, REGISTRATIONS, SOURCES, TIMELINE, TIMELINE_END,
 };
-pub use table::{join_list, neutralise_formula, split_list, unquote_formula};
+pub use table::{join_list, split_list};
 
 /// Import the views into `ledger` (see the module docs). `progress` hears of the rows read
 /// and the archive lines written, as [`super::import`] tells them.

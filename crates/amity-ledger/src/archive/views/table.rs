@@ -1,41 +1,11 @@
-//! A view's CSV file read as rows of named cells, and the formula guard its writer put on
-//! free text taken off again.
+//! A view's CSV file read as rows of named cells (the formula guard its writer put on free
+//! text taken off again), and several texts in one cell.
 
-use std::borrow::Cow;
 use std::path::Path;
 
+use crate::import::formula::unquote_formula;
 use crate::import::limits::{csv_too_long, unreadable, Normalised, READ_BUFFER};
 use crate::{Error, Result};
-
-/// A cell a spreadsheet would run as a formula (it begins with `=`, `+`, `-` or `@`, after any
-/// `'`s) with one `'` before it, OWASP's advice against CSV injection: the spreadsheet shows
-/// the text. [`unquote_formula`] takes exactly that `'` off again, so that every text comes
-/// back as it was (a text that begins with `'=` included).
-pub fn neutralise_formula(cell: &str) -> Cow<'_, str> {
-    if cell
-        .trim_start_matches('\'')
-        .starts_with(['=', '+', '-', '@'])
-    {
-        Cow::Owned(format!("'{cell}"))
-    } else {
-        Cow::Borrowed(cell)
-    }
-}
-
-/// A free-text cell as it was before [`neutralise_formula`]: one leading `'` taken off when
-/// a formula sign follows it (after any further `'`s); any other cell is left as it is.
-pub fn unquote_formula(cell: &str) -> &str {
-    match cell.strip_prefix('\'') {
-        Some(rest)
-            if rest
-                .trim_start_matches('\'')
-                .starts_with(['=', '+', '-', '@']) =>
-        {
-            rest
-        }
-        _ => cell,
-    }
-}
 
 /// Several texts in one cell (a party's aliases): `;`-joined, with a `;` or a backslash inside a
 /// text escaped by a backslash, so that [`split_list`] gives the texts back as they were.

@@ -4,7 +4,8 @@
 use std::collections::HashMap;
 use std::path::Path;
 
-use super::row::{parse_row, unquote_formula, Fields, Row, COLUMNS, FREE_TEXT};
+use super::row::{parse_row, Fields, Row, COLUMNS, FREE_TEXT};
+use crate::import::formula::unquote_formula;
 use crate::import::limits::{clip, csv_too_long, unreadable, Normalised, READ_BUFFER};
 use crate::import::{ImportSummary, Progress};
 use crate::{Error, Result};

@@ -35,21 +35,11 @@ pub const COLUMNS: [&str; 16] = [
 
 /// Which of [`COLUMNS`] hold free text (names, kind, the words as written, the source, the
 /// note): where `amity export` and the CSV lists put a `'` before a cell that a spreadsheet
-/// would run as a formula, and where [`unquote_formula`] takes it off.
+/// would run as a formula, and where [`crate::import::formula::unquote_formula`] takes it off.
 pub(super) const FREE_TEXT: [bool; 16] = [
     true, false, false, true, false, false, true, false, false, true, false, true, true, true,
     false, true,
 ];
-
-/// A free-text cell as it was before a CSV writer made it safe for spreadsheets: exactly one
-/// leading `'` is taken off when `=`, `+`, `-` or `@` follows it (OWASP's neutralisation of
-/// formulas, which `amity` applies to what it writes); any other cell is left as it is.
-pub(super) fn unquote_formula(cell: &str) -> &str {
-    match cell.strip_prefix('\'') {
-        Some(rest) if rest.starts_with(['=', '+', '-', '@']) => rest,
-        _ => cell,
-    }
-}
 
 /// The namespace of row ids (UUID v5).
 const ROW_NAMESPACE: uuid::Uuid = uuid::Uuid::from_u128(0x5f1d_3c2a_8b4e_4c7f_9a61_2e0b_7d33_c5a1);
