@@ -67,7 +67,8 @@ pub struct Cli {
     /// words as written, a note, a source's title) that begins with =, +, - or @ gets a
     /// leading ' so that a spreadsheet shows it instead of running it as a formula (OWASP's
     /// advice); ids, dates and numbers are never changed, nor JSON Lines archives, and
-    /// `import --format csv` takes the ' off again.
+    /// `import --format csv|timeline-csv` takes the ' off again. With `import --format
+    /// timeline-csv`: read views written with --raw as they are.
     #[arg(long, global = true)]
     pub raw: bool,
     /// Log what amity does, to stderr: -v for its steps and store calls with their timings,

@@ -131,6 +131,7 @@ pub async fn import(
                 party_links: import.party_links.as_deref(),
                 milestones: import.milestones.as_deref(),
                 registrations: import.registrations.as_deref(),
+                raw: output::raw_csv(),
             };
             let mut shown = output::ImportProgress::lines();
             let summary =

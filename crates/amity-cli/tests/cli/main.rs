@@ -31,6 +31,7 @@ mod served;
 mod support;
 mod surface;
 mod temporal;
+mod views;
 
 use support::*;
 

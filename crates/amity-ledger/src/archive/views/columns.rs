@@ -153,4 +153,7 @@ pub struct ViewFiles<'a> {
     pub milestones: Option<&'a Path>,
     /// The registrations view.
     pub registrations: Option<&'a Path>,
+    /// The views were written raw (`--raw`): their free text is read as it is, without taking
+    /// off a formula guard.
+    pub raw: bool,
 }

@@ -64,7 +64,7 @@ pub(super) fn build(files: ViewFiles<'_>) -> Result<Built> {
     let mut rows_read = 0;
     let mut sources: HashMap<uuid::Uuid, Vec<SourceRow>> = HashMap::new();
     if let Some(path) = files.sources {
-        let table = table::read(path, &SOURCES)?;
+        let table = table::read(path, &SOURCES, files.raw)?;
         rows_read += (table.rows.len() + table.rejected.len()) as u64;
         rejected.extend(table.rejected.iter().cloned());
         for row in &table.rows {
@@ -88,7 +88,7 @@ pub(super) fn build(files: ViewFiles<'_>) -> Result<Built> {
     ];
     for (path, columns, kind) in views {
         let Some(path) = path else { continue };
-        let table = table::read(path, columns)?;
+        let table = table::read(path, columns, files.raw)?;
         rows_read += (table.rows.len() + table.rejected.len()) as u64;
         rejected.extend(table.rejected.iter().cloned());
         for row in &table.rows {

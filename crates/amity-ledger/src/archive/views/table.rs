@@ -61,9 +61,10 @@ pub(super) struct Table {
 }
 
 /// Read the view at `path`, keeping `columns` (each must be in the header; other columns are
-/// left aside) with free text unquoted ([`super::FREE_TEXT`]). Cells are kept as written:
+/// left aside) with free text unquoted ([`super::FREE_TEXT`]) unless the views are `raw`.
+/// Cells are kept as written:
 /// a view is lossless, so nothing is trimmed.
-pub(super) fn read(path: &Path, columns: &[&str]) -> Result<Table> {
+pub(super) fn read(path: &Path, columns: &[&str], raw: bool) -> Result<Table> {
     let name = path.display().to_string();
     let file = std::fs::File::open(path).map_err(|source| Error::io(path, source))?;
     let mut reader = ::csv::ReaderBuilder::new()
@@ -93,7 +94,7 @@ pub(super) fn read(path: &Path, columns: &[&str]) -> Result<Table> {
         .iter()
         .map(|column| {
             let index = headers.iter().position(|h| h == column).expect("checked");
-            (index, super::columns::FREE_TEXT.contains(column))
+            (index, !raw && super::columns::FREE_TEXT.contains(column))
         })
         .collect();
     let mut table = Table {
