@@ -61,9 +61,8 @@ pub(super) struct Table {
 }
 
 /// Read the view at `path`, keeping `columns` (each must be in the header; other columns are
-/// left aside) with free text unquoted ([`super::FREE_TEXT`]) unless the views are `raw`.
-/// Cells are kept as written:
-/// a view is lossless, so nothing is trimmed.
+/// left aside) with free text unquoted ([`super::columns::FREE_TEXT`]) unless the views are `raw`.
+/// Cells are kept as written: a view is lossless, so nothing is trimmed.
 pub(super) fn read(path: &Path, columns: &[&str], raw: bool) -> Result<Table> {
     let name = path.display().to_string();
     let file = std::fs::File::open(path).map_err(|source| Error::io(path, source))?;
