@@ -109,3 +109,45 @@ async fn feed_never_skips(page: usize, batch: usize) {
     );
     assert_eq!(seen.len(), 8 * 60 * batch);
 }
+
+/// The readable `ledger_events` view shows an event as the CSV views and exports do: its id
+/// dashed, its time in RFC 3339 (UTC) with microseconds, who recorded it.
+#[tokio::test]
+async fn postgres_ledger_events_shows_ids_and_times_as_the_exports_do() {
+    let Some(url) = fresh_url() else { return };
+    let store = PostgresEventStore::connect(&url).await.expect("connect");
+    let event = sample_event(1);
+    let id = event.event_id;
+    let stream = fresh_stream("view");
+    store
+        .append(&stream, ExpectedVersion::NoStream, vec![event])
+        .await
+        .expect("append");
+    let stored = store
+        .read_stream(&stream, 0, 1)
+        .await
+        .expect("read")
+        .remove(0);
+    let (server, schema) = url.rsplit_once(['?', '&']).expect("a schema parameter");
+    let schema = schema.strip_prefix("schema=").expect("the schema");
+    let (client, connection) = tokio_postgres::connect(server, tokio_postgres::NoTls)
+        .await
+        .expect("a plain client");
+    tokio::spawn(connection);
+    let row = client
+        .query_one(
+            &format!("SELECT event_id, recorded_at FROM {schema}.ledger_events"),
+            &[],
+        )
+        .await
+        .expect("the view");
+    let (shown_id, shown_at): (String, String) = (row.get(0), row.get(1));
+    assert_eq!(shown_id, id.to_string());
+    assert_eq!(
+        shown_at,
+        stored
+            .recorded_at
+            .strftime("%Y-%m-%dT%H:%M:%S%.6fZ")
+            .to_string()
+    );
+}

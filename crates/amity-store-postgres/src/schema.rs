@@ -9,7 +9,8 @@ use crate::connection::backend_error;
 /// head row that orders appends; 2: the log beside the feed (checkpoints in the order added,
 /// `recorded_at` in µs since 1970 like the events'; the cached frontier, at most one row), store
 /// data that no projection touches; 3: the log's leaves as they were hashed, by index, and found
-/// by event.
+/// by event; 4: the readable `ledger_events` view, which shows events as every export does
+/// (dashed ids, RFC 3339 times in UTC with microseconds, who recorded each).
 const MIGRATIONS: &[&str] = &[
     "
 CREATE TABLE IF NOT EXISTS {s}.streams (
@@ -56,6 +57,22 @@ CREATE TABLE IF NOT EXISTS {s}.log_leaves (
     hash       BYTEA  NOT NULL
 );
 CREATE INDEX IF NOT EXISTS log_leaves_by_event ON {s}.log_leaves (event_id);
+",
+    "
+CREATE OR REPLACE VIEW {s}.ledger_events AS
+SELECT e.position,
+       s.name AS stream,
+       e.stream_version,
+       e.event_id::text AS event_id,
+       e.event_type,
+       e.schema_version,
+       e.payload,
+       e.metadata,
+       e.metadata::jsonb ->> 'recorded_by' AS recorded_by,
+       to_char((to_timestamp(e.recorded_at / 1000000)
+                + (e.recorded_at % 1000000) * interval '1 microsecond') AT TIME ZONE 'UTC',
+               'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"') AS recorded_at
+FROM {s}.events e JOIN {s}.streams s USING (stream_no);
 ",
 ];
 
