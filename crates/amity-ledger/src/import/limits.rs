@@ -152,6 +152,9 @@ pub(crate) struct Normalised<R> {
     /// How many bytes past [`MAX_LINE_BYTES`] may be read ahead (the reader's buffer); `None`:
     /// no cap (a reader that bounds its lines itself, [`read_line`]).
     slack: Option<usize>,
+    /// Hand CRs on as they are (a lossless CSV view, whose cells may hold CR LF line breaks;
+    /// its records end with LF or CR LF, which the `csv` crate reads either way).
+    keep_cr: bool,
 }
 
 /// A line (or CSV record) over [`MAX_LINE_BYTES`], as the reader's error.
@@ -167,6 +170,15 @@ impl<R: Read> Normalised<R> {
             after_cr: false,
             since_reset: std::rc::Rc::default(),
             slack: None,
+            keep_cr: false,
+        }
+    }
+
+    /// [`Normalised::capped`], with CRs handed on as they are: only the cap applies.
+    pub(crate) fn capped_keeping_cr(inner: R, slack: usize) -> Normalised<R> {
+        Normalised {
+            keep_cr: true,
+            ..Normalised::capped(inner, slack)
         }
     }
 
@@ -211,7 +223,7 @@ impl<R: Read> Read for Normalised<R> {
                 return Ok(0);
             }
             // Most files have no CR at all: handed on as read.
-            if !self.after_cr && !buf[..read].contains(&b'\r') {
+            if self.keep_cr || (!self.after_cr && !buf[..read].contains(&b'\r')) {
                 self.since_reset.set(self.since_reset.get() + read);
                 return Ok(read);
             }

@@ -66,10 +66,14 @@ pub(super) struct Table {
 pub(super) fn read(path: &Path, columns: &[&str], raw: bool) -> Result<Table> {
     let name = path.display().to_string();
     let file = std::fs::File::open(path).map_err(|source| Error::io(path, source))?;
+    // No record over the limit held in memory; line breaks in cells kept as written (CR LF
+    // too: a view is lossless).
+    let input = Normalised::capped_keeping_cr(file, READ_BUFFER);
+    let since_record = input.counter();
     let mut reader = ::csv::ReaderBuilder::new()
         .has_headers(true)
         .buffer_capacity(READ_BUFFER)
-        .from_reader(Normalised::capped(file, READ_BUFFER));
+        .from_reader(input);
     let headers: Vec<String> = reader
         .headers()
         .map_err(|error| unreadable(&name, 1, "header", error))?
@@ -104,6 +108,7 @@ pub(super) fn read(path: &Path, columns: &[&str], raw: bool) -> Result<Table> {
     let mut record = ::csv::StringRecord::new();
     loop {
         let line = reader.position().line();
+        since_record.set(0);
         match reader.read_record(&mut record) {
             Ok(false) => break,
             Ok(true) => {}
