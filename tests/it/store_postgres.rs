@@ -111,7 +111,7 @@ async fn feed_never_skips(page: usize, batch: usize) {
 }
 
 /// The readable `ledger_events` view shows an event as the CSV views and exports do: its id
-/// dashed, its time in RFC 3339 (UTC) with microseconds, who recorded it.
+/// dashed, its time in RFC 3339 (UTC) to the microsecond as the archive writes it.
 #[tokio::test]
 async fn postgres_ledger_events_shows_ids_and_times_as_the_exports_do() {
     let Some(url) = fresh_url() else { return };

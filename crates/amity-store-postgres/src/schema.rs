@@ -10,7 +10,7 @@ use crate::connection::backend_error;
 /// `recorded_at` in µs since 1970 like the events'; the cached frontier, at most one row), store
 /// data that no projection touches; 3: the log's leaves as they were hashed, by index, and found
 /// by event; 4: the readable `ledger_events` view, which shows events as every export does
-/// (dashed ids, RFC 3339 times in UTC with microseconds, who recorded each).
+/// (dashed ids, RFC 3339 times in UTC to the microsecond, who recorded each).
 const MIGRATIONS: &[&str] = &[
     "
 CREATE TABLE IF NOT EXISTS {s}.streams (
@@ -69,9 +69,11 @@ SELECT e.position,
        e.payload,
        e.metadata,
        e.metadata::jsonb ->> 'recorded_by' AS recorded_by,
-       to_char((to_timestamp(e.recorded_at / 1000000)
-                + (e.recorded_at % 1000000) * interval '1 microsecond') AT TIME ZONE 'UTC',
-               'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"') AS recorded_at
+       to_char(to_timestamp(e.recorded_at / 1000000) AT TIME ZONE 'UTC',
+               'YYYY-MM-DD\"T\"HH24:MI:SS') ||
+           CASE WHEN e.recorded_at % 1000000 = 0 THEN ''
+                ELSE '.' || rtrim(lpad((e.recorded_at % 1000000)::text, 6, '0'), '0') END ||
+           'Z' AS recorded_at
 FROM {s}.events e JOIN {s}.streams s USING (stream_no);
 ",
 ];

@@ -92,5 +92,19 @@ fn an_older_file_gets_the_readable_ledger_events_view_and_its_rows_stay_as_store
         })
         .unwrap();
     assert_eq!(stored, (id.as_bytes().to_vec(), 1_764_888_000_000_001));
+    // Every fraction of a second is written as the archive and the JSON answers write it.
+    for micros in [0, 1, 10, 100_000, 120_000, 123_456, 999_999, 500_000] {
+        let at = 1_764_888_000_000_000i64 + micros;
+        let shown: String = connection
+            .query_row(
+                "UPDATE events SET recorded_at = ?1 RETURNING
+                    (SELECT recorded_at FROM ledger_events)",
+                [at],
+                |row| row.get(0),
+            )
+            .unwrap();
+        let expected = jiff::Timestamp::from_microsecond(at).unwrap().to_string();
+        assert_eq!(shown, expected);
+    }
     std::fs::remove_dir_all(&dir).unwrap();
 }

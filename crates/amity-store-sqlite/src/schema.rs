@@ -79,7 +79,8 @@ CREATE INDEX IF NOT EXISTS log_leaves_by_event ON log_leaves (event_id);
 ";
 
 /// Version 4: `ledger_events` as every view and export shows events: the id as a dashed
-/// lower-case UUID, `recorded_at` in RFC 3339 (UTC) with microseconds as stored, and
+/// lower-case UUID, `recorded_at` in RFC 3339 (UTC) to the microsecond as stored (trailing
+/// zeros of the fraction left out, as the archive and the JSON answers write it), and
 /// `recorded_by` from the metadata. Dropped and created again, so doing it twice changes
 /// nothing.
 const READABLE: &str = "
@@ -96,8 +97,10 @@ SELECT e.position,
        e.payload,
        e.metadata,
        json_extract(e.metadata, '$.recorded_by') AS recorded_by,
-       strftime('%Y-%m-%dT%H:%M:%S', e.recorded_at / 1000000, 'unixepoch') || '.' ||
-           printf('%06d', e.recorded_at % 1000000) || 'Z' AS recorded_at
+       strftime('%Y-%m-%dT%H:%M:%S', e.recorded_at / 1000000, 'unixepoch') ||
+           CASE WHEN e.recorded_at % 1000000 = 0 THEN ''
+                ELSE '.' || rtrim(printf('%06d', e.recorded_at % 1000000), '0') END ||
+           'Z' AS recorded_at
 FROM events e JOIN streams s USING (stream_no);
 ";
 

@@ -6,15 +6,11 @@ use amity_ledger::archive::views::{neutralise_formula, FREE_TEXT};
 
 use crate::Result;
 
-/// A moment as every view writes it: RFC 3339 in UTC with microseconds
-/// (`2026-12-04T22:36:49.536397Z`), nanoseconds when the store kept them.
+/// A moment as every view writes it, as the archive, the JSON answers and the stored
+/// `ledger_events` views do: RFC 3339 in UTC, the fraction of a second as stored (to the
+/// microsecond) with its trailing zeros left out (`2026-12-04T22:36:49.53639Z`).
 pub fn timestamp(moment: jiff::Timestamp) -> String {
-    let nanos = moment.subsec_nanosecond();
-    if nanos % 1_000 == 0 {
-        moment.strftime("%Y-%m-%dT%H:%M:%S%.6fZ").to_string()
-    } else {
-        moment.strftime("%Y-%m-%dT%H:%M:%S%.9fZ").to_string()
-    }
+    moment.to_string()
 }
 
 /// A date cell: the date as written, `unknown` when not known (never empty, which a reader
