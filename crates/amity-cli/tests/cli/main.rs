@@ -15,6 +15,7 @@ mod concurrency;
 mod corrections;
 #[cfg(unix)]
 mod crash;
+mod eac;
 mod errors;
 mod exit_codes;
 mod hardening_csv;
