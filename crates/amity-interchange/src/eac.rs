@@ -47,7 +47,7 @@ pub async fn export(
         .iter()
         .filter(|row| row.canonical == subject.canonical && row.key != subject.key)
         .collect();
-    let pairs = partnerships(projections, subject, known_at).await?;
+    let pairs = partnerships(projections, &parties, subject, known_at).await?;
     let ledger = projections.ledger().identity().await?;
 
     let mut relations = Vec::with_capacity(pairs.len());
@@ -100,6 +100,7 @@ pub async fn export(
 /// moment: every history rebuilt as known then (one read of the feed), the community's kept.
 async fn partnerships(
     projections: &Projections,
+    parties: &[PartyRow],
     subject: &PartyRow,
     known_at: Option<jiff::Timestamp>,
 ) -> Result<Vec<(StatusRow, Vec<TimelineRow>)>> {
@@ -108,13 +109,16 @@ async fn partnerships(
         .parse()
         .map_err(|_| Error::UnknownParty(subject.canonical.clone()))?;
     if known_at.is_some() {
-        let parties = projections.all_parties().await?;
         let canonical_of: HashMap<&str, &str> = parties
             .iter()
             .map(|row| (row.key.as_str(), row.canonical.as_str()))
             .collect();
         let ours = |key: PartyKey| {
-            canonical_of.get(key.as_str()).copied().unwrap_or(key.as_str()) == subject.canonical
+            canonical_of
+                .get(key.as_str())
+                .copied()
+                .unwrap_or(key.as_str())
+                == subject.canonical
         };
         return Ok(projections
             .cohort_pairs(&Default::default(), known_at)

@@ -143,7 +143,10 @@ fn single(text: &str) -> Option<Single> {
 /// TS-EAS profile of ISO 8601-2: a year of four digits, month or season, day, each part with
 /// its qualifier, unspecified digits allowed).
 pub(crate) fn in_eac_profile(text: &str) -> bool {
-    !text.starts_with('[') && !text.starts_with('{') && !text.contains('/') && single(text).is_some()
+    !text.starts_with('[')
+        && !text.starts_with('{')
+        && !text.contains('/')
+        && single(text).is_some()
 }
 
 /// A day bound as `YYYY-MM-DD`, for years 0 to 9999 (the form the EAC-CPF profile and

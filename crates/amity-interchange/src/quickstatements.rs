@@ -211,7 +211,11 @@ fn references(timeline: &[TimelineRow]) -> Vec<(String, String)> {
         let (true, Some(retrieved)) = (supports, retrieved) else {
             continue;
         };
-        for url in row.sources.iter().filter_map(|source| source.url.as_deref()) {
+        for url in row
+            .sources
+            .iter()
+            .filter_map(|source| source.url.as_deref())
+        {
             if let Some(url) = reference_url(url) {
                 if seen.insert(url.clone()) {
                     references.push((url, retrieved.clone()));

@@ -19,7 +19,10 @@ fn schema() -> PathBuf {
 /// Why the schema check cannot run here, if it cannot; a failure under `CI=true`.
 fn cannot_validate(test: &str) -> Option<String> {
     let reason = if !schema().exists() {
-        format!("{} not found (../shared beside the project)", schema().display())
+        format!(
+            "{} not found (../shared beside the project)",
+            schema().display()
+        )
     } else if Command::new("xmllint").arg("--version").output().is_err() {
         "xmllint is not installed (Debian: apt-get install libxml2-utils)".to_owned()
     } else {
@@ -57,7 +60,9 @@ fn eac_cpf_record_of_every_party_of_the_example_ledger_is_valid_eac_cpf_2() {
     let skipped = cannot_validate("eac_cpf_record_of_every_party_of_the_example_ledger");
     for party in parties {
         let key = party["key"].as_str().expect("key");
-        let file = sandbox.path().join(format!("{}.xml", key.replace(':', "_")));
+        let file = sandbox
+            .path()
+            .join(format!("{}.xml", key.replace(':', "_")));
         let file_arg = file.to_str().expect("a UTF-8 path");
         let run = sandbox.run(&["--format", "eac-cpf", "export", "--party", key, file_arg]);
         assert!(run.success, "export of {key} failed: {}", run.stderr);
@@ -95,7 +100,9 @@ fn eac_cpf_record_of_smolensk_dates_the_suspension_approximately_and_keeps_the_d
     // The news report's "terminated" is disputed: no end to the span, but kept in the notes.
     assert!(!record.contains("<toDate"), "{record}");
     assert!(
-        record.contains("2022-03-03~: terminated (“terminate”); disputed (kept, does not drive the status)"),
+        record.contains(
+            "2022-03-03~: terminated (“terminate”); disputed (kept, does not drive the status)"
+        ),
         "{record}"
     );
     assert!(

@@ -12,7 +12,8 @@ fn quickstatements_export_claims_twinning_both_ways_for_parties_with_wikidata_it
     let sandbox = Sandbox::new();
     sandbox.ok(&["party", "add", CS, "--wikidata", "Q49258", "--kind", "city"]);
     sandbox.ok(&["party", "add", SMOLENSK, "--wikidata", "Q1898"]);
-    let source = |title: &'static str, url: &'static str| ["--source-title", title, "--source-url", url];
+    let source =
+        |title: &'static str, url: &'static str| ["--source-title", title, "--source-url", url];
     sandbox.record(
         "found",
         "1993",
@@ -24,11 +25,21 @@ fn quickstatements_export_claims_twinning_both_ways_for_parties_with_wikidata_it
         &source("City statement", "https://example.org/statement"),
     );
     // No item for Fujiyoshida: no claim.
-    sandbox.ok(&["found", CS, "Fujiyoshida, JP", "--occurred", "1962", "--source-title", "A list"]);
+    sandbox.ok(&[
+        "found",
+        CS,
+        "Fujiyoshida, JP",
+        "--occurred",
+        "1962",
+        "--source-title",
+        "A list",
+    ]);
 
     let history = sandbox.history(&[CS, SMOLENSK]);
     let recorded_at = |index: usize| {
-        let at = events(&history)[index]["recorded_at"].as_str().expect("recorded_at");
+        let at = events(&history)[index]["recorded_at"]
+            .as_str()
+            .expect("recorded_at");
         format!("+{}T00:00:00Z/11", &at[..10])
     };
     let (founded, suspended) = (recorded_at(0), recorded_at(1));
@@ -39,7 +50,10 @@ fn quickstatements_export_claims_twinning_both_ways_for_parties_with_wikidata_it
          Q1898\tP190\tQ49258\t{claim}\tS854\t\"https://example.org/minutes?year=1993\"\tS813\t{founded}\n\
          Q1898\tP190\tQ49258\t{claim}\tS854\t\"https://example.org/statement\"\tS813\t{suspended}\n"
     );
-    assert_eq!(sandbox.ok(&["--format", "quickstatements", "export"]), expected);
+    assert_eq!(
+        sandbox.ok(&["--format", "quickstatements", "export"]),
+        expected
+    );
 
     let run = sandbox.run(&["--format", "quickstatements", "export", "claims.tsv"]);
     assert!(run.success, "{}", run.stderr);

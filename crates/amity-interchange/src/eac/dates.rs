@@ -93,7 +93,12 @@ impl Point {
     }
 
     /// Write it as the element `name`, with a `localType` if given.
-    pub fn write(&self, xml: &mut Xml<'_>, name: &str, local_type: Option<&str>) -> std::io::Result<()> {
+    pub fn write(
+        &self,
+        xml: &mut Xml<'_>,
+        name: &str,
+        local_type: Option<&str>,
+    ) -> std::io::Result<()> {
         let mut attributes: Vec<(&str, &str)> = Vec::with_capacity(6);
         if let Some(local_type) = local_type {
             attributes.push(("localType", local_type));

@@ -120,8 +120,8 @@ fn given_unknown_dates_when_mapped_then_no_date_is_invented() {
 }
 
 #[test]
-fn given_a_founding_and_a_termination_when_spanned_then_the_span_is_a_range_from_one_to_the_other(
-) {
+fn given_a_founding_and_a_termination_when_spanned_then_the_span_is_a_range_from_one_to_the_other()
+{
     let founded = dating("1993");
     let terminated = dating("2022-03-03~");
     assert_eq!(
@@ -158,8 +158,7 @@ fn given_a_founding_and_a_termination_when_spanned_then_the_span_is_a_range_from
 #[test]
 fn given_a_founding_dated_by_an_interval_when_spanned_then_its_start_is_one_point_with_the_interval_bounds(
 ) {
-    let Some(Dates::Range(Some(from), None)) = Dates::span(Some(&dating("2003/2014")), None)
-    else {
+    let Some(Dates::Range(Some(from), None)) = Dates::span(Some(&dating("2003/2014")), None) else {
         panic!("a range with a start");
     };
     assert_eq!(

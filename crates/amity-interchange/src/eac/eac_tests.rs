@@ -51,7 +51,11 @@ async fn record(ledger: &Ledger, events: Vec<Event>) {
     }
 }
 
-async fn exported(projections: &Projections, key: &str, known_at: Option<jiff::Timestamp>) -> String {
+async fn exported(
+    projections: &Projections,
+    key: &str,
+    known_at: Option<jiff::Timestamp>,
+) -> String {
     let mut out = Vec::new();
     super::export(projections, &key.parse().unwrap(), known_at, &mut out)
         .await
@@ -63,8 +67,12 @@ async fn exported(projections: &Projections, key: &str, known_at: Option<jiff::T
 /// 2003–2014, suspended around 2022-03-03.
 async fn projections() -> Projections {
     let ledger = Ledger::new(Arc::new(MemoryEventStore::new()));
-    let partnership =
-        Partnership::new(colorado_springs(), smolensk(), PartnershipKind::sister_city()).unwrap();
+    let partnership = Partnership::new(
+        colorado_springs(),
+        smolensk(),
+        PartnershipKind::sister_city(),
+    )
+    .unwrap();
     record(
         &ledger,
         vec![
@@ -81,8 +89,8 @@ async fn projections() -> Projections {
 /// Validate a record against the official RELAX NG schema with `xmllint`: `false` (and why,
 /// printed) when it cannot run here; a failure under `CI=true`, where `.ci/run` installs it.
 pub(crate) fn validates(record: &str, test: &str) -> bool {
-    let schema = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared/data/eac-cpf-2.0/eac.rng");
+    let schema =
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/eac-cpf-2.0/eac.rng");
     let skip = |reason: String| {
         assert!(
             std::env::var("CI").as_deref() != Ok("true"),
@@ -92,7 +100,10 @@ pub(crate) fn validates(record: &str, test: &str) -> bool {
         false
     };
     if !schema.exists() {
-        return skip(format!("{} not found (../shared beside the project)", schema.display()));
+        return skip(format!(
+            "{} not found (../shared beside the project)",
+            schema.display()
+        ));
     }
     let child = Command::new("xmllint")
         .args(["--noout", "--relaxng"])
@@ -104,7 +115,11 @@ pub(crate) fn validates(record: &str, test: &str) -> bool {
         .spawn();
     let mut child = match child {
         Ok(child) => child,
-        Err(error) => return skip(format!("xmllint cannot run ({error}; Debian: libxml2-utils)")),
+        Err(error) => {
+            return skip(format!(
+                "xmllint cannot run ({error}; Debian: libxml2-utils)"
+            ))
+        }
     };
     child
         .stdin
@@ -138,7 +153,10 @@ async fn given_parties_with_wikidata_items_when_exported_then_the_record_and_the
         ),
         "{record}"
     );
-    assert!(record.contains(r#"<entityType value="corporateBody"/>"#), "{record}");
+    assert!(
+        record.contains(r#"<entityType value="corporateBody"/>"#),
+        "{record}"
+    );
     assert!(
         record.contains(r#"<part localType="name">Smolensk</part>"#),
         "{record}"
@@ -190,14 +208,26 @@ async fn given_the_issues_dates_when_exported_then_they_are_the_standards_range_
 #[tokio::test]
 async fn given_a_moment_before_the_later_entries_when_exported_as_known_then_they_are_left_out() {
     let ledger = Ledger::new(Arc::new(MemoryEventStore::new()));
-    let partnership =
-        Partnership::new(colorado_springs(), smolensk(), PartnershipKind::sister_city()).unwrap();
-    record(&ledger, vec![event(&partnership, EventType::PartnershipFounded, "1993")]).await;
+    let partnership = Partnership::new(
+        colorado_springs(),
+        smolensk(),
+        PartnershipKind::sister_city(),
+    )
+    .unwrap();
+    record(
+        &ledger,
+        vec![event(&partnership, EventType::PartnershipFounded, "1993")],
+    )
+    .await;
     let moment = jiff::Timestamp::now();
     tokio::time::sleep(std::time::Duration::from_millis(5)).await;
     record(
         &ledger,
-        vec![event(&partnership, EventType::PartnershipTerminated, "2022-03-03~")],
+        vec![event(
+            &partnership,
+            EventType::PartnershipTerminated,
+            "2022-03-03~",
+        )],
     )
     .await;
     let projections = Projections::open(ledger, None).unwrap();
@@ -219,7 +249,10 @@ async fn given_an_unknown_party_when_exported_then_the_error_names_it() {
     let error = super::export(&projections, &"xx:nowhere".parse().unwrap(), None, &mut out)
         .await
         .unwrap_err();
-    assert!(matches!(&error, Error::UnknownParty(key) if key == "xx:nowhere"), "{error:?}");
+    assert!(
+        matches!(&error, Error::UnknownParty(key) if key == "xx:nowhere"),
+        "{error:?}"
+    );
     assert!(error.to_string().contains("xx:nowhere"), "{error}");
     assert!(out.is_empty(), "nothing is written for an unknown party");
 }

@@ -65,7 +65,11 @@ impl Record<'_> {
         xml.start("maintenanceAgency", &[])?;
         xml.leaf("agencyName", &[], "Amity ledger")?;
         if let Some(ledger) = &self.ledger {
-            xml.leaf("otherAgencyCode", &[("localType", "ledgerIdentity")], ledger)?;
+            xml.leaf(
+                "otherAgencyCode",
+                &[("localType", "ledgerIdentity")],
+                ledger,
+            )?;
         }
         xml.end("maintenanceAgency")?;
         xml.start("maintenanceHistory", &[])?;
@@ -201,7 +205,10 @@ impl Record<'_> {
         };
         xml.leaf(
             "placeName",
-            &[("countryCode", &party.country), ("vocabularySource", vocabulary)],
+            &[
+                ("countryCode", &party.country),
+                ("vocabularySource", vocabulary),
+            ],
             code,
         )?;
         xml.leaf("placeRole", &[], "jurisdiction")?;

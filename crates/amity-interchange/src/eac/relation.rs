@@ -42,7 +42,9 @@ impl Relation<'_> {
                 .into_iter()
                 .collect();
         for row in driving {
-            let is = |other: Option<&TimelineRow>| other.is_some_and(|other| other.event_id == row.event_id);
+            let is = |other: Option<&TimelineRow>| {
+                other.is_some_and(|other| other.event_id == row.event_id)
+            };
             let Some(event_type) = history::event_type(row) else {
                 continue;
             };
@@ -163,53 +165,64 @@ fn summary(status: &StatusRow) -> String {
 /// One history entry in a few sentences: date, type and the source's own word, what it is
 /// about, how it stands, who took the step, why, the sources, who recorded it and when.
 fn entry(row: &TimelineRow) -> String {
+    use std::fmt::Write as _;
     let event_type = history::event_type(row);
     let verb: &str = match event_type {
         Some(event_type) => event_type.verb(),
         None => &row.event_type,
     };
     let date = row.occurred.as_deref().unwrap_or("date unknown");
-    let mut text = format!("{date}: {verb}");
+    let mut text = String::with_capacity(512);
+    // Writing to a String cannot fail.
+    let _ = write!(text, "{date}: {verb}");
     if let Some(term) = &row.term_as_written {
-        text.push_str(&format!(" (“{term}”)"));
+        let _ = write!(text, " (“{term}”)");
     }
     if let Some(target) = &row.target {
-        text.push_str(&match event_type {
-            Some(EventType::EntryRetracted) => format!(" entry {target}"),
-            Some(EventType::SourceCited) => format!(" for entry {target}"),
-            _ => format!(", an alternative claim to entry {target}"),
-        });
+        let _ = match event_type {
+            Some(EventType::EntryRetracted) => write!(text, " entry {target}"),
+            Some(EventType::SourceCited) => write!(text, " for entry {target}"),
+            _ => write!(text, ", an alternative claim to entry {target}"),
+        };
     }
-    text.push_str(&format!("; {}", row.certainty.name()));
+    let _ = write!(text, "; {}", row.certainty.name());
     if row.disputed {
         text.push_str(" (kept, does not drive the status)");
     }
     if let Some(by) = &row.retracted_by {
-        text.push_str(&format!("; retracted by entry {by}"));
+        let _ = write!(text, "; retracted by entry {by}");
     }
     if let Some(after) = row.status_after {
-        text.push_str(&format!("; status after it: {}", after.name().replace('_', " ")));
+        let _ = write!(
+            text,
+            "; status after it: {}",
+            after.name().replace('_', " ")
+        );
     }
     text.push('.');
     if let Some(initiated_by) = &row.initiated_by {
-        text.push_str(&format!(" Initiated by {initiated_by}."));
+        let _ = write!(text, " Initiated by {initiated_by}.");
     }
     if let Some(reason) = &row.reason {
-        text.push_str(&format!(" Reason: {reason}"));
+        let _ = write!(text, " Reason: {reason}");
         end_sentence(&mut text);
     }
     if let Some(note) = &row.note {
-        text.push_str(&format!(" Note: {note}"));
+        let _ = write!(text, " Note: {note}");
         end_sentence(&mut text);
     }
-    if !row.sources.is_empty() {
-        let cited: Vec<String> = row.sources.iter().map(cited).collect();
-        text.push_str(&format!(" Sources: {}.", cited.join("; ")));
+    for (index, source) in row.sources.iter().enumerate() {
+        text.push_str(if index == 0 { " Sources: " } else { "; " });
+        cited(&mut text, source);
     }
-    text.push_str(&format!(
+    if !row.sources.is_empty() {
+        text.push('.');
+    }
+    let _ = write!(
+        text,
         " Recorded by {} at {} (entry {}).",
         row.recorded_by, row.recorded_at, row.event_id
-    ));
+    );
     text
 }
 

@@ -2,16 +2,15 @@
 //! with another locator is another source), as `control/sources/source` elements with ids that
 //! the notes point to (`sourceReference`), and as a line of text in the notes.
 
-use std::collections::HashMap;
-
 use amity_domain::{Source, SourceRole};
+use rustc_hash::FxHashMap;
 
 use super::xml::Xml;
 
 /// The sources of a record, in the order first cited.
 #[derive(Debug, Default)]
 pub(crate) struct Sources<'a> {
-    ids: HashMap<&'a Source, usize>,
+    ids: FxHashMap<&'a Source, usize>,
     listed: Vec<&'a Source>,
 }
 
@@ -84,20 +83,26 @@ fn details(source: &Source) -> String {
     parts.join(" ")
 }
 
-/// A source as one line of text: `“Title” (Publisher, 2022-03-04), locator, primary, <URL>`.
-pub(crate) fn cited(source: &Source) -> String {
-    let mut text = format!("“{}”", source.title);
-    let about: Vec<String> = source
-        .publisher
-        .iter()
-        .cloned()
-        .chain(source.published.iter().map(ToString::to_string))
-        .collect();
-    if !about.is_empty() {
-        text.push_str(&format!(" ({})", about.join(", ")));
+/// A source as text, appended to `text`: `“Title” (Publisher, 2022-03-04), locator, primary,
+/// <URL>`.
+pub(crate) fn cited(text: &mut String, source: &Source) {
+    use std::fmt::Write as _;
+    // Writing to a String cannot fail.
+    let _ = write!(text, "“{}”", source.title);
+    match (&source.publisher, &source.published) {
+        (Some(publisher), Some(published)) => {
+            let _ = write!(text, " ({publisher}, {published})");
+        }
+        (Some(publisher), None) => {
+            let _ = write!(text, " ({publisher})");
+        }
+        (None, Some(published)) => {
+            let _ = write!(text, " ({published})");
+        }
+        (None, None) => {}
     }
     if let Some(locator) = &source.locator {
-        text.push_str(&format!(", {locator}"));
+        let _ = write!(text, ", {locator}");
     }
     match source.role {
         Some(SourceRole::Primary) => text.push_str(", primary"),
@@ -105,9 +110,8 @@ pub(crate) fn cited(source: &Source) -> String {
         None => {}
     }
     if let Some(url) = &source.url {
-        text.push_str(&format!(", <{url}>"));
+        let _ = write!(text, ", <{url}>");
     }
-    text
 }
 
 /// Whether a URL can stand as an `xs:anyURI` attribute as written: no white space, control

@@ -72,10 +72,13 @@ fn element<'a>(name: &'a str, attributes: &[(&str, &str)]) -> BytesStart<'a> {
 
 /// `text` escaped for XML 1.0 content, or for an attribute value (double-quoted).
 pub(crate) fn escape(text: &str, attribute: bool) -> Cow<'_, str> {
-    let plain = |c: char| {
-        !matches!(c, '&' | '<' | '>' | '"' | '\'') && (c >= ' ' || (!attribute && c == '\n'))
+    // Most text needs nothing: find out byte by byte, through a table.
+    let plain = if attribute {
+        &PLAIN_IN_ATTRIBUTE
+    } else {
+        &PLAIN_IN_TEXT
     };
-    if text.chars().all(|c| plain(c) && allowed(c)) {
+    if text.bytes().all(|byte| plain[usize::from(byte)]) {
         return Cow::Borrowed(text);
     }
     let mut out = String::with_capacity(text.len() + 16);
@@ -93,6 +96,26 @@ pub(crate) fn escape(text: &str, attribute: bool) -> Cow<'_, str> {
         }
     }
     Cow::Owned(out)
+}
+
+/// The bytes written as they are in text: not markup, not a control character other than tab
+/// and line feed, not 0xEF (which leads U+FFFE and U+FFFF).
+static PLAIN_IN_TEXT: [bool; 256] = plain_bytes(false);
+/// In an attribute value: neither quote, nor tab or line feed either.
+static PLAIN_IN_ATTRIBUTE: [bool; 256] = plain_bytes(true);
+
+const fn plain_bytes(attribute: bool) -> [bool; 256] {
+    let mut table = [false; 256];
+    let mut byte = 0;
+    while byte < 256 {
+        table[byte] = match byte as u8 {
+            b'&' | b'<' | b'>' | b'\r' | 0xEF => false,
+            b'"' | b'\'' | b'\t' | b'\n' => !attribute,
+            other => other >= b' ',
+        };
+        byte += 1;
+    }
+    table
 }
 
 /// Whether XML 1.0 can carry `c` (its `Char` production).

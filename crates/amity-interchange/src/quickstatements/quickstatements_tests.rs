@@ -53,7 +53,9 @@ async fn export(events: Vec<Event>) -> (String, u64, String) {
     let projections = Projections::open(ledger, None).unwrap();
     let mut out = Vec::new();
     let written = super::export(&projections, None, &mut out).await.unwrap();
-    let today = jiff::Timestamp::now().strftime("+%Y-%m-%dT00:00:00Z/11").to_string();
+    let today = jiff::Timestamp::now()
+        .strftime("+%Y-%m-%dT00:00:00Z/11")
+        .to_string();
     (String::from_utf8(out).unwrap(), written, today)
 }
 
@@ -132,19 +134,29 @@ async fn given_a_suspension_when_exported_then_there_is_no_end_time() {
 }
 
 #[tokio::test]
-async fn given_a_termination_when_exported_then_p582_is_its_date_and_a_reinstated_one_ends_nothing(
-) {
+async fn given_a_termination_when_exported_then_p582_is_its_date_and_a_reinstated_one_ends_nothing()
+{
     let partnership = pair(Some("Q49258"), Some("Q1898"));
     let terminated = vec![
         event(&partnership, EventType::PartnershipFounded, "1993", ""),
-        event(&partnership, EventType::PartnershipTerminated, "2022-03", ""),
+        event(
+            &partnership,
+            EventType::PartnershipTerminated,
+            "2022-03",
+            "",
+        ),
     ];
     let (out, _, _) = export(terminated.clone()).await;
     assert!(out.starts_with(
         "Q49258\tP190\tQ1898\tP580\t+1993-00-00T00:00:00Z/9\tP582\t+2022-03-00T00:00:00Z/10\n"
     ));
     let mut reinstated = terminated;
-    reinstated.push(event(&partnership, EventType::PartnershipReinstated, "2023", ""));
+    reinstated.push(event(
+        &partnership,
+        EventType::PartnershipReinstated,
+        "2023",
+        "",
+    ));
     let (out, _, _) = export(reinstated).await;
     assert!(!out.contains("P582"), "{out}");
 }
@@ -155,7 +167,12 @@ async fn given_an_uncertain_founding_and_termination_when_exported_then_the_boun
     let partnership = pair(Some("Q49258"), Some("Q1898"));
     let (out, _, _) = export(vec![
         event(&partnership, EventType::PartnershipFounded, "1993?", ""),
-        event(&partnership, EventType::PartnershipTerminated, "2022-03-03~", ""),
+        event(
+            &partnership,
+            EventType::PartnershipTerminated,
+            "2022-03-03~",
+            "",
+        ),
     ])
     .await;
     assert!(out.starts_with(
@@ -233,7 +250,10 @@ async fn given_a_disputed_founding_only_when_exported_then_nothing_is_claimed() 
 
 #[test]
 fn given_unknown_or_exact_datings_when_read_as_times_then_unknown_writes_nothing() {
-    assert_eq!(Dating::from_text("unknown").and_then(|d| When::of(&d)), None);
+    assert_eq!(
+        Dating::from_text("unknown").and_then(|d| When::of(&d)),
+        None
+    );
     assert_eq!(
         When::of(&Dating::from_text("1983 or 1984").unwrap()),
         Some(When::Between(
@@ -244,13 +264,16 @@ fn given_unknown_or_exact_datings_when_read_as_times_then_unknown_writes_nothing
     // An open interval has one bound.
     assert_eq!(
         When::of(&Dating::from_text("2003/..").unwrap()),
-        Some(When::Between(Some("+2003-00-00T00:00:00Z/9".to_owned()), None))
+        Some(When::Between(
+            Some("+2003-00-00T00:00:00Z/9".to_owned()),
+            None
+        ))
     );
 }
 
 #[test]
-fn given_urls_of_each_scheme_when_referenced_then_they_are_web_urls_with_syntax_characters_encoded(
-) {
+fn given_urls_of_each_scheme_when_referenced_then_they_are_web_urls_with_syntax_characters_encoded()
+{
     assert_eq!(
         reference_url("https://x.org/a b|c\"d").as_deref(),
         Some("https://x.org/a%20b%7Cc%22d")
@@ -263,6 +286,9 @@ fn given_urls_of_each_scheme_when_referenced_then_they_are_web_urls_with_syntax_
         reference_url("ark:/13030/tf5p30086k").as_deref(),
         Some("https://n2t.net/ark:/13030/tf5p30086k")
     );
-    assert_eq!(reference_url("urn:isbn:0451450523").as_deref(), Some("urn:isbn:0451450523"));
+    assert_eq!(
+        reference_url("urn:isbn:0451450523").as_deref(),
+        Some("urn:isbn:0451450523")
+    );
     assert_eq!(reference_url("javascript:alert(1)"), None);
 }

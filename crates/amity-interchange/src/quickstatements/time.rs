@@ -39,7 +39,9 @@ pub(crate) fn earliest(day: Day) -> Option<String> {
 pub(crate) fn latest(day: Day) -> Option<String> {
     let (year, month, date) = ymd(day)?;
     let Day::On(number) = day else { return None };
-    let last_of_month = Day::On(number + 1).ymd().is_some_and(|(_, _, next)| next == 1);
+    let last_of_month = Day::On(number + 1)
+        .ymd()
+        .is_some_and(|(_, _, next)| next == 1);
     Some(match (month, last_of_month) {
         (12, true) => value(year, 0, 0, YEAR),
         (_, true) => value(year, month, 0, MONTH),
@@ -101,18 +103,39 @@ mod tests {
     fn given_a_year_a_month_and_a_day_when_written_then_each_has_its_precision() {
         assert_eq!(exact(Precision::Year(1993)), "+1993-00-00T00:00:00Z/9");
         assert_eq!(exact(Precision::Month(2022, 3)), "+2022-03-00T00:00:00Z/10");
-        assert_eq!(exact(Precision::Day(2022, 3, 3)), "+2022-03-03T00:00:00Z/11");
+        assert_eq!(
+            exact(Precision::Day(2022, 3, 3)),
+            "+2022-03-03T00:00:00Z/11"
+        );
     }
 
     #[test]
     fn given_bounds_when_written_then_they_take_the_coarsest_precision_that_keeps_them() {
         let day = |y, m, d| Day::from_ymd(y, m, d).unwrap();
-        assert_eq!(earliest(day(2003, 1, 1)).unwrap(), "+2003-00-00T00:00:00Z/9");
-        assert_eq!(latest(day(2014, 12, 31)).unwrap(), "+2014-00-00T00:00:00Z/9");
-        assert_eq!(earliest(day(2022, 2, 1)).unwrap(), "+2022-02-00T00:00:00Z/10");
-        assert_eq!(latest(day(2024, 2, 29)).unwrap(), "+2024-02-00T00:00:00Z/10");
-        assert_eq!(latest(day(2023, 2, 28)).unwrap(), "+2023-02-00T00:00:00Z/10");
-        assert_eq!(earliest(day(2022, 3, 3)).unwrap(), "+2022-03-03T00:00:00Z/11");
+        assert_eq!(
+            earliest(day(2003, 1, 1)).unwrap(),
+            "+2003-00-00T00:00:00Z/9"
+        );
+        assert_eq!(
+            latest(day(2014, 12, 31)).unwrap(),
+            "+2014-00-00T00:00:00Z/9"
+        );
+        assert_eq!(
+            earliest(day(2022, 2, 1)).unwrap(),
+            "+2022-02-00T00:00:00Z/10"
+        );
+        assert_eq!(
+            latest(day(2024, 2, 29)).unwrap(),
+            "+2024-02-00T00:00:00Z/10"
+        );
+        assert_eq!(
+            latest(day(2023, 2, 28)).unwrap(),
+            "+2023-02-00T00:00:00Z/10"
+        );
+        assert_eq!(
+            earliest(day(2022, 3, 3)).unwrap(),
+            "+2022-03-03T00:00:00Z/11"
+        );
         assert_eq!(latest(day(2022, 3, 3)).unwrap(), "+2022-03-03T00:00:00Z/11");
         assert_eq!(earliest(Day::Past), None);
         assert_eq!(latest(Day::Future), None);
