@@ -171,10 +171,25 @@ fn entry(row: &TimelineRow) -> String {
         Some(event_type) => event_type.verb(),
         None => &row.event_type,
     };
-    let date = row.occurred.as_deref().unwrap_or("date unknown");
     let mut text = String::with_capacity(512);
     // Writing to a String cannot fail.
-    let _ = write!(text, "{date}: {verb}");
+    match (
+        &row.occurred,
+        event_type.is_some_and(EventType::is_lifecycle),
+    ) {
+        (Some(date), _) => {
+            let _ = write!(text, "{date}: {verb}");
+        }
+        (None, true) => {
+            let _ = write!(text, "date unknown: {verb}");
+        }
+        // A retraction or citation is about an entry, not dated in the world.
+        (None, false) => {
+            let mut letters = verb.chars();
+            text.extend(letters.next().map(|first| first.to_ascii_uppercase()));
+            text.extend(letters);
+        }
+    }
     if let Some(term) = &row.term_as_written {
         let _ = write!(text, " (“{term}”)");
     }
