@@ -2,9 +2,9 @@
 //! one citing a source), from projections in the ledger's SQLite file as `amity` keeps them
 //! (`cargo bench -p amity-tests --bench eac`). Target: under 200 ms.
 //!
-//! It times the export now (status rows, then each history) and as known at a moment (every
-//! history rebuilt from the events). `AMITY_BENCH_PARTNERSHIPS` (default 1,000) and
-//! `AMITY_BENCH_RUNS` (default 7) adjust it; figures are medians.
+//! It times the export as the ledger is now and as known at a moment (after the ledger was
+//! filled: the same record, the path of `--known-at`). `AMITY_BENCH_PARTNERSHIPS` (default
+//! 1,000) and `AMITY_BENCH_RUNS` (default 7) adjust it; figures are medians.
 
 #[path = "common.rs"]
 mod common;
