@@ -12,9 +12,12 @@
 //! opens a file.
 
 pub mod eac;
+mod edtf;
+mod history;
 pub mod prov;
 pub mod quickstatements;
 pub mod views;
+mod wikidata;
 
 /// What can go wrong while writing an export.
 #[derive(Debug, thiserror::Error)]

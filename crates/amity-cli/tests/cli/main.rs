@@ -15,6 +15,7 @@ mod concurrency;
 mod corrections;
 #[cfg(unix)]
 mod crash;
+mod eac;
 mod errors;
 mod exit_codes;
 mod hardening_csv;
@@ -25,6 +26,7 @@ mod identity;
 mod ids;
 mod interchange;
 mod log;
+mod quickstatements;
 mod serve;
 #[cfg(unix)]
 mod served;
