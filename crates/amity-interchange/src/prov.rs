@@ -136,3 +136,7 @@ fn describe(mut chunk: Chunk, events: &[(Recorded, Prepared)]) -> std::io::Resul
 #[cfg(test)]
 #[path = "prov_tests.rs"]
 mod tests;
+
+#[cfg(test)]
+#[path = "prov_properties_tests.rs"]
+mod properties;

@@ -21,7 +21,7 @@ pub(super) enum Described {
     /// Whole Turtle statements, after the prefixes.
     Turtle(Vec<u8>),
     /// PROV-JSON's maps.
-    Json(JsonChunk),
+    Json(Box<JsonChunk>),
 }
 
 impl Chunk {
@@ -29,7 +29,7 @@ impl Chunk {
     pub fn described(self) -> std::io::Result<Described> {
         Ok(match self {
             Chunk::Turtle(chunk) => Described::Turtle(chunk.finish()?),
-            Chunk::Json(chunk) => Described::Json(chunk),
+            Chunk::Json(chunk) => Described::Json(Box::new(chunk)),
         })
     }
 
@@ -138,7 +138,7 @@ impl<'w> Document<'w> {
                     document, spare, ..
                 },
                 Described::Json(chunk),
-            ) => (spare, document.append(chunk)?),
+            ) => (spare, document.append(*chunk)?),
             _ => unreachable!("a chunk is made by its document"),
         };
         // (As many buffers are kept as chunks are ever described at once.)
