@@ -25,6 +25,7 @@ mod identity;
 mod ids;
 mod interchange;
 mod log;
+mod prov;
 mod serve;
 #[cfg(unix)]
 mod served;
