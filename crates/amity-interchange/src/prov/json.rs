@@ -176,8 +176,8 @@ impl Sink for JsonChunk {
                     reference(map, "prov:activity", activity, &mut qname, false)?;
                 }
                 time_into(time, &mut qname);
-                map.write_all(b",\"prov:time\":")?;
-                string(map, &qname)?;
+                map.extend_from_slice(b",\"prov:time\":");
+                quoted(map, &qname);
                 map.write_all(b"}")
             }
             Relation::Attribution { entity, agent } => {
@@ -197,7 +197,7 @@ impl Sink for JsonChunk {
                 reference(map, "prov:usedEntity", used, &mut qname, false)?;
                 if role == Some(SourceRole::Primary) {
                     map.write_all(b",\"prov:type\":")?;
-                    typed(map, vocab::PRIMARY_SOURCE.qname, "prov:QUALIFIED_NAME")?;
+                    name(map, vocab::PRIMARY_SOURCE.qname);
                 }
                 if let Some(locator) = locator {
                     write!(map, ",\"{}\":", vocab::LOCATOR.qname)?;
@@ -217,8 +217,8 @@ impl Sink for JsonChunk {
                 reference(map, "prov:entity", entity, &mut qname, true)?;
                 reference(map, "prov:activity", activity, &mut qname, false)?;
                 time_into(time, &mut qname);
-                map.write_all(b",\"prov:time\":")?;
-                string(map, &qname)?;
+                map.extend_from_slice(b",\"prov:time\":");
+                quoted(map, &qname);
                 map.write_all(b"}")
             }
             Relation::Association { activity, agent } => {
@@ -247,43 +247,43 @@ impl Sink for JsonChunk {
 
 /// `"uuid:…":{"prov:type":…,"term":value or [values],…}`.
 fn write_node(
-    out: &mut dyn Write,
+    out: &mut Vec<u8>,
     node: &Node<'_>,
     qname: &mut String,
     literal: &mut String,
 ) -> std::io::Result<()> {
     node.id.qname_into(qname);
-    string(out, qname)?;
-    out.write_all(b":{")?;
+    quoted(out, qname);
+    out.extend_from_slice(b":{");
     let mut first = true;
-    let mut key = |out: &mut dyn Write, name: &str| -> std::io::Result<()> {
+    let mut key = |out: &mut Vec<u8>, name: &str| {
         if !std::mem::take(&mut first) {
-            out.write_all(b",")?;
+            out.push(b',');
         }
-        string(out, name)?;
-        out.write_all(b":")
+        quoted(out, name);
+        out.push(b':');
     };
     match node.types {
         [] => {}
         [one] => {
-            key(out, "prov:type")?;
-            typed(out, one.qname, "prov:QUALIFIED_NAME")?;
+            key(out, "prov:type");
+            name(out, one.qname);
         }
         several => {
-            key(out, "prov:type")?;
+            key(out, "prov:type");
             out.write_all(b"[")?;
             for (index, class) in several.iter().enumerate() {
                 if index > 0 {
                     out.write_all(b",")?;
                 }
-                typed(out, class.qname, "prov:QUALIFIED_NAME")?;
+                name(out, class.qname);
             }
             out.write_all(b"]")?;
         }
     }
     // The values of one term, consecutive, are one member: a value, or a list of them.
     for run in node.attributes.chunk_by(|a, b| a.0 == b.0) {
-        key(out, run[0].0.qname)?;
+        key(out, run[0].0.qname);
         if let [(_, value)] = run {
             write_value(out, *value, qname, literal)?;
         } else {
@@ -300,8 +300,8 @@ fn write_node(
     if let Some(at) = node.at {
         time_into(at, literal);
         for name in ["prov:startTime", "prov:endTime"] {
-            key(out, name)?;
-            string(out, literal)?;
+            key(out, name);
+            quoted(out, literal);
         }
     }
     out.write_all(b"}")
@@ -309,7 +309,7 @@ fn write_node(
 
 /// An attribute's value: a string, or `{"$": text, "type": datatype}`.
 fn write_value(
-    out: &mut dyn Write,
+    out: &mut Vec<u8>,
     value: Value<'_>,
     qname: &mut String,
     literal: &mut String,
@@ -325,14 +325,17 @@ fn write_value(
         }
         Value::Node(id) => {
             id.qname_into(qname);
-            typed(out, qname, "prov:QUALIFIED_NAME")
+            name(out, qname);
+            Ok(())
         }
         Value::Link((prefix, _), local) => {
             qname.clear();
             qname.push_str(prefix);
             qname.push(':');
             qname.push_str(local);
-            typed(out, qname, "prov:QUALIFIED_NAME")
+            // (A Wikidata item is `Q` and digits, a GeoNames feature digits and `/`.)
+            name(out, qname);
+            Ok(())
         }
     }
 }
@@ -348,22 +351,40 @@ fn reference(
     if !first {
         out.push(b',');
     }
-    string(out, name)?;
+    quoted(out, name);
     out.push(b':');
     id.qname_into(qname);
-    string(out, qname)
+    quoted(out, qname);
+    Ok(())
 }
 
 /// `{"$":text,"type":datatype}`.
-fn typed(out: &mut dyn Write, text: &str, datatype: &str) -> std::io::Result<()> {
-    out.write_all(b"{\"$\":")?;
+fn typed(out: &mut Vec<u8>, text: &str, datatype: &str) -> std::io::Result<()> {
+    out.extend_from_slice(b"{\"$\":");
     string(out, text)?;
-    out.write_all(b",\"type\":")?;
-    string(out, datatype)?;
-    out.write_all(b"}")
+    out.extend_from_slice(b",\"type\":");
+    quoted(out, datatype);
+    out.push(b'}');
+    Ok(())
+}
+
+/// `{"$":qname,"type":"prov:QUALIFIED_NAME"}` for a qualified name that needs no escaping.
+fn name(out: &mut Vec<u8>, qname: &str) {
+    out.extend_from_slice(b"{\"$\":");
+    quoted(out, qname);
+    out.extend_from_slice(b",\"type\":\"prov:QUALIFIED_NAME\"}");
 }
 
 /// A JSON string, escaped by `serde_json`.
-fn string(out: &mut dyn Write, text: &str) -> std::io::Result<()> {
+fn string(out: &mut Vec<u8>, text: &str) -> std::io::Result<()> {
     serde_json::to_writer(out, text).map_err(std::io::Error::from)
+}
+
+/// A JSON string of a text that needs no escaping: a qualified name of Amity's (`uuid:` and a
+/// UUID, a term, a datatype), a moment, a day.
+fn quoted(out: &mut Vec<u8>, text: &str) {
+    debug_assert!(!text.contains(['"', '\\']) && !text.contains(char::is_control));
+    out.push(b'"');
+    out.extend_from_slice(text.as_bytes());
+    out.push(b'"');
 }
