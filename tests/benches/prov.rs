@@ -74,6 +74,7 @@ fn main() {
         let mut size_mb = 0.0;
         for run in 0..runs {
             let path = dir.path().join("export.out");
+            let before = rss_mb().unwrap_or(f64::NAN);
             reset_peak_rss();
             let cpu = process_cpu_seconds();
             let started = Instant::now();
@@ -94,7 +95,8 @@ fn main() {
             let rate = count as f64 / seconds;
             println!(
                 "{name} {}: {count} events in {seconds:.2} s = {rate:.0} events/s, \
-                 {:.2} µs CPU per event, {size_mb:.0} MB, peak RSS {peak:.0} MB",
+                 {:.2} µs CPU per event, {size_mb:.0} MB, peak RSS {peak:.0} MB \
+                 ({before:.0} MB before)",
                 run + 1,
                 cpu / count as f64 * 1e6
             );
@@ -111,4 +113,13 @@ fn main() {
             median(&mut peaks)
         );
     }
+}
+
+/// The process's resident memory now (VmRSS) in MB: what the peak during an export starts
+/// from (the store's cache, the allocator's free pages).
+fn rss_mb() -> Option<f64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|line| line.starts_with("VmRSS:"))?;
+    let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb / 1024.0)
 }
