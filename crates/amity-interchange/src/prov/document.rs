@@ -73,7 +73,7 @@ pub(super) enum Document<'w> {
     /// PROV-JSON.
     Json {
         /// The document.
-        document: JsonDocument<'w>,
+        document: Box<JsonDocument<'w>>,
         /// The chunks made so far.
         chunks: u64,
         /// Buffers of chunks' entities written out, for the next chunks.
@@ -97,7 +97,7 @@ impl<'w> Document<'w> {
     /// Start a PROV-JSON document.
     pub fn json(out: &'w mut dyn Write) -> std::io::Result<Document<'w>> {
         Ok(Document::Json {
-            document: JsonDocument::new(out)?,
+            document: Box::new(JsonDocument::new(out)?),
             chunks: 0,
             spare: Vec::new(),
         })
@@ -111,9 +111,14 @@ impl<'w> Document<'w> {
                 let buffer = spare.pop().unwrap_or_default();
                 Chunk::Turtle(TurtleChunk::new(u128::from(*chunks) << 64, buffer))
             }
-            Document::Json { chunks, spare, .. } => {
+            Document::Json {
+                document,
+                chunks,
+                spare,
+            } => {
                 *chunks += 1;
-                Chunk::Json(JsonChunk::new(*chunks, spare.pop().unwrap_or_default()))
+                let entities = spare.pop().unwrap_or_default();
+                Chunk::Json(JsonChunk::new(*chunks, entities, document.sizes()))
             }
         }
     }
@@ -152,7 +157,7 @@ impl<'w> Document<'w> {
     pub fn finish(self) -> std::io::Result<()> {
         match self {
             Document::Turtle { .. } => Ok(()),
-            Document::Json { document, .. } => document.finish(),
+            Document::Json { document, .. } => (*document).finish(),
         }
     }
 }

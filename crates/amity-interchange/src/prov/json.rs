@@ -42,12 +42,17 @@ pub(super) struct JsonChunk {
 
 impl JsonChunk {
     /// Chunk number `number` (each chunk its own), its entities written into `entities`
-    /// (cleared).
-    pub fn new(number: u64, mut entities: Vec<u8>) -> JsonChunk {
+    /// (cleared), its other maps made with room for `sizes` (the last chunk's: kept until the
+    /// end, they should not grow by doubling).
+    pub fn new(number: u64, mut entities: Vec<u8>, sizes: [usize; 9]) -> JsonChunk {
         entities.clear();
+        let room = |size: usize| Vec::with_capacity(size + size / 16);
         JsonChunk {
             number,
             entities,
+            agents: room(sizes[0]),
+            activities: room(sizes[1]),
+            relations: std::array::from_fn(|index| room(sizes[index + 2])),
             ..JsonChunk::default()
         }
     }
@@ -81,6 +86,8 @@ pub(super) struct JsonDocument<'w> {
     entities: bool,
     /// The agents', the activities' and each relation kind's map, in pieces.
     maps: [Vec<Vec<u8>>; 9],
+    /// The size of the last piece of each map.
+    sizes: [usize; 9],
 }
 
 impl<'w> JsonDocument<'w> {
@@ -99,6 +106,7 @@ impl<'w> JsonDocument<'w> {
             out,
             entities: false,
             maps: Default::default(),
+            sizes: [0; 9],
         })
     }
 
@@ -120,12 +128,18 @@ impl<'w> JsonDocument<'w> {
             ..
         } = chunk;
         let added = [agents, activities].into_iter().chain(relations);
-        for (map, members) in self.maps.iter_mut().zip(added) {
+        for ((map, size), members) in self.maps.iter_mut().zip(&mut self.sizes).zip(added) {
             if !members.is_empty() {
+                *size = members.len();
                 map.push(members);
             }
         }
         Ok(entities)
+    }
+
+    /// The size of the last piece of each map other than the entities'.
+    pub fn sizes(&self) -> [usize; 9] {
+        self.sizes
     }
 
     /// End the document: the entity map closed, then every other map that holds something.
