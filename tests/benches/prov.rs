@@ -35,7 +35,7 @@ fn main() {
         .build()
         .expect("runtime");
     let store: Arc<dyn EventStore> =
-        Arc::new(SqliteEventStore::open(&dir.path().join("ledger.db")).expect("open"));
+        Arc::new(SqliteEventStore::open(dir.path().join("ledger.db")).expect("open"));
     runtime.block_on(fill(&store, partnerships));
     let ledger = Ledger::new(store);
     let projections = Projections::open(ledger.clone(), None).expect("projections");
