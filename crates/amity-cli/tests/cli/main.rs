@@ -26,6 +26,7 @@ mod identity;
 mod ids;
 mod interchange;
 mod log;
+mod prov;
 mod quickstatements;
 mod serve;
 #[cfg(unix)]
