@@ -211,7 +211,7 @@ mod sqlite {
             .unwrap()
             .query_row("PRAGMA user_version", [], |row| row.get(0))
             .unwrap();
-        assert_eq!(version, 3);
+        assert_eq!(version, 4);
         let store = SqliteEventStore::open(&path).unwrap();
         assert_eq!(store.log_checkpoints().await.unwrap(), [added]);
         assert_eq!(store.log_frontier().await.unwrap(), Some((9, vec![2; 64])));
@@ -220,10 +220,10 @@ mod sqlite {
         drop(store);
         rusqlite::Connection::open(&path)
             .unwrap()
-            .execute_batch("PRAGMA user_version = 4;")
+            .execute_batch("PRAGMA user_version = 5;")
             .unwrap();
         let error = SqliteEventStore::open(&path).unwrap_err();
-        assert!(error.to_string().contains("schema version 4"), "{error}");
+        assert!(error.to_string().contains("schema version 5"), "{error}");
     }
 }
 
