@@ -25,12 +25,19 @@ use crate::read::{
 };
 use crate::schema::migrate;
 
+/// How much is committed (payload and metadata bytes) before the checkpoint thread is woken:
+/// after every small transaction, its syncs would cost more than the transaction's own.
+const CHECKPOINT_BYTES: usize = 4 << 20;
+
 /// A SQLite-file event store. Cheap to clone; clones share connections.
 #[derive(Debug, Clone)]
 pub struct SqliteEventStore {
     path: PathBuf,
-    /// Wakes the checkpoint thread after a commit; the thread ends when the last clone goes.
+    /// Wakes the checkpoint thread once enough has been committed since it was last woken
+    /// ([`CHECKPOINT_BYTES`]); the thread ends when the last clone goes.
     checkpoints: std::sync::mpsc::SyncSender<()>,
+    /// Bytes of payload and metadata committed since the checkpoint thread was last woken.
+    uncheckpointed: Arc<std::sync::atomic::AtomicUsize>,
     writer: Arc<Mutex<Connection>>,
     reader: Arc<Mutex<Reader>>,
     /// Idle read connections for the lanes of [`EventStore::read_all_in_lanes`], opened as
@@ -47,12 +54,17 @@ impl SqliteEventStore {
         let writer = open_connection(&path)?;
         migrate(&writer)?;
         // Checkpoints (copying the WAL into the main file) run on their own thread and
-        // connection, so appends never wait for them; SQLite's automatic ones are off here.
-        // The writer alone gets a larger page cache (up to 128 MB, used only as pages are
+        // connection once megabytes have been committed, so that bulk appends seldom wait for
+        // them. The writer keeps SQLite's automatic checkpoint (at 1,000 pages of WAL): run
+        // between two of its own transactions it completes, so the next one starts the WAL
+        // over, writing into blocks the file already has; a WAL that only grows (the
+        // background checkpoint alone, racing the writer, never lets it restart) makes each
+        // commit's sync a file-size change too, which halved the rate of one small transaction
+        // at a time (`cargo bench -p amity-tests --bench writes`). The writer alone gets a larger page cache (up to 128 MB, used only as pages are
         // touched): inserting content-derived, hence random, event ids into the id index of a
         // large ledger otherwise reads the same pages again and again.
         writer
-            .execute_batch("PRAGMA wal_autocheckpoint = 0; PRAGMA cache_size = -131072;")
+            .execute_batch("PRAGMA cache_size = -131072;")
             .map_err(backend_error)?;
         let checkpoints = spawn_checkpointer(open_connection(&path)?);
         let reader = Reader {
@@ -62,6 +74,7 @@ impl SqliteEventStore {
         Ok(SqliteEventStore {
             path,
             checkpoints,
+            uncheckpointed: Arc::default(),
             writer: Arc::new(Mutex::new(writer)),
             reader: Arc::new(Mutex::new(reader)),
             lanes: Arc::default(),
@@ -348,12 +361,24 @@ impl EventStore for SqliteEventStore {
 
     async fn append_many(&self, appends: Vec<StreamAppend>) -> Result<Vec<Appended>> {
         let n_events: usize = appends.iter().map(|part| part.events.len()).sum();
+        let bytes: usize = appends
+            .iter()
+            .flat_map(|part| &part.events)
+            .map(|event| event.payload.len() + event.metadata.len())
+            .sum();
         let outcome = self
             .with_writer(move |connection| append_parts(connection, appends))
             .await;
         if outcome.is_ok() {
-            // Full means a checkpoint is already pending.
-            let _ = self.checkpoints.try_send(());
+            // A checkpoint copies the WAL into the file and, with `synchronous = FULL`, syncs
+            // both: worth it for megabytes, not after every small transaction (durable as
+            // soon as its WAL frames are synced). Full means one is pending.
+            use std::sync::atomic::Ordering;
+            let since = self.uncheckpointed.fetch_add(bytes, Ordering::Relaxed) + bytes;
+            if since >= CHECKPOINT_BYTES {
+                self.uncheckpointed.store(0, Ordering::Relaxed);
+                let _ = self.checkpoints.try_send(());
+            }
         }
         tracing::debug!(n_events, ok = outcome.is_ok(), "sqlite append");
         outcome
