@@ -43,6 +43,13 @@ pub fn partnership_events(n: usize) -> (Partnership, Vec<Event>) {
         Some(&format!("Q{}", 900_000 + n)),
     )
     .expect("party");
+    events_between(n, a, b)
+}
+
+/// Ten events of a synthetic partnership between `a` and `b` (the `n`th: its dates and
+/// sources follow from `n`), in a legal order, the last a termination; dates of every
+/// precision, approximate ones among them, each event citing a primary source.
+pub fn events_between(n: usize, a: Party, b: Party) -> (Partnership, Vec<Event>) {
     let partnership = Partnership::new(a, b, PartnershipKind::sister_city()).expect("partnership");
     let types = [
         EventType::PartnershipFounded,

@@ -12,15 +12,12 @@ mod common;
 use std::sync::Arc;
 use std::time::Instant;
 
-use amity_domain::{
-    Certainty, EdtfDate, Event, EventType, Facts, Occurred, Partnership, PartnershipKind, Party,
-    Source, SourceRole,
-};
+use amity_domain::{Event, Partnership, Party};
 use amity_ledger::Ledger;
 use amity_projections::Projections;
 use amity_store::{EventStore, ExpectedVersion, StreamAppend};
 use amity_store_sqlite::SqliteEventStore;
-use common::{env_number, median};
+use common::{env_number, events_between, median};
 
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
@@ -30,8 +27,7 @@ fn hub() -> Party {
     Party::new("Springfield", "US", Some("US-CO"), Some("Q100000")).expect("party")
 }
 
-/// Ten events of the hub's partnership with partner `n`, in a legal order, the last a
-/// termination; dates of every precision, approximate ones among them.
+/// Ten events of the hub's partnership with partner `n` (`common::events_between`).
 fn events(n: usize) -> (Partnership, Vec<Event>) {
     let partner = Party::new(
         &format!("Partnerstadt {n}"),
@@ -40,49 +36,7 @@ fn events(n: usize) -> (Partnership, Vec<Event>) {
         Some(&format!("Q{}", 900_000 + n)),
     )
     .expect("party");
-    let partnership =
-        Partnership::new(hub(), partner, PartnershipKind::sister_city()).expect("partnership");
-    let types = [
-        EventType::PartnershipFounded,
-        EventType::PartnershipAttested,
-        EventType::PartnershipReaffirmed,
-        EventType::PartnershipSuspended,
-        EventType::PartnershipReinstated,
-        EventType::PartnershipAttested,
-        EventType::PartnershipReaffirmed,
-        EventType::PartnershipSuspended,
-        EventType::PartnershipReinstated,
-        EventType::PartnershipTerminated,
-    ];
-    let year = 1950 + (n % 50) as i32;
-    let events = types
-        .iter()
-        .enumerate()
-        .map(|(i, event_type)| {
-            let occurred = match i % 3 {
-                0 => format!("{}", year + i as i32 * 7),
-                1 => format!("{}-{:02}", year + i as i32 * 7, i + 1),
-                _ => format!("{}-{:02}-{:02}~", year + i as i32 * 7, i + 1, i + 10),
-            };
-            let facts = Facts {
-                occurred: Occurred::Date(EdtfDate::parse(&occurred).expect("date")),
-                term_as_written: Some("formally decided".to_owned()),
-                sources: vec![Source {
-                    title: format!("City council minutes, session {n}-{i}"),
-                    publisher: Some("Municipal archive".to_owned()),
-                    url: Some(format!("https://archive.example.org/council/{n}/{i}")),
-                    published: None,
-                    locator: Some("item 7".to_owned()),
-                    role: Some(SourceRole::Primary),
-                }],
-                certainty: Certainty::Confirmed,
-                initiated_by: Some(partnership.parties[0].key()),
-                note: (i % 2 == 0).then(|| "entered from the committee's card index".to_owned()),
-            };
-            Event::lifecycle(*event_type, partnership.clone(), facts)
-        })
-        .collect();
-    (partnership, events)
+    events_between(n, hub(), partner)
 }
 
 fn main() {

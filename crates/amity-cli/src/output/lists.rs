@@ -1,6 +1,6 @@
 //! The lists: statuses, partners, parties, milestones.
 
-use amity_interchange::views::possible_statuses;
+use amity_interchange::views::definite_and_possible;
 
 use super::*;
 
@@ -152,12 +152,11 @@ pub fn partners(key: &PartyKey, rows: &[PartnerView], format: Format) -> Result<
         let csv_rows = rows
             .iter()
             .map(|row| {
-                let definite = row.certainty == Certainty3::Definite;
-                let possible = if definite || row.competing.is_empty() {
-                    possible_statuses([row.status.name()])
-                } else {
-                    possible_statuses(row.competing.iter().map(|s| s.name()))
-                };
+                let (status, possible) = definite_and_possible(
+                    row.certainty,
+                    row.status.name(),
+                    row.competing.iter().map(|s| s.name()),
+                );
                 vec![
                     row.partner.key().to_string(),
                     row.partner.name.clone(),
@@ -166,7 +165,7 @@ pub fn partners(key: &PartyKey, rows: &[PartnerView], format: Format) -> Result<
                     row.partnership.to_string(),
                     row.kind.to_string(),
                     date_cell(row.founded.as_deref()),
-                    if definite { row.status.name() } else { "" }.to_owned(),
+                    status.to_owned(),
                     possible,
                     certainty_name(row.certainty).to_owned(),
                     since_cell(row.status, row.since.as_deref()),

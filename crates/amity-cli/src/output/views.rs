@@ -1,6 +1,6 @@
 //! The analyst views: outcomes, changes, series.
 
-use amity_interchange::views::possible_statuses;
+use amity_interchange::views::definite_and_possible;
 
 use super::*;
 
@@ -119,41 +119,29 @@ fn outcomes_csv(outcomes: &analysis::Outcomes) -> Result<()> {
         .partnerships
         .iter()
         .map(|row| {
-            let decision_definite = row.decision_certainty == Certainty3::Definite;
-            let decisions = if decision_definite || row.competing_decisions.is_empty() {
-                possible_statuses([row.decision.name()])
-            } else {
-                possible_statuses(row.competing_decisions.iter().map(|d| d.name()))
-            };
-            let status_definite = row.status_certainty == Certainty3::Definite;
-            let statuses = if status_definite || row.competing.is_empty() {
-                possible_statuses([row.status.name()])
-            } else {
-                possible_statuses(row.competing.iter().map(|s| s.name()))
-            };
+            let (decision, decisions) = definite_and_possible(
+                row.decision_certainty,
+                row.decision.name(),
+                row.competing_decisions.iter().map(|d| d.name()),
+            );
+            let (status, statuses) = definite_and_possible(
+                row.status_certainty,
+                row.status.name(),
+                row.competing.iter().map(|s| s.name()),
+            );
             let event = row.decision_event.as_ref();
             vec![
                 row.partnership.to_string(),
                 row.parties[0].to_string(),
                 row.parties[1].to_string(),
-                if decision_definite {
-                    row.decision.name()
-                } else {
-                    ""
-                }
-                .to_owned(),
+                decision.to_owned(),
                 decisions,
                 certainty_name(row.decision_certainty).to_owned(),
                 event
                     .map(|e| e.occurred.as_deref().unwrap_or("unknown").to_owned())
                     .unwrap_or_default(),
                 event.map(|e| e.event_id.clone()).unwrap_or_default(),
-                if status_definite {
-                    row.status.name()
-                } else {
-                    ""
-                }
-                .to_owned(),
+                status.to_owned(),
                 statuses,
                 certainty_name(row.status_certainty).to_owned(),
             ]

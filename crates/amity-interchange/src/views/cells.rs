@@ -27,6 +27,22 @@ pub fn possible_statuses<'a>(statuses: impl IntoIterator<Item = &'a str>) -> Str
     names.join(";")
 }
 
+/// The two cells of a status (or a decision) with its certainty: the value when it is
+/// definite, else empty; and every value it may be ([`possible_statuses`]: the one value when
+/// definite, the competing ones otherwise).
+pub fn definite_and_possible<'a>(
+    certainty: amity_domain::Certainty3,
+    value: &'a str,
+    competing: impl IntoIterator<Item = &'a str>,
+) -> (&'a str, String) {
+    let competing: Vec<&str> = competing.into_iter().collect();
+    match certainty {
+        amity_domain::Certainty3::Definite => (value, possible_statuses([value])),
+        _ if competing.is_empty() => ("", possible_statuses([value])),
+        _ => ("", possible_statuses(competing)),
+    }
+}
+
 /// A CSV writer of one view: the header, then rows, each free-text cell guarded against
 /// spreadsheet formulas unless `raw`.
 pub(super) struct ViewWriter<'a> {

@@ -6,7 +6,7 @@ use amity_domain::{Certainty3, Status};
 use amity_ledger::archive::views::join_list;
 use amity_projections::{PartyRow, StatusView};
 
-use super::cells::{possible_statuses, ViewWriter};
+use super::cells::{definite_and_possible, ViewWriter};
 use crate::Result;
 
 /// The status view's columns (also `amity status --format csv`).
@@ -72,12 +72,11 @@ pub fn write_status(views: &[StatusView], raw: bool, out: &mut dyn Write) -> Res
             ]
         };
         let (a, b) = (party(0), party(1));
-        let definite = view.certainty == Certainty3::Definite;
-        let possible = if view.competing.is_empty() || definite {
-            possible_statuses([view.status.name()])
-        } else {
-            possible_statuses(view.competing.iter().map(|s| s.name()))
-        };
+        let (status, possible) = definite_and_possible(
+            view.certainty,
+            view.status.name(),
+            view.competing.iter().map(|s| s.name()),
+        );
         let since = match (view.status, view.since.as_deref()) {
             (Status::NotYet, since) => since.unwrap_or_default(),
             (_, since) => since.unwrap_or("unknown"),
@@ -101,9 +100,13 @@ pub fn write_status(views: &[StatusView], raw: bool, out: &mut dyn Write) -> Res
             &b[3],
             &b[4],
             view.kind.as_str(),
-            if definite { view.status.name() } else { "" },
+            status,
             &possible,
-            if definite { "definite" } else { "possible" },
+            if view.certainty == Certainty3::Definite {
+                "definite"
+            } else {
+                "possible"
+            },
             since,
             view.first_attested.as_deref().unwrap_or_default(),
             view.as_of.as_deref().unwrap_or_default(),
