@@ -143,11 +143,26 @@ async fn postgres_ledger_events_shows_ids_and_times_as_the_exports_do() {
         .expect("the view");
     let (shown_id, shown_at): (String, String) = (row.get(0), row.get(1));
     assert_eq!(shown_id, id.to_string());
-    assert_eq!(
-        shown_at,
-        stored
-            .recorded_at
-            .strftime("%Y-%m-%dT%H:%M:%S%.6fZ")
-            .to_string()
-    );
+    assert_eq!(shown_at, stored.recorded_at.to_string());
+    // Every fraction of a second is written as the archive writes it.
+    for micros in [0i64, 1, 10, 100_000, 120_000, 123_456, 999_999] {
+        let at = 1_764_888_000_000_000i64 + micros;
+        client
+            .execute(
+                &format!("UPDATE {schema}.events SET recorded_at = $1"),
+                &[&at],
+            )
+            .await
+            .expect("update");
+        let shown: String = client
+            .query_one(
+                &format!("SELECT recorded_at FROM {schema}.ledger_events"),
+                &[],
+            )
+            .await
+            .expect("the view")
+            .get(0);
+        let expected = jiff::Timestamp::from_microsecond(at).unwrap().to_string();
+        assert_eq!(shown, expected);
+    }
 }
