@@ -118,15 +118,7 @@ impl Projections {
                 .collect());
         }
         match &self.backend {
-            Backend::Tables(tables) => {
-                let ids = tables.cohort_ids(cohort).await?;
-                let mut pairs = Vec::with_capacity(ids.len());
-                for row in tables.status_rows(Some(&ids)).await? {
-                    let timeline = tables.timeline_rows(row.partnership.as_str()).await?;
-                    pairs.push((row, timeline));
-                }
-                Ok(pairs)
-            }
+            Backend::Tables(tables) => tables.cohort_histories(cohort).await,
             Backend::Live => Ok(self
                 .current(&Selection::All, Histories::Read)
                 .await?
@@ -144,38 +136,31 @@ impl Projections {
     ) -> Result<Vec<(StatusRow, Vec<TimelineRow>)>> {
         match &self.backend {
             Backend::Tables(tables) => {
-                let ids: Option<Vec<String>> = match selection {
-                    Selection::All => None,
-                    Selection::One(id) => Some(vec![id.to_string()]),
-                    Selection::Party(party) => Some(
-                        tables
-                            .directory_rows(party.as_str())
-                            .await?
-                            .into_iter()
-                            .map(|row| row.partnership.to_string())
-                            .collect(),
-                    ),
+                let ids: Vec<String> = match selection {
+                    Selection::All if histories == Histories::Read => {
+                        return tables.cohort_histories(&analysis::Cohort::default()).await;
+                    }
+                    Selection::All => {
+                        // The status rows alone answer: no history is read.
+                        let status = tables.status_rows(None).await?;
+                        return Ok(status.into_iter().map(|row| (row, Vec::new())).collect());
+                    }
+                    Selection::One(id) => vec![id.to_string()],
+                    Selection::Party(party) => tables
+                        .directory_rows(party.as_str())
+                        .await?
+                        .into_iter()
+                        .map(|row| row.partnership.to_string())
+                        .collect(),
                 };
-                let status = tables.status_rows(ids.as_deref()).await?;
+                let status = tables.status_rows(Some(&ids)).await?;
                 let mut result = Vec::with_capacity(status.len());
-                if histories == Histories::Left {
-                    // The status rows alone answer: no history is read.
-                    return Ok(status.into_iter().map(|row| (row, Vec::new())).collect());
-                }
-                if ids.is_none() {
-                    let mut all: BTreeMap<PartnershipId, Vec<TimelineRow>> = BTreeMap::new();
-                    for row in tables.all_timeline_rows().await? {
-                        all.entry(row.partnership.clone()).or_default().push(row);
-                    }
-                    for row in status {
-                        let timeline = all.remove(&row.partnership).unwrap_or_default();
-                        result.push((row, timeline));
-                    }
-                } else {
-                    for row in status {
-                        let timeline = tables.timeline_rows(row.partnership.as_str()).await?;
-                        result.push((row, timeline));
-                    }
+                for row in status {
+                    let timeline = match histories {
+                        Histories::Read => tables.timeline_rows(row.partnership.as_str()).await?,
+                        Histories::Left => Vec::new(),
+                    };
+                    result.push((row, timeline));
                 }
                 Ok(result)
             }

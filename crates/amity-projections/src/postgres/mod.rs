@@ -207,17 +207,17 @@ impl crate::tables::TableBackend for PostgresTables {
     async fn timeline_rows(&self, partnership: &str) -> Result<Vec<crate::TimelineRow>> {
         PostgresTables::timeline_rows(self, partnership).await
     }
-    async fn all_timeline_rows(&self) -> Result<Vec<crate::TimelineRow>> {
-        PostgresTables::all_timeline_rows(self).await
-    }
     async fn cohort_members(
         &self,
         cohort: &crate::analysis::Cohort,
     ) -> Result<Vec<crate::analysis::Member>> {
         PostgresTables::cohort_members(self, cohort).await
     }
-    async fn cohort_ids(&self, cohort: &crate::analysis::Cohort) -> Result<Vec<String>> {
-        PostgresTables::cohort_ids(self, cohort).await
+    async fn cohort_histories(
+        &self,
+        cohort: &crate::analysis::Cohort,
+    ) -> Result<Vec<(crate::StatusRow, Vec<crate::TimelineRow>)>> {
+        PostgresTables::cohort_histories(self, cohort).await
     }
     async fn directory_rows(&self, party: &str) -> Result<Vec<crate::DirectoryRow>> {
         PostgresTables::directory_rows(self, party).await

@@ -6,8 +6,8 @@ use super::{pg_error, placeholder, PostgresTables};
 use crate::analysis::{Cohort, Member};
 use crate::rows::{DirectoryRow, PartyRow, StatusRow, TimelineRow};
 use crate::tables::{
-    cohort_filter, driving_step, dump_line, from_json, from_name, partnership_id, party_search_sql,
-    DumpValue, DUMPED, TIMELINE_COLUMNS,
+    cohort_filter, driving_step, dump_line, from_json, from_name, pair_histories, partnership_id,
+    party_search_sql, DumpValue, DUMPED, TIMELINE_COLUMNS,
 };
 use crate::Result;
 
@@ -55,22 +55,6 @@ impl PostgresTables {
                     select_list(TIMELINE_COLUMNS)
                 )),
                 &[&partnership],
-            )
-            .await
-            .map_err(pg_error)?;
-        rows.iter().map(timeline_row).collect()
-    }
-
-    /// Every history row, by partnership then history order.
-    pub async fn all_timeline_rows(&self) -> Result<Vec<TimelineRow>> {
-        let rows = self
-            .client
-            .query(
-                &self.sql(&format!(
-                    "SELECT {} FROM {{s}}.partnership_timeline ORDER BY partnership, seq",
-                    select_list(TIMELINE_COLUMNS)
-                )),
-                &[],
             )
             .await
             .map_err(pg_error)?;
@@ -147,25 +131,49 @@ impl PostgresTables {
         Ok(members)
     }
 
-    /// The partnership ids of a cohort, in order.
-    pub async fn cohort_ids(&self, cohort: &Cohort) -> Result<Vec<String>> {
+    /// The status rows of a cohort's partnerships, in partnership order, each with its
+    /// history rows: two queries whatever the cohort's size.
+    pub async fn cohort_histories(
+        &self,
+        cohort: &Cohort,
+    ) -> Result<Vec<(StatusRow, Vec<TimelineRow>)>> {
         let (filter, values) = cohort_filter(cohort, placeholder);
         let parameters: Vec<&(dyn ToSql + Sync)> = values
             .iter()
             .map(|value| value as &(dyn ToSql + Sync))
             .collect();
-        let rows = self
+        let status = self
             .client
             .query(
                 &self.sql(&format!(
-                    "SELECT partnership FROM {{s}}.partnership_status WHERE {filter}
-                     ORDER BY partnership"
+                    r#"SELECT "row"::text FROM {{s}}.partnership_status WHERE {filter}
+                       ORDER BY partnership"#
                 )),
                 &parameters,
             )
             .await
-            .map_err(pg_error)?;
-        Ok(rows.iter().map(|row| row.get(0)).collect())
+            .map_err(pg_error)?
+            .iter()
+            .map(|row| from_json(row.get::<_, &str>(0)))
+            .collect::<Result<Vec<StatusRow>>>()?;
+        let timeline = self
+            .client
+            .query(
+                &self.sql(&format!(
+                    "SELECT {} FROM {{s}}.partnership_timeline
+                     WHERE partnership IN
+                         (SELECT partnership FROM {{s}}.partnership_status WHERE {filter})
+                     ORDER BY partnership, seq",
+                    select_list(TIMELINE_COLUMNS)
+                )),
+                &parameters,
+            )
+            .await
+            .map_err(pg_error)?
+            .iter()
+            .map(timeline_row)
+            .collect::<Result<Vec<TimelineRow>>>()?;
+        Ok(pair_histories(status, timeline))
     }
 
     /// A party's directory rows, in partnership order.

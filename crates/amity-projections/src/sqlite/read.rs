@@ -8,8 +8,8 @@ use super::{placeholder, sql_error, SqliteTables};
 use crate::analysis::{Cohort, DrivingStep, Member};
 use crate::rows::{DirectoryRow, PartyRow, StatusRow, TimelineRow};
 use crate::tables::{
-    cohort_filter, driving_step, dump_line, from_json, from_name, partnership_id, party_search_sql,
-    DumpValue, DUMPED, TIMELINE_COLUMNS,
+    cohort_filter, driving_step, dump_line, from_json, from_name, pair_histories, partnership_id,
+    party_search_sql, DumpValue, DUMPED, TIMELINE_COLUMNS,
 };
 use crate::Result;
 
@@ -63,17 +63,43 @@ impl SqliteTables {
         rows.map(|row| row.map_err(sql_error)?).collect()
     }
 
-    /// Every history row, grouped by partnership in history order (for "as of" over all).
-    pub fn all_timeline_rows(&self) -> Result<Vec<TimelineRow>> {
+    /// The status rows of a cohort's partnerships, in partnership order, each with its
+    /// history rows: two queries in one read transaction, so both see the same tables.
+    pub fn cohort_histories(&self, cohort: &Cohort) -> Result<Vec<(StatusRow, Vec<TimelineRow>)>> {
+        let (filter, values) = cohort_filter(cohort, placeholder);
         let connection = self.connection();
-        let mut statement = connection
-            .prepare_cached(&format!(
-                "SELECT {} FROM partnership_timeline ORDER BY partnership, seq",
-                TIMELINE_COLUMNS.join(", ")
-            ))
-            .map_err(sql_error)?;
-        let rows = statement.query_map([], timeline_row).map_err(sql_error)?;
-        rows.map(|row| row.map_err(sql_error)?).collect()
+        let snapshot = connection.unchecked_transaction().map_err(sql_error)?;
+        let status: Vec<StatusRow> = {
+            let mut statement = snapshot
+                .prepare_cached(&format!(
+                    "SELECT row FROM partnership_status WHERE {filter} ORDER BY partnership"
+                ))
+                .map_err(sql_error)?;
+            let rows = statement
+                .query_map(rusqlite::params_from_iter(values.iter()), |row| {
+                    row.get::<_, String>(0)
+                })
+                .map_err(sql_error)?;
+            rows.map(|row| from_json(&row.map_err(sql_error)?))
+                .collect::<Result<_>>()?
+        };
+        let timeline: Vec<TimelineRow> = {
+            let mut statement = snapshot
+                .prepare_cached(&format!(
+                    "SELECT {} FROM partnership_timeline
+                     WHERE partnership IN (SELECT partnership FROM partnership_status WHERE {filter})
+                     ORDER BY partnership, seq",
+                    TIMELINE_COLUMNS.join(", ")
+                ))
+                .map_err(sql_error)?;
+            let rows = statement
+                .query_map(rusqlite::params_from_iter(values.iter()), timeline_row)
+                .map_err(sql_error)?;
+            rows.map(|row| row.map_err(sql_error)?)
+                .collect::<Result<_>>()?
+        };
+        snapshot.finish().map_err(sql_error)?;
+        Ok(pair_histories(status, timeline))
     }
 
     /// The members of a cohort with their driving steps: what outcomes and series need, read
@@ -193,23 +219,6 @@ impl SqliteTables {
             .collect();
         members.sort_by(|a, b| a.partnership.as_str().cmp(b.partnership.as_str()));
         Ok(members)
-    }
-
-    /// The partnership ids of a cohort.
-    pub fn cohort_ids(&self, cohort: &Cohort) -> Result<Vec<String>> {
-        let (filter, values) = cohort_filter(cohort, placeholder);
-        let connection = self.connection();
-        let mut statement = connection
-            .prepare(&format!(
-                "SELECT partnership FROM partnership_status WHERE {filter} ORDER BY partnership"
-            ))
-            .map_err(sql_error)?;
-        let rows = statement
-            .query_map(rusqlite::params_from_iter(values.iter()), |row| {
-                row.get::<_, String>(0)
-            })
-            .map_err(sql_error)?;
-        rows.map(|row| row.map_err(sql_error)).collect()
     }
 
     /// A party's directory rows.

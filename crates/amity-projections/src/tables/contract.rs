@@ -118,7 +118,24 @@ pub async fn written_rows_read_back(tables: &mut dyn TableBackend) {
         let only = tables.status_rows(Some(&[id.to_owned()])).await.unwrap();
         assert_eq!(only, vec![rows.status.clone()]);
     }
-    assert_eq!(tables.all_timeline_rows().await.unwrap().len(), 4);
+    let all = tables.cohort_histories(&Cohort::default()).await.unwrap();
+    assert_eq!(all.len(), story.len());
+    for (status, timeline) in &all {
+        let rows = story
+            .iter()
+            .find(|rows| rows.status == *status)
+            .expect("every status row read back");
+        assert_eq!(timeline.len(), rows.timeline.len());
+        if details {
+            assert_eq!(*timeline, rows.timeline);
+        }
+    }
+    assert_eq!(
+        all.iter()
+            .map(|(_, timeline)| timeline.len())
+            .sum::<usize>(),
+        4
+    );
     let directory = tables
         .directory_rows("us-co:colorado-springs")
         .await
@@ -135,10 +152,13 @@ pub async fn written_rows_read_back(tables: &mut dyn TableBackend) {
     let members = tables.cohort_members(&cohort).await.unwrap();
     assert_eq!(members.len(), 1);
     assert_eq!(members[0].steps.len(), 2);
-    assert_eq!(
-        tables.cohort_ids(&cohort).await.unwrap(),
-        ["ru:smolensk+us-co:colorado-springs"]
-    );
+    let histories = tables.cohort_histories(&cohort).await.unwrap();
+    let ids: Vec<&str> = histories
+        .iter()
+        .map(|(status, _)| status.partnership.as_str())
+        .collect();
+    assert_eq!(ids, ["ru:smolensk+us-co:colorado-springs"]);
+    assert_eq!(histories[0].1.len(), 2);
     let found = tables.search_parties("krakow").await.unwrap();
     assert_eq!(found.len(), 1);
     assert_eq!((found[0].0.key.as_str(), found[0].1), ("pl:kraków", 1));

@@ -17,6 +17,8 @@ use crate::{Checkpoint, Result};
 pub mod columns;
 #[cfg(feature = "contract")]
 pub mod contract;
+#[cfg(test)]
+mod pair_tests;
 #[cfg_attr(
     not(any(feature = "sqlite", feature = "postgres")),
     allow(unused_imports)
@@ -56,14 +58,13 @@ pub trait TableBackend: Send + Sync + std::fmt::Debug {
     /// A partnership's history rows, in history order.
     async fn timeline_rows(&self, partnership: &str) -> Result<Vec<TimelineRow>>;
 
-    /// Every history row, grouped by partnership in history order.
-    async fn all_timeline_rows(&self) -> Result<Vec<TimelineRow>>;
-
     /// The members of a cohort with their driving steps.
     async fn cohort_members(&self, cohort: &Cohort) -> Result<Vec<Member>>;
 
-    /// The partnership ids of a cohort.
-    async fn cohort_ids(&self, cohort: &Cohort) -> Result<Vec<String>>;
+    /// The status rows of a cohort's partnerships, in partnership order, each with its
+    /// history rows in history order: two queries whatever the cohort's size.
+    async fn cohort_histories(&self, cohort: &Cohort)
+        -> Result<Vec<(StatusRow, Vec<TimelineRow>)>>;
 
     /// A party's directory rows.
     async fn directory_rows(&self, party: &str) -> Result<Vec<DirectoryRow>>;
@@ -105,4 +106,55 @@ pub trait TableWriter: Send {
 
     /// Move the checkpoint and commit rows and checkpoint together.
     async fn finish(self: Box<Self>, checkpoint: Checkpoint) -> Result<()>;
+}
+
+/// Each status row with its history rows, in the status rows' order. `timeline` holds the
+/// rows of the same partnerships, grouped by partnership; read in the same order of partnership
+/// (one `ORDER BY partnership` in the same database orders the two alike), one pass pairs them.
+/// Should rows be left over (a partnership caught up between two reads that do not share a
+/// snapshot), they are paired by key instead. A partnership with no rows gets an empty history.
+#[cfg_attr(not(any(feature = "sqlite", feature = "postgres")), allow(dead_code))]
+pub(crate) fn pair_histories(
+    status: Vec<StatusRow>,
+    timeline: Vec<TimelineRow>,
+) -> Vec<(StatusRow, Vec<TimelineRow>)> {
+    let mut timeline = timeline.into_iter().peekable();
+    let paired: Vec<(StatusRow, Vec<TimelineRow>)> = status
+        .into_iter()
+        .map(|row| {
+            let mut history = Vec::new();
+            while let Some(next) = timeline.next_if(|next| next.partnership == row.partnership) {
+                history.push(next);
+            }
+            (row, history)
+        })
+        .collect();
+    if timeline.peek().is_none() {
+        return paired;
+    }
+    let mut by_partnership: std::collections::HashMap<_, Vec<TimelineRow>> =
+        std::collections::HashMap::new();
+    let mut status = Vec::with_capacity(paired.len());
+    for row in paired.into_iter().flat_map(|(row, history)| {
+        status.push(row);
+        history
+    }) {
+        by_partnership
+            .entry(row.partnership.clone())
+            .or_default()
+            .push(row);
+    }
+    for row in timeline {
+        by_partnership
+            .entry(row.partnership.clone())
+            .or_default()
+            .push(row);
+    }
+    status
+        .into_iter()
+        .map(|row| {
+            let history = by_partnership.remove(&row.partnership).unwrap_or_default();
+            (row, history)
+        })
+        .collect()
 }
