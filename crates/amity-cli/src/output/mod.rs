@@ -14,8 +14,8 @@ use crate::args::Format;
 /// source with its address) is cut with `…`; JSON and CSV carry it whole.
 pub const CELL_LINE_CHARS: usize = 80;
 
-/// A table for people: rows too long for the width wrap (without a terminal the width is
-/// $COLUMNS, else 120), lines longer than [`CELL_LINE_CHARS`] are cut with `…`, and ids are
+/// A table for people: rows too long for the width wrap (the width is $COLUMNS, else 120 on a
+/// terminal; into a pipe or a file without $COLUMNS rows are not wrapped), lines longer than [`CELL_LINE_CHARS`] are cut with `…`, and ids are
 /// never cut or wrapped: a reader copies them whole.
 struct TextTable {
     table: Table,
@@ -111,15 +111,17 @@ fn table(header: &[&str], multi_line_rows: bool) -> TextTable {
     } else {
         presets::UTF8_BORDERS_ONLY
     };
-    table
-        .load_preset(preset)
-        .set_content_arrangement(ContentArrangement::Dynamic)
-        .set_header(header.iter().copied());
-    let width = std::env::var("COLUMNS")
-        .ok()
-        .and_then(|columns| columns.parse().ok())
-        .unwrap_or(120);
-    table.set_width(width);
+    table.load_preset(preset).set_header(header.iter().copied());
+    match table_width() {
+        Some(width) => {
+            table
+                .set_content_arrangement(ContentArrangement::Dynamic)
+                .set_width(width);
+        }
+        None => {
+            table.set_content_arrangement(ContentArrangement::Disabled);
+        }
+    }
     let ids: Vec<bool> = header
         .iter()
         .map(|name| {
@@ -137,6 +139,20 @@ fn table(header: &[&str], multi_line_rows: bool) -> TextTable {
         }
     }
     TextTable { table, ids }
+}
+
+/// The width tables fit: `$COLUMNS` when set, else 120 characters on a terminal; `None` into a
+/// pipe or a file, where rows are not wrapped (each row one line, every column as wide as its
+/// content: for `grep`, `less -S` and `sort`, and fast for tens of thousands of rows).
+fn table_width() -> Option<u16> {
+    use std::io::IsTerminal;
+    match std::env::var("COLUMNS")
+        .ok()
+        .and_then(|columns| columns.parse().ok())
+    {
+        Some(width) => Some(width),
+        None => std::io::stdout().is_terminal().then_some(120),
+    }
 }
 
 /// Whether a write to stdout found its reader gone (`amity … | head`).
