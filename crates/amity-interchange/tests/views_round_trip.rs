@@ -18,7 +18,6 @@ use amity_interchange::views;
 use amity_ledger::archive::views::{import, ViewFiles};
 use amity_ledger::archive::ImportOptions;
 use amity_ledger::Ledger;
-use amity_projections::analysis::Cohort;
 use amity_projections::Projections;
 use amity_store::{EventStore, ExpectedVersion, MemoryEventStore, NewEvent, Position};
 use proptest::prelude::*;
@@ -336,15 +335,12 @@ async fn everything(store: &Arc<dyn EventStore>) -> Vec<Compared> {
 async fn round_trip(store: Arc<dyn EventStore>, raw: bool) -> (Vec<Compared>, Vec<Compared>) {
     let ledger = Ledger::new(store.clone());
     let projections = Projections::open(ledger.clone(), None).unwrap();
-    let pairs = projections
-        .cohort_pairs(&Cohort::default(), None)
-        .await
-        .unwrap();
+    let placements = projections.placements(None).await.unwrap();
     let feed = views::Feed::read(&ledger, None).await.unwrap();
     let dir = tempfile::tempdir().unwrap();
     let path = |name: &str| dir.path().join(format!("{name}.csv"));
     let mut out = Vec::new();
-    views::write_timeline(&feed, &pairs, raw, &mut out).unwrap();
+    views::write_timeline(&feed, &placements, raw, &mut out).unwrap();
     std::fs::write(path("timeline"), &out).unwrap();
     for (name, write) in [
         (

@@ -82,6 +82,7 @@ pub mod analysis;
 mod checkpoint;
 mod enlist;
 mod error;
+pub mod placement;
 #[cfg(feature = "postgres")]
 pub mod postgres;
 mod projections;

@@ -128,6 +128,23 @@ impl Projections {
         }
     }
 
+    /// Every history entry's place (the derived columns of the histories, without the events'
+    /// own details), by partnership then history order; as known at a moment if given.
+    pub async fn placements(
+        &self,
+        known_at: Option<jiff::Timestamp>,
+    ) -> Result<Vec<crate::placement::Placement>> {
+        if let (Backend::Tables(tables), None) = (&self.backend, known_at) {
+            return tables.placements().await;
+        }
+        Ok(self
+            .cohort_pairs(&analysis::Cohort::default(), known_at)
+            .await?
+            .iter()
+            .flat_map(|(_, timeline)| timeline.iter().map(crate::placement::Placement::from))
+            .collect())
+    }
+
     /// Status rows and histories for a selection, as of now, from the tables or live.
     async fn current(
         &self,

@@ -4,7 +4,7 @@ use amity_domain::{EdtfDate, Source, SourceRole};
 use amity_interchange::views;
 use amity_ledger::import::{csv, pairs, ImportOptions, Names};
 use amity_ledger::{archive, Ledger};
-use amity_projections::{analysis, Selection};
+use amity_projections::Selection;
 use anyhow::Result;
 
 use super::caught_up;
@@ -264,11 +264,9 @@ pub async fn export(
             }
             Export::View(ViewArg::Timeline) => {
                 // The histories first, then the feed: it holds every event they show.
-                let pairs = projections
-                    .cohort_pairs(&analysis::Cohort::default(), known_at)
-                    .await?;
+                let placements = projections.placements(known_at).await?;
                 let feed = views::Feed::read(ledger, known_at).await?;
-                let count = views::write_timeline(&feed, &pairs, raw, &mut out)?;
+                let count = views::write_timeline(&feed, &placements, raw, &mut out)?;
                 Ok(Some((count, "events")))
             }
             Export::View(view) => {

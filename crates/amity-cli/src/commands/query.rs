@@ -2,6 +2,7 @@
 //! (`Projections::answer`) and prints its answer.
 
 use amity_projections::analysis;
+use amity_projections::placement::Placement;
 use amity_projections::query::{Answer, Query};
 use anyhow::Result;
 
@@ -24,9 +25,10 @@ pub async fn history(cx: &Context<'_>, which: PartnershipArgs) -> Result<()> {
         // The timeline view's columns, every field of each stored event.
         let feed =
             amity_interchange::views::Feed::of_history(cx.ledger, &timeline, &places).await?;
-        let pairs = [(status, timeline)];
+        let placements: Vec<_> = timeline.iter().map(Placement::from).collect();
         let mut buffer = Vec::new();
-        amity_interchange::views::write_timeline(&feed, &pairs, output::raw_csv(), &mut buffer)?;
+        let raw = output::raw_csv();
+        amity_interchange::views::write_timeline(&feed, &placements, raw, &mut buffer)?;
         return output::emit(String::from_utf8(buffer)?.trim_end());
     }
     output::history(&status, &timeline, &places, cx.format)

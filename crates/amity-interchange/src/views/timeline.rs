@@ -5,7 +5,7 @@ use std::io::Write;
 
 use amity_domain::{Event, Milestone, RegisterEvent, Source, LINKS_STREAM, MILESTONES_STREAM};
 use amity_ledger::archive::views::{MILESTONES, SOURCES, TIMELINE, TIMELINE_END};
-use amity_projections::{StatusRow, TimelineRow};
+use amity_projections::placement::Placement;
 
 use super::cells::{date, timestamp, ViewWriter};
 use super::feed::{Feed, Stored};
@@ -24,19 +24,19 @@ pub(super) fn undecodable(stored: &Stored, error: amity_domain::DecodeError) -> 
 }
 
 /// The `timeline` view: one row per stored event of every partnership, in the order of the
-/// histories (`pairs`, each partnership's entries in valid-time order), then any event of a
-/// partnership's stream no history shows. `feed` holds the stored events (read after
-/// `pairs`); returns the rows written.
+/// histories (`placements`: by partnership, each partnership's entries in valid-time order),
+/// then any event of a partnership's stream no history shows. `feed` holds the stored events
+/// (read after `placements`); returns the rows written.
 pub fn write_timeline(
     feed: &Feed,
-    pairs: &[(StatusRow, Vec<TimelineRow>)],
+    placements: &[Placement],
     raw: bool,
     out: &mut dyn Write,
 ) -> Result<u64> {
     let columns: Vec<&str> = TIMELINE.iter().chain(&TIMELINE_END).copied().collect();
     let mut writer = ViewWriter::new(out, &columns, raw)?;
     let mut written: HashSet<u64> = HashSet::new();
-    for row in pairs.iter().flat_map(|(_, rows)| rows) {
+    for row in placements {
         let Some(stored) = feed.get(&row.event_id) else {
             continue;
         };
@@ -61,7 +61,7 @@ pub fn write_timeline(
 fn timeline_row(
     writer: &mut ViewWriter<'_>,
     stored: &Stored,
-    derived: Option<&TimelineRow>,
+    derived: Option<&Placement>,
 ) -> Result<()> {
     let record = &stored.record;
     let event = Event::decode(&record.event_type, record.schema_version, &record.payload)

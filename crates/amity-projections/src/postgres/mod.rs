@@ -207,6 +207,9 @@ impl crate::tables::TableBackend for PostgresTables {
     async fn timeline_rows(&self, partnership: &str) -> Result<Vec<crate::TimelineRow>> {
         PostgresTables::timeline_rows(self, partnership).await
     }
+    async fn placements(&self) -> Result<Vec<crate::placement::Placement>> {
+        PostgresTables::placements(self).await
+    }
     async fn cohort_members(
         &self,
         cohort: &crate::analysis::Cohort,

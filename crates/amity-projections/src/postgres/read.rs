@@ -4,6 +4,7 @@ use tokio_postgres::types::{ToSql, Type};
 
 use super::{pg_error, placeholder, PostgresTables};
 use crate::analysis::{Cohort, Member};
+use crate::placement::Placement;
 use crate::rows::{DirectoryRow, PartyRow, StatusRow, TimelineRow};
 use crate::tables::{
     cohort_filter, driving_step, dump_line, from_json, from_name, pair_histories, partnership_id,
@@ -59,6 +60,36 @@ impl PostgresTables {
             .await
             .map_err(pg_error)?;
         rows.iter().map(timeline_row).collect()
+    }
+
+    /// Every history entry's place, by partnership then history order.
+    pub async fn placements(&self) -> Result<Vec<Placement>> {
+        let rows = self
+            .client
+            .query(
+                &self.sql(
+                    "SELECT partnership, seq, event_id, earliest, latest, disputed, status_after,
+                            retracted_by
+                     FROM {s}.partnership_timeline ORDER BY partnership, seq",
+                ),
+                &[],
+            )
+            .await
+            .map_err(pg_error)?;
+        rows.iter()
+            .map(|row| {
+                Ok(Placement {
+                    partnership: partnership_id(row.get(0))?,
+                    seq: row.get::<_, i64>(1) as u64,
+                    event_id: row.get(2),
+                    earliest: row.get(3),
+                    latest: row.get(4),
+                    disputed: row.get(5),
+                    status_after: row.get::<_, Option<&str>>(6).map(from_name).transpose()?,
+                    retracted_by: row.get(7),
+                })
+            })
+            .collect()
     }
 
     /// The members of a cohort with their driving steps, in partnership order.

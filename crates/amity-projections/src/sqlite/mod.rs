@@ -317,6 +317,9 @@ impl crate::tables::TableBackend for SqliteTables {
     async fn timeline_rows(&self, partnership: &str) -> Result<Vec<crate::TimelineRow>> {
         SqliteTables::timeline_rows(self, partnership)
     }
+    async fn placements(&self) -> Result<Vec<crate::placement::Placement>> {
+        SqliteTables::placements(self)
+    }
     async fn cohort_members(
         &self,
         cohort: &crate::analysis::Cohort,

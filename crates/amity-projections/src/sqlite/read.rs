@@ -6,6 +6,7 @@ use amity_domain::Party;
 
 use super::{placeholder, sql_error, SqliteTables};
 use crate::analysis::{Cohort, DrivingStep, Member};
+use crate::placement::Placement;
 use crate::rows::{DirectoryRow, PartyRow, StatusRow, TimelineRow};
 use crate::tables::{
     cohort_filter, driving_step, dump_line, from_json, from_name, pair_histories, partnership_id,
@@ -100,6 +101,38 @@ impl SqliteTables {
         };
         snapshot.finish().map_err(sql_error)?;
         Ok(pair_histories(status, timeline))
+    }
+
+    /// Every history entry's place, by partnership then history order.
+    pub fn placements(&self) -> Result<Vec<Placement>> {
+        let connection = self.connection();
+        let mut statement = connection
+            .prepare_cached(
+                "SELECT partnership, seq, event_id, earliest, latest, disputed, status_after,
+                        retracted_by
+                 FROM partnership_timeline ORDER BY partnership, seq",
+            )
+            .map_err(sql_error)?;
+        let rows = statement
+            .query_map([], |row| {
+                let partnership: String = row.get(0)?;
+                let status_after: Option<String> = row.get(6)?;
+                let place = (|| -> Result<Placement> {
+                    Ok(Placement {
+                        partnership: partnership_id(&partnership)?,
+                        seq: row.get::<_, i64>(1).map_err(sql_error)? as u64,
+                        event_id: row.get(2).map_err(sql_error)?,
+                        earliest: row.get(3).map_err(sql_error)?,
+                        latest: row.get(4).map_err(sql_error)?,
+                        disputed: row.get(5).map_err(sql_error)?,
+                        status_after: status_after.as_deref().map(from_name).transpose()?,
+                        retracted_by: row.get(7).map_err(sql_error)?,
+                    })
+                })();
+                Ok(place)
+            })
+            .map_err(sql_error)?;
+        rows.map(|row| row.map_err(sql_error)?).collect()
     }
 
     /// The members of a cohort with their driving steps: what outcomes and series need, read

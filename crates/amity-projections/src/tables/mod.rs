@@ -11,6 +11,7 @@
 use async_trait::async_trait;
 
 use crate::analysis::{Cohort, Member};
+use crate::placement::Placement;
 use crate::rows::{DirectoryRow, PartnershipRows, PartyRow, StatusRow, TimelineRow};
 use crate::{Checkpoint, Result};
 
@@ -57,6 +58,10 @@ pub trait TableBackend: Send + Sync + std::fmt::Debug {
 
     /// A partnership's history rows, in history order.
     async fn timeline_rows(&self, partnership: &str) -> Result<Vec<TimelineRow>>;
+
+    /// Every history entry's place (the history's derived columns, not the event's own
+    /// details), by partnership then history order.
+    async fn placements(&self) -> Result<Vec<Placement>>;
 
     /// The members of a cohort with their driving steps.
     async fn cohort_members(&self, cohort: &Cohort) -> Result<Vec<Member>>;
