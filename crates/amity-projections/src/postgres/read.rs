@@ -187,7 +187,7 @@ impl PostgresTables {
             .iter()
             .map(|row| from_json(row.get::<_, &str>(0)))
             .collect::<Result<Vec<StatusRow>>>()?;
-        let timeline = self
+        let rows = self
             .client
             .query(
                 &self.sql(&format!(
@@ -200,11 +200,8 @@ impl PostgresTables {
                 &parameters,
             )
             .await
-            .map_err(pg_error)?
-            .iter()
-            .map(timeline_row)
-            .collect::<Result<Vec<TimelineRow>>>()?;
-        Ok(pair_histories(status, timeline))
+            .map_err(pg_error)?;
+        pair_histories(status, rows.iter().map(timeline_row))
     }
 
     /// A party's directory rows, in partnership order.

@@ -84,7 +84,7 @@ impl SqliteTables {
             rows.map(|row| from_json(&row.map_err(sql_error)?))
                 .collect::<Result<_>>()?
         };
-        let timeline: Vec<TimelineRow> = {
+        let paired = {
             let mut statement = snapshot
                 .prepare_cached(&format!(
                     "SELECT {} FROM partnership_timeline
@@ -96,11 +96,10 @@ impl SqliteTables {
             let rows = statement
                 .query_map(rusqlite::params_from_iter(values.iter()), timeline_row)
                 .map_err(sql_error)?;
-            rows.map(|row| row.map_err(sql_error)?)
-                .collect::<Result<_>>()?
+            pair_histories(status, rows.map(|row| row.map_err(sql_error)?))?
         };
         snapshot.finish().map_err(sql_error)?;
-        Ok(pair_histories(status, timeline))
+        Ok(paired)
     }
 
     /// Every history entry's place, by partnership then history order.

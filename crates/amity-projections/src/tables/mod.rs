@@ -113,53 +113,40 @@ pub trait TableWriter: Send {
     async fn finish(self: Box<Self>, checkpoint: Checkpoint) -> Result<()>;
 }
 
-/// Each status row with its history rows, in the status rows' order. `timeline` holds the
-/// rows of the same partnerships, grouped by partnership; read in the same order of partnership
-/// (one `ORDER BY partnership` in the same database orders the two alike), one pass pairs them.
-/// Should rows be left over (a partnership caught up between two reads that do not share a
-/// snapshot), they are paired by key instead. A partnership with no rows gets an empty history.
+/// Each status row with its history rows, in the status rows' order. `timeline` yields the
+/// rows of the same partnerships, each partnership's in history order; read in the same order
+/// of partnership (one `ORDER BY partnership` in the same database orders the two alike), a
+/// cursor that only moves forward places each row. A row found elsewhere (two reads that do not
+/// share a snapshot) is placed by key. Rows of a partnership without a status row are left
+/// out; a partnership with no rows gets an empty history.
 #[cfg_attr(not(any(feature = "sqlite", feature = "postgres")), allow(dead_code))]
 pub(crate) fn pair_histories(
     status: Vec<StatusRow>,
-    timeline: Vec<TimelineRow>,
-) -> Vec<(StatusRow, Vec<TimelineRow>)> {
-    let mut timeline = timeline.into_iter().peekable();
-    let paired: Vec<(StatusRow, Vec<TimelineRow>)> = status
-        .into_iter()
-        .map(|row| {
-            let mut history = Vec::new();
-            while let Some(next) = timeline.next_if(|next| next.partnership == row.partnership) {
-                history.push(next);
-            }
-            (row, history)
-        })
-        .collect();
-    if timeline.peek().is_none() {
-        return paired;
-    }
-    let mut by_partnership: std::collections::HashMap<_, Vec<TimelineRow>> =
-        std::collections::HashMap::new();
-    let mut status = Vec::with_capacity(paired.len());
-    for row in paired.into_iter().flat_map(|(row, history)| {
-        status.push(row);
-        history
-    }) {
-        by_partnership
-            .entry(row.partnership.clone())
-            .or_default()
-            .push(row);
-    }
+    timeline: impl IntoIterator<Item = Result<TimelineRow>>,
+) -> Result<Vec<(StatusRow, Vec<TimelineRow>)>> {
+    let mut paired: Vec<(StatusRow, Vec<TimelineRow>)> =
+        status.into_iter().map(|row| (row, Vec::new())).collect();
+    let mut cursor = 0;
+    let mut by_key: Option<std::collections::HashMap<amity_domain::PartnershipId, usize>> = None;
     for row in timeline {
-        by_partnership
-            .entry(row.partnership.clone())
-            .or_default()
-            .push(row);
+        let row = row?;
+        while cursor < paired.len() && paired[cursor].0.partnership != row.partnership {
+            cursor += 1;
+        }
+        if let Some((_, history)) = paired.get_mut(cursor) {
+            history.push(row);
+            continue;
+        }
+        let by_key = by_key.get_or_insert_with(|| {
+            paired
+                .iter()
+                .enumerate()
+                .map(|(at, (status, _))| (status.partnership.clone(), at))
+                .collect()
+        });
+        if let Some(&at) = by_key.get(&row.partnership) {
+            paired[at].1.push(row);
+        }
     }
-    status
-        .into_iter()
-        .map(|row| {
-            let history = by_partnership.remove(&row.partnership).unwrap_or_default();
-            (row, history)
-        })
-        .collect()
+    Ok(paired)
 }
