@@ -16,7 +16,7 @@
 //! never reads.
 //!
 //! Modules by job: `connection` (opening and configuring a connection, the checkpoint
-//! thread), `schema` (the tables), `append` (writing a batch), `read` (rows, the feed and the
+//! thread), `schema` (the tables), `append` (writing a group of batches), `writer` (the write connection and group commit), `read` (rows, the feed and the
 //! lanes' chunks), `log` (checkpoints and the frontier), `integrity` (the check of the tables
 //! against each other) and `store` ([`SqliteEventStore`] and its [`amity_store::EventStore`]
 //! implementation).
@@ -28,6 +28,7 @@ mod log;
 mod read;
 mod schema;
 mod store;
+mod writer;
 
 pub use store::SqliteEventStore;
 
