@@ -35,3 +35,7 @@ pub use store::SqliteEventStore;
 #[cfg(test)]
 #[path = "lib_tests.rs"]
 mod tests;
+
+#[cfg(test)]
+#[path = "writer_tests.rs"]
+mod writer_tests;
