@@ -69,8 +69,11 @@ impl Writer {
             !std::mem::replace(&mut queue.leading, true)
         };
         if lead {
-            let writer = self.clone();
-            let lead = move || writer.lead(false);
+            let leading = Leading {
+                writer: self.clone(),
+                armed: true,
+            };
+            let lead = move || leading.lead(false);
             if tokio::runtime::Handle::current().runtime_flavor()
                 == tokio::runtime::RuntimeFlavor::MultiThread
             {
@@ -91,28 +94,39 @@ impl Writer {
             .lock()
             .map_err(|_| backend_error("append queue lock poisoned"))
     }
+}
 
+/// The lead, held by the caller (or blocking task) writing. Should it be dropped while armed
+/// (a panic, or a blocking task that never ran), the appends waiting are failed (their
+/// senders dropped) and the lead is free again, so that no caller waits for ever.
+struct Leading {
+    writer: Arc<Writer>,
+    armed: bool,
+}
+
+impl Leading {
     /// Write the waiting appends, a group at a time; `to_the_end`: until none is left, else
     /// one group, the lead then going to a blocking task if more are waiting.
-    fn lead(self: Arc<Self>, to_the_end: bool) {
-        let leading = Leading(&self);
+    fn lead(mut self, to_the_end: bool) {
+        let writer = self.writer.clone();
         loop {
-            let group = match self.queue() {
+            let group = match writer.queue() {
                 Ok(mut queue) => {
                     if queue.waiting.is_empty() {
                         queue.leading = false;
-                        break;
+                        self.armed = false;
+                        return;
                     }
                     std::mem::take(&mut queue.waiting)
                 }
-                // Left to the guard, which frees the lead.
+                // Left to the drop, which frees the lead.
                 Err(_) => return,
             };
             let (appends, outcomes): (Vec<_>, Vec<_>) = group
                 .into_iter()
                 .map(|waiting| (waiting.parts, waiting.outcome))
                 .unzip();
-            let results = match self.connection() {
+            let results = match writer.connection() {
                 Ok(mut connection) => append_group(&mut connection, appends),
                 Err(_) => appends
                     .iter()
@@ -124,26 +138,22 @@ impl Writer {
                 let _ = outcome.send(result);
             }
             if !to_the_end {
-                let more = self.queue().map(|queue| !queue.waiting.is_empty());
+                let more = writer.queue().map(|queue| !queue.waiting.is_empty());
                 if let (Ok(true), Ok(runtime)) = (more, tokio::runtime::Handle::try_current()) {
-                    let writer = self.clone();
-                    std::mem::forget(leading);
-                    runtime.spawn_blocking(move || writer.lead(true));
+                    runtime.spawn_blocking(move || self.lead(true));
                     return;
                 }
             }
         }
-        std::mem::forget(leading);
     }
 }
 
-/// Held by the leader: should it panic, the appends waiting are failed (their senders
-/// dropped) and the lead is free again, so that no caller waits for ever.
-struct Leading<'a>(&'a Writer);
-
-impl Drop for Leading<'_> {
+impl Drop for Leading {
     fn drop(&mut self) {
-        let mut queue = match self.0.queue.lock() {
+        if !self.armed {
+            return;
+        }
+        let mut queue = match self.writer.queue.lock() {
             Ok(queue) => queue,
             Err(poisoned) => poisoned.into_inner(),
         };
