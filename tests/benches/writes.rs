@@ -8,7 +8,8 @@
 //! Three ways of writing, each in transactions (durable commits) per second:
 //! - one process, one transaction after another: the store (the target: at least 80 % of plain
 //!   rusqlite), and the ledger recording the same events (`Ledger::record_all` of each
-//!   partnership's 10 events: the rules checked against the stored history, no signing key);
+//!   partnership's 10 events: the rules checked against the stored history, no signing key),
+//!   the three taking turns 50 transactions at a time on files of their own;
 //! - 8 writers in one process: the store from 8 tasks (their appends committed in groups)
 //!   beside plain rusqlite from 8 threads sharing one connection;
 //! - 8 processes (this binary run again as a child), each writing its share of the streams:
@@ -16,9 +17,9 @@
 //!
 //! `cargo bench -p amity-tests --bench writes`. Environment: `AMITY_BENCH_STREAMS` (default
 //! 2000, shared among the writers where there are 8), `AMITY_BENCH_RUNS` (default 5),
-//! `AMITY_BENCH_DIR` (default the system temp dir), `AMITY_BENCH_MEASURES` (only these of the
-//! seven figures, numbered from 0 in the order printed, e.g. `0,1` for the store and plain
-//! rusqlite one at a time: for profiling; the others print as 0).
+//! `AMITY_BENCH_DIR` (default the system temp dir), `AMITY_BENCH_MEASURES` (only these parts,
+//! for profiling, the others printed as 0: `0` one at a time, `1` the store's 8 tasks, `2` plain
+//! rusqlite's 8 threads, `3` the store's 8 processes, `4` plain rusqlite's).
 
 use std::io::{BufRead, Write};
 use std::path::{Path, PathBuf};
@@ -166,11 +167,12 @@ fn write_plain(connection: &mut rusqlite::Connection, stream: &str, events: &[Ne
     transaction.commit().expect("commit");
 }
 
-/// Append `work` through `store`, one transaction after another.
-async fn write_store(store: &SqliteEventStore, work: &[Transaction]) {
+/// Append `work` through `store`, one transaction after another (the events handed over, as
+/// a caller does: copied before the clock starts).
+async fn write_store(store: &SqliteEventStore, work: Vec<Transaction>) {
     for (stream, events) in work {
         store
-            .append(stream, ExpectedVersion::NoStream, events.clone())
+            .append(&stream, ExpectedVersion::NoStream, events)
             .await
             .expect("append");
     }
@@ -183,33 +185,50 @@ fn rate(transactions: usize, work: impl FnOnce()) -> f64 {
     transactions as f64 / started.elapsed().as_secs_f64()
 }
 
-/// The store, one process, one transaction after another.
-fn store_one(runtime: &tokio::runtime::Runtime, path: &Path, work: &[Transaction]) -> f64 {
-    let store = SqliteEventStore::open(path).expect("open");
-    rate(work.len(), || runtime.block_on(write_store(&store, work)))
-}
+/// Transactions written one at a time in a chunk of each figure, in turn: on a shared disk
+/// whose syncs slow down and speed up by the second, figures taken a few seconds apart differ
+/// more than the store and plain rusqlite do.
+const CHUNK: usize = 50;
 
-/// Plain rusqlite, one process, one transaction after another.
-fn plain_one(path: &Path, work: &[Transaction]) -> f64 {
-    plain_schema(path);
-    let mut connection = plain_connection(path);
-    rate(work.len(), || {
-        for (stream, events) in work {
-            write_plain(&mut connection, stream, events);
-        }
-    })
-}
-
-/// The ledger over the store, recording each partnership's events at once.
-fn ledger_one(runtime: &tokio::runtime::Runtime, path: &Path, work: &[Vec<ToRecord>]) -> f64 {
-    let ledger = Ledger::new(Arc::new(SqliteEventStore::open(path).expect("open")));
-    rate(work.len(), || {
-        runtime.block_on(async {
-            for items in work {
-                ledger.record_all(items.clone()).await.expect("record");
+/// One process, one transaction after another: the store, plain rusqlite and the ledger over
+/// the store, each on a file of its own, taking turns a [`CHUNK`] at a time (each starting a
+/// turn in rotation); transactions per second of each, from the time spent in its own chunks.
+fn one_at_a_time(
+    runtime: &tokio::runtime::Runtime,
+    paths: [&Path; 3],
+    work: &[Transaction],
+    ledger_work: &[Vec<ToRecord>],
+) -> [f64; 3] {
+    let store = SqliteEventStore::open(paths[0]).expect("open");
+    plain_schema(paths[1]);
+    let mut plain = plain_connection(paths[1]);
+    let ledger = Ledger::new(Arc::new(SqliteEventStore::open(paths[2]).expect("open")));
+    let mut spent = [std::time::Duration::ZERO; 3];
+    for (chunk, start) in (0..work.len()).step_by(CHUNK).enumerate() {
+        let end = (start + CHUNK).min(work.len());
+        for turn in 0..3 {
+            let which = (chunk + turn) % 3;
+            // What the store and the ledger take is theirs, copied before the clock starts.
+            let to_store = (which == 0).then(|| work[start..end].to_vec());
+            let to_record = (which == 2).then(|| ledger_work[start..end].to_vec());
+            let started = Instant::now();
+            match (to_store, to_record) {
+                (Some(to_store), _) => runtime.block_on(write_store(&store, to_store)),
+                (_, Some(to_record)) => runtime.block_on(async {
+                    for items in to_record {
+                        ledger.record_all(items).await.expect("record");
+                    }
+                }),
+                _ => {
+                    for (stream, events) in &work[start..end] {
+                        write_plain(&mut plain, stream, events);
+                    }
+                }
             }
-        })
-    })
+            spent[which] += started.elapsed();
+        }
+    }
+    spent.map(|spent| work.len() as f64 / spent.as_secs_f64())
 }
 
 /// The store from [`WRITERS`] tasks, each writing its share one transaction at a time.
@@ -222,7 +241,7 @@ fn store_tasks(runtime: &tokio::runtime::Runtime, path: &Path, work: &[Transacti
                 .into_iter()
                 .map(|share| {
                     let store = store.clone();
-                    tokio::spawn(async move { write_store(&store, &share).await })
+                    tokio::spawn(async move { write_store(&store, share).await })
                 })
                 .collect();
             for task in tasks {
@@ -319,7 +338,7 @@ fn child(kind: &str) {
         let runtime = runtime();
         let store = SqliteEventStore::open(&path).expect("open");
         ready();
-        runtime.block_on(write_store(&store, &work));
+        runtime.block_on(write_store(&store, work));
     } else {
         let mut connection = plain_connection(&path);
         ready();
@@ -349,12 +368,16 @@ fn load() -> String {
         .unwrap_or_default()
 }
 
-/// The measures, in the order of [`Figures`].
+/// The figures: one process (store, plain, ledger), 8 writers in one process (store,
+/// plain), 8 processes (store, plain).
 const MEASURES: usize = 7;
 
-/// One run's figures, transactions per second: one process (store, plain, ledger), 8 writers
-/// in one process (store, plain), 8 processes (store, plain).
+/// One run's figures, transactions per second, in the order of [`MEASURES`].
 type Figures = [f64; MEASURES];
+
+/// What is measured apart, in turn: one at a time (figures 0 to 2, together), 8 tasks, 8
+/// threads, 8 store processes, 8 plain processes.
+const PARTS: usize = 5;
 
 fn ratio(figure: f64, baseline: f64) -> String {
     format!("{:.0} %", 100.0 * figure / baseline)
@@ -401,27 +424,35 @@ fn main() {
         let work = workload(0..streams);
         let ledger_work = ledger_workload(streams);
         let mut figures = [0.0; MEASURES];
-        // Each measure writes a fresh file, starting with a different one each run, so that
-        // the machine's drift touches all alike.
-        for turn in 0..MEASURES {
-            let which = (run + turn) % MEASURES;
+        // Each part writes fresh files, starting with a different one each run, so that the
+        // machine's drift touches all alike.
+        for turn in 0..PARTS {
+            let part = (run + turn) % PARTS;
             if chosen
                 .as_ref()
-                .is_some_and(|chosen| !chosen.contains(&which))
+                .is_some_and(|chosen| !chosen.contains(&part))
             {
                 continue;
             }
-            let path = fresh(&dir, &format!("{which}-{run}"));
-            figures[which] = match which {
-                0 => store_one(&runtime, &path, &work),
-                1 => plain_one(&path, &work),
-                2 => ledger_one(&runtime, &path, &ledger_work),
-                3 => store_tasks(&runtime, &path, &work),
-                4 => plain_threads(&path, &work),
-                5 => processes("store", &path, streams),
-                _ => processes("plain", &path, streams),
-            };
-            remove(&path);
+            let paths =
+                ["store", "plain", "ledger"].map(|name| fresh(&dir, &format!("{name}-{run}")));
+            let path = &paths[0];
+            match part {
+                0 => {
+                    let [store, plain, ledger] = one_at_a_time(
+                        &runtime,
+                        paths.each_ref().map(PathBuf::as_path),
+                        &work,
+                        &ledger_work,
+                    );
+                    figures[..3].copy_from_slice(&[store, plain, ledger]);
+                }
+                1 => figures[3] = store_tasks(&runtime, path, &work),
+                2 => figures[4] = plain_threads(path, &work),
+                3 => figures[5] = processes("store", path, streams),
+                _ => figures[6] = processes("plain", path, streams),
+            }
+            paths.iter().for_each(|path| remove(path));
         }
         report(&format!("run {run} (load {})", load()), figures);
         all.push(figures);
