@@ -3,8 +3,11 @@
 //! The file is in WAL mode with `synchronous=FULL`, so a committed append survives a power
 //! cut, and readers never block the writer. Appends run in `BEGIN IMMEDIATE` transactions, so
 //! several OS processes can append to the same file: SQLite serialises them, and each append
-//! re-checks the stream's version inside its transaction. Global positions are the `events`
-//! rowid, which grows with commit order because there is one writer at a time.
+//! re-checks the stream's version inside its transaction. In one process, appends that arrive
+//! while another is being written are committed together, in one transaction and one sync,
+//! each all or nothing with its own outcome (group commit: `writer`, ADR 0014). Global
+//! positions are the `events` rowid, which grows with commit order because there is one writer
+//! at a time.
 //!
 //! Schema (user_version 4: the migrations in `schema`), designed for insert speed: the global order is the integer
 //! primary key, streams are numbered in a small table so that the per-stream index holds
@@ -16,7 +19,7 @@
 //! never reads.
 //!
 //! Modules by job: `connection` (opening and configuring a connection, the checkpoint
-//! thread), `schema` (the tables), `append` (writing a batch), `read` (rows, the feed and the
+//! thread), `schema` (the tables), `append` (writing a group of batches), `writer` (the write connection and group commit), `read` (rows, the feed and the
 //! lanes' chunks), `log` (checkpoints and the frontier), `integrity` (the check of the tables
 //! against each other) and `store` ([`SqliteEventStore`] and its [`amity_store::EventStore`]
 //! implementation).
@@ -28,9 +31,14 @@ mod log;
 mod read;
 mod schema;
 mod store;
+mod writer;
 
 pub use store::SqliteEventStore;
 
 #[cfg(test)]
 #[path = "lib_tests.rs"]
 mod tests;
+
+#[cfg(test)]
+#[path = "writer_tests.rs"]
+mod writer_tests;

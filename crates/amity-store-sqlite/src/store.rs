@@ -11,7 +11,6 @@ use amity_store::{
 use async_trait::async_trait;
 use rusqlite::{params, Connection, OptionalExtension};
 
-use crate::append::append_parts;
 use crate::connection::{
     backend_error, create_in_place, open_connection, spawn_checkpointer, BACKEND,
 };
@@ -24,6 +23,7 @@ use crate::read::{
     load_stream_names, read_event, read_lane, stored_event, Reader, StreamNames, SELECT_EVENT,
 };
 use crate::schema::migrate;
+use crate::writer::Writer;
 
 /// How much is committed (payload and metadata bytes) before the checkpoint thread is woken:
 /// after every small transaction, its syncs would cost more than the transaction's own.
@@ -38,7 +38,8 @@ pub struct SqliteEventStore {
     checkpoints: std::sync::mpsc::SyncSender<()>,
     /// Bytes of payload and metadata committed since the checkpoint thread was last woken.
     uncheckpointed: Arc<std::sync::atomic::AtomicUsize>,
-    writer: Arc<Mutex<Connection>>,
+    /// The write connection; appends go through its queue (group commit).
+    writer: Arc<Writer>,
     reader: Arc<Mutex<Reader>>,
     /// Idle read connections for the lanes of [`EventStore::read_all_in_lanes`], opened as
     /// needed and kept with the stream names they have met.
@@ -75,7 +76,7 @@ impl SqliteEventStore {
             path,
             checkpoints,
             uncheckpointed: Arc::default(),
-            writer: Arc::new(Mutex::new(writer)),
+            writer: Arc::new(Writer::new(writer)),
             reader: Arc::new(Mutex::new(reader)),
             lanes: Arc::default(),
         })
@@ -111,9 +112,7 @@ impl SqliteEventStore {
     ) -> Result<T> {
         let writer = self.writer.clone();
         tokio::task::spawn_blocking(move || {
-            let mut connection = writer
-                .lock()
-                .map_err(|_| backend_error("writer lock poisoned"))?;
+            let mut connection = writer.connection()?;
             work(&mut connection)
         })
         .await
@@ -366,9 +365,7 @@ impl EventStore for SqliteEventStore {
             .flat_map(|part| &part.events)
             .map(|event| event.payload.len() + event.metadata.len())
             .sum();
-        let outcome = self
-            .with_writer(move |connection| append_parts(connection, appends))
-            .await;
+        let outcome = self.writer.append(appends).await;
         if outcome.is_ok() {
             // A checkpoint copies the WAL into the file and, with `synchronous = FULL`, syncs
             // both: worth it for megabytes, not after every small transaction (durable as
