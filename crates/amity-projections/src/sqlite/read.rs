@@ -87,10 +87,17 @@ impl SqliteTables {
         let paired = {
             let mut statement = snapshot
                 .prepare_cached(&format!(
-                    "SELECT {} FROM partnership_timeline
-                     WHERE partnership IN (SELECT partnership FROM partnership_status WHERE {filter})
-                     ORDER BY partnership, seq",
-                    TIMELINE_COLUMNS.join(", ")
+                    "SELECT {} FROM partnership_timeline {} ORDER BY partnership, seq",
+                    TIMELINE_COLUMNS.join(", "),
+                    // Every partnership's: no set of ids to build and look each row up in.
+                    if values.is_empty() {
+                        String::new()
+                    } else {
+                        format!(
+                            "WHERE partnership IN
+                                 (SELECT partnership FROM partnership_status WHERE {filter})"
+                        )
+                    }
                 ))
                 .map_err(sql_error)?;
             let rows = statement
