@@ -436,23 +436,25 @@ pub struct Change {
 /// The lifecycle events of a cohort dated in a window, in valid-time order (disputed and
 /// retracted ones included, flagged in their rows).
 pub fn changes(
-    pairs: &[(StatusRow, Vec<TimelineRow>)],
+    pairs: Vec<(StatusRow, Vec<TimelineRow>)>,
     cohort: &Cohort,
     window: &Window,
 ) -> Vec<Change> {
     let mut found = Vec::new();
-    for (row, timeline) in pairs.iter().filter(|(row, _)| cohort.matches(row)) {
+    for (row, timeline) in pairs.into_iter().filter(|(row, _)| cohort.matches(row)) {
         // The entries other claims are alternatives to: their rows carry the span of their
         // group (what drives the status); a change is dated by its own claim.
-        let claimed: std::collections::HashSet<&str> = timeline
+        let claimed: std::collections::HashSet<String> = timeline
             .iter()
             .filter_map(TimelineRow::alternative_to)
+            .map(str::to_owned)
             .collect();
-        let lifecycle = |event: &&TimelineRow| {
+        let lifecycle = |event: &TimelineRow| {
             amity_domain::EventType::from_name(&event.event_type)
                 .is_some_and(amity_domain::EventType::is_lifecycle)
         };
-        for event in timeline.iter().filter(lifecycle) {
+        let (partnership, parties) = (row.partnership, row.parties);
+        for event in timeline.into_iter().filter(lifecycle) {
             let (earliest, latest) = if claimed.contains(event.event_id.as_str()) {
                 let own = event
                     .occurred
@@ -472,10 +474,10 @@ pub fn changes(
                 found.push((
                     (earliest, latest),
                     Change {
-                        partnership: row.partnership.clone(),
-                        parties: row.parties.clone(),
+                        partnership: partnership.clone(),
+                        parties: parties.clone(),
                         in_window,
-                        event: event.clone(),
+                        event,
                     },
                 ));
             }

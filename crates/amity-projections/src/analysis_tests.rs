@@ -1014,7 +1014,7 @@ fn changes_list_each_event_dated_in_the_window_definite_or_possible() {
     ];
     for (name, history, (from, to), expected) in cases {
         let pairs = vec![history.rows()];
-        let found = changes(&pairs, &Cohort::default(), &window(from, to));
+        let found = changes(pairs.clone(), &Cohort::default(), &window(from, to));
         let partnership = history.partnership.id().to_string();
         let expected: Vec<Seen> = expected
             .into_iter()
@@ -1049,7 +1049,11 @@ fn changes_of_a_cohort_come_in_valid_time_order() {
     );
     let pairs: Vec<_> = histories.iter().map(Given::rows).collect();
     let cs_smolensk = "ru:smolensk+us-co:colorado-springs";
-    let listed = seen(&changes(&pairs, &us_ru(), &window("2022-02-24", "2022-12")));
+    let listed = seen(&changes(
+        pairs.clone(),
+        &us_ru(),
+        &window("2022-02-24", "2022-12"),
+    ));
     let expected = [
         (CHICAGO_MOSCOW, "PartnershipSuspended", "2022-03-01", ""),
         (ANYTOWN_GORODOK, "PartnershipSuspended", "2022-03", ""),
@@ -1093,7 +1097,11 @@ fn changes_of_a_cohort_come_in_valid_time_order() {
     assert_eq!(listed, expected);
 
     // Up to the roundtable: Anytown's March straddles the end, Durham's August is outside.
-    let up_to = seen(&changes(&pairs, &us_ru(), &window(INVASION, ROUNDTABLE)));
+    let up_to = seen(&changes(
+        pairs.clone(),
+        &us_ru(),
+        &window(INVASION, ROUNDTABLE),
+    ));
     let anytown: Vec<_> = up_to
         .iter()
         .filter(|change| change.0 == ANYTOWN_GORODOK)
@@ -1104,7 +1112,7 @@ fn changes_of_a_cohort_come_in_valid_time_order() {
 
     // Without a cohort: every partnership's events in the window.
     let founded_1991 = seen(&changes(
-        &pairs,
+        pairs.clone(),
         &Cohort::default(),
         &window("1991", "1991"),
     ));

@@ -348,7 +348,7 @@ impl Projections {
                 page,
             } => {
                 let pairs = self.cohort_pairs(&cohort, known_at).await?;
-                Answer::Changes(page.of(analysis::changes(&pairs, &cohort, &window)))
+                Answer::Changes(page.of(analysis::changes(pairs, &cohort, &window)))
             }
             Query::Series {
                 cohort,
