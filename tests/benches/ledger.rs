@@ -136,7 +136,7 @@ async fn run_once(dir: &std::path::Path, partnerships: usize, run: usize) -> Run
     let mut plain = None;
     let mut measured = None;
     for turn in 0..2 {
-        if (turn + run) % 2 == 0 {
+        if (turn + run).is_multiple_of(2) {
             let cpu = process_cpu_seconds();
             let read = plain_read(&path, lanes());
             let cpu_us = (process_cpu_seconds() - cpu) * 1e6 / total as f64;

@@ -18,62 +18,62 @@ use serde::Deserialize;
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PlainPayload {
-    pub partnership: Option<PlainPartnership>,
-    pub alternative_to: Option<String>,
-    pub target: Option<String>,
-    pub reason: Option<String>,
-    pub occurred: String,
-    pub term_as_written: Option<String>,
-    pub sources: Vec<PlainSource>,
-    pub certainty: String,
-    pub initiated_by: Option<String>,
-    pub note: Option<String>,
+    partnership: Option<PlainPartnership>,
+    alternative_to: Option<String>,
+    target: Option<String>,
+    reason: Option<String>,
+    occurred: String,
+    term_as_written: Option<String>,
+    sources: Vec<PlainSource>,
+    certainty: String,
+    initiated_by: Option<String>,
+    note: Option<String>,
 }
 
 /// A partnership in a payload.
 #[derive(Deserialize)]
 pub struct PlainPartnership {
-    pub parties: Vec<PlainParty>,
-    pub kind: String,
+    parties: Vec<PlainParty>,
+    kind: String,
 }
 
 /// A party in a payload.
 #[derive(Deserialize)]
 pub struct PlainParty {
-    pub name: String,
-    pub country: String,
-    pub subdivision: Option<String>,
-    pub wikidata: Option<String>,
+    name: String,
+    country: String,
+    subdivision: Option<String>,
+    wikidata: Option<String>,
 }
 
 /// A source in a payload.
 #[derive(Deserialize)]
 pub struct PlainSource {
-    pub title: String,
-    pub publisher: Option<String>,
-    pub url: Option<String>,
-    pub published: Option<String>,
-    pub locator: Option<String>,
-    pub role: Option<String>,
+    title: String,
+    publisher: Option<String>,
+    url: Option<String>,
+    published: Option<String>,
+    locator: Option<String>,
+    role: Option<String>,
 }
 
 /// The metadata.
 #[derive(Deserialize)]
 pub struct PlainMetadata {
-    pub recorded_by: String,
+    recorded_by: String,
 }
 
 /// One row, decoded.
 pub struct PlainEvent {
-    pub position: i64,
-    pub stream: String,
-    pub stream_version: i64,
-    pub event_id: [u8; 16],
-    pub event_type: String,
-    pub schema_version: i64,
-    pub payload: PlainPayload,
-    pub recorded_by: String,
-    pub recorded_at: i64,
+    position: i64,
+    stream: String,
+    stream_version: i64,
+    event_id: [u8; 16],
+    event_type: String,
+    schema_version: i64,
+    payload: PlainPayload,
+    recorded_by: String,
+    recorded_at: i64,
 }
 
 /// The rows in `(after, until]`, with their stream names.

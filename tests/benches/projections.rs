@@ -76,7 +76,7 @@ fn main() {
         let mut floor = 0.0;
         let mut decoded_all = 0;
         for turn in 0..2 {
-            if (turn + run) % 2 == 0 {
+            if (turn + run).is_multiple_of(2) {
                 plain = plain_read(&path, lanes).rate;
                 continue;
             }
