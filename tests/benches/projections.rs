@@ -26,7 +26,7 @@ use amity_ledger::Ledger;
 use amity_projections::{AsOf, Projections, Selection};
 use amity_store::{EventStore, Position};
 use amity_store_sqlite::SqliteEventStore;
-use common::{env_number, fill, median, partnership_events, peak_rss_mb, reset_peak_rss};
+use common::{env_number, fill, median, partnership_events, peak_rss_mb, reset_peak_rss, rss_mb};
 use plain::plain_read;
 
 #[global_allocator]
@@ -94,6 +94,9 @@ fn main() {
             decoded_all = decoded;
         }
         reset_peak_rss();
+        // What the process holds already (caches, the allocator's free pages of the readings
+        // before), part of the peak below.
+        let before = rss_mb().unwrap_or(f64::NAN);
         let started = Instant::now();
         let progress = runtime
             .block_on(projections.rebuild(&mut |_, _| {}))
@@ -106,7 +109,7 @@ fn main() {
             "the rebuild covers every event read"
         );
         println!(
-            "rebuild {}: {} events, {} partnerships in {seconds:.2} s = {rate:.0} events/s, peak RSS {peak:.0} MB; \
+            "rebuild {}: {} events, {} partnerships in {seconds:.2} s = {rate:.0} events/s, peak RSS {peak:.0} MB ({before:.0} MB before it); \
              read+decode alone {floor:.0} events/s, the rebuild runs at {:.0} % of it; \
              plain rusqlite + serde_json on {lanes} threads {plain:.0} events/s, the rebuild at {:.0} % of it",
             run + 1,
