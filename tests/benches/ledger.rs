@@ -29,10 +29,14 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 #[path = "common.rs"]
 mod common;
 
+#[path = "plain.rs"]
+mod plain;
+
 use common::{
     env_number, median, partnership_events, peak_rss_mb, process_cpu_seconds, reset_peak_rss,
     EVENTS_PER_PARTNERSHIP,
 };
+use plain::plain_read;
 const BATCH_EVENTS: usize = 1_000;
 
 struct Run {
@@ -43,6 +47,10 @@ struct Run {
     read_peak_mb: f64,
     /// CPU time (all threads) per event read and decoded, in microseconds.
     read_cpu_us: f64,
+    /// Plain rusqlite + serde_json reading and decoding the same rows (see `plain.rs`).
+    plain_per_s: f64,
+    /// Its CPU time (all threads) per event, in microseconds.
+    plain_cpu_us: f64,
     /// Bytes of payload appended (`None` when nothing was appended).
     payload_bytes: Option<usize>,
 }
@@ -122,25 +130,43 @@ async fn run_once(dir: &std::path::Path, partnerships: usize, run: usize) -> Run
     let raw_s = started.elapsed().as_secs_f64();
     assert_eq!(raw, total);
 
-    reset_peak_rss();
+    // The store's read and decode, and plain rusqlite + serde_json reading the same rows on as
+    // many threads, in alternating order from one run to the next.
     let ledger = Ledger::new(store.clone());
-    let cpu = process_cpu_seconds();
-    let started = Instant::now();
-    let mut decoded = 0u64;
-    let mut check = 0usize;
-    let (_, count) = ledger
-        .scan(Position::START, page_size(), |recorded| {
-            decoded += 1;
-            check += recorded.event.facts().sources.len();
-        })
-        .await
-        .expect("scan");
-    let read_s = started.elapsed().as_secs_f64();
-    let read_cpu_us = (process_cpu_seconds() - cpu) * 1e6 / total as f64;
-    let read_peak_mb = peak_rss_mb().unwrap_or(f64::NAN);
-    assert_eq!(count as usize, total);
-    assert_eq!(decoded as usize, total);
-    assert_eq!(check, total);
+    let mut plain = None;
+    let mut measured = None;
+    for turn in 0..2 {
+        if (turn + run).is_multiple_of(2) {
+            let cpu = process_cpu_seconds();
+            let read = plain_read(&path, lanes());
+            let cpu_us = (process_cpu_seconds() - cpu) * 1e6 / total as f64;
+            assert_eq!(read.events as usize, total);
+            assert_eq!(read.sources, total);
+            plain = Some((read.rate, cpu_us));
+            continue;
+        }
+        reset_peak_rss();
+        let cpu = process_cpu_seconds();
+        let started = Instant::now();
+        let mut decoded = 0u64;
+        let mut check = 0usize;
+        let (_, count) = ledger
+            .scan(Position::START, page_size(), |recorded| {
+                decoded += 1;
+                check += recorded.event.facts().sources.len();
+            })
+            .await
+            .expect("scan");
+        let read_s = started.elapsed().as_secs_f64();
+        let read_cpu_us = (process_cpu_seconds() - cpu) * 1e6 / total as f64;
+        let read_peak_mb = peak_rss_mb().unwrap_or(f64::NAN);
+        assert_eq!(count as usize, total);
+        assert_eq!(decoded as usize, total);
+        assert_eq!(check, total);
+        measured = Some((read_s, read_cpu_us, read_peak_mb));
+    }
+    let (read_s, read_cpu_us, read_peak_mb) = measured.expect("the store's read");
+    let (plain_per_s, plain_cpu_us) = plain.expect("the plain read");
     drop(ledger);
     drop(store);
     for suffix in ["", "-wal", "-shm"].iter().filter(|_| kept.is_none()) {
@@ -152,6 +178,8 @@ async fn run_once(dir: &std::path::Path, partnerships: usize, run: usize) -> Run
         raw_read_per_s: total as f64 / raw_s,
         read_peak_mb,
         read_cpu_us,
+        plain_per_s,
+        plain_cpu_us,
         payload_bytes: (!reuse).then_some(payload_bytes),
     }
 }
@@ -176,6 +204,9 @@ fn main() {
     let mut read = Vec::new();
     let mut peak = Vec::new();
     let mut cpu = Vec::new();
+    let mut plain = Vec::new();
+    let mut plain_cpu = Vec::new();
+    let mut shares = Vec::new();
     for run in 0..runs {
         let result = runtime.block_on(run_once(&dir, partnerships, run));
         let appended = match (result.append_per_s, result.payload_bytes) {
@@ -185,11 +216,16 @@ fn main() {
             ),
             _ => "append not measured (the kept ledger was reused)".to_owned(),
         };
+        let share = 100.0 * result.read_per_s / result.plain_per_s;
         println!(
-            "run {}: {appended}   read+decode {:>9.0} events/s ({:.2} µs CPU/event)   (store read alone {:>9.0} events/s)   read peak RSS {:.0} MB",
+            "run {}: {appended}   read+decode {:>9.0} events/s ({:.2} µs CPU/event)   \
+             plain rusqlite + serde_json {:>9.0} events/s ({:.2} µs CPU/event): {share:.0} %   \
+             (store read alone {:>9.0} events/s)   read peak RSS {:.0} MB",
             run + 1,
             result.read_per_s,
             result.read_cpu_us,
+            result.plain_per_s,
+            result.plain_cpu_us,
             result.raw_read_per_s,
             result.read_peak_mb,
         );
@@ -197,6 +233,9 @@ fn main() {
         read.push(result.read_per_s);
         peak.push(result.read_peak_mb);
         cpu.push(result.read_cpu_us);
+        plain.push(result.plain_per_s);
+        plain_cpu.push(result.plain_cpu_us);
+        shares.push(share);
     }
     let append = if append.is_empty() {
         "append not measured".to_owned()
@@ -207,11 +246,25 @@ fn main() {
         )
     };
     println!(
-        "median: {append}; read+decode {:.0} events/s (target ≥ 1000000), {:.2} µs CPU/event; read peak RSS {:.0} MB (target < 300)",
+        "median: {append}; read+decode {:.0} events/s, {:.2} µs CPU/event; plain rusqlite + \
+         serde_json on {} threads {:.0} events/s, {:.2} µs CPU/event; read+decode at {:.0} % of \
+         plain (target ≥ 90 %, issue 22); read peak RSS {:.0} MB (target < 300)",
         median(&mut read),
         median(&mut cpu),
+        lanes(),
+        median(&mut plain),
+        median(&mut plain_cpu),
+        median(&mut shares),
         median(&mut peak)
     );
+}
+
+/// Threads of the plain reading: as many as the store's reading has lanes (one per core, at
+/// most `amity_ledger::feed::MAX_LANES`).
+fn lanes() -> usize {
+    std::thread::available_parallelism()
+        .map_or(2, usize::from)
+        .clamp(1, amity_ledger::feed::MAX_LANES)
 }
 
 /// Events per `read_all` page.
