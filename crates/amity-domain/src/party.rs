@@ -239,8 +239,11 @@ impl Party {
     /// The party as stored under `key` (projection tables keep a party's key and its name,
     /// country, subdivision and Wikidata item): its qualifier, if any, read back from the key.
     pub fn keyed(mut self, key: &str) -> Party {
-        if self.qualifier.is_none() && self.key().as_str() != key {
-            let plain = self.key();
+        if self.qualifier.is_some() {
+            return self;
+        }
+        let plain = self.key();
+        if plain.as_str() != key {
             if let Some(rest) = key
                 .strip_prefix(plain.as_str())
                 .and_then(|rest| rest.strip_prefix('-'))
