@@ -229,10 +229,37 @@ impl<'a> FromSql<'a> for RawText<'a> {
     }
 }
 
+/// Rows decoded together on a blocking thread by [`plain_read`].
+const DECODE_CHUNK: usize = 256;
+
+/// Decode rows of the plain `SELECT` with [`amity_ledger::decode_stored`], straight from
+/// them: how many.
+fn decode_rows(rows: &[tokio_postgres::Row]) -> u64 {
+    for row in rows {
+        let position: i64 = row.get(0);
+        let RawText(payload) = row.get(6);
+        let RawText(metadata) = row.get(7);
+        let stored = StoredEvent {
+            position: Position::new(position as u64, position as u64),
+            stream: row.get(1),
+            stream_version: row.get::<_, i64>(2) as u64,
+            event_id: row.get(3),
+            event_type: row.get(4),
+            schema_version: row.get::<_, i32>(5) as u32,
+            payload,
+            metadata,
+            recorded_at: jiff::Timestamp::from_microsecond(row.get(8)).expect("time"),
+        };
+        amity_ledger::decode_stored(&stored).expect("decode");
+    }
+    rows.len() as u64
+}
+
 /// Read every event of `schema` with a plain `SELECT … ORDER BY position`, streamed, in
-/// `connections` consecutive ranges of positions at once (one connection and task each), and
-/// decode each with [`amity_ledger::decode_stored`] straight from the row: events read and
-/// seconds taken.
+/// `connections` consecutive ranges of positions at once (one connection each), and decode
+/// each with [`amity_ledger::decode_stored`] straight from the row, in chunks on blocking
+/// threads while the next chunk arrives (as the store's lanes do): events read and seconds
+/// taken.
 pub async fn plain_read(url: &str, schema: &str, connections: i64) -> (u64, f64) {
     let started = Instant::now();
     let clients = futures_util::future::join_all((0..connections).map(|_| connect(url))).await;
@@ -262,24 +289,25 @@ pub async fn plain_read(url: &str, schema: &str, connections: i64) -> (u64, f64)
                 let rows = client.query_raw(&sql, params).await.expect("select");
                 let mut rows = std::pin::pin!(rows);
                 let mut count = 0u64;
-                while let Some(row) = rows.next().await {
-                    let row = row.expect("row");
-                    let position: i64 = row.get(0);
-                    let RawText(payload) = row.get(6);
-                    let RawText(metadata) = row.get(7);
-                    let stored = StoredEvent {
-                        position: Position::new(position as u64, position as u64),
-                        stream: row.get(1),
-                        stream_version: row.get::<_, i64>(2) as u64,
-                        event_id: row.get(3),
-                        event_type: row.get(4),
-                        schema_version: row.get::<_, i32>(5) as u32,
-                        payload,
-                        metadata,
-                        recorded_at: jiff::Timestamp::from_microsecond(row.get(8)).expect("time"),
-                    };
-                    amity_ledger::decode_stored(&stored).expect("decode");
-                    count += 1;
+                let mut decoding: Option<tokio::task::JoinHandle<u64>> = None;
+                let mut chunk = Vec::with_capacity(DECODE_CHUNK);
+                loop {
+                    let row = rows.next().await.map(|row| row.expect("row"));
+                    let done = row.is_none();
+                    chunk.extend(row);
+                    if chunk.len() == DECODE_CHUNK || (done && !chunk.is_empty()) {
+                        if let Some(previous) = decoding.take() {
+                            count += previous.await.expect("decode");
+                        }
+                        let full = std::mem::replace(&mut chunk, Vec::with_capacity(DECODE_CHUNK));
+                        decoding = Some(tokio::task::spawn_blocking(move || decode_rows(&full)));
+                    }
+                    if done {
+                        break;
+                    }
+                }
+                if let Some(previous) = decoding {
+                    count += previous.await.expect("decode");
                 }
                 count
             })
