@@ -47,46 +47,45 @@ impl<'a> tokio_postgres::types::FromSql<'a> for TextBytes {
     }
 }
 
-/// Events to insert, column by column (for one `UNNEST` insert).
+/// Events to insert, column by column (for one `UNNEST` insert), borrowing their text.
 #[derive(Default)]
-pub(crate) struct EventRows {
+pub(crate) struct EventRows<'a> {
     /// The events' `position` column.
     pub(crate) position: Vec<i64>,
-    /// The events' `stream` column.
-    pub(crate) stream: Vec<String>,
+    /// The events' `stream_no` column (filled in once new streams have their numbers).
+    pub(crate) stream_no: Vec<i64>,
     /// The events' `stream_version` column.
     pub(crate) stream_version: Vec<i64>,
     /// The events' `event_id` column.
     pub(crate) event_id: Vec<uuid::Uuid>,
     /// The events' `event_type` column.
-    pub(crate) event_type: Vec<String>,
+    pub(crate) event_type: Vec<&'a str>,
     /// The events' `schema_version` column.
     pub(crate) schema_version: Vec<i32>,
     /// The events' `payload` column.
-    pub(crate) payload: Vec<String>,
+    pub(crate) payload: Vec<&'a str>,
     /// The events' `metadata` column.
-    pub(crate) metadata: Vec<String>,
+    pub(crate) metadata: Vec<&'a str>,
     /// The events' `recorded_at` column.
     pub(crate) recorded_at: Vec<i64>,
 }
 
-impl EventRows {
+impl<'a> EventRows<'a> {
+    /// Add an event's row (all but its stream's number).
     pub(crate) fn push(
         &mut self,
         position: i64,
-        stream: &str,
         stream_version: i64,
-        event: &NewEvent,
+        event: &'a NewEvent,
         recorded_at: i64,
     ) -> Result<()> {
         self.position.push(position);
-        self.stream.push(stream.to_owned());
         self.stream_version.push(stream_version);
         self.event_id.push(event.event_id);
-        self.event_type.push(event.event_type.clone());
+        self.event_type.push(&event.event_type);
         self.schema_version.push(event.schema_version as i32);
-        self.payload.push(text(&event.payload)?.to_owned());
-        self.metadata.push(text(&event.metadata)?.to_owned());
+        self.payload.push(text(&event.payload)?);
+        self.metadata.push(text(&event.metadata)?);
         self.recorded_at.push(
             event
                 .recorded_at
@@ -96,6 +95,6 @@ impl EventRows {
     }
 }
 
-pub(crate) fn text(bytes: &[u8]) -> Result<&str> {
+fn text(bytes: &[u8]) -> Result<&str> {
     std::str::from_utf8(bytes).map_err(backend_error)
 }
