@@ -219,21 +219,7 @@ fn main() {
     let dir = tempfile::tempdir().expect("temp dir");
     let imported = dir.path().join("imported.db");
     let wikipedia = wikipedia.to_string_lossy().into_owned();
-    let (import_ms, _) = amity(
-        &binary,
-        &imported,
-        &[
-            "import",
-            "--format",
-            "pairs",
-            &wikipedia,
-            "--skip-invalid",
-            "--source-title",
-            "Wikipedia: List of twin towns and sister cities",
-            "--as-of",
-            "2026-02",
-        ],
-    );
+    let (import_ms, _) = amity(&binary, &imported, &common::wikipedia_import(&wikipedia));
     println!("wikipedia list ledger: imported in {import_ms:.0} ms");
 
     // The first read after the import: a fresh copy each run, then `series` (a few lines).

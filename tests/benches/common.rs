@@ -141,19 +141,39 @@ pub fn median(values: &mut [f64]) -> f64 {
     values[values.len() / 2]
 }
 
+/// A new stream of `partnership` holding `events`, encoded as the ledger encodes them.
+pub fn new_stream(partnership: &Partnership, events: &[Event]) -> amity_store::StreamAppend {
+    amity_store::StreamAppend {
+        stream: partnership.id().as_str().to_owned(),
+        expected: amity_store::ExpectedVersion::NoStream,
+        events: events
+            .iter()
+            .map(|event| amity_ledger::encode(uuid::Uuid::now_v7(), event, "bench"))
+            .collect(),
+    }
+}
+
+/// The arguments of the README's import of the Wikipedia list in `file`.
+pub fn wikipedia_import(file: &str) -> [&str; 9] {
+    [
+        "import",
+        "--format",
+        "pairs",
+        file,
+        "--skip-invalid",
+        "--source-title",
+        "Wikipedia: List of twin towns and sister cities",
+        "--as-of",
+        "2026-02",
+    ]
+}
+
 /// Append the synthetic ledger of `partnerships` × 10 events, 100 partnerships per batch.
 pub async fn fill(store: &std::sync::Arc<dyn amity_store::EventStore>, partnerships: usize) {
     let mut batch = Vec::new();
     for n in 0..partnerships {
         let (partnership, events) = partnership_events(n);
-        batch.push(amity_store::StreamAppend {
-            stream: partnership.id().as_str().to_owned(),
-            expected: amity_store::ExpectedVersion::NoStream,
-            events: events
-                .iter()
-                .map(|event| amity_ledger::encode(uuid::Uuid::now_v7(), event, "bench"))
-                .collect(),
-        });
+        batch.push(new_stream(&partnership, &events));
         if batch.len() == 100 || n + 1 == partnerships {
             store
                 .append_many(std::mem::take(&mut batch))

@@ -15,9 +15,9 @@ use std::time::Instant;
 use amity_domain::{Event, Partnership, Party};
 use amity_ledger::Ledger;
 use amity_projections::Projections;
-use amity_store::{EventStore, ExpectedVersion, StreamAppend};
+use amity_store::EventStore;
 use amity_store_sqlite::SqliteEventStore;
-use common::{env_number, events_between, median};
+use common::{env_number, events_between, median, new_stream};
 
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
@@ -54,14 +54,7 @@ fn main() {
         let mut batch = Vec::new();
         for n in 0..partnerships {
             let (partnership, events) = events(n);
-            batch.push(StreamAppend {
-                stream: partnership.id().as_str().to_owned(),
-                expected: ExpectedVersion::NoStream,
-                events: events
-                    .iter()
-                    .map(|event| amity_ledger::encode(uuid::Uuid::now_v7(), event, "bench"))
-                    .collect(),
-            });
+            batch.push(new_stream(&partnership, &events));
             if batch.len() == 100 || n + 1 == partnerships {
                 store
                     .append_many(std::mem::take(&mut batch))

@@ -53,21 +53,7 @@ fn main() {
     let mut seconds = Vec::new();
     for run in 0..runs {
         let ledger = dir.path().join(format!("wikipedia-{run}.db"));
-        let took = amity(
-            &binary,
-            &ledger,
-            &[
-                "import",
-                "--format",
-                "pairs",
-                &wikipedia,
-                "--skip-invalid",
-                "--source-title",
-                "Wikipedia: List of twin towns and sister cities",
-                "--as-of",
-                "2026-02",
-            ],
-        );
+        let took = amity(&binary, &ledger, &common::wikipedia_import(&wikipedia));
         println!("wikipedia list import, run {run}: {took:.3} s");
         seconds.push(took);
     }

@@ -24,7 +24,7 @@ use amity_ledger::Ledger;
 use amity_store::{EventStore, ExpectedVersion, Position, StreamAppend};
 use amity_store_postgres::PostgresEventStore;
 use amity_store_sqlite::SqliteEventStore;
-use common::{env_number, median, partnership_events};
+use common::{env_number, median, new_stream, partnership_events};
 use plain::{plain_read, PlainInsert, PlainWriter};
 
 #[global_allocator]
@@ -37,14 +37,7 @@ fn batches(partnerships: usize) -> impl Iterator<Item = Vec<StreamAppend>> {
         (first..(first + 100).min(partnerships))
             .map(|n| {
                 let (partnership, events) = partnership_events(n);
-                StreamAppend {
-                    stream: partnership.id().as_str().to_owned(),
-                    expected: ExpectedVersion::NoStream,
-                    events: events
-                        .iter()
-                        .map(|event| amity_ledger::encode(uuid::Uuid::now_v7(), event, "bench"))
-                        .collect(),
-                }
+                new_stream(&partnership, &events)
             })
             .collect()
     })
