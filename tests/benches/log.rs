@@ -130,14 +130,7 @@ fn main() {
             let mut batch = Vec::new();
             for n in partnerships..partnerships + APPENDED_PARTNERSHIPS {
                 let (partnership, events) = partnership_events(n);
-                batch.push(amity_store::StreamAppend {
-                    stream: partnership.id().as_str().to_owned(),
-                    expected: amity_store::ExpectedVersion::NoStream,
-                    events: events
-                        .iter()
-                        .map(|event| amity_ledger::encode(uuid::Uuid::now_v7(), event, "bench"))
-                        .collect(),
-                });
+                batch.push(common::new_stream(&partnership, &events));
             }
             runtime
                 .block_on(store.append_many(batch))
