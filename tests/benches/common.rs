@@ -170,9 +170,18 @@ pub fn wikipedia_import(file: &str) -> [&str; 9] {
 
 /// Append the synthetic ledger of `partnerships` × 10 events, 100 partnerships per batch.
 pub async fn fill(store: &std::sync::Arc<dyn amity_store::EventStore>, partnerships: usize) {
+    fill_with(store, partnerships, partnership_events).await;
+}
+
+/// Append the `partnerships` histories `events` makes (the `n`th for `n`), 100 per batch.
+pub async fn fill_with(
+    store: &std::sync::Arc<dyn amity_store::EventStore>,
+    partnerships: usize,
+    events: impl Fn(usize) -> (Partnership, Vec<Event>),
+) {
     let mut batch = Vec::new();
     for n in 0..partnerships {
-        let (partnership, events) = partnership_events(n);
+        let (partnership, events) = events(n);
         batch.push(new_stream(&partnership, &events));
         if batch.len() == 100 || n + 1 == partnerships {
             store

@@ -17,7 +17,7 @@ use amity_ledger::Ledger;
 use amity_projections::Projections;
 use amity_store::EventStore;
 use amity_store_sqlite::SqliteEventStore;
-use common::{env_number, events_between, median, new_stream};
+use common::{env_number, events_between, median};
 
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
@@ -50,19 +50,7 @@ fn main() {
         .build()
         .expect("runtime");
     let store: Arc<dyn EventStore> = Arc::new(SqliteEventStore::open(&path).expect("open"));
-    runtime.block_on(async {
-        let mut batch = Vec::new();
-        for n in 0..partnerships {
-            let (partnership, events) = events(n);
-            batch.push(new_stream(&partnership, &events));
-            if batch.len() == 100 || n + 1 == partnerships {
-                store
-                    .append_many(std::mem::take(&mut batch))
-                    .await
-                    .expect("append");
-            }
-        }
-    });
+    runtime.block_on(common::fill_with(&store, partnerships, events));
     let known_at = jiff::Timestamp::now();
     let ledger = Ledger::new(store);
     let mut projections = Projections::open_in_ledger(ledger, &path).expect("projections");
