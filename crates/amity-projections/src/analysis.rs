@@ -25,40 +25,12 @@ use serde::Serialize;
 use crate::rows::{self, StatusRow, TimelineRow};
 use crate::{Error, Result};
 
+mod changes;
 mod cohort;
+mod window;
+pub use changes::{changes, changes_of, lifecycles, Change, Lifecycle};
 pub use cohort::Cohort;
-
-/// A window of valid time.
-#[derive(Debug, Clone)]
-pub struct Window {
-    /// Its start, as asked (a date or a milestone key) and as a date.
-    pub from: (String, EdtfDate),
-    /// Its end.
-    pub to: (String, EdtfDate),
-}
-
-impl Window {
-    fn first_day(&self) -> Day {
-        self.from.1.earliest()
-    }
-
-    fn last_day(&self) -> Day {
-        self.to.1.latest()
-    }
-
-    /// Whether an event with these bounds is in the window: `Some(Definite)` wholly,
-    /// `Some(Possible)` partly, `None` not at all.
-    fn contains(&self, earliest: Day, latest: Day) -> Option<Certainty3> {
-        let (first, last) = (self.first_day(), self.last_day());
-        if latest < first || earliest > last {
-            None
-        } else if earliest >= first && latest <= last {
-            Some(Certainty3::Definite)
-        } else {
-            Some(Certainty3::Possible)
-        }
-    }
-}
+pub use window::Window;
 
 /// What was decided about a partnership in a window.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -417,79 +389,6 @@ pub fn outcomes(members: Vec<Member>, cohort: &Cohort, window: &Window) -> Resul
         },
         partnerships,
     })
-}
-
-/// An event dated in a window.
-#[derive(Debug, Clone, Serialize)]
-#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
-pub struct Change {
-    /// The partnership.
-    pub partnership: PartnershipId,
-    /// Its parties.
-    pub parties: Vec<Party>,
-    /// Wholly or partly in the window.
-    pub in_window: Certainty3,
-    /// The event.
-    pub event: TimelineRow,
-}
-
-/// The lifecycle events of a cohort dated in a window, in valid-time order (disputed and
-/// retracted ones included, flagged in their rows).
-pub fn changes(
-    pairs: Vec<(StatusRow, Vec<TimelineRow>)>,
-    cohort: &Cohort,
-    window: &Window,
-) -> Vec<Change> {
-    let mut found = Vec::new();
-    for (row, timeline) in pairs.into_iter().filter(|(row, _)| cohort.matches(row)) {
-        // The entries other claims are alternatives to: their rows carry the span of their
-        // group (what drives the status); a change is dated by its own claim.
-        let claimed: std::collections::HashSet<String> = timeline
-            .iter()
-            .filter_map(TimelineRow::alternative_to)
-            .map(str::to_owned)
-            .collect();
-        let lifecycle = |event: &TimelineRow| {
-            amity_domain::EventType::from_name(&event.event_type)
-                .is_some_and(amity_domain::EventType::is_lifecycle)
-        };
-        let (partnership, parties) = (row.partnership, row.parties);
-        for event in timeline.into_iter().filter(lifecycle) {
-            let (earliest, latest) = if claimed.contains(event.event_id.as_str()) {
-                let own = event
-                    .occurred
-                    .as_deref()
-                    .and_then(|text| amity_domain::EdtfDate::parse(text).ok());
-                match own {
-                    Some(date) => (date.earliest(), date.latest()),
-                    None => (Day::Past, Day::Future),
-                }
-            } else {
-                (
-                    rows::parse_day(event.earliest.as_deref(), Day::Past),
-                    rows::parse_day(event.latest.as_deref(), Day::Future),
-                )
-            };
-            if let Some(in_window) = window.contains(earliest, latest) {
-                found.push((
-                    (earliest, latest),
-                    Change {
-                        partnership: partnership.clone(),
-                        parties: parties.clone(),
-                        in_window,
-                        event,
-                    },
-                ));
-            }
-        }
-    }
-    found.sort_by(|(a_key, a), (b_key, b)| {
-        a_key
-            .cmp(b_key)
-            .then_with(|| a.partnership.cmp(&b.partnership))
-            .then_with(|| a.event.seq.cmp(&b.event.seq))
-    });
-    found.into_iter().map(|(_, change)| change).collect()
 }
 
 /// The step of a series.

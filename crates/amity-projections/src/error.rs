@@ -27,6 +27,10 @@ pub enum Error {
     /// A stored row (JSON), or an enum stored by its name, that this code cannot read.
     #[error("projection tables: unreadable row: {0}")]
     Row(#[source] serde_json::Error),
+
+    /// A stored event the history refers to does not read back.
+    #[error("projection tables: unreadable stored event: {0}")]
+    StoredEvent(#[source] amity_domain::DecodeError),
     /// A stored partnership id that is not one.
     #[error("projection tables: {0}")]
     PartnershipId(#[source] amity_domain::PartyError),

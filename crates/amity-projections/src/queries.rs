@@ -128,6 +128,21 @@ impl Projections {
         }
     }
 
+    /// The partnerships of a cohort that have lifecycle entries, with those entries (for
+    /// changes), as known at a moment if given.
+    pub async fn cohort_lifecycles(
+        &self,
+        cohort: &analysis::Cohort,
+        known_at: Option<jiff::Timestamp>,
+    ) -> Result<Vec<analysis::Lifecycle>> {
+        if let (Backend::Tables(tables), None) = (&self.backend, known_at) {
+            return tables.cohort_lifecycles(cohort).await;
+        }
+        Ok(analysis::lifecycles(
+            self.cohort_pairs(cohort, known_at).await?,
+        ))
+    }
+
     /// Every history entry's place (the derived columns of the histories, without the events'
     /// own details), by partnership then history order; as known at a moment if given.
     pub async fn placements(

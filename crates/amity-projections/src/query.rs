@@ -347,8 +347,8 @@ impl Projections {
                 known_at,
                 page,
             } => {
-                let pairs = self.cohort_pairs(&cohort, known_at).await?;
-                Answer::Changes(page.of(analysis::changes(pairs, &cohort, &window)))
+                let lifecycles = self.cohort_lifecycles(&cohort, known_at).await?;
+                Answer::Changes(page.of(analysis::changes_of(lifecycles, &window)))
             }
             Query::Series {
                 cohort,

@@ -134,6 +134,26 @@ pub struct TimelineRow {
 }
 
 impl TimelineRow {
+    /// Fill in the event's own details (see [`rows_with`]): what it says, who recorded it and
+    /// when.
+    pub fn fill_details(&mut self, event: &Event, recorded_by: &str, recorded_at: jiff::Timestamp) {
+        let facts = event.facts();
+        self.term_as_written = facts.term_as_written.clone();
+        self.sources = facts.sources.clone();
+        self.initiated_by = facts.initiated_by.as_ref().map(ToString::to_string);
+        self.note = facts.note.clone();
+        self.target = event
+            .target()
+            .or(event.alternative_to())
+            .map(|id| id.to_string());
+        self.reason = match event {
+            Event::Retracted(body) => Some(body.reason.clone()),
+            _ => None,
+        };
+        self.recorded_by = recorded_by.to_owned();
+        self.recorded_at = recorded_at.to_string();
+    }
+
     /// For an alternative claim: the entry it is an alternative to (its `target`).
     pub fn alternative_to(&self) -> Option<&str> {
         EventType::from_name(&self.event_type)
@@ -283,7 +303,7 @@ pub fn rows_with(timeline: &Timeline, details: bool) -> Option<PartnershipRows> 
                     recorded.recorded_at,
                 ),
             };
-            TimelineRow {
+            let mut row = TimelineRow {
                 partnership: timeline.id().clone(),
                 seq: seq as u64,
                 step: entry.step.map(|step| step as u64),
@@ -293,45 +313,25 @@ pub fn rows_with(timeline: &Timeline, details: bool) -> Option<PartnershipRows> 
                 occurred: date_text(&facts.occurred),
                 earliest: day_text(earliest),
                 latest: day_text(latest),
-                term_as_written: facts.term_as_written.as_ref().filter(|_| details).cloned(),
+                term_as_written: None,
                 certainty: facts.certainty,
-                sources: if details {
-                    facts.sources.clone()
-                } else {
-                    Vec::new()
-                },
-                initiated_by: facts
-                    .initiated_by
-                    .as_ref()
-                    .filter(|_| details)
-                    .map(ToString::to_string),
-                note: facts.note.as_ref().filter(|_| details).cloned(),
-                target: recorded
-                    .event
-                    .target()
-                    .or(recorded.event.alternative_to())
-                    .filter(|_| details)
-                    .map(|id| id.to_string()),
-                reason: match &recorded.event {
-                    Event::Retracted(body) if details => Some(body.reason.clone()),
-                    _ => None,
-                },
+                sources: Vec::new(),
+                initiated_by: None,
+                note: None,
+                target: None,
+                reason: None,
                 retracted_by: entry.retracted_by.map(|by| by.id.to_string()),
                 disputed: entry.disputed,
                 status_after: entry.status_after,
-                recorded_by: if details {
-                    recorded.recorded_by.to_string()
-                } else {
-                    String::new()
-                },
-                recorded_at: if details {
-                    recorded.recorded_at.to_string()
-                } else {
-                    String::new()
-                },
+                recorded_by: String::new(),
+                recorded_at: String::new(),
                 stream: (recorded.partnership != *timeline.id())
                     .then(|| recorded.partnership.to_string()),
+            };
+            if details {
+                row.fill_details(&recorded.event, &recorded.recorded_by, recorded.recorded_at);
             }
+            row
         })
         .collect();
     let founding_claims = history

@@ -74,6 +74,7 @@ use rusqlite::{Connection, OptionalExtension};
 use crate::tables::{Value, PROJECTION};
 use crate::{Checkpoint, Error, Result};
 
+mod lifecycles;
 mod read;
 pub mod schema;
 mod write;
@@ -331,6 +332,12 @@ impl crate::tables::TableBackend for SqliteTables {
         cohort: &crate::analysis::Cohort,
     ) -> Result<Vec<(crate::StatusRow, Vec<crate::TimelineRow>)>> {
         SqliteTables::cohort_histories(self, cohort)
+    }
+    async fn cohort_lifecycles(
+        &self,
+        cohort: &crate::analysis::Cohort,
+    ) -> Result<Vec<crate::analysis::Lifecycle>> {
+        SqliteTables::cohort_lifecycles(self, cohort)
     }
     async fn directory_rows(&self, party: &str) -> Result<Vec<crate::DirectoryRow>> {
         SqliteTables::directory_rows(self, party)

@@ -392,7 +392,7 @@ impl SqliteTables {
 
 /// A [`TimelineRow`] from the columns of [`TIMELINE_COLUMNS`]; the outer error is SQLite's,
 /// the inner one a value that does not read back.
-fn timeline_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Result<TimelineRow>> {
+pub(super) fn timeline_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Result<TimelineRow>> {
     let text = |index: usize| row.get::<_, Option<String>>(index);
     let partnership: String = row.get(0)?;
     let certainty: String = row.get(10)?;

@@ -10,7 +10,7 @@
 
 use async_trait::async_trait;
 
-use crate::analysis::{Cohort, Member};
+use crate::analysis::{Cohort, Lifecycle, Member};
 use crate::placement::Placement;
 use crate::rows::{DirectoryRow, PartnershipRows, PartyRow, StatusRow, TimelineRow};
 use crate::{Checkpoint, Result};
@@ -71,6 +71,15 @@ pub trait TableBackend: Send + Sync + std::fmt::Debug {
     async fn cohort_histories(&self, cohort: &Cohort)
         -> Result<Vec<(StatusRow, Vec<TimelineRow>)>>;
 
+    /// The partnerships of a cohort that have lifecycle entries, with those entries (what
+    /// [`crate::analysis::changes_of`] reads), in partnership order; from
+    /// [`TableBackend::cohort_histories`] unless a backend reads less.
+    async fn cohort_lifecycles(&self, cohort: &Cohort) -> Result<Vec<Lifecycle>> {
+        Ok(crate::analysis::lifecycles(
+            self.cohort_histories(cohort).await?,
+        ))
+    }
+
     /// A party's directory rows.
     async fn directory_rows(&self, party: &str) -> Result<Vec<DirectoryRow>>;
 
@@ -124,29 +133,49 @@ pub(crate) fn pair_histories(
     status: Vec<StatusRow>,
     timeline: impl IntoIterator<Item = Result<TimelineRow>>,
 ) -> Result<Vec<(StatusRow, Vec<TimelineRow>)>> {
-    let mut paired: Vec<(StatusRow, Vec<TimelineRow>)> =
-        status.into_iter().map(|row| (row, Vec::new())).collect();
+    pair_by(status, |row| &row.partnership, timeline)
+}
+
+/// [`pair_histories`] for any head row that names its partnership (`key`).
+#[cfg_attr(not(any(feature = "sqlite", feature = "postgres")), allow(dead_code))]
+pub(crate) fn pair_by<T>(
+    heads: Vec<T>,
+    key: impl Fn(&T) -> &amity_domain::PartnershipId,
+    timeline: impl IntoIterator<Item = Result<TimelineRow>>,
+) -> Result<Vec<(T, Vec<TimelineRow>)>> {
+    let mut paired: Vec<(T, Vec<TimelineRow>)> =
+        heads.into_iter().map(|row| (row, Vec::new())).collect();
     let mut cursor = 0;
     let mut by_key: Option<std::collections::HashMap<amity_domain::PartnershipId, usize>> = None;
     for row in timeline {
         let row = row?;
-        while cursor < paired.len() && paired[cursor].0.partnership != row.partnership {
+        while cursor < paired.len() && *key(&paired[cursor].0) != row.partnership {
             cursor += 1;
         }
         if let Some((_, history)) = paired.get_mut(cursor) {
-            history.push(row);
+            push(history, row);
             continue;
         }
         let by_key = by_key.get_or_insert_with(|| {
             paired
                 .iter()
                 .enumerate()
-                .map(|(at, (status, _))| (status.partnership.clone(), at))
+                .map(|(at, (head, _))| (key(head).clone(), at))
                 .collect()
         });
         if let Some(&at) = by_key.get(&row.partnership) {
-            paired[at].1.push(row);
+            push(&mut paired[at].1, row);
         }
     }
     Ok(paired)
+}
+
+/// Add a row to a history. Most histories hold one entry (a partnership known from one list):
+/// the first gets room for itself alone, not the four rows a vector starts with (a third of a
+/// kilobyte each).
+fn push(history: &mut Vec<TimelineRow>, row: TimelineRow) {
+    if history.capacity() == 0 {
+        history.reserve_exact(1);
+    }
+    history.push(row);
 }

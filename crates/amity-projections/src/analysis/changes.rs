@@ -1,0 +1,130 @@
+//! The changes of a cohort in a window: its lifecycle events dated there.
+
+use amity_domain::{Certainty3, Day, EventType, PartnershipId, Party};
+use serde::Serialize;
+
+use super::cohort::Cohort;
+use super::window::Window;
+use crate::rows::{self, StatusRow, TimelineRow};
+
+/// An event dated in a window.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct Change {
+    /// The partnership.
+    pub partnership: PartnershipId,
+    /// Its parties.
+    pub parties: Vec<Party>,
+    /// Wholly or partly in the window.
+    pub in_window: Certainty3,
+    /// The event.
+    pub event: TimelineRow,
+}
+
+/// A partnership with its lifecycle history entries (not retractions or source citations):
+/// what [`changes_of`] reads of it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Lifecycle {
+    /// The partnership.
+    pub partnership: PartnershipId,
+    /// Its parties.
+    pub parties: Vec<Party>,
+    /// Its lifecycle entries, in history order.
+    pub entries: Vec<TimelineRow>,
+}
+
+/// Whether a history entry is a lifecycle event (see [`EventType::is_lifecycle`]).
+pub(crate) fn is_lifecycle(entry: &TimelineRow) -> bool {
+    EventType::from_name(&entry.event_type).is_some_and(EventType::is_lifecycle)
+}
+
+impl From<(StatusRow, Vec<TimelineRow>)> for Lifecycle {
+    fn from((row, timeline): (StatusRow, Vec<TimelineRow>)) -> Lifecycle {
+        Lifecycle {
+            partnership: row.partnership,
+            parties: row.parties,
+            entries: timeline.into_iter().filter(is_lifecycle).collect(),
+        }
+    }
+}
+
+/// The partnerships that have lifecycle entries, with those entries.
+pub fn lifecycles(pairs: Vec<(StatusRow, Vec<TimelineRow>)>) -> Vec<Lifecycle> {
+    pairs
+        .into_iter()
+        .map(Lifecycle::from)
+        .filter(|lifecycle| !lifecycle.entries.is_empty())
+        .collect()
+}
+
+/// The lifecycle events of a cohort dated in a window, in valid-time order (disputed and
+/// retracted ones included, flagged in their rows).
+pub fn changes(
+    pairs: Vec<(StatusRow, Vec<TimelineRow>)>,
+    cohort: &Cohort,
+    window: &Window,
+) -> Vec<Change> {
+    changes_of(
+        pairs
+            .into_iter()
+            .filter(|(row, _)| cohort.matches(row))
+            .map(Lifecycle::from)
+            .collect(),
+        window,
+    )
+}
+
+/// [`changes`] of partnerships already chosen, read with their lifecycle entries only.
+pub fn changes_of(partnerships: Vec<Lifecycle>, window: &Window) -> Vec<Change> {
+    let entries: usize = partnerships.iter().map(|each| each.entries.len()).sum();
+    let mut found = Vec::with_capacity(entries);
+    for Lifecycle {
+        partnership,
+        parties,
+        entries,
+    } in partnerships
+    {
+        // The entries other claims are alternatives to: their rows carry the span of their
+        // group (what drives the status); a change is dated by its own claim.
+        let claimed: std::collections::HashSet<String> = entries
+            .iter()
+            .filter_map(TimelineRow::alternative_to)
+            .map(str::to_owned)
+            .collect();
+        for event in entries.into_iter().filter(is_lifecycle) {
+            let (earliest, latest) = if claimed.contains(event.event_id.as_str()) {
+                let own = event
+                    .occurred
+                    .as_deref()
+                    .and_then(|text| amity_domain::EdtfDate::parse(text).ok());
+                match own {
+                    Some(date) => (date.earliest(), date.latest()),
+                    None => (Day::Past, Day::Future),
+                }
+            } else {
+                (
+                    rows::parse_day(event.earliest.as_deref(), Day::Past),
+                    rows::parse_day(event.latest.as_deref(), Day::Future),
+                )
+            };
+            if let Some(in_window) = window.contains(earliest, latest) {
+                found.push((
+                    (earliest, latest),
+                    Change {
+                        partnership: partnership.clone(),
+                        parties: parties.clone(),
+                        in_window,
+                        event,
+                    },
+                ));
+            }
+        }
+    }
+    found.sort_by(|(a_key, a), (b_key, b)| {
+        a_key
+            .cmp(b_key)
+            .then_with(|| a.partnership.cmp(&b.partnership))
+            .then_with(|| a.event.seq.cmp(&b.event.seq))
+    });
+    found.into_iter().map(|(_, change)| change).collect()
+}
