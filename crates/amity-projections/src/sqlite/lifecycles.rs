@@ -18,19 +18,6 @@ fn column<T: rusqlite::types::FromSql>(row: &rusqlite::Row<'_>, at: usize) -> Re
     row.get(at).map_err(sql_error)
 }
 
-/// The party whose status columns start at `at`: key, name, country, subdivision, Wikidata id.
-fn party(row: &rusqlite::Row<'_>, at: usize) -> Result<Party> {
-    let key: String = column(row, at)?;
-    Ok(Party {
-        name: column(row, at + 1)?,
-        country: column(row, at + 2)?,
-        subdivision: column(row, at + 3)?,
-        wikidata: column(row, at + 4)?,
-        qualifier: None,
-    }
-    .keyed(&key))
-}
-
 /// The lifecycle event types, as an SQL list.
 fn lifecycle_types() -> String {
     EventType::ALL
@@ -41,55 +28,153 @@ fn lifecycle_types() -> String {
         .join(", ")
 }
 
-/// One history entry of the query below, its details from the stored event.
-fn entry(row: &rusqlite::Row<'_>) -> Result<TimelineRow> {
-    let text = |at: usize| column::<Option<String>>(row, at);
-    let partnership: String = column(row, 0)?;
-    let status_after: Option<String> = column(row, 11)?;
-    let event_type: String = column(row, 13)?;
-    let payload = row.get_ref(15).map_err(sql_error)?;
-    let event = Event::decode(
-        &event_type,
-        column(row, 14)?,
-        payload
-            .as_bytes()
-            .map_err(|error| sql_error(error.into()))?,
-    )
-    .map_err(Error::StoredEvent)?;
-    let metadata: amity_ledger::Metadata = serde_json::from_slice(
-        row.get_ref(16)
-            .and_then(|value| Ok(value.as_bytes()?))
-            .map_err(sql_error)?,
-    )
-    .map_err(Error::Row)?;
-    let recorded_at = jiff::Timestamp::from_microsecond(column(row, 17)?)
-        .map_err(|error| Error::Row(serde::de::Error::custom(error)))?;
-    let mut entry = TimelineRow {
-        partnership: partnership_id(&partnership)?,
-        seq: column::<i64>(row, 1)? as u64,
-        step: column::<Option<i64>>(row, 2)?.map(|step| step as u64),
-        event_id: column(row, 3)?,
-        stream_version: column::<i64>(row, 4)? as u64,
-        event_type: column(row, 5)?,
-        occurred: text(6)?,
-        earliest: text(7)?,
-        latest: text(8)?,
-        term_as_written: None,
-        certainty: event.facts().certainty,
-        sources: Vec::new(),
-        initiated_by: None,
-        note: None,
-        target: None,
-        reason: None,
-        retracted_by: text(9)?,
-        disputed: column(row, 10)?,
-        status_after: status_after.as_deref().map(from_name).transpose()?,
-        recorded_by: String::new(),
-        recorded_at: String::new(),
-        stream: text(12)?,
-    };
-    entry.fill_details(&event, &metadata.recorded_by, recorded_at);
-    Ok(entry)
+/// One row of the query below, its columns read, nothing decoded yet: the query's thread reads
+/// rows while another decodes them.
+struct Raw {
+    partnership: String,
+    /// The parties' columns, when the row is its partnership's first.
+    parties: Option<[(String, Party); 2]>,
+    seq: i64,
+    step: Option<i64>,
+    event_id: String,
+    stream_version: i64,
+    event_type: String,
+    occurred: Option<String>,
+    earliest: Option<String>,
+    latest: Option<String>,
+    retracted_by: Option<String>,
+    disputed: bool,
+    status_after: Option<String>,
+    stream: Option<String>,
+    stored_type: String,
+    schema_version: u32,
+    payload: Vec<u8>,
+    metadata: Vec<u8>,
+    recorded_at: i64,
+}
+
+/// The key and columns of the party whose status columns start at `at` (key, name, country,
+/// subdivision, Wikidata id).
+fn party_columns(row: &rusqlite::Row<'_>, at: usize) -> Result<(String, Party)> {
+    Ok((
+        column(row, at)?,
+        Party {
+            name: column(row, at + 1)?,
+            country: column(row, at + 2)?,
+            subdivision: column(row, at + 3)?,
+            wikidata: column(row, at + 4)?,
+            qualifier: None,
+        },
+    ))
+}
+
+impl Raw {
+    /// The row's columns; the parties' only when `first`.
+    fn read(row: &rusqlite::Row<'_>, first: bool) -> Result<Raw> {
+        let bytes = |at: usize| -> Result<Vec<u8>> {
+            let value = row.get_ref(at).map_err(sql_error)?;
+            Ok(value
+                .as_bytes()
+                .map_err(|error| sql_error(error.into()))?
+                .to_vec())
+        };
+        Ok(Raw {
+            partnership: column(row, 0)?,
+            parties: if first {
+                Some([party_columns(row, 18)?, party_columns(row, 23)?])
+            } else {
+                None
+            },
+            seq: column(row, 1)?,
+            step: column(row, 2)?,
+            event_id: column(row, 3)?,
+            stream_version: column(row, 4)?,
+            event_type: column(row, 5)?,
+            occurred: column(row, 6)?,
+            earliest: column(row, 7)?,
+            latest: column(row, 8)?,
+            retracted_by: column(row, 9)?,
+            disputed: column(row, 10)?,
+            status_after: column(row, 11)?,
+            stream: column(row, 12)?,
+            stored_type: column(row, 13)?,
+            schema_version: column(row, 14)?,
+            payload: bytes(15)?,
+            metadata: bytes(16)?,
+            recorded_at: column(row, 17)?,
+        })
+    }
+
+    /// The history entry, its details decoded from the stored event.
+    fn entry(self) -> Result<TimelineRow> {
+        let event = Event::decode(&self.stored_type, self.schema_version, &self.payload)
+            .map_err(Error::StoredEvent)?;
+        let metadata: amity_ledger::Metadata =
+            serde_json::from_slice(&self.metadata).map_err(Error::Row)?;
+        let recorded_at = jiff::Timestamp::from_microsecond(self.recorded_at)
+            .map_err(|error| Error::Row(serde::de::Error::custom(error)))?;
+        let mut entry = TimelineRow {
+            partnership: partnership_id(&self.partnership)?,
+            seq: self.seq as u64,
+            step: self.step.map(|step| step as u64),
+            event_id: self.event_id,
+            stream_version: self.stream_version as u64,
+            event_type: self.event_type,
+            occurred: self.occurred,
+            earliest: self.earliest,
+            latest: self.latest,
+            term_as_written: None,
+            certainty: event.facts().certainty,
+            sources: Vec::new(),
+            initiated_by: None,
+            note: None,
+            target: None,
+            reason: None,
+            retracted_by: self.retracted_by,
+            disputed: self.disputed,
+            status_after: self.status_after.as_deref().map(from_name).transpose()?,
+            recorded_by: String::new(),
+            recorded_at: String::new(),
+            stream: self.stream,
+        };
+        entry.fill_details(&event, &metadata.recorded_by, recorded_at);
+        Ok(entry)
+    }
+}
+
+/// Rows read per batch handed to the decoding thread.
+const BATCH: usize = 256;
+
+/// The partnerships of the rows `batches` brings, in the rows' order (each partnership's rows
+/// one after another).
+fn decode(batches: std::sync::mpsc::Receiver<Vec<Raw>>) -> Result<Vec<Lifecycle>> {
+    let mut found: Vec<Lifecycle> = Vec::new();
+    for mut raw in batches.into_iter().flatten() {
+        let parties = raw.parties.take();
+        let entry = raw.entry()?;
+        match parties {
+            None => found
+                .last_mut()
+                .expect("a partnership's first row brings its parties")
+                .entries
+                .push(entry),
+            Some(parties) => {
+                // Most partnerships have one entry: room for it alone.
+                let mut entries = Vec::with_capacity(1);
+                let partnership = entry.partnership.clone();
+                entries.push(entry);
+                found.push(Lifecycle {
+                    partnership,
+                    parties: parties
+                        .into_iter()
+                        .map(|(key, party)| party.keyed(&key))
+                        .collect(),
+                    entries,
+                });
+            }
+        }
+    }
+    Ok(found)
 }
 
 impl SqliteTables {
@@ -109,7 +194,7 @@ impl SqliteTables {
                         e.event_type, e.schema_version, e.payload, e.metadata, e.recorded_at,
                         p.party_a, p.party_a_name, p.party_a_country, p.party_a_subdivision,
                         p.party_a_wikidata, p.party_b, p.party_b_name, p.party_b_country,
-                        p.party_b_subdivision, p.party_b_wikidata
+                        p.party_b_subdivision, p.party_b_wikidata, t.partnership_no
                  FROM timeline_entries t
                  JOIN partnership_status p ON p.partnership_no = t.partnership_no
                  JOIN streams s ON s.name = coalesce(t.stream, p.partnership)
@@ -123,24 +208,32 @@ impl SqliteTables {
         let mut rows = statement
             .query(rusqlite::params_from_iter(values.iter()))
             .map_err(sql_error)?;
-        let mut found: Vec<Lifecycle> = Vec::new();
-        while let Some(row) = rows.next().map_err(sql_error)? {
-            let entry = entry(row)?;
-            match found.last_mut() {
-                Some(last) if last.partnership == entry.partnership => last.entries.push(entry),
-                _ => {
-                    // Most partnerships have one entry: room for it alone.
-                    let mut entries = Vec::with_capacity(1);
-                    let partnership = entry.partnership.clone();
-                    entries.push(entry);
-                    found.push(Lifecycle {
-                        partnership,
-                        parties: vec![party(row, 18)?, party(row, 23)?],
-                        entries,
-                    });
+        // This thread reads the rows, another decodes them.
+        let mut found = std::thread::scope(|scope| -> Result<Vec<Lifecycle>> {
+            let (batches, received) = std::sync::mpsc::sync_channel::<Vec<Raw>>(4);
+            let decoder = scope.spawn(move || decode(received));
+            let mut batch = Vec::with_capacity(BATCH);
+            let mut last: Option<i64> = None;
+            let read = (|| -> Result<()> {
+                while let Some(row) = rows.next().map_err(sql_error)? {
+                    let number: i64 = column(row, 28)?;
+                    batch.push(Raw::read(row, last != Some(number))?);
+                    last = Some(number);
+                    if batch.len() == BATCH {
+                        let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));
+                        if batches.send(full).is_err() {
+                            // The decoder stopped on an error, which it returns.
+                            break;
+                        }
+                    }
                 }
-            }
-        }
+                let _ = batches.send(batch);
+                Ok(())
+            })();
+            drop(batches);
+            let decoded = decoder.join().expect("the decoding thread does not panic");
+            read.and(decoded)
+        })?;
         // Read in the file's order (each status row once, the history in one pass), then put in
         // partnership order.
         found.sort_unstable_by(|a, b| a.partnership.cmp(&b.partnership));
