@@ -20,6 +20,9 @@ pub const CELL_LINE_CHARS: usize = 80;
 struct TextTable {
     table: Table,
     ids: Vec<bool>,
+    /// The header and rows of a table drawn without a width in one line per row
+    /// ([`plain_table`]); `None` when `table` holds them.
+    plain: Option<(Vec<String>, Vec<Vec<String>>)>,
 }
 
 impl TextTable {
@@ -39,13 +42,28 @@ impl TextTable {
                 }
             })
             .collect();
-        self.table.add_row(cells);
+        match &mut self.plain {
+            Some((_, rows)) => rows.push(cells),
+            None => {
+                self.table.add_row(cells);
+            }
+        }
     }
 }
 
 impl std::fmt::Display for TextTable {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        self.table.fmt(f)
+        let Some((header, rows)) = &self.plain else {
+            return self.table.fmt(f);
+        };
+        if let Some(drawn) = plain_table::draw(header, rows) {
+            return f.write_str(&drawn);
+        }
+        let mut table = self.table.clone();
+        for row in rows {
+            table.add_row(row.clone());
+        }
+        table.fmt(f)
     }
 }
 
@@ -112,7 +130,8 @@ fn table(header: &[&str], multi_line_rows: bool) -> TextTable {
         presets::UTF8_BORDERS_ONLY
     };
     table.load_preset(preset).set_header(header.iter().copied());
-    match table_width() {
+    let width = table_width();
+    match width {
         Some(width) => {
             table
                 .set_content_arrangement(ContentArrangement::Dynamic)
@@ -138,7 +157,13 @@ fn table(header: &[&str], multi_line_rows: bool) -> TextTable {
             }
         }
     }
-    TextTable { table, ids }
+    let plain = (width.is_none() && !multi_line_rows).then(|| {
+        (
+            header.iter().map(|name| (*name).to_owned()).collect(),
+            Vec::new(),
+        )
+    });
+    TextTable { table, ids, plain }
 }
 
 /// The width tables fit: `$COLUMNS` when set, else 120 characters on a terminal; `None` into a
@@ -453,6 +478,7 @@ fn split_text(split: &amity_projections::analysis::Split) -> String {
 mod history;
 mod interchange;
 mod lists;
+mod plain_table;
 mod record;
 mod views;
 
