@@ -78,6 +78,23 @@ enum Job {
     Finish(Checkpoint),
 }
 
+/// How many parties named by partnerships a rebuild gathers before writing them, in key order.
+/// Their keys come in no order, and each lands on any page of the `parties` tree: one at a
+/// time, almost every insert read a page that the small page cache had dropped, and wrote
+/// another one out. Sorted, a batch touches each page once; it holds a few megabytes.
+const PARTY_BATCH: usize = 16_384;
+
+/// Write the parties gathered so far (only those not there yet, the first of each key as
+/// named, as one at a time would), in key order, and empty the batch.
+fn write_named(connection: &Connection, named: &mut Vec<PartyRow>) -> Result<()> {
+    // Stable: of two rows of one key, the first one sent stays first and is the one kept.
+    named.sort_by(|a, b| a.key.cmp(&b.key));
+    named.dedup_by(|later, first| later.key == first.key);
+    let written = write_parties(connection, named, false);
+    named.clear();
+    written
+}
+
 /// Write party rows: with `replace`, over those already there; otherwise only new ones.
 fn write_parties(connection: &Connection, rows: &[PartyRow], replace: bool) -> Result<()> {
     let placeholders: Vec<String> = (1..=PARTY_COLUMNS.len()).map(placeholder).collect();
@@ -215,6 +232,8 @@ fn write_on_thread(
     };
     let mut finished = false;
     let mut numbers = Numbers::default();
+    // A rebuild's parties as the partnerships name them, not yet written (see `PARTY_BATCH`).
+    let mut named: Vec<PartyRow> = Vec::new();
     while result.is_ok() && !finished {
         let Some(job) = jobs.blocking_recv() else {
             break;
@@ -226,10 +245,20 @@ fn write_on_thread(
                 let _ = spent.send(rows);
                 written
             }
-            Job::Parties(rows, replace) => write_parties(&connection, &rows, replace),
+            Job::Parties(rows, false) if reset => {
+                named.extend(rows);
+                if named.len() >= PARTY_BATCH {
+                    write_named(&connection, &mut named)
+                } else {
+                    Ok(())
+                }
+            }
+            Job::Parties(rows, replace) => write_named(&connection, &mut named)
+                .and_then(|()| write_parties(&connection, &rows, replace)),
             Job::Finish(checkpoint) => {
                 finished = true;
-                commit(&connection, checkpoint, reset, details)
+                write_named(&connection, &mut named)
+                    .and_then(|()| commit(&connection, checkpoint, reset, details))
             }
         };
     }
