@@ -65,8 +65,9 @@ impl SqliteTables {
 
 /// How many chunks of rows may wait for the writer's thread. The writer is the slower side of
 /// a rebuild, so the queue stays full: each chunk waiting is megabytes of rows held (16 kept a
-/// rebuild of the benchmark ledger at 150-180 MB; 4 at 110-126 MB, at the same rate).
-const WRITES_AHEAD: usize = 4;
+/// rebuild of the benchmark ledger at 150-180 MB; 4 at 110-126 MB; 2 saves another 5 MB or
+/// so, at the same rate, which pays for the parties' batch, `PARTY_BATCH`).
+const WRITES_AHEAD: usize = 2;
 
 /// What the writer's thread is asked to do.
 enum Job {
