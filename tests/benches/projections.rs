@@ -27,8 +27,8 @@ use amity_projections::{AsOf, Projections, Selection};
 use amity_store::{EventStore, Position};
 use amity_store_sqlite::SqliteEventStore;
 use common::{
-    env_number, fill, median, partnership_events, peak_rss_mb, process_cpu_seconds,
-    reset_peak_rss, rss_mb,
+    env_number, fill, median, partnership_events, peak_rss_mb, process_cpu_seconds, reset_peak_rss,
+    rss_mb,
 };
 use plain::plain_read;
 

@@ -3,7 +3,10 @@
 
 use rusqlite::{params, Connection, OptionalExtension};
 
-use super::schema::{drop_all, is_event_detail, Details, DIRECTORY_VIEW, INDEXES, PARTIES, SCHEMA};
+use super::schema::{
+    drop_all, event_type_code, is_event_detail, status_code, Details, DIRECTORY_VIEW, INDEXES,
+    PARTIES, SCHEMA,
+};
 use super::{placeholder, read_checkpoint, sql_error, SqliteTables};
 use crate::rows::{PartnershipRows, PartyRow, StatusRow};
 use crate::tables::{
@@ -364,6 +367,10 @@ impl Numbers {
     }
 }
 
+/// The places of `event_type` and `status_after` in [`TIMELINE_COLUMNS`].
+const EVENT_TYPE: usize = 5;
+const STATUS_AFTER: usize = 18;
+
 /// History rows per `INSERT` statement: executing one statement for many rows spares most of
 /// what SQLite and rusqlite do per execution (the rows left over at the end of a chunk go one
 /// at a time).
@@ -464,12 +471,20 @@ fn write_rows(
         let number = connection.last_insert_rowid();
         for row in &partnership.timeline {
             let values = timeline_values(row, stored);
+            // The type and the status after are stored as codes (see `timeline_entries`).
             let rest = values
                 .into_iter()
                 .enumerate()
                 .skip(1)
                 .filter(|(index, _)| written(*index))
-                .map(|(_, value)| value);
+                .map(|(index, value)| match index {
+                    EVENT_TYPE => match event_type_code(&row.event_type) {
+                        Some(code) => Value::Integer(Some(code)),
+                        None => value,
+                    },
+                    STATUS_AFTER => Value::Integer(row.status_after.map(status_code)),
+                    _ => value,
+                });
             pending.push(Value::Integer(Some(number)));
             pending.extend(rest);
             if pending.len() == TIMELINE_BATCH * width {
