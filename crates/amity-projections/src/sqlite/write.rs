@@ -86,7 +86,7 @@ enum Job {
 /// Their keys come in no order, and each lands on any page of the `parties` tree: one at a
 /// time, almost every insert read a page that the small page cache had dropped, and wrote
 /// another one out. Sorted, a batch touches each page once; it holds a few megabytes.
-const PARTY_BATCH: usize = 16_384;
+const PARTY_BATCH: usize = 8_192;
 
 /// Write the parties gathered so far (only those not there yet, the first of each key as
 /// named, as one at a time would), in key order, and empty the batch.
