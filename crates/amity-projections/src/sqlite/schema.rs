@@ -169,8 +169,8 @@ CREATE INDEX IF NOT EXISTS partnership_status_countries ON partnership_status
 ";
 
 /// The `party_directory` view: each status row seen from either party, with the founding date
-/// that drives the status (the first founding in history order that has an effect), and the
-/// partner's subdivision and Wikidata id besides the documented columns.
+/// that drives the status (the first founding, type code 1, in history order that has an
+/// effect), and the partner's subdivision and Wikidata id besides the documented columns.
 pub(super) const DIRECTORY_VIEW: &str = "
 CREATE VIEW IF NOT EXISTS party_directory AS
 SELECT party_a AS party, party_b AS partner, party_b_name AS partner_name,
