@@ -26,7 +26,10 @@ use amity_ledger::Ledger;
 use amity_projections::{AsOf, Projections, Selection};
 use amity_store::{EventStore, Position};
 use amity_store_sqlite::SqliteEventStore;
-use common::{env_number, fill, median, partnership_events, peak_rss_mb, reset_peak_rss, rss_mb};
+use common::{
+    env_number, fill, median, partnership_events, peak_rss_mb, process_cpu_seconds, reset_peak_rss,
+    rss_mb,
+};
 use plain::plain_read;
 
 #[global_allocator]
@@ -66,6 +69,7 @@ fn main() {
     let mut plains = Vec::new();
     let mut plain_shares = Vec::new();
     let mut peaks = Vec::new();
+    let mut cpus = Vec::new();
     let lanes = std::thread::available_parallelism()
         .map_or(2, usize::from)
         .clamp(1, amity_ledger::feed::MAX_LANES);
@@ -97,19 +101,21 @@ fn main() {
         // What the process holds already (caches, the allocator's free pages of the readings
         // before), part of the peak below.
         let before = rss_mb().unwrap_or(f64::NAN);
+        let cpu_before = process_cpu_seconds();
         let started = Instant::now();
         let progress = runtime
             .block_on(projections.rebuild(&mut |_, _| {}))
             .expect("rebuild");
         let seconds = started.elapsed().as_secs_f64();
         let peak = peak_rss_mb().unwrap_or(f64::NAN);
+        let cpu = (process_cpu_seconds() - cpu_before) * 1e6 / progress.events.max(1) as f64;
         let rate = progress.events as f64 / seconds;
         assert_eq!(
             progress.events, decoded_all,
             "the rebuild covers every event read"
         );
         println!(
-            "rebuild {}: {} events, {} partnerships in {seconds:.2} s = {rate:.0} events/s, peak RSS {peak:.0} MB ({before:.0} MB before it); \
+            "rebuild {}: {} events, {} partnerships in {seconds:.2} s = {rate:.0} events/s, {cpu:.2} µs of CPU per event, peak RSS {peak:.0} MB ({before:.0} MB before it); \
              read+decode alone {floor:.0} events/s, the rebuild runs at {:.0} % of it; \
              plain rusqlite + serde_json on {lanes} threads {plain:.0} events/s, the rebuild at {:.0} % of it",
             run + 1,
@@ -124,6 +130,7 @@ fn main() {
         plains.push(plain);
         plain_shares.push(100.0 * rate / plain);
         peaks.push(peak);
+        cpus.push(cpu);
     }
 
     // One partnership, as of a date inside its history.
@@ -207,13 +214,14 @@ fn main() {
     println!(
         "median: rebuild {:.0} events/s (read+decode alone {:.0} events/s, the rebuild at {:.0} % \
          of it; plain rusqlite + serde_json {:.0} events/s, the rebuild at {:.0} % of it, target \
-         ≥ 40 %), rebuild peak RSS {:.0} MB (target < 120); \
+         ≥ 40 %), {:.2} µs of CPU per event, rebuild peak RSS {:.0} MB (target < 120); \
          status --as-of in the library {:.3} ms (target < 1 ms){}",
         median(&mut rates),
         median(&mut floors),
         median(&mut shares),
         median(&mut plains),
         median(&mut plain_shares),
+        median(&mut cpus),
         median(&mut peaks),
         median(&mut library),
         if process.is_empty() {

@@ -38,7 +38,8 @@
 //!   when another than `partnership`'s: a community's history merged from several keys'
 //!   streams by same-as links; else NULL). It reads the table `timeline_entries`,
 //!   which has the same columns except that the partnership is its status row's
-//!   `partnership_no`; its key is (`partnership_no`, `seq`) and it is stored in that order
+//!   `partnership_no`, and `event_type` and `status_after` are small integer codes that the
+//!   view turns back into their names (code version 9: a byte each, not up to 21); its key is (`partnership_no`, `seq`) and it is stored in that order
 //!   (`WITHOUT ROWID`), so a partnership's history is read in one range and needs no index of
 //!   its own. In the ledger's own file ([`Details::Events`]) the event's own details
 //!   (`term_as_written`, `certainty`, `sources`, `initiated_by`, `note`, `target`, `reason`,
@@ -391,11 +392,57 @@ mod tests {
             .filter(|index| is_event_detail(*index))
             .count();
         assert_eq!(details, 9);
+        // The type and the status after are named (`AS`) from their codes, not read from
+        // the event.
+        let coded = ["event_type", "status_after"];
         for (index, column) in TIMELINE_COLUMNS.iter().enumerate() {
             assert_eq!(
                 is_event_detail(index),
-                VIEW_EVENTS.contains(&format!("AS {column}")),
+                VIEW_EVENTS.contains(&format!("AS {column}")) && !coded.contains(column),
                 "{column}: a detail exactly when the view reads it from the event"
+            );
+        }
+    }
+
+    #[test]
+    fn the_views_name_every_stored_code_and_leave_unknown_names_alone() {
+        use super::schema::{event_type_code, event_type_name, status_code, status_name};
+        let connection = Connection::open_in_memory().expect("a database");
+        let named = |sql: &str, value: rusqlite::types::Value| -> String {
+            connection
+                .query_row(
+                    &format!("SELECT {sql} FROM (SELECT ?1 AS x)"),
+                    [value],
+                    |row| row.get(0),
+                )
+                .expect("a name")
+        };
+        let mut codes = std::collections::BTreeSet::new();
+        for event_type in amity_domain::EventType::ALL {
+            let code = event_type_code(event_type.name()).expect("a code");
+            assert!(codes.insert(code), "{event_type:?}: a code of its own");
+            assert_eq!(named(event_type_name!("x"), code.into()), event_type.name());
+        }
+        assert_eq!(event_type_code("PartnershipRenamed"), None);
+        assert_eq!(
+            named(
+                event_type_name!("x"),
+                "PartnershipRenamed".to_owned().into()
+            ),
+            "PartnershipRenamed"
+        );
+        use amity_domain::Status;
+        let statuses = [
+            Status::NotYet,
+            Status::Active,
+            Status::Suspended,
+            Status::Terminated,
+            Status::Unknown,
+        ];
+        for status in statuses {
+            assert_eq!(
+                named(status_name!("x"), status_code(status).into()),
+                status.name()
             );
         }
     }

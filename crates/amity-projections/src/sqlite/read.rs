@@ -4,6 +4,7 @@ use rusqlite::OptionalExtension;
 
 use amity_domain::Party;
 
+use super::schema::event_type_name;
 use super::{placeholder, sql_error, SqliteTables};
 use crate::analysis::{Cohort, DrivingStep, Member};
 use crate::placement::Placement;
@@ -197,13 +198,14 @@ impl SqliteTables {
         let connection = self.connection();
         let mut statement = connection
             .prepare(&format!(
-                "SELECT partnership_no, step, event_id, event_type, occurred, earliest, latest,
+                "SELECT partnership_no, step, event_id, {}, occurred, earliest, latest,
                         status_after
                  FROM timeline_entries
                  WHERE step IS NOT NULL
                    AND partnership_no IN
                        (SELECT partnership_no FROM partnership_status WHERE {filter})
-                 ORDER BY partnership_no, seq"
+                 ORDER BY partnership_no, seq",
+                event_type_name!("event_type")
             ))
             .map_err(sql_error)?;
         let mut rows = statement
@@ -222,8 +224,9 @@ impl SqliteTables {
             {
                 continue;
             }
-            let status_after: Option<String> = row.get(7).map_err(sql_error)?;
-            if status_after.is_none() {
+            // Only driving steps that changed the status (stored as a code: see the schema).
+            let status_after = row.get_ref(7).map_err(sql_error)?;
+            if status_after == rusqlite::types::ValueRef::Null {
                 continue;
             }
             let text = |index: usize| -> Result<Option<&str>> {

@@ -37,7 +37,8 @@
 //!   when another than `partnership`'s: a community's history merged from several keys'
 //!   streams by same-as links; else NULL). It reads the table `timeline_entries`,
 //!   which has the same columns except that the partnership is its status row's
-//!   `partnership_no`; its key is (`partnership_no`, `seq`) and it is stored in that order
+//!   `partnership_no`, and `event_type` and `status_after` are small integer codes that the
+//!   view turns back into their names (code version 9: a byte each, not up to 21); its key is (`partnership_no`, `seq`) and it is stored in that order
 //!   (`WITHOUT ROWID`), so a partnership's history is read in one range and needs no index of
 //!   its own. In the ledger's own file ([`Details::Events`]) the event's own details
 //!   (`term_as_written`, `certainty`, `sources`, `initiated_by`, `note`, `target`, `reason`,
@@ -63,6 +64,7 @@
 //! of its own does not hold the store still, so catch-up reads the feed only up to the end it
 //! found first (see `Projections::rebuild`).
 
+use amity_domain::{EventType, Status};
 use rusqlite::{Connection, OptionalExtension};
 
 use crate::{Error, Result};
@@ -115,7 +117,7 @@ CREATE TABLE IF NOT EXISTS timeline_entries (
     step            INTEGER,
     event_id        TEXT    NOT NULL,
     stream_version  INTEGER NOT NULL,
-    event_type      TEXT    NOT NULL,
+    event_type      INTEGER NOT NULL,
     occurred        TEXT,
     earliest        TEXT,
     latest          TEXT,
@@ -128,7 +130,7 @@ CREATE TABLE IF NOT EXISTS timeline_entries (
     reason          TEXT,
     retracted_by    TEXT,
     disputed        INTEGER NOT NULL,
-    status_after    TEXT,
+    status_after    INTEGER,
     recorded_by     TEXT,
     recorded_at     TEXT,
     stream          TEXT,
@@ -167,14 +169,14 @@ CREATE INDEX IF NOT EXISTS partnership_status_countries ON partnership_status
 ";
 
 /// The `party_directory` view: each status row seen from either party, with the founding date
-/// that drives the status (the first founding in history order that has an effect), and the
-/// partner's subdivision and Wikidata id besides the documented columns.
+/// that drives the status (the first founding, type code 1, in history order that has an
+/// effect), and the partner's subdivision and Wikidata id besides the documented columns.
 pub(super) const DIRECTORY_VIEW: &str = "
 CREATE VIEW IF NOT EXISTS party_directory AS
 SELECT party_a AS party, party_b AS partner, party_b_name AS partner_name,
        party_b_country AS partner_country, partnership, kind, status, since,
        (SELECT t.occurred FROM timeline_entries t
-        WHERE t.partnership_no = s.partnership_no AND t.event_type = 'PartnershipFounded'
+        WHERE t.partnership_no = s.partnership_no AND t.event_type = 1
           AND t.status_after IS NOT NULL
         ORDER BY t.seq LIMIT 1) AS founded,
        party_b_subdivision AS partner_subdivision, party_b_wikidata AS partner_wikidata
@@ -182,30 +184,96 @@ FROM partnership_status s
 UNION ALL
 SELECT party_b, party_a, party_a_name, party_a_country, partnership, kind, status, since,
        (SELECT t.occurred FROM timeline_entries t
-        WHERE t.partnership_no = s.partnership_no AND t.event_type = 'PartnershipFounded'
+        WHERE t.partnership_no = s.partnership_no AND t.event_type = 1
           AND t.status_after IS NOT NULL
         ORDER BY t.seq LIMIT 1),
        party_a_subdivision, party_a_wikidata
 FROM partnership_status s;
 ";
 
+/// How `timeline_entries` stores an event type: its place in [`EventType::ALL`], from 1
+/// (`PartnershipFounded`) to 8 (`SourceCited`), a byte in the row instead of its name; a type
+/// this code does not know keeps its name. The views turn it back with [`event_type_name!`].
+pub(super) fn event_type_code(name: &str) -> Option<i64> {
+    EventType::ALL
+        .iter()
+        .position(|event_type| event_type.name() == name)
+        .map(|index| index as i64 + 1)
+}
+
+/// The SQL expression that gives the name of the event type stored in `$column` (see
+/// [`event_type_code`]).
+macro_rules! event_type_name {
+    ($column:literal) => {
+        concat!(
+            "CASE ",
+            $column,
+            " WHEN 1 THEN 'PartnershipFounded' WHEN 2 THEN 'PartnershipAttested'",
+            " WHEN 3 THEN 'PartnershipSuspended' WHEN 4 THEN 'PartnershipReinstated'",
+            " WHEN 5 THEN 'PartnershipTerminated' WHEN 6 THEN 'PartnershipReaffirmed'",
+            " WHEN 7 THEN 'EntryRetracted' WHEN 8 THEN 'SourceCited' ELSE ",
+            $column,
+            " END"
+        )
+    };
+}
+pub(super) use event_type_name;
+
+/// How `timeline_entries` stores the status after an entry: 1 `not_yet`, 2 `active`,
+/// 3 `suspended`, 4 `terminated`, 5 `unknown` (see [`status_name!`]).
+pub(super) fn status_code(status: Status) -> i64 {
+    match status {
+        Status::NotYet => 1,
+        Status::Active => 2,
+        Status::Suspended => 3,
+        Status::Terminated => 4,
+        Status::Unknown => 5,
+    }
+}
+
+/// The SQL expression that gives the name of the status stored in `$column` (see
+/// [`status_code`]).
+macro_rules! status_name {
+    ($column:literal) => {
+        concat!(
+            "CASE ",
+            $column,
+            " WHEN 1 THEN 'not_yet' WHEN 2 THEN 'active' WHEN 3 THEN 'suspended'",
+            " WHEN 4 THEN 'terminated' WHEN 5 THEN 'unknown' ELSE ",
+            $column,
+            " END"
+        )
+    };
+}
+#[cfg(test)]
+pub(super) use status_name;
+
 /// The `partnership_timeline` view over rows that hold every column ([`Details::Stored`]).
-pub(super) const VIEW_STORED: &str = "
+pub(super) const VIEW_STORED: &str = concat!(
+    "
 CREATE VIEW IF NOT EXISTS partnership_timeline AS
-SELECT s.partnership, t.seq, t.step, t.event_id, t.stream_version, t.event_type, t.occurred,
+SELECT s.partnership, t.seq, t.step, t.event_id, t.stream_version, ",
+    event_type_name!("t.event_type"),
+    " AS event_type, t.occurred,
        t.earliest, t.latest, t.term_as_written, t.certainty, t.sources, t.initiated_by, t.note,
-       t.target, t.reason, t.retracted_by, t.disputed, t.status_after, t.recorded_by,
+       t.target, t.reason, t.retracted_by, t.disputed, ",
+    status_name!("t.status_after"),
+    " AS status_after, t.recorded_by,
        t.recorded_at, t.stream
 FROM timeline_entries t
 JOIN partnership_status s ON s.partnership_no = t.partnership_no;
-";
+"
+);
 
 /// The `partnership_timeline` view in the ledger's own file ([`Details::Events`]): what the
 /// event says is read from the stored event (schema v1 payload and metadata), and the
 /// transaction time is printed as the ledger prints it (RFC 3339, UTC, shortest fraction).
-pub(super) const VIEW_EVENTS: &str = "
+pub(super) const VIEW_EVENTS: &str = concat!(
+    "
 CREATE VIEW IF NOT EXISTS partnership_timeline AS
-SELECT p.partnership, t.seq, t.step, t.event_id, t.stream_version, t.event_type, t.occurred,
+SELECT p.partnership, t.seq, t.step, t.event_id, t.stream_version, ",
+    event_type_name!("t.event_type"),
+    " AS event_type, t.occurred,
        t.earliest, t.latest,
        json_extract(e.payload, '$.term_as_written') AS term_as_written,
        json_extract(e.payload, '$.certainty') AS certainty,
@@ -215,7 +283,9 @@ SELECT p.partnership, t.seq, t.step, t.event_id, t.stream_version, t.event_type,
        coalesce(json_extract(e.payload, '$.target'),
                 json_extract(e.payload, '$.alternative_to')) AS target,
        json_extract(e.payload, '$.reason') AS reason,
-       t.retracted_by, t.disputed, t.status_after,
+       t.retracted_by, t.disputed, ",
+    status_name!("t.status_after"),
+    " AS status_after,
        json_extract(e.metadata, '$.recorded_by') AS recorded_by,
        strftime('%Y-%m-%dT%H:%M:%S', e.recorded_at / 1000000, 'unixepoch')
            || CASE WHEN e.recorded_at % 1000000 = 0 THEN ''
@@ -226,7 +296,8 @@ FROM timeline_entries t
 JOIN partnership_status p ON p.partnership_no = t.partnership_no
 JOIN streams s ON s.name = coalesce(t.stream, p.partnership)
 JOIN events e ON e.stream_no = s.stream_no AND e.stream_version = t.stream_version;
-";
+"
+);
 
 /// Every projection table and view, of this code and of earlier code: the history was the
 /// table `partnership_timeline` up to code version 4, the directory the table

@@ -3,7 +3,10 @@
 
 use rusqlite::{params, Connection, OptionalExtension};
 
-use super::schema::{drop_all, is_event_detail, Details, DIRECTORY_VIEW, INDEXES, PARTIES, SCHEMA};
+use super::schema::{
+    drop_all, event_type_code, is_event_detail, status_code, Details, DIRECTORY_VIEW, INDEXES,
+    PARTIES, SCHEMA,
+};
 use super::{placeholder, read_checkpoint, sql_error, SqliteTables};
 use crate::rows::{PartnershipRows, PartyRow, StatusRow};
 use crate::tables::{
@@ -65,8 +68,9 @@ impl SqliteTables {
 
 /// How many chunks of rows may wait for the writer's thread. The writer is the slower side of
 /// a rebuild, so the queue stays full: each chunk waiting is megabytes of rows held (16 kept a
-/// rebuild of the benchmark ledger at 150-180 MB; 4 at 110-126 MB, at the same rate).
-const WRITES_AHEAD: usize = 4;
+/// rebuild of the benchmark ledger at 150-180 MB; 4 at 110-126 MB; 2 saves another 5 MB or
+/// so, at the same rate, which pays for the parties' batch, `PARTY_BATCH`).
+const WRITES_AHEAD: usize = 2;
 
 /// What the writer's thread is asked to do.
 enum Job {
@@ -76,6 +80,23 @@ enum Job {
     Parties(Vec<PartyRow>, bool),
     /// Move the checkpoint and commit.
     Finish(Checkpoint),
+}
+
+/// How many parties named by partnerships a rebuild gathers before writing them, in key order.
+/// Their keys come in no order, and each lands on any page of the `parties` tree: one at a
+/// time, almost every insert read a page that the small page cache had dropped, and wrote
+/// another one out. Sorted, a batch touches each page once; it holds a few megabytes.
+const PARTY_BATCH: usize = 8_192;
+
+/// Write the parties gathered so far (only those not there yet, the first of each key as
+/// named, as one at a time would), in key order, and empty the batch.
+fn write_named(connection: &Connection, named: &mut Vec<PartyRow>) -> Result<()> {
+    // Stable: of two rows of one key, the first one sent stays first and is the one kept.
+    named.sort_by(|a, b| a.key.cmp(&b.key));
+    named.dedup_by(|later, first| later.key == first.key);
+    let written = write_parties(connection, named, false);
+    named.clear();
+    written
 }
 
 /// Write party rows: with `replace`, over those already there; otherwise only new ones.
@@ -215,6 +236,8 @@ fn write_on_thread(
     };
     let mut finished = false;
     let mut numbers = Numbers::default();
+    // A rebuild's parties as the partnerships name them, not yet written (see `PARTY_BATCH`).
+    let mut named: Vec<PartyRow> = Vec::new();
     while result.is_ok() && !finished {
         let Some(job) = jobs.blocking_recv() else {
             break;
@@ -226,10 +249,20 @@ fn write_on_thread(
                 let _ = spent.send(rows);
                 written
             }
-            Job::Parties(rows, replace) => write_parties(&connection, &rows, replace),
+            Job::Parties(rows, false) if reset => {
+                named.extend(rows);
+                if named.len() >= PARTY_BATCH {
+                    write_named(&connection, &mut named)
+                } else {
+                    Ok(())
+                }
+            }
+            Job::Parties(rows, replace) => write_named(&connection, &mut named)
+                .and_then(|()| write_parties(&connection, &rows, replace)),
             Job::Finish(checkpoint) => {
                 finished = true;
-                commit(&connection, checkpoint, reset, details)
+                write_named(&connection, &mut named)
+                    .and_then(|()| commit(&connection, checkpoint, reset, details))
             }
         };
     }
@@ -334,6 +367,10 @@ impl Numbers {
     }
 }
 
+/// The places of `event_type` and `status_after` in [`TIMELINE_COLUMNS`].
+const EVENT_TYPE: usize = 5;
+const STATUS_AFTER: usize = 18;
+
 /// History rows per `INSERT` statement: executing one statement for many rows spares most of
 /// what SQLite and rusqlite do per execution (the rows left over at the end of a chunk go one
 /// at a time).
@@ -434,12 +471,20 @@ fn write_rows(
         let number = connection.last_insert_rowid();
         for row in &partnership.timeline {
             let values = timeline_values(row, stored);
+            // The type and the status after are stored as codes (see `timeline_entries`).
             let rest = values
                 .into_iter()
                 .enumerate()
                 .skip(1)
                 .filter(|(index, _)| written(*index))
-                .map(|(_, value)| value);
+                .map(|(index, value)| match index {
+                    EVENT_TYPE => match event_type_code(&row.event_type) {
+                        Some(code) => Value::Integer(Some(code)),
+                        None => value,
+                    },
+                    STATUS_AFTER => Value::Integer(row.status_after.map(status_code)),
+                    _ => value,
+                });
             pending.push(Value::Integer(Some(number)));
             pending.extend(rest);
             if pending.len() == TIMELINE_BATCH * width {

@@ -253,6 +253,54 @@ pub async fn rows_are_replaced(tables: &mut dyn TableBackend) {
     assert_eq!(tables.search_parties("smolenskas").await.unwrap().len(), 1);
 }
 
+/// In a rebuild, a party named by several partnerships keeps the first naming written (the
+/// writer may gather and sort them: the order of the calls still decides), and a registered
+/// row written at the end replaces it.
+pub async fn first_naming_of_a_party_stays(tables: &mut dyn TableBackend) {
+    let register = amity_domain::Register::default();
+    let named = |party: &str, alias: &str| {
+        let party: amity_domain::Party = party.parse().expect("a party");
+        let mut row = PartyRow::named(&party, &register);
+        row.aliases = vec![alias.to_owned()];
+        row
+    };
+    let mut writer = tables.begin(None, true).await.unwrap();
+    writer
+        .write_parties(vec![named("Smolensk, RU", "first")], false)
+        .await
+        .unwrap();
+    writer
+        .write_parties(
+            vec![
+                named("Zwolle, NL", "only"),
+                named("Smolensk, RU", "second"),
+                named("Aachen, DE", "only"),
+            ],
+            false,
+        )
+        .await
+        .unwrap();
+    writer
+        .write_parties(vec![named("Aachen, DE", "third")], false)
+        .await
+        .unwrap();
+    let mut registered = named("Zwolle, NL", "registered");
+    registered.registered = true;
+    writer
+        .write_parties(vec![registered.clone()], true)
+        .await
+        .unwrap();
+    writer.finish(checkpoint(0)).await.unwrap();
+    let aliases = |row: Option<PartyRow>| row.expect("a party row").aliases;
+    assert_eq!(
+        aliases(tables.party("ru:smolensk").await.unwrap()),
+        ["first"]
+    );
+    assert_eq!(aliases(tables.party("de:aachen").await.unwrap()), ["only"]);
+    assert_eq!(tables.party("nl:zwolle").await.unwrap(), Some(registered));
+    assert_eq!(tables.all_parties().await.unwrap().len(), 3);
+}
+
 /// Generate one `#[tokio::test]` per contract clause for a table backend. `$open` is an
 /// async expression yielding `Option<Box<dyn TableBackend>>` over fresh, empty tables
 /// (`None`: the backend is not available here, and the expression printed why).
@@ -273,6 +321,11 @@ macro_rules! tables_contract_tests {
         async fn tables_contract_rows_are_replaced() {
             let Some(mut tables) = $open else { return };
             $crate::tables::contract::rows_are_replaced(&mut *tables).await;
+        }
+        #[tokio::test]
+        async fn tables_contract_first_naming_of_a_party_stays() {
+            let Some(mut tables) = $open else { return };
+            $crate::tables::contract::first_naming_of_a_party_stays(&mut *tables).await;
         }
     };
 }
