@@ -6,7 +6,7 @@
 
 use amity_domain::{Event, EventType, Party};
 
-use super::schema::Details;
+use super::schema::{event_type_code, event_type_name, status_name, Details};
 use super::{placeholder, sql_error, SqliteTables};
 use crate::analysis::{Cohort, Lifecycle};
 use crate::rows::TimelineRow;
@@ -18,12 +18,13 @@ fn column<T: rusqlite::types::FromSql>(row: &rusqlite::Row<'_>, at: usize) -> Re
     row.get(at).map_err(sql_error)
 }
 
-/// The lifecycle event types, as an SQL list.
+/// The lifecycle event types, as an SQL list of the codes `timeline_entries` stores.
 fn lifecycle_types() -> String {
     EventType::ALL
         .into_iter()
         .filter(|event_type| event_type.is_lifecycle())
-        .map(|event_type| format!("'{}'", event_type.name()))
+        .filter_map(|event_type| event_type_code(event_type.name()))
+        .map(|code| code.to_string())
         .collect::<Vec<_>>()
         .join(", ")
 }
@@ -188,9 +189,9 @@ impl SqliteTables {
         let connection = self.connection();
         let mut statement = connection
             .prepare_cached(&format!(
-                "SELECT p.partnership, t.seq, t.step, t.event_id, t.stream_version, t.event_type,
+                "SELECT p.partnership, t.seq, t.step, t.event_id, t.stream_version, {},
                         t.occurred, t.earliest, t.latest, t.retracted_by, t.disputed,
-                        t.status_after, t.stream,
+                        {}, t.stream,
                         e.event_type, e.schema_version, e.payload, e.metadata, e.recorded_at,
                         p.party_a, p.party_a_name, p.party_a_country, p.party_a_subdivision,
                         p.party_a_wikidata, p.party_b, p.party_b_name, p.party_b_country,
@@ -202,6 +203,8 @@ impl SqliteTables {
                                   AND e.stream_version = t.stream_version
                  WHERE t.event_type IN ({}) AND {filter}
                  ORDER BY t.partnership_no, t.seq",
+                event_type_name!("t.event_type"),
+                status_name!("t.status_after"),
                 lifecycle_types()
             ))
             .map_err(sql_error)?;

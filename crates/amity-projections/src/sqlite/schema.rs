@@ -245,7 +245,6 @@ macro_rules! status_name {
         )
     };
 }
-#[cfg(test)]
 pub(super) use status_name;
 
 /// The `partnership_timeline` view over rows that hold every column ([`Details::Stored`]).
