@@ -178,13 +178,7 @@ pub struct Outcomes {
     pub partnerships: Vec<OutcomeRow>,
 }
 
-const STATUSES: [Status; 5] = [
-    Status::NotYet,
-    Status::Active,
-    Status::Suspended,
-    Status::Terminated,
-    Status::Unknown,
-];
+const STATUSES: [Status; 5] = Status::ALL;
 
 /// A driving event of a member.
 #[derive(Debug, Clone)]

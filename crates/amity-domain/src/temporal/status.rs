@@ -24,6 +24,15 @@ pub enum Status {
 }
 
 impl Status {
+    /// Every status, in lifecycle order (the order of reports).
+    pub const ALL: [Status; 5] = [
+        Status::NotYet,
+        Status::Active,
+        Status::Suspended,
+        Status::Terminated,
+        Status::Unknown,
+    ];
+
     /// The name used in output (`active`, `suspended`, `terminated`, `not_yet`).
     pub fn name(self) -> &'static str {
         match self {

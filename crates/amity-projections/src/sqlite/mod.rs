@@ -432,14 +432,7 @@ mod tests {
             "PartnershipRenamed"
         );
         use amity_domain::Status;
-        let statuses = [
-            Status::NotYet,
-            Status::Active,
-            Status::Suspended,
-            Status::Terminated,
-            Status::Unknown,
-        ];
-        for status in statuses {
+        for status in Status::ALL {
             assert_eq!(
                 named(status_name!("x"), status_code(status).into()),
                 status.name()

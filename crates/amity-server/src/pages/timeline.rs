@@ -374,13 +374,7 @@ fn svg(
     height: f64,
     history: &HistoryAnswer,
 ) -> Markup {
-    let statuses = [
-        Status::NotYet,
-        Status::Active,
-        Status::Suspended,
-        Status::Terminated,
-        Status::Unknown,
-    ];
+    let statuses = Status::ALL;
     let description = format!(
         "{} lifecycle entries from {} to {}. Status: {}.",
         placed.len(),
