@@ -1,6 +1,7 @@
 //! The workspace's one integration-test binary (`cargo test -p amity-tests --test it`).
 
 mod answers;
+mod changes_window;
 mod log_tamper;
 mod projections;
 mod schema;

@@ -817,16 +817,16 @@ async fn assert_same_answers(left: &Projections, right: &Projections) {
         );
         // What `changes` reads: alike from both, and as rebuilt from the events (known at
         // now, which reads no table).
-        let lifecycles = left.cohort_lifecycles(&cohort, None).await.unwrap();
+        let lifecycles = left.cohort_lifecycles(&cohort, None, None).await.unwrap();
         assert!(!lifecycles.is_empty(), "{cohort:?}");
         assert_eq!(
             lifecycles,
-            right.cohort_lifecycles(&cohort, None).await.unwrap()
+            right.cohort_lifecycles(&cohort, None, None).await.unwrap()
         );
         let now = Some(jiff::Timestamp::now());
         assert_eq!(
             lifecycles,
-            left.cohort_lifecycles(&cohort, now).await.unwrap()
+            left.cohort_lifecycles(&cohort, None, now).await.unwrap()
         );
     }
     let namesake: amity_domain::PartyKey = "us:smolensk".parse().unwrap();

@@ -129,14 +129,16 @@ impl Projections {
     }
 
     /// The partnerships of a cohort that have lifecycle entries, with those entries (for
-    /// changes), as known at a moment if given.
+    /// changes), as known at a moment if given; given a window, entries that
+    /// [`analysis::changes_of`] would not keep for it may be left out.
     pub async fn cohort_lifecycles(
         &self,
         cohort: &analysis::Cohort,
+        window: Option<&analysis::Window>,
         known_at: Option<jiff::Timestamp>,
     ) -> Result<Vec<analysis::Lifecycle>> {
         if let (Backend::Tables(tables), None) = (&self.backend, known_at) {
-            return tables.cohort_lifecycles(cohort).await;
+            return tables.cohort_lifecycles(cohort, window).await;
         }
         Ok(analysis::lifecycles(
             self.cohort_pairs(cohort, known_at).await?,

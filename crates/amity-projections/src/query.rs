@@ -347,7 +347,9 @@ impl Projections {
                 known_at,
                 page,
             } => {
-                let lifecycles = self.cohort_lifecycles(&cohort, known_at).await?;
+                let lifecycles = self
+                    .cohort_lifecycles(&cohort, Some(&window), known_at)
+                    .await?;
                 Answer::Changes(page.of(analysis::changes_of(lifecycles, &window)))
             }
             Query::Series {

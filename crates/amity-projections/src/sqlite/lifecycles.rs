@@ -8,7 +8,7 @@ use amity_domain::{Event, EventType, Party};
 
 use super::schema::{event_type_code, event_type_name, status_name, Details};
 use super::{placeholder, sql_error, SqliteTables};
-use crate::analysis::{Cohort, Lifecycle};
+use crate::analysis::{Cohort, Lifecycle, Window};
 use crate::rows::TimelineRow;
 use crate::tables::{cohort_filter, from_name, partnership_id};
 use crate::{Error, Result};
@@ -27,6 +27,31 @@ fn lifecycle_types() -> String {
         .map(|code| code.to_string())
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+/// A day as the history stores it (`YYYY-MM-DD`), when its year has four digits: such texts
+/// compare as the days do.
+fn day_text(day: amity_domain::Day) -> Option<String> {
+    let (year, _, _) = day.ymd()?;
+    (0..=9999).contains(&year).then(|| day.to_string())
+}
+
+/// The history entries the query may leave out for `window`: those whose stored days show
+/// they are wholly before or after it. An entry is kept when its days do not tell (no bound,
+/// or a year not of four digits: those do not compare as text); when its last day may have
+/// been capped at the day it was recorded (`changes` dates the target of alternative claims by
+/// its own date, not capped, and its group's span reaches at least that day); and when it is an
+/// alternative claim (its target is then dated by its own date, which only the whole group
+/// shows). `None` (keep every entry) when the window's days are not of four-digit years.
+fn window_filter(window: &Window) -> Option<String> {
+    const DAY: &str = "'[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]'";
+    let (first, last) = (day_text(window.first_day())?, day_text(window.last_day())?);
+    Some(format!(
+        "AND ((t.earliest IS NULL OR t.earliest NOT GLOB {DAY} OR t.earliest <= '{last}')
+              AND (t.latest IS NULL OR t.latest NOT GLOB {DAY} OR t.latest >= '{first}'
+                   OR t.latest >= date(e.recorded_at / 1000000, 'unixepoch'))
+              OR instr(e.payload, '\"alternative_to\"') > 0)"
+    ))
 }
 
 /// One row of the query below, its columns read, nothing decoded yet: the query's thread reads
@@ -181,7 +206,11 @@ fn decode(batches: std::sync::mpsc::Receiver<Vec<Raw>>) -> Result<Vec<Lifecycle>
 impl SqliteTables {
     /// The partnerships of a cohort that have lifecycle entries, in partnership order, each
     /// with those entries in history order.
-    pub fn cohort_lifecycles(&self, cohort: &Cohort) -> Result<Vec<Lifecycle>> {
+    pub fn cohort_lifecycles(
+        &self,
+        cohort: &Cohort,
+        window: Option<&Window>,
+    ) -> Result<Vec<Lifecycle>> {
         if self.details == Details::Stored {
             return Ok(crate::analysis::lifecycles(self.cohort_histories(cohort)?));
         }
@@ -201,11 +230,12 @@ impl SqliteTables {
                  JOIN streams s ON s.name = coalesce(t.stream, p.partnership)
                  JOIN events e ON e.stream_no = s.stream_no
                                   AND e.stream_version = t.stream_version
-                 WHERE t.event_type IN ({}) AND {filter}
+                 WHERE t.event_type IN ({}) AND {filter} {}
                  ORDER BY t.partnership_no, t.seq",
                 event_type_name!("t.event_type"),
                 status_name!("t.status_after"),
-                lifecycle_types()
+                lifecycle_types(),
+                window.and_then(window_filter).unwrap_or_default()
             ))
             .map_err(sql_error)?;
         let mut rows = statement

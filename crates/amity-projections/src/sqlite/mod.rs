@@ -337,8 +337,9 @@ impl crate::tables::TableBackend for SqliteTables {
     async fn cohort_lifecycles(
         &self,
         cohort: &crate::analysis::Cohort,
+        window: Option<&crate::analysis::Window>,
     ) -> Result<Vec<crate::analysis::Lifecycle>> {
-        SqliteTables::cohort_lifecycles(self, cohort)
+        SqliteTables::cohort_lifecycles(self, cohort, window)
     }
     async fn directory_rows(&self, party: &str) -> Result<Vec<crate::DirectoryRow>> {
         SqliteTables::directory_rows(self, party)

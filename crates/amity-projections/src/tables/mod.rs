@@ -10,7 +10,7 @@
 
 use async_trait::async_trait;
 
-use crate::analysis::{Cohort, Lifecycle, Member};
+use crate::analysis::{Cohort, Lifecycle, Member, Window};
 use crate::placement::Placement;
 use crate::rows::{DirectoryRow, PartnershipRows, PartyRow, StatusRow, TimelineRow};
 use crate::{Checkpoint, Result};
@@ -73,8 +73,14 @@ pub trait TableBackend: Send + Sync + std::fmt::Debug {
 
     /// The partnerships of a cohort that have lifecycle entries, with those entries (what
     /// [`crate::analysis::changes_of`] reads), in partnership order; from
-    /// [`TableBackend::cohort_histories`] unless a backend reads less.
-    async fn cohort_lifecycles(&self, cohort: &Cohort) -> Result<Vec<Lifecycle>> {
+    /// [`TableBackend::cohort_histories`] unless a backend reads less. Given a `window`, a
+    /// backend may leave out entries that `changes_of` would not keep for it (and
+    /// partnerships left without entries).
+    async fn cohort_lifecycles(
+        &self,
+        cohort: &Cohort,
+        _window: Option<&Window>,
+    ) -> Result<Vec<Lifecycle>> {
         Ok(crate::analysis::lifecycles(
             self.cohort_histories(cohort).await?,
         ))
