@@ -140,9 +140,8 @@ impl Projections {
         if let (Backend::Tables(tables), None) = (&self.backend, known_at) {
             return tables.cohort_lifecycles(cohort, window).await;
         }
-        Ok(analysis::lifecycles(
-            self.cohort_pairs(cohort, known_at).await?,
-        ))
+        let pairs = self.cohort_pairs(cohort, known_at).await?;
+        Ok(analysis::lifecycles(pairs))
     }
 
     /// Every history entry's place (the derived columns of the histories, without the events'
