@@ -4,21 +4,12 @@
 
 use std::sync::Arc;
 
-use amity_domain::{
-    event::Retraction, Certainty, EdtfDate, Event, EventType, Facts, Partnership, PartnershipKind,
-};
+use amity_domain::{event::Retraction, Certainty, EdtfDate, Event, EventType, Facts, Partnership};
 use amity_ledger::{Ledger, ToRecord};
 use amity_projections::{analysis, Projections};
 use amity_store_sqlite::SqliteEventStore;
 
-fn partnership(a: &str, b: &str) -> Partnership {
-    Partnership::new(
-        a.parse().unwrap(),
-        b.parse().unwrap(),
-        PartnershipKind::sister_city(),
-    )
-    .unwrap()
-}
+use crate::projections::partnership;
 
 fn facts(occurred: &str, certainty: Certainty) -> Facts {
     Facts {

@@ -32,7 +32,7 @@ fn new_ledger() -> Fixture {
     }
 }
 
-fn partnership(a: &str, b: &str) -> Partnership {
+pub(crate) fn partnership(a: &str, b: &str) -> Partnership {
     Partnership::new(
         a.parse().unwrap(),
         b.parse().unwrap(),

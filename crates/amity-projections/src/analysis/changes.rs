@@ -34,7 +34,7 @@ pub struct Lifecycle {
 }
 
 /// Whether a history entry is a lifecycle event (see [`EventType::is_lifecycle`]).
-pub(crate) fn is_lifecycle(entry: &TimelineRow) -> bool {
+fn is_lifecycle(entry: &TimelineRow) -> bool {
     EventType::from_name(&entry.event_type).is_some_and(EventType::is_lifecycle)
 }
 
@@ -91,7 +91,8 @@ pub fn changes_of(partnerships: Vec<Lifecycle>, window: &Window) -> Vec<Change> 
             .filter_map(TimelineRow::alternative_to)
             .map(str::to_owned)
             .collect();
-        for event in entries.into_iter().filter(is_lifecycle) {
+        // Lifecycle entries only (see `Lifecycle`).
+        for event in entries {
             let (earliest, latest) = if claimed.contains(event.event_id.as_str()) {
                 let own = event
                     .occurred

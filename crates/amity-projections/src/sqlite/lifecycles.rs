@@ -6,6 +6,7 @@
 
 use amity_domain::{Event, EventType, Party};
 
+use super::read::party_columns;
 use super::schema::{event_type_code, event_type_name, status_name, Details};
 use super::{placeholder, sql_error, SqliteTables};
 use crate::analysis::{Cohort, Lifecycle, Window};
@@ -80,17 +81,11 @@ struct Raw {
 }
 
 /// The key and columns of the party whose status columns start at `at` (key, name, country,
-/// subdivision, Wikidata id).
-fn party_columns(row: &rusqlite::Row<'_>, at: usize) -> Result<(String, Party)> {
+/// subdivision, Wikidata id); keyed on the decoding thread (keying spells the name's slug).
+fn party_with_key(row: &rusqlite::Row<'_>, at: usize) -> Result<(String, Party)> {
     Ok((
         column(row, at)?,
-        Party {
-            name: column(row, at + 1)?,
-            country: column(row, at + 2)?,
-            subdivision: column(row, at + 3)?,
-            wikidata: column(row, at + 4)?,
-            qualifier: None,
-        },
+        party_columns(row, at + 1).map_err(sql_error)?,
     ))
 }
 
@@ -107,7 +102,7 @@ impl Raw {
         Ok(Raw {
             partnership: column(row, 0)?,
             parties: if first {
-                Some([party_columns(row, 18)?, party_columns(row, 23)?])
+                Some([party_with_key(row, 18)?, party_with_key(row, 23)?])
             } else {
                 None
             },

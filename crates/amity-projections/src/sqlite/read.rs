@@ -163,15 +163,7 @@ impl SqliteTables {
                 .query(rusqlite::params_from_iter(values.iter()))
                 .map_err(sql_error)?;
             while let Some(row) = rows.next().map_err(sql_error)? {
-                let party = |offset: usize| -> rusqlite::Result<Party> {
-                    Ok(Party {
-                        name: row.get(offset)?,
-                        country: row.get(offset + 1)?,
-                        subdivision: row.get(offset + 2)?,
-                        wikidata: row.get(offset + 3)?,
-                        qualifier: None,
-                    })
-                };
+                let party = |offset: usize| party_columns(row, offset);
                 let partnership: String = row.get(0).map_err(sql_error)?;
                 let number: i64 = row.get(11).map_err(sql_error)?;
                 let member = Member {
@@ -280,14 +272,9 @@ impl SqliteTables {
                 let built = (|| -> Result<DirectoryRow> {
                     Ok(DirectoryRow {
                         party: row.get(0).map_err(sql_error)?,
-                        partner: Party {
-                            name: row.get(1).map_err(sql_error)?,
-                            country: row.get(2).map_err(sql_error)?,
-                            subdivision: row.get(3).map_err(sql_error)?,
-                            wikidata: row.get(4).map_err(sql_error)?,
-                            qualifier: None,
-                        }
-                        .keyed(&row.get::<_, String>(10).map_err(sql_error)?),
+                        partner: party_columns(row, 1)
+                            .map_err(sql_error)?
+                            .keyed(&row.get::<_, String>(10).map_err(sql_error)?),
                         partnership: partnership_id(&partnership)?,
                         kind: amity_domain::PartnershipKind::new(
                             &row.get::<_, String>(6).map_err(sql_error)?,
@@ -431,4 +418,16 @@ pub(super) fn timeline_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Result<T
         })
     })();
     Ok(built)
+}
+
+/// The party whose columns start at `at` (name, country, subdivision, Wikidata id), not yet
+/// keyed ([`Party::keyed`]).
+pub(super) fn party_columns(row: &rusqlite::Row<'_>, at: usize) -> rusqlite::Result<Party> {
+    Ok(Party {
+        name: row.get(at)?,
+        country: row.get(at + 1)?,
+        subdivision: row.get(at + 2)?,
+        wikidata: row.get(at + 3)?,
+        qualifier: None,
+    })
 }

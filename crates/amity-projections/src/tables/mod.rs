@@ -139,23 +139,13 @@ pub(crate) fn pair_histories(
     status: Vec<StatusRow>,
     timeline: impl IntoIterator<Item = Result<TimelineRow>>,
 ) -> Result<Vec<(StatusRow, Vec<TimelineRow>)>> {
-    pair_by(status, |row| &row.partnership, timeline)
-}
-
-/// [`pair_histories`] for any head row that names its partnership (`key`).
-#[cfg_attr(not(any(feature = "sqlite", feature = "postgres")), allow(dead_code))]
-pub(crate) fn pair_by<T>(
-    heads: Vec<T>,
-    key: impl Fn(&T) -> &amity_domain::PartnershipId,
-    timeline: impl IntoIterator<Item = Result<TimelineRow>>,
-) -> Result<Vec<(T, Vec<TimelineRow>)>> {
-    let mut paired: Vec<(T, Vec<TimelineRow>)> =
-        heads.into_iter().map(|row| (row, Vec::new())).collect();
+    let mut paired: Vec<(StatusRow, Vec<TimelineRow>)> =
+        status.into_iter().map(|row| (row, Vec::new())).collect();
     let mut cursor = 0;
     let mut by_key: Option<std::collections::HashMap<amity_domain::PartnershipId, usize>> = None;
     for row in timeline {
         let row = row?;
-        while cursor < paired.len() && *key(&paired[cursor].0) != row.partnership {
+        while cursor < paired.len() && paired[cursor].0.partnership != row.partnership {
             cursor += 1;
         }
         if let Some((_, history)) = paired.get_mut(cursor) {
@@ -166,7 +156,7 @@ pub(crate) fn pair_by<T>(
             paired
                 .iter()
                 .enumerate()
-                .map(|(at, (head, _))| (key(head).clone(), at))
+                .map(|(at, (status, _))| (status.partnership.clone(), at))
                 .collect()
         });
         if let Some(&at) = by_key.get(&row.partnership) {
