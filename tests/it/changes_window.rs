@@ -134,3 +134,89 @@ async fn changes_read_for_a_window_are_the_changes_of_every_entry_in_it() {
     assert_eq!(windows, 171);
     assert!(found > 171, "the windows find changes: {found}");
 }
+
+/// A ledger at `path` of 1,500 partnerships of one to four lifecycle entries each (so that the
+/// batches `changes` reads in end at many different places), with its tables caught up.
+async fn many_partnerships(path: &std::path::Path) -> Projections {
+    use EventType as T;
+    let ledger = Ledger::new(Arc::new(SqliteEventStore::open(path).unwrap()));
+    let steps = [
+        (T::PartnershipFounded, "1990"),
+        (T::PartnershipSuspended, "2022-03"),
+        (T::PartnershipReinstated, "2023"),
+        (T::PartnershipTerminated, "2024-05-0X"),
+    ];
+    let mut items = Vec::new();
+    for number in 0..1_500_usize {
+        let pair = partnership(&format!("Town {number}, FR"), &format!("City {number}, DE"));
+        let entries = 1 + (number * 7 + number / 3) % 4;
+        for (event_type, occurred) in &steps[..entries] {
+            let event = Event::lifecycle(
+                *event_type,
+                pair.clone(),
+                facts(occurred, Certainty::Confirmed),
+            );
+            items.push(ToRecord::lifecycle(event, "test"));
+        }
+    }
+    for chunk in items.chunks(500) {
+        ledger.record_all(chunk.to_vec()).await.unwrap();
+    }
+    let mut projections = Projections::open_in_ledger(ledger.clone(), path).unwrap();
+    projections.catch_up().await.unwrap();
+    projections
+}
+
+/// What `changes` reads from the ledger's file, in batches decoded on several threads (a batch
+/// ends at the end of a partnership), is what rebuilding from the events gives.
+#[tokio::test]
+async fn lifecycles_read_in_many_batches_are_those_of_the_events() {
+    let dir = tempfile::tempdir().unwrap();
+    let projections = many_partnerships(&dir.path().join("ledger.db")).await;
+    let cohort = analysis::Cohort::default();
+    let read = projections
+        .cohort_lifecycles(&cohort, None, None)
+        .await
+        .unwrap();
+    let rebuilt = projections
+        .cohort_lifecycles(&cohort, None, Some(jiff::Timestamp::now()))
+        .await
+        .unwrap();
+    assert_eq!(read.len(), 1_500);
+    let entries: usize = read.iter().map(|each| each.entries.len()).sum();
+    assert!(entries > 3_000, "{entries} entries");
+    assert_eq!(read, rebuilt);
+}
+
+/// Stored events that no longer decode, one in a hundred, in many batches: `changes` reads fail
+/// with the decoding error (every decoding thread stops, and the reading thread does not wait
+/// for them forever).
+#[tokio::test]
+async fn an_undecodable_event_among_many_batches_is_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("ledger.db");
+    let projections = many_partnerships(&path).await;
+    rusqlite::Connection::open(&path)
+        .unwrap()
+        .execute(
+            "UPDATE events SET payload = '{' WHERE position % 100 = 50",
+            [],
+        )
+        .unwrap();
+    // On a thread of its own, to be given up on if it never ends (it blocks as it reads).
+    let (sender, read) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        let cohort = analysis::Cohort::default();
+        let _ = sender.send(runtime.block_on(projections.cohort_lifecycles(&cohort, None, None)));
+    });
+    let read = read
+        .recv_timeout(std::time::Duration::from_secs(60))
+        .expect("the read ends");
+    let error = read
+        .expect_err("an undecodable event is an error")
+        .to_string();
+    assert!(error.contains("unreadable stored event"), "{error}");
+}

@@ -242,16 +242,40 @@ impl Party {
         if self.qualifier.is_some() {
             return self;
         }
-        let plain = self.key();
-        if plain.as_str() != key {
-            if let Some(rest) = key
-                .strip_prefix(plain.as_str())
-                .and_then(|rest| rest.strip_prefix('-'))
-            {
-                self.qualifier = Some(rest.to_owned());
+        if let Some(rest) = self.after_plain_key(key) {
+            if let Some(qualifier) = rest.strip_prefix('-') {
+                self.qualifier = Some(qualifier.to_owned());
             }
         }
         self
+    }
+
+    /// What follows this party's unqualified key in `key`, if `key` starts with it: the
+    /// comparison [`Party::key`] then `strip_prefix` would make, without building the key (the
+    /// tables read thousands of parties at a time).
+    fn after_plain_key<'k>(&self, key: &'k str) -> Option<&'k str> {
+        if self.qualifier.is_some() || self.country == UNKNOWN_COUNTRY {
+            let plain = Party {
+                qualifier: None,
+                ..self.clone()
+            }
+            .key();
+            return key.strip_prefix(plain.as_str());
+        }
+        let region = self.subdivision.as_deref().unwrap_or(&self.country);
+        let rest = key.get(region.len()..)?;
+        if !key[..region.len()].eq_ignore_ascii_case(region)
+            || key[..region.len()]
+                .bytes()
+                .any(|byte| byte.is_ascii_uppercase())
+        {
+            return None;
+        }
+        let mut rest = rest.strip_prefix(':')?;
+        for ch in slug_chars(&self.name) {
+            rest = rest.strip_prefix(ch)?;
+        }
+        Some(rest)
     }
 
     /// The same party told apart from its homonyms by `qualifier` (see [`Party::qualifier`]).
@@ -263,11 +287,7 @@ impl Party {
 
     /// The party as a person writes it: `Name, CC-SUB` or `Name, CC`.
     pub fn label(&self) -> String {
-        format!(
-            "{}, {}",
-            self.name,
-            self.subdivision.as_deref().unwrap_or(&self.country)
-        )
+        self.to_string()
     }
 }
 
@@ -294,24 +314,37 @@ impl FromStr for Party {
 
 impl fmt::Display for Party {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.label())
+        f.write_str(&self.name)?;
+        f.write_str(", ")?;
+        f.write_str(self.subdivision.as_deref().unwrap_or(&self.country))
     }
 }
 
 /// Lower-case letters and digits of any script, other runs collapsed to `-`.
 fn slug(name: &str) -> String {
     let mut out = String::with_capacity(name.len());
-    for ch in name.chars().flat_map(char::to_lowercase) {
-        if ch.is_alphanumeric() {
-            out.push(ch);
-        } else if !out.is_empty() && !out.ends_with('-') {
-            out.push('-');
-        }
-    }
-    while out.ends_with('-') {
-        out.pop();
-    }
+    out.extend(slug_chars(name));
     out
+}
+
+/// The characters of [`slug`]`(name)`, one at a time: lower-case letters and digits, and one
+/// `-` for each run of other characters between two of them.
+fn slug_chars(name: &str) -> impl Iterator<Item = char> + '_ {
+    let mut started = false;
+    let mut dash = false;
+    name.chars()
+        .flat_map(char::to_lowercase)
+        .flat_map(move |ch| {
+            if ch.is_alphanumeric() {
+                let before = (dash && started).then_some('-');
+                (started, dash) = (true, false);
+                [before, Some(ch)]
+            } else {
+                dash = true;
+                [None, None]
+            }
+        })
+        .flatten()
 }
 
 /// Whether `text` is what [`slug`] makes of itself (checked without allocating).

@@ -94,3 +94,84 @@ fn a_leading_sign_the_key_would_drop_is_refused() {
     assert!(error.contains("\"Moscow\""), "{error}");
     assert!("'s-Hertogenbosch, NL".parse::<Party>().is_ok());
 }
+
+/// [`slug`] as it was first written (one pass pushing to a string, trailing dashes popped): the
+/// reference the one-character-at-a-time [`slug_chars`] is compared with.
+fn reference_slug(name: &str) -> String {
+    let mut out = String::new();
+    for ch in name.chars().flat_map(char::to_lowercase) {
+        if ch.is_alphanumeric() {
+            out.push(ch);
+        } else if !out.is_empty() && !out.ends_with('-') {
+            out.push('-');
+        }
+    }
+    while out.ends_with('-') {
+        out.pop();
+    }
+    out
+}
+
+/// [`Party::keyed`] as it was first written: build the unqualified key, then strip it.
+fn reference_keyed(mut party: Party, key: &str) -> Party {
+    if party.qualifier.is_some() {
+        return party;
+    }
+    let plain = party.key();
+    if plain.as_str() != key {
+        if let Some(rest) = key
+            .strip_prefix(plain.as_str())
+            .and_then(|rest| rest.strip_prefix('-'))
+        {
+            party.qualifier = Some(rest.to_owned());
+        }
+    }
+    party
+}
+
+proptest::proptest! {
+    /// The slug one character at a time is the slug, for names of any script, case, spacing
+    /// and punctuation (`İ` lower-cases to two characters, the second no letter).
+    #[test]
+    fn slug_chars_spell_the_slug(name in "[a-zA-Z0-9 ,.'İßΣσДжé\u{301}\u{307}-]{0,16}") {
+        proptest::prop_assert_eq!(slug(&name), reference_slug(&name));
+    }
+
+    /// Reading a party back under a key finds the qualifier the first way found, for keys that
+    /// are its own (qualified or not), another party's, or near misses (case, region, a
+    /// dash too many).
+    #[test]
+    fn keyed_reads_the_qualifier_back_as_before(
+        name in "[a-zA-Zİé\u{307} -]{1,8}",
+        country in "(FR|DE|ZZ)",
+        subdivision in proptest::option::of("(FR-IDF|DE-BY)"),
+        wikidata in proptest::option::of("Q[0-9]{1,3}"),
+        qualifier in proptest::option::of("[a-z0-9-]{0,5}"),
+        tweak in 0..6_u8,
+    ) {
+        let party = Party {
+            name,
+            country,
+            subdivision,
+            wikidata,
+            qualifier: None,
+        };
+        let mut key = match &qualifier {
+            Some(qualifier) => party.clone().qualified(qualifier).key().as_str().to_owned(),
+            None => party.key().as_str().to_owned(),
+        };
+        match tweak {
+            1 => key = key.to_uppercase(),
+            2 => key.push('-'),
+            3 => key.insert(0, 'x'),
+            4 => key = format!("de:{}", key.split_once(':').map_or("", |(_, rest)| rest)),
+            5 => { key.pop(); }
+            _ => {}
+        }
+        proptest::prop_assert_eq!(
+            party.clone().keyed(&key),
+            reference_keyed(party, &key),
+            "key {:?}", key
+        );
+    }
+}

@@ -65,7 +65,11 @@ pub async fn window(cx: &Context<'_>, view: WindowView, window: WindowArgs) -> R
     };
     match projections.answer(query).await? {
         Answer::Outcomes(outcomes) => output::outcomes(&outcomes, report),
-        Answer::Changes(changes) => output::changes(&changes, report),
+        Answer::Changes(changes) => {
+            let printed = output::changes(&changes, report);
+            super::leave(changes);
+            printed
+        }
         _ => unreachable!("a window query answers with outcomes or changes"),
     }
 }

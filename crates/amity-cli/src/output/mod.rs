@@ -230,6 +230,31 @@ pub fn emit(text: impl std::fmt::Display) -> Result<()> {
     }
 }
 
+/// Print a list as JSON, as [`print_json`] does (indented for a terminal, compact for a pipe):
+/// into a pipe, the second half of a long list is formatted on a thread of its own while the
+/// first half is written, and the bytes are the same.
+pub fn print_json_list<T: serde::Serialize + Sync>(items: &[T]) -> Result<()> {
+    use std::io::{IsTerminal, Write};
+    if std::io::stdout().is_terminal() || items.len() < 1_024 {
+        return print_json(items);
+    }
+    let mut out = std::io::BufWriter::with_capacity(stream::BUFFER, StdoutWriter::new());
+    stream::json_list(items, &mut out)?;
+    out.flush()?;
+    Ok(())
+}
+
+/// A CSV report written to stdout row by row, its free-text cells made [`formula_safe`] unless
+/// `--raw`.
+fn csv_report(header: &[&str]) -> Result<stream::CsvReport<StdoutWriter>> {
+    let raw = raw_csv();
+    let guarded = header
+        .iter()
+        .map(|column| !raw && FREE_TEXT_COLUMNS.contains(column))
+        .collect();
+    stream::CsvReport::begin(StdoutWriter::new(), header, guarded)
+}
+
 /// Print JSON straight to stdout, without an intermediate tree: indented for a terminal,
 /// compact for a pipe (scripts); a closed pipe ends output quietly.
 pub fn print_json<T: serde::Serialize + ?Sized>(value: &T) -> Result<()> {
@@ -480,6 +505,7 @@ mod interchange;
 mod lists;
 mod plain_table;
 mod record;
+mod stream;
 mod views;
 
 pub use history::*;

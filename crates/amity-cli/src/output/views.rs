@@ -1,5 +1,7 @@
 //! The analyst views: outcomes, changes, series.
 
+use std::fmt::Write as _;
+
 use amity_interchange::views::definite_and_possible;
 
 use super::*;
@@ -153,46 +155,10 @@ fn outcomes_csv(outcomes: &analysis::Outcomes) -> Result<()> {
 /// `changes`.
 pub fn changes(changes: &[analysis::Change], report: Report) -> Result<()> {
     if report == Report::Json {
-        return print_json(changes);
+        return print_json_list(changes);
     }
     if report == Report::Csv {
-        let rows = changes
-            .iter()
-            .map(|change| {
-                let event = &change.event;
-                vec![
-                    date_cell(event.occurred.as_deref()),
-                    date_cell(event.earliest.as_deref()),
-                    date_cell(event.latest.as_deref()),
-                    certainty_name(change.in_window).to_owned(),
-                    change.partnership.to_string(),
-                    change.parties[0].to_string(),
-                    change.parties[1].to_string(),
-                    event.event_type.clone(),
-                    event.term_as_written.clone().unwrap_or_default(),
-                    event.certainty.name().to_owned(),
-                    event.disputed.to_string(),
-                    event.retracted_by.clone().unwrap_or_default(),
-                    event.event_id.clone(),
-                ]
-            })
-            .collect();
-        let header = [
-            "occurred",
-            "earliest",
-            "latest",
-            "in_window",
-            "partnership",
-            "party_a",
-            "party_b",
-            "type",
-            "term_as_written",
-            "certainty",
-            "disputed",
-            "retracted_by",
-            "event_id",
-        ];
-        return emit_report(&header, rows, Report::Csv, false);
+        return changes_csv(changes);
     }
     let rows = changes
         .iter()
@@ -233,6 +199,54 @@ pub fn changes(changes: &[analysis::Change], report: Report) -> Result<()> {
         report,
         false,
     )
+}
+
+/// A date cell of CSV, as [`date_cell`] writes it.
+fn date_or_unknown(date: &Option<String>) -> &str {
+    date.as_deref().unwrap_or("unknown")
+}
+
+/// `changes --format csv`, written row by row.
+fn changes_csv(changes: &[analysis::Change]) -> Result<()> {
+    let mut out = csv_report(&[
+        "occurred",
+        "earliest",
+        "latest",
+        "in_window",
+        "partnership",
+        "party_a",
+        "party_b",
+        "type",
+        "term_as_written",
+        "certainty",
+        "disputed",
+        "retracted_by",
+        "event_id",
+    ])?;
+    let (mut party_a, mut party_b) = (String::new(), String::new());
+    for change in changes {
+        let event = &change.event;
+        party_a.clear();
+        party_b.clear();
+        write!(party_a, "{}", change.parties[0])?;
+        write!(party_b, "{}", change.parties[1])?;
+        out.row(&[
+            date_or_unknown(&event.occurred),
+            date_or_unknown(&event.earliest),
+            date_or_unknown(&event.latest),
+            certainty_name(change.in_window),
+            change.partnership.as_str(),
+            &party_a,
+            &party_b,
+            &event.event_type,
+            event.term_as_written.as_deref().unwrap_or_default(),
+            event.certainty.name(),
+            if event.disputed { "true" } else { "false" },
+            event.retracted_by.as_deref().unwrap_or_default(),
+            &event.event_id,
+        ])?;
+    }
+    out.finish()
 }
 
 /// `series`.

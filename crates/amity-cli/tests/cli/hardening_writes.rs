@@ -298,6 +298,12 @@ fn output_into_a_pipe_closed_early_ends_quietly() {
         &["export", "--format", "jsonl"],
         &["export", "--format", "csv", "--view", "timeline"],
         &["history", CS_SMOLENSK, "--format", "json"],
+        &[
+            "changes", "--from", "1990", "--to", "2026", "--format", "json",
+        ],
+        &[
+            "changes", "--from", "1990", "--to", "2026", "--format", "csv",
+        ],
     ] {
         let run = into_a_closed_pipe(&sandbox, args);
         assert!(run.success, "amity {args:?}: {run:?}");

@@ -78,6 +78,8 @@ pub fn changes(
 pub fn changes_of(partnerships: Vec<Lifecycle>, window: &Window) -> Vec<Change> {
     let entries: usize = partnerships.iter().map(|each| each.entries.len()).sum();
     let mut found = Vec::with_capacity(entries);
+    // Each entry's span and whether it is in the window, for one partnership at a time.
+    let mut spans: Vec<Option<((Day, Day), Certainty3)>> = Vec::new();
     for Lifecycle {
         partnership,
         parties,
@@ -91,34 +93,36 @@ pub fn changes_of(partnerships: Vec<Lifecycle>, window: &Window) -> Vec<Change> 
             .filter_map(TimelineRow::alternative_to)
             .map(str::to_owned)
             .collect();
+        spans.clear();
+        spans.extend(entries.iter().map(|event| {
+            let span = span_of(event, &claimed);
+            window
+                .contains(span.0, span.1)
+                .map(|in_window| (span, in_window))
+        }));
+        // The partnership and its parties go to its last change, and copies to the others.
+        let last = spans.iter().rposition(Option::is_some);
+        let mut owner = Some((partnership, parties));
         // Lifecycle entries only (see `Lifecycle`).
-        for event in entries {
-            let (earliest, latest) = if claimed.contains(event.event_id.as_str()) {
-                let own = event
-                    .occurred
-                    .as_deref()
-                    .and_then(|text| amity_domain::EdtfDate::parse(text).ok());
-                match own {
-                    Some(date) => (date.earliest(), date.latest()),
-                    None => (Day::Past, Day::Future),
-                }
-            } else {
-                (
-                    rows::parse_day(event.earliest.as_deref(), Day::Past),
-                    rows::parse_day(event.latest.as_deref(), Day::Future),
-                )
+        for (index, (event, span)) in entries.into_iter().zip(&spans).enumerate() {
+            let Some((span, in_window)) = *span else {
+                continue;
             };
-            if let Some(in_window) = window.contains(earliest, latest) {
-                found.push((
-                    (earliest, latest),
-                    Change {
-                        partnership: partnership.clone(),
-                        parties: parties.clone(),
-                        in_window,
-                        event,
-                    },
-                ));
-            }
+            let (partnership, parties) = if Some(index) == last {
+                owner.take().expect("taken by the last change only")
+            } else {
+                let (partnership, parties) = owner.as_ref().expect("taken after this change");
+                (partnership.clone(), parties.clone())
+            };
+            found.push((
+                span,
+                Change {
+                    partnership,
+                    parties,
+                    in_window,
+                    event,
+                },
+            ));
         }
     }
     // Sorted by index, each change then moved once: a change is half a kilobyte, and sorting
@@ -133,6 +137,26 @@ pub fn changes_of(partnerships: Vec<Lifecycle>, window: &Window) -> Vec<Change> 
     });
     permute(&mut found, order);
     found.into_iter().map(|(_, change)| change).collect()
+}
+
+/// The days an entry may have happened on: its own claim's for an entry other claims are
+/// alternatives to (`claimed`), else its row's span.
+fn span_of(event: &TimelineRow, claimed: &std::collections::HashSet<String>) -> (Day, Day) {
+    if claimed.contains(event.event_id.as_str()) {
+        let own = event
+            .occurred
+            .as_deref()
+            .and_then(|text| amity_domain::EdtfDate::parse(text).ok());
+        match own {
+            Some(date) => (date.earliest(), date.latest()),
+            None => (Day::Past, Day::Future),
+        }
+    } else {
+        (
+            rows::parse_day(event.earliest.as_deref(), Day::Past),
+            rows::parse_day(event.latest.as_deref(), Day::Future),
+        )
+    }
 }
 
 /// Put `items` in `order` (`order[k]` is the index of the item that goes to `k`), in place:

@@ -6,18 +6,12 @@
 
 use amity_domain::{Event, EventType, Party};
 
-use super::read::party_columns;
 use super::schema::{event_type_code, event_type_name, status_name, Details};
 use super::{placeholder, sql_error, SqliteTables};
 use crate::analysis::{Cohort, Lifecycle, Window};
 use crate::rows::TimelineRow;
 use crate::tables::{cohort_filter, from_name, partnership_id};
 use crate::{Error, Result};
-
-/// A column of a row, as `T`.
-fn column<T: rusqlite::types::FromSql>(row: &rusqlite::Row<'_>, at: usize) -> Result<T> {
-    row.get(at).map_err(sql_error)
-}
 
 /// The lifecycle event types, as an SQL list of the codes `timeline_entries` stores.
 fn lifecycle_types() -> String {
@@ -55,95 +49,162 @@ fn window_filter(window: &Window) -> Option<String> {
     ))
 }
 
-/// One row of the query below, its columns read, nothing decoded yet: the query's thread reads
-/// rows while another decodes them.
-struct Raw {
-    partnership: String,
-    /// The parties' columns, when the row is its partnership's first.
-    parties: Option<[(String, Party); 2]>,
-    seq: i64,
-    step: Option<i64>,
-    event_id: String,
-    stream_version: i64,
-    event_type: String,
-    occurred: Option<String>,
-    earliest: Option<String>,
-    latest: Option<String>,
-    retracted_by: Option<String>,
-    disputed: bool,
-    status_after: Option<String>,
-    stream: Option<String>,
-    stored_type: String,
-    schema_version: u32,
-    payload: Vec<u8>,
-    metadata: Vec<u8>,
-    recorded_at: i64,
+/// The columns the query reads, in its order.
+const COLUMNS: usize = 29;
+
+/// A cell of a row as read.
+#[derive(Debug, Clone, Copy)]
+enum Cell {
+    Null,
+    Integer(i64),
+    /// Text or a blob: where its bytes are in its batch.
+    Bytes(usize, usize),
 }
 
-/// The key and columns of the party whose status columns start at `at` (key, name, country,
-/// subdivision, Wikidata id); keyed on the decoding thread (keying spells the name's slug).
-fn party_with_key(row: &rusqlite::Row<'_>, at: usize) -> Result<(String, Party)> {
-    Ok((
-        column(row, at)?,
-        party_columns(row, at + 1).map_err(sql_error)?,
+/// Rows as read, nothing decoded: their cells, and the bytes of their text and blob cells one
+/// after another. The query's thread fills batches; decoding threads decode them and hand them
+/// back to be filled again, so that the query's thread neither allocates nor frees.
+#[derive(Debug, Default)]
+struct Batch {
+    cells: Vec<Cell>,
+    bytes: Vec<u8>,
+}
+
+impl Batch {
+    fn rows(&self) -> usize {
+        self.cells.len() / COLUMNS
+    }
+
+    fn clear(&mut self) {
+        self.cells.clear();
+        self.bytes.clear();
+    }
+
+    /// Copy a row's cells in.
+    fn push(&mut self, row: &rusqlite::Row<'_>) -> Result<()> {
+        use rusqlite::types::ValueRef;
+        for at in 0..COLUMNS {
+            let cell = match row.get_ref(at).map_err(sql_error)? {
+                ValueRef::Null => Cell::Null,
+                ValueRef::Integer(value) => Cell::Integer(value),
+                ValueRef::Text(bytes) | ValueRef::Blob(bytes) => {
+                    let start = self.bytes.len();
+                    self.bytes.extend_from_slice(bytes);
+                    Cell::Bytes(start, self.bytes.len())
+                }
+                ValueRef::Real(_) => return Err(wrong_type(at, rusqlite::types::Type::Real)),
+            };
+            self.cells.push(cell);
+        }
+        Ok(())
+    }
+
+    /// The row at `index`.
+    fn row(&self, index: usize) -> RawRow<'_> {
+        RawRow {
+            cells: &self.cells[index * COLUMNS..(index + 1) * COLUMNS],
+            bytes: &self.bytes,
+        }
+    }
+}
+
+/// A cell of a type the query does not give there: the tables were changed behind our back.
+fn wrong_type(at: usize, found: rusqlite::types::Type) -> Error {
+    sql_error(rusqlite::Error::InvalidColumnType(
+        at,
+        format!("column {at}"),
+        found,
     ))
 }
 
-impl Raw {
-    /// The row's columns; the parties' only when `first`.
-    fn read(row: &rusqlite::Row<'_>, first: bool) -> Result<Raw> {
-        let bytes = |at: usize| -> Result<Vec<u8>> {
-            let value = row.get_ref(at).map_err(sql_error)?;
-            Ok(value
-                .as_bytes()
-                .map_err(|error| sql_error(error.into()))?
-                .to_vec())
+/// One row of a [`Batch`].
+struct RawRow<'a> {
+    cells: &'a [Cell],
+    bytes: &'a [u8],
+}
+
+impl RawRow<'_> {
+    fn is_null(&self, at: usize) -> bool {
+        matches!(self.cells[at], Cell::Null)
+    }
+
+    fn integer(&self, at: usize) -> Result<i64> {
+        match self.cells[at] {
+            Cell::Integer(value) => Ok(value),
+            Cell::Null => Err(wrong_type(at, rusqlite::types::Type::Null)),
+            Cell::Bytes(..) => Err(wrong_type(at, rusqlite::types::Type::Text)),
+        }
+    }
+
+    fn bytes(&self, at: usize) -> Result<&[u8]> {
+        match self.cells[at] {
+            Cell::Bytes(start, end) => Ok(&self.bytes[start..end]),
+            Cell::Null => Err(wrong_type(at, rusqlite::types::Type::Null)),
+            Cell::Integer(_) => Err(wrong_type(at, rusqlite::types::Type::Integer)),
+        }
+    }
+
+    fn text(&self, at: usize) -> Result<&str> {
+        std::str::from_utf8(self.bytes(at)?)
+            .map_err(|error| sql_error(rusqlite::Error::Utf8Error(at, error)))
+    }
+
+    fn string(&self, at: usize) -> Result<String> {
+        self.text(at).map(str::to_owned)
+    }
+
+    fn optional(&self, at: usize) -> Result<Option<String>> {
+        if self.is_null(at) {
+            return Ok(None);
+        }
+        self.string(at).map(Some)
+    }
+
+    /// The party whose columns start at `at` (key, name, country, subdivision, Wikidata id).
+    fn party(&self, at: usize) -> Result<Party> {
+        let party = Party {
+            name: self.string(at + 1)?,
+            country: self.string(at + 2)?,
+            subdivision: self.optional(at + 3)?,
+            wikidata: self.optional(at + 4)?,
+            qualifier: None,
         };
-        Ok(Raw {
-            partnership: column(row, 0)?,
-            parties: if first {
-                Some([party_with_key(row, 18)?, party_with_key(row, 23)?])
-            } else {
-                None
-            },
-            seq: column(row, 1)?,
-            step: column(row, 2)?,
-            event_id: column(row, 3)?,
-            stream_version: column(row, 4)?,
-            event_type: column(row, 5)?,
-            occurred: column(row, 6)?,
-            earliest: column(row, 7)?,
-            latest: column(row, 8)?,
-            retracted_by: column(row, 9)?,
-            disputed: column(row, 10)?,
-            status_after: column(row, 11)?,
-            stream: column(row, 12)?,
-            stored_type: column(row, 13)?,
-            schema_version: column(row, 14)?,
-            payload: bytes(15)?,
-            metadata: bytes(16)?,
-            recorded_at: column(row, 17)?,
-        })
+        Ok(party.keyed(self.text(at)?))
     }
 
     /// The history entry, its details decoded from the stored event.
-    fn entry(self) -> Result<TimelineRow> {
-        let event = Event::decode(&self.stored_type, self.schema_version, &self.payload)
-            .map_err(Error::StoredEvent)?;
+    fn entry(&self) -> Result<TimelineRow> {
+        let event = Event::decode(
+            self.text(13)?,
+            u32::try_from(self.integer(14)?)
+                .map_err(|_| wrong_type(14, rusqlite::types::Type::Integer))?,
+            self.bytes(15)?,
+        )
+        .map_err(Error::StoredEvent)?;
         let metadata: amity_ledger::Metadata =
-            serde_json::from_slice(&self.metadata).map_err(Error::Row)?;
-        let recorded_at = jiff::Timestamp::from_microsecond(self.recorded_at)
+            serde_json::from_slice(self.bytes(16)?).map_err(Error::Row)?;
+        let recorded_at = jiff::Timestamp::from_microsecond(self.integer(17)?)
             .map_err(|error| Error::Row(serde::de::Error::custom(error)))?;
+        let step = if self.is_null(2) {
+            None
+        } else {
+            Some(self.integer(2)? as u64)
+        };
+        let status_after = if self.is_null(11) {
+            None
+        } else {
+            Some(from_name(self.text(11)?)?)
+        };
         let mut entry = TimelineRow {
-            partnership: partnership_id(&self.partnership)?,
-            seq: self.seq as u64,
-            step: self.step.map(|step| step as u64),
-            event_id: self.event_id,
-            stream_version: self.stream_version as u64,
-            event_type: self.event_type,
-            occurred: self.occurred,
-            earliest: self.earliest,
-            latest: self.latest,
+            partnership: partnership_id(self.text(0)?)?,
+            seq: self.integer(1)? as u64,
+            step,
+            event_id: self.string(3)?,
+            stream_version: self.integer(4)? as u64,
+            event_type: self.string(5)?,
+            occurred: self.optional(6)?,
+            earliest: self.optional(7)?,
+            latest: self.optional(8)?,
             term_as_written: None,
             certainty: event.facts().certainty,
             sources: Vec::new(),
@@ -151,51 +212,85 @@ impl Raw {
             note: None,
             target: None,
             reason: None,
-            retracted_by: self.retracted_by,
-            disputed: self.disputed,
-            status_after: self.status_after.as_deref().map(from_name).transpose()?,
+            retracted_by: self.optional(9)?,
+            disputed: self.integer(10)? != 0,
+            status_after,
             recorded_by: String::new(),
             recorded_at: String::new(),
-            stream: self.stream,
+            stream: self.optional(12)?,
         };
         entry.fill_details(&event, &metadata.recorded_by, recorded_at);
         Ok(entry)
     }
 }
 
-/// Rows read per batch handed to the decoding thread.
+/// Rows at least in a batch: a batch ends at the end of a partnership, so that each decodes on
+/// its own.
 const BATCH: usize = 256;
 
-/// The partnerships of the rows `batches` brings, in the rows' order (each partnership's rows
-/// one after another).
-fn decode(batches: std::sync::mpsc::Receiver<Vec<Raw>>) -> Result<Vec<Lifecycle>> {
-    let mut found: Vec<Lifecycle> = Vec::new();
-    for mut raw in batches.into_iter().flatten() {
-        let parties = raw.parties.take();
-        let entry = raw.entry()?;
-        match parties {
-            None => found
+/// Threads decoding batches, beside the query's.
+const DECODERS: usize = 2;
+
+/// The partnerships of the rows of `batch`, in the rows' order (each partnership's rows one
+/// after another, its first row first).
+fn decode(batch: &Batch, found: &mut Vec<Lifecycle>) -> Result<()> {
+    let mut last: Option<i64> = None;
+    for index in 0..batch.rows() {
+        let row = batch.row(index);
+        let number = row.integer(28)?;
+        let entry = row.entry()?;
+        if last == Some(number) {
+            found
                 .last_mut()
-                .expect("a partnership's first row brings its parties")
+                .expect("a partnership's first row made it")
                 .entries
-                .push(entry),
-            Some(parties) => {
-                // Most partnerships have one entry: room for it alone.
-                let mut entries = Vec::with_capacity(1);
-                let partnership = entry.partnership.clone();
-                entries.push(entry);
-                found.push(Lifecycle {
-                    partnership,
-                    parties: parties
-                        .into_iter()
-                        .map(|(key, party)| party.keyed(&key))
-                        .collect(),
-                    entries,
-                });
-            }
+                .push(entry);
+        } else {
+            // Most partnerships have one entry: room for it alone.
+            let mut entries = Vec::with_capacity(1);
+            let partnership = entry.partnership.clone();
+            entries.push(entry);
+            found.push(Lifecycle {
+                partnership,
+                parties: vec![row.party(18)?, row.party(23)?],
+                entries,
+            });
         }
+        last = Some(number);
     }
-    Ok(found)
+    Ok(())
+}
+
+/// Decode the batches `batches` brings (shared with other decoders), handing each back through
+/// `done`; the partnerships of the batches it decoded. On an error, it drops `batches`, so that
+/// the query's thread and the other decoders stop too.
+fn decoder(
+    batches: &std::sync::Mutex<Option<std::sync::mpsc::Receiver<Batch>>>,
+    done: std::sync::mpsc::Sender<Batch>,
+) -> Result<Vec<Lifecycle>> {
+    let lock = || {
+        batches
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    };
+    let mut decoded = Vec::new();
+    loop {
+        // The next batch, whichever decoder is free first.
+        let next = match &*lock() {
+            Some(batches) => batches.recv(),
+            None => break,
+        };
+        let Ok(batch) = next else {
+            break;
+        };
+        if let Err(error) = decode(&batch, &mut decoded) {
+            *lock() = None;
+            return Err(error);
+        }
+        // The query's thread may have finished: the batch is then freed here.
+        let _ = done.send(batch);
+    }
+    Ok(decoded)
 }
 
 impl SqliteTables {
@@ -236,34 +331,52 @@ impl SqliteTables {
         let mut rows = statement
             .query(rusqlite::params_from_iter(values.iter()))
             .map_err(sql_error)?;
-        // This thread reads the rows, another decodes them.
+        // This thread reads the rows into batches, others decode them.
+        let (lane, batches) = std::sync::mpsc::sync_channel::<Batch>(2 * DECODERS);
+        let batches = std::sync::Mutex::new(Some(batches));
         let mut found = std::thread::scope(|scope| -> Result<Vec<Lifecycle>> {
-            let (batches, received) = std::sync::mpsc::sync_channel::<Vec<Raw>>(4);
-            let decoder = scope.spawn(move || decode(received));
-            let mut batch = Vec::with_capacity(BATCH);
-            let mut last: Option<i64> = None;
+            let (done, recycled) = std::sync::mpsc::channel::<Batch>();
+            let decoders: Vec<_> = (0..DECODERS)
+                .map(|_| {
+                    let (batches, done) = (&batches, done.clone());
+                    scope.spawn(move || decoder(batches, done))
+                })
+                .collect();
+            drop(done);
             let read = (|| -> Result<()> {
+                let mut batch = Batch::default();
+                let mut last: Option<i64> = None;
                 while let Some(row) = rows.next().map_err(sql_error)? {
-                    let number: i64 = column(row, 28)?;
-                    batch.push(Raw::read(row, last != Some(number))?);
-                    last = Some(number);
-                    if batch.len() == BATCH {
-                        let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));
-                        if batches.send(full).is_err() {
-                            // The decoder stopped on an error, which it returns.
-                            break;
+                    let number: i64 = row.get(28).map_err(sql_error)?;
+                    if last != Some(number) && batch.rows() >= BATCH {
+                        let mut full = recycled.try_recv().unwrap_or_default();
+                        full.clear();
+                        std::mem::swap(&mut batch, &mut full);
+                        if lane.send(full).is_err() {
+                            // A decoder stopped on an error, which it returns.
+                            return Ok(());
                         }
                     }
+                    batch.push(row)?;
+                    last = Some(number);
                 }
-                let _ = batches.send(batch);
+                if batch.rows() > 0 {
+                    let _ = lane.send(batch);
+                }
                 Ok(())
             })();
-            drop(batches);
-            let decoded = decoder.join().expect("the decoding thread does not panic");
-            read.and(decoded)
+            drop(lane);
+            let mut decoded = Vec::new();
+            for decoder in decoders {
+                let found = decoder.join().expect("a decoding thread does not panic");
+                if read.is_ok() {
+                    decoded.extend(found?);
+                }
+            }
+            read.map(|()| decoded)
         })?;
-        // Read in the file's order (each status row once, the history in one pass), then put in
-        // partnership order.
+        // Read in the file's order (each status row once, the history in one pass) and decoded
+        // in batches by whichever decoder was free, then put in partnership order.
         found.sort_unstable_by(|a, b| a.partnership.cmp(&b.partnership));
         Ok(found)
     }
