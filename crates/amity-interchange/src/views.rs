@@ -23,7 +23,7 @@ mod lists;
 mod register;
 mod timeline;
 
-pub use cells::{definite_and_possible, possible_statuses, timestamp};
+pub use cells::{definite_and_possible, possible_statuses, timestamp, ViewWriter};
 pub use feed::Feed;
 pub use lists::{write_parties, write_status, PARTIES, STATUS};
 pub use register::{write_party_links, write_registrations};

@@ -1,5 +1,4 @@
-//! Long answers written to stdout as they are formatted, without building the whole text
-//! first: CSV row by row, and JSON lists formatted on two threads at once.
+//! Long JSON lists written as they are formatted, on two threads at once.
 
 use std::io::Write;
 
@@ -7,44 +6,6 @@ use anyhow::Result;
 
 /// Bytes gathered before a write.
 pub(super) const BUFFER: usize = 1 << 16;
-
-/// A CSV report written row by row: the header, then the rows, each cell of a `guarded` column
-/// made formula-safe (the bytes `emit_report` writes).
-pub(super) struct CsvReport<W: Write> {
-    writer: csv::Writer<W>,
-    guarded: Vec<bool>,
-}
-
-impl<W: Write> CsvReport<W> {
-    /// Begin the report with its header; `guarded[i]`: whether column `i` is made formula-safe.
-    pub(super) fn begin(out: W, header: &[&str], guarded: Vec<bool>) -> Result<CsvReport<W>> {
-        let mut writer = csv::WriterBuilder::new()
-            .buffer_capacity(BUFFER)
-            .from_writer(out);
-        writer.write_record(header)?;
-        Ok(CsvReport { writer, guarded })
-    }
-
-    /// One row, its cells in the order of the header.
-    pub(super) fn row(&mut self, cells: &[&str]) -> Result<()> {
-        for (index, cell) in cells.iter().enumerate() {
-            if self.guarded.get(index).copied().unwrap_or(false) {
-                let cell = amity_ledger::archive::views::neutralise_formula(cell);
-                self.writer.write_field(cell.as_bytes())?;
-            } else {
-                self.writer.write_field(cell.as_bytes())?;
-            }
-        }
-        self.writer.write_record(None::<&[u8]>)?;
-        Ok(())
-    }
-
-    /// The end of the report.
-    pub(super) fn finish(mut self) -> Result<()> {
-        self.writer.flush()?;
-        Ok(())
-    }
-}
 
 /// `items` as compact JSON followed by a line break, as `serde_json` writes them: the second
 /// half is formatted on a thread of its own while the first half is written.

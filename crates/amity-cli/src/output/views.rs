@@ -208,21 +208,25 @@ fn date_or_unknown(date: &Option<String>) -> &str {
 
 /// `changes --format csv`, written row by row.
 fn changes_csv(changes: &[analysis::Change]) -> Result<()> {
-    let mut out = csv_report(&[
-        "occurred",
-        "earliest",
-        "latest",
-        "in_window",
-        "partnership",
-        "party_a",
-        "party_b",
-        "type",
-        "term_as_written",
-        "certainty",
-        "disputed",
-        "retracted_by",
-        "event_id",
-    ])?;
+    let mut stdout = std::io::BufWriter::with_capacity(stream::BUFFER, StdoutWriter::new());
+    let mut out = csv_report(
+        &mut stdout,
+        &[
+            "occurred",
+            "earliest",
+            "latest",
+            "in_window",
+            "partnership",
+            "party_a",
+            "party_b",
+            "type",
+            "term_as_written",
+            "certainty",
+            "disputed",
+            "retracted_by",
+            "event_id",
+        ],
+    )?;
     let (mut party_a, mut party_b) = (String::new(), String::new());
     for change in changes {
         let event = &change.event;
@@ -246,7 +250,9 @@ fn changes_csv(changes: &[analysis::Change]) -> Result<()> {
             &event.event_id,
         ])?;
     }
-    out.finish()
+    out.finish()?;
+    std::io::Write::flush(&mut stdout)?;
+    Ok(())
 }
 
 /// `series`.

@@ -43,9 +43,9 @@ pub fn definite_and_possible<'a>(
     }
 }
 
-/// A CSV writer of one view: the header, then rows, each free-text cell guarded against
-/// spreadsheet formulas unless `raw`.
-pub(super) struct ViewWriter<'a> {
+/// A CSV writer of one view (or of any report): the header, then rows, each cell of a guarded
+/// column (the free-text ones of a view unless `raw`) guarded against spreadsheet formulas.
+pub struct ViewWriter<'a> {
     writer: csv::Writer<&'a mut dyn Write>,
     guarded: Vec<bool>,
 }
@@ -53,17 +53,23 @@ pub(super) struct ViewWriter<'a> {
 impl<'a> ViewWriter<'a> {
     /// Begin a view with its columns.
     pub(super) fn new(out: &'a mut dyn Write, columns: &[&str], raw: bool) -> Result<Self> {
-        let mut writer = csv::Writer::from_writer(out);
-        writer.write_record(columns)?;
         let guarded = columns
             .iter()
             .map(|column| !raw && FREE_TEXT.contains(column))
             .collect();
+        ViewWriter::guarding(out, columns, guarded)
+    }
+
+    /// Begin a report with its columns; `guarded[i]`: whether the cells of column `i` are
+    /// guarded.
+    pub fn guarding(out: &'a mut dyn Write, columns: &[&str], guarded: Vec<bool>) -> Result<Self> {
+        let mut writer = csv::Writer::from_writer(out);
+        writer.write_record(columns)?;
         Ok(ViewWriter { writer, guarded })
     }
 
     /// One row, its cells in the order of the columns.
-    pub(super) fn row(&mut self, cells: &[&str]) -> Result<()> {
+    pub fn row(&mut self, cells: &[&str]) -> Result<()> {
         for (cell, &guarded) in cells.iter().zip(&self.guarded) {
             if guarded {
                 self.writer
@@ -77,7 +83,7 @@ impl<'a> ViewWriter<'a> {
     }
 
     /// The end of the view.
-    pub(super) fn finish(mut self) -> Result<()> {
+    pub fn finish(mut self) -> Result<()> {
         self.writer.flush()?;
         Ok(())
     }
