@@ -6,7 +6,7 @@
 
 use amity_domain::{Event, EventType, Party};
 
-use super::schema::{event_type_code, event_type_name, status_name, Details};
+use super::schema::{event_type_code, event_type_of_code, status_of_code, Details};
 use super::{placeholder, sql_error, SqliteTables};
 use crate::analysis::{Cohort, Lifecycle, Window};
 use crate::rows::TimelineRow;
@@ -37,13 +37,15 @@ fn day_text(day: amity_domain::Day) -> Option<String> {
 /// been capped at the day it was recorded (`changes` dates the target of alternative claims by
 /// its own date, not capped, and its group's span reaches at least that day); and when it is an
 /// alternative claim (its target is then dated by its own date, which only the whole group
-/// shows). `None` (keep every entry) when the window's days are not of four-digit years.
+/// shows). `None` (keep every entry) when the window's days are not of four-digit years. A
+/// bound that compares as within the window is tested first: keeping an entry is always right,
+/// and most entries of a window are in it.
 fn window_filter(window: &Window) -> Option<String> {
     const DAY: &str = "'[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]'";
     let (first, last) = (day_text(window.first_day())?, day_text(window.last_day())?);
     Some(format!(
-        "AND ((t.earliest IS NULL OR t.earliest NOT GLOB {DAY} OR t.earliest <= '{last}')
-              AND (t.latest IS NULL OR t.latest NOT GLOB {DAY} OR t.latest >= '{first}'
+        "AND ((t.earliest <= '{last}' OR t.earliest IS NULL OR t.earliest NOT GLOB {DAY})
+              AND (t.latest >= '{first}' OR t.latest IS NULL OR t.latest NOT GLOB {DAY}
                    OR t.latest >= date(e.recorded_at / 1000000, 'unixepoch'))
               OR instr(e.payload, '\"alternative_to\"') > 0)"
     ))
@@ -190,10 +192,21 @@ impl RawRow<'_> {
         } else {
             Some(self.integer(2)? as u64)
         };
-        let status_after = if self.is_null(11) {
-            None
-        } else {
-            Some(from_name(self.text(11)?)?)
+        // The type and the status after as `timeline_entries` stores them: codes, or the name
+        // of a type this code does not know (see `event_type_code`).
+        let event_type = match self.cells[5] {
+            Cell::Integer(code) => event_type_of_code(code)
+                .ok_or_else(|| Error::UnknownEventType(code.to_string()))?
+                .to_owned(),
+            _ => self.string(5)?,
+        };
+        let status_after = match self.cells[11] {
+            Cell::Null => None,
+            Cell::Integer(code) => Some(
+                status_of_code(code)
+                    .ok_or_else(|| wrong_type(11, rusqlite::types::Type::Integer))?,
+            ),
+            _ => Some(from_name(self.text(11)?)?),
         };
         let mut entry = TimelineRow {
             partnership: partnership_id(self.text(0)?)?,
@@ -201,7 +214,7 @@ impl RawRow<'_> {
             step,
             event_id: self.string(3)?,
             stream_version: self.integer(4)? as u64,
-            event_type: self.string(5)?,
+            event_type,
             occurred: self.optional(6)?,
             earliest: self.optional(7)?,
             latest: self.optional(8)?,
@@ -308,9 +321,9 @@ impl SqliteTables {
         let connection = self.connection();
         let mut statement = connection
             .prepare_cached(&format!(
-                "SELECT p.partnership, t.seq, t.step, t.event_id, t.stream_version, {},
+                "SELECT p.partnership, t.seq, t.step, t.event_id, t.stream_version, t.event_type,
                         t.occurred, t.earliest, t.latest, t.retracted_by, t.disputed,
-                        {}, t.stream,
+                        t.status_after, t.stream,
                         e.event_type, e.schema_version, e.payload, e.metadata, e.recorded_at,
                         p.party_a, p.party_a_name, p.party_a_country, p.party_a_subdivision,
                         p.party_a_wikidata, p.party_b, p.party_b_name, p.party_b_country,
@@ -322,8 +335,6 @@ impl SqliteTables {
                                   AND e.stream_version = t.stream_version
                  WHERE t.event_type IN ({}) AND {filter} {}
                  ORDER BY t.partnership_no, t.seq",
-                event_type_name!("t.event_type"),
-                status_name!("t.status_after"),
                 lifecycle_types(),
                 window.and_then(window_filter).unwrap_or_default()
             ))

@@ -405,6 +405,26 @@ mod tests {
         }
     }
 
+    /// What `changes` reads the stored codes back with (in Rust, not through the views) turns
+    /// each code back into what it stands for, and no other number into anything.
+    #[test]
+    fn stored_codes_read_back_in_rust_as_the_views_read_them() {
+        use super::schema::{event_type_code, event_type_of_code, status_code, status_of_code};
+        for event_type in amity_domain::EventType::ALL {
+            let code = event_type_code(event_type.name()).expect("a code");
+            assert_eq!(event_type_of_code(code), Some(event_type.name()));
+        }
+        for status in amity_domain::Status::ALL {
+            assert_eq!(status_of_code(status_code(status)), Some(status));
+        }
+        for other in [i64::MIN, -1, 0, 9, 100, i64::MAX] {
+            assert_eq!(event_type_of_code(other), None, "{other}");
+        }
+        for other in [i64::MIN, -1, 0, 6, i64::MAX] {
+            assert_eq!(status_of_code(other), None, "{other}");
+        }
+    }
+
     #[test]
     fn the_views_name_every_stored_code_and_leave_unknown_names_alone() {
         use super::schema::{event_type_code, event_type_name, status_code, status_name};

@@ -219,6 +219,21 @@ macro_rules! event_type_name {
 }
 pub(super) use event_type_name;
 
+/// The name of the event type stored as `code` (see [`event_type_code`]).
+pub(super) fn event_type_of_code(code: i64) -> Option<&'static str> {
+    let index = usize::try_from(code.checked_sub(1)?).ok()?;
+    EventType::ALL
+        .get(index)
+        .map(|event_type| event_type.name())
+}
+
+/// The status stored as `code` (see [`status_code`]).
+pub(super) fn status_of_code(code: i64) -> Option<Status> {
+    Status::ALL
+        .into_iter()
+        .find(|status| status_code(*status) == code)
+}
+
 /// How `timeline_entries` stores the status after an entry: 1 `not_yet`, 2 `active`,
 /// 3 `suspended`, 4 `terminated`, 5 `unknown` (see [`status_name!`]).
 pub(super) fn status_code(status: Status) -> i64 {
@@ -245,6 +260,7 @@ macro_rules! status_name {
         )
     };
 }
+#[cfg(test)]
 pub(super) use status_name;
 
 /// The `partnership_timeline` view over rows that hold every column ([`Details::Stored`]).
