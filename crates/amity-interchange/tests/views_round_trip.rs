@@ -394,3 +394,57 @@ proptest! {
         prop_assert_eq!(copy, original);
     }
 }
+
+/// A feed read whole and then read on, after events were appended, holds what reading it whole
+/// again holds, at the same places in the log: the timeline view written from either is the
+/// same, and the feed holds the new events only once read on (what `export` does when the
+/// histories, read at the same time, show events the feed has not seen).
+#[tokio::test]
+async fn a_feed_read_on_is_the_feed_read_again() {
+    use amity_domain::{Event, EventType, Partnership};
+    use amity_ledger::ToRecord;
+    let ledger = Ledger::new(Arc::new(MemoryEventStore::new()));
+    let founding = |a: &str, b: &str| {
+        let partnership = Partnership::new(
+            a.parse().unwrap(),
+            b.parse().unwrap(),
+            amity_domain::PartnershipKind::default(),
+        )
+        .unwrap();
+        let facts = Facts {
+            occurred: "1993".parse().unwrap(),
+            ..Facts::default()
+        };
+        ToRecord::lifecycle(
+            Event::lifecycle(EventType::PartnershipFounded, partnership, facts),
+            "test",
+        )
+    };
+    ledger
+        .record(founding("Kyiv, UA", "Kraków, PL"))
+        .await
+        .unwrap();
+    let mut feed = views::Feed::read(&ledger, None).await.unwrap();
+    let later = ledger
+        .record(founding("Lviv, UA", "Wrocław, PL"))
+        .await
+        .unwrap()
+        .recorded()
+        .id
+        .to_string();
+    assert!(!feed.holds(&later));
+    feed.read_on(&ledger, None).await.unwrap();
+    assert!(feed.holds(&later));
+    let again = views::Feed::read(&ledger, None).await.unwrap();
+    assert_eq!(feed.len(), 2);
+    assert_eq!(again.len(), 2);
+    let projections = Projections::open(ledger.clone(), None).unwrap();
+    let placements = projections.placements(None).await.unwrap();
+    let timeline = |feed: &views::Feed| {
+        let mut out = Vec::new();
+        views::write_timeline(feed, &placements, false, &mut out).unwrap();
+        String::from_utf8(out).unwrap()
+    };
+    assert_eq!(timeline(&feed), timeline(&again));
+    assert_eq!(timeline(&feed).lines().count(), 3, "{}", timeline(&feed));
+}

@@ -263,9 +263,22 @@ pub async fn export(
                 Ok(None)
             }
             Export::View(ViewArg::Timeline) => {
-                // The histories first, then the feed: it holds every event they show.
-                let placements = projections.placements(known_at).await?;
-                let feed = views::Feed::read(ledger, known_at).await?;
+                // The histories and the feed are read at once (each on a thread and a
+                // connection of its own); the feed then holds every event the histories show,
+                // read on if the histories were caught up meanwhile (by another process).
+                // (This command is all the process does: its thread waits meanwhile.)
+                let handle = tokio::runtime::Handle::current();
+                let (placements, feed) = std::thread::scope(|scope| {
+                    let placements =
+                        scope.spawn(|| handle.block_on(projections.placements(known_at)));
+                    let feed = scope.spawn(|| handle.block_on(views::Feed::read(ledger, known_at)));
+                    let join = "no reader panics";
+                    (placements.join().expect(join), feed.join().expect(join))
+                });
+                let (placements, mut feed) = (placements?, feed?);
+                if !placements.iter().all(|place| feed.holds(&place.event_id)) {
+                    feed.read_on(ledger, known_at).await?;
+                }
                 let count = views::write_timeline(&feed, &placements, raw, &mut out)?;
                 Ok(Some((count, "events")))
             }

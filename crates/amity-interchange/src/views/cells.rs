@@ -63,9 +63,22 @@ impl<'a> ViewWriter<'a> {
     /// Begin a report with its columns; `guarded[i]`: whether the cells of column `i` are
     /// guarded.
     pub fn guarding(out: &'a mut dyn Write, columns: &[&str], guarded: Vec<bool>) -> Result<Self> {
-        let mut writer = csv::Writer::from_writer(out);
-        writer.write_record(columns)?;
-        Ok(ViewWriter { writer, guarded })
+        let mut writer = ViewWriter::rows_only(out, guarded);
+        writer.writer.write_record(columns)?;
+        Ok(writer)
+    }
+
+    /// Rows that go on after others (of another writer of the same columns), without a header.
+    pub(super) fn rows_only(out: &'a mut dyn Write, guarded: Vec<bool>) -> ViewWriter<'a> {
+        ViewWriter {
+            writer: csv::Writer::from_writer(out),
+            guarded,
+        }
+    }
+
+    /// Which columns are guarded (for a writer of rows that go on after these).
+    pub(super) fn guarded(&self) -> Vec<bool> {
+        self.guarded.clone()
     }
 
     /// One row, its cells in the order of the columns.

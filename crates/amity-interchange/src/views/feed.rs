@@ -23,15 +23,31 @@ pub(super) struct Stored {
 pub struct Feed {
     pub(super) events: Vec<Stored>,
     by_id: HashMap<EventId, usize>,
+    /// Where a reading of the whole feed stopped, and the log index after it: where
+    /// [`Feed::read_on`] goes on.
+    end: Option<(Position, u64)>,
 }
 
 impl Feed {
     /// Every stored event of the ledger, in global order; as the ledger held them at
     /// `known_at`, if given.
     pub async fn read(ledger: &Ledger, known_at: Option<jiff::Timestamp>) -> Result<Feed> {
-        let mut events = Vec::new();
-        let mut after = Position::START;
-        let mut index = 0;
+        let mut feed = Feed::of(Vec::new());
+        feed.end = Some((Position::START, 0));
+        feed.read_on(ledger, known_at).await?;
+        Ok(feed)
+    }
+
+    /// Add the events appended since this feed was read whole ([`Feed::read`]; nothing for a
+    /// feed of one history).
+    pub async fn read_on(
+        &mut self,
+        ledger: &Ledger,
+        known_at: Option<jiff::Timestamp>,
+    ) -> Result<()> {
+        let Some((mut after, mut index)) = self.end else {
+            return Ok(());
+        };
         loop {
             let page = ledger.stored_records(after, PAGE).await?;
             let Some(last) = page.last() else { break };
@@ -42,10 +58,18 @@ impl Feed {
                 if known_at.is_some_and(|moment| record.recorded_at > moment) {
                     continue;
                 }
-                events.push(stored(log_index, record)?);
+                let event = stored(log_index, record)?;
+                self.by_id.insert(event.record.event_id, self.events.len());
+                self.events.push(event);
             }
         }
-        Ok(Feed::of(events))
+        self.end = Some((after, index));
+        Ok(())
+    }
+
+    /// Whether it holds the event with this id.
+    pub fn holds(&self, id: &str) -> bool {
+        self.get(id).is_some()
     }
 
     /// The stored events of one history (read from the streams its rows are in), placed in
@@ -81,7 +105,11 @@ impl Feed {
             .enumerate()
             .map(|(i, event)| (event.record.event_id, i))
             .collect();
-        Feed { events, by_id }
+        Feed {
+            events,
+            by_id,
+            end: None,
+        }
     }
 
     /// The stored event with this id.

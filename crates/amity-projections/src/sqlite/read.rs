@@ -4,7 +4,7 @@ use rusqlite::OptionalExtension;
 
 use amity_domain::Party;
 
-use super::schema::event_type_name;
+use super::schema::{event_type_name, status_of_code};
 use super::{placeholder, sql_error, SqliteTables};
 use crate::analysis::{Cohort, DrivingStep, Member};
 use crate::placement::Placement;
@@ -110,20 +110,29 @@ impl SqliteTables {
         Ok(paired)
     }
 
-    /// Every history entry's place, by partnership then history order.
+    /// Every history entry's place, by partnership then history order. Read from the tables
+    /// themselves, not the `partnership_timeline` view: in the ledger's file the view joins each
+    /// entry to its stored event, for details a place does not hold.
     pub fn placements(&self) -> Result<Vec<Placement>> {
         let connection = self.connection();
         let mut statement = connection
             .prepare_cached(
-                "SELECT partnership, seq, event_id, earliest, latest, disputed, status_after,
-                        retracted_by
-                 FROM partnership_timeline ORDER BY partnership, seq",
+                "SELECT p.partnership, t.seq, t.event_id, t.earliest, t.latest, t.disputed,
+                        t.status_after, t.retracted_by
+                 FROM partnership_status p
+                 JOIN timeline_entries t ON t.partnership_no = p.partnership_no
+                 ORDER BY p.partnership, t.seq",
             )
             .map_err(sql_error)?;
         let rows = statement
             .query_map([], |row| {
                 let partnership: String = row.get(0)?;
-                let status_after: Option<String> = row.get(6)?;
+                // Stored as a code (see `status_code`), or by its name.
+                let status_after = match row.get_ref(6)? {
+                    rusqlite::types::ValueRef::Integer(code) => Some(Ok(code)),
+                    rusqlite::types::ValueRef::Null => None,
+                    _ => Some(Err(row.get::<_, String>(6)?)),
+                };
                 let place = (|| -> Result<Placement> {
                     Ok(Placement {
                         partnership: partnership_id(&partnership)?,
@@ -132,7 +141,14 @@ impl SqliteTables {
                         earliest: row.get(3).map_err(sql_error)?,
                         latest: row.get(4).map_err(sql_error)?,
                         disputed: row.get(5).map_err(sql_error)?,
-                        status_after: status_after.as_deref().map(from_name).transpose()?,
+                        status_after: status_after
+                            .map(|stored| match stored {
+                                Ok(code) => status_of_code(code).ok_or_else(|| {
+                                    sql_error(rusqlite::Error::IntegralValueOutOfRange(6, code))
+                                }),
+                                Err(name) => from_name(&name),
+                            })
+                            .transpose()?,
                         retracted_by: row.get(7).map_err(sql_error)?,
                     })
                 })();
