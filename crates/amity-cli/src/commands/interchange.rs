@@ -280,6 +280,7 @@ pub async fn export(
                     feed.read_on(ledger, known_at).await?;
                 }
                 let count = views::write_timeline(&feed, &placements, raw, &mut out)?;
+                super::leave((feed, placements));
                 Ok(Some((count, "events")))
             }
             Export::View(view) => {
