@@ -253,20 +253,24 @@ pub fn print_json_list<T: serde::Serialize + Sync>(items: &[T]) -> Result<()> {
     Ok(())
 }
 
-/// A CSV report written to `out` row by row (not built whole first), its free-text cells made
-/// [`formula_safe`] unless `--raw`.
-fn csv_report<'a>(
-    out: &'a mut dyn std::io::Write,
+/// A CSV report to stdout, its rows written one by one by `rows` (not built whole first), its
+/// free-text cells made [`formula_safe`] unless `--raw`.
+fn csv_rows(
     header: &[&str],
-) -> Result<amity_interchange::views::ViewWriter<'a>> {
+    rows: impl FnOnce(&mut amity_interchange::views::ViewWriter<'_>) -> Result<()>,
+) -> Result<()> {
+    use std::io::Write;
     let raw = raw_csv();
     let guarded = header
         .iter()
         .map(|column| !raw && FREE_TEXT_COLUMNS.contains(column))
         .collect();
-    Ok(amity_interchange::views::ViewWriter::guarding(
-        out, header, guarded,
-    )?)
+    let mut stdout = std::io::BufWriter::with_capacity(stream::BUFFER, StdoutWriter::new());
+    let mut out = amity_interchange::views::ViewWriter::guarding(&mut stdout, header, guarded)?;
+    rows(&mut out)?;
+    out.finish()?;
+    stdout.flush()?;
+    Ok(())
 }
 
 /// Print JSON straight to stdout, without an intermediate tree: indented for a terminal,

@@ -100,7 +100,7 @@ pub fn outcomes(outcomes: &analysis::Outcomes, report: Report) -> Result<()> {
     )
 }
 
-/// `outcomes --format csv`: one value per cell. A decision or status is named when it is
+/// `outcomes --format csv`, written row by row: one value per cell. A decision or status is named when it is
 /// definite and left empty otherwise; `possible_*` lists every value it may be (`;`-joined,
 /// sorted; the one value when definite).
 fn outcomes_csv(outcomes: &analysis::Outcomes) -> Result<()> {
@@ -117,10 +117,9 @@ fn outcomes_csv(outcomes: &analysis::Outcomes) -> Result<()> {
         "possible_statuses_at_end",
         "status_certainty",
     ];
-    let rows = outcomes
-        .partnerships
-        .iter()
-        .map(|row| {
+    csv_rows(&header, |out| {
+        let (mut party_a, mut party_b) = (String::new(), String::new());
+        for row in &outcomes.partnerships {
             let (decision, decisions) = definite_and_possible(
                 row.decision_certainty,
                 row.decision.name(),
@@ -132,24 +131,26 @@ fn outcomes_csv(outcomes: &analysis::Outcomes) -> Result<()> {
                 row.competing.iter().map(|s| s.name()),
             );
             let event = row.decision_event.as_ref();
-            vec![
-                row.partnership.to_string(),
-                row.parties[0].to_string(),
-                row.parties[1].to_string(),
-                decision.to_owned(),
-                decisions,
-                certainty_name(row.decision_certainty).to_owned(),
-                event
-                    .map(|e| e.occurred.as_deref().unwrap_or("unknown").to_owned())
-                    .unwrap_or_default(),
-                event.map(|e| e.event_id.clone()).unwrap_or_default(),
-                status.to_owned(),
-                statuses,
-                certainty_name(row.status_certainty).to_owned(),
-            ]
-        })
-        .collect();
-    emit_report(&header, rows, Report::Csv, false)
+            party_a.clear();
+            party_b.clear();
+            write!(party_a, "{}", row.parties[0])?;
+            write!(party_b, "{}", row.parties[1])?;
+            out.row(&[
+                row.partnership.as_str(),
+                &party_a,
+                &party_b,
+                decision,
+                &decisions,
+                certainty_name(row.decision_certainty),
+                event.map_or("", |e| e.occurred.as_deref().unwrap_or("unknown")),
+                event.map_or("", |e| e.event_id.as_str()),
+                status,
+                &statuses,
+                certainty_name(row.status_certainty),
+            ])?;
+        }
+        Ok(())
+    })
 }
 
 /// `changes`.
@@ -208,51 +209,47 @@ fn date_or_unknown(date: &Option<String>) -> &str {
 
 /// `changes --format csv`, written row by row.
 fn changes_csv(changes: &[analysis::Change]) -> Result<()> {
-    let mut stdout = std::io::BufWriter::with_capacity(stream::BUFFER, StdoutWriter::new());
-    let mut out = csv_report(
-        &mut stdout,
-        &[
-            "occurred",
-            "earliest",
-            "latest",
-            "in_window",
-            "partnership",
-            "party_a",
-            "party_b",
-            "type",
-            "term_as_written",
-            "certainty",
-            "disputed",
-            "retracted_by",
-            "event_id",
-        ],
-    )?;
-    let (mut party_a, mut party_b) = (String::new(), String::new());
-    for change in changes {
-        let event = &change.event;
-        party_a.clear();
-        party_b.clear();
-        write!(party_a, "{}", change.parties[0])?;
-        write!(party_b, "{}", change.parties[1])?;
-        out.row(&[
-            date_or_unknown(&event.occurred),
-            date_or_unknown(&event.earliest),
-            date_or_unknown(&event.latest),
-            certainty_name(change.in_window),
-            change.partnership.as_str(),
-            &party_a,
-            &party_b,
-            &event.event_type,
-            event.term_as_written.as_deref().unwrap_or_default(),
-            event.certainty.name(),
-            if event.disputed { "true" } else { "false" },
-            event.retracted_by.as_deref().unwrap_or_default(),
-            &event.event_id,
-        ])?;
-    }
-    out.finish()?;
-    std::io::Write::flush(&mut stdout)?;
-    Ok(())
+    let header = [
+        "occurred",
+        "earliest",
+        "latest",
+        "in_window",
+        "partnership",
+        "party_a",
+        "party_b",
+        "type",
+        "term_as_written",
+        "certainty",
+        "disputed",
+        "retracted_by",
+        "event_id",
+    ];
+    csv_rows(&header, |out| {
+        let (mut party_a, mut party_b) = (String::new(), String::new());
+        for change in changes {
+            let event = &change.event;
+            party_a.clear();
+            party_b.clear();
+            write!(party_a, "{}", change.parties[0])?;
+            write!(party_b, "{}", change.parties[1])?;
+            out.row(&[
+                date_or_unknown(&event.occurred),
+                date_or_unknown(&event.earliest),
+                date_or_unknown(&event.latest),
+                certainty_name(change.in_window),
+                change.partnership.as_str(),
+                &party_a,
+                &party_b,
+                &event.event_type,
+                event.term_as_written.as_deref().unwrap_or_default(),
+                event.certainty.name(),
+                if event.disputed { "true" } else { "false" },
+                event.retracted_by.as_deref().unwrap_or_default(),
+                &event.event_id,
+            ])?;
+        }
+        Ok(())
+    })
 }
 
 /// `series`.
