@@ -254,13 +254,10 @@ impl Party {
     /// comparison [`Party::key`] then `strip_prefix` would make, without building the key (the
     /// tables read thousands of parties at a time).
     fn after_plain_key<'k>(&self, key: &'k str) -> Option<&'k str> {
-        if self.qualifier.is_some() || self.country == UNKNOWN_COUNTRY {
-            let plain = Party {
-                qualifier: None,
-                ..self.clone()
-            }
-            .key();
-            return key.strip_prefix(plain.as_str());
+        debug_assert!(self.qualifier.is_none(), "a party without its qualifier");
+        if self.country == UNKNOWN_COUNTRY {
+            // Rare: its key may be its Wikidata item's.
+            return key.strip_prefix(self.key().as_str());
         }
         let region = self.subdivision.as_deref().unwrap_or(&self.country);
         let rest = key.get(region.len()..)?;

@@ -118,7 +118,7 @@ fn outcomes_csv(outcomes: &analysis::Outcomes) -> Result<()> {
         "status_certainty",
     ];
     csv_rows(&header, |out| {
-        let (mut party_a, mut party_b) = (String::new(), String::new());
+        let mut parties = PartyCells::default();
         for row in &outcomes.partnerships {
             let (decision, decisions) = definite_and_possible(
                 row.decision_certainty,
@@ -131,14 +131,11 @@ fn outcomes_csv(outcomes: &analysis::Outcomes) -> Result<()> {
                 row.competing.iter().map(|s| s.name()),
             );
             let event = row.decision_event.as_ref();
-            party_a.clear();
-            party_b.clear();
-            write!(party_a, "{}", row.parties[0])?;
-            write!(party_b, "{}", row.parties[1])?;
+            let [party_a, party_b] = parties.of(&row.parties)?;
             out.row(&[
                 row.partnership.as_str(),
-                &party_a,
-                &party_b,
+                party_a,
+                party_b,
                 decision,
                 &decisions,
                 certainty_name(row.decision_certainty),
@@ -207,6 +204,21 @@ fn date_or_unknown(date: &Option<String>) -> &str {
     date.as_deref().unwrap_or("unknown")
 }
 
+/// The two parties' cells of a CSV row (`Name, CC`), written into strings kept from row to
+/// row.
+#[derive(Default)]
+struct PartyCells([String; 2]);
+
+impl PartyCells {
+    fn of(&mut self, parties: &[amity_domain::Party]) -> Result<[&str; 2]> {
+        for (cell, party) in self.0.iter_mut().zip(parties) {
+            cell.clear();
+            write!(cell, "{party}")?;
+        }
+        Ok([&self.0[0], &self.0[1]])
+    }
+}
+
 /// `changes --format csv`, written row by row.
 fn changes_csv(changes: &[analysis::Change]) -> Result<()> {
     let header = [
@@ -225,21 +237,18 @@ fn changes_csv(changes: &[analysis::Change]) -> Result<()> {
         "event_id",
     ];
     csv_rows(&header, |out| {
-        let (mut party_a, mut party_b) = (String::new(), String::new());
+        let mut parties = PartyCells::default();
         for change in changes {
             let event = &change.event;
-            party_a.clear();
-            party_b.clear();
-            write!(party_a, "{}", change.parties[0])?;
-            write!(party_b, "{}", change.parties[1])?;
+            let [party_a, party_b] = parties.of(&change.parties)?;
             out.row(&[
                 date_or_unknown(&event.occurred),
                 date_or_unknown(&event.earliest),
                 date_or_unknown(&event.latest),
                 certainty_name(change.in_window),
                 change.partnership.as_str(),
-                &party_a,
-                &party_b,
+                party_a,
+                party_b,
                 &event.event_type,
                 event.term_as_written.as_deref().unwrap_or_default(),
                 event.certainty.name(),
