@@ -2,6 +2,7 @@
 
 mod answers;
 mod changes_window;
+mod large_writes;
 mod log_tamper;
 mod projections;
 mod schema;

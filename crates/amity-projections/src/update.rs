@@ -107,6 +107,16 @@ impl Projections {
         }
     }
 
+    /// Wait for the housekeeping that a large catch-up or rebuild left running in the
+    /// background, if any: SQLite tables fold their WAL back into the file on a thread of their
+    /// own, while the caller reads. Nothing needs it (readers see the rows once the update has
+    /// returned); it is for measuring, and dropping the projections waits for it anyway.
+    pub async fn settle(&self) {
+        if let Backend::Tables(tables) = &self.backend {
+            tables.settle().await;
+        }
+    }
+
     /// Recompute the partnerships touched after `from` (everything when `None`) and write
     /// their rows and the new checkpoint in one transaction. Rows are written in chunks as they
     /// are computed, so memory stays flat however many partnerships change.
@@ -305,9 +315,6 @@ impl Projections {
         )]
         drop(writer);
         tracing::debug!(elapsed = ?started.elapsed(), "projections: committed");
-        if let (Backend::Tables(tables), true) = (&self.backend, events > 10_000) {
-            tables.after_large_write().await;
-        }
         Ok(Updated::Done(Progress {
             events,
             partnerships,

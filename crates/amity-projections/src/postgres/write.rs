@@ -10,8 +10,8 @@ use super::schema::{
 use super::{pg_error, qualify, read_checkpoint, PostgresTables};
 use crate::rows::{PartnershipRows, PartyRow};
 use crate::tables::{
-    directory_values, party_values, status_values, timeline_values, Value, DIRECTORY_COLUMNS,
-    PARTY_COLUMNS, PROJECTION, STATUS_COLUMNS, TIMELINE_COLUMNS,
+    directory_values, party_values, status_values, timeline_values, PartyCells, StatusCells, Value,
+    DIRECTORY_COLUMNS, PARTY_COLUMNS, PROJECTION, STATUS_COLUMNS, TIMELINE_COLUMNS,
 };
 use crate::{Checkpoint, Error, Result};
 
@@ -164,9 +164,14 @@ impl Writer<'_> {
                 transaction.execute(&statements.delete_directory, &by_key),
             ))?;
         }
+        let cells: Vec<StatusCells> = rows
+            .iter()
+            .map(|partnership| StatusCells::of(&partnership.status))
+            .collect();
         let status: Vec<[Value<'_>; 25]> = rows
             .iter()
-            .map(|partnership| status_values(&partnership.status))
+            .zip(&cells)
+            .map(|(partnership, cells)| status_values(&partnership.status, cells))
             .collect();
         let timeline: Vec<[Value<'_>; 22]> = rows
             .iter()
@@ -214,7 +219,12 @@ impl Writer<'_> {
         if unique.is_empty() {
             return Ok(());
         }
-        let values: Vec<[Value<'_>; 10]> = unique.iter().map(party_values).collect();
+        let cells: Vec<PartyCells> = unique.iter().map(PartyCells::of).collect();
+        let values: Vec<[Value<'_>; 10]> = unique
+            .iter()
+            .zip(&cells)
+            .map(|(row, cells)| party_values(row, cells))
+            .collect();
         let columns = Columns::of(&values, PARTY_TYPES)?;
         let parameters = columns.parameters();
         let conflict = if replace {

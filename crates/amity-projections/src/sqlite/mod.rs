@@ -136,6 +136,9 @@ pub struct SqliteTables {
     connection: std::sync::Mutex<Option<Connection>>,
     path: PathBuf,
     details: Details,
+    /// The thread folding the WAL back into the file after a large write, if one runs (see
+    /// [`SqliteTables::settle`]).
+    folding: std::sync::Mutex<Option<std::thread::JoinHandle<()>>>,
 }
 
 impl SqliteTables {
@@ -224,6 +227,7 @@ impl SqliteTables {
             connection: std::sync::Mutex::new(Some(connection)),
             path: path.to_path_buf(),
             details,
+            folding: std::sync::Mutex::default(),
         })
     }
 
@@ -253,12 +257,52 @@ impl SqliteTables {
     }
 
     /// Fold the WAL back into the file after a large write, so that readers do not search a
-    /// long log (best effort: a busy reader only delays it).
-    pub fn fold_wal(&self) {
-        let connection = self.connection();
-        if let Err(error) = connection.execute_batch("PRAGMA wal_checkpoint(TRUNCATE);") {
-            tracing::debug!(%error, "wal checkpoint after a large projection write");
+    /// long log: on a thread and a connection of its own, while the caller goes on (a query
+    /// right after a catch-up reads meanwhile). Best effort: a failure is only logged, and
+    /// SQLite's next automatic checkpoint does it.
+    fn fold_wal_later(&self) {
+        self.settle();
+        let path = self.path.clone();
+        let thread = std::thread::Builder::new()
+            .name("amity-projections-fold".to_owned())
+            .spawn(move || {
+                let folded = Connection::open(&path).and_then(|connection| {
+                    connection.busy_timeout(std::time::Duration::from_secs(30))?;
+                    connection.execute_batch("PRAGMA wal_checkpoint(TRUNCATE);")
+                });
+                if let Err(error) = folded {
+                    tracing::debug!(%error, "wal checkpoint after a large projection write");
+                }
+            });
+        match thread {
+            Ok(thread) => *self.folding_slot() = Some(thread),
+            Err(error) => tracing::debug!(%error, "no thread to fold the wal"),
         }
+    }
+
+    /// Wait until the WAL folding that a large write started, if any, has ended. A new write
+    /// waits for it first, and so do the tables when they are dropped.
+    pub fn settle(&self) {
+        let thread = self.folding_slot().take();
+        if let Some(thread) = thread {
+            if let Err(panic) = thread.join() {
+                std::panic::resume_unwind(panic);
+            }
+        }
+    }
+
+    fn folding_slot(&self) -> std::sync::MutexGuard<'_, Option<std::thread::JoinHandle<()>>> {
+        self.folding
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+impl Drop for SqliteTables {
+    /// The WAL folding, if it still runs, ends first (a process that ends kills it half-way:
+    /// harmless, but the next writer would do it again).
+    fn drop(&mut self) {
+        self.settle();
     }
 }
 
@@ -310,8 +354,8 @@ impl crate::tables::TableBackend for SqliteTables {
     ) -> Result<Box<dyn crate::tables::TableWriter + 'a>> {
         Ok(Box::new(SqliteTables::begin(self, expected, reset)?))
     }
-    async fn after_large_write(&self) {
-        self.fold_wal();
+    async fn settle(&self) {
+        SqliteTables::settle(self);
     }
     async fn status_rows(&self, only: Option<&[String]>) -> Result<Vec<crate::StatusRow>> {
         SqliteTables::status_rows(self, only)

@@ -195,9 +195,12 @@ FROM partnership_status s;
 /// (`PartnershipFounded`) to 8 (`SourceCited`), a byte in the row instead of its name; a type
 /// this code does not know keeps its name. The views turn it back with [`event_type_name!`].
 pub(super) fn event_type_code(name: &str) -> Option<i64> {
+    // The type by a `match` on its name, rather than asking each type for its name in turn:
+    // this runs once per history row written.
+    let event_type = EventType::from_name(name)?;
     EventType::ALL
         .iter()
-        .position(|event_type| event_type.name() == name)
+        .position(|known| *known == event_type)
         .map(|index| index as i64 + 1)
 }
 

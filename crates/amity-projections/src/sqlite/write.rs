@@ -10,8 +10,8 @@ use super::schema::{
 use super::{placeholder, read_checkpoint, sql_error, SqliteTables};
 use crate::rows::{PartnershipRows, PartyRow, StatusRow};
 use crate::tables::{
-    party_values, status_values, timeline_values, Value, PARTY_COLUMNS, PROJECTION, STATUS_COLUMNS,
-    TIMELINE_COLUMNS,
+    party_values, status_values, timeline_values, PartyCells, StatusCells, Value, PARTY_COLUMNS,
+    PROJECTION, STATUS_COLUMNS, TIMELINE_COLUMNS,
 };
 use crate::{Checkpoint, Error, Result};
 
@@ -23,6 +23,8 @@ impl SqliteTables {
     /// first. The rows are written on a thread of the writer's own, while the caller computes
     /// the next ones.
     pub fn begin(&mut self, expected: Option<Checkpoint>, reset: bool) -> Result<Writer<'_>> {
+        // The log a large write left is folded first (it would stop this write half-way).
+        self.settle();
         let connection = self
             .connection_mut()
             .take()
@@ -62,6 +64,8 @@ impl SqliteTables {
             jobs: Some(jobs),
             returned,
             thread: Some(thread),
+            reset,
+            named: Vec::new(),
         })
     }
 }
@@ -72,12 +76,13 @@ impl SqliteTables {
 /// so, at the same rate, which pays for the parties' batch, `PARTY_BATCH`).
 const WRITES_AHEAD: usize = 2;
 
-/// What the writer's thread is asked to do.
+/// What the writer's thread is asked to do. The cells that are made rather than borrowed from
+/// the rows (keys, JSON) come made: the writer's thread, the slower side, only binds them.
 enum Job {
     /// Replace the rows of these partnerships.
-    Rows(Vec<PartnershipRows>),
+    Rows(Vec<PartnershipRows>, Vec<StatusCells>),
     /// Write party rows (replacing those there, or leaving them).
-    Parties(Vec<PartyRow>, bool),
+    Parties(Vec<PartyRow>, Vec<PartyCells>, bool),
     /// Move the checkpoint and commit.
     Finish(Checkpoint),
 }
@@ -88,19 +93,13 @@ enum Job {
 /// another one out. Sorted, a batch touches each page once; it holds a few megabytes.
 const PARTY_BATCH: usize = 8_192;
 
-/// Write the parties gathered so far (only those not there yet, the first of each key as
-/// named, as one at a time would), in key order, and empty the batch.
-fn write_named(connection: &Connection, named: &mut Vec<PartyRow>) -> Result<()> {
-    // Stable: of two rows of one key, the first one sent stays first and is the one kept.
-    named.sort_by(|a, b| a.key.cmp(&b.key));
-    named.dedup_by(|later, first| later.key == first.key);
-    let written = write_parties(connection, named, false);
-    named.clear();
-    written
-}
-
 /// Write party rows: with `replace`, over those already there; otherwise only new ones.
-fn write_parties(connection: &Connection, rows: &[PartyRow], replace: bool) -> Result<()> {
+fn write_parties(
+    connection: &Connection,
+    rows: &[PartyRow],
+    cells: &[PartyCells],
+    replace: bool,
+) -> Result<()> {
     let placeholders: Vec<String> = (1..=PARTY_COLUMNS.len()).map(placeholder).collect();
     let conflict = if replace {
         let set: Vec<String> = PARTY_COLUMNS
@@ -119,9 +118,9 @@ fn write_parties(connection: &Connection, rows: &[PartyRow], replace: bool) -> R
             placeholders.join(", ")
         ))
         .map_err(sql_error)?;
-    for row in rows {
+    for (row, cells) in rows.iter().zip(cells) {
         statement
-            .execute(rusqlite::params_from_iter(party_values(row).iter()))
+            .execute(rusqlite::params_from_iter(party_values(row, cells).iter()))
             .map_err(sql_error)?;
     }
     Ok(())
@@ -133,12 +132,17 @@ fn write_parties(connection: &Connection, rows: &[PartyRow], replace: bool) -> R
 pub struct Writer<'a> {
     tables: &'a mut SqliteTables,
     jobs: Option<tokio::sync::mpsc::Sender<Job>>,
-    /// Rows written, handed back to be freed where they were made: freeing many small
+    /// Jobs done, handed back to be freed where they were made: freeing many small
     /// allocations of another thread cost the writer's thread, the slower side of a rebuild,
     /// about a tenth of its time.
-    returned: std::sync::mpsc::Receiver<Vec<PartnershipRows>>,
-    /// Gives the connection back, with the first error if any.
-    thread: Option<std::thread::JoinHandle<(Connection, Result<()>)>>,
+    returned: std::sync::mpsc::Receiver<Job>,
+    /// Gives the connection back, with the first error if any, and whether a large write
+    /// committed (its log is then folded in the background, see [`LARGE_WRITE`]).
+    thread: Option<std::thread::JoinHandle<(Connection, Result<()>, bool)>>,
+    /// Whether this is a rebuild (the tables were emptied).
+    reset: bool,
+    /// A rebuild's parties as the partnerships name them, not yet sent (see `PARTY_BATCH`).
+    named: Vec<PartyRow>,
 }
 
 impl Writer<'_> {
@@ -153,25 +157,54 @@ impl Writer<'_> {
         if rows.is_empty() {
             return Ok(());
         }
-        // Free the rows written meanwhile here, where they were made.
-        while let Ok(written) = self.returned.try_recv() {
-            drop(written);
-        }
-        let jobs = self.jobs.as_ref().expect("jobs are open until the end");
-        if jobs.send(Job::Rows(rows)).await.is_err() {
-            // The thread stopped at an error: it says which.
-            return Err(self.join().err().unwrap_or(Error::WriterStopped));
-        }
-        Ok(())
+        let cells = rows
+            .iter()
+            .map(|partnership| StatusCells::of(&partnership.status))
+            .collect();
+        self.send(Job::Rows(rows, cells)).await
     }
 
-    /// Write party rows (see [`crate::tables::Writer::write_parties`]).
+    /// Write party rows (see [`crate::tables::Writer::write_parties`]). A rebuild gathers the
+    /// parties the partnerships name and sends them in key order (see `PARTY_BATCH`).
     pub async fn write_parties(&mut self, rows: Vec<PartyRow>, replace: bool) -> Result<()> {
         if rows.is_empty() {
             return Ok(());
         }
+        if self.reset && !replace {
+            self.named.extend(rows);
+            if self.named.len() >= PARTY_BATCH {
+                self.send_named().await?;
+            }
+            return Ok(());
+        }
+        // Parties named before these are written before them.
+        self.send_named().await?;
+        let cells = rows.iter().map(PartyCells::of).collect();
+        self.send(Job::Parties(rows, cells, replace)).await
+    }
+
+    /// Send the parties gathered so far (only those not there yet are written, the first of
+    /// each key as named, as one at a time would), in key order, and empty the batch.
+    async fn send_named(&mut self) -> Result<()> {
+        if self.named.is_empty() {
+            return Ok(());
+        }
+        let mut named = std::mem::take(&mut self.named);
+        // Stable: of two rows of one key, the first one sent stays first and is the one kept.
+        named.sort_by(|a, b| a.key.cmp(&b.key));
+        named.dedup_by(|later, first| later.key == first.key);
+        let cells = named.iter().map(PartyCells::of).collect();
+        self.send(Job::Parties(named, cells, false)).await
+    }
+
+    /// Send a job to the writer's thread, after freeing those it has done.
+    async fn send(&mut self, job: Job) -> Result<()> {
+        while let Ok(done) = self.returned.try_recv() {
+            drop(done);
+        }
         let jobs = self.jobs.as_ref().expect("jobs are open until the end");
-        if jobs.send(Job::Parties(rows, replace)).await.is_err() {
+        if jobs.send(job).await.is_err() {
+            // The thread stopped at an error: it says which.
             return Err(self.join().err().unwrap_or(Error::WriterStopped));
         }
         Ok(())
@@ -179,6 +212,7 @@ impl Writer<'_> {
 
     /// Move the checkpoint and commit rows and checkpoint together.
     pub async fn finish(mut self, checkpoint: Checkpoint) -> Result<()> {
+        self.send_named().await?;
         let jobs = self.jobs.take().expect("jobs are open until the end");
         // If the thread stopped at an error, joining it says which.
         let _ = jobs.send(Job::Finish(checkpoint)).await;
@@ -193,8 +227,11 @@ impl Writer<'_> {
             return Ok(());
         };
         match thread.join() {
-            Ok((connection, result)) => {
+            Ok((connection, result, large)) => {
                 *self.tables.connection_mut() = Some(connection);
+                if large && result.is_ok() {
+                    self.tables.fold_wal_later();
+                }
                 result
             }
             Err(panic) => std::panic::resume_unwind(panic),
@@ -211,17 +248,22 @@ impl Drop for Writer<'_> {
     }
 }
 
+/// How many history rows make a write large: its commit does not fold the WAL back into the
+/// file then (SQLite's automatic checkpoint, run by the commit itself), a thread of its own does
+/// it after (see [`SqliteTables::settle`]), so that the caller reads meanwhile.
+const LARGE_WRITE: usize = 10_000;
+
 /// The writer's thread: for a rebuild, empty the tables first (while the caller reads and
 /// computes the first rows); write each chunk as it comes, then commit on [`Job::Finish`]; on
-/// an error, or when the writer is dropped unfinished, roll back. Rows written go back through
-/// `spent`. Gives the connection back.
+/// an error, or when the writer is dropped unfinished, roll back. Jobs done go back through
+/// `spent`. Gives the connection back, and says whether a large write committed.
 fn write_on_thread(
     connection: Connection,
     mut jobs: tokio::sync::mpsc::Receiver<Job>,
-    spent: std::sync::mpsc::Sender<Vec<PartnershipRows>>,
+    spent: std::sync::mpsc::Sender<Job>,
     reset: bool,
     details: Details,
-) -> (Connection, Result<()>) {
+) -> (Connection, Result<()>, bool) {
     let mut result = if reset {
         drop_all(&connection).and_then(|()| {
             connection
@@ -235,41 +277,36 @@ fn write_on_thread(
         Ok(())
     };
     let mut finished = false;
-    let mut numbers = Numbers::default();
-    // A rebuild's parties as the partnerships name them, not yet written (see `PARTY_BATCH`).
-    let mut named: Vec<PartyRow> = Vec::new();
+    let mut written_rows = 0usize;
+    // A rebuild starts from empty tables: no number is taken yet.
+    let mut numbers = Numbers {
+        fresh: reset,
+        ..Numbers::default()
+    };
     while result.is_ok() && !finished {
         let Some(job) = jobs.blocking_recv() else {
             break;
         };
-        result = match job {
-            Job::Rows(rows) => {
-                let written = write_rows(&connection, &rows, !reset, details, &mut numbers);
-                // Freed by the writer's owner (or here, if it has gone).
-                let _ = spent.send(rows);
-                written
+        result = match &job {
+            Job::Rows(rows, cells) => {
+                written_rows += rows.iter().map(|rows| rows.timeline.len()).sum::<usize>();
+                write_rows(&connection, rows, cells, !reset, details, &mut numbers)
             }
-            Job::Parties(rows, false) if reset => {
-                named.extend(rows);
-                if named.len() >= PARTY_BATCH {
-                    write_named(&connection, &mut named)
-                } else {
-                    Ok(())
-                }
-            }
-            Job::Parties(rows, replace) => write_named(&connection, &mut named)
-                .and_then(|()| write_parties(&connection, &rows, replace)),
+            Job::Parties(rows, cells, replace) => write_parties(&connection, rows, cells, *replace),
             Job::Finish(checkpoint) => {
                 finished = true;
-                write_named(&connection, &mut named)
-                    .and_then(|()| commit(&connection, checkpoint, reset, details))
+                let large = written_rows > LARGE_WRITE;
+                commit(&connection, *checkpoint, reset, details, large)
             }
         };
+        // Freed by the writer's owner (or here, if it has gone).
+        let _ = spent.send(job);
     }
     if !finished || result.is_err() {
         roll_back(&connection);
     }
-    (connection, result)
+    let large = written_rows > LARGE_WRITE;
+    (connection, result, large)
 }
 
 /// Roll back the open transaction (best effort: a failed rollback leaves SQLite to undo it
@@ -286,6 +323,7 @@ fn commit(
     checkpoint: Checkpoint,
     reset: bool,
     details: Details,
+    large: bool,
 ) -> Result<()> {
     if reset {
         connection.execute_batch(INDEXES).map_err(sql_error)?;
@@ -309,7 +347,13 @@ fn commit(
             ],
         )
         .map_err(sql_error)?;
-    connection.execute_batch("COMMIT;").map_err(sql_error)
+    if !large {
+        return connection.execute_batch("COMMIT;").map_err(sql_error);
+    }
+    // Not folded by this commit (see `LARGE_WRITE`); SQLite's default afterwards.
+    connection
+        .execute_batch("PRAGMA wal_autocheckpoint = 0; COMMIT; PRAGMA wal_autocheckpoint = 1000;")
+        .map_err(sql_error)
 }
 
 /// How many partnership numbers each pair of countries has (see [`Numbers`]).
@@ -324,6 +368,9 @@ const PAIR_BLOCK: i64 = 1 << 28;
 struct Numbers {
     /// The next free number of each block seen.
     next: std::collections::HashMap<i64, i64>,
+    /// Whether the table was empty when the writing began (a rebuild): a block not seen yet
+    /// starts at its first number, without a look for the largest one taken.
+    fresh: bool,
 }
 
 impl Numbers {
@@ -346,6 +393,7 @@ impl Numbers {
         let block = Numbers::block(status);
         let next = match self.next.get(&block) {
             Some(&next) => next,
+            None if self.fresh => block,
             None => {
                 let largest: Option<i64> = connection
                     .prepare_cached(
@@ -379,6 +427,7 @@ const TIMELINE_BATCH: usize = 8;
 fn write_rows(
     connection: &Connection,
     rows: &[PartnershipRows],
+    cells: &[StatusCells],
     replace: bool,
     details: Details,
     numbers: &mut Numbers,
@@ -441,7 +490,7 @@ fn write_rows(
         pending.clear();
         Ok(())
     };
-    for partnership in rows {
+    for (partnership, cells) in rows.iter().zip(cells) {
         let status = &partnership.status;
         // A partnership keeps its number when it is written again; a new one gets the next of
         // its pair of countries.
@@ -462,7 +511,7 @@ fn write_rows(
         if number.is_none() {
             number = numbers.take(connection, status)?;
         }
-        let values = status_values(status);
+        let values = status_values(status, cells);
         insert_status
             .execute(rusqlite::params_from_iter(
                 std::iter::once(Value::Integer(number)).chain(values),

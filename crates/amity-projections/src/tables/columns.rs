@@ -100,8 +100,26 @@ pub(crate) const PARTY_COLUMNS: &[&str] = &[
     "row",
 ];
 
-/// The `parties` values of a party row, in [`PARTY_COLUMNS`] order.
-pub(crate) fn party_values(row: &PartyRow) -> [Value<'_>; 10] {
+/// The cells of a party row that are made rather than borrowed from it (its names folded for
+/// search, the row as JSON): apart, so that a writer can make them on one thread and bind them
+/// on another.
+#[derive(Debug)]
+pub(crate) struct PartyCells {
+    names: String,
+    row: String,
+}
+
+impl PartyCells {
+    pub(crate) fn of(row: &PartyRow) -> PartyCells {
+        PartyCells {
+            names: row.search_names(),
+            row: json(row),
+        }
+    }
+}
+
+/// The `parties` values of a party row, in [`PARTY_COLUMNS`] order, with its made cells.
+pub(crate) fn party_values<'a>(row: &'a PartyRow, cells: &'a PartyCells) -> [Value<'a>; 10] {
     [
         text(&row.key),
         text(&row.party.name),
@@ -111,8 +129,8 @@ pub(crate) fn party_values(row: &PartyRow) -> [Value<'_>; 10] {
         optional_text(row.kind.map(|kind| kind.name())),
         text(&row.canonical),
         Value::Boolean(row.registered),
-        owned_text(Some(row.search_names())),
-        owned_text(Some(json(row))),
+        text(&cells.names),
+        text(&cells.row),
     ]
 }
 
@@ -175,27 +193,53 @@ fn integer<'a>(value: u64) -> Value<'a> {
     Value::Integer(Some(value as i64))
 }
 
-/// The `partnership_status` values of a partnership, in [`STATUS_COLUMNS`] order.
-pub(crate) fn status_values(status: &StatusRow) -> [Value<'_>; 25] {
+/// The cells of a status row that are made rather than borrowed from it (the parties' keys,
+/// the founding dates joined, the row as JSON, the possible statuses joined): apart, so that a
+/// writer can make them on one thread and bind them on another.
+#[derive(Debug)]
+pub(crate) struct StatusCells {
+    keys: [String; 2],
+    founded: Option<String>,
+    row: String,
+    possible: Option<String>,
+}
+
+impl StatusCells {
+    pub(crate) fn of(status: &StatusRow) -> StatusCells {
+        let founded: Vec<&str> = status
+            .founding_claims
+            .iter()
+            .filter_map(|claim| claim.occurred.as_deref())
+            .collect();
+        StatusCells {
+            keys: [0, 1].map(|index| status.parties[index].key().to_string()),
+            founded: (!founded.is_empty()).then(|| founded.join(";")),
+            row: json(status),
+            possible: (!status.possible.is_empty()).then(|| {
+                let names: Vec<&str> = status.possible.iter().map(|s| s.name()).collect();
+                names.join(";")
+            }),
+        }
+    }
+}
+
+/// The `partnership_status` values of a partnership, in [`STATUS_COLUMNS`] order, with its
+/// made cells.
+pub(crate) fn status_values<'a>(status: &'a StatusRow, cells: &'a StatusCells) -> [Value<'a>; 25] {
     let [a, b] = [&status.parties[0], &status.parties[1]];
-    let founded: Vec<&str> = status
-        .founding_claims
-        .iter()
-        .filter_map(|claim| claim.occurred.as_deref())
-        .collect();
     let last = status.last_event.as_ref();
     [
         text(status.partnership.as_str()),
-        owned_text(Some(a.key().to_string())),
+        text(&cells.keys[0]),
         text(&a.name),
         text(&a.country),
-        owned_text(Some(b.key().to_string())),
+        text(&cells.keys[1]),
         text(&b.name),
         text(&b.country),
         text(status.kind.as_str()),
         text(status.status.name()),
         optional_text(status.since.as_deref()),
-        owned_text((!founded.is_empty()).then(|| founded.join(";"))),
+        optional_text(cells.founded.as_deref()),
         optional_text(last.map(|l| l.event_id.as_str())),
         optional_text(last.map(|l| l.event_type.as_str())),
         optional_text(last.map(|l| l.recorded_at.as_str())),
@@ -207,12 +251,9 @@ pub(crate) fn status_values(status: &StatusRow) -> [Value<'_>; 25] {
         optional_text(a.wikidata.as_deref()),
         optional_text(b.subdivision.as_deref()),
         optional_text(b.wikidata.as_deref()),
-        owned_text(Some(json(status))),
+        text(&cells.row),
         optional_text(status.first_attested.as_deref()),
-        owned_text((!status.possible.is_empty()).then(|| {
-            let names: Vec<&str> = status.possible.iter().map(|s| s.name()).collect();
-            names.join(";")
-        })),
+        optional_text(cells.possible.as_deref()),
     ]
 }
 

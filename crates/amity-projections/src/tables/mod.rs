@@ -49,8 +49,9 @@ pub trait TableBackend: Send + Sync + std::fmt::Debug {
         reset: bool,
     ) -> Result<Box<dyn TableWriter + 'a>>;
 
-    /// Housekeeping after a large write (SQLite folds its WAL back into the file).
-    async fn after_large_write(&self) {}
+    /// Wait for the housekeeping a large write started in the background, if any (SQLite
+    /// folds its WAL back into the file on a thread of its own).
+    async fn settle(&self) {}
 
     /// Status rows: all, in partnership order, or those of the given partnerships that
     /// exist, in the order given.
