@@ -273,13 +273,15 @@ pub fn parse_day(text: Option<&str>, unbounded: Day) -> Day {
 
 /// The rows of one partnership; `None` for a stream that has no lifecycle event.
 pub fn rows(timeline: &Timeline) -> Option<PartnershipRows> {
-    rows_with(timeline, true)
+    rows_with(timeline, true, true)
 }
 
 /// The rows of one partnership, as [`rows`]; with `details` false, each history entry's own
 /// details (term as written, sources, initiating party, note, target, reason, who recorded it
-/// and when) are left empty, for tables that read them from the stored events instead.
-pub fn rows_with(timeline: &Timeline, details: bool) -> Option<PartnershipRows> {
+/// and when) are left empty, for tables that read them from the stored events instead; with
+/// `directory` false, the directory rows are not made (for tables whose directory is a view
+/// over the status rows).
+pub fn rows_with(timeline: &Timeline, details: bool, directory: bool) -> Option<PartnershipRows> {
     let partnership = timeline.partnership()?;
     let history = timeline.history();
     // The driving entries' days as the engine sees them (a claim group's span on the entry
@@ -416,6 +418,7 @@ pub fn rows_with(timeline: &Timeline, details: bool) -> Option<PartnershipRows> 
     };
     let directory = [(0, 1), (1, 0)]
         .into_iter()
+        .filter(|_| directory)
         .map(|(own, other)| DirectoryRow {
             party: partnership.parties[own].key().to_string(),
             partner: partnership.parties[other].clone(),

@@ -21,10 +21,19 @@ pub struct Progress {
     pub rebuilt: bool,
 }
 
-/// The rows of a timeline into `chunk`, with the history's details when the tables keep them;
-/// how many partnerships that makes (0 or 1).
-fn emit(timeline: Timeline, details: bool, chunk: &mut Vec<PartnershipRows>) -> u64 {
-    match rows::rows_with(&timeline, details) {
+/// What the rows written must carry besides the status and the history.
+#[derive(Debug, Clone, Copy)]
+struct Needs {
+    /// Each history entry's own details (else read from the stored events).
+    details: bool,
+    /// The directory rows (else the directory is a view).
+    directory: bool,
+}
+
+/// The rows of a timeline into `chunk`, with what the tables keep (see [`Needs`]); how many
+/// partnerships that makes (0 or 1).
+fn emit(timeline: Timeline, needs: Needs, chunk: &mut Vec<PartnershipRows>) -> u64 {
+    match rows::rows_with(&timeline, needs.details, needs.directory) {
         Some(partnership_rows) => {
             chunk.push(partnership_rows);
             1
@@ -146,8 +155,14 @@ impl Projections {
             },
             Backend::Live => None,
         };
-        // Rows that are written need the history's details only where the tables keep them.
-        let details = writer.as_ref().is_some_and(|writer| writer.keeps_details());
+        // Rows that are written need the history's details and the directory rows only where
+        // the tables keep them.
+        let needs = Needs {
+            details: writer.as_ref().is_some_and(|writer| writer.keeps_details()),
+            directory: writer
+                .as_ref()
+                .is_some_and(|writer| writer.keeps_directory()),
+        };
         // Which keys are one community (same-as links): their streams make one history.
         let links = ledger.links().await?;
         let started = std::time::Instant::now();
@@ -225,7 +240,7 @@ impl Projections {
                             continue;
                         }
                         partnerships +=
-                            emit(Timeline::from_history(id, history), details, &mut chunk);
+                            emit(Timeline::from_history(id, history), needs, &mut chunk);
                         if chunk.len() == CHUNK {
                             flush(writer.as_mut(), &mut chunk, &links).await?;
                         }
@@ -238,7 +253,7 @@ impl Projections {
                     communities.entry(community).or_default().extend(history);
                     continue;
                 }
-                partnerships += emit(Timeline::from_history(id, history), details, &mut chunk);
+                partnerships += emit(Timeline::from_history(id, history), needs, &mut chunk);
             }
             if !communities.is_empty() {
                 let register =
@@ -247,7 +262,7 @@ impl Projections {
                     let partnership = community_partnership(&id, &entries, Some(&register));
                     partnerships += emit(
                         Timeline::merged(id, partnership, entries),
-                        details,
+                        needs,
                         &mut chunk,
                     );
                     if chunk.len() == CHUNK {
@@ -276,7 +291,7 @@ impl Projections {
                     timeline
                 };
                 progress(done, events.max(done));
-                partnerships += emit(timeline, details, &mut chunk);
+                partnerships += emit(timeline, needs, &mut chunk);
                 if chunk.len() == CHUNK {
                     flush(writer.as_mut(), &mut chunk, &links).await?;
                 }

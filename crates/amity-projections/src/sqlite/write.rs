@@ -549,6 +549,10 @@ impl crate::tables::TableWriter for Writer<'_> {
     fn keeps_details(&self) -> bool {
         Writer::keeps_details(self)
     }
+    fn keeps_directory(&self) -> bool {
+        // `party_directory` is a view over the status rows.
+        false
+    }
     async fn write(&mut self, rows: Vec<PartnershipRows>) -> Result<()> {
         Writer::write(self, rows).await
     }

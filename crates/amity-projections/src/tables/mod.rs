@@ -118,6 +118,12 @@ pub trait TableWriter: Send {
         true
     }
 
+    /// Whether the directory rows are stored (else the directory is a view over the status
+    /// rows, and rows written need not carry them).
+    fn keeps_directory(&self) -> bool {
+        true
+    }
+
     /// Replace the rows of these partnerships.
     async fn write(&mut self, rows: Vec<PartnershipRows>) -> Result<()>;
 
