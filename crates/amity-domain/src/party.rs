@@ -220,20 +220,18 @@ impl Party {
             }
         }
         let region = self.subdivision.as_deref().unwrap_or(&self.country);
-        match &self.qualifier {
-            None => {
-                PartyKey(format!("{}:{}", region.to_ascii_lowercase(), slug(&self.name)).into())
-            }
-            Some(qualifier) => PartyKey(
-                format!(
-                    "{}:{}-{}",
-                    region.to_ascii_lowercase(),
-                    slug(&self.name),
-                    slug(qualifier)
-                )
-                .into(),
-            ),
+        // One string, written in place (this runs for every party of every row a rebuild
+        // writes): `region:slug(name)`, then `-slug(qualifier)` if qualified.
+        let qualifier = self.qualifier.as_deref().unwrap_or_default();
+        let mut key = String::with_capacity(region.len() + self.name.len() + qualifier.len() + 2);
+        key.extend(region.chars().map(|ch| ch.to_ascii_lowercase()));
+        key.push(':');
+        push_slug(&mut key, &self.name);
+        if self.qualifier.is_some() {
+            key.push('-');
+            push_slug(&mut key, qualifier);
         }
+        PartyKey(key.into())
     }
 
     /// The party as stored under `key` (projection tables keep a party's key and its name,
@@ -320,8 +318,29 @@ impl fmt::Display for Party {
 /// Lower-case letters and digits of any script, other runs collapsed to `-`.
 fn slug(name: &str) -> String {
     let mut out = String::with_capacity(name.len());
-    out.extend(slug_chars(name));
+    push_slug(&mut out, name);
     out
+}
+
+/// Append [`slug`]`(name)` to `out`; an ASCII name byte by byte (the same rule: for ASCII,
+/// letters and digits are what `char::is_alphanumeric` finds, and lower-casing is ASCII's).
+fn push_slug(out: &mut String, name: &str) {
+    if !name.is_ascii() {
+        out.extend(slug_chars(name));
+        return;
+    }
+    let (mut started, mut dash) = (false, false);
+    for byte in name.bytes() {
+        if byte.is_ascii_alphanumeric() {
+            if dash && started {
+                out.push('-');
+            }
+            (started, dash) = (true, false);
+            out.push(char::from(byte.to_ascii_lowercase()));
+        } else {
+            dash = true;
+        }
+    }
 }
 
 /// The characters of [`slug`]`(name)`, one at a time: lower-case letters and digits, and one

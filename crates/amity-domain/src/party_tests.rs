@@ -112,6 +112,30 @@ fn reference_slug(name: &str) -> String {
     out
 }
 
+/// [`Party::key`] as it was first written (formatted from the region and the slugs): the
+/// reference the key written in place is compared with.
+fn reference_key(party: &Party) -> String {
+    if party.country == "ZZ" {
+        if let Some(item) = &party.wikidata {
+            return format!("zz:{}", item.to_ascii_lowercase());
+        }
+    }
+    let region = party.subdivision.as_deref().unwrap_or(&party.country);
+    match &party.qualifier {
+        None => format!(
+            "{}:{}",
+            region.to_ascii_lowercase(),
+            reference_slug(&party.name)
+        ),
+        Some(qualifier) => format!(
+            "{}:{}-{}",
+            region.to_ascii_lowercase(),
+            reference_slug(&party.name),
+            reference_slug(qualifier)
+        ),
+    }
+}
+
 /// [`Party::keyed`] as it was first written: build the unqualified key, then strip it.
 fn reference_keyed(mut party: Party, key: &str) -> Party {
     if party.qualifier.is_some() {
@@ -130,6 +154,21 @@ fn reference_keyed(mut party: Party, key: &str) -> Party {
 }
 
 proptest::proptest! {
+    /// The key written in place is the key formatted from the region and the slugs, for ASCII
+    /// names (the byte-by-byte path) and names of any script, qualified or not.
+    #[test]
+    fn keys_are_the_region_and_the_slugs(
+        name in "([a-zA-Z0-9 ,.'-]{1,12}|[a-zA-Z İßΣσДжé\u{301}\u{307}-]{1,12})",
+        country in "(FR|DE|ZZ)",
+        subdivision in proptest::option::of("(FR-IDF|DE-BY)"),
+        wikidata in proptest::option::of("Q[0-9]{1,3}"),
+        qualifier in proptest::option::of("([a-z0-9 .-]{0,6}|[a-zé Σ]{1,4})"),
+    ) {
+        let party = Party { name, country, subdivision, wikidata, qualifier };
+        let key = party.key();
+        proptest::prop_assert_eq!(key.as_str(), reference_key(&party));
+    }
+
     /// The slug one character at a time is the slug, for names of any script, case, spacing
     /// and punctuation (`İ` lower-cases to two characters, the second no letter).
     #[test]
