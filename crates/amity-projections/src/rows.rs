@@ -468,13 +468,13 @@ impl PartyRow {
     pub fn named(party: &Party, register: &amity_domain::Register) -> PartyRow {
         let key = party.key();
         PartyRow {
-            key: key.to_string(),
+            key: key.as_str().to_owned(),
             party: party.clone(),
             kind: None,
             geonames: None,
             coordinates: None,
             aliases: Vec::new(),
-            canonical: register.canonical_key(&key).to_string(),
+            canonical: register.canonical_key(&key).as_str().to_owned(),
             registered: false,
         }
     }

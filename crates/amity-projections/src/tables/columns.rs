@@ -212,7 +212,7 @@ impl StatusCells {
             .filter_map(|claim| claim.occurred.as_deref())
             .collect();
         StatusCells {
-            keys: [0, 1].map(|index| status.parties[index].key().to_string()),
+            keys: [0, 1].map(|index| status.parties[index].key().as_str().to_owned()),
             founded: (!founded.is_empty()).then(|| founded.join(";")),
             row: json(status),
             possible: (!status.possible.is_empty()).then(|| {
