@@ -153,18 +153,32 @@ fn reference_keyed(mut party: Party, key: &str) -> Party {
     party
 }
 
+/// Unqualified parties named after `names` (a pattern), in France, Germany or no known country,
+/// with or without a subdivision and a Wikidata item.
+fn parties(names: &'static str) -> impl proptest::strategy::Strategy<Value = Party> {
+    use proptest::strategy::Strategy;
+    let (countries, subdivisions) = ("(FR|DE|ZZ)", "(FR-IDF|DE-BY)");
+    let items = proptest::option::of("Q[0-9]{1,3}");
+    (names, countries, proptest::option::of(subdivisions), items).prop_map(
+        |(name, country, subdivision, wikidata)| Party {
+            name,
+            country,
+            subdivision,
+            wikidata,
+            qualifier: None,
+        },
+    )
+}
+
 proptest::proptest! {
     /// The key written in place is the key formatted from the region and the slugs, for ASCII
     /// names (the byte-by-byte path) and names of any script, qualified or not.
     #[test]
     fn keys_are_the_region_and_the_slugs(
-        name in "([a-zA-Z0-9 ,.'-]{1,12}|[a-zA-Z İßΣσДжé\u{301}\u{307}-]{1,12})",
-        country in "(FR|DE|ZZ)",
-        subdivision in proptest::option::of("(FR-IDF|DE-BY)"),
-        wikidata in proptest::option::of("Q[0-9]{1,3}"),
+        party in parties("([a-zA-Z0-9 ,.'-]{1,12}|[a-zA-Z İßΣσДжé\u{301}\u{307}-]{1,12})"),
         qualifier in proptest::option::of("([a-z0-9 .-]{0,6}|[a-zé Σ]{1,4})"),
     ) {
-        let party = Party { name, country, subdivision, wikidata, qualifier };
+        let party = Party { qualifier, ..party };
         let key = party.key();
         proptest::prop_assert_eq!(key.as_str(), reference_key(&party));
     }
@@ -181,20 +195,10 @@ proptest::proptest! {
     /// dash too many).
     #[test]
     fn keyed_reads_the_qualifier_back_as_before(
-        name in "[a-zA-Zİé\u{307} -]{1,8}",
-        country in "(FR|DE|ZZ)",
-        subdivision in proptest::option::of("(FR-IDF|DE-BY)"),
-        wikidata in proptest::option::of("Q[0-9]{1,3}"),
+        party in parties("[a-zA-Zİé\u{307} -]{1,8}"),
         qualifier in proptest::option::of("[a-z0-9-]{0,5}"),
         tweak in 0..6_u8,
     ) {
-        let party = Party {
-            name,
-            country,
-            subdivision,
-            wikidata,
-            qualifier: None,
-        };
         let mut key = match &qualifier {
             Some(qualifier) => party.clone().qualified(qualifier).key().as_str().to_owned(),
             None => party.key().as_str().to_owned(),
