@@ -51,6 +51,15 @@ impl Default for FeedChanges {
 impl FeedChanges {
     /// Count a stream's events by its kind.
     fn add(&mut self, stream: &str, count: u64) -> Result<()> {
+        if let Some(id) = self.add_other(stream, count)? {
+            *self.partnerships.entry(id).or_default() += count;
+        }
+        Ok(())
+    }
+
+    /// Count a stream's events by its kind, except a partnership's, whose id is returned for
+    /// the caller to count.
+    fn add_other(&mut self, stream: &str, count: u64) -> Result<Option<PartnershipId>> {
         if is_partnership_stream(stream) {
             let id: PartnershipId =
                 stream
@@ -60,8 +69,8 @@ impl FeedChanges {
                         expected: "not a partnership",
                         reason: error.to_string(),
                     })?;
-            *self.partnerships.entry(id).or_default() += count;
             self.events += count;
+            return Ok(Some(id));
         } else if stream == LINKS_STREAM {
             self.links = true;
         } else if let Some(key) = stream.strip_prefix(PARTY_STREAM_PREFIX) {
@@ -74,7 +83,7 @@ impl FeedChanges {
                     })?;
             self.parties.insert(key);
         }
-        Ok(())
+        Ok(None)
     }
 }
 
@@ -164,9 +173,27 @@ impl Ledger {
             first_event: summary.first_event,
             ..FeedChanges::default()
         };
+        // The partnerships gathered, then made one map at once: the store gives the streams in
+        // name order, which is the ids' order, and a map built from sorted pairs is built in one
+        // pass rather than searched once per stream.
+        let mut partnerships: Vec<(PartnershipId, u64)> = Vec::new();
         for (stream, count) in &summary.streams {
-            changes.add(stream, *count)?;
+            if let Some(id) = changes.add_other(stream, *count)? {
+                match partnerships.last_mut() {
+                    Some((last, counted)) if *last == id => *counted += count,
+                    _ => partnerships.push((id, *count)),
+                }
+            }
         }
+        partnerships.sort_by(|(a, _), (b, _)| a.cmp(b));
+        partnerships.dedup_by(|(later, counted), (first, total)| {
+            let same = later == first;
+            if same {
+                *total += *counted;
+            }
+            same
+        });
+        changes.partnerships = partnerships.into_iter().collect();
         Ok(changes)
     }
 

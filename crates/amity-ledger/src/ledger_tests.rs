@@ -456,3 +456,22 @@ async fn pages_stop_at_until_and_leave_milestones_out() {
     assert_eq!(seen, recorded[2..]);
     assert_eq!((pages.position(), pages.events()), (feed[5].position, 4));
 }
+
+/// The whole feed's summary (streams counted by the store, the map built at once) is what
+/// reading every event from the start counts, on both reading pipelines.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_summary_counts_what_reading_the_feed_counts() {
+    for (store, _dir) in pipeline_stores() {
+        let (ledger, feed) = interleaved(store, 37, 3).await;
+        let summary = ledger.summary().await.unwrap();
+        assert_eq!(
+            summary,
+            ledger.changes_since(Position::START).await.unwrap()
+        );
+        assert_eq!(
+            (summary.partnerships.len(), summary.events),
+            (37, feed.len() as u64)
+        );
+        assert!(summary.partnerships.values().all(|count| *count == 3));
+    }
+}
