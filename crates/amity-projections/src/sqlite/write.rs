@@ -368,10 +368,17 @@ fn commit(
     if !large {
         return connection.execute_batch("COMMIT;").map_err(sql_error);
     }
-    // Not folded by this commit (see `LARGE_WRITE`); SQLite's default afterwards.
+    // Not folded by this commit (see `LARGE_WRITE`); the connection's setting afterwards,
+    // whether the commit succeeded or not.
+    let setting: i64 = connection
+        .query_row("PRAGMA wal_autocheckpoint", [], |row| row.get(0))
+        .map_err(sql_error)?;
     connection
-        .execute_batch("PRAGMA wal_autocheckpoint = 0; COMMIT; PRAGMA wal_autocheckpoint = 1000;")
-        .map_err(sql_error)
+        .execute_batch("PRAGMA wal_autocheckpoint = 0;")
+        .map_err(sql_error)?;
+    let committed = connection.execute_batch("COMMIT;");
+    let restored = connection.execute_batch(&format!("PRAGMA wal_autocheckpoint = {setting};"));
+    committed.and(restored).map_err(sql_error)
 }
 
 /// How many partnership numbers each pair of countries has (see [`Numbers`]).
