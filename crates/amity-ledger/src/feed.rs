@@ -174,15 +174,13 @@ impl Ledger {
             ..FeedChanges::default()
         };
         // The partnerships gathered, then made one map at once: the store gives the streams in
-        // name order, which is the ids' order, and a map built from sorted pairs is built in one
-        // pass rather than searched once per stream.
+        // name order, which is the ids' order (the sort finds them sorted; two streams of one id
+        // are summed), and a map built from sorted pairs is built in one pass rather than
+        // searched once per stream.
         let mut partnerships: Vec<(PartnershipId, u64)> = Vec::new();
         for (stream, count) in &summary.streams {
             if let Some(id) = changes.add_other(stream, *count)? {
-                match partnerships.last_mut() {
-                    Some((last, counted)) if *last == id => *counted += count,
-                    _ => partnerships.push((id, *count)),
-                }
+                partnerships.push((id, *count));
             }
         }
         partnerships.sort_by(|(a, _), (b, _)| a.cmp(b));
