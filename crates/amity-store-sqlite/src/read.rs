@@ -31,24 +31,43 @@ const FEED_QUERY: &str = "SELECT position, stream_no, stream_version, event_id, 
         schema_version, payload, metadata, recorded_at
  FROM events WHERE position > ?1 AND position <= ?2 ORDER BY position LIMIT ?3";
 
-/// The name of stream `stream_no`, from the reader's cache or else looked up (and cached).
+/// Stream names loaded at once when one is missing from a reader's cache: the missing one and
+/// those numbered after it. Streams are numbered as they are first appended to, so a reading in
+/// feed order meets new streams in rising numbers, and a ledger of many short streams (an
+/// imported list: one stream per event) costs one query per this many new streams rather than
+/// one per event.
+const NAMES_AHEAD: i64 = 256;
+
+/// The name of stream `stream_no`, from the reader's cache or else looked up (with the
+/// [`NAMES_AHEAD`] streams from it, all cached).
 fn stream_name<'n>(
     names: &'n mut StreamNames,
     connection: &Connection,
     stream_no: i64,
 ) -> Result<&'n SmolStr> {
-    match names.entry(stream_no) {
-        std::collections::hash_map::Entry::Occupied(known) => Ok(known.into_mut()),
-        std::collections::hash_map::Entry::Vacant(new) => {
-            let name: SmolStr = connection
-                .prepare_cached("SELECT name FROM streams WHERE stream_no = ?1")
-                .and_then(|mut name_of| {
-                    name_of.query_row([stream_no], |row| Ok(row.get_ref(0)?.as_str()?.into()))
-                })
-                .map_err(backend_error)?;
-            Ok(new.insert(name))
+    if !names.contains_key(&stream_no) {
+        let mut from = connection
+            .prepare_cached(
+                "SELECT stream_no, name FROM streams WHERE stream_no >= ?1
+                 ORDER BY stream_no LIMIT ?2",
+            )
+            .map_err(backend_error)?;
+        let mut rows = from
+            .query(params![stream_no, NAMES_AHEAD])
+            .map_err(backend_error)?;
+        while let Some(row) = rows.next().map_err(backend_error)? {
+            let (number, name) = named_stream(row).map_err(backend_error)?;
+            names.entry(number).or_insert(name);
         }
     }
+    names
+        .get(&stream_no)
+        .ok_or_else(|| backend_error(rusqlite::Error::QueryReturnedNoRows))
+}
+
+/// A stream's number and name, from a row of those two columns.
+fn named_stream(row: &rusqlite::Row<'_>) -> rusqlite::Result<(i64, SmolStr)> {
+    Ok((row.get(0)?, row.get_ref(1)?.as_str()?.into()))
 }
 
 impl Reader {
@@ -151,11 +170,7 @@ pub(crate) fn load_stream_names(reader: &mut Reader) -> Result<()> {
         .map_err(backend_error)?;
     let mut rows = statement.query([]).map_err(backend_error)?;
     while let Some(row) = rows.next().map_err(backend_error)? {
-        let stream_no: i64 = row.get(0).map_err(backend_error)?;
-        let name: SmolStr = row
-            .get_ref(1)
-            .and_then(|name| Ok(name.as_str()?.into()))
-            .map_err(backend_error)?;
+        let (stream_no, name) = named_stream(row).map_err(backend_error)?;
         reader.stream_names.insert(stream_no, name);
     }
     Ok(())

@@ -15,8 +15,8 @@ pub fn timestamp(moment: jiff::Timestamp) -> String {
 
 /// A date cell: the date as written, `unknown` when not known (never empty, which a reader
 /// cannot tell from a missing value).
-pub(super) fn date(date: Option<&str>) -> String {
-    date.unwrap_or("unknown").to_owned()
+pub(super) fn date(date: Option<&str>) -> &str {
+    date.unwrap_or("unknown")
 }
 
 /// The `possible_statuses` cell: every status a partnership may be in, `;`-joined, sorted.
@@ -43,61 +43,121 @@ pub fn definite_and_possible<'a>(
     }
 }
 
-/// A CSV writer of one view (or of any report): the header, then rows, each cell of a guarded
-/// column (the free-text ones of a view unless `raw`) guarded against spreadsheet formulas.
-pub struct ViewWriter<'a> {
-    writer: csv::Writer<&'a mut dyn Write>,
+/// Append one CSV cell to `out` as the `csv` crate's writer does by default (RFC 4180): quoted,
+/// its quotes doubled, when it holds a comma, a quote or a line break; as it is otherwise.
+pub(super) fn csv_cell(out: &mut Vec<u8>, cell: &[u8]) {
+    let special = |byte: &u8| matches!(byte, b',' | b'"' | b'\n' | b'\r');
+    if !cell.iter().any(special) {
+        out.extend_from_slice(cell);
+        return;
+    }
+    out.push(b'"');
+    for piece in cell.split_inclusive(|&byte| byte == b'"') {
+        out.extend_from_slice(piece);
+        if piece.last() == Some(&b'"') {
+            out.push(b'"');
+        }
+    }
+    out.push(b'"');
+}
+
+/// How the rows of one view (or of any report) are written: the cells of a guarded column (the
+/// free-text ones of a view unless raw) guarded against spreadsheet formulas, each row as the
+/// `csv` crate writes a record ([`csv_cell`], `,` between cells, `\n` after).
+#[derive(Clone)]
+pub(super) struct RowFormat {
     guarded: Vec<bool>,
+}
+
+impl RowFormat {
+    /// The format of a view's rows, its free-text columns guarded unless `raw`.
+    pub(super) fn of_view(columns: &[&str], raw: bool) -> RowFormat {
+        RowFormat {
+            guarded: columns
+                .iter()
+                .map(|column| !raw && FREE_TEXT.contains(column))
+                .collect(),
+        }
+    }
+
+    /// Append one row, its cells in the order of the columns, to `out`.
+    pub(super) fn write(&self, out: &mut Vec<u8>, cells: &[&str]) {
+        assert_eq!(cells.len(), self.guarded.len(), "a cell for every column");
+        if let [""] = cells {
+            // A record of one empty cell, quoted so that it is not read as no record.
+            out.extend_from_slice(b"\"\"\n");
+            return;
+        }
+        for (index, (cell, &guarded)) in cells.iter().zip(&self.guarded).enumerate() {
+            if index > 0 {
+                out.push(b',');
+            }
+            if guarded {
+                csv_cell(out, neutralise_formula(cell).as_bytes());
+            } else {
+                csv_cell(out, cell.as_bytes());
+            }
+        }
+        out.push(b'\n');
+    }
+}
+
+/// A CSV writer of one view (or of any report): the header, then rows ([`RowFormat`]).
+pub struct ViewWriter<'a> {
+    out: &'a mut dyn Write,
+    format: RowFormat,
+    /// The row being written, reused.
+    row: Vec<u8>,
 }
 
 impl<'a> ViewWriter<'a> {
     /// Begin a view with its columns.
     pub(super) fn new(out: &'a mut dyn Write, columns: &[&str], raw: bool) -> Result<Self> {
-        let guarded = columns
-            .iter()
-            .map(|column| !raw && FREE_TEXT.contains(column))
-            .collect();
-        ViewWriter::guarding(out, columns, guarded)
+        let format = RowFormat::of_view(columns, raw);
+        ViewWriter::guarding(out, columns, format.guarded)
     }
 
     /// Begin a report with its columns; `guarded[i]`: whether the cells of column `i` are
     /// guarded.
     pub fn guarding(out: &'a mut dyn Write, columns: &[&str], guarded: Vec<bool>) -> Result<Self> {
-        let mut writer = ViewWriter::rows_only(out, guarded);
-        writer.writer.write_record(columns)?;
+        let mut writer = ViewWriter::rows_only(out, RowFormat { guarded });
+        let header = RowFormat {
+            guarded: vec![false; columns.len()],
+        };
+        header.write(&mut writer.row, columns);
+        writer.out.write_all(&writer.row)?;
         Ok(writer)
     }
 
     /// Rows that go on after others (of another writer of the same columns), without a header.
-    pub(super) fn rows_only(out: &'a mut dyn Write, guarded: Vec<bool>) -> ViewWriter<'a> {
+    pub(super) fn rows_only(out: &'a mut dyn Write, format: RowFormat) -> ViewWriter<'a> {
         ViewWriter {
-            writer: csv::Writer::from_writer(out),
-            guarded,
+            out,
+            format,
+            row: Vec::new(),
         }
     }
 
-    /// Which columns are guarded (for a writer of rows that go on after these).
-    pub(super) fn guarded(&self) -> Vec<bool> {
-        self.guarded.clone()
+    /// How its rows are written (for a writer of rows that go on after these).
+    pub(super) fn format(&self) -> RowFormat {
+        self.format.clone()
     }
 
     /// One row, its cells in the order of the columns.
     pub fn row(&mut self, cells: &[&str]) -> Result<()> {
-        for (cell, &guarded) in cells.iter().zip(&self.guarded) {
-            if guarded {
-                self.writer
-                    .write_field(neutralise_formula(cell).as_bytes())?;
-            } else {
-                self.writer.write_field(cell.as_bytes())?;
-            }
-        }
-        self.writer.write_record(None::<&[u8]>)?;
+        self.row.clear();
+        self.format.write(&mut self.row, cells);
+        self.out.write_all(&self.row)?;
         Ok(())
     }
 
     /// The end of the view.
-    pub fn finish(mut self) -> Result<()> {
-        self.writer.flush()?;
+    pub fn finish(self) -> Result<()> {
+        self.out.flush()?;
         Ok(())
     }
 }
+
+#[cfg(test)]
+#[path = "cells_tests.rs"]
+mod tests;

@@ -56,20 +56,22 @@ pub fn write_timeline(
     // Each event is decoded and its cells made: the second half of the rows on a thread of its
     // own, into a buffer written after the first half.
     let (first, second) = rows.split_at(rows.len() / 2);
-    let guarded = writer.guarded();
+    let format = writer.format();
     let later = std::thread::scope(|scope| -> Result<Vec<u8>> {
         let later = scope.spawn(move || -> Result<Vec<u8>> {
             let mut bytes = Vec::new();
-            let mut writer = ViewWriter::rows_only(&mut bytes, guarded);
+            let mut writer = ViewWriter::rows_only(&mut bytes, format);
+            let mut made = MadeCells::default();
             for (stored, place) in second {
-                timeline_row(&mut writer, stored, *place)?;
+                timeline_row(&mut writer, &mut made, stored, *place)?;
             }
             writer.finish()?;
             Ok(bytes)
         });
+        let mut made = MadeCells::default();
         let written = first
             .iter()
-            .try_for_each(|(stored, place)| timeline_row(&mut writer, stored, *place));
+            .try_for_each(|(stored, place)| timeline_row(&mut writer, &mut made, stored, *place));
         let later = later.join().expect("the formatting thread does not panic");
         written.and(later)
     })?;
@@ -78,10 +80,39 @@ pub fn write_timeline(
     Ok(rows.len() as u64)
 }
 
+/// The cells of a row that are made rather than borrowed (numbers, ids, times), written one
+/// after another into one buffer that each row reuses.
+#[derive(Default)]
+struct MadeCells {
+    text: String,
+    ends: Vec<usize>,
+}
+
+impl MadeCells {
+    fn clear(&mut self) {
+        self.text.clear();
+        self.ends.clear();
+    }
+
+    /// Write a cell; its number, for [`MadeCells::get`].
+    fn push(&mut self, value: impl std::fmt::Display) -> usize {
+        use std::fmt::Write as _;
+        write!(self.text, "{value}").expect("writing to a String does not fail");
+        self.ends.push(self.text.len());
+        self.ends.len() - 1
+    }
+
+    fn get(&self, cell: usize) -> &str {
+        let start = cell.checked_sub(1).map_or(0, |before| self.ends[before]);
+        &self.text[start..self.ends[cell]]
+    }
+}
+
 /// One row of the timeline: the stored event, and what its history derives (`None` for an
-/// event no history shows).
+/// event no history shows). `made` is the row's buffer, reused.
 fn timeline_row(
     writer: &mut ViewWriter<'_>,
+    made: &mut MadeCells,
     stored: &Stored,
     derived: Option<&Placement>,
 ) -> Result<()> {
@@ -90,78 +121,81 @@ fn timeline_row(
         .map_err(|error| undecodable(stored, error))?;
     let facts = event.facts();
     let (target, reason) = match &event {
-        Event::Retracted(body) => (Some(body.target.to_string()), Some(body.reason.as_str())),
-        Event::Cited(body) => (Some(body.target.to_string()), None),
+        Event::Retracted(body) => (Some(body.target), Some(body.reason.as_str())),
+        Event::Cited(body) => (Some(body.target), None),
         _ => (None, None),
     };
     let partnership = event.as_lifecycle().map(|body| &*body.partnership);
-    let party = |side: usize| -> [String; 5] {
+    let party = |side: usize| -> [&str; 5] {
         match partnership {
             Some(partnership) => {
                 let party = &partnership.parties[side];
                 [
-                    party.name.clone(),
-                    party.country.clone(),
-                    party.subdivision.clone().unwrap_or_default(),
-                    party.wikidata.clone().unwrap_or_default(),
-                    party.qualifier.clone().unwrap_or_default(),
+                    &party.name,
+                    &party.country,
+                    party.subdivision.as_deref().unwrap_or_default(),
+                    party.wikidata.as_deref().unwrap_or_default(),
+                    party.qualifier.as_deref().unwrap_or_default(),
                 ]
             }
             None => Default::default(),
         }
     };
     let (a, b) = (party(0), party(1));
-    let derived_cell = |value: Option<String>| value.unwrap_or_default();
-    let cells: Vec<String> = vec![
-        derived.map_or_else(
-            || record.stream.to_string(),
-            |row| row.partnership.to_string(),
-        ),
-        derived_cell(derived.map(|row| row.seq.to_string())),
-        stored.log_index.to_string(),
-        record.event_id.to_string(),
-        record.stream.to_string(),
-        record.stream_version.to_string(),
-        record.event_type.to_string(),
-        record.schema_version.to_string(),
+    made.clear();
+    let seq = derived.map(|row| made.push(row.seq));
+    let log_index = made.push(stored.log_index);
+    let event_id = made.push(record.event_id);
+    let stream_version = made.push(record.stream_version);
+    let schema_version = made.push(record.schema_version);
+    let target = target.map(|id| made.push(id));
+    let alternative = event.alternative_to().map(|id| made.push(id));
+    let sources = made.push(facts.sources.len());
+    // As [`timestamp`] writes it.
+    let recorded_at = made.push(record.recorded_at);
+    let made = &*made;
+    let optional = |cell: Option<usize>| cell.map_or("", |cell| made.get(cell));
+    let cells: [&str; 35] = [
+        derived.map_or(record.stream.as_str(), |row| row.partnership.as_str()),
+        optional(seq),
+        made.get(log_index),
+        made.get(event_id),
+        record.stream.as_str(),
+        made.get(stream_version),
+        record.event_type.as_str(),
+        made.get(schema_version),
         date(facts.occurred.date().map(|d| d.as_str())),
-        derived_cell(derived.map(|row| date(row.earliest.as_deref()))),
-        derived_cell(derived.map(|row| date(row.latest.as_deref()))),
-        facts.term_as_written.clone().unwrap_or_default(),
-        facts.certainty.name().to_owned(),
-        derived_cell(derived.map(|row| row.disputed.to_string())),
-        derived_cell(derived.and_then(|row| row.status_after.map(|s| s.name().to_owned()))),
-        derived_cell(derived.and_then(|row| row.retracted_by.clone())),
-        target.unwrap_or_default(),
-        reason.unwrap_or_default().to_owned(),
-        event
-            .alternative_to()
-            .map(|id| id.to_string())
+        derived.map_or("", |row| date(row.earliest.as_deref())),
+        derived.map_or("", |row| date(row.latest.as_deref())),
+        facts.term_as_written.as_deref().unwrap_or_default(),
+        facts.certainty.name(),
+        derived.map_or("", |row| if row.disputed { "true" } else { "false" }),
+        derived
+            .and_then(|row| row.status_after)
+            .map_or("", |status| status.name()),
+        derived
+            .and_then(|row| row.retracted_by.as_deref())
             .unwrap_or_default(),
-        facts
-            .initiated_by
-            .as_ref()
-            .map(|key| key.to_string())
-            .unwrap_or_default(),
-        a[0].clone(),
-        a[1].clone(),
-        a[2].clone(),
-        a[3].clone(),
-        a[4].clone(),
-        b[0].clone(),
-        b[1].clone(),
-        b[2].clone(),
-        b[3].clone(),
-        b[4].clone(),
-        partnership
-            .map(|p| p.kind.as_str().to_owned())
-            .unwrap_or_default(),
-        facts.note.clone().unwrap_or_default(),
-        facts.sources.len().to_string(),
-        stored.recorded_by.clone(),
-        timestamp(record.recorded_at),
+        optional(target),
+        reason.unwrap_or_default(),
+        optional(alternative),
+        facts.initiated_by.as_ref().map_or("", |key| key.as_str()),
+        a[0],
+        a[1],
+        a[2],
+        a[3],
+        a[4],
+        b[0],
+        b[1],
+        b[2],
+        b[3],
+        b[4],
+        partnership.map_or("", |p| p.kind.as_str()),
+        facts.note.as_deref().unwrap_or_default(),
+        made.get(sources),
+        &stored.recorded_by,
+        made.get(recorded_at),
     ];
-    let cells: Vec<&str> = cells.iter().map(String::as_str).collect();
     writer.row(&cells)
 }
 
