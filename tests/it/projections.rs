@@ -607,12 +607,14 @@ async fn a_projection_file_built_for_another_ledger_is_rebuilt() {
 /// A memory store in which another writer records one event at the moment a reader first
 /// reaches the end of the feed: what a server, or a ledger in another file than its
 /// projections, allows at any time. With `undercount`, its feed summary also counts one event
-/// too few in a stream (a faulty backend).
-#[derive(Debug)]
+/// too few in a stream (a faulty backend). With `hide_last`, the first reading of the feed
+/// that reaches its last event ends before it (as if it were appended just after).
+#[derive(Debug, Default)]
 struct LateWriter {
     inner: Arc<MemoryEventStore>,
     late: std::sync::Mutex<Option<ToRecord>>,
     undercount: bool,
+    hide_last: std::sync::atomic::AtomicBool,
 }
 
 #[async_trait::async_trait]
@@ -697,7 +699,21 @@ impl EventStore for LateWriter {
         after: amity_store::Position,
         max: usize,
     ) -> amity_store::Result<Vec<amity_store::RecordedEvent>> {
-        let page = self.inner.read_all(after, max).await?;
+        let mut page = self.inner.read_all(after, max).await?;
+        let last = self
+            .inner
+            .read_all(after, usize::MAX)
+            .await?
+            .last()
+            .cloned();
+        if page.last() == last.as_ref()
+            && last.is_some()
+            && self
+                .hide_last
+                .swap(false, std::sync::atomic::Ordering::SeqCst)
+        {
+            page.pop();
+        }
         let late = self.late.lock().unwrap().take();
         match late {
             Some(item) if page.is_empty() => {
@@ -720,8 +736,7 @@ async fn a_rebuild_stops_where_the_feed_ended_when_it_started() {
     record_story(&Ledger::new(inner.clone()), None).await;
     let store = Arc::new(LateWriter {
         inner: inner.clone(),
-        late: std::sync::Mutex::new(None),
-        undercount: false,
+        ..LateWriter::default()
     });
     let ledger = Ledger::new(store.clone());
     let mut projections =
@@ -1112,8 +1127,8 @@ async fn a_rebuild_refuses_a_feed_summary_that_undercounts_a_stream() {
     record_story(&Ledger::new(inner.clone()), None).await;
     let ledger = Ledger::new(Arc::new(LateWriter {
         inner,
-        late: std::sync::Mutex::new(None),
         undercount: true,
+        ..LateWriter::default()
     }));
     let file = dir.path().join("p.db");
     let mut projections = Projections::open(ledger, Some(&file)).unwrap();
@@ -1124,6 +1139,53 @@ async fn a_rebuild_refuses_a_feed_summary_that_undercounts_a_stream() {
     let tables = amity_projections::sqlite::SqliteTables::open(&file).unwrap();
     assert_eq!(tables.checkpoint().unwrap(), None);
     assert!(tables.status_rows(None).unwrap().is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn given_histories_that_show_an_event_the_feed_reading_missed_when_the_timeline_is_exported_then_it_is_read_on_and_shown(
+) {
+    use amity_interchange::views;
+    let inner = Arc::new(MemoryEventStore::new());
+    record_story(&Ledger::new(inner.clone()), None).await;
+    // The histories are read from the whole feed; the export's own reading of the feed first
+    // ends before its last event, as when another process appends it meanwhile.
+    let projections = Projections::open(Ledger::new(inner.clone()), None).unwrap();
+    let store = Arc::new(LateWriter {
+        inner: inner.clone(),
+        hide_last: true.into(),
+        ..LateWriter::default()
+    });
+    let mut exported = Vec::new();
+    let rows = views::export_timeline(
+        &Ledger::new(store.clone()),
+        &projections,
+        None,
+        false,
+        &mut exported,
+    )
+    .await
+    .unwrap();
+    assert!(
+        !store.hide_last.load(std::sync::atomic::Ordering::SeqCst),
+        "it was hidden once"
+    );
+    let whole = Ledger::new(inner);
+    let feed = views::Feed::read(&whole, None).await.unwrap();
+    let placements = projections.placements(None).await.unwrap();
+    let mut reference = Vec::new();
+    let written = views::write_timeline(&feed, &placements, false, &mut reference).unwrap();
+    assert_eq!(rows, written);
+    let exported = String::from_utf8(exported).unwrap();
+    let last = whole
+        .stored_records(amity_store::Position::START, usize::MAX)
+        .await
+        .unwrap();
+    let last = last.last().unwrap().event_id.to_string();
+    assert!(
+        exported.contains(&last),
+        "the hidden event's row: {exported}"
+    );
+    assert_eq!(exported, String::from_utf8(reference).unwrap());
 }
 
 // ---------------------------------------------------------------------------------------------

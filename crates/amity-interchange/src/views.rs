@@ -22,9 +22,11 @@ mod feed;
 mod lists;
 mod register;
 mod timeline;
+mod timeline_export;
 
 pub use cells::{definite_and_possible, possible_statuses, timestamp, ViewWriter};
 pub use feed::Feed;
 pub use lists::{write_parties, write_status, PARTIES, STATUS};
 pub use register::{write_party_links, write_registrations};
 pub use timeline::{write_milestones, write_sources, write_timeline};
+pub use timeline_export::export_timeline;

@@ -448,3 +448,88 @@ async fn a_feed_read_on_is_the_feed_read_again() {
     assert_eq!(timeline(&feed), timeline(&again));
     assert_eq!(timeline(&feed).lines().count(), 3, "{}", timeline(&feed));
 }
+
+/// The timeline view as `export` writes it ([`views::export_timeline`]: read in batches and
+/// formatted on two threads as they come) and as the reference writes it from the whole feed
+/// ([`views::write_timeline`]), as known at `known_at`.
+async fn both_timelines(
+    store: Arc<dyn EventStore>,
+    known_at: Option<jiff::Timestamp>,
+    raw: bool,
+) -> (String, String) {
+    let ledger = Ledger::new(store);
+    let projections = Projections::open(ledger.clone(), None).unwrap();
+    let mut exported = Vec::new();
+    let rows = views::export_timeline(&ledger, &projections, known_at, raw, &mut exported)
+        .await
+        .unwrap();
+    let placements = projections.placements(known_at).await.unwrap();
+    let feed = views::Feed::read(&ledger, known_at).await.unwrap();
+    let mut reference = Vec::new();
+    let written = views::write_timeline(&feed, &placements, raw, &mut reference).unwrap();
+    assert_eq!(rows, written);
+    (
+        String::from_utf8(exported).unwrap(),
+        String::from_utf8(reference).unwrap(),
+    )
+}
+
+/// The moment the `n`th stored event (counting round) was recorded, if there is one.
+async fn recorded_at(store: &Arc<dyn EventStore>, n: usize) -> Option<jiff::Timestamp> {
+    let events = store.read_all(Position::START, usize::MAX).await.unwrap();
+    events
+        .get(n % events.len().max(1))
+        .map(|event| event.recorded_at)
+}
+
+fn two_threads() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(
+        std::env::var("AMITY_PROPTEST_CASES").ok().and_then(|n| n.parse().ok()).unwrap_or(256)
+    ))]
+
+    #[test]
+    fn the_exported_timeline_is_the_timeline_written_from_the_whole_feed(
+        steps in prop::collection::vec(step(), 1..24),
+        raw in any::<bool>(),
+        known in proptest::option::of(0..24usize),
+    ) {
+        let (exported, reference) = two_threads().block_on(async {
+            let store = ledger_of(&steps).await;
+            let known_at = match known {
+                Some(n) => recorded_at(&store, n).await,
+                None => None,
+            };
+            both_timelines(store, known_at, raw).await
+        });
+        prop_assert_eq!(exported, reference);
+    }
+}
+
+/// Many batches, formatted by two threads in whatever order they take them, still come out in
+/// the order of the histories.
+#[test]
+fn given_a_ledger_of_many_batches_when_the_timeline_is_exported_then_it_is_the_reference() {
+    use proptest::strategy::ValueTree;
+    let mut runner = proptest::test_runner::TestRunner::deterministic();
+    let steps: Vec<Step> = (0..3_000)
+        .map(|_| step().new_tree(&mut runner).unwrap().current())
+        .collect();
+    let (exported, reference) = two_threads().block_on(async {
+        let store = ledger_of(&steps).await;
+        both_timelines(store, None, false).await
+    });
+    assert!(
+        exported.lines().count() > 1_000,
+        "{}",
+        exported.lines().count()
+    );
+    assert_eq!(exported, reference);
+}

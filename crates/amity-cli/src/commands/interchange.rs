@@ -263,28 +263,8 @@ pub async fn export(
                 Ok(None)
             }
             Export::View(ViewArg::Timeline) => {
-                // The histories and the feed are read at once (each on a thread and a
-                // connection of its own); the feed then holds every event the histories show,
-                // read on if the histories were caught up meanwhile (by another process).
-                // This thread waits meanwhile, as a blocking one: the runtime's other work (a
-                // PostgreSQL connection's) goes on elsewhere.
-                let handle = tokio::runtime::Handle::current();
-                let (placements, feed) = tokio::task::block_in_place(|| {
-                    std::thread::scope(|scope| {
-                        let placements =
-                            scope.spawn(|| handle.block_on(projections.placements(known_at)));
-                        let feed =
-                            scope.spawn(|| handle.block_on(views::Feed::read(ledger, known_at)));
-                        let join = "no reader panics";
-                        (placements.join().expect(join), feed.join().expect(join))
-                    })
-                });
-                let (placements, mut feed) = (placements?, feed?);
-                if !placements.iter().all(|place| feed.holds(&place.event_id)) {
-                    feed.read_on(ledger, known_at).await?;
-                }
-                let count = views::write_timeline(&feed, &placements, raw, &mut out)?;
-                super::leave((feed, placements));
+                let count =
+                    views::export_timeline(ledger, &projections, known_at, raw, &mut out).await?;
                 Ok(Some((count, "events")))
             }
             Export::View(view) => {

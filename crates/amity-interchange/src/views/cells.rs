@@ -151,6 +151,12 @@ impl<'a> ViewWriter<'a> {
         Ok(())
     }
 
+    /// Rows already written in this view's [`RowFormat`].
+    pub(super) fn formatted(&mut self, rows: &[u8]) -> Result<()> {
+        self.out.write_all(rows)?;
+        Ok(())
+    }
+
     /// The end of the view.
     pub fn finish(self) -> Result<()> {
         self.out.flush()?;

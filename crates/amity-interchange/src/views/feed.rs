@@ -130,7 +130,7 @@ impl Feed {
 }
 
 /// A record with its index and who recorded it (from its metadata).
-fn stored(log_index: u64, record: StoredRecord) -> Result<Stored> {
+pub(super) fn stored(log_index: u64, record: StoredRecord) -> Result<Stored> {
     let metadata: Metadata =
         serde_json::from_slice(&record.metadata).map_err(|error| amity_ledger::Error::Decode {
             event_id: record.event_id,

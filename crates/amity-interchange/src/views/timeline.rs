@@ -63,15 +63,15 @@ pub fn write_timeline(
             let mut writer = ViewWriter::rows_only(&mut bytes, format);
             let mut made = MadeCells::default();
             for (stored, place) in second {
-                timeline_row(&mut writer, &mut made, stored, *place)?;
+                timeline_row(&mut made, stored, *place, |cells| writer.row(cells))?;
             }
             writer.finish()?;
             Ok(bytes)
         });
         let mut made = MadeCells::default();
-        let written = first
-            .iter()
-            .try_for_each(|(stored, place)| timeline_row(&mut writer, &mut made, stored, *place));
+        let written = first.iter().try_for_each(|(stored, place)| {
+            timeline_row(&mut made, stored, *place, |cells| writer.row(cells))
+        });
         let later = later.join().expect("the formatting thread does not panic");
         written.and(later)
     })?;
@@ -83,7 +83,7 @@ pub fn write_timeline(
 /// The cells of a row that are made rather than borrowed (numbers, ids, times), written one
 /// after another into one buffer that each row reuses.
 #[derive(Default)]
-struct MadeCells {
+pub(super) struct MadeCells {
     text: String,
     ends: Vec<usize>,
 }
@@ -108,13 +108,13 @@ impl MadeCells {
     }
 }
 
-/// One row of the timeline: the stored event, and what its history derives (`None` for an
-/// event no history shows). `made` is the row's buffer, reused.
-fn timeline_row(
-    writer: &mut ViewWriter<'_>,
+/// One row of the timeline, its cells handed to `write`: the stored event, and what its history
+/// derives (`None` for an event no history shows). `made` is the row's buffer, reused.
+pub(super) fn timeline_row(
     made: &mut MadeCells,
     stored: &Stored,
     derived: Option<&Placement>,
+    write: impl FnOnce(&[&str]) -> Result<()>,
 ) -> Result<()> {
     let record = &stored.record;
     let event = Event::decode(&record.event_type, record.schema_version, &record.payload)
@@ -196,7 +196,7 @@ fn timeline_row(
         &stored.recorded_by,
         made.get(recorded_at),
     ];
-    writer.row(&cells)
+    write(&cells)
 }
 
 /// The sources of a stored event the views show (a partnership's, a registration's, a link's
