@@ -844,6 +844,13 @@ async fn assert_same_answers(left: &Projections, right: &Projections) {
             left.cohort_lifecycles(&cohort, None, now).await.unwrap()
         );
     }
+    // What the timeline export places: alike from both, and as rebuilt from the events (known
+    // at now, which reads no table), by partnership then history order.
+    let placements = left.placements(None).await.unwrap();
+    assert_eq!(placements.len(), 10, "{placements:#?}");
+    assert_eq!(placements, right.placements(None).await.unwrap());
+    let now = Some(jiff::Timestamp::now());
+    assert_eq!(placements, left.placements(now).await.unwrap());
     let namesake: amity_domain::PartyKey = "us:smolensk".parse().unwrap();
     let similar = left.similar_parties(&namesake).await.unwrap();
     assert_eq!(similar, ["ru:smolensk"]);

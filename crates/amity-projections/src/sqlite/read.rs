@@ -112,50 +112,58 @@ impl SqliteTables {
 
     /// Every history entry's place, by partnership then history order. Read from the tables
     /// themselves, not the `partnership_timeline` view: in the ledger's file the view joins each
-    /// entry to its stored event, for details a place does not hold.
+    /// entry to its stored event, for details a place does not hold. Both tables are scanned
+    /// once in their own order (the keys by their index, the entries by partnership number),
+    /// where a join searched the history for each partnership, and each key is read once.
     pub fn placements(&self) -> Result<Vec<Placement>> {
         let connection = self.connection();
-        let mut statement = connection
+        // Each partnership's number, and its key with its rank in key order.
+        let mut keys = connection
             .prepare_cached(
-                "SELECT p.partnership, t.seq, t.event_id, t.earliest, t.latest, t.disputed,
-                        t.status_after, t.retracted_by
-                 FROM partnership_status p
-                 JOIN timeline_entries t ON t.partnership_no = p.partnership_no
-                 ORDER BY p.partnership, t.seq",
+                "SELECT partnership_no, partnership FROM partnership_status ORDER BY partnership",
             )
             .map_err(sql_error)?;
-        let rows = statement
-            .query_map([], |row| {
-                let partnership: String = row.get(0)?;
-                // Stored as a code (see `status_code`), or by its name.
-                let status_after = match row.get_ref(6)? {
-                    rusqlite::types::ValueRef::Integer(code) => Some(Ok(code)),
-                    rusqlite::types::ValueRef::Null => None,
-                    _ => Some(Err(row.get::<_, String>(6)?)),
-                };
-                let place = (|| -> Result<Placement> {
-                    Ok(Placement {
-                        partnership: partnership_id(&partnership)?,
-                        seq: row.get::<_, i64>(1).map_err(sql_error)? as u64,
-                        event_id: row.get(2).map_err(sql_error)?,
-                        earliest: row.get(3).map_err(sql_error)?,
-                        latest: row.get(4).map_err(sql_error)?,
-                        disputed: row.get(5).map_err(sql_error)?,
-                        status_after: status_after
-                            .map(|stored| match stored {
-                                Ok(code) => status_of_code(code).ok_or_else(|| {
-                                    sql_error(rusqlite::Error::IntegralValueOutOfRange(6, code))
-                                }),
-                                Err(name) => from_name(&name),
-                            })
-                            .transpose()?,
-                        retracted_by: row.get(7).map_err(sql_error)?,
-                    })
-                })();
-                Ok(place)
-            })
+        let mut ranked = std::collections::HashMap::new();
+        let mut rows = keys.query([]).map_err(sql_error)?;
+        while let Some(row) = rows.next().map_err(sql_error)? {
+            let number: i64 = row.get(0).map_err(sql_error)?;
+            let text = (|| -> rusqlite::Result<&str> { Ok(row.get_ref(1)?.as_str()?) })();
+            let key = partnership_id(text.map_err(sql_error)?)?;
+            let rank = ranked.len();
+            ranked.insert(number, (rank, key));
+        }
+        // The entries, each partnership's in history order, one partnership after another.
+        let mut entries = connection
+            .prepare_cached(
+                "SELECT partnership_no, seq, event_id, earliest, latest, disputed, status_after,
+                        retracted_by
+                 FROM timeline_entries",
+            )
             .map_err(sql_error)?;
-        rows.map(|row| row.map_err(sql_error)?).collect()
+        let mut found: Vec<Option<Placement>> = Vec::new();
+        // Each partnership's entries: its rank, and where they start and end in `found`.
+        let mut runs: Vec<(usize, usize, usize)> = Vec::new();
+        let mut last: Option<i64> = None;
+        let mut rows = entries.query([]).map_err(sql_error)?;
+        while let Some(row) = rows.next().map_err(sql_error)? {
+            let number: i64 = row.get(0).map_err(sql_error)?;
+            // An entry of no status row is in no history.
+            let Some((rank, key)) = ranked.get(&number) else {
+                continue;
+            };
+            if last != Some(number) {
+                runs.push((*rank, found.len(), found.len()));
+                last = Some(number);
+            }
+            found.push(Some(placement(row, key.clone())?));
+            runs.last_mut().expect("a run for this entry").2 = found.len();
+        }
+        runs.sort_unstable();
+        let mut placements = Vec::with_capacity(found.len());
+        for (_, start, end) in runs {
+            placements.extend(found[start..end].iter_mut().filter_map(Option::take));
+        }
+        Ok(placements)
     }
 
     /// The members of a cohort with their driving steps: what outcomes and series need, read
@@ -445,5 +453,29 @@ pub(super) fn party_columns(row: &rusqlite::Row<'_>, at: usize) -> rusqlite::Res
         subdivision: row.get(at + 2)?,
         wikidata: row.get(at + 3)?,
         qualifier: None,
+    })
+}
+
+/// A place from a row of `partnership_no, seq, event_id, earliest, latest, disputed,
+/// status_after, retracted_by`, in the partnership `key`.
+fn placement(row: &rusqlite::Row<'_>, key: amity_domain::PartnershipId) -> Result<Placement> {
+    // Stored as a code (see `status_code`), or by its name.
+    let status_after = match row.get_ref(6).map_err(sql_error)? {
+        rusqlite::types::ValueRef::Null => None,
+        rusqlite::types::ValueRef::Integer(code) => Some(
+            status_of_code(code)
+                .ok_or_else(|| sql_error(rusqlite::Error::IntegralValueOutOfRange(6, code)))?,
+        ),
+        _ => Some(from_name(&row.get::<_, String>(6).map_err(sql_error)?)?),
+    };
+    Ok(Placement {
+        partnership: key,
+        seq: row.get::<_, i64>(1).map_err(sql_error)? as u64,
+        event_id: row.get(2).map_err(sql_error)?,
+        earliest: row.get(3).map_err(sql_error)?,
+        latest: row.get(4).map_err(sql_error)?,
+        disputed: row.get(5).map_err(sql_error)?,
+        status_after,
+        retracted_by: row.get(7).map_err(sql_error)?,
     })
 }
