@@ -21,6 +21,10 @@ use crate::Result;
 /// Stored events read, and handed to a formatting thread, at a time.
 const BATCH: usize = 1_024;
 
+/// Batches read ahead of the formatting threads at most: the reading waits beyond, so that a
+/// large ledger is not held in memory whole while its rows are formatted.
+const AHEAD: usize = 8;
+
 /// Where a row goes: the rows the histories place, in their order, then the rows of events no
 /// history shows, in log order.
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -71,15 +75,11 @@ pub async fn export_timeline(
     let handle = tokio::runtime::Handle::current();
     let formatted = tokio::task::block_in_place(|| -> Result<Vec<Formatted>> {
         let (formatted, end) = std::thread::scope(|scope| {
-            let (batches, received) = mpsc::channel();
+            let (batches, received) = mpsc::sync_channel(AHEAD);
             let reading = handle.clone();
             let reader = scope.spawn(move || {
-                reading.block_on(read_batches(
-                    ledger,
-                    known_at,
-                    (Position::START, 0),
-                    batches,
-                ))
+                let send = |batch| batches.send(batch).is_ok();
+                reading.block_on(read_batches(ledger, known_at, (Position::START, 0), send))
             });
             let received = Mutex::new(received);
             let formatted = handle
@@ -100,8 +100,11 @@ pub async fn export_timeline(
         // for the events they show.
         let met: usize = formatted.iter().map(Formatted::placed).sum();
         if met < places.first.len() {
+            // Few events, read whole before they are formatted (on this one thread).
             let (batches, received) = mpsc::channel();
-            handle.block_on(read_batches(ledger, known_at, end, batches))?;
+            let send = |batch| batches.send(batch).is_ok();
+            handle.block_on(read_batches(ledger, known_at, end, send))?;
+            drop(batches);
             formatted.extend(format_all(&Mutex::new(received), &places, &format)?);
         }
         Ok(formatted)
@@ -124,13 +127,13 @@ pub async fn export_timeline(
 }
 
 /// Read the stored events after `(position, log index)` in batches,
-/// each sent to `batches`; returns where the reading stopped. Stops early, without an error,
-/// when no one receives.
+/// each handed to `send`; returns where the reading stopped. Stops early, without an error,
+/// when `send` says no one receives.
 async fn read_batches(
     ledger: &Ledger,
     known_at: Option<jiff::Timestamp>,
     (mut after, mut index): (Position, u64),
-    batches: mpsc::Sender<Vec<Stored>>,
+    send: impl Fn(Vec<Stored>) -> bool,
 ) -> Result<(Position, u64)> {
     loop {
         let page = ledger.stored_records(after, BATCH).await?;
@@ -145,7 +148,7 @@ async fn read_batches(
             }
             batch.push(stored(log_index, record)?);
         }
-        if batches.send(batch).is_err() {
+        if !send(batch) {
             break;
         }
     }
