@@ -156,9 +156,10 @@ impl TimelineRow {
 
     /// For an alternative claim: the entry it is an alternative to (its `target`).
     pub fn alternative_to(&self) -> Option<&str> {
-        EventType::from_name(&self.event_type)
-            .filter(|event_type| event_type.is_lifecycle())
-            .and(self.target.as_deref())
+        // The target first: most entries have none, and then the type is not looked up.
+        self.target.as_deref().filter(|_| {
+            EventType::from_name(&self.event_type).is_some_and(EventType::is_lifecycle)
+        })
     }
 }
 
