@@ -157,9 +157,9 @@ impl TimelineRow {
     /// For an alternative claim: the entry it is an alternative to (its `target`).
     pub fn alternative_to(&self) -> Option<&str> {
         // The target first: most entries have none, and then the type is not looked up.
-        self.target.as_deref().filter(|_| {
-            EventType::from_name(&self.event_type).is_some_and(EventType::is_lifecycle)
-        })
+        self.target
+            .as_deref()
+            .filter(|_| EventType::from_name(&self.event_type).is_some_and(EventType::is_lifecycle))
     }
 }
 
