@@ -397,8 +397,7 @@ proptest! {
 
 /// A feed read whole and then read on, after events were appended, holds what reading it whole
 /// again holds, at the same places in the log: the timeline view written from either is the
-/// same, and the feed holds the new events only once read on (what `export` does when the
-/// histories, read at the same time, show events the feed has not seen).
+/// same, and the feed holds the new events only once read on.
 #[tokio::test]
 async fn a_feed_read_on_is_the_feed_read_again() {
     use amity_domain::{Event, EventType, Partnership};

@@ -64,7 +64,6 @@ pub(super) fn csv_cell(out: &mut Vec<u8>, cell: &[u8]) {
 /// How the rows of one view (or of any report) are written: the cells of a guarded column (the
 /// free-text ones of a view unless raw) guarded against spreadsheet formulas, each row as the
 /// `csv` crate writes a record ([`csv_cell`], `,` between cells, `\n` after).
-#[derive(Clone)]
 pub(super) struct RowFormat {
     guarded: Vec<bool>,
 }
@@ -120,27 +119,17 @@ impl<'a> ViewWriter<'a> {
     /// Begin a report with its columns; `guarded[i]`: whether the cells of column `i` are
     /// guarded.
     pub fn guarding(out: &'a mut dyn Write, columns: &[&str], guarded: Vec<bool>) -> Result<Self> {
-        let mut writer = ViewWriter::rows_only(out, RowFormat { guarded });
+        let mut writer = ViewWriter {
+            out,
+            format: RowFormat { guarded },
+            row: Vec::new(),
+        };
         let header = RowFormat {
             guarded: vec![false; columns.len()],
         };
         header.write(&mut writer.row, columns);
         writer.out.write_all(&writer.row)?;
         Ok(writer)
-    }
-
-    /// Rows that go on after others (of another writer of the same columns), without a header.
-    pub(super) fn rows_only(out: &'a mut dyn Write, format: RowFormat) -> ViewWriter<'a> {
-        ViewWriter {
-            out,
-            format,
-            row: Vec::new(),
-        }
-    }
-
-    /// How its rows are written (for a writer of rows that go on after these).
-    pub(super) fn format(&self) -> RowFormat {
-        self.format.clone()
     }
 
     /// One row, its cells in the order of the columns.

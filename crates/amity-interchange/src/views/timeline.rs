@@ -26,7 +26,8 @@ pub(super) fn undecodable(stored: &Stored, error: amity_domain::DecodeError) -> 
 /// The `timeline` view: one row per stored event of every partnership, in the order of the
 /// histories (`placements`: by partnership, each partnership's entries in valid-time order),
 /// then any event of a partnership's stream no history shows. `feed` holds the stored events
-/// (read after `placements`); returns the rows written.
+/// (read after `placements`); returns the rows written. One thread, the rows in order: the
+/// reference for [`super::export_timeline`], which `history --format csv` uses for one history.
 pub fn write_timeline(
     feed: &Feed,
     placements: &[Placement],
@@ -53,30 +54,11 @@ pub fn write_timeline(
     }
     let columns: Vec<&str> = TIMELINE.iter().chain(&TIMELINE_END).copied().collect();
     let mut writer = ViewWriter::new(out, &columns, raw)?;
-    // Each event is decoded and its cells made: the second half of the rows on a thread of its
-    // own, into a buffer written after the first half.
-    let (first, second) = rows.split_at(rows.len() / 2);
-    let format = writer.format();
-    let later = std::thread::scope(|scope| -> Result<Vec<u8>> {
-        let later = scope.spawn(move || -> Result<Vec<u8>> {
-            let mut bytes = Vec::new();
-            let mut writer = ViewWriter::rows_only(&mut bytes, format);
-            let mut made = MadeCells::default();
-            for (stored, place) in second {
-                timeline_row(&mut made, stored, *place, |cells| writer.row(cells))?;
-            }
-            writer.finish()?;
-            Ok(bytes)
-        });
-        let mut made = MadeCells::default();
-        let written = first.iter().try_for_each(|(stored, place)| {
-            timeline_row(&mut made, stored, *place, |cells| writer.row(cells))
-        });
-        let later = later.join().expect("the formatting thread does not panic");
-        written.and(later)
-    })?;
+    let mut made = MadeCells::default();
+    for (stored, place) in &rows {
+        timeline_row(&mut made, stored, *place, |cells| writer.row(cells))?;
+    }
     writer.finish()?;
-    out.write_all(&later)?;
     Ok(rows.len() as u64)
 }
 
