@@ -137,8 +137,8 @@ enum Step {
     ),
     /// More names for party `party`.
     Alias(usize, Vec<String>),
-    /// A link between two parties.
-    Link(usize, usize, Option<String>),
+    /// A link between two parties: the same community if `same`, else distinct ones.
+    Link(usize, usize, bool, Option<String>),
     /// A milestone.
     Milestone(String, Vec<Source>, Option<String>),
 }
@@ -160,7 +160,8 @@ fn step() -> impl Strategy<Value = Step> {
             .prop_map(|(party, aliases, at, sources, note)| Step::Register(party, aliases, at, sources, note)),
         1 => (0..4usize, prop::collection::vec(alias, 1..3))
             .prop_map(|(party, aliases)| Step::Alias(party, aliases)),
-        1 => (0..4usize, 0..4usize, optional_text()).prop_map(|(a, b, note)| Step::Link(a, b, note)),
+        1 => (0..4usize, 0..4usize, any::<bool>(), optional_text())
+            .prop_map(|(a, b, same, note)| Step::Link(a, b, same, note)),
         1 => (text(), prop::collection::vec(source(), 0..2), optional_text())
             .prop_map(|(title, sources, note)| Step::Milestone(title, sources, note)),
     ]
@@ -269,9 +270,13 @@ async fn ledger_of(steps: &[Step]) -> Arc<dyn EventStore> {
                 });
                 stored(event.stream(), event.type_name(), event.encode())
             }
-            Step::Link(a, b, note) if a != b => {
+            Step::Link(a, b, same, note) if a != b => {
                 let event = RegisterEvent::Linked(Link {
-                    relation: Relation::Distinct,
+                    relation: if *same {
+                        Relation::SameAs
+                    } else {
+                        Relation::Distinct
+                    },
                     a: parties[*a].key(),
                     b: parties[*b].key(),
                     sources: Vec::new(),

@@ -87,8 +87,16 @@ impl RowFormat {
             out.extend_from_slice(b"\"\"\n");
             return;
         }
-        for (index, (cell, &guarded)) in cells.iter().zip(&self.guarded).enumerate() {
-            if index > 0 {
+        self.write_cells(out, 0, cells);
+        out.push(b'\n');
+    }
+
+    /// Append the cells of the columns from `first` on (`cells[0]` is column `first`'s), each
+    /// after a comma but the row's first: a part of a row, the rest written apart.
+    pub(super) fn write_cells(&self, out: &mut Vec<u8>, first: usize, cells: &[&str]) {
+        let guarded = &self.guarded[first..first + cells.len()];
+        for (index, (cell, &guarded)) in cells.iter().zip(guarded).enumerate() {
+            if first + index > 0 {
                 out.push(b',');
             }
             if guarded {
@@ -97,7 +105,6 @@ impl RowFormat {
                 csv_cell(out, cell.as_bytes());
             }
         }
-        out.push(b'\n');
     }
 }
 

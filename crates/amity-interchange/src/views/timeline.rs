@@ -90,6 +90,33 @@ impl MadeCells {
     }
 }
 
+/// The columns of the timeline (`TIMELINE`, then `TIMELINE_END`) that an entry's history
+/// derives, in column order: `partnership`, `seq`, `earliest`, `latest`, `disputed`,
+/// `status_after`, `retracted_by`. The other columns are the stored event's own.
+pub(super) const DERIVED: [usize; 7] = [0, 1, 9, 10, 13, 14, 15];
+
+/// The cells of the [`DERIVED`] columns, in their order: from the entry's place in its history
+/// (`seq`: its position, as written), or, for an event no history shows (`None`), its stream
+/// and empty cells.
+pub(super) fn derived_cells<'a>(
+    place: Option<&'a Placement>,
+    seq: &'a str,
+    stream: &'a str,
+) -> [&'a str; 7] {
+    match place {
+        Some(row) => [
+            row.partnership.as_str(),
+            seq,
+            date(row.earliest.as_deref()),
+            date(row.latest.as_deref()),
+            if row.disputed { "true" } else { "false" },
+            row.status_after.map_or("", |status| status.name()),
+            row.retracted_by.as_deref().unwrap_or_default(),
+        ],
+        None => [stream, "", "", "", "", "", ""],
+    }
+}
+
 /// One row of the timeline, its cells handed to `write`: the stored event, and what its history
 /// derives (`None` for an event no history shows). `made` is the row's buffer, reused.
 pub(super) fn timeline_row(
@@ -137,9 +164,9 @@ pub(super) fn timeline_row(
     let recorded_at = made.push(record.recorded_at);
     let made = &*made;
     let optional = |cell: Option<usize>| cell.map_or("", |cell| made.get(cell));
-    let cells: [&str; 35] = [
-        derived.map_or(record.stream.as_str(), |row| row.partnership.as_str()),
-        optional(seq),
+    let mut cells: [&str; 35] = [
+        "",
+        "",
         made.get(log_index),
         made.get(event_id),
         record.stream.as_str(),
@@ -147,17 +174,13 @@ pub(super) fn timeline_row(
         record.event_type.as_str(),
         made.get(schema_version),
         date(facts.occurred.date().map(|d| d.as_str())),
-        derived.map_or("", |row| date(row.earliest.as_deref())),
-        derived.map_or("", |row| date(row.latest.as_deref())),
+        "",
+        "",
         facts.term_as_written.as_deref().unwrap_or_default(),
         facts.certainty.name(),
-        derived.map_or("", |row| if row.disputed { "true" } else { "false" }),
-        derived
-            .and_then(|row| row.status_after)
-            .map_or("", |status| status.name()),
-        derived
-            .and_then(|row| row.retracted_by.as_deref())
-            .unwrap_or_default(),
+        "",
+        "",
+        "",
         optional(target),
         reason.unwrap_or_default(),
         optional(alternative),
@@ -178,6 +201,10 @@ pub(super) fn timeline_row(
         &stored.recorded_by,
         made.get(recorded_at),
     ];
+    let place = derived_cells(derived, optional(seq), record.stream.as_str());
+    for (&column, cell) in DERIVED.iter().zip(place) {
+        cells[column] = cell;
+    }
     write(&cells)
 }
 
