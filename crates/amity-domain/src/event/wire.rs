@@ -42,14 +42,45 @@ impl Event {
     }
 
     /// Read a stored payload, upcasting older schema versions.
+    ///
+    /// The payload is read in one pass, its partnership in place. One that does not read so
+    /// is read again as [`Event::decode_with`] reads it, whose error (position included) is
+    /// then the answer: the result is that function's either way (see the tests).
     pub fn decode(
         event_type: &str,
         schema_version: u32,
         payload: &[u8],
     ) -> Result<Event, DecodeError> {
+        if let Some(event) = Event::decode_in_one_pass(event_type, schema_version, payload) {
+            return Ok(event);
+        }
         Event::decode_with(event_type, schema_version, payload, None, |raw| {
             Partnership::from_json(raw).map(Arc::new)
         })
+    }
+
+    /// [`Event::decode`]'s one pass: `None` for any payload that does not read.
+    fn decode_in_one_pass(event_type: &str, schema_version: u32, payload: &[u8]) -> Option<Event> {
+        let known = EventType::from_name(event_type)?;
+        if schema_version != SCHEMA_VERSION {
+            return None;
+        }
+        let text = std::str::from_utf8(payload).ok()?;
+        let mut wire: WireIn<Partnership> = serde_json::from_str(text).ok()?;
+        let partnership = wire.partnership.take().flatten();
+        let error = |reason: String| DecodeError {
+            event_type: event_type.to_owned(),
+            schema_version,
+            reason,
+        };
+        finish(known, wire, partnership, error, |partnership| {
+            // As `Partnership::from_json` refuses it.
+            if partnership.parties[0] == partnership.parties[1] {
+                return Err(String::new());
+            }
+            Ok(Arc::new(partnership))
+        })
+        .ok()
     }
 
     /// [`Event::decode`], with the lifecycle events' partnership read by `partnership` from
@@ -96,10 +127,10 @@ impl Event {
                 object.clear();
                 object.push('{');
                 object.push_str(rest);
-                let wire = serde_json::from_str::<WireIn<'_>>(&object)
+                let wire = serde_json::from_str::<WireIn<&RawValue>>(&object)
                     .ok()
                     .filter(|wire| wire.partnership.is_none())
-                    .map(WireIn::detached);
+                    .map(WireIn::detached::<()>);
                 // A rare huge payload does not keep its buffer for the thread's lifetime.
                 if object.capacity() > 65_536 {
                     *object = String::new();
@@ -111,55 +142,68 @@ impl Event {
         let (wire, raw_partnership) = match skipped {
             Some((wire, raw)) => (wire, Some(raw)),
             None => {
-                let wire: WireIn<'_> =
+                let wire: WireIn<&RawValue> =
                     serde_json::from_str(text).map_err(|e| error(e.to_string()))?;
                 let raw = wire.partnership.flatten().map(RawValue::get);
-                (wire.detached(), raw)
+                (wire.detached::<()>(), raw)
             }
         };
-        let facts = Facts {
-            occurred: wire.occurred,
-            term_as_written: wire.term_as_written,
-            sources: wire.sources,
-            certainty: wire.certainty,
-            initiated_by: wire.initiated_by,
-            note: wire.note,
-        };
-        let missing = |field: &str| error(format!("missing field `{field}`"));
-        let unexpected = |field: &str| error(format!("unexpected field `{field}`"));
-        if known.is_lifecycle() {
-            if wire.target.is_some() {
-                return Err(unexpected("target"));
-            }
+        finish(known, wire, raw_partnership, error, partnership)
+    }
+}
+
+/// An event from its fields read (`wire`, its partnership left out) and its partnership, in
+/// whatever form `partnership` reads (raw JSON text, or read already), if the payload has one
+/// (not `null`): the checks of the fields each type has, in [`Event::decode_with`]'s order.
+fn finish<P, Q>(
+    known: EventType,
+    wire: WireIn<Q>,
+    raw_partnership: Option<P>,
+    error: impl Fn(String) -> DecodeError,
+    partnership: impl FnOnce(P) -> Result<Arc<Partnership>, String>,
+) -> Result<Event, DecodeError> {
+    let facts = Facts {
+        occurred: wire.occurred,
+        term_as_written: wire.term_as_written,
+        sources: wire.sources,
+        certainty: wire.certainty,
+        initiated_by: wire.initiated_by,
+        note: wire.note,
+    };
+    let missing = |field: &str| error(format!("missing field `{field}`"));
+    let unexpected = |field: &str| error(format!("unexpected field `{field}`"));
+    if known.is_lifecycle() {
+        if wire.target.is_some() {
+            return Err(unexpected("target"));
+        }
+        if wire.reason.is_some() {
+            return Err(unexpected("reason"));
+        }
+        let raw = raw_partnership.ok_or_else(|| missing("partnership"))?;
+        let partnership =
+            partnership(raw).map_err(|reason| error(format!("partnership: {reason}")))?;
+        return Ok(Event::claim(known, partnership, facts, wire.alternative_to));
+    }
+    if raw_partnership.is_some() {
+        return Err(unexpected("partnership"));
+    }
+    if wire.alternative_to.is_some() {
+        return Err(unexpected("alternative_to"));
+    }
+    let target = wire.target.ok_or_else(|| missing("target"))?;
+    Ok(match known {
+        EventType::EntryRetracted => Event::Retracted(Retraction {
+            target,
+            reason: wire.reason.ok_or_else(|| missing("reason"))?,
+            facts,
+        }),
+        _ => {
             if wire.reason.is_some() {
                 return Err(unexpected("reason"));
             }
-            let raw = raw_partnership.ok_or_else(|| missing("partnership"))?;
-            let partnership =
-                partnership(raw).map_err(|reason| error(format!("partnership: {reason}")))?;
-            return Ok(Event::claim(known, partnership, facts, wire.alternative_to));
+            Event::Cited(Citation { target, facts })
         }
-        if raw_partnership.is_some() {
-            return Err(unexpected("partnership"));
-        }
-        if wire.alternative_to.is_some() {
-            return Err(unexpected("alternative_to"));
-        }
-        let target = wire.target.ok_or_else(|| missing("target"))?;
-        Ok(match known {
-            EventType::EntryRetracted => Event::Retracted(Retraction {
-                target,
-                reason: wire.reason.ok_or_else(|| missing("reason"))?,
-                facts,
-            }),
-            _ => {
-                if wire.reason.is_some() {
-                    return Err(unexpected("reason"));
-                }
-                Event::Cited(Citation { target, facts })
-            }
-        })
-    }
+    })
 }
 
 #[derive(Serialize)]
@@ -191,13 +235,14 @@ thread_local! {
     static REOPENED: std::cell::RefCell<String> = const { std::cell::RefCell::new(String::new()) };
 }
 
+/// A payload's fields, its partnership as `P`: raw JSON text (`&RawValue`) that the caller
+/// reads as it will (see [`Event::decode_with`]), or read in place (`Partnership`).
 #[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct WireIn<'a> {
-    /// Kept raw: the caller decides how to read it (see [`Event::decode_with`]). The outer
-    /// `Option` says whether the key is there at all, even with `null`.
-    #[serde(default, borrow, deserialize_with = "present")]
-    partnership: Option<Option<&'a RawValue>>,
+#[serde(deny_unknown_fields, bound(deserialize = "P: Deserialize<'de>"))]
+struct WireIn<P> {
+    /// The outer `Option` says whether the key is there at all, even with `null`.
+    #[serde(default, deserialize_with = "present")]
+    partnership: Option<Option<P>>,
     #[serde(default)]
     alternative_to: Option<EventId>,
     #[serde(default)]
@@ -224,9 +269,9 @@ where
     T::deserialize(deserializer).map(Some)
 }
 
-impl WireIn<'_> {
-    /// The fields, without the raw partnership that borrows from the parsed text.
-    fn detached(self) -> WireIn<'static> {
+impl<P> WireIn<P> {
+    /// The fields, without the partnership (raw text that borrows from the parsed text).
+    fn detached<Q>(self) -> WireIn<Q> {
         WireIn {
             partnership: None,
             alternative_to: self.alternative_to,

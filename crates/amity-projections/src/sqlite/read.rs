@@ -140,7 +140,8 @@ impl SqliteTables {
                  FROM timeline_entries",
             )
             .map_err(sql_error)?;
-        let mut found: Vec<Option<Placement>> = Vec::new();
+        // Each partnership has an entry or more.
+        let mut found: Vec<Option<Placement>> = Vec::with_capacity(ranked.len());
         // Each partnership's entries: its rank, and where they start and end in `found`.
         let mut runs: Vec<(usize, usize, usize)> = Vec::new();
         let mut last: Option<i64> = None;
