@@ -1309,3 +1309,114 @@ fn a_yearly_series_of_the_scenario_counts_every_partnership_once() {
         }
     );
 }
+
+// ---------------------------------------------------------------------------------------------
+// `changes_of` against a plain reference, on random histories.
+
+/// The reference for [`changes_of`]: every lifecycle entry whose span meets the window (an
+/// entry other claims are alternatives to is dated by its own claim), each made whole, then
+/// sorted by span, partnership and place in the history.
+fn reference_changes(lifecycles: Vec<Lifecycle>, window: &Window) -> Vec<Change> {
+    let mut found: Vec<((Day, Day), Change)> = Vec::new();
+    for lifecycle in lifecycles {
+        let claimed: Vec<&str> = lifecycle
+            .entries
+            .iter()
+            .filter_map(TimelineRow::alternative_to)
+            .collect();
+        for event in &lifecycle.entries {
+            let span = if claimed.contains(&event.event_id.as_str()) {
+                match event.occurred.as_deref().map(EdtfDate::parse) {
+                    Some(Ok(own)) => (own.earliest(), own.latest()),
+                    _ => (Day::Past, Day::Future),
+                }
+            } else {
+                (
+                    crate::rows::parse_day(event.earliest.as_deref(), Day::Past),
+                    crate::rows::parse_day(event.latest.as_deref(), Day::Future),
+                )
+            };
+            if let Some(in_window) = window.contains(span.0, span.1) {
+                let change = Change {
+                    partnership: lifecycle.partnership.clone(),
+                    parties: lifecycle.parties.clone(),
+                    in_window,
+                    event: event.clone(),
+                };
+                found.push((span, change));
+            }
+        }
+    }
+    found.sort_by(|(a_span, a), (b_span, b)| {
+        (a_span, &a.partnership, a.event.seq).cmp(&(b_span, &b.partnership, b.event.seq))
+    });
+    found.into_iter().map(|(_, change)| change).collect()
+}
+
+/// One step of a random history: a lifecycle event (disputed or not), an alternative claim to
+/// an earlier entry, or the retraction of one.
+fn history_step() -> impl proptest::strategy::Strategy<Value = (u8, usize, usize, usize)> {
+    (0..4u8, 0..6usize, 0..8usize, 0..8usize)
+}
+
+const DATES: [&str; 8] = [
+    "1993",
+    "2022",
+    "2022-03",
+    "2022-03-03~",
+    "2022-03-22",
+    "2022-02-24",
+    "2023",
+    "2022-12-31",
+];
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(
+        std::env::var("AMITY_PROPTEST_CASES").ok().and_then(|n| n.parse().ok()).unwrap_or(1_000)
+    ))]
+
+    /// `changes_of` gives the reference's changes, in its order, whatever the histories.
+    #[test]
+    fn changes_of_random_histories_are_the_reference_changes(
+        histories in proptest::collection::vec(proptest::collection::vec(history_step(), 1..8), 1..5),
+        from in 0..4usize,
+        to in 0..4usize,
+    ) {
+        let pairs = [
+            ("Chicago, US-IL", "Moscow, RU"),
+            ("Colorado Springs, US-CO", "Smolensk, RU"),
+            ("Roanoke, US-VA", "Pskov, RU"),
+            ("Anytown, US", "Gorodok, RU"),
+            ("Tallahassee, US-FL", "Krasnodar, RU"),
+        ];
+        let lifecycle_types: Vec<EventType> =
+            EventType::ALL.into_iter().filter(|t| t.is_lifecycle()).collect();
+        let givens: Vec<Given> = histories
+            .iter()
+            .zip(pairs)
+            .map(|(steps, (a, b))| {
+                let mut history = given(a, b).event(T::PartnershipFounded, "1990");
+                for &(kind, which, day, target) in steps {
+                    let event_type = lifecycle_types[which % lifecycle_types.len()];
+                    let target = target % history.entries.len();
+                    history = match kind {
+                        0 => history.event(event_type, DATES[day]),
+                        1 => history.disputed(event_type, DATES[day]),
+                        2 if history.entries[target].event.as_lifecycle().is_some() => {
+                            history.alternative(target, DATES[day])
+                        }
+                        _ => history.retract(target),
+                    };
+                }
+                history
+            })
+            .collect();
+        let bounds = ["2022-02-24", "2022", "2022-03-03", "2023-06"];
+        let (from, to) = if bounds[from] <= bounds[to] { (from, to) } else { (to, from) };
+        let window = window(bounds[from], bounds[to]);
+        let lifecycles = lifecycles(givens.iter().map(Given::rows).collect());
+        let changes = changes_of(lifecycles.clone(), &window);
+        let expected = reference_changes(lifecycles, &window);
+        proptest::prop_assert_eq!(format!("{changes:#?}"), format!("{expected:#?}"));
+    }
+}

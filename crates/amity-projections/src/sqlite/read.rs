@@ -123,7 +123,7 @@ impl SqliteTables {
                 "SELECT partnership_no, partnership FROM partnership_status ORDER BY partnership",
             )
             .map_err(sql_error)?;
-        let mut ranked = std::collections::HashMap::new();
+        let mut ranked = rustc_hash::FxHashMap::default();
         let mut rows = keys.query([]).map_err(sql_error)?;
         while let Some(row) = rows.next().map_err(sql_error)? {
             let number: i64 = row.get(0).map_err(sql_error)?;
