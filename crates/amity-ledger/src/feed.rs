@@ -102,6 +102,25 @@ impl Ledger {
         Ok(self.store().read_all(after, limit).await?)
     }
 
+    /// Every stored record after `after`, as stored ([`Ledger::stored_records`]), handed to
+    /// `lanes` where the store reads them, in chunks of at most `chunk` records: chunk *k* to
+    /// lane *k* mod `lanes.len()`, read in parallel (see
+    /// [`amity_store::EventStore::read_all_in_lanes`]). Returns once every lane is done.
+    pub async fn stored_in_lanes(
+        &self,
+        after: Position,
+        chunk: usize,
+        lanes: Vec<Box<dyn FeedLane>>,
+    ) {
+        let read = LaneRead {
+            after,
+            until: None,
+            chunk: chunk.max(1),
+            page: chunk.max(1),
+        };
+        self.store().clone().read_all_in_lanes(read, lanes).await;
+    }
+
     /// The log's checkpoints, in the order they were added (store data beside the feed: see
     /// `EventStore::log_checkpoints`).
     pub async fn log_checkpoints(&self) -> Result<Vec<LogCheckpoint>> {

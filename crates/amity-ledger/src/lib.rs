@@ -25,5 +25,7 @@ pub use feed::{FeedChanges, Pages, StoredRecord};
 pub fn postgres_url(url: &str) -> Result<(String, String)> {
     Ok(amity_store_postgres::parse_url(url)?)
 }
-pub use amity_store::{Error as StoreError, EventId, IntegrityProblem, LogCheckpoint, Position};
+pub use amity_store::{
+    Error as StoreError, EventId, FeedLane, IntegrityProblem, LogCheckpoint, Position, StoredEvent,
+};
 pub use ledger::{Ledger, Outcome, ToRecord};

@@ -3,6 +3,7 @@
 use std::collections::HashMap;
 
 use amity_ledger::log::LogPlace;
+use amity_ledger::StoredEvent;
 use amity_ledger::{EventId, Ledger, Metadata, Position, StoredRecord};
 use amity_projections::TimelineRow;
 
@@ -131,16 +132,21 @@ impl Feed {
 
 /// A record with its index and who recorded it (from its metadata).
 pub(super) fn stored(log_index: u64, record: StoredRecord) -> Result<Stored> {
-    let metadata: Metadata =
-        serde_json::from_slice(&record.metadata).map_err(|error| amity_ledger::Error::Decode {
-            event_id: record.event_id,
-            stream: record.stream.to_string(),
-            stream_version: record.stream_version,
-            source: amity_ledger::DecodeFailure::Metadata(error),
-        })?;
     Ok(Stored {
         log_index,
-        recorded_by: metadata.recorded_by,
+        recorded_by: recorded_by(&record.as_stored())?,
         record,
     })
+}
+
+/// Who recorded a stored event, from its metadata.
+pub(super) fn recorded_by(event: &StoredEvent<'_>) -> Result<String> {
+    let metadata: Metadata =
+        serde_json::from_slice(event.metadata).map_err(|error| amity_ledger::Error::Decode {
+            event_id: event.event_id,
+            stream: event.stream.to_owned(),
+            stream_version: event.stream_version,
+            source: amity_ledger::DecodeFailure::Metadata(error),
+        })?;
+    Ok(metadata.recorded_by)
 }

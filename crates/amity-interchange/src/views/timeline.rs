@@ -10,14 +10,20 @@ use amity_projections::placement::Placement;
 use super::cells::{date, timestamp, ViewWriter};
 use super::feed::{Feed, Stored};
 use crate::Result;
+use amity_ledger::StoredEvent;
 
 /// A stored event's payload that does not decode (the store was changed behind the ledger's
 /// back): the ledger's error, naming the event.
 pub(super) fn undecodable(stored: &Stored, error: amity_domain::DecodeError) -> crate::Error {
+    undecodable_event(&stored.record.as_stored(), error)
+}
+
+/// [`undecodable`], of an event borrowed where it is read.
+fn undecodable_event(event: &StoredEvent<'_>, error: amity_domain::DecodeError) -> crate::Error {
     amity_ledger::Error::Decode {
-        event_id: stored.record.event_id,
-        stream: stored.record.stream.to_string(),
-        stream_version: stored.record.stream_version,
+        event_id: event.event_id,
+        stream: event.stream.to_owned(),
+        stream_version: event.stream_version,
         source: amity_ledger::DecodeFailure::Payload(error),
     }
     .into()
@@ -56,7 +62,15 @@ pub fn write_timeline(
     let mut writer = ViewWriter::new(out, &columns, raw)?;
     let mut made = MadeCells::default();
     for (stored, place) in &rows {
-        timeline_row(&mut made, stored, *place, |cells| writer.row(cells))?;
+        let event = stored.record.as_stored();
+        timeline_row(
+            &mut made,
+            &event,
+            stored.log_index,
+            &stored.recorded_by,
+            *place,
+            |cells| writer.row(cells),
+        )?;
     }
     writer.finish()?;
     Ok(rows.len() as u64)
@@ -117,17 +131,19 @@ pub(super) fn derived_cells<'a>(
     }
 }
 
-/// One row of the timeline, its cells handed to `write`: the stored event, and what its history
-/// derives (`None` for an event no history shows). `made` is the row's buffer, reused.
+/// One row of the timeline, its cells handed to `write`: the stored event (at `log_index`,
+/// recorded by `recorded_by`), and what its history derives (`None` for an event no history
+/// shows). `made` is the row's buffer, reused.
 pub(super) fn timeline_row(
     made: &mut MadeCells,
-    stored: &Stored,
+    record: &StoredEvent<'_>,
+    log_index: u64,
+    recorded_by: &str,
     derived: Option<&Placement>,
     write: impl FnOnce(&[&str]) -> Result<()>,
 ) -> Result<()> {
-    let record = &stored.record;
-    let event = Event::decode(&record.event_type, record.schema_version, &record.payload)
-        .map_err(|error| undecodable(stored, error))?;
+    let event = Event::decode(record.event_type, record.schema_version, record.payload)
+        .map_err(|error| undecodable_event(record, error))?;
     let facts = event.facts();
     let (target, reason) = match &event {
         Event::Retracted(body) => (Some(body.target), Some(body.reason.as_str())),
@@ -153,7 +169,7 @@ pub(super) fn timeline_row(
     let (a, b) = (party(0), party(1));
     made.clear();
     let seq = derived.map(|row| made.push(row.seq));
-    let log_index = made.push(stored.log_index);
+    let log_index = made.push(log_index);
     let event_id = made.push(record.event_id);
     let stream_version = made.push(record.stream_version);
     let schema_version = made.push(record.schema_version);
@@ -169,9 +185,9 @@ pub(super) fn timeline_row(
         "",
         made.get(log_index),
         made.get(event_id),
-        record.stream.as_str(),
+        record.stream,
         made.get(stream_version),
-        record.event_type.as_str(),
+        record.event_type,
         made.get(schema_version),
         date(facts.occurred.date().map(|d| d.as_str())),
         "",
@@ -198,10 +214,10 @@ pub(super) fn timeline_row(
         partnership.map_or("", |p| p.kind.as_str()),
         facts.note.as_deref().unwrap_or_default(),
         made.get(sources),
-        &stored.recorded_by,
+        recorded_by,
         made.get(recorded_at),
     ];
-    let place = derived_cells(derived, optional(seq), record.stream.as_str());
+    let place = derived_cells(derived, optional(seq), record.stream);
     for (&column, cell) in DERIVED.iter().zip(place) {
         cells[column] = cell;
     }

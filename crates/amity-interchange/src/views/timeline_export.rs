@@ -1,36 +1,39 @@
-//! The `timeline` view of a whole ledger, read and written at once. One thread reads the stored
-//! events in batches; two threads format each batch's rows as they come, all but the cells an
-//! entry's history derives ([`DERIVED`]), while this thread reads the histories' placements and
-//! then formats too. At the end the rows are put in the order of the histories, their derived
-//! cells written between the stored ones. The same rows as [`super::write_timeline`] given the
-//! whole feed (the reference: see the tests), without holding every stored event at once.
+//! The `timeline` view of a whole ledger, read and written at once. The store reads the feed in
+//! two lanes at once (`Ledger::stored_in_lanes`), each formatting its chunks' rows where
+//! they are read, from the stored bytes, all but the cells that are known only later: an
+//! entry's place in its history ([`DERIVED`]) and the event's log index (how many events come
+//! before its chunk). Meanwhile this thread reads the histories' placements. At the end the
+//! rows are put in the order of the histories, those cells written between the others. The same
+//! rows as [`super::write_timeline`] given the whole feed (the reference: see the tests),
+//! without holding every stored event at once.
 
 use std::fmt::Write as _;
 use std::io::Write;
 use std::ops::Range;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{mpsc, Mutex};
+use std::sync::{mpsc, Arc};
 
 use amity_ledger::archive::views::{TIMELINE, TIMELINE_END};
-use amity_ledger::{EventId, Ledger, Position};
+use amity_ledger::{EventId, FeedLane, Ledger, Position, StoreError, StoredEvent};
 use amity_projections::placement::Placement;
 use amity_projections::Projections;
 use rustc_hash::FxHashMap;
 
 use super::cells::{RowFormat, ViewWriter};
-use super::feed::{stored, Stored};
+use super::feed::{recorded_by, stored, Stored};
 use super::timeline::{derived_cells, timeline_row, MadeCells, DERIVED};
 use crate::Result;
 
-/// Stored events read, and handed to a formatting thread, at a time.
-const BATCH: usize = 1_024;
+/// Stored events in a chunk of the feed, read and formatted by one lane.
+const CHUNK: usize = 1_024;
 
-/// Batches read ahead of the formatting threads at most: the reading waits beyond, so that a
-/// large ledger is not held in memory whole while its rows are formatted.
-const AHEAD: usize = 8;
+/// Lanes the feed is read in.
+const LANES: usize = 2;
 
 /// Rows put together before they are written out.
 const WRITE_CHUNK: usize = 256;
+
+/// The column of the event's log index.
+const LOG_INDEX: usize = 2;
 
 /// Where a row goes: the rows the histories place, in their order, then the rows of events no
 /// history shows, in log order.
@@ -71,21 +74,39 @@ impl Places {
     }
 }
 
-/// How a row is put together: its columns in runs, each run either derived by the history
-/// ([`DERIVED`]) or the stored event's own, in column order.
+/// Where a column's cells come from.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Source {
+    /// The stored event: formatted where it is read.
+    Stored,
+    /// The entry's place in its history ([`DERIVED`]).
+    Place,
+    /// The event's log index.
+    LogIndex,
+}
+
+/// How a row is put together: its columns in runs of one source, in column order.
 struct Layout {
     format: RowFormat,
-    runs: Vec<(bool, Range<usize>)>,
+    runs: Vec<(Source, Range<usize>)>,
 }
 
 impl Layout {
     fn of(columns: &[&str], raw: bool) -> Layout {
-        let mut runs: Vec<(bool, Range<usize>)> = Vec::new();
+        let mut runs: Vec<(Source, Range<usize>)> = Vec::new();
         for column in 0..columns.len() {
-            let derived = DERIVED.contains(&column);
+            let source = if DERIVED.contains(&column) {
+                Source::Place
+            } else if column == LOG_INDEX {
+                Source::LogIndex
+            } else {
+                Source::Stored
+            };
             match runs.last_mut() {
-                Some((kind, range)) if *kind == derived => range.end = column + 1,
-                _ => runs.push((derived, column..column + 1)),
+                Some((kind, range)) if *kind == source && source == Source::Stored => {
+                    range.end = column + 1;
+                }
+                _ => runs.push((source, column..column + 1)),
             }
         }
         Layout {
@@ -98,7 +119,7 @@ impl Layout {
     fn stored(&self) -> impl Iterator<Item = &Range<usize>> {
         self.runs
             .iter()
-            .filter(|(derived, _)| !derived)
+            .filter(|(source, _)| *source == Source::Stored)
             .map(|(_, range)| range)
     }
 
@@ -107,31 +128,143 @@ impl Layout {
     fn stride(&self) -> usize {
         1 + self.stored().count()
     }
+
+    /// Format a stored event's row but for its late cells into `into`, or keep the event
+    /// whole if it is not a partnership's (see [`Formatted::others`]). `index`: its place in
+    /// its chunk.
+    fn format(
+        &self,
+        made: &mut MadeCells,
+        into: &mut Formatted,
+        event: &StoredEvent<'_>,
+        index: u64,
+        recorded_by: &str,
+    ) -> Result<()> {
+        if !amity_domain::is_partnership_stream(event.stream) {
+            into.others.push(Stored {
+                log_index: index,
+                recorded_by: recorded_by.to_owned(),
+                record: event.to_recorded(event.stream.into()),
+            });
+            return Ok(());
+        }
+        let Formatted { bytes, ends, .. } = into;
+        // Its history unknown yet: the stream's cell stands first, for a row none shows.
+        timeline_row(made, event, index, recorded_by, None, |cells| {
+            self.format.write_cells(bytes, 0, &cells[..1]);
+            ends.push(bytes.len());
+            for run in self.stored() {
+                self.format
+                    .write_cells(bytes, run.start, &cells[run.clone()]);
+                ends.push(bytes.len());
+            }
+            Ok(())
+        })?;
+        into.rows.push(Pending {
+            event: event.event_id,
+            log_index: index,
+        });
+        Ok(())
+    }
 }
 
-/// One row formatted but for its derived cells.
+/// One row formatted but for its late cells.
 struct Pending {
     event: EventId,
+    /// Its place in its chunk, then (see [`Formatted::place`]) in the log.
     log_index: u64,
 }
 
-/// The rows formatted from one batch, but for their derived cells: their bytes, each row's
-/// event and where its parts end in the bytes (its stream's cell, the first cell of a row no
-/// history shows, then each run of stored cells); and the events of other streams than
-/// partnerships', formatted only if a history shows them (none does).
+/// The rows of one chunk of the feed, formatted but for their late cells: their bytes, each
+/// row's event and where its parts end in the bytes (its stream's cell, the first cell of a
+/// row no history shows, then each run of stored cells); the events of other streams than
+/// partnerships', kept whole, formatted only if a history shows them (none does); how many
+/// events the chunk holds, and the position of its last.
 #[derive(Default)]
 struct Formatted {
     bytes: Vec<u8>,
     rows: Vec<Pending>,
     ends: Vec<usize>,
     others: Vec<Stored>,
+    events: u64,
+    last: Option<Position>,
 }
 
-/// A row to write: a formatted one (`batch`, `row`), or one of a batch's `others`.
-#[derive(Clone, Copy)]
-enum Source {
-    Row(usize, usize),
-    Other(usize, usize),
+impl Formatted {
+    /// Its events' log indexes, the chunk coming after `before` events.
+    fn place(&mut self, before: u64) {
+        for row in &mut self.rows {
+            row.log_index += before;
+        }
+        for other in &mut self.others {
+            other.log_index += before;
+        }
+    }
+}
+
+/// A chunk's rows, or why they could not be read.
+type Chunk = (usize, Result<Formatted>);
+
+/// One lane of the reading: formats its chunks where they are read and hands each over.
+struct ExportLane {
+    layout: Arc<Layout>,
+    known_at: Option<jiff::Timestamp>,
+    /// The number of the chunk being read: this lane's first, then every `LANES`th.
+    chunk: usize,
+    current: Formatted,
+    made: MadeCells,
+    /// The last metadata read, and who it says recorded the event (most events share it).
+    metadata: Option<(Vec<u8>, String)>,
+    sender: mpsc::Sender<Chunk>,
+}
+
+impl ExportLane {
+    fn event(&mut self, event: &StoredEvent<'_>) -> Result<()> {
+        let index = self.current.events;
+        self.current.events += 1;
+        self.current.last = Some(event.position);
+        if self
+            .known_at
+            .is_some_and(|moment| event.recorded_at > moment)
+        {
+            return Ok(());
+        }
+        let known = match &self.metadata {
+            Some((metadata, by)) if metadata.as_slice() == event.metadata => by,
+            _ => {
+                &self
+                    .metadata
+                    .insert((event.metadata.to_vec(), recorded_by(event)?))
+                    .1
+            }
+        };
+        self.layout
+            .format(&mut self.made, &mut self.current, event, index, known)
+    }
+}
+
+impl FeedLane for ExportLane {
+    fn event(&mut self, event: StoredEvent<'_>) -> bool {
+        match ExportLane::event(self, &event) {
+            Ok(()) => true,
+            Err(error) => {
+                let _ = self.sender.send((self.chunk, Err(error)));
+                false
+            }
+        }
+    }
+
+    fn end_chunk(&mut self) -> bool {
+        let done = std::mem::take(&mut self.current);
+        let sent = self.sender.send((self.chunk, Ok(done))).is_ok();
+        self.chunk += LANES;
+        sent
+    }
+
+    fn fail(&mut self, error: StoreError) {
+        let error = amity_ledger::Error::from(error).into();
+        let _ = self.sender.send((self.chunk, Err(error)));
+    }
 }
 
 /// Write the `timeline` view of every partnership's events (as known at `known_at`, if given)
@@ -145,92 +278,143 @@ pub async fn export_timeline(
     out: &mut dyn Write,
 ) -> Result<u64> {
     let columns: Vec<&str> = TIMELINE.iter().chain(&TIMELINE_END).copied().collect();
-    let layout = Layout::of(&columns, raw);
-    let handle = tokio::runtime::Handle::current();
-    let (places, formatted) = tokio::task::block_in_place(|| -> Result<_> {
-        let (read, end) = std::thread::scope(|scope| {
-            let (batches, received) = mpsc::sync_channel(AHEAD);
-            let reading = handle.clone();
-            let reader = scope.spawn(move || {
-                let send = |batch| batches.send(batch).is_ok();
-                reading.block_on(read_batches(ledger, known_at, (Position::START, 0), send))
+    let layout = Arc::new(Layout::of(&columns, raw));
+    let (sender, received) = mpsc::channel::<Chunk>();
+    let lanes: Vec<Box<dyn FeedLane>> = (0..LANES)
+        .map(|chunk| {
+            let lane: Box<dyn FeedLane> = Box::new(ExportLane {
+                layout: layout.clone(),
+                known_at,
+                chunk,
+                current: Formatted::default(),
+                made: MadeCells::default(),
+                metadata: None,
+                sender: sender.clone(),
             });
-            let received = Mutex::new(received);
-            let stop = AtomicBool::new(false);
-            let read = std::thread::scope(|formatting| -> Result<(Places, Vec<Formatted>)> {
-                let others: Vec<_> = (0..2)
-                    .map(|_| formatting.spawn(|| format_all(&received, &layout, &stop)))
-                    .collect();
-                let places = handle
-                    .block_on(projections.placements(known_at))
-                    .map(Places::of)
-                    .map_err(crate::Error::from);
-                // Should the placements fail, the formatting stops at its next batch.
-                stop.store(places.is_err(), Ordering::Relaxed);
-                let mut formatted = match &places {
-                    Ok(_) => format_all(&received, &layout, &stop),
-                    Err(_) => Ok(Vec::new()),
-                };
-                for other in others {
-                    let theirs = other.join().expect("the formatting thread does not panic");
-                    formatted = formatted.and_then(|mut mine| {
-                        mine.extend(theirs?);
-                        Ok(mine)
-                    });
-                }
-                Ok((places?, formatted?))
-            });
-            // Should formatting have failed, the reader stops at its next batch.
-            drop(received);
-            let end = reader.join().expect("the reading thread does not panic");
-            (read, end)
-        });
-        let ((places, mut formatted), end) = (read?, end?);
-        // The histories were caught up after the reading began (by another process): read on
-        // for the events they show.
-        let met = formatted
-            .iter()
-            .flat_map(|batch| &batch.rows)
-            .filter(|row| places.first.contains_key(&row.event))
-            .count();
-        if met < places.first.len() {
-            // Few events, read whole before they are formatted (on this one thread).
-            let (batches, received) = mpsc::channel();
-            let send = |batch| batches.send(batch).is_ok();
-            handle.block_on(read_batches(ledger, known_at, end, send))?;
-            drop(batches);
-            let stop = AtomicBool::new(false);
-            formatted.extend(format_all(&Mutex::new(received), &layout, &stop)?);
+            lane
+        })
+        .collect();
+    drop(sender);
+    let reading = {
+        let ledger = ledger.clone();
+        tokio::spawn(async move { ledger.stored_in_lanes(Position::START, CHUNK, lanes).await })
+    };
+    let places = projections.placements(known_at).await.map(Places::of);
+    // Should the placements fail, the lanes stop at their next chunk.
+    let received = places.is_ok().then_some(received);
+    if let Err(error) = reading.await {
+        if error.is_panic() {
+            std::panic::resume_unwind(error.into_panic());
         }
-        Ok((places, formatted))
-    })?;
-    let mut order: Vec<(RowKey, Source)> = Vec::new();
-    for (batch, formatted) in formatted.iter().enumerate() {
+    }
+    let places = places?;
+    // The chunks in feed order, each event's log index counted from the start.
+    let mut chunks: Vec<Chunk> = received.iter().flat_map(|r| r.try_iter()).collect();
+    chunks.sort_by_key(|(number, _)| *number);
+    let mut formatted = Vec::with_capacity(chunks.len());
+    let (mut end, mut events) = (Position::START, 0);
+    for (_, chunk) in chunks {
+        let mut chunk = chunk?;
+        chunk.place(events);
+        events += chunk.events;
+        end = chunk.last.unwrap_or(end);
+        formatted.push(chunk);
+    }
+    // The histories were caught up after the reading began (by another process): read on
+    // for the events they show.
+    let met = formatted
+        .iter()
+        .flat_map(|chunk| &chunk.rows)
+        .filter(|row| places.first.contains_key(&row.event))
+        .count();
+    if met < places.first.len() {
+        formatted.push(read_on(ledger, &layout, known_at, (end, events)).await?);
+    }
+    let mut order: Vec<(RowKey, Row)> = Vec::new();
+    for (chunk, formatted) in formatted.iter().enumerate() {
         for (row, pending) in formatted.rows.iter().enumerate() {
             if let Some(key) = places.key(&pending.event, pending.log_index, true) {
-                order.push((key, Source::Row(batch, row)));
+                order.push((key, Row::Formatted(chunk, row)));
             }
         }
         for (index, stored) in formatted.others.iter().enumerate() {
             let event = &stored.record.event_id;
             if let Some(key) = places.key(event, stored.log_index, false) {
-                order.push((key, Source::Other(batch, index)));
+                order.push((key, Row::Other(chunk, index)));
             }
         }
     }
     order.sort_unstable_by_key(|&(key, _)| key);
     let mut writer = ViewWriter::new(out, &columns, raw)?;
+    write_in_order(&mut writer, &layout, &places, &formatted, &order)?;
+    writer.finish()?;
+    let rows = order.len() as u64;
+    // Megabytes of rows and places: freed on a thread of their own, as the caller goes on.
+    std::thread::spawn(move || drop((formatted, places, order)));
+    Ok(rows)
+}
+
+/// The events after `(position, log index)`, formatted as one chunk (few: those appended while
+/// the export read).
+async fn read_on(
+    ledger: &Ledger,
+    layout: &Layout,
+    known_at: Option<jiff::Timestamp>,
+    (mut after, mut index): (Position, u64),
+) -> Result<Formatted> {
+    let mut formatted = Formatted::default();
+    let mut made = MadeCells::default();
+    loop {
+        let page = ledger.stored_records(after, CHUNK).await?;
+        let Some(last) = page.last() else { break };
+        after = last.position;
+        for record in page {
+            let log_index = index;
+            index += 1;
+            if known_at.is_some_and(|moment| record.recorded_at > moment) {
+                continue;
+            }
+            let stored = stored(log_index, record)?;
+            let event = stored.record.as_stored();
+            layout.format(
+                &mut made,
+                &mut formatted,
+                &event,
+                log_index,
+                &stored.recorded_by,
+            )?;
+        }
+    }
+    Ok(formatted)
+}
+
+/// A row to write: a formatted one (`chunk`, `row`), or one of a chunk's `others`.
+#[derive(Clone, Copy)]
+enum Row {
+    Formatted(usize, usize),
+    Other(usize, usize),
+}
+
+/// Write the rows in `order`: every other chunk of them put together on another thread, while
+/// this one writes.
+fn write_in_order(
+    writer: &mut ViewWriter<'_>,
+    layout: &Layout,
+    places: &Places,
+    formatted: &[Formatted],
+    order: &[(RowKey, Row)],
+) -> Result<()> {
     let assembly = || Assembly {
-        layout: &layout,
-        places: &places,
-        formatted: &formatted,
+        layout,
+        places,
+        formatted,
         made: MadeCells::default(),
-        seq: String::new(),
+        number: String::new(),
+        index: String::new(),
     };
-    // Every other chunk is put together on another thread, while this one writes.
-    let chunks: Vec<&[(RowKey, Source)]> = order.chunks(WRITE_CHUNK).collect();
+    let chunks: Vec<&[(RowKey, Row)]> = order.chunks(WRITE_CHUNK).collect();
     std::thread::scope(|scope| -> Result<()> {
-        let (assembled, received) = mpsc::sync_channel::<Result<Vec<u8>>>(AHEAD);
+        let (assembled, received) = mpsc::sync_channel::<Result<Vec<u8>>>(8);
         let mut other = assembly();
         let chunks = &chunks;
         scope.spawn(move || {
@@ -238,7 +422,7 @@ pub async fn export_timeline(
                 let mut bytes = Vec::new();
                 let rows = chunk
                     .iter()
-                    .try_for_each(|&(key, source)| other.row(&mut bytes, key, source));
+                    .try_for_each(|&(key, row)| other.row(&mut bytes, key, row));
                 if assembled.send(rows.map(|()| bytes)).is_err() {
                     break;
                 }
@@ -255,118 +439,41 @@ pub async fn export_timeline(
                 continue;
             }
             bytes.clear();
-            for &(key, source) in *chunk {
-                mine.row(&mut bytes, key, source)?;
+            for &(key, row) in *chunk {
+                mine.row(&mut bytes, key, row)?;
             }
             writer.formatted(&bytes)?;
         }
         Ok(())
-    })?;
-    writer.finish()?;
-    let rows = order.len() as u64;
-    // Megabytes of rows and places: freed on a thread of their own, as the caller goes on.
-    std::thread::spawn(move || drop((formatted, places, order)));
-    Ok(rows)
+    })
 }
 
-/// Read the stored events after `(position, log index)` in batches,
-/// each handed to `send`; returns where the reading stopped. Stops early, without an error,
-/// when `send` says no one receives.
-async fn read_batches(
-    ledger: &Ledger,
-    known_at: Option<jiff::Timestamp>,
-    (mut after, mut index): (Position, u64),
-    send: impl Fn(Vec<Stored>) -> bool,
-) -> Result<(Position, u64)> {
-    loop {
-        let page = ledger.stored_records(after, BATCH).await?;
-        let Some(last) = page.last() else { break };
-        after = last.position;
-        let mut batch = Vec::with_capacity(page.len());
-        for record in page {
-            let log_index = index;
-            index += 1;
-            if known_at.is_some_and(|moment| record.recorded_at > moment) {
-                continue;
-            }
-            batch.push(stored(log_index, record)?);
-        }
-        if !send(batch) {
-            break;
-        }
-    }
-    Ok((after, index))
-}
-
-/// Format the batches `received` until there are no more, or until `stop`.
-fn format_all(
-    received: &Mutex<mpsc::Receiver<Vec<Stored>>>,
-    layout: &Layout,
-    stop: &AtomicBool,
-) -> Result<Vec<Formatted>> {
-    let mut made = MadeCells::default();
-    let mut formatted = Vec::new();
-    while !stop.load(Ordering::Relaxed) {
-        // The lock is held while waiting for a batch (the other thread would wait anyway), and
-        // let go before formatting it.
-        let next = lock(received).recv();
-        let Ok(batch) = next else { break };
-        let mut rows = Formatted {
-            bytes: Vec::with_capacity(batch.len() * 400),
-            rows: Vec::with_capacity(batch.len()),
-            ends: Vec::with_capacity(batch.len() * layout.stride()),
-            others: Vec::new(),
-        };
-        for stored in batch {
-            if !amity_domain::is_partnership_stream(&stored.record.stream) {
-                rows.others.push(stored);
-                continue;
-            }
-            let Formatted { bytes, ends, .. } = &mut rows;
-            // Its history unknown yet: the stream's cell stands first, for a row none shows.
-            timeline_row(&mut made, &stored, None, |cells| {
-                layout.format.write_cells(bytes, 0, &cells[..1]);
-                ends.push(bytes.len());
-                for run in layout.stored() {
-                    layout
-                        .format
-                        .write_cells(bytes, run.start, &cells[run.clone()]);
-                    ends.push(bytes.len());
-                }
-                Ok(())
-            })?;
-            rows.rows.push(Pending {
-                event: stored.record.event_id,
-                log_index: stored.log_index,
-            });
-        }
-        formatted.push(rows);
-    }
-    Ok(formatted)
-}
-
-/// Rows put together in order: each formatted row's stored cells with its derived ones.
+/// Rows put together in order: each formatted row's stored cells with its late ones.
 struct Assembly<'a> {
     layout: &'a Layout,
     places: &'a Places,
     formatted: &'a [Formatted],
     made: MadeCells,
-    seq: String,
+    /// The entry's place in its history, and the event's log index, as text.
+    number: String,
+    index: String,
 }
 
 impl Assembly<'_> {
-    /// Append the row of `source`, at `key`, to `out`.
-    fn row(&mut self, out: &mut Vec<u8>, key: RowKey, source: Source) -> Result<()> {
+    /// Append the row of `row`, at `key`, to `out`.
+    fn row(&mut self, out: &mut Vec<u8>, key: RowKey, row: Row) -> Result<()> {
         let place = match key {
             RowKey::Placed(index) => Some(&self.places.placements[index]),
             RowKey::Unplaced(_) => None,
         };
-        let (batch, row) = match source {
-            Source::Row(batch, row) => (&self.formatted[batch], row),
-            Source::Other(batch, index) => {
-                let stored = &self.formatted[batch].others[index];
+        let (chunk, row) = match row {
+            Row::Formatted(chunk, row) => (&self.formatted[chunk], row),
+            Row::Other(chunk, index) => {
+                let stored = &self.formatted[chunk].others[index];
                 let format = &self.layout.format;
-                return timeline_row(&mut self.made, stored, place, |cells| {
+                let event = stored.record.as_stored();
+                let (log_index, by) = (stored.log_index, &stored.recorded_by);
+                return timeline_row(&mut self.made, &event, log_index, by, place, |cells| {
                     format.write(out, cells);
                     Ok(())
                 });
@@ -375,41 +482,43 @@ impl Assembly<'_> {
         let stride = self.layout.stride();
         let start = (row * stride)
             .checked_sub(1)
-            .map_or(0, |end| batch.ends[end]);
-        let ends = &batch.ends[row * stride..(row + 1) * stride];
-        self.seq.clear();
+            .map_or(0, |end| chunk.ends[end]);
+        let ends = &chunk.ends[row * stride..(row + 1) * stride];
+        self.number.clear();
         if let Some(place) = place {
-            write!(self.seq, "{}", place.seq).expect("writing to a String does not fail");
+            write!(self.number, "{}", place.seq).expect("writing to a String does not fail");
         }
-        let mut derived = derived_cells(place, &self.seq, "").into_iter();
+        let derived = derived_cells(place, &self.number, "");
         let mut stored = 1;
-        for (is_derived, run) in &self.layout.runs {
-            if !is_derived {
-                out.extend_from_slice(&batch.bytes[ends[stored - 1]..ends[stored]]);
-                stored += 1;
-                continue;
-            }
+        for (source, run) in &self.layout.runs {
             for column in run.clone() {
-                let cell = derived
-                    .next()
-                    .expect("a derived cell for each derived column");
-                if column == 0 && place.is_none() {
-                    // A row no history shows stands under its stream, formatted already.
-                    out.extend_from_slice(&batch.bytes[start..ends[0]]);
-                } else {
-                    self.layout.format.write_cells(out, column, &[cell]);
+                match source {
+                    Source::Stored => {
+                        out.extend_from_slice(&chunk.bytes[ends[stored - 1]..ends[stored]]);
+                        stored += 1;
+                        break;
+                    }
+                    Source::LogIndex => {
+                        self.index.clear();
+                        let index = chunk.rows[row].log_index;
+                        write!(self.index, "{index}").expect("writing to a String does not fail");
+                        self.layout.format.write_cells(out, column, &[&self.index]);
+                    }
+                    Source::Place if column == 0 && place.is_none() => {
+                        // A row no history shows stands under its stream, formatted already.
+                        out.extend_from_slice(&chunk.bytes[start..ends[0]]);
+                    }
+                    Source::Place => {
+                        let at = DERIVED
+                            .iter()
+                            .position(|&derived| derived == column)
+                            .expect("a place column is derived");
+                        self.layout.format.write_cells(out, column, &[derived[at]]);
+                    }
                 }
             }
         }
         out.push(b'\n');
         Ok(())
     }
-}
-
-/// The receiver, whichever thread held it last (a thread that panicked holding it left it
-/// whole: `recv` takes a batch or none).
-fn lock<T>(received: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    received
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
