@@ -517,6 +517,44 @@ proptest! {
     }
 }
 
+/// The SQLite store reads the feed in lanes of its own, each on a connection of its own: a
+/// ledger of several chunks in a SQLite file exports as the reference too.
+#[test]
+fn given_a_sqlite_ledger_of_several_chunks_when_the_timeline_is_exported_then_it_is_the_reference()
+{
+    use proptest::strategy::ValueTree;
+    let mut runner = proptest::test_runner::TestRunner::deterministic();
+    let steps: Vec<Step> = (0..5_000)
+        .map(|_| step().new_tree(&mut runner).unwrap().current())
+        .collect();
+    let dir = tempfile::tempdir().unwrap();
+    let (exported, reference) = two_threads().block_on(async {
+        let memory = ledger_of(&steps).await;
+        let file: Arc<dyn EventStore> =
+            Arc::new(amity_store_sqlite::SqliteEventStore::open(dir.path().join("l.db")).unwrap());
+        for event in memory.read_all(Position::START, usize::MAX).await.unwrap() {
+            let copy = NewEvent {
+                event_id: event.event_id,
+                event_type: event.event_type.to_string(),
+                schema_version: event.schema_version,
+                payload: event.payload,
+                metadata: event.metadata,
+                recorded_at: Some(event.recorded_at),
+            };
+            file.append(&event.stream, ExpectedVersion::Any, vec![copy])
+                .await
+                .unwrap();
+        }
+        both_timelines(file, None, false).await
+    });
+    assert!(
+        exported.lines().count() > 3_000,
+        "{}",
+        exported.lines().count()
+    );
+    assert_eq!(exported, reference);
+}
+
 /// Many batches (more than are read ahead, so the reading waits for the formatting), formatted
 /// by two threads in whatever order they take them, still come out in the order of the
 /// histories.
