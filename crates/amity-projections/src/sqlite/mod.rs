@@ -170,10 +170,14 @@ impl SqliteTables {
             )
             .map_err(sql_error)?;
         // A new file gets 16 KiB pages like a ledger file (ADR 0001); on a file that has
-        // tables already, or is in WAL mode, SQLite ignores this.
+        // tables already, or is in WAL mode, SQLite ignores this. The tables are derived data:
+        // their commits do not wait for the disk (`synchronous = NORMAL`; ADR 0006). A power
+        // loss may undo the last catch-up, whole (its rows and checkpoint are one
+        // transaction), and the next reading catches up again; events keep `FULL`, and the
+        // next append's sync covers the tables' commit before it.
         connection
             .execute_batch(
-                "PRAGMA page_size = 16384; PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;",
+                "PRAGMA page_size = 16384; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;",
             )
             .map_err(sql_error)?;
         // Tables written by other projection code are derived data: drop them (the next
