@@ -522,11 +522,7 @@ proptest! {
 #[test]
 fn given_a_sqlite_ledger_of_several_chunks_when_the_timeline_is_exported_then_it_is_the_reference()
 {
-    use proptest::strategy::ValueTree;
-    let mut runner = proptest::test_runner::TestRunner::deterministic();
-    let steps: Vec<Step> = (0..5_000)
-        .map(|_| step().new_tree(&mut runner).unwrap().current())
-        .collect();
+    let steps = fixed_steps(5_000);
     let dir = tempfile::tempdir().unwrap();
     let (exported, reference) = two_threads().block_on(async {
         let memory = ledger_of(&steps).await;
@@ -547,11 +543,22 @@ fn given_a_sqlite_ledger_of_several_chunks_when_the_timeline_is_exported_then_it
         }
         both_timelines(file, None, false).await
     });
-    assert!(
-        exported.lines().count() > 3_000,
-        "{}",
-        exported.lines().count()
-    );
+    assert_same_rows(&exported, &reference, 3_000);
+}
+
+/// The same random steps every run.
+fn fixed_steps(n: usize) -> Vec<Step> {
+    use proptest::strategy::ValueTree;
+    let mut runner = proptest::test_runner::TestRunner::deterministic();
+    (0..n)
+        .map(|_| step().new_tree(&mut runner).unwrap().current())
+        .collect()
+}
+
+/// The export is the reference, of more than `at_least` lines.
+fn assert_same_rows(exported: &str, reference: &str, at_least: usize) {
+    let lines = exported.lines().count();
+    assert!(lines > at_least, "{lines}");
     assert_eq!(exported, reference);
 }
 
@@ -560,19 +567,10 @@ fn given_a_sqlite_ledger_of_several_chunks_when_the_timeline_is_exported_then_it
 /// histories.
 #[test]
 fn given_a_ledger_of_many_batches_when_the_timeline_is_exported_then_it_is_the_reference() {
-    use proptest::strategy::ValueTree;
-    let mut runner = proptest::test_runner::TestRunner::deterministic();
-    let steps: Vec<Step> = (0..12_000)
-        .map(|_| step().new_tree(&mut runner).unwrap().current())
-        .collect();
+    let steps = fixed_steps(12_000);
     let (exported, reference) = two_threads().block_on(async {
         let store = ledger_of(&steps).await;
         both_timelines(store, None, false).await
     });
-    assert!(
-        exported.lines().count() > 9_000,
-        "{}",
-        exported.lines().count()
-    );
-    assert_eq!(exported, reference);
+    assert_same_rows(&exported, &reference, 9_000);
 }
