@@ -3,8 +3,7 @@
 use std::collections::HashMap;
 
 use amity_ledger::log::LogPlace;
-use amity_ledger::StoredEvent;
-use amity_ledger::{EventId, Ledger, Metadata, Position, StoredRecord};
+use amity_ledger::{EventId, Ledger, Metadata, Position, StoredEvent, StoredRecord};
 use amity_projections::TimelineRow;
 
 use crate::Result;

@@ -5,12 +5,12 @@ use std::io::Write;
 
 use amity_domain::{Event, Milestone, RegisterEvent, Source, LINKS_STREAM, MILESTONES_STREAM};
 use amity_ledger::archive::views::{MILESTONES, SOURCES, TIMELINE, TIMELINE_END};
+use amity_ledger::StoredEvent;
 use amity_projections::placement::Placement;
 
 use super::cells::{date, timestamp, ViewWriter};
 use super::feed::{Feed, Stored};
 use crate::Result;
-use amity_ledger::StoredEvent;
 
 /// A stored event's payload that does not decode (the store was changed behind the ledger's
 /// back): the ledger's error, naming the event.
