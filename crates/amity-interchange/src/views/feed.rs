@@ -32,8 +32,17 @@ impl Feed {
     /// Every stored event of the ledger, in global order; as the ledger held them at
     /// `known_at`, if given.
     pub async fn read(ledger: &Ledger, known_at: Option<jiff::Timestamp>) -> Result<Feed> {
+        Feed::read_after(ledger, known_at, (Position::START, 0)).await
+    }
+
+    /// The stored events after `(position, log index)`, read as [`Feed::read`] reads them.
+    pub(super) async fn read_after(
+        ledger: &Ledger,
+        known_at: Option<jiff::Timestamp>,
+        end: (Position, u64),
+    ) -> Result<Feed> {
         let mut feed = Feed::of(Vec::new());
-        feed.end = Some((Position::START, 0));
+        feed.end = Some(end);
         feed.read_on(ledger, known_at).await?;
         Ok(feed)
     }

@@ -19,7 +19,7 @@ use amity_projections::Projections;
 use rustc_hash::FxHashMap;
 
 use super::cells::{RowFormat, ViewWriter};
-use super::feed::{recorded_by, stored, Stored};
+use super::feed::{recorded_by, Feed, Stored};
 use super::timeline::{derived_cells, timeline_row, MadeCells, DERIVED};
 use crate::Result;
 
@@ -74,59 +74,51 @@ impl Places {
     }
 }
 
-/// Where a column's cells come from.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Source {
-    /// The stored event: formatted where it is read.
-    Stored,
-    /// The entry's place in its history ([`DERIVED`]).
-    Place,
-    /// The event's log index.
-    LogIndex,
+/// A part of a row, in column order.
+#[derive(Clone, Copy)]
+enum Part {
+    /// The `k`th run of the stored event's cells: formatted where it is read.
+    Stored(usize),
+    /// A cell of the entry's place in its history: its column, and its index in [`DERIVED`].
+    Place(usize, usize),
+    /// The event's log index: its column.
+    LogIndex(usize),
 }
 
-/// How a row is put together: its columns in runs of one source, in column order.
+/// How a row is put together: its parts, and the columns of each run of stored cells.
 struct Layout {
     format: RowFormat,
-    runs: Vec<(Source, Range<usize>)>,
+    parts: Vec<Part>,
+    stored: Vec<Range<usize>>,
 }
 
 impl Layout {
     fn of(columns: &[&str], raw: bool) -> Layout {
-        let mut runs: Vec<(Source, Range<usize>)> = Vec::new();
+        let mut parts = Vec::new();
+        let mut stored: Vec<Range<usize>> = Vec::new();
         for column in 0..columns.len() {
-            let source = if DERIVED.contains(&column) {
-                Source::Place
+            if let Some(at) = DERIVED.iter().position(|&derived| derived == column) {
+                parts.push(Part::Place(column, at));
             } else if column == LOG_INDEX {
-                Source::LogIndex
+                parts.push(Part::LogIndex(column));
+            } else if let (Some(Part::Stored(_)), Some(run)) = (parts.last(), stored.last_mut()) {
+                run.end = column + 1;
             } else {
-                Source::Stored
-            };
-            match runs.last_mut() {
-                Some((kind, range)) if *kind == source && source == Source::Stored => {
-                    range.end = column + 1;
-                }
-                _ => runs.push((source, column..column + 1)),
+                parts.push(Part::Stored(stored.len()));
+                stored.push(column..column + 1);
             }
         }
         Layout {
             format: RowFormat::of_view(columns, raw),
-            runs,
+            parts,
+            stored,
         }
-    }
-
-    /// The runs of stored cells.
-    fn stored(&self) -> impl Iterator<Item = &Range<usize>> {
-        self.runs
-            .iter()
-            .filter(|(source, _)| *source == Source::Stored)
-            .map(|(_, range)| range)
     }
 
     /// How many ends each formatted row has in [`Formatted::ends`]: its stream's cell, then
     /// each run of stored cells.
     fn stride(&self) -> usize {
-        1 + self.stored().count()
+        1 + self.stored.len()
     }
 
     /// Format a stored event's row but for its late cells into `into`, or keep the event
@@ -153,7 +145,7 @@ impl Layout {
         timeline_row(made, event, index, recorded_by, None, |cells| {
             self.format.write_cells(bytes, 0, &cells[..1]);
             ends.push(bytes.len());
-            for run in self.stored() {
+            for run in &self.stored {
                 self.format
                     .write_cells(bytes, run.start, &cells[run.clone()]);
                 ends.push(bytes.len());
@@ -360,30 +352,15 @@ async fn read_on(
     ledger: &Ledger,
     layout: &Layout,
     known_at: Option<jiff::Timestamp>,
-    (mut after, mut index): (Position, u64),
+    end: (Position, u64),
 ) -> Result<Formatted> {
+    let feed = Feed::read_after(ledger, known_at, end).await?;
     let mut formatted = Formatted::default();
     let mut made = MadeCells::default();
-    loop {
-        let page = ledger.stored_records(after, CHUNK).await?;
-        let Some(last) = page.last() else { break };
-        after = last.position;
-        for record in page {
-            let log_index = index;
-            index += 1;
-            if known_at.is_some_and(|moment| record.recorded_at > moment) {
-                continue;
-            }
-            let stored = stored(log_index, record)?;
-            let event = stored.record.as_stored();
-            layout.format(
-                &mut made,
-                &mut formatted,
-                &event,
-                log_index,
-                &stored.recorded_by,
-            )?;
-        }
+    for stored in &feed.events {
+        let event = stored.record.as_stored();
+        let (index, by) = (stored.log_index, &stored.recorded_by);
+        layout.format(&mut made, &mut formatted, &event, index, by)?;
     }
     Ok(formatted)
 }
@@ -489,32 +466,21 @@ impl Assembly<'_> {
             write!(self.number, "{}", place.seq).expect("writing to a String does not fail");
         }
         let derived = derived_cells(place, &self.number, "");
-        let mut stored = 1;
-        for (source, run) in &self.layout.runs {
-            for column in run.clone() {
-                match source {
-                    Source::Stored => {
-                        out.extend_from_slice(&chunk.bytes[ends[stored - 1]..ends[stored]]);
-                        stored += 1;
-                        break;
-                    }
-                    Source::LogIndex => {
-                        self.index.clear();
-                        let index = chunk.rows[row].log_index;
-                        write!(self.index, "{index}").expect("writing to a String does not fail");
-                        self.layout.format.write_cells(out, column, &[&self.index]);
-                    }
-                    Source::Place if column == 0 && place.is_none() => {
-                        // A row no history shows stands under its stream, formatted already.
-                        out.extend_from_slice(&chunk.bytes[start..ends[0]]);
-                    }
-                    Source::Place => {
-                        let at = DERIVED
-                            .iter()
-                            .position(|&derived| derived == column)
-                            .expect("a place column is derived");
-                        self.layout.format.write_cells(out, column, &[derived[at]]);
-                    }
+        for part in &self.layout.parts {
+            match *part {
+                Part::Stored(k) => out.extend_from_slice(&chunk.bytes[ends[k]..ends[k + 1]]),
+                Part::LogIndex(column) => {
+                    self.index.clear();
+                    let index = chunk.rows[row].log_index;
+                    write!(self.index, "{index}").expect("writing to a String does not fail");
+                    self.layout.format.write_cells(out, column, &[&self.index]);
+                }
+                // A row no history shows stands under its stream, formatted already.
+                Part::Place(_, 0) if place.is_none() => {
+                    out.extend_from_slice(&chunk.bytes[start..ends[0]]);
+                }
+                Part::Place(column, at) => {
+                    self.layout.format.write_cells(out, column, &[derived[at]]);
                 }
             }
         }
