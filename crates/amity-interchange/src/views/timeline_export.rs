@@ -260,8 +260,8 @@ impl FeedLane for ExportLane {
 }
 
 /// Write the `timeline` view of every partnership's events (as known at `known_at`, if given)
-/// to `out`; returns the rows written. Reads on threads of its own and waits for them as a
-/// blocking task: it needs tokio's multi-thread runtime.
+/// to `out`; returns the rows written. The feed is read in a task of its own (its lanes on
+/// tokio's blocking threads) while this one reads the placements.
 pub async fn export_timeline(
     ledger: &Ledger,
     projections: &Projections,
@@ -486,5 +486,32 @@ impl Assembly<'_> {
         }
         out.push(b'\n');
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use amity_ledger::archive::views::TIMELINE;
+
+    /// The cells put in late are the columns of those names (the reference, `write_timeline`,
+    /// shares `DERIVED` with the export, so only their names can tell a wrong number).
+    #[test]
+    fn given_the_timeline_columns_when_the_late_ones_are_named_then_they_are_the_places_and_the_log_index(
+    ) {
+        let places: Vec<&str> = super::DERIVED
+            .iter()
+            .map(|&column| TIMELINE[column])
+            .collect();
+        let expected = [
+            "partnership",
+            "seq",
+            "earliest",
+            "latest",
+            "disputed",
+            "status_after",
+            "retracted_by",
+        ];
+        assert_eq!(places, expected);
+        assert_eq!(TIMELINE[super::LOG_INDEX], "log_index");
     }
 }
