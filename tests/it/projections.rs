@@ -293,8 +293,10 @@ async fn a_new_code_version_rebuilds_and_nothing_new_reads_nothing() {
     connection
         .execute_batch(
             "DROP VIEW party_directory;
+             DROP VIEW partnership_status;
+             DROP VIEW partnership_timeline;
              DROP INDEX partnership_status_countries;
-             ALTER TABLE partnership_status DROP COLUMN party_a_wikidata;",
+             ALTER TABLE status_entries DROP COLUMN party_a_wikidata;",
         )
         .unwrap();
     connection
@@ -390,8 +392,51 @@ async fn tables_of_the_layout_before_version_6_are_replaced() {
         .collect();
     assert_eq!(
         views,
-        ["ledger_events", "partnership_timeline", "party_directory"]
+        [
+            "ledger_events",
+            "partnership_status",
+            "partnership_timeline",
+            "party_directory"
+        ]
     );
+}
+
+/// Given a file written by code version 9, whose status rows were the table
+/// `partnership_status` with their JSON in `row`, when it is opened, then the projections are
+/// rebuilt with `partnership_status` the view over `status_entries`, and hold what they held.
+#[tokio::test]
+async fn given_the_status_table_of_version_9_when_opened_then_it_becomes_the_view() {
+    let fixture = new_ledger();
+    record_story(&fixture.ledger, None).await;
+    let mut projections =
+        Projections::open_in_ledger(fixture.ledger.clone(), &fixture.path).unwrap();
+    projections.catch_up().await.unwrap();
+    let before = dump(&projections).await;
+    drop(projections);
+    let connection = rusqlite::Connection::open(&fixture.path).unwrap();
+    connection
+        .execute_batch(
+            "CREATE TABLE old_status AS SELECT * FROM partnership_status;
+             DROP VIEW party_directory;
+             DROP VIEW partnership_timeline;
+             DROP VIEW partnership_status;
+             DROP TABLE status_entries;
+             ALTER TABLE old_status RENAME TO partnership_status;
+             CREATE UNIQUE INDEX partnership_status_key ON partnership_status (partnership);
+             UPDATE projection_checkpoint SET code_version = 9;",
+        )
+        .unwrap();
+    let mut reopened = Projections::open_in_ledger(fixture.ledger.clone(), &fixture.path).unwrap();
+    assert!(reopened.catch_up().await.unwrap().rebuilt);
+    assert_eq!(dump(&reopened).await, before);
+    let kind: String = connection
+        .query_row(
+            "SELECT type FROM sqlite_master WHERE name = 'partnership_status'",
+            [],
+            |row| row.get(0),
+        )
+        .unwrap();
+    assert_eq!(kind, "view");
 }
 
 #[tokio::test]
@@ -559,8 +604,8 @@ async fn tables_in_a_file_of_their_own_hold_what_the_ledger_file_holds() {
         sqlite_tables(&own_file),
         [
             "parties",
-            "partnership_status",
             "projection_checkpoint",
+            "status_entries",
             "timeline_entries"
         ],
         "the projection file holds the projections and nothing else"

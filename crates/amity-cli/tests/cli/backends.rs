@@ -86,11 +86,12 @@ const PROJECTION_TABLES: [&str; 4] = [
 ];
 
 /// The tables of a SQLite projections file (the history is the view `partnership_timeline`
-/// over `timeline_entries`, the directory a view over `partnership_status`).
+/// over `timeline_entries`, the status rows the view `partnership_status` over
+/// `status_entries`, the directory a view over them).
 const FILE_TABLES: [&str; 4] = [
     "parties",
-    "partnership_status",
     "projection_checkpoint",
+    "status_entries",
     "timeline_entries",
 ];
 

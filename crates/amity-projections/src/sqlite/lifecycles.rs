@@ -329,7 +329,7 @@ impl SqliteTables {
                         p.party_a_wikidata, p.party_b, p.party_b_name, p.party_b_country,
                         p.party_b_subdivision, p.party_b_wikidata, t.partnership_no
                  FROM timeline_entries t
-                 JOIN partnership_status p ON p.partnership_no = t.partnership_no
+                 JOIN status_entries p ON p.partnership_no = t.partnership_no
                  JOIN streams s ON s.name = coalesce(t.stream, p.partnership)
                  JOIN events e ON e.stream_no = s.stream_no
                                   AND e.stream_version = t.stream_version

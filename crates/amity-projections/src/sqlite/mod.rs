@@ -12,7 +12,7 @@
 //!   `first_event_id` (the first event of the feed: a feed that starts with another event is
 //!   another ledger, and the tables are rebuilt for it), `timeline_details` (`events` or
 //!   `stored`, see `partnership_timeline`).
-//! - `partnership_status` (a table, one row per partnership) — `partnership_no` (the row's
+//! - `partnership_status` (a view, one row per partnership) — `partnership_no` (the row's
 //!   number in this file, which the history refers to; given out in blocks by pair of
 //!   countries, so that a two-country cohort is stored together; a rebuild numbers anew),
 //!   `partnership`, `party_a`,
@@ -25,7 +25,12 @@
 //!   `first_attested` (EDTF of the first list or source attesting the partnership; for a pair
 //!   known only from lists `since` is NULL: its founding date is unknown) and `possible` (when
 //!   several statuses are possible now, all of them, `;`-separated; else NULL). `status` is
-//!   then the one furthest along the lifecycle.
+//!   then the one furthest along the lifecycle. It reads the table `status_entries`, which has
+//!   the same columns but `row`, and besides them `party_a_qualifier`, `party_b_qualifier`
+//!   (what tells a party from a homonym, when its key needed it) and `founding_claims` (JSON):
+//!   the view makes `row` from them when it is read (code version 10: the JSON was 64 % of the
+//!   table's bytes, written on every rebuild and scanned by every index build). Its indexes
+//!   are on that table.
 //! - `partnership_timeline` (a view, one row per history entry) — `partnership`, `seq`
 //!   (history order), `step` (resolved order of the driving events, else NULL), `event_id`,
 //!   `stream_version`, `event_type`, `occurred` (EDTF as written, NULL if unknown),
@@ -78,10 +83,12 @@ use crate::{Checkpoint, Error, Result};
 mod lifecycles;
 mod read;
 pub mod schema;
+#[cfg(test)]
+mod status_tests;
 mod write;
 
 pub use schema::Details;
-use schema::{drop_all, sql_error, DIRECTORY_VIEW, INDEXES, PARTIES, SCHEMA};
+use schema::{drop_all, sql_error, DIRECTORY_VIEW, INDEXES, PARTIES, SCHEMA, STATUS_VIEW};
 pub use write::Writer;
 
 /// Make sure that opening the tables' file at `path` does not create it through a symbolic
@@ -223,7 +230,7 @@ impl SqliteTables {
         }
         connection
             .execute_batch(&format!(
-                "{SCHEMA}{PARTIES}{INDEXES}{}{DIRECTORY_VIEW}",
+                "{SCHEMA}{STATUS_VIEW}{PARTIES}{INDEXES}{}{DIRECTORY_VIEW}",
                 details.view()
             ))
             .map_err(sql_error)?;

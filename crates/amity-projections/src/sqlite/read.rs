@@ -8,41 +8,41 @@ use super::schema::{event_type_name, status_of_code};
 use super::{placeholder, sql_error, SqliteTables};
 use crate::analysis::{Cohort, DrivingStep, Member};
 use crate::placement::Placement;
-use crate::rows::{DirectoryRow, PartyRow, StatusRow, TimelineRow};
+use crate::rows::{DirectoryRow, LastEvent, PartyRow, StatusRow, TimelineRow};
 use crate::tables::{
-    cohort_filter, driving_step, dump_line, from_json, from_name, pair_histories, partnership_id,
-    party_search_sql, DumpValue, DUMPED, TIMELINE_COLUMNS,
+    cohort_filter, driving_step, dump_line, from_json, from_name, from_text, pair_histories,
+    partnership_id, party_search_sql, DumpValue, DUMPED, TIMELINE_COLUMNS,
 };
 use crate::Result;
 
 impl SqliteTables {
     /// Status rows: all, or of the given partnerships.
     pub fn status_rows(&self, only: Option<&[String]>) -> Result<Vec<StatusRow>> {
+        let connection = self.connection();
         match only {
             None => {
-                let connection = self.connection();
                 let mut statement = connection
-                    .prepare_cached("SELECT row FROM partnership_status ORDER BY partnership")
+                    .prepare_cached(&format!(
+                        "SELECT {STATUS_READ} FROM status_entries ORDER BY partnership"
+                    ))
                     .map_err(sql_error)?;
-                let rows = statement
-                    .query_map([], |row| row.get::<_, String>(0))
-                    .map_err(sql_error)?;
-                rows.map(|row| from_json(&row.map_err(sql_error)?))
-                    .collect()
+                let rows = statement.query_map([], status_row).map_err(sql_error)?;
+                rows.map(|row| row.map_err(sql_error)?).collect()
             }
             Some(ids) => {
-                let connection = self.connection();
                 let mut statement = connection
-                    .prepare_cached("SELECT row FROM partnership_status WHERE partnership = ?1")
+                    .prepare_cached(&format!(
+                        "SELECT {STATUS_READ} FROM status_entries WHERE partnership = ?1"
+                    ))
                     .map_err(sql_error)?;
                 let mut found = Vec::with_capacity(ids.len());
                 for id in ids {
-                    let row: Option<String> = statement
-                        .query_row([id], |row| row.get(0))
+                    let row = statement
+                        .query_row([id], status_row)
                         .optional()
                         .map_err(sql_error)?;
                     if let Some(row) = row {
-                        found.push(from_json(&row)?);
+                        found.push(row?);
                     }
                 }
                 Ok(found)
@@ -74,15 +74,13 @@ impl SqliteTables {
         let status: Vec<StatusRow> = {
             let mut statement = snapshot
                 .prepare_cached(&format!(
-                    "SELECT row FROM partnership_status WHERE {filter} ORDER BY partnership"
+                    "SELECT {STATUS_READ} FROM status_entries WHERE {filter} ORDER BY partnership"
                 ))
                 .map_err(sql_error)?;
             let rows = statement
-                .query_map(rusqlite::params_from_iter(values.iter()), |row| {
-                    row.get::<_, String>(0)
-                })
+                .query_map(rusqlite::params_from_iter(values.iter()), status_row)
                 .map_err(sql_error)?;
-            rows.map(|row| from_json(&row.map_err(sql_error)?))
+            rows.map(|row| row.map_err(sql_error)?)
                 .collect::<Result<_>>()?
         };
         let paired = {
@@ -96,7 +94,7 @@ impl SqliteTables {
                     } else {
                         format!(
                             "WHERE partnership IN
-                                 (SELECT partnership FROM partnership_status WHERE {filter})"
+                                 (SELECT partnership FROM status_entries WHERE {filter})"
                         )
                     }
                 ))
@@ -120,7 +118,7 @@ impl SqliteTables {
         // Each partnership's number, and its key with its rank in key order.
         let mut keys = connection
             .prepare_cached(
-                "SELECT partnership_no, partnership FROM partnership_status ORDER BY partnership",
+                "SELECT partnership_no, partnership FROM status_entries ORDER BY partnership",
             )
             .map_err(sql_error)?;
         let mut ranked = rustc_hash::FxHashMap::default();
@@ -181,7 +179,7 @@ impl SqliteTables {
                             party_a_wikidata, party_b_name, party_b_country, party_b_subdivision,
                             party_b_wikidata, kind, conflict IS NOT NULL, partnership_no,
                             party_a, party_b
-                     FROM partnership_status WHERE {filter} ORDER BY partnership_no"
+                     FROM status_entries WHERE {filter} ORDER BY partnership_no"
                 ))
                 .map_err(sql_error)?;
             let mut rows = statement
@@ -220,7 +218,7 @@ impl SqliteTables {
                  FROM timeline_entries
                  WHERE step IS NOT NULL
                    AND partnership_no IN
-                       (SELECT partnership_no FROM partnership_status WHERE {filter})
+                       (SELECT partnership_no FROM status_entries WHERE {filter})
                  ORDER BY partnership_no, seq",
                 event_type_name!("event_type")
             ))
@@ -443,6 +441,62 @@ pub(super) fn timeline_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Result<T
         })
     })();
     Ok(built)
+}
+
+/// The columns [`status_row`] reads, in order.
+const STATUS_READ: &str = "partnership, party_a_name, party_a_country, party_a_subdivision,
+    party_a_wikidata, party_a_qualifier, party_b_name, party_b_country, party_b_subdivision,
+    party_b_wikidata, party_b_qualifier, kind, status, possible, since, first_attested,
+    founding_claims, last_event_id, last_event_type, last_recorded_at, events, retracted,
+    disputed, conflict";
+
+/// A [`StatusRow`] from the columns of [`STATUS_READ`] (what the view's `row` is made from);
+/// the outer error is SQLite's, the inner one a value that does not read back.
+fn status_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Result<StatusRow>> {
+    let party = |at: usize| -> rusqlite::Result<Party> {
+        Ok(Party {
+            qualifier: row.get(at + 4)?,
+            ..party_columns(row, at)?
+        })
+    };
+    let parties = vec![party(1)?, party(6)?];
+    let partnership: String = row.get(0)?;
+    let kind: String = row.get(11)?;
+    let status: String = row.get(12)?;
+    let possible: Option<String> = row.get(13)?;
+    let claims: String = row.get(16)?;
+    let last_event_id: Option<String> = row.get(17)?;
+    let last_event = match last_event_id {
+        Some(event_id) => Some(LastEvent {
+            event_id,
+            event_type: row.get(18)?,
+            recorded_at: row.get(19)?,
+        }),
+        None => None,
+    };
+    let count = |index: usize| row.get::<_, i64>(index).map(|count| count as u64);
+    let (since, first_attested) = (row.get(14)?, row.get(15)?);
+    let (events, retracted, disputed) = (count(20)?, count(21)?, count(22)?);
+    let conflict = row.get(23)?;
+    Ok((|| -> Result<StatusRow> {
+        Ok(StatusRow {
+            partnership: partnership_id(&partnership)?,
+            parties,
+            kind: from_text(&kind)?,
+            status: from_text(&status)?,
+            possible: possible.as_deref().map_or(Ok(Vec::new()), |names| {
+                names.split(';').map(from_text).collect()
+            })?,
+            since,
+            first_attested,
+            founding_claims: from_json(&claims)?,
+            last_event,
+            events,
+            retracted,
+            disputed,
+            conflict,
+        })
+    })())
 }
 
 /// The party whose columns start at `at` (name, country, subdivision, Wikidata id), not yet

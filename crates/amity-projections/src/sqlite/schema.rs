@@ -11,7 +11,7 @@
 //!   `first_event_id` (the first event of the feed: a feed that starts with another event is
 //!   another ledger, and the tables are rebuilt for it), `timeline_details` (`events` or
 //!   `stored`, see `partnership_timeline`).
-//! - `partnership_status` (a table, one row per partnership) — `partnership_no` (the row's
+//! - `partnership_status` (a view, one row per partnership) — `partnership_no` (the row's
 //!   number in this file, which the history refers to; given out in blocks by pair of
 //!   countries, so that a two-country cohort is stored together; a rebuild numbers anew),
 //!   `partnership`, `party_a`,
@@ -24,7 +24,12 @@
 //!   `first_attested` (EDTF of the first list or source attesting the partnership; for a pair
 //!   known only from lists `since` is NULL: its founding date is unknown) and `possible` (when
 //!   several statuses are possible now, all of them, `;`-separated; else NULL). `status` is
-//!   then the one furthest along the lifecycle.
+//!   then the one furthest along the lifecycle. It reads the table `status_entries`, which has
+//!   the same columns but `row`, and besides them `party_a_qualifier`, `party_b_qualifier`
+//!   (what tells a party from a homonym, when its key needed it) and `founding_claims` (JSON):
+//!   the view makes `row` from them when it is read (code version 10: the JSON was 64 % of the
+//!   table's bytes, written on every rebuild and scanned by every index build). Its indexes
+//!   are on that table.
 //! - `partnership_timeline` (a view, one row per history entry) — `partnership`, `seq`
 //!   (history order), `step` (resolved order of the driving events, else NULL), `event_id`,
 //!   `stream_version`, `event_type`, `occurred` (EDTF as written, NULL if unknown),
@@ -83,7 +88,7 @@ CREATE TABLE IF NOT EXISTS projection_checkpoint (
     first_event_id   TEXT,
     timeline_details TEXT    NOT NULL
 );
-CREATE TABLE IF NOT EXISTS partnership_status (
+CREATE TABLE IF NOT EXISTS status_entries (
     partnership_no   INTEGER PRIMARY KEY,
     partnership      TEXT NOT NULL,
     party_a          TEXT NOT NULL,
@@ -107,9 +112,11 @@ CREATE TABLE IF NOT EXISTS partnership_status (
     party_a_wikidata    TEXT,
     party_b_subdivision TEXT,
     party_b_wikidata    TEXT,
-    row              TEXT NOT NULL,
     first_attested   TEXT,
-    possible         TEXT
+    possible         TEXT,
+    party_a_qualifier   TEXT,
+    party_b_qualifier   TEXT,
+    founding_claims  TEXT NOT NULL
 );
 CREATE TABLE IF NOT EXISTS timeline_entries (
     partnership_no  INTEGER NOT NULL,
@@ -160,13 +167,59 @@ CREATE TABLE IF NOT EXISTS parties (
 ";
 
 pub(super) const INDEXES: &str = "
-CREATE UNIQUE INDEX IF NOT EXISTS partnership_status_key ON partnership_status (partnership);
-CREATE INDEX IF NOT EXISTS partnership_status_party_a ON partnership_status (party_a);
-CREATE INDEX IF NOT EXISTS partnership_status_party_b ON partnership_status (party_b);
-CREATE INDEX IF NOT EXISTS partnership_status_countries ON partnership_status
+CREATE UNIQUE INDEX IF NOT EXISTS partnership_status_key ON status_entries (partnership);
+CREATE INDEX IF NOT EXISTS partnership_status_party_a ON status_entries (party_a);
+CREATE INDEX IF NOT EXISTS partnership_status_party_b ON status_entries (party_b);
+CREATE INDEX IF NOT EXISTS partnership_status_countries ON status_entries
     (party_a_country, party_b_country, partnership, party_a_name, party_a_subdivision,
      party_a_wikidata, party_b_name, party_b_subdivision, party_b_wikidata, kind, conflict);
 ";
+
+/// The status row as JSON, as the application wrote it up to code version 9 (and as
+/// `serde_json` writes a [`crate::StatusRow`]), made from the columns of `status_entries`:
+/// `$possible` is the `possible` member, left out when there is none.
+macro_rules! status_json {
+    ($($possible:literal)?) => {
+        concat!(
+            "json_object('partnership', partnership, 'parties', json_array(",
+            "json_patch(json_object('name', party_a_name, 'country', party_a_country), ",
+            "json_object('subdivision', party_a_subdivision, 'wikidata', party_a_wikidata, ",
+            "'qualifier', party_a_qualifier)), ",
+            "json_patch(json_object('name', party_b_name, 'country', party_b_country), ",
+            "json_object('subdivision', party_b_subdivision, 'wikidata', party_b_wikidata, ",
+            "'qualifier', party_b_qualifier))), ",
+            "'kind', kind, 'status', status, ",
+            $($possible,)?
+            "'since', since, 'first_attested', first_attested, ",
+            "'founding_claims', json(founding_claims), 'last_event', ",
+            "CASE WHEN last_event_id IS NULL THEN NULL ELSE json_object('event_id', ",
+            "last_event_id, 'event_type', last_event_type, 'recorded_at', last_recorded_at) END, ",
+            "'events', events, 'retracted', retracted, 'disputed', disputed, ",
+            "'conflict', conflict)"
+        )
+    };
+}
+
+/// The `partnership_status` view: the columns of `status_entries` as documented, `row` made
+/// from them (a `null` member is kept, as `serde_json` keeps it; `possible` is left out when
+/// empty, and a party's subdivision, Wikidata id and qualifier when unknown: `json_patch`
+/// drops a member whose value is NULL, and adds the others in order after name and country).
+pub(super) const STATUS_VIEW: &str = concat!(
+    "
+CREATE VIEW IF NOT EXISTS partnership_status AS
+SELECT partnership_no, partnership, party_a, party_a_name, party_a_country, party_b,
+       party_b_name, party_b_country, kind, status, since, founded, last_event_id,
+       last_event_type, last_recorded_at, events, retracted, disputed, conflict,
+       party_a_subdivision, party_a_wikidata, party_b_subdivision, party_b_wikidata,
+       CASE WHEN possible IS NULL THEN ",
+    status_json!(),
+    " ELSE ",
+    status_json!("'possible', json('[\"' || replace(possible, ';', '\",\"') || '\"]'), "),
+    " END AS row,
+       first_attested, possible
+FROM status_entries;
+"
+);
 
 /// The `party_directory` view: each status row seen from either party, with the founding date
 /// that drives the status (the first founding, type code 1, in history order that has an
@@ -180,7 +233,7 @@ SELECT party_a AS party, party_b AS partner, party_b_name AS partner_name,
           AND t.status_after IS NOT NULL
         ORDER BY t.seq LIMIT 1) AS founded,
        party_b_subdivision AS partner_subdivision, party_b_wikidata AS partner_wikidata
-FROM partnership_status s
+FROM status_entries s
 UNION ALL
 SELECT party_b, party_a, party_a_name, party_a_country, partnership, kind, status, since,
        (SELECT t.occurred FROM timeline_entries t
@@ -188,7 +241,7 @@ SELECT party_b, party_a, party_a_name, party_a_country, partnership, kind, statu
           AND t.status_after IS NOT NULL
         ORDER BY t.seq LIMIT 1),
        party_a_subdivision, party_a_wikidata
-FROM partnership_status s;
+FROM status_entries s;
 ";
 
 /// How `timeline_entries` stores an event type: its place in [`EventType::ALL`], from 1
@@ -279,7 +332,7 @@ SELECT s.partnership, t.seq, t.step, t.event_id, t.stream_version, ",
     " AS status_after, t.recorded_by,
        t.recorded_at, t.stream
 FROM timeline_entries t
-JOIN partnership_status s ON s.partnership_no = t.partnership_no;
+JOIN status_entries s ON s.partnership_no = t.partnership_no;
 "
 );
 
@@ -311,7 +364,7 @@ SELECT p.partnership, t.seq, t.step, t.event_id, t.stream_version, ",
            || 'Z' AS recorded_at,
        t.stream
 FROM timeline_entries t
-JOIN partnership_status p ON p.partnership_no = t.partnership_no
+JOIN status_entries p ON p.partnership_no = t.partnership_no
 JOIN streams s ON s.name = coalesce(t.stream, p.partnership)
 JOIN events e ON e.stream_no = s.stream_no AND e.stream_version = t.stream_version;
 "
@@ -319,13 +372,15 @@ JOIN events e ON e.stream_no = s.stream_no AND e.stream_version = t.stream_versi
 
 /// Every projection table and view, of this code and of earlier code: the history was the
 /// table `partnership_timeline` up to code version 4, the directory the table
-/// `party_directory` up to version 5.
-pub(super) const OBJECTS: [&str; 6] = [
+/// `party_directory` up to version 5, the status rows the table `partnership_status` up to
+/// version 9.
+pub(super) const OBJECTS: [&str; 7] = [
     "parties",
     "partnership_timeline",
     "party_directory",
-    "timeline_entries",
     "partnership_status",
+    "timeline_entries",
+    "status_entries",
     "projection_checkpoint",
 ];
 

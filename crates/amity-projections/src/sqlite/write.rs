@@ -1,11 +1,13 @@
 //! Writing rows: one transaction on a thread of the writer's own, rows numbered in blocks by
 //! pair of countries.
 
+use std::borrow::Cow;
+
 use rusqlite::{params, Connection, OptionalExtension};
 
 use super::schema::{
     drop_all, event_type_code, is_event_detail, status_code, Details, DIRECTORY_VIEW, INDEXES,
-    PARTIES, SCHEMA,
+    PARTIES, SCHEMA, STATUS_VIEW,
 };
 use super::{placeholder, read_checkpoint, sql_error, SqliteTables};
 use crate::rows::{PartnershipRows, PartyRow, StatusRow};
@@ -161,7 +163,7 @@ impl Writer<'_> {
         }
         let cells = rows
             .iter()
-            .map(|partnership| StatusCells::of(&partnership.status))
+            .map(|partnership| StatusCells::stored(&partnership.status))
             .collect();
         self.send(Job::Rows(rows, cells)).await
     }
@@ -288,7 +290,7 @@ fn write_on_thread(
         drop_all(&connection).and_then(|()| {
             connection
                 .execute_batch(&format!(
-                    "{SCHEMA}{PARTIES}{}{DIRECTORY_VIEW}",
+                    "{SCHEMA}{STATUS_VIEW}{PARTIES}{}{DIRECTORY_VIEW}",
                     details.view()
                 ))
                 .map_err(sql_error)
@@ -424,7 +426,7 @@ impl Numbers {
             None => {
                 let largest: Option<i64> = connection
                     .prepare_cached(
-                        "SELECT max(partnership_no) FROM partnership_status
+                        "SELECT max(partnership_no) FROM status_entries
                          WHERE partnership_no >= ?1 AND partnership_no < ?2",
                     )
                     .and_then(|mut statement| {
@@ -441,6 +443,13 @@ impl Numbers {
         Ok(Some(next))
     }
 }
+
+/// The columns of `status_entries` after those of [`STATUS_COLUMNS`] but `row`, in order.
+pub(super) const STATUS_ONLY: [&str; 3] =
+    ["party_a_qualifier", "party_b_qualifier", "founding_claims"];
+
+/// The place of `row` in [`STATUS_COLUMNS`] (made by the view, not stored).
+const STATUS_ROW: usize = 22;
 
 /// The places of `event_type` and `status_after` in [`TIMELINE_COLUMNS`].
 const EVENT_TYPE: usize = 5;
@@ -460,10 +469,10 @@ fn write_rows(
     numbers: &mut Numbers,
 ) -> Result<()> {
     let mut find_status = connection
-        .prepare_cached("SELECT partnership_no FROM partnership_status WHERE partnership = ?1")
+        .prepare_cached("SELECT partnership_no FROM status_entries WHERE partnership = ?1")
         .map_err(sql_error)?;
     let mut delete_status = connection
-        .prepare_cached("DELETE FROM partnership_status WHERE partnership_no = ?1")
+        .prepare_cached("DELETE FROM status_entries WHERE partnership_no = ?1")
         .map_err(sql_error)?;
     let mut delete_timeline = connection
         .prepare_cached("DELETE FROM timeline_entries WHERE partnership_no = ?1")
@@ -483,8 +492,15 @@ fn write_rows(
             .map_err(sql_error)
     };
     // The partnership is the status row's number here, not its id (see `timeline_entries`).
+    // The row's JSON is made by the view, from these columns (see `status_entries`).
     let status_columns: Vec<&str> = std::iter::once("partnership_no")
-        .chain(STATUS_COLUMNS.iter().copied())
+        .chain(
+            STATUS_COLUMNS
+                .iter()
+                .copied()
+                .filter(|column| *column != "row"),
+        )
+        .chain(STATUS_ONLY)
         .collect();
     // Columns the ledger's own file reads from the events are left out (NULL), not bound.
     let stored = details == Details::Stored;
@@ -499,7 +515,7 @@ fn write_rows(
                 .map(|(_, column)| *column),
         )
         .collect();
-    let mut insert_status = insert("partnership_status", &status_columns, 1)?;
+    let mut insert_status = insert("status_entries", &status_columns, 1)?;
     let mut insert_timeline = insert("timeline_entries", &timeline_columns, 1)?;
     let mut insert_timelines = insert("timeline_entries", &timeline_columns, TIMELINE_BATCH)?;
     let width = timeline_columns.len();
@@ -538,10 +554,22 @@ fn write_rows(
         if number.is_none() {
             number = numbers.take(connection, status)?;
         }
-        let values = status_values(status, cells);
+        let values = status_values(status, cells)
+            .into_iter()
+            .enumerate()
+            .filter(|(index, _)| *index != STATUS_ROW)
+            .map(|(_, value)| value);
+        let [a, b] = [&status.parties[0], &status.parties[1]];
+        let only = [
+            Value::Text(a.qualifier.as_deref().map(Cow::Borrowed)),
+            Value::Text(b.qualifier.as_deref().map(Cow::Borrowed)),
+            Value::Text(cells.claims.as_deref().map(Cow::Borrowed)),
+        ];
         insert_status
             .execute(rusqlite::params_from_iter(
-                std::iter::once(Value::Integer(number)).chain(values),
+                std::iter::once(Value::Integer(number))
+                    .chain(values)
+                    .chain(only),
             ))
             .map_err(sql_error)?;
         let number = connection.last_insert_rowid();

@@ -200,12 +200,31 @@ fn integer<'a>(value: u64) -> Value<'a> {
 pub(crate) struct StatusCells {
     keys: [String; 2],
     founded: Option<String>,
-    row: String,
+    /// The row as JSON (PostgreSQL's `row`; SQLite's view makes it from the columns).
+    row: Option<String>,
+    /// The founding claims as JSON (what only SQLite's `status_entries` holds apart).
+    pub(crate) claims: Option<String>,
     possible: Option<String>,
 }
 
 impl StatusCells {
+    /// The cells of a table that keeps the row as JSON.
+    #[cfg(feature = "postgres")]
     pub(crate) fn of(status: &StatusRow) -> StatusCells {
+        let mut cells = StatusCells::common(status);
+        cells.row = Some(json(status));
+        cells
+    }
+
+    /// The cells of a table that keeps the founding claims as JSON rather than the row.
+    #[cfg(feature = "sqlite")]
+    pub(crate) fn stored(status: &StatusRow) -> StatusCells {
+        let mut cells = StatusCells::common(status);
+        cells.claims = Some(json(&status.founding_claims));
+        cells
+    }
+
+    fn common(status: &StatusRow) -> StatusCells {
         let founded: Vec<&str> = status
             .founding_claims
             .iter()
@@ -214,7 +233,8 @@ impl StatusCells {
         StatusCells {
             keys: [0, 1].map(|index| status.parties[index].key().as_str().to_owned()),
             founded: (!founded.is_empty()).then(|| founded.join(";")),
-            row: json(status),
+            row: None,
+            claims: None,
             possible: (!status.possible.is_empty()).then(|| {
                 let names: Vec<&str> = status.possible.iter().map(|s| s.name()).collect();
                 names.join(";")
@@ -251,7 +271,7 @@ pub(crate) fn status_values<'a>(status: &'a StatusRow, cells: &'a StatusCells) -
         optional_text(a.wikidata.as_deref()),
         optional_text(b.subdivision.as_deref()),
         optional_text(b.wikidata.as_deref()),
-        text(&cells.row),
+        optional_text(cells.row.as_deref()),
         optional_text(status.first_attested.as_deref()),
         optional_text(cells.possible.as_deref()),
     ]
@@ -410,6 +430,14 @@ pub(crate) fn from_json<T: serde::de::DeserializeOwned>(text: &str) -> Result<T>
 /// An enum stored by its name (`certainty`, `status_after`).
 pub(crate) fn from_name<T: serde::de::DeserializeOwned>(name: &str) -> Result<T> {
     from_json(&json(&name))
+}
+
+/// A value stored as its name (a status, a kind), read without going through JSON.
+pub(crate) fn from_text<'a, T: serde::Deserialize<'a>>(name: &'a str) -> Result<T> {
+    use serde::de::IntoDeserializer;
+    let deserializer: serde::de::value::StrDeserializer<'a, serde_json::Error> =
+        name.into_deserializer();
+    T::deserialize(deserializer).map_err(Error::Row)
 }
 
 /// A partnership id stored as text.
