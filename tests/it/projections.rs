@@ -394,6 +394,7 @@ async fn tables_of_the_layout_before_version_6_are_replaced() {
         views,
         [
             "ledger_events",
+            "parties",
             "partnership_status",
             "partnership_timeline",
             "party_directory"
@@ -603,7 +604,7 @@ async fn tables_in_a_file_of_their_own_hold_what_the_ledger_file_holds() {
     assert_eq!(
         sqlite_tables(&own_file),
         [
-            "parties",
+            "party_entries",
             "projection_checkpoint",
             "status_entries",
             "timeline_entries"

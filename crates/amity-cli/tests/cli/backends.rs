@@ -87,9 +87,10 @@ const PROJECTION_TABLES: [&str; 4] = [
 
 /// The tables of a SQLite projections file (the history is the view `partnership_timeline`
 /// over `timeline_entries`, the status rows the view `partnership_status` over
-/// `status_entries`, the directory a view over them).
+/// `status_entries`, the directory a view over them, the parties the view `parties` over
+/// `party_entries`).
 const FILE_TABLES: [&str; 4] = [
-    "parties",
+    "party_entries",
     "projection_checkpoint",
     "status_entries",
     "timeline_entries",

@@ -56,13 +56,16 @@
 //!   (key), `partner_name`, `partner_country`, `partnership`, `kind`, `status`, `since`,
 //!   `founded` (the founding that drives the status), and `partner_subdivision`,
 //!   `partner_wikidata`: each status row seen from either side, so nothing is written twice.
-//! - `parties` (a table, one row per party key) — `party` (key), `name`, `country`,
+//! - `parties` (a view, one row per party key) — `party` (key), `name`, `country`,
 //!   `subdivision`, `wikidata`, `kind` (registered parties), `canonical` (the key of its
 //!   community: its own, unless a same-as link makes it another's), `registered` (0: known from
 //!   its partnerships only), `names` (its name and aliases folded for search, accents and case
 //!   aside: `|krakow|cracow|`), `row` (JSON, with aliases, GeoNames id and coordinates).
 //!   Every party a partnership names, and every registered one. Same-as links make the
-//!   partnerships of a community's keys one status row under its canonical key.
+//!   partnerships of a community's keys one status row under its canonical key. It reads the
+//!   table `party_entries`, which has the same columns, but keeps `row` only for a party of the
+//!   register or with a qualifier (else NULL: the view makes it from the columns; code
+//!   version 10).
 //!
 //! The checkpoint is written in the same transaction as the rows it covers, so after a crash
 //! the tables are exactly as of the checkpoint. Writers take SQLite's write lock on the file
@@ -81,10 +84,11 @@ use crate::tables::{Value, PROJECTION};
 use crate::{Checkpoint, Error, Result};
 
 mod lifecycles;
+mod numbers;
 mod read;
 pub mod schema;
 #[cfg(test)]
-mod status_tests;
+mod view_json_tests;
 mod write;
 
 pub use schema::Details;

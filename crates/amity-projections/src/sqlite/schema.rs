@@ -55,13 +55,16 @@
 //!   (key), `partner_name`, `partner_country`, `partnership`, `kind`, `status`, `since`,
 //!   `founded` (the founding that drives the status), and `partner_subdivision`,
 //!   `partner_wikidata`: each status row seen from either side, so nothing is written twice.
-//! - `parties` (a table, one row per party key) — `party` (key), `name`, `country`,
+//! - `parties` (a view, one row per party key) — `party` (key), `name`, `country`,
 //!   `subdivision`, `wikidata`, `kind` (registered parties), `canonical` (the key of its
 //!   community: its own, unless a same-as link makes it another's), `registered` (0: known from
 //!   its partnerships only), `names` (its name and aliases folded for search, accents and case
 //!   aside: `|krakow|cracow|`), `row` (JSON, with aliases, GeoNames id and coordinates).
 //!   Every party a partnership names, and every registered one. Same-as links make the
-//!   partnerships of a community's keys one status row under its canonical key.
+//!   partnerships of a community's keys one status row under its canonical key. It reads the
+//!   table `party_entries`, which has the same columns, but keeps `row` only for a party of the
+//!   register or with a qualifier (else NULL: the view makes it from the columns; code
+//!   version 10).
 //!
 //! The checkpoint is written in the same transaction as the rows it covers, so after a crash
 //! the tables are exactly as of the checkpoint. Writers take SQLite's write lock on the file
@@ -150,9 +153,13 @@ CREATE TABLE IF NOT EXISTS timeline_entries (
 /// number, then history order), and a rebuild appends to it in that order. The last index
 /// covers the analyst views: a cohort by countries is read from it alone.
 /// The parties (code version 8): every party a partnership names, and the registered ones,
-/// with their community key and their names folded for search.
+/// with their community key and their names folded for search. Kept in `party_entries`
+/// (code version 10), whose `row` is NULL for a party known only from partnerships, without
+/// qualifier: the view `parties` makes its JSON from the columns (`key`, `party`, `canonical`
+/// and `registered`, false, as `serde_json` writes a [`crate::PartyRow`] without register
+/// entry), and shows every other one as stored.
 pub(super) const PARTIES: &str = "
-CREATE TABLE IF NOT EXISTS parties (
+CREATE TABLE IF NOT EXISTS party_entries (
     party       TEXT PRIMARY KEY,
     name        TEXT NOT NULL,
     country     TEXT NOT NULL,
@@ -162,8 +169,15 @@ CREATE TABLE IF NOT EXISTS parties (
     canonical   TEXT NOT NULL,
     registered  INTEGER NOT NULL,
     names       TEXT NOT NULL,
-    row         TEXT NOT NULL
+    row         TEXT
 ) WITHOUT ROWID;
+CREATE VIEW IF NOT EXISTS parties AS
+SELECT party, name, country, subdivision, wikidata, kind, canonical, registered, names,
+       coalesce(row, json_object('key', party, 'party',
+           json_patch(json_object('name', name, 'country', country),
+                      json_object('subdivision', subdivision, 'wikidata', wikidata)),
+           'canonical', canonical, 'registered', json('false'))) AS row
+FROM party_entries;
 ";
 
 pub(super) const INDEXES: &str = "
@@ -373,9 +387,10 @@ JOIN events e ON e.stream_no = s.stream_no AND e.stream_version = t.stream_versi
 /// Every projection table and view, of this code and of earlier code: the history was the
 /// table `partnership_timeline` up to code version 4, the directory the table
 /// `party_directory` up to version 5, the status rows the table `partnership_status` up to
-/// version 9.
-pub(super) const OBJECTS: [&str; 7] = [
+/// version 9, the parties the table `parties` up to version 9.
+pub(super) const OBJECTS: [&str; 8] = [
     "parties",
+    "party_entries",
     "partnership_timeline",
     "party_directory",
     "partnership_status",

@@ -5,12 +5,13 @@ use std::borrow::Cow;
 
 use rusqlite::{params, Connection, OptionalExtension};
 
+use super::numbers::Numbers;
 use super::schema::{
     drop_all, event_type_code, is_event_detail, status_code, Details, DIRECTORY_VIEW, INDEXES,
     PARTIES, SCHEMA, STATUS_VIEW,
 };
 use super::{placeholder, read_checkpoint, sql_error, SqliteTables};
-use crate::rows::{PartnershipRows, PartyRow, StatusRow};
+use crate::rows::{PartnershipRows, PartyRow};
 use crate::tables::{
     party_values, status_values, timeline_values, PartyCells, StatusCells, Value, PARTY_COLUMNS,
     PROJECTION, STATUS_COLUMNS, TIMELINE_COLUMNS,
@@ -117,7 +118,7 @@ fn write_parties(
     };
     let mut statement = connection
         .prepare_cached(&format!(
-            "INSERT INTO parties ({}) VALUES ({}) ON CONFLICT (party) {conflict}",
+            "INSERT INTO party_entries ({}) VALUES ({}) ON CONFLICT (party) {conflict}",
             PARTY_COLUMNS.join(", "),
             placeholders.join(", ")
         ))
@@ -183,7 +184,7 @@ impl Writer<'_> {
         }
         // Parties named before these are written before them.
         self.send_named().await?;
-        let cells = rows.iter().map(PartyCells::of).collect();
+        let cells = rows.iter().map(PartyCells::stored).collect();
         self.send(Job::Parties(rows, cells, replace)).await
     }
 
@@ -215,7 +216,7 @@ impl Writer<'_> {
                 named.push(row);
             }
         }
-        let cells = named.iter().map(PartyCells::of).collect();
+        let cells = named.iter().map(PartyCells::stored).collect();
         self.send(Job::Parties(named, cells, false)).await
     }
 
@@ -301,10 +302,7 @@ fn write_on_thread(
     let mut finished = false;
     let mut written_rows = 0usize;
     // A rebuild starts from empty tables: no number is taken yet.
-    let mut numbers = Numbers {
-        fresh: reset,
-        ..Numbers::default()
-    };
+    let mut numbers = Numbers::new(reset);
     while result.is_ok() && !finished {
         let Some(job) = jobs.blocking_recv() else {
             break;
@@ -383,65 +381,6 @@ fn commit(
     let committed = connection.execute_batch("COMMIT;");
     let restored = connection.execute_batch(&format!("PRAGMA wal_autocheckpoint = {setting};"));
     committed.and(restored).map_err(sql_error)
-}
-
-/// How many partnership numbers each pair of countries has (see [`Numbers`]).
-const PAIR_BLOCK: i64 = 1 << 28;
-
-/// Partnership numbers, given out by pairs of countries: the partnerships of one pair of
-/// countries get consecutive numbers in a block of their own (the countries' letters make the
-/// block), so that a cohort of two countries lies together in `partnership_status` and
-/// `timeline_entries`, which are stored in number order, however the feed interleaves them;
-/// and a rebuild still appends within a few blocks rather than inserting anywhere.
-#[derive(Debug, Default)]
-struct Numbers {
-    /// The next free number of each block seen.
-    next: std::collections::HashMap<i64, i64>,
-    /// Whether the table was empty when the writing began (a rebuild): a block not seen yet
-    /// starts at its first number, without a look for the largest one taken.
-    fresh: bool,
-}
-
-impl Numbers {
-    /// The block of a pair of countries: their first two bytes each, in the status row's order.
-    fn block(status: &StatusRow) -> i64 {
-        let code = status
-            .parties
-            .iter()
-            .flat_map(|party| {
-                let bytes = party.country.as_bytes();
-                [0, 1].map(|index| bytes.get(index).copied().unwrap_or(0))
-            })
-            .fold(0i64, |code, byte| code << 8 | i64::from(byte));
-        code * PAIR_BLOCK
-    }
-
-    /// A number for a new partnership; `None` when its block is full (SQLite then picks one
-    /// past the largest).
-    fn take(&mut self, connection: &Connection, status: &StatusRow) -> Result<Option<i64>> {
-        let block = Numbers::block(status);
-        let next = match self.next.get(&block) {
-            Some(&next) => next,
-            None if self.fresh => block,
-            None => {
-                let largest: Option<i64> = connection
-                    .prepare_cached(
-                        "SELECT max(partnership_no) FROM status_entries
-                         WHERE partnership_no >= ?1 AND partnership_no < ?2",
-                    )
-                    .and_then(|mut statement| {
-                        statement.query_row([block, block + PAIR_BLOCK], |row| row.get(0))
-                    })
-                    .map_err(sql_error)?;
-                largest.map_or(block, |largest| largest + 1)
-            }
-        };
-        if next >= block + PAIR_BLOCK {
-            return Ok(None);
-        }
-        self.next.insert(block, next + 1);
-        Ok(Some(next))
-    }
 }
 
 /// The columns of `status_entries` after those of [`STATUS_COLUMNS`] but `row`, in order.

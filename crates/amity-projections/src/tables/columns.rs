@@ -106,14 +106,32 @@ pub(crate) const PARTY_COLUMNS: &[&str] = &[
 #[derive(Debug)]
 pub(crate) struct PartyCells {
     names: String,
-    row: String,
+    row: Option<String>,
 }
 
 impl PartyCells {
+    /// The cells of a table that keeps every row's JSON.
+    #[cfg(feature = "postgres")]
     pub(crate) fn of(row: &PartyRow) -> PartyCells {
         PartyCells {
             names: row.search_names(),
-            row: json(row),
+            row: Some(json(row)),
+        }
+    }
+
+    /// The cells of a table that keeps the JSON of a row only when its columns do not make it
+    /// (SQLite's `party_entries`): a party of the register, or with a qualifier.
+    #[cfg(feature = "sqlite")]
+    pub(crate) fn stored(row: &PartyRow) -> PartyCells {
+        let plain = !row.registered
+            && row.party.qualifier.is_none()
+            && row.kind.is_none()
+            && row.geonames.is_none()
+            && row.coordinates.is_none()
+            && row.aliases.is_empty();
+        PartyCells {
+            names: row.search_names(),
+            row: (!plain).then(|| json(row)),
         }
     }
 }
@@ -130,7 +148,7 @@ pub(crate) fn party_values<'a>(row: &'a PartyRow, cells: &'a PartyCells) -> [Val
         text(&row.canonical),
         Value::Boolean(row.registered),
         text(&cells.names),
-        text(&cells.row),
+        optional_text(cells.row.as_deref()),
     ]
 }
 
@@ -203,6 +221,7 @@ pub(crate) struct StatusCells {
     /// The row as JSON (PostgreSQL's `row`; SQLite's view makes it from the columns).
     row: Option<String>,
     /// The founding claims as JSON (what only SQLite's `status_entries` holds apart).
+    #[cfg_attr(not(feature = "sqlite"), allow(dead_code))]
     pub(crate) claims: Option<String>,
     possible: Option<String>,
 }
@@ -433,6 +452,7 @@ pub(crate) fn from_name<T: serde::de::DeserializeOwned>(name: &str) -> Result<T>
 }
 
 /// A value stored as its name (a status, a kind), read without going through JSON.
+#[cfg(feature = "sqlite")]
 pub(crate) fn from_text<'a, T: serde::Deserialize<'a>>(name: &'a str) -> Result<T> {
     use serde::de::IntoDeserializer;
     let deserializer: serde::de::value::StrDeserializer<'a, serde_json::Error> =
