@@ -440,6 +440,69 @@ async fn given_the_status_table_of_version_9_when_opened_then_it_becomes_the_vie
     assert_eq!(kind, "view");
 }
 
+/// Given a partnership of a party told from its homonyms by a qualifier (Frankenberg,
+/// `de:frankenberg-q573603`), when the analyst views read it from the tables (the ledger
+/// file's, whose lifecycles join the stored events, and a file of their own), then the party
+/// keeps its qualifier, as in the rows rebuilt from the events (known at now, which reads no
+/// table): the tables' readers take it from the stored column, not from the key.
+#[tokio::test]
+async fn given_a_qualified_party_when_the_cohort_is_read_from_tables_then_it_keeps_its_qualifier() {
+    use amity_domain::Party;
+    let fixture = new_ledger();
+    let frankenberg = Party::new("Frankenberg", "DE", None, Some("Q573603"))
+        .unwrap()
+        .qualified("q573603");
+    let springs: Party = "Colorado Springs, US-CO".parse().unwrap();
+    let pair = Partnership::new(frankenberg, springs, PartnershipKind::sister_city()).unwrap();
+    for (event_type, date) in [
+        (EventType::PartnershipFounded, "1990"),
+        (EventType::PartnershipSuspended, "2022-03"),
+    ] {
+        fixture
+            .ledger
+            .record(lifecycle(event_type, &pair, date, Certainty::Confirmed))
+            .await
+            .unwrap();
+    }
+    let own_file = fixture.dir.path().join("projections.db");
+    let mut own = Projections::open(fixture.ledger.clone(), Some(&own_file)).unwrap();
+    let mut in_ledger = Projections::open_in_ledger(fixture.ledger.clone(), &fixture.path).unwrap();
+    own.catch_up().await.unwrap();
+    in_ledger.catch_up().await.unwrap();
+    let cohort = analysis::Cohort {
+        countries: Some(["DE".to_owned(), "US".to_owned()]),
+        ..analysis::Cohort::default()
+    };
+    let now = Some(jiff::Timestamp::now());
+    let debug = |value: &dyn std::fmt::Debug| format!("{value:?}");
+    let members = in_ledger.members(&cohort, now).await.unwrap();
+    assert_eq!(members.len(), 1);
+    assert!(
+        members[0]
+            .parties
+            .iter()
+            .any(|party| party.qualifier.as_deref() == Some("q573603")),
+        "{members:?}"
+    );
+    let lifecycles = in_ledger
+        .cohort_lifecycles(&cohort, None, now)
+        .await
+        .unwrap();
+    assert_eq!(lifecycles.len(), 1);
+    for tables in [&in_ledger, &own] {
+        assert_eq!(
+            debug(&tables.members(&cohort, None).await.unwrap()),
+            debug(&members)
+        );
+        assert_eq!(
+            tables.cohort_lifecycles(&cohort, None, None).await.unwrap(),
+            lifecycles
+        );
+        let status = tables.status(&Selection::All, None, None).await.unwrap();
+        assert!(debug(&status).contains("q573603"), "{status:?}");
+    }
+}
+
 #[tokio::test]
 async fn a_failed_write_leaves_rows_and_checkpoint_as_they_were() {
     let fixture = new_ledger();

@@ -178,7 +178,7 @@ impl SqliteTables {
                     "SELECT partnership, party_a_name, party_a_country, party_a_subdivision,
                             party_a_wikidata, party_b_name, party_b_country, party_b_subdivision,
                             party_b_wikidata, kind, conflict IS NOT NULL, partnership_no,
-                            party_a, party_b
+                            party_a_qualifier, party_b_qualifier
                      FROM status_entries WHERE {filter} ORDER BY partnership_no"
                 ))
                 .map_err(sql_error)?;
@@ -186,18 +186,20 @@ impl SqliteTables {
                 .query(rusqlite::params_from_iter(values.iter()))
                 .map_err(sql_error)?;
             while let Some(row) = rows.next().map_err(sql_error)? {
-                let party = |offset: usize| party_columns(row, offset);
+                // The qualifier as stored (code version 10), not read back from the key.
+                let party = |offset: usize, qualifier: usize| -> rusqlite::Result<Party> {
+                    Ok(Party {
+                        qualifier: row.get(qualifier)?,
+                        ..party_columns(row, offset)?
+                    })
+                };
                 let partnership: String = row.get(0).map_err(sql_error)?;
                 let number: i64 = row.get(11).map_err(sql_error)?;
                 let member = Member {
                     partnership: partnership_id(&partnership)?,
                     parties: vec![
-                        party(1)
-                            .map_err(sql_error)?
-                            .keyed(&row.get::<_, String>(12).map_err(sql_error)?),
-                        party(5)
-                            .map_err(sql_error)?
-                            .keyed(&row.get::<_, String>(13).map_err(sql_error)?),
+                        party(1, 12).map_err(sql_error)?,
+                        party(5, 13).map_err(sql_error)?,
                     ],
                     kind: amity_domain::PartnershipKind::new(
                         &row.get::<_, String>(9).map_err(sql_error)?,
