@@ -423,6 +423,7 @@ pub struct Recorded {
 }
 
 mod wire;
+pub use wire::without_details;
 
 #[cfg(test)]
 #[path = "event_tests.rs"]

@@ -221,6 +221,45 @@ proptest::proptest! {
         std::env::var("AMITY_PROPTEST_CASES").ok().and_then(|n| n.parse().ok()).unwrap_or(2_000)
     ))]
 
+    /// Decoding without details (`without_details`, what a rebuild of the SQLite ledger file's
+    /// tables reads) gives the event that decoding in full gives, its sources, term as written
+    /// and note left empty, by either reader; and a payload refused without details is refused
+    /// in full too (only what is skipped may differ: a detail that does not read).
+    #[test]
+    fn decoding_without_details_is_decoding_in_full_then_leaving_them_out(
+        payload in payloads(),
+        event_type in proptest::sample::select(
+            EventType::ALL.iter().map(|t| t.name()).chain(["PartnershipForgotten"]).collect::<Vec<_>>()
+        ),
+        schema_version in proptest::prop_oneof![9 => proptest::strategy::Just(SCHEMA_VERSION), 1 => 0..3u32],
+    ) {
+        let apart = |payload: &[u8]| {
+            Event::decode_with(event_type, schema_version, payload, None, |raw| {
+                Partnership::from_json(raw).map(Arc::new)
+            })
+        };
+        let full = Event::decode(event_type, schema_version, &payload);
+        let lean = without_details(|| Event::decode(event_type, schema_version, &payload));
+        let lean_apart = without_details(|| apart(&payload));
+        // The flag is this call's only.
+        let after = Event::decode(event_type, schema_version, &payload);
+        proptest::prop_assert_eq!(format!("{full:?}"), format!("{after:?}"));
+        match full {
+            Ok(event) => {
+                let expected = leaving_out_details(event);
+                proptest::prop_assert_eq!(lean.as_ref().ok(), Some(&expected));
+                proptest::prop_assert_eq!(lean_apart.as_ref().ok(), Some(&expected));
+            }
+            Err(_) => {
+                if let Ok(event) = &lean {
+                    let facts = event.facts();
+                    proptest::prop_assert!(facts.sources.is_empty() && facts.note.is_none());
+                }
+            }
+        }
+        proptest::prop_assert_eq!(lean.is_ok(), lean_apart.is_ok());
+    }
+
     /// `decode`'s one pass gives what reading the partnership apart gives (`decode_with`, the
     /// reference): the same event, or the same error, whatever the payload.
     #[test]
@@ -249,4 +288,22 @@ proptest::proptest! {
             ),
         }
     }
+}
+
+/// `event` with its sources, term as written and note left out.
+fn leaving_out_details(mut event: Event) -> Event {
+    let facts = match &mut event {
+        Event::Founded(body)
+        | Event::Attested(body)
+        | Event::Suspended(body)
+        | Event::Reinstated(body)
+        | Event::Terminated(body)
+        | Event::Reaffirmed(body) => &mut body.facts,
+        Event::Retracted(body) => &mut body.facts,
+        Event::Cited(body) => &mut body.facts,
+    };
+    facts.sources.clear();
+    facts.term_as_written = None;
+    facts.note = None;
+    event
 }

@@ -261,10 +261,26 @@ impl Ledger {
     /// `until` is for a reader whose first pass found where the feed ended: whatever was
     /// appended since belongs to its next pass, not to this one.
     pub fn pages(&self, after: Position, until: Option<Position>, page_size: usize) -> Pages {
-        let lanes = std::thread::available_parallelism()
-            .map_or(2, usize::from)
-            .clamp(1, MAX_LANES);
-        self.pages_in_chunks(after, until, page_size, (lanes, DECODE_CHUNK))
+        self.pages_in_chunks(after, until, page_size, (default_lanes(), DECODE_CHUNK))
+    }
+
+    /// [`Ledger::pages`], each event decoded without its details: its sources, term as
+    /// written and note are left empty (see [`amity_domain::event::without_details`]). For a
+    /// reader that needs only what decides each history, such as a rebuild of tables that read
+    /// the details from the stored events.
+    pub fn pages_without_details(
+        &self,
+        after: Position,
+        until: Option<Position>,
+        page_size: usize,
+    ) -> Pages {
+        self.pages_decoded(
+            after,
+            until,
+            page_size,
+            (default_lanes(), DECODE_CHUNK),
+            false,
+        )
     }
 
     /// [`Ledger::pages`] in `lanes` lanes, decoded in chunks of `chunk` events.
@@ -273,7 +289,19 @@ impl Ledger {
         after: Position,
         until: Option<Position>,
         page_size: usize,
+        lanes: (usize, usize),
+    ) -> Pages {
+        self.pages_decoded(after, until, page_size, lanes, true)
+    }
+
+    /// [`Ledger::pages_in_chunks`], the events decoded with their details or without.
+    fn pages_decoded(
+        &self,
+        after: Position,
+        until: Option<Position>,
+        page_size: usize,
         (lanes, chunk): (usize, usize),
+        details: bool,
     ) -> Pages {
         let chunk = chunk.max(1);
         let (lanes, receivers): (Vec<Box<dyn FeedLane>>, Vec<_>) = (0..lanes.max(1))
@@ -281,6 +309,7 @@ impl Ledger {
                 let (sender, receiver) = tokio::sync::mpsc::channel(PAGES_AHEAD);
                 let lane: Box<dyn FeedLane> = Box::new(DecodingLane {
                     sender,
+                    details,
                     chunk,
                     page: Vec::new(),
                     last: None,
@@ -308,6 +337,13 @@ impl Ledger {
             events: 0,
         }
     }
+}
+
+/// The lanes [`Ledger::pages`] reads in: one per core, up to [`MAX_LANES`].
+fn default_lanes() -> usize {
+    std::thread::available_parallelism()
+        .map_or(2, usize::from)
+        .clamp(1, MAX_LANES)
 }
 
 /// How many decoded chunks (pages handed over) each lane of [`Ledger::pages`] keeps ready
@@ -351,6 +387,8 @@ pub struct Pages {
 /// chunk decoded to the lane's receiver in [`Pages`].
 struct DecodingLane {
     sender: tokio::sync::mpsc::Sender<DecodedChunk>,
+    /// Whether events are decoded with their details (see [`Ledger::pages_without_details`]).
+    details: bool,
     /// Events per chunk, at most: a page's capacity from its first event (no copies as it
     /// grows).
     chunk: usize,
@@ -375,7 +413,12 @@ impl DecodingLane {
 impl FeedLane for DecodingLane {
     fn event(&mut self, event: StoredEvent<'_>) -> bool {
         if amity_domain::is_partnership_stream(event.stream) {
-            match decode_stored(&event) {
+            let decoded = if self.details {
+                decode_stored(&event)
+            } else {
+                amity_domain::event::without_details(|| decode_stored(&event))
+            };
+            match decoded {
                 Ok(recorded) => {
                     if self.page.capacity() == 0 {
                         self.page.reserve_exact(self.chunk);

@@ -214,7 +214,13 @@ impl Projections {
             let mut communities: BTreeMap<PartnershipId, Vec<amity_domain::Recorded>> =
                 BTreeMap::new();
             let mut done = 0u64;
-            let mut pages = ledger.pages(Position::START, Some(position), PAGE);
+            // Tables that read the events' details from the stored events (the SQLite ledger
+            // file's) get rows without them: the events are decoded without them too.
+            let mut pages = if needs.details {
+                ledger.pages(Position::START, Some(position), PAGE)
+            } else {
+                ledger.pages_without_details(Position::START, Some(position), PAGE)
+            };
             while let Some(page) = pages.next().await? {
                 for recorded in page {
                     done += 1;

@@ -250,14 +250,52 @@ struct WireIn<P> {
     #[serde(default)]
     reason: Option<String>,
     occurred: Occurred,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "detail")]
     term_as_written: Option<String>,
+    #[serde(deserialize_with = "detail")]
     sources: Vec<Source>,
     certainty: Certainty,
     #[serde(default)]
     initiated_by: Option<PartyKey>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "detail")]
     note: Option<String>,
+}
+
+thread_local! {
+    /// Whether this thread's decoding skips the payloads' details (see [`without_details`]).
+    static WITHOUT_DETAILS: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Run `decode` with the payloads it decodes read without their details: their sources, term
+/// as written and note are left empty (and not checked), the rest read as always. For a reader
+/// that needs only what decides a partnership's history (its dates, types, certainty,
+/// corrections, initiating party), and reads the rest from the stored events when it is asked
+/// for: a rebuild of the SQLite ledger file's tables. On the 1M-event benchmark ledger (each
+/// payload with a source of six fields, a term and often a note) the decoding threads of a
+/// rebuild took about 30 % less time.
+pub fn without_details<R>(decode: impl FnOnce() -> R) -> R {
+    /// Sets the flag back as it was, also when `decode` panics.
+    struct Restore(bool);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            WITHOUT_DETAILS.with(|flag| flag.set(self.0));
+        }
+    }
+    let _restore = Restore(WITHOUT_DETAILS.with(|flag| flag.replace(true)));
+    decode()
+}
+
+/// A detail field (see [`without_details`]): read, or skipped and left empty.
+fn detail<'de, D, T>(deserializer: D) -> Result<T, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de> + Default,
+{
+    if WITHOUT_DETAILS.with(std::cell::Cell::get) {
+        serde::de::IgnoredAny::deserialize(deserializer)?;
+        return Ok(T::default());
+    }
+    T::deserialize(deserializer)
 }
 
 /// A field that was there, whatever its value (`null` included).
