@@ -46,25 +46,44 @@ impl Day {
             Day::Past | Day::Future => None,
         }
     }
+
+    /// A bounded day as ISO 8601 text (`YYYY-MM-DD`, as [`Day`]'s `Display` writes it); `None`
+    /// for an unbounded one. Made without the formatting machinery for years 0–9999: a
+    /// projection rebuild writes two days per history entry.
+    pub fn iso(self) -> Option<String> {
+        let (year, month, day) = self.ymd()?;
+        Some(match iso_digits(year, month, day) {
+            Some(text) => std::str::from_utf8(&text).expect("ASCII digits").to_owned(),
+            None => self.to_string(),
+        })
+    }
+}
+
+/// `YYYY-MM-DD` for a year 0–9999, written digit by digit.
+fn iso_digits(year: i64, month: u8, day: u8) -> Option<[u8; 10]> {
+    if !(0..=9999).contains(&year) {
+        return None;
+    }
+    let mut text = *b"0000-00-00";
+    let digits = [(0, year, 1000), (1, year, 100), (2, year, 10), (3, year, 1)]
+        .into_iter()
+        .chain([(5, i64::from(month), 10), (6, i64::from(month), 1)])
+        .chain([(8, i64::from(day), 10), (9, i64::from(day), 1)]);
+    for (at, value, unit) in digits {
+        text[at] = b'0' + (value / unit % 10) as u8;
+    }
+    Some(text)
 }
 
 impl fmt::Display for Day {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.ymd() {
             // Years 0–9999, the common case, written digit by digit rather than by the padding
-            // machinery (a projection rebuild writes two days per history entry).
-            Some((year, month, day)) if (0..=9999).contains(&year) => {
-                let mut text = *b"0000-00-00";
-                let digits = [(0, year, 1000), (1, year, 100), (2, year, 10), (3, year, 1)]
-                    .into_iter()
-                    .chain([(5, i64::from(month), 10), (6, i64::from(month), 1)])
-                    .chain([(8, i64::from(day), 10), (9, i64::from(day), 1)]);
-                for (at, value, unit) in digits {
-                    text[at] = b'0' + (value / unit % 10) as u8;
-                }
-                f.write_str(std::str::from_utf8(&text).expect("ASCII digits"))
-            }
-            Some((year, month, day)) => write!(f, "{year:04}-{month:02}-{day:02}"),
+            // machinery.
+            Some((year, month, day)) => match iso_digits(year, month, day) {
+                Some(text) => f.write_str(std::str::from_utf8(&text).expect("ASCII digits")),
+                None => write!(f, "{year:04}-{month:02}-{day:02}"),
+            },
             None if *self == Day::Past => f.write_str(".."),
             None => f.write_str(".."),
         }
@@ -454,5 +473,20 @@ mod tests {
         }
         assert_eq!(Day::from_ymd(1970, 1, 1), Some(Day::On(0)));
         assert_eq!(Day::from_ymd(2023, 2, 29), None);
+    }
+
+    proptest::proptest! {
+        /// A day's ISO text, made digit by digit (`Day::iso`, `Display`), is what the padding
+        /// machinery writes, for every day from year -9999 to 19999, and none for the unbounded.
+        #[test]
+        fn a_days_iso_text_is_the_padded_calendar_date(days in -4_371_587i32..=6_582_000) {
+            let day = Day::On(days);
+            let (year, month, dom) = day.ymd().expect("bounded");
+            let padded = format!("{year:04}-{month:02}-{dom:02}");
+            proptest::prop_assert_eq!(day.iso(), Some(padded.clone()));
+            proptest::prop_assert_eq!(day.to_string(), padded);
+            proptest::prop_assert_eq!(Day::Past.iso(), None);
+            proptest::prop_assert_eq!(Day::Future.iso(), None);
+        }
     }
 }

@@ -257,7 +257,7 @@ fn date_text(occurred: &Occurred) -> Option<String> {
 }
 
 fn day_text(day: Day) -> Option<String> {
-    matches!(day, Day::On(_)).then(|| day.to_string())
+    day.iso()
 }
 
 /// Parse a day written by `day_text`; `None` (unbounded) gives `unbounded`.

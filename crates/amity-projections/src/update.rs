@@ -1,6 +1,8 @@
 //! Keeping the tables up to date: catch-up from the checkpoint, rebuild from all events.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
+
+use rustc_hash::FxHashMap;
 
 use amity_domain::{PartnershipId, Register, Timeline};
 use amity_ledger::register::community_partnership;
@@ -209,7 +211,13 @@ impl Projections {
             // Rebuild: one pass over the feed, up to the end found above (what was appended
             // since is the next catch-up's), decoding ahead; a partnership's rows are computed
             // as soon as all of its events have been seen, so only unfinished streams are held.
-            let mut open: HashMap<PartnershipId, Vec<amity_domain::Recorded>> = HashMap::new();
+            let mut open: FxHashMap<PartnershipId, Vec<amity_domain::Recorded>> =
+                FxHashMap::default();
+            // How many events of each partnership are still to come, hashed: searching the
+            // summary's sorted map compared ids a dozen times or more for every event.
+            let mut touched: FxHashMap<PartnershipId, u64> =
+                std::mem::take(&mut touched).into_iter().collect();
+            let mut last: Option<(PartnershipId, Vec<amity_domain::Recorded>)> = None;
             // The streams of linked keys, gathered by community, computed at the end.
             let mut communities: BTreeMap<PartnershipId, Vec<amity_domain::Recorded>> =
                 BTreeMap::new();
@@ -238,11 +246,22 @@ impl Projections {
                         }
                     };
                     let id = recorded.partnership.clone();
-                    let buffer = open.entry(id.clone()).or_default();
+                    // The stream of the event before, kept out of the map: most ledgers
+                    // append a stream's events together, and they come one after another.
+                    let mut buffer = match last.take() {
+                        Some((last_id, buffer)) if last_id == id => buffer,
+                        other => {
+                            open.extend(other);
+                            open.remove(&id)
+                                .unwrap_or_else(|| Vec::with_capacity(*expected as usize))
+                        }
+                    };
                     buffer.push(recorded);
-                    if buffer.len() as u64 == *expected {
+                    if buffer.len() as u64 != *expected {
+                        last = Some((id, buffer));
+                    } else {
                         *expected = 0;
-                        let history = open.remove(&id).unwrap_or_default();
+                        let history = buffer;
                         if links.is_merged(&id) {
                             let community = links.canonical_partnership(&id);
                             communities.entry(community).or_default().extend(history);
@@ -256,6 +275,7 @@ impl Projections {
                     }
                 }
             }
+            open.extend(last);
             for (id, history) in open.drain() {
                 if links.is_merged(&id) {
                     let community = links.canonical_partnership(&id);
