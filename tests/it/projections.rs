@@ -358,11 +358,10 @@ async fn partnerships_are_numbered_in_blocks_by_pair_of_countries() {
     );
 }
 
-/// Code version 5 kept the directory in a table and the history under partnership ids; a
-/// file written by it (a view where this code has a table, or the other way round) is
-/// rebuilt in this code's layout.
-#[tokio::test]
-async fn tables_of_the_layout_before_version_6_are_replaced() {
+/// The story's tables in the ledger file, changed by `older` to the layout of older code, then
+/// opened again: they are rebuilt, and hold what they held. The fixture (its folder lives as
+/// long as it does) and the file's connection, to look.
+async fn reopened_after(older: &str) -> (Fixture, rusqlite::Connection) {
     let fixture = new_ledger();
     record_story(&fixture.ledger, None).await;
     let mut projections =
@@ -371,18 +370,26 @@ async fn tables_of_the_layout_before_version_6_are_replaced() {
     let before = dump(&projections).await;
     drop(projections);
     let connection = rusqlite::Connection::open(&fixture.path).unwrap();
-    connection
-        .execute_batch(
-            "DROP VIEW party_directory;
-             DROP VIEW partnership_timeline;
-             CREATE TABLE party_directory (party TEXT NOT NULL, partnership TEXT NOT NULL);
-             CREATE VIEW partnership_timeline AS SELECT * FROM party_directory;
-             UPDATE projection_checkpoint SET code_version = 5;",
-        )
-        .unwrap();
+    connection.execute_batch(older).unwrap();
     let mut reopened = Projections::open_in_ledger(fixture.ledger.clone(), &fixture.path).unwrap();
     assert!(reopened.catch_up().await.unwrap().rebuilt);
     assert_eq!(dump(&reopened).await, before);
+    (fixture, connection)
+}
+
+/// Code version 5 kept the directory in a table and the history under partnership ids; a
+/// file written by it (a view where this code has a table, or the other way round) is
+/// rebuilt in this code's layout.
+#[tokio::test]
+async fn tables_of_the_layout_before_version_6_are_replaced() {
+    let (_fixture, connection) = reopened_after(
+        "DROP VIEW party_directory;
+         DROP VIEW partnership_timeline;
+         CREATE TABLE party_directory (party TEXT NOT NULL, partnership TEXT NOT NULL);
+         CREATE VIEW partnership_timeline AS SELECT * FROM party_directory;
+         UPDATE projection_checkpoint SET code_version = 5;",
+    )
+    .await;
     let views: Vec<String> = connection
         .prepare("SELECT name FROM sqlite_master WHERE type = 'view' ORDER BY name")
         .unwrap()
@@ -407,29 +414,17 @@ async fn tables_of_the_layout_before_version_6_are_replaced() {
 /// rebuilt with `partnership_status` the view over `status_entries`, and hold what they held.
 #[tokio::test]
 async fn given_the_status_table_of_version_9_when_opened_then_it_becomes_the_view() {
-    let fixture = new_ledger();
-    record_story(&fixture.ledger, None).await;
-    let mut projections =
-        Projections::open_in_ledger(fixture.ledger.clone(), &fixture.path).unwrap();
-    projections.catch_up().await.unwrap();
-    let before = dump(&projections).await;
-    drop(projections);
-    let connection = rusqlite::Connection::open(&fixture.path).unwrap();
-    connection
-        .execute_batch(
-            "CREATE TABLE old_status AS SELECT * FROM partnership_status;
-             DROP VIEW party_directory;
-             DROP VIEW partnership_timeline;
-             DROP VIEW partnership_status;
-             DROP TABLE status_entries;
-             ALTER TABLE old_status RENAME TO partnership_status;
-             CREATE UNIQUE INDEX partnership_status_key ON partnership_status (partnership);
-             UPDATE projection_checkpoint SET code_version = 9;",
-        )
-        .unwrap();
-    let mut reopened = Projections::open_in_ledger(fixture.ledger.clone(), &fixture.path).unwrap();
-    assert!(reopened.catch_up().await.unwrap().rebuilt);
-    assert_eq!(dump(&reopened).await, before);
+    let (_fixture, connection) = reopened_after(
+        "CREATE TABLE old_status AS SELECT * FROM partnership_status;
+         DROP VIEW party_directory;
+         DROP VIEW partnership_timeline;
+         DROP VIEW partnership_status;
+         DROP TABLE status_entries;
+         ALTER TABLE old_status RENAME TO partnership_status;
+         CREATE UNIQUE INDEX partnership_status_key ON partnership_status (partnership);
+         UPDATE projection_checkpoint SET code_version = 9;",
+    )
+    .await;
     let kind: String = connection
         .query_row(
             "SELECT type FROM sqlite_master WHERE name = 'partnership_status'",

@@ -142,6 +142,25 @@ fn party_row() -> impl Strategy<Value = PartyRow> {
     })
 }
 
+/// The JSON texts a view makes (`sql` selects one column).
+fn made_rows(tables: &SqliteTables, sql: &str) -> Vec<String> {
+    let connection = tables.connection();
+    let mut statement = connection.prepare(sql).expect("the view");
+    let made = statement
+        .query_map([], |row| row.get(0))
+        .expect("query")
+        .collect::<rusqlite::Result<_>>()
+        .expect("rows");
+    made
+}
+
+/// Each row as `serde_json` writes it.
+fn as_json<T: serde::Serialize>(rows: &[T]) -> Vec<String> {
+    rows.iter()
+        .map(|row| serde_json::to_string(row).expect("JSON"))
+        .collect()
+}
+
 /// Write `rows` as a rebuild would, into a new file of their own.
 fn written(rows: &[StatusRow]) -> (tempfile::TempDir, SqliteTables) {
     written_with(rows, &[])
@@ -198,20 +217,10 @@ proptest! {
         prop_assert_eq!(&tables.status_rows(None).expect("read"), &rows);
         let some = [rows[0].partnership.to_string(), "aa:x+bb:y".to_owned()];
         prop_assert_eq!(tables.status_rows(Some(&some)).expect("read"), vec![rows[0].clone()]);
-        let connection = tables.connection();
-        let mut statement = connection
-            .prepare("SELECT row FROM partnership_status ORDER BY partnership")
-            .expect("the view");
-        let made: Vec<String> = statement
-            .query_map([], |row| row.get(0))
-            .expect("query")
-            .collect::<rusqlite::Result<_>>()
-            .expect("rows");
-        let expected: Vec<String> = rows
-            .iter()
-            .map(|row| serde_json::to_string(row).expect("JSON"))
-            .collect();
-        prop_assert_eq!(made, expected);
+        prop_assert_eq!(
+            made_rows(&tables, "SELECT row FROM partnership_status ORDER BY partnership"),
+            as_json(&rows)
+        );
     }
 }
 
@@ -229,22 +238,13 @@ proptest! {
         }
         let (_dir, tables) = written_with(&[], &parties);
         prop_assert_eq!(&tables.all_parties().expect("read"), &parties);
-        let connection = tables.connection();
-        let mut statement = connection
-            .prepare("SELECT row FROM parties ORDER BY party")
-            .expect("the view");
-        let made: Vec<String> = statement
-            .query_map([], |row| row.get(0))
-            .expect("query")
-            .collect::<rusqlite::Result<_>>()
-            .expect("rows");
-        let expected: Vec<String> = parties
-            .iter()
-            .map(|party| serde_json::to_string(party).expect("JSON"))
-            .collect();
-        prop_assert_eq!(made, expected);
+        prop_assert_eq!(
+            made_rows(&tables, "SELECT row FROM parties ORDER BY party"),
+            as_json(&parties)
+        );
         // Only the rows the view cannot make are stored.
-        let stored: i64 = connection
+        let stored: i64 = tables
+            .connection()
             .query_row("SELECT count(row) FROM party_entries", [], |row| row.get(0))
             .expect("count");
         let plain = parties
