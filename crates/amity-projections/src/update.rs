@@ -252,8 +252,11 @@ impl Projections {
                         Some((last_id, buffer)) if last_id == id => buffer,
                         other => {
                             open.extend(other);
-                            open.remove(&id)
-                                .unwrap_or_else(|| Vec::with_capacity(*expected as usize))
+                            // Room for the stream's events, up to a bound (the count is the
+                            // store's, not checked yet).
+                            open.remove(&id).unwrap_or_else(|| {
+                                Vec::with_capacity((*expected).min(1_024) as usize)
+                            })
                         }
                     };
                     buffer.push(recorded);

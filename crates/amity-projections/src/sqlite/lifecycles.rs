@@ -52,7 +52,7 @@ fn window_filter(window: &Window) -> Option<String> {
 }
 
 /// The columns the query reads, in its order.
-const COLUMNS: usize = 31;
+const COLUMNS: usize = 29;
 
 /// A cell of a row as read.
 #[derive(Debug, Clone, Copy)]
@@ -162,16 +162,16 @@ impl RawRow<'_> {
         self.string(at).map(Some)
     }
 
-    /// The party whose columns start at `at` (key, name, country, subdivision, Wikidata id),
-    /// with the qualifier at `qualifier` (stored since code version 10, rather than read back
-    /// from the key: that took a seventh of the decoding threads' time).
-    fn party(&self, at: usize, qualifier: usize) -> Result<Party> {
+    /// The party whose columns start at `at` (qualifier, name, country, subdivision, Wikidata
+    /// id). The qualifier is stored since code version 10, rather than read back from the
+    /// party's key: that took a seventh of the decoding threads' time.
+    fn party(&self, at: usize) -> Result<Party> {
         Ok(Party {
+            qualifier: self.optional(at)?,
             name: self.string(at + 1)?,
             country: self.string(at + 2)?,
             subdivision: self.optional(at + 3)?,
             wikidata: self.optional(at + 4)?,
-            qualifier: self.optional(qualifier)?,
         })
     }
 
@@ -266,7 +266,7 @@ fn decode(batch: &Batch, found: &mut Vec<Lifecycle>) -> Result<()> {
             entries.push(entry);
             found.push(Lifecycle {
                 partnership,
-                parties: vec![row.party(18, 29)?, row.party(23, 30)?],
+                parties: vec![row.party(18)?, row.party(23)?],
                 entries,
             });
         }
@@ -326,10 +326,10 @@ impl SqliteTables {
                         t.occurred, t.earliest, t.latest, t.retracted_by, t.disputed,
                         t.status_after, t.stream,
                         e.event_type, e.schema_version, e.payload, e.metadata, e.recorded_at,
-                        p.party_a, p.party_a_name, p.party_a_country, p.party_a_subdivision,
-                        p.party_a_wikidata, p.party_b, p.party_b_name, p.party_b_country,
-                        p.party_b_subdivision, p.party_b_wikidata, t.partnership_no,
-                        p.party_a_qualifier, p.party_b_qualifier
+                        p.party_a_qualifier, p.party_a_name, p.party_a_country,
+                        p.party_a_subdivision, p.party_a_wikidata, p.party_b_qualifier,
+                        p.party_b_name, p.party_b_country, p.party_b_subdivision,
+                        p.party_b_wikidata, t.partnership_no
                  FROM timeline_entries t
                  JOIN status_entries p ON p.partnership_no = t.partnership_no
                  JOIN streams s ON s.name = coalesce(t.stream, p.partnership)

@@ -384,11 +384,7 @@ fn commit(
 }
 
 /// The columns of `status_entries` after those of [`STATUS_COLUMNS`] but `row`, in order.
-pub(super) const STATUS_ONLY: [&str; 3] =
-    ["party_a_qualifier", "party_b_qualifier", "founding_claims"];
-
-/// The place of `row` in [`STATUS_COLUMNS`] (made by the view, not stored).
-const STATUS_ROW: usize = 22;
+const STATUS_ONLY: [&str; 3] = ["party_a_qualifier", "party_b_qualifier", "founding_claims"];
 
 /// The places of `event_type` and `status_after` in [`TIMELINE_COLUMNS`].
 const EVENT_TYPE: usize = 5;
@@ -432,12 +428,12 @@ fn write_rows(
     };
     // The partnership is the status row's number here, not its id (see `timeline_entries`).
     // The row's JSON is made by the view, from these columns (see `status_entries`).
+    let is_row = |index: usize| STATUS_COLUMNS[index] == "row";
     let status_columns: Vec<&str> = std::iter::once("partnership_no")
         .chain(
-            STATUS_COLUMNS
-                .iter()
-                .copied()
-                .filter(|column| *column != "row"),
+            (0..STATUS_COLUMNS.len())
+                .filter(|index| !is_row(*index))
+                .map(|index| STATUS_COLUMNS[index]),
         )
         .chain(STATUS_ONLY)
         .collect();
@@ -496,7 +492,7 @@ fn write_rows(
         let values = status_values(status, cells)
             .into_iter()
             .enumerate()
-            .filter(|(index, _)| *index != STATUS_ROW)
+            .filter(|(index, _)| !is_row(*index))
             .map(|(_, value)| value);
         let [a, b] = [&status.parties[0], &status.parties[1]];
         let only = [
