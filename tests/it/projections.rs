@@ -1460,3 +1460,96 @@ async fn merges_and_their_retraction_keep_catch_up_equal_to_rebuild_and_postgres
         rebuilt_dump(ledger, fixture.dir.path(), "c.db").await
     );
 }
+
+/// Each history entry's stored position, beside the position of the event its stream's name
+/// and version find, and its stream when another than the partnership's.
+fn entry_positions(path: &std::path::Path) -> Vec<(Option<i64>, i64, Option<String>)> {
+    let connection = rusqlite::Connection::open(path).unwrap();
+    let mut statement = connection
+        .prepare(
+            "SELECT t.position, e.position, t.stream FROM timeline_entries t
+             JOIN status_entries p ON p.partnership_no = t.partnership_no
+             JOIN streams s ON s.name = coalesce(t.stream, p.partnership)
+             JOIN events e ON e.stream_no = s.stream_no AND e.stream_version = t.stream_version
+             ORDER BY t.partnership_no, t.seq",
+        )
+        .unwrap();
+    let rows = statement
+        .query_map([], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))
+        .unwrap();
+    rows.map(Result::unwrap).collect()
+}
+
+#[tokio::test]
+async fn given_a_rebuilt_ledger_file_when_its_histories_are_read_then_each_entry_finds_its_event_by_position(
+) {
+    use EventType as T;
+    let fixture = new_ledger();
+    let ledger = &fixture.ledger;
+    record_story(ledger, None).await;
+    // A community of two keys: its history shows an entry of the other key's stream.
+    let confirmed = Certainty::Confirmed;
+    let us_smolensk = partnership("Colorado Springs, US", "Smolensk, RU");
+    ledger
+        .record(lifecycle(
+            T::PartnershipAttested,
+            &us_smolensk,
+            "2021",
+            confirmed,
+        ))
+        .await
+        .unwrap();
+    link_same_as(ledger, "Colorado Springs, US-CO", "Colorado Springs, US").await;
+    let mut projections = Projections::open_in_ledger(ledger.clone(), &fixture.path).unwrap();
+    projections.rebuild(&mut |_, _| {}).await.unwrap();
+
+    // When: the entries are read back after the rebuild.
+    let rebuilt = entry_positions(&fixture.path);
+    // Then: every entry of a partnership's own stream keeps its event's position; an entry
+    // of another stream (merged) keeps none and is found by its stream's name.
+    assert_eq!(rebuilt.len(), 11, "{rebuilt:?}");
+    for (kept, found, stream) in &rebuilt {
+        match stream {
+            None if kept.is_some() => assert_eq!(kept, &Some(*found), "{rebuilt:?}"),
+            None => {}
+            Some(_) => assert_eq!(kept, &None, "{rebuilt:?}"),
+        }
+    }
+    let kept = rebuilt.iter().filter(|(kept, ..)| kept.is_some()).count();
+    let merged = rebuilt
+        .iter()
+        .filter(|(.., stream)| stream.is_some())
+        .count();
+    assert_eq!(merged, 1, "{rebuilt:?}");
+    // The community's own entries are read with the merged history: no position either; the
+    // two other partnerships' six entries keep theirs.
+    assert_eq!(kept, 6, "{rebuilt:?}");
+    // And the views read through positions what a file that stores the details holds.
+    let own = dump(&projections).await;
+    assert_eq!(own, rebuilt_dump(ledger, fixture.dir.path(), "a.db").await);
+
+    // When: one partnership is caught up after one more event (read again by its stream).
+    let axum = partnership("Denver, US-CO", "Axum, ET");
+    ledger
+        .record(lifecycle(
+            T::PartnershipReaffirmed,
+            &axum,
+            "2023",
+            confirmed,
+        ))
+        .await
+        .unwrap();
+    catch_up_one(Some(&mut projections)).await;
+    // Then: its entries keep no position, the others theirs, and the views read the same.
+    let caught_up = entry_positions(&fixture.path);
+    assert_eq!(caught_up.len(), 12);
+    let kept_after = caught_up.iter().filter(|(kept, ..)| kept.is_some()).count();
+    assert_eq!(kept_after, 5, "{caught_up:?}");
+    for (kept, found, _) in &caught_up {
+        assert!(kept.is_none_or(|kept| kept == *found), "{caught_up:?}");
+    }
+    assert_eq!(
+        dump(&projections).await,
+        rebuilt_dump(ledger, fixture.dir.path(), "b.db").await
+    );
+}

@@ -312,6 +312,7 @@ impl Ledger {
                     details,
                     chunk,
                     page: Vec::new(),
+                    positions: Vec::new(),
                     last: None,
                     count: 0,
                 });
@@ -363,6 +364,8 @@ const DECODE_CHUNK: usize = 256;
 /// if one did (the events before it come first).
 struct DecodedChunk {
     page: Vec<Recorded>,
+    /// Where each of them is stored, in the same order.
+    positions: Vec<Position>,
     last: Option<Position>,
     count: u64,
     error: Option<Error>,
@@ -393,6 +396,7 @@ struct DecodingLane {
     /// grows).
     chunk: usize,
     page: Vec<Recorded>,
+    positions: Vec<Position>,
     last: Option<Position>,
     count: u64,
 }
@@ -402,6 +406,7 @@ impl DecodingLane {
     fn send(&mut self, error: Option<Error>) -> bool {
         let chunk = DecodedChunk {
             page: std::mem::take(&mut self.page),
+            positions: std::mem::take(&mut self.positions),
             last: self.last.take(),
             count: std::mem::take(&mut self.count),
             error,
@@ -422,8 +427,10 @@ impl FeedLane for DecodingLane {
                 Ok(recorded) => {
                     if self.page.capacity() == 0 {
                         self.page.reserve_exact(self.chunk);
+                        self.positions.reserve_exact(self.chunk);
                     }
                     self.page.push(recorded);
+                    self.positions.push(event.position);
                 }
                 Err(error) => {
                     // The events before it are handed over, then the error: the reading ends.
@@ -455,6 +462,11 @@ impl Pages {
     /// The next page, or `None` after the last one (and after an error: nothing is read
     /// past it).
     pub async fn next(&mut self) -> Result<Option<Vec<Recorded>>> {
+        Ok(self.next_positioned().await?.map(|(page, _)| page))
+    }
+
+    /// [`Pages::next`], with where each event of the page is stored, in the same order.
+    pub async fn next_positioned(&mut self) -> Result<Option<(Vec<Recorded>, Vec<Position>)>> {
         if let Some(error) = self.failed.take() {
             return Err(error);
         }
@@ -476,7 +488,7 @@ impl Pages {
                     Some(error) if chunk.page.is_empty() => Err(error),
                     error => {
                         self.failed = error;
-                        Ok(Some(chunk.page))
+                        Ok(Some((chunk.page, chunk.positions)))
                     }
                 }
             }

@@ -250,6 +250,12 @@ pub struct PartnershipRows {
     pub timeline: Vec<TimelineRow>,
     /// Its two directory rows (one per party).
     pub directory: Vec<DirectoryRow>,
+    /// Where the store keeps each event of the partnership's own stream, by stream version
+    /// (the store's commit coordinate), when the rows were made from a reading that gave them
+    /// (a rebuild); else empty. Tables in the ledger's own SQLite file keep it beside each
+    /// history entry, to find the stored event by its position rather than by its stream's
+    /// name and version.
+    pub positions: Vec<u64>,
 }
 
 fn date_text(occurred: &Occurred) -> Option<String> {
@@ -434,6 +440,7 @@ pub fn rows_with(timeline: &Timeline, details: bool, directory: bool) -> Option<
         status,
         timeline: timeline_rows,
         directory,
+        positions: Vec::new(),
     })
 }
 

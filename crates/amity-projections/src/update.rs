@@ -35,12 +35,51 @@ struct Needs {
 /// The rows of a timeline into `chunk`, with what the tables keep (see [`Needs`]); how many
 /// partnerships that makes (0 or 1).
 fn emit(timeline: Timeline, needs: Needs, chunk: &mut Vec<PartnershipRows>) -> u64 {
+    emit_stream(timeline, Vec::new(), needs, chunk)
+}
+
+/// [`emit`], with where the events of the partnership's own stream are stored, by stream
+/// version (see [`PartnershipRows::positions`]; empty if not known).
+fn emit_stream(
+    timeline: Timeline,
+    positions: Vec<u64>,
+    needs: Needs,
+    chunk: &mut Vec<PartnershipRows>,
+) -> u64 {
     match rows::rows_with(&timeline, needs.details, needs.directory) {
         Some(partnership_rows) => {
-            chunk.push(partnership_rows);
+            chunk.push(PartnershipRows {
+                positions,
+                ..partnership_rows
+            });
             1
         }
         None => 0,
+    }
+}
+
+/// A stream's events read so far by a rebuild, in feed order, and where each is stored (the
+/// store's commit coordinate), kept only for tables that find the stored events by their
+/// position (see [`PartnershipRows::positions`]).
+#[derive(Default)]
+struct Open {
+    events: Vec<amity_domain::Recorded>,
+    positions: Vec<u64>,
+}
+
+impl Open {
+    /// Its history, and where its events are stored by stream version: the positions are
+    /// kept only if there is one for each event, and the events are the stream's versions
+    /// from 0 in order (as a whole stream read from the feed is).
+    fn finish(self, id: PartnershipId) -> (Timeline, Vec<u64>) {
+        let Open { events, positions } = self;
+        let whole = positions.len() == events.len()
+            && events
+                .iter()
+                .enumerate()
+                .all(|(version, recorded)| recorded.stream_version == version as u64);
+        let positions = if whole { positions } else { Vec::new() };
+        (Timeline::from_history(id, events), positions)
     }
 }
 
@@ -211,13 +250,12 @@ impl Projections {
             // Rebuild: one pass over the feed, up to the end found above (what was appended
             // since is the next catch-up's), decoding ahead; a partnership's rows are computed
             // as soon as all of its events have been seen, so only unfinished streams are held.
-            let mut open: FxHashMap<PartnershipId, Vec<amity_domain::Recorded>> =
-                FxHashMap::default();
+            let mut open: FxHashMap<PartnershipId, Open> = FxHashMap::default();
             // How many events of each partnership are still to come, hashed: searching the
             // summary's sorted map compared ids a dozen times or more for every event.
             let mut touched: FxHashMap<PartnershipId, u64> =
                 std::mem::take(&mut touched).into_iter().collect();
-            let mut last: Option<(PartnershipId, Vec<amity_domain::Recorded>)> = None;
+            let mut last: Option<(PartnershipId, Open)> = None;
             // The streams of linked keys, gathered by community, computed at the end.
             let mut communities: BTreeMap<PartnershipId, Vec<amity_domain::Recorded>> =
                 BTreeMap::new();
@@ -229,8 +267,12 @@ impl Projections {
             } else {
                 ledger.pages_without_details(Position::START, Some(position), PAGE)
             };
-            while let Some(page) = pages.next().await? {
+            // Those tables also keep where each event is stored (see `Open`).
+            let keep_positions = !needs.details;
+            while let Some((page, positions)) = pages.next_positioned().await? {
+                let mut positions = positions.into_iter();
                 for recorded in page {
+                    let position = positions.next().and_then(Position::parts);
                     done += 1;
                     if done.is_multiple_of(65_536) {
                         progress(done, events);
@@ -255,23 +297,36 @@ impl Projections {
                             // Room for the stream's events, up to a bound (the count is the
                             // store's, not checked yet).
                             open.remove(&id).unwrap_or_else(|| {
-                                Vec::with_capacity((*expected).min(1_024) as usize)
+                                let room = (*expected).min(1_024) as usize;
+                                Open {
+                                    events: Vec::with_capacity(room),
+                                    positions: Vec::with_capacity(if keep_positions {
+                                        room
+                                    } else {
+                                        0
+                                    }),
+                                }
                             })
                         }
                     };
-                    buffer.push(recorded);
-                    if buffer.len() as u64 != *expected {
+                    buffer.events.push(recorded);
+                    if let (true, Some((commit, _))) = (keep_positions, position) {
+                        buffer.positions.push(commit);
+                    }
+                    if buffer.events.len() as u64 != *expected {
                         last = Some((id, buffer));
                     } else {
                         *expected = 0;
-                        let history = buffer;
                         if links.is_merged(&id) {
                             let community = links.canonical_partnership(&id);
-                            communities.entry(community).or_default().extend(history);
+                            communities
+                                .entry(community)
+                                .or_default()
+                                .extend(buffer.events);
                             continue;
                         }
-                        partnerships +=
-                            emit(Timeline::from_history(id, history), needs, &mut chunk);
+                        let (timeline, positions) = buffer.finish(id);
+                        partnerships += emit_stream(timeline, positions, needs, &mut chunk);
                         if chunk.len() == CHUNK {
                             flush(writer.as_mut(), &mut chunk, &links).await?;
                         }
@@ -279,13 +334,17 @@ impl Projections {
                 }
             }
             open.extend(last);
-            for (id, history) in open.drain() {
+            for (id, stream) in open.drain() {
                 if links.is_merged(&id) {
                     let community = links.canonical_partnership(&id);
-                    communities.entry(community).or_default().extend(history);
+                    communities
+                        .entry(community)
+                        .or_default()
+                        .extend(stream.events);
                     continue;
                 }
-                partnerships += emit(Timeline::from_history(id, history), needs, &mut chunk);
+                let (timeline, positions) = stream.finish(id);
+                partnerships += emit_stream(timeline, positions, needs, &mut chunk);
             }
             if !communities.is_empty() {
                 let register =

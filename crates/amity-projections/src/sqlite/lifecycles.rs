@@ -6,7 +6,7 @@
 
 use amity_domain::{Event, EventType, Party};
 
-use super::schema::{event_type_code, event_type_of_code, status_of_code, Details};
+use super::schema::{event_type_code, event_type_of_code, status_of_code, stored_event, Details};
 use super::{placeholder, sql_error, SqliteTables};
 use crate::analysis::{Cohort, Lifecycle, Window};
 use crate::rows::TimelineRow;
@@ -332,11 +332,10 @@ impl SqliteTables {
                         p.party_b_wikidata, t.partnership_no
                  FROM timeline_entries t
                  JOIN status_entries p ON p.partnership_no = t.partnership_no
-                 JOIN streams s ON s.name = coalesce(t.stream, p.partnership)
-                 JOIN events e ON e.stream_no = s.stream_no
-                                  AND e.stream_version = t.stream_version
+                 JOIN {}
                  WHERE t.event_type IN ({}) AND {filter} {}
                  ORDER BY t.partnership_no, t.seq",
+                stored_event!(),
                 lifecycle_types(),
                 window.and_then(window_filter).unwrap_or_default()
             ))

@@ -48,9 +48,13 @@
 //!   its own. In the ledger's own file ([`Details::Events`]) the event's own details
 //!   (`term_as_written`, `certainty`, `sources`, `initiated_by`, `note`, `target`, `reason`,
 //!   `recorded_by`, `recorded_at`) are NULL there and the view reads them from the stored
-//!   event (joined on its stream and version), so that a rebuild does not write a second copy of
-//!   every payload. `projection_checkpoint.timeline_details` says which (`events` or
-//!   `stored`); tables built the other way are rebuilt.
+//!   event, so that a rebuild does not write a second copy of every payload. The table's last
+//!   column, `position` (code version 11), is where that event is stored (`events.position`)
+//!   for an entry of its partnership's own stream written by a rebuild: the view finds the
+//!   event by it, one lookup by row id; where it is NULL (an entry written by a catch-up, an
+//!   entry of another stream, a file of their own), by its stream's name and version.
+//!   `projection_checkpoint.timeline_details` says which (`events` or `stored`); tables built
+//!   the other way are rebuilt.
 //! - `party_directory` (a view, one row per party and partner) — `party` (key), `partner`
 //!   (key), `partner_name`, `partner_country`, `partnership`, `kind`, `status`, `since`,
 //!   `founded` (the founding that drives the status), and `partner_subdivision`,
@@ -144,6 +148,7 @@ CREATE TABLE IF NOT EXISTS timeline_entries (
     recorded_by     TEXT,
     recorded_at     TEXT,
     stream          TEXT,
+    position        INTEGER,
     PRIMARY KEY (partnership_no, seq)
 ) WITHOUT ROWID;
 ";
@@ -350,6 +355,21 @@ JOIN status_entries s ON s.partnership_no = t.partnership_no;
 "
 );
 
+/// The stored event of history entry `t` (its status row `p`), in the ledger's own file
+/// ([`Details::Events`]): found by its position where the entry keeps it (code version 11: one
+/// lookup by row id), else by its stream's name and its version in the stream (two index
+/// searches, one comparing names).
+macro_rules! stored_event {
+    () => {
+        "events e ON e.position = coalesce(t.position,
+               (SELECT x.position FROM streams s
+                JOIN events x ON x.stream_no = s.stream_no
+                             AND x.stream_version = t.stream_version
+                WHERE s.name = coalesce(t.stream, p.partnership)))"
+    };
+}
+pub(super) use stored_event;
+
 /// The `partnership_timeline` view in the ledger's own file ([`Details::Events`]): what the
 /// event says is read from the stored event (schema v1 payload and metadata), and the
 /// transaction time is printed as the ledger prints it (RFC 3339, UTC, shortest fraction).
@@ -379,8 +399,9 @@ SELECT p.partnership, t.seq, t.step, t.event_id, t.stream_version, ",
        t.stream
 FROM timeline_entries t
 JOIN status_entries p ON p.partnership_no = t.partnership_no
-JOIN streams s ON s.name = coalesce(t.stream, p.partnership)
-JOIN events e ON e.stream_no = s.stream_no AND e.stream_version = t.stream_version;
+JOIN ",
+    stored_event!(),
+    ";
 "
 );
 

@@ -181,6 +181,7 @@ fn written_with(rows: &[StatusRow], parties: &[PartyRow]) -> (tempfile::TempDir,
                 status: status.clone(),
                 timeline: Vec::new(),
                 directory: Vec::new(),
+                positions: Vec::new(),
             })
             .collect();
         writer.write(partnerships).await.expect("write");

@@ -440,6 +440,7 @@ fn write_rows(
     // Columns the ledger's own file reads from the events are left out (NULL), not bound.
     let stored = details == Details::Stored;
     let written = |index: usize| stored || !is_event_detail(index);
+    // Besides, there, where the stored event is (see `PartnershipRows::positions`).
     let timeline_columns: Vec<&str> = std::iter::once("partnership_no")
         .chain(
             TIMELINE_COLUMNS
@@ -449,6 +450,7 @@ fn write_rows(
                 .filter(|(index, _)| written(*index))
                 .map(|(_, column)| *column),
         )
+        .chain((!stored).then_some("position"))
         .collect();
     let mut insert_status = insert("status_entries", &status_columns, 1)?;
     let mut insert_timeline = insert("timeline_entries", &timeline_columns, 1)?;
@@ -526,6 +528,16 @@ fn write_rows(
                 });
             pending.push(Value::Integer(Some(number)));
             pending.extend(rest);
+            if !stored {
+                // Known for an event of the partnership's own stream only.
+                let position = match row.stream {
+                    None => partnership.positions.get(row.stream_version as usize),
+                    Some(_) => None,
+                };
+                pending.push(Value::Integer(
+                    position.and_then(|&position| i64::try_from(position).ok()),
+                ));
+            }
             if pending.len() == TIMELINE_BATCH * width {
                 flush(&mut pending)?;
             }
