@@ -514,4 +514,51 @@ mod tests {
         assert_eq!(caught_up, from_nothing);
         assert!(!caught_up.is_empty());
     }
+
+    /// A stream of `versions` (as read, in that order), each event at position 100 + its index.
+    fn open_stream(versions: &[u64], positions: usize) -> (PartnershipId, Open) {
+        let partnership = Arc::new(
+            Partnership::new(
+                "Pueblo, US-CO".parse().unwrap(),
+                "Chihuahua, MX".parse().unwrap(),
+                PartnershipKind::sister_city(),
+            )
+            .unwrap(),
+        );
+        let id = partnership.id();
+        let events = versions
+            .iter()
+            .map(|&version| amity_domain::Recorded {
+                id: uuid::Uuid::new_v5(&uuid::Uuid::NAMESPACE_OID, &version.to_be_bytes()),
+                partnership: id.clone(),
+                stream_version: version,
+                recorded_by: "test".into(),
+                recorded_at: jiff::Timestamp::UNIX_EPOCH,
+                event: Event::lifecycle(
+                    EventType::PartnershipAttested,
+                    partnership.clone(),
+                    Facts::default(),
+                ),
+            })
+            .collect();
+        let positions = (0..positions as u64).map(|index| 100 + index).collect();
+        (id, Open { events, positions })
+    }
+
+    #[test]
+    fn a_streams_positions_are_kept_only_when_they_are_its_versions_from_0_one_each() {
+        // Given a whole stream read in order, one position per event: kept.
+        let (id, whole) = open_stream(&[0, 1, 2], 3);
+        let (timeline, positions) = whole.finish(id);
+        assert_eq!(positions, vec![100, 101, 102]);
+        assert_eq!(timeline.recorded().len(), 3);
+        // Given an event without its position: none kept (they would not line up).
+        let (id, short) = open_stream(&[0, 1, 2], 2);
+        assert_eq!(short.finish(id).1, Vec::<u64>::new());
+        // Given versions that are not 0, 1, 2, …: none kept.
+        for versions in [&[1, 2, 3][..], &[0, 2, 1], &[0, 0, 1]] {
+            let (id, other) = open_stream(versions, 3);
+            assert_eq!(other.finish(id).1, Vec::<u64>::new(), "{versions:?}");
+        }
+    }
 }
