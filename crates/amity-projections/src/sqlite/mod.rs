@@ -89,6 +89,8 @@ use crate::{Checkpoint, Error, Result};
 
 mod lifecycles;
 mod numbers;
+#[cfg(test)]
+mod positions_tests;
 mod read;
 pub mod schema;
 #[cfg(test)]
