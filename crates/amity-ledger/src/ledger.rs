@@ -343,20 +343,23 @@ impl Ledger {
     }
 
     /// A partnership's history up to a position of the global feed (later events are left
-    /// out), and how many events it holds.
+    /// out), and the stream version and position of each event it holds, in stream order.
     pub async fn timeline_until(
         &self,
         id: &PartnershipId,
         until: Position,
-    ) -> Result<(Timeline, u64)> {
+    ) -> Result<(Timeline, Vec<(u64, Position)>)> {
         let stored = self.store.read_whole_stream(id.as_str()).await?;
-        let recorded = stored
+        let kept: Vec<_> = stored
             .iter()
             .filter(|event| event.position <= until)
-            .map(decode)
-            .collect::<Result<Vec<_>>>()?;
-        let n_events = recorded.len() as u64;
-        Ok((Timeline::from_history(id.clone(), recorded), n_events))
+            .collect();
+        let placed = kept
+            .iter()
+            .map(|event| (event.stream_version, event.position))
+            .collect();
+        let recorded = kept.into_iter().map(decode).collect::<Result<Vec<_>>>()?;
+        Ok((Timeline::from_history(id.clone(), recorded), placed))
     }
 
     /// A partnership's history; an error if the ledger knows nothing of it.

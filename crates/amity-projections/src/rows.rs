@@ -252,7 +252,8 @@ pub struct PartnershipRows {
     pub directory: Vec<DirectoryRow>,
     /// Where the store keeps each event of the partnership's own stream, by stream version
     /// (the store's commit coordinate), when the rows were made from a reading that gave them
-    /// (a rebuild); else empty. Tables in the ledger's own SQLite file keep it beside each
+    /// (a rebuild or a catch-up of the stream); else empty (a history merged from several
+    /// streams). Tables in the ledger's own SQLite file keep it beside each
     /// history entry, to find the stored event by its position rather than by its stream's
     /// name and version.
     pub positions: Vec<u64>,

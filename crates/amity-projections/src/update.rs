@@ -68,19 +68,33 @@ struct Open {
 }
 
 impl Open {
-    /// Its history, and where its events are stored by stream version: the positions are
-    /// kept only if there is one for each event, and the events are the stream's versions
-    /// from 0 in order (as a whole stream read from the feed is).
+    /// Its history, and where its events are stored by stream version (see [`by_version`];
+    /// none if an event came without its position).
     fn finish(self, id: PartnershipId) -> (Timeline, Vec<u64>) {
         let Open { events, positions } = self;
-        let whole = positions.len() == events.len()
-            && events
-                .iter()
-                .enumerate()
-                .all(|(version, recorded)| recorded.stream_version == version as u64);
-        let positions = if whole { positions } else { Vec::new() };
+        let positions = if positions.len() == events.len() {
+            let versions = events.iter().map(|recorded| recorded.stream_version);
+            by_version(versions.zip(positions.into_iter().map(Some)))
+        } else {
+            Vec::new()
+        };
         (Timeline::from_history(id, events), positions)
     }
+}
+
+/// The positions of a stream's events by stream version, from each event's version and
+/// position in the order read: kept only if the events are the stream's versions from 0 in
+/// order (as a whole stream read from the feed, or by itself, is) and each has a position;
+/// else none.
+fn by_version(placed: impl Iterator<Item = (u64, Option<u64>)>) -> Vec<u64> {
+    let mut positions = Vec::with_capacity(placed.size_hint().0);
+    for (index, (version, position)) in placed.enumerate() {
+        match position {
+            Some(position) if version == index as u64 => positions.push(position),
+            _ => return Vec::new(),
+        }
+    }
+    positions
 }
 
 /// Write a chunk of rows (when there are tables) with their parties (as the partnerships
@@ -368,21 +382,25 @@ impl Projections {
             let mut seen: BTreeSet<PartnershipId> = BTreeSet::new();
             for id in touched.keys() {
                 let id = id.clone();
-                let timeline = if links.is_merged(&id) {
+                // A merged history's entries come from several streams: no positions kept.
+                let (timeline, positions) = if links.is_merged(&id) {
                     let community = links.canonical_partnership(&id);
                     if !seen.insert(community.clone()) {
                         continue;
                     }
                     let (timeline, _) = ledger.community_timeline(&community, &links).await?;
                     done += timeline.recorded().len() as u64;
-                    timeline
+                    (timeline, Vec::new())
                 } else {
-                    let (timeline, n_events) = ledger.timeline_until(&id, position).await?;
-                    done += n_events;
-                    timeline
+                    let (timeline, placed) = ledger.timeline_until(&id, position).await?;
+                    done += placed.len() as u64;
+                    let placed = placed
+                        .into_iter()
+                        .map(|(version, position)| (version, position.parts().map(|(c, _)| c)));
+                    (timeline, by_version(placed))
                 };
                 progress(done, events.max(done));
-                partnerships += emit(timeline, needs, &mut chunk);
+                partnerships += emit_stream(timeline, positions, needs, &mut chunk);
                 if chunk.len() == CHUNK {
                     flush(writer.as_mut(), &mut chunk, &links).await?;
                 }

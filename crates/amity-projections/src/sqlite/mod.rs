@@ -51,9 +51,10 @@
 //!   `recorded_by`, `recorded_at`) are NULL there and the view reads them from the stored
 //!   event, so that a rebuild does not write a second copy of every payload. The table's last
 //!   column, `position` (code version 11), is where that event is stored (`events.position`)
-//!   for an entry of its partnership's own stream written by a rebuild: the view finds the
-//!   event by it, one lookup by row id; where it is NULL (an entry written by a catch-up, an
-//!   entry of another stream, a file of their own), by its stream's name and version.
+//!   for an entry of its partnership's own stream (written by a rebuild or a catch-up, from
+//!   the positions the events were read with): the view finds the event by it, one lookup by
+//!   row id; where it is NULL (an entry of a history merged from several streams, a file of
+//!   their own), by its stream's name and version.
 //!   `projection_checkpoint.timeline_details` says which (`events` or `stored`); tables built
 //!   the other way are rebuilt.
 //! - `party_directory` (a view, one row per party and partner) — `party` (key), `partner`
