@@ -178,6 +178,22 @@ const FIELDS: [&str; 11] = [
     "bogus",
 ];
 
+/// Every type's name, and one no version knows.
+fn event_type_names() -> impl proptest::strategy::Strategy<Value = &'static str> {
+    proptest::sample::select(
+        EventType::ALL
+            .iter()
+            .map(|t| t.name())
+            .chain(["PartnershipForgotten"])
+            .collect::<Vec<_>>(),
+    )
+}
+
+/// The current schema version, now and then another.
+fn schema_versions() -> impl proptest::strategy::Strategy<Value = u32> {
+    proptest::prop_oneof![9 => proptest::strategy::Just(SCHEMA_VERSION), 1 => 0..3u32]
+}
+
 /// A payload: some of [`FIELDS`] with their first (valid) values, a few of them then given
 /// another of their [`field_values`] (perhaps one to refuse) or written twice, in any order; or,
 /// now and then, not a JSON object at all.
@@ -228,10 +244,8 @@ proptest::proptest! {
     #[test]
     fn decoding_without_details_is_decoding_in_full_then_leaving_them_out(
         payload in payloads(),
-        event_type in proptest::sample::select(
-            EventType::ALL.iter().map(|t| t.name()).chain(["PartnershipForgotten"]).collect::<Vec<_>>()
-        ),
-        schema_version in proptest::prop_oneof![9 => proptest::strategy::Just(SCHEMA_VERSION), 1 => 0..3u32],
+        event_type in event_type_names(),
+        schema_version in schema_versions(),
     ) {
         let apart = |payload: &[u8]| {
             Event::decode_with(event_type, schema_version, payload, None, |raw| {
@@ -265,10 +279,8 @@ proptest::proptest! {
     #[test]
     fn decoding_in_one_pass_is_decoding_the_partnership_apart(
         payload in payloads(),
-        event_type in proptest::sample::select(
-            EventType::ALL.iter().map(|t| t.name()).chain(["PartnershipForgotten"]).collect::<Vec<_>>()
-        ),
-        schema_version in proptest::prop_oneof![9 => proptest::strategy::Just(SCHEMA_VERSION), 1 => 0..3u32],
+        event_type in event_type_names(),
+        schema_version in schema_versions(),
     ) {
         let decoded = Event::decode(event_type, schema_version, &payload);
         let reference = Event::decode_with(event_type, schema_version, &payload, None, |raw| {

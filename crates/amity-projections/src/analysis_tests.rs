@@ -1372,7 +1372,7 @@ const DATES: [&str; 8] = [
 
 proptest::proptest! {
     #![proptest_config(proptest::prelude::ProptestConfig::with_cases(
-        std::env::var("AMITY_PROPTEST_CASES").ok().and_then(|n| n.parse().ok()).unwrap_or(1_000)
+        crate::proptest_cases(1_000)
     ))]
 
     /// `changes_of` gives the reference's changes, in its order, whatever the histories.

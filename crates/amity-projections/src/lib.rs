@@ -107,3 +107,12 @@ pub use sample::SampleCheck;
 pub use tables::{TableBackend, TableWriter, Tables};
 pub use update::Progress;
 pub use views::{AsOf, PartnerView, Selection, StatusView, Succession};
+
+/// Cases per property test: `default` unless `AMITY_PROPTEST_CASES` says otherwise.
+#[cfg(test)]
+pub(crate) fn proptest_cases(default: u32) -> u32 {
+    std::env::var("AMITY_PROPTEST_CASES")
+        .ok()
+        .and_then(|value| value.parse().ok())
+        .unwrap_or(default)
+}

@@ -58,28 +58,26 @@ fn emit_stream(
     }
 }
 
-/// A stream's events read so far by a rebuild, in feed order, and where each is stored (the
-/// store's commit coordinate), kept only for tables that find the stored events by their
-/// position (see [`PartnershipRows::positions`]).
+/// A stream's events read so far by a rebuild, in feed order, and where each is stored (see
+/// [`PartnershipRows::positions`]; `None` if the reading did not say).
 #[derive(Default)]
 struct Open {
     events: Vec<amity_domain::Recorded>,
-    positions: Vec<u64>,
+    positions: Vec<Option<u64>>,
 }
 
 impl Open {
-    /// Its history, and where its events are stored by stream version (see [`by_version`];
-    /// none if an event came without its position).
+    /// Its history, and where its events are stored by stream version (see [`by_version`]).
     fn finish(self, id: PartnershipId) -> (Timeline, Vec<u64>) {
-        let Open { events, positions } = self;
-        let positions = if positions.len() == events.len() {
-            let versions = events.iter().map(|recorded| recorded.stream_version);
-            by_version(versions.zip(positions.into_iter().map(Some)))
-        } else {
-            Vec::new()
-        };
-        (Timeline::from_history(id, events), positions)
+        let versions = self.events.iter().map(|recorded| recorded.stream_version);
+        let positions = by_version(versions.zip(self.positions));
+        (Timeline::from_history(id, self.events), positions)
     }
+}
+
+/// The store's commit coordinate of a position, as the tables keep it.
+fn commit(position: Position) -> Option<u64> {
+    position.parts().map(|(commit, _)| commit)
 }
 
 /// The positions of a stream's events by stream version, from each event's version and
@@ -281,12 +279,10 @@ impl Projections {
             } else {
                 ledger.pages_without_details(Position::START, Some(position), PAGE)
             };
-            // Those tables also keep where each event is stored (see `Open`).
-            let keep_positions = !needs.details;
             while let Some((page, positions)) = pages.next_positioned().await? {
                 let mut positions = positions.into_iter();
                 for recorded in page {
-                    let position = positions.next().and_then(Position::parts);
+                    let position = positions.next().and_then(commit);
                     done += 1;
                     if done.is_multiple_of(65_536) {
                         progress(done, events);
@@ -314,19 +310,13 @@ impl Projections {
                                 let room = (*expected).min(1_024) as usize;
                                 Open {
                                     events: Vec::with_capacity(room),
-                                    positions: Vec::with_capacity(if keep_positions {
-                                        room
-                                    } else {
-                                        0
-                                    }),
+                                    positions: Vec::with_capacity(room),
                                 }
                             })
                         }
                     };
                     buffer.events.push(recorded);
-                    if let (true, Some((commit, _))) = (keep_positions, position) {
-                        buffer.positions.push(commit);
-                    }
+                    buffer.positions.push(position);
                     if buffer.events.len() as u64 != *expected {
                         last = Some((id, buffer));
                     } else {
@@ -396,7 +386,7 @@ impl Projections {
                     done += placed.len() as u64;
                     let placed = placed
                         .into_iter()
-                        .map(|(version, position)| (version, position.parts().map(|(c, _)| c)));
+                        .map(|(version, position)| (version, commit(position)));
                     (timeline, by_version(placed))
                 };
                 progress(done, events.max(done));
@@ -533,7 +523,8 @@ mod tests {
         assert!(!caught_up.is_empty());
     }
 
-    /// A stream of `versions` (as read, in that order), each event at position 100 + its index.
+    /// A stream of `versions` (as read, in that order): the first `positions` events at 100 +
+    /// their index, the others without a position.
     fn open_stream(versions: &[u64], positions: usize) -> (PartnershipId, Open) {
         let partnership = Arc::new(
             Partnership::new(
@@ -559,7 +550,9 @@ mod tests {
                 ),
             })
             .collect();
-        let positions = (0..positions as u64).map(|index| 100 + index).collect();
+        let positions = (0..versions.len() as u64)
+            .map(|index| (index < positions as u64).then_some(100 + index))
+            .collect();
         (id, Open { events, positions })
     }
 

@@ -144,9 +144,7 @@ async fn dump(projections: &Projections) -> Vec<String> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(
-        std::env::var("AMITY_PROPTEST_CASES").ok().and_then(|n| n.parse().ok()).unwrap_or(32)
-    ))]
+    #![proptest_config(ProptestConfig::with_cases(crate::proptest_cases(32)))]
 
     #[test]
     fn entries_with_and_without_their_events_position_read_the_same(

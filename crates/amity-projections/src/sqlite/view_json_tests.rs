@@ -203,9 +203,7 @@ fn written_with(rows: &[StatusRow], parties: &[PartyRow]) -> (tempfile::TempDir,
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(
-        std::env::var("AMITY_PROPTEST_CASES").ok().and_then(|n| n.parse().ok()).unwrap_or(64)
-    ))]
+    #![proptest_config(ProptestConfig::with_cases(crate::proptest_cases(64)))]
 
     #[test]
     fn status_rows_read_back_from_their_columns_and_the_view_makes_row_as_serde_json_does(
@@ -223,12 +221,6 @@ proptest! {
             as_json(&rows)
         );
     }
-}
-
-proptest! {
-    #![proptest_config(ProptestConfig::with_cases(
-        std::env::var("AMITY_PROPTEST_CASES").ok().and_then(|n| n.parse().ok()).unwrap_or(64)
-    ))]
 
     #[test]
     fn party_rows_read_back_and_the_view_makes_the_row_of_a_party_known_from_partnerships(

@@ -69,16 +69,8 @@ fn by_key(status: &[StatusRow], timeline: &[TimelineRow]) -> Vec<(StatusRow, Vec
         .collect()
 }
 
-/// Cases per property: 512 unless `AMITY_PROPTEST_CASES` says otherwise.
-fn cases() -> u32 {
-    std::env::var("AMITY_PROPTEST_CASES")
-        .ok()
-        .and_then(|value| value.parse().ok())
-        .unwrap_or(512)
-}
-
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(cases()))]
+    #![proptest_config(ProptestConfig::with_cases(crate::proptest_cases(512)))]
 
     /// Given status rows in partnership order and history rows grouped by partnership, in the
     /// same order or with the groups moved (two reads without one snapshot), some groups
