@@ -23,6 +23,7 @@ mod lists;
 mod register;
 mod timeline;
 mod timeline_export;
+mod timeline_places;
 
 pub use cells::{definite_and_possible, possible_statuses, timestamp, ViewWriter};
 pub use feed::Feed;

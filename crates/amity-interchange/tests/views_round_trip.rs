@@ -463,12 +463,22 @@ async fn both_timelines(
 ) -> (String, String) {
     let ledger = Ledger::new(store);
     let projections = Projections::open(ledger.clone(), None).unwrap();
+    timelines_of(&ledger, &projections, known_at, raw).await
+}
+
+/// [`both_timelines`], from the histories of `projections`.
+async fn timelines_of(
+    ledger: &Ledger,
+    projections: &Projections,
+    known_at: Option<jiff::Timestamp>,
+    raw: bool,
+) -> (String, String) {
     let mut exported = Vec::new();
-    let rows = views::export_timeline(&ledger, &projections, known_at, raw, &mut exported)
+    let rows = views::export_timeline(ledger, projections, known_at, raw, &mut exported)
         .await
         .unwrap();
     let placements = projections.placements(known_at).await.unwrap();
-    let feed = views::Feed::read(&ledger, known_at).await.unwrap();
+    let feed = views::Feed::read(ledger, known_at).await.unwrap();
     let mut reference = Vec::new();
     let written = views::write_timeline(&feed, &placements, raw, &mut reference).unwrap();
     assert_eq!(rows, written);
@@ -517,6 +527,33 @@ proptest! {
     }
 }
 
+/// Append `events` (read from another store) to `store` one by one, as they were recorded.
+async fn append_copies(store: &Arc<dyn EventStore>, events: Vec<amity_store::RecordedEvent>) {
+    for event in events {
+        let copy = NewEvent {
+            event_id: event.event_id,
+            event_type: event.event_type.to_string(),
+            schema_version: event.schema_version,
+            payload: event.payload,
+            metadata: event.metadata,
+            recorded_at: Some(event.recorded_at),
+        };
+        store
+            .append(&event.stream, ExpectedVersion::Any, vec![copy])
+            .await
+            .unwrap();
+    }
+}
+
+/// The events of a memory store copied one by one into a new SQLite ledger file at `path`.
+async fn sqlite_copy(memory: &Arc<dyn EventStore>, path: &std::path::Path) -> Arc<dyn EventStore> {
+    let file: Arc<dyn EventStore> =
+        Arc::new(amity_store_sqlite::SqliteEventStore::open(path).unwrap());
+    let events = memory.read_all(Position::START, usize::MAX).await.unwrap();
+    append_copies(&file, events).await;
+    file
+}
+
 /// The SQLite store reads the feed in lanes of its own, each on a connection of its own: a
 /// ledger of several chunks in a SQLite file exports as the reference too.
 #[test]
@@ -526,24 +563,85 @@ fn given_a_sqlite_ledger_of_several_chunks_when_the_timeline_is_exported_then_it
     let dir = tempfile::tempdir().unwrap();
     let (exported, reference) = two_threads().block_on(async {
         let memory = ledger_of(&steps).await;
-        let file: Arc<dyn EventStore> =
-            Arc::new(amity_store_sqlite::SqliteEventStore::open(dir.path().join("l.db")).unwrap());
-        for event in memory.read_all(Position::START, usize::MAX).await.unwrap() {
-            let copy = NewEvent {
-                event_id: event.event_id,
-                event_type: event.event_type.to_string(),
-                schema_version: event.schema_version,
-                payload: event.payload,
-                metadata: event.metadata,
-                recorded_at: Some(event.recorded_at),
-            };
-            file.append(&event.stream, ExpectedVersion::Any, vec![copy])
-                .await
-                .unwrap();
-        }
+        let file = sqlite_copy(&memory, &dir.path().join("l.db")).await;
         both_timelines(file, None, false).await
     });
     assert_same_rows(&exported, &reference, 3_000);
+}
+
+/// The export and the reference from the histories kept as tables in the ledger's own SQLite
+/// file (caught up after the first `caught` events, then to the end), where the export finds
+/// the entries of a partnership's own stream by where their events are stored, and those of a
+/// history merged from several keys by their events' ids; and how many entries of each kind
+/// the histories hold.
+async fn timelines_in_the_ledger_file(
+    memory: &Arc<dyn EventStore>,
+    path: &std::path::Path,
+    caught: usize,
+    raw: bool,
+) -> ((String, String), (usize, usize)) {
+    let mut events = memory.read_all(Position::START, usize::MAX).await.unwrap();
+    let later = events.split_off(caught.min(events.len()));
+    let store: Arc<dyn EventStore> = Arc::new(MemoryEventStore::new());
+    append_copies(&store, events).await;
+    let file = sqlite_copy(&store, path).await;
+    let ledger = Ledger::new(file.clone());
+    let mut projections = Projections::open_in_ledger(ledger.clone(), path).unwrap();
+    projections.catch_up().await.unwrap();
+    append_copies(&file, later).await;
+    projections.catch_up().await.unwrap();
+    let placements = projections.placements(None).await.unwrap();
+    let stored = placements.iter().filter(|p| p.entry.stored_at.is_some());
+    let counts = (stored.count(), placements.len());
+    (timelines_of(&ledger, &projections, None, raw).await, counts)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(
+        std::env::var("AMITY_PROPTEST_CASES").ok().and_then(|n| n.parse().ok()).unwrap_or(32)
+    ))]
+
+    /// Any ledger, its histories in its own SQLite file (caught up part way, then to the end):
+    /// the export is the reference.
+    #[test]
+    fn the_timeline_exported_from_the_ledger_files_histories_is_the_reference(
+        steps in prop::collection::vec(step(), 1..24),
+        caught in 0..24usize,
+        raw in any::<bool>(),
+    ) {
+        let dir = tempfile::tempdir().unwrap();
+        let ((exported, reference), _) = two_threads().block_on(async {
+            let memory = ledger_of(&steps).await;
+            timelines_in_the_ledger_file(&memory, &dir.path().join("l.db"), caught, raw).await
+        });
+        prop_assert_eq!(exported, reference);
+    }
+}
+
+/// Given a ledger of thousands of events with two parties linked as one community, when its
+/// histories are kept in its own SQLite file and its timeline exported, then the export is the
+/// reference, with entries found both ways: by where their events are stored, and (the merged
+/// histories) by their ids.
+#[test]
+fn given_histories_in_the_ledger_file_when_the_timeline_is_exported_then_it_is_the_reference() {
+    // Smolensk and Durham linked as one community at the end: the histories of Kraków's
+    // partnership, which names neither, keep their events' places.
+    let mut steps: Vec<Step> = fixed_steps(3_000)
+        .into_iter()
+        .filter(|step| !matches!(step, Step::Link(..)))
+        .collect();
+    steps.push(Step::Link(1, 3, true, None));
+    let dir = tempfile::tempdir().unwrap();
+    let ((exported, reference), (stored, all)) = two_threads().block_on(async {
+        let memory = ledger_of(&steps).await;
+        timelines_in_the_ledger_file(&memory, &dir.path().join("l.db"), 1_500, false).await
+    });
+    assert!(
+        stored > 100,
+        "{stored} of {all} entries keep their event's place"
+    );
+    assert!(stored < all, "{stored} of {all}: none found by id");
+    assert_same_rows(&exported, &reference, 1_500);
 }
 
 /// The same random steps every run.

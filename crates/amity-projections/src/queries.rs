@@ -149,16 +149,16 @@ impl Projections {
     pub async fn placements(
         &self,
         known_at: Option<jiff::Timestamp>,
-    ) -> Result<Vec<crate::placement::Placement>> {
+    ) -> Result<crate::placement::Placements> {
         if let (Backend::Tables(tables), None) = (&self.backend, known_at) {
             return tables.placements().await;
         }
-        Ok(self
+        let pairs = self
             .cohort_pairs(&analysis::Cohort::default(), known_at)
-            .await?
-            .iter()
-            .flat_map(|(_, timeline)| timeline.iter().map(crate::placement::Placement::from))
-            .collect())
+            .await?;
+        Ok(crate::placement::Placements::of_rows(
+            pairs.iter().flat_map(|(_, timeline)| timeline),
+        ))
     }
 
     /// Status rows and histories for a selection, as of now, from the tables or live.

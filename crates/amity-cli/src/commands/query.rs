@@ -2,7 +2,7 @@
 //! (`Projections::answer`) and prints its answer.
 
 use amity_projections::analysis;
-use amity_projections::placement::Placement;
+use amity_projections::placement::Placements;
 use amity_projections::query::{Answer, Query};
 use anyhow::Result;
 
@@ -25,7 +25,7 @@ pub async fn history(cx: &Context<'_>, which: PartnershipArgs) -> Result<()> {
         // The timeline view's columns, every field of each stored event.
         let feed =
             amity_interchange::views::Feed::of_history(cx.ledger, &timeline, &places).await?;
-        let placements: Vec<_> = timeline.iter().map(Placement::from).collect();
+        let placements = Placements::of_rows(&timeline);
         let mut buffer = Vec::new();
         let raw = output::raw_csv();
         amity_interchange::views::write_timeline(&feed, &placements, raw, &mut buffer)?;

@@ -6,7 +6,7 @@ use std::io::Write;
 use amity_domain::{Event, Milestone, RegisterEvent, Source, LINKS_STREAM, MILESTONES_STREAM};
 use amity_ledger::archive::views::{MILESTONES, SOURCES, TIMELINE, TIMELINE_END};
 use amity_ledger::StoredEvent;
-use amity_projections::placement::Placement;
+use amity_projections::placement::{Placement, Placements};
 
 use super::cells::{date, timestamp, ViewWriter};
 use super::feed::{Feed, Stored};
@@ -36,15 +36,15 @@ fn undecodable_event(event: &StoredEvent<'_>, error: amity_domain::DecodeError) 
 /// reference for [`super::export_timeline`], which `history --format csv` uses for one history.
 pub fn write_timeline(
     feed: &Feed,
-    placements: &[Placement],
+    placements: &Placements,
     raw: bool,
     out: &mut dyn Write,
 ) -> Result<u64> {
     // The rows in order, each once: a stored event and the place its history gives it.
     let mut written: HashSet<u64> = HashSet::new();
-    let mut rows: Vec<(&Stored, Option<&Placement>)> = Vec::with_capacity(feed.len());
-    for row in placements {
-        let Some(stored) = feed.get(&row.event_id) else {
+    let mut rows: Vec<(&Stored, Option<Placement<'_>>)> = Vec::with_capacity(feed.len());
+    for row in placements.iter() {
+        let Some(stored) = feed.get(row.entry.event_id) else {
             continue;
         };
         if written.insert(stored.log_index) {
@@ -113,19 +113,19 @@ pub(super) const DERIVED: [usize; 7] = [0, 1, 9, 10, 13, 14, 15];
 /// (`seq`: its position, as written), or, for an event no history shows (`None`), its stream
 /// and empty cells.
 pub(super) fn derived_cells<'a>(
-    place: Option<&'a Placement>,
+    place: Option<Placement<'a>>,
     seq: &'a str,
     stream: &'a str,
 ) -> [&'a str; 7] {
     match place {
-        Some(row) => [
-            row.partnership.as_str(),
+        Some(Placement { partnership, entry }) => [
+            partnership,
             seq,
-            date(row.earliest.as_deref()),
-            date(row.latest.as_deref()),
-            if row.disputed { "true" } else { "false" },
-            row.status_after.map_or("", |status| status.name()),
-            row.retracted_by.as_deref().unwrap_or_default(),
+            date(entry.earliest),
+            date(entry.latest),
+            if entry.disputed { "true" } else { "false" },
+            entry.status_after.map_or("", |status| status.name()),
+            entry.retracted_by.unwrap_or_default(),
         ],
         None => [stream, "", "", "", "", "", ""],
     }
@@ -139,7 +139,7 @@ pub(super) fn timeline_row(
     record: &StoredEvent<'_>,
     log_index: u64,
     recorded_by: &str,
-    derived: Option<&Placement>,
+    derived: Option<Placement<'_>>,
     write: impl FnOnce(&[&str]) -> Result<()>,
 ) -> Result<()> {
     let event = Event::decode(record.event_type, record.schema_version, record.payload)
@@ -168,7 +168,7 @@ pub(super) fn timeline_row(
     };
     let (a, b) = (party(0), party(1));
     made.clear();
-    let seq = derived.map(|row| made.push(row.seq));
+    let seq = derived.map(|row| made.push(row.entry.seq));
     let log_index = made.push(log_index);
     let event_id = made.push(record.event_id);
     let stream_version = made.push(record.stream_version);

@@ -14,13 +14,12 @@ use std::sync::{mpsc, Arc};
 
 use amity_ledger::archive::views::{TIMELINE, TIMELINE_END};
 use amity_ledger::{EventId, FeedLane, Ledger, Position, StoreError, StoredEvent};
-use amity_projections::placement::Placement;
 use amity_projections::Projections;
-use rustc_hash::FxHashMap;
 
 use super::cells::{RowFormat, ViewWriter};
 use super::feed::{recorded_by, Feed, Stored};
 use super::timeline::{derived_cells, timeline_row, MadeCells, DERIVED};
+use super::timeline_places::{Met, Places, Row, RowKey};
 use crate::Result;
 
 /// Stored events in a chunk of the feed, read and formatted by one lane.
@@ -34,45 +33,6 @@ const WRITE_CHUNK: usize = 256;
 
 /// The column of the event's log index.
 const LOG_INDEX: usize = 2;
-
-/// Where a row goes: the rows the histories place, in their order, then the rows of events no
-/// history shows, in log order.
-#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-enum RowKey {
-    /// The index of the event's first placement.
-    Placed(usize),
-    /// The event's log index.
-    Unplaced(u64),
-}
-
-/// The histories' placements, each event's first one findable by the event's id.
-struct Places {
-    placements: Vec<Placement>,
-    first: FxHashMap<EventId, usize>,
-}
-
-impl Places {
-    fn of(placements: Vec<Placement>) -> Places {
-        let mut first = FxHashMap::default();
-        for (index, place) in placements.iter().enumerate() {
-            // An id that does not read names no stored event: its placement shows nothing.
-            if let Ok(id) = place.event_id.parse() {
-                first.entry(id).or_insert(index);
-            }
-        }
-        Places { placements, first }
-    }
-
-    /// Where the row of this event goes; `None` for an event of another stream than a
-    /// partnership's that no history shows (it has no row).
-    fn key(&self, event: &EventId, log_index: u64, partnership_stream: bool) -> Option<RowKey> {
-        match self.first.get(event) {
-            Some(&index) => Some(RowKey::Placed(index)),
-            None if partnership_stream => Some(RowKey::Unplaced(log_index)),
-            None => None,
-        }
-    }
-}
 
 /// A part of a row, in column order.
 #[derive(Clone, Copy)]
@@ -153,6 +113,7 @@ impl Layout {
             Ok(())
         })?;
         into.rows.push(Pending {
+            position: event.position,
             event: event.event_id,
             log_index: index,
         });
@@ -162,6 +123,7 @@ impl Layout {
 
 /// One row formatted but for its late cells.
 struct Pending {
+    position: Position,
     event: EventId,
     /// Its place in its chunk, then (see [`Formatted::place`]) in the log.
     log_index: u64,
@@ -183,6 +145,17 @@ struct Formatted {
 }
 
 impl Formatted {
+    /// Empty, with room for a little more than `other` holds.
+    fn sized_as(other: &Formatted) -> Formatted {
+        let room = |length: usize| length + length / 8;
+        Formatted {
+            bytes: Vec::with_capacity(room(other.bytes.len())),
+            rows: Vec::with_capacity(room(other.rows.len())),
+            ends: Vec::with_capacity(room(other.ends.len())),
+            ..Formatted::default()
+        }
+    }
+
     /// Its events' log indexes, the chunk coming after `before` events.
     fn place(&mut self, before: u64) {
         for row in &mut self.rows {
@@ -247,7 +220,9 @@ impl FeedLane for ExportLane {
     }
 
     fn end_chunk(&mut self) -> bool {
-        let done = std::mem::take(&mut self.current);
+        // The next chunk is much like this one: room made for it at once, not by doubling.
+        let next = Formatted::sized_as(&self.current);
+        let done = std::mem::replace(&mut self.current, next);
         let sent = self.sender.send((self.chunk, Ok(done))).is_ok();
         self.chunk += LANES;
         sent
@@ -312,29 +287,17 @@ pub async fn export_timeline(
         end = chunk.last.unwrap_or(end);
         formatted.push(chunk);
     }
+    let mut order: Vec<(RowKey, Row)> = Vec::with_capacity(places.placements.len());
+    let mut met = Met::default();
+    for (chunk, formatted) in formatted.iter().enumerate() {
+        order_rows(&places, chunk, formatted, &mut met, &mut order);
+    }
     // The histories were caught up after the reading began (by another process): read on
     // for the events they show.
-    let met = formatted
-        .iter()
-        .flat_map(|chunk| &chunk.rows)
-        .filter(|row| places.first.contains_key(&row.event))
-        .count();
-    if met < places.first.len() {
-        formatted.push(read_on(ledger, &layout, known_at, (end, events)).await?);
-    }
-    let mut order: Vec<(RowKey, Row)> = Vec::new();
-    for (chunk, formatted) in formatted.iter().enumerate() {
-        for (row, pending) in formatted.rows.iter().enumerate() {
-            if let Some(key) = places.key(&pending.event, pending.log_index, true) {
-                order.push((key, Row::Formatted(chunk, row)));
-            }
-        }
-        for (index, stored) in formatted.others.iter().enumerate() {
-            let event = &stored.record.event_id;
-            if let Some(key) = places.key(event, stored.log_index, false) {
-                order.push((key, Row::Other(chunk, index)));
-            }
-        }
+    if !places.all(&met) {
+        let more = read_on(ledger, &layout, known_at, (end, events)).await?;
+        order_rows(&places, formatted.len(), &more, &mut met, &mut order);
+        formatted.push(more);
     }
     order.sort_unstable_by_key(|&(key, _)| key);
     let mut writer = ViewWriter::new(out, &columns, raw)?;
@@ -344,6 +307,28 @@ pub async fn export_timeline(
     // Megabytes of rows and places: freed on a thread of their own, as the caller goes on.
     std::thread::spawn(move || drop((formatted, places, order)));
     Ok(rows)
+}
+
+/// Add the rows of the `chunk`th chunk, `formatted`, to `order`, each with where it goes.
+fn order_rows(
+    places: &Places,
+    chunk: usize,
+    formatted: &Formatted,
+    met: &mut Met,
+    order: &mut Vec<(RowKey, Row)>,
+) {
+    for (row, pending) in formatted.rows.iter().enumerate() {
+        let event = (pending.position, &pending.event);
+        if let Some(key) = places.key(event, pending.log_index, true, met) {
+            order.push((key, Row::Formatted(chunk, row)));
+        }
+    }
+    for (index, stored) in formatted.others.iter().enumerate() {
+        let event = (stored.record.position, &stored.record.event_id);
+        if let Some(key) = places.key(event, stored.log_index, false, met) {
+            order.push((key, Row::Other(chunk, index)));
+        }
+    }
 }
 
 /// The events after `(position, log index)`, formatted as one chunk (few: those appended while
@@ -363,13 +348,6 @@ async fn read_on(
         layout.format(&mut made, &mut formatted, &event, index, by)?;
     }
     Ok(formatted)
-}
-
-/// A row to write: a formatted one (`chunk`, `row`), or one of a chunk's `others`.
-#[derive(Clone, Copy)]
-enum Row {
-    Formatted(usize, usize),
-    Other(usize, usize),
 }
 
 /// Write the rows in `order`: every other chunk of them put together on another thread, while
@@ -392,14 +370,21 @@ fn write_in_order(
     let chunks: Vec<&[(RowKey, Row)]> = order.chunks(WRITE_CHUNK).collect();
     std::thread::scope(|scope| -> Result<()> {
         let (assembled, received) = mpsc::sync_channel::<Result<Vec<u8>>>(8);
+        // Their buffers, written out, handed back to be filled again.
+        let (written, recycled) = mpsc::channel::<Vec<u8>>();
         let mut other = assembly();
         let chunks = &chunks;
         scope.spawn(move || {
+            let mut room = 0;
             for chunk in chunks.iter().skip(1).step_by(2) {
-                let mut bytes = Vec::new();
+                let mut bytes = recycled
+                    .try_recv()
+                    .unwrap_or_else(|_| Vec::with_capacity(room + room / 8));
+                bytes.clear();
                 let rows = chunk
                     .iter()
                     .try_for_each(|&(key, row)| other.row(&mut bytes, key, row));
+                room = room.max(bytes.len());
                 if assembled.send(rows.map(|()| bytes)).is_err() {
                     break;
                 }
@@ -412,7 +397,10 @@ fn write_in_order(
                 let theirs = received
                     .recv()
                     .expect("the assembling thread sends each chunk");
-                writer.formatted(&theirs?)?;
+                let theirs = theirs?;
+                writer.formatted(&theirs)?;
+                // Gone if the assembling thread is done.
+                let _ = written.send(theirs);
                 continue;
             }
             bytes.clear();
@@ -440,7 +428,7 @@ impl Assembly<'_> {
     /// Append the row of `row`, at `key`, to `out`.
     fn row(&mut self, out: &mut Vec<u8>, key: RowKey, row: Row) -> Result<()> {
         let place = match key {
-            RowKey::Placed(index) => Some(&self.places.placements[index]),
+            RowKey::Placed(index) => Some(self.places.placements.get(index)),
             RowKey::Unplaced(_) => None,
         };
         let (chunk, row) = match row {
@@ -463,7 +451,7 @@ impl Assembly<'_> {
         let ends = &chunk.ends[row * stride..(row + 1) * stride];
         self.number.clear();
         if let Some(place) = place {
-            write!(self.number, "{}", place.seq).expect("writing to a String does not fail");
+            write!(self.number, "{}", place.entry.seq).expect("writing to a String does not fail");
         }
         let derived = derived_cells(place, &self.number, "");
         for part in &self.layout.parts {

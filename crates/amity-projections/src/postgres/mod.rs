@@ -207,7 +207,7 @@ impl crate::tables::TableBackend for PostgresTables {
     async fn timeline_rows(&self, partnership: &str) -> Result<Vec<crate::TimelineRow>> {
         PostgresTables::timeline_rows(self, partnership).await
     }
-    async fn placements(&self) -> Result<Vec<crate::placement::Placement>> {
+    async fn placements(&self) -> Result<crate::placement::Placements> {
         PostgresTables::placements(self).await
     }
     async fn cohort_members(

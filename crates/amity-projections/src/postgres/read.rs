@@ -4,7 +4,7 @@ use tokio_postgres::types::{ToSql, Type};
 
 use super::{pg_error, placeholder, PostgresTables};
 use crate::analysis::{Cohort, Member};
-use crate::placement::Placement;
+use crate::placement::{Entry, Placements};
 use crate::rows::{DirectoryRow, PartyRow, StatusRow, TimelineRow};
 use crate::tables::{
     cohort_filter, driving_step, dump_line, from_json, from_name, pair_histories, partnership_id,
@@ -63,7 +63,7 @@ impl PostgresTables {
     }
 
     /// Every history entry's place, by partnership then history order.
-    pub async fn placements(&self) -> Result<Vec<Placement>> {
+    pub async fn placements(&self) -> Result<Placements> {
         let rows = self
             .client
             .query(
@@ -76,20 +76,28 @@ impl PostgresTables {
             )
             .await
             .map_err(pg_error)?;
-        rows.iter()
-            .map(|row| {
-                Ok(Placement {
-                    partnership: partnership_id(row.get(0))?,
-                    seq: row.get::<_, i64>(1) as u64,
-                    event_id: row.get(2),
-                    earliest: row.get(3),
-                    latest: row.get(4),
-                    disputed: row.get(5),
-                    status_after: row.get::<_, Option<&str>>(6).map(from_name).transpose()?,
-                    retracted_by: row.get(7),
-                })
-            })
-            .collect()
+        let mut placements = Placements::default();
+        let mut last: Option<(&str, u32)> = None;
+        for row in &rows {
+            let partnership: &str = row.get(0);
+            let key = match last {
+                Some((key, number)) if key == partnership => number,
+                _ => placements.key(partnership_id(partnership)?.as_str()),
+            };
+            last = Some((partnership, key));
+            let entry = Entry {
+                seq: row.get::<_, i64>(1) as u64,
+                event_id: row.get(2),
+                stored_at: None,
+                earliest: row.get(3),
+                latest: row.get(4),
+                disputed: row.get(5),
+                status_after: row.get::<_, Option<&str>>(6).map(from_name).transpose()?,
+                retracted_by: row.get(7),
+            };
+            placements.push(key, entry);
+        }
+        Ok(placements.in_order())
     }
 
     /// The members of a cohort with their driving steps, in partnership order.

@@ -385,7 +385,7 @@ impl crate::tables::TableBackend for SqliteTables {
     async fn timeline_rows(&self, partnership: &str) -> Result<Vec<crate::TimelineRow>> {
         SqliteTables::timeline_rows(self, partnership)
     }
-    async fn placements(&self) -> Result<Vec<crate::placement::Placement>> {
+    async fn placements(&self) -> Result<crate::placement::Placements> {
         SqliteTables::placements(self)
     }
     async fn cohort_members(

@@ -7,7 +7,7 @@ use amity_domain::Party;
 use super::schema::{event_type_name, status_of_code};
 use super::{placeholder, sql_error, SqliteTables};
 use crate::analysis::{Cohort, DrivingStep, Member};
-use crate::placement::Placement;
+use crate::placement::{Entry, Placements};
 use crate::rows::{DirectoryRow, LastEvent, PartyRow, StatusRow, TimelineRow};
 use crate::tables::{
     cohort_filter, driving_step, dump_line, from_json, from_name, from_text, pair_histories,
@@ -113,56 +113,42 @@ impl SqliteTables {
     /// entry to its stored event, for details a place does not hold. Both tables are scanned
     /// once in their own order (the keys by their index, the entries by partnership number),
     /// where a join searched the history for each partnership, and each key is read once.
-    pub fn placements(&self) -> Result<Vec<Placement>> {
+    pub fn placements(&self) -> Result<Placements> {
         let connection = self.connection();
-        // Each partnership's number, and its key with its rank in key order.
+        let mut placements = Placements::default();
+        // Each partnership's number, and its key's number in key order.
         let mut keys = connection
             .prepare_cached(
                 "SELECT partnership_no, partnership FROM status_entries ORDER BY partnership",
             )
             .map_err(sql_error)?;
-        let mut ranked = rustc_hash::FxHashMap::default();
+        let mut numbered = rustc_hash::FxHashMap::default();
         let mut rows = keys.query([]).map_err(sql_error)?;
         while let Some(row) = rows.next().map_err(sql_error)? {
             let number: i64 = row.get(0).map_err(sql_error)?;
-            let text = (|| -> rusqlite::Result<&str> { Ok(row.get_ref(1)?.as_str()?) })();
-            let key = partnership_id(text.map_err(sql_error)?)?;
-            let rank = ranked.len();
-            ranked.insert(number, (rank, key));
+            let key = text(row, 1)?.ok_or_else(|| not_null(1))?;
+            numbered.insert(number, placements.key(key));
         }
+        // Most partnerships' histories have an entry or two.
+        placements.reserve(numbered.len() + numbered.len() / 4);
         // The entries, each partnership's in history order, one partnership after another.
         let mut entries = connection
             .prepare_cached(
                 "SELECT partnership_no, seq, event_id, earliest, latest, disputed, status_after,
-                        retracted_by
+                        retracted_by, position
                  FROM timeline_entries",
             )
             .map_err(sql_error)?;
-        // Each partnership has an entry or more.
-        let mut found: Vec<Option<Placement>> = Vec::with_capacity(ranked.len());
-        // Each partnership's entries: its rank, and where they start and end in `found`.
-        let mut runs: Vec<(usize, usize, usize)> = Vec::new();
-        let mut last: Option<i64> = None;
         let mut rows = entries.query([]).map_err(sql_error)?;
         while let Some(row) = rows.next().map_err(sql_error)? {
             let number: i64 = row.get(0).map_err(sql_error)?;
             // An entry of no status row is in no history.
-            let Some((rank, key)) = ranked.get(&number) else {
+            let Some(&key) = numbered.get(&number) else {
                 continue;
             };
-            if last != Some(number) {
-                runs.push((*rank, found.len(), found.len()));
-                last = Some(number);
-            }
-            found.push(Some(placement(row, key.clone())?));
-            runs.last_mut().expect("a run for this entry").2 = found.len();
+            placements.push(key, entry(row)?);
         }
-        runs.sort_unstable();
-        let mut placements = Vec::with_capacity(found.len());
-        for (_, start, end) in runs {
-            placements.extend(found[start..end].iter_mut().filter_map(Option::take));
-        }
-        Ok(placements)
+        Ok(placements.in_order())
     }
 
     /// The members of a cohort with their driving steps: what outcomes and series need, read
@@ -513,9 +499,9 @@ pub(super) fn party_columns(row: &rusqlite::Row<'_>, at: usize) -> rusqlite::Res
     })
 }
 
-/// A place from a row of `partnership_no, seq, event_id, earliest, latest, disputed,
-/// status_after, retracted_by`, in the partnership `key`.
-fn placement(row: &rusqlite::Row<'_>, key: amity_domain::PartnershipId) -> Result<Placement> {
+/// An entry's place from a row of `partnership_no, seq, event_id, earliest, latest, disputed,
+/// status_after, retracted_by, position`, borrowed from the row.
+fn entry<'a>(row: &'a rusqlite::Row<'_>) -> Result<Entry<'a>> {
     // Stored as a code (see `status_code`), or by its name.
     let status_after = match row.get_ref(6).map_err(sql_error)? {
         rusqlite::types::ValueRef::Null => None,
@@ -523,16 +509,38 @@ fn placement(row: &rusqlite::Row<'_>, key: amity_domain::PartnershipId) -> Resul
             status_of_code(code)
                 .ok_or_else(|| sql_error(rusqlite::Error::IntegralValueOutOfRange(6, code)))?,
         ),
-        _ => Some(from_name(&row.get::<_, String>(6).map_err(sql_error)?)?),
+        _ => Some(from_name(text(row, 6)?.unwrap_or_default())?),
     };
-    Ok(Placement {
-        partnership: key,
+    let position: Option<i64> = row.get(8).map_err(sql_error)?;
+    Ok(Entry {
         seq: row.get::<_, i64>(1).map_err(sql_error)? as u64,
-        event_id: row.get(2).map_err(sql_error)?,
-        earliest: row.get(3).map_err(sql_error)?,
-        latest: row.get(4).map_err(sql_error)?,
+        event_id: text(row, 2)?.ok_or_else(|| not_null(2))?,
+        stored_at: position.map(|position| position as u64),
+        earliest: text(row, 3)?,
+        latest: text(row, 4)?,
         disputed: row.get(5).map_err(sql_error)?,
         status_after,
-        retracted_by: row.get(7).map_err(sql_error)?,
+        retracted_by: text(row, 7)?,
     })
+}
+
+/// A text column of `row`, borrowed; `None` if NULL.
+fn text<'a>(row: &'a rusqlite::Row<'_>, column: usize) -> Result<Option<&'a str>> {
+    let value = row.get_ref(column).map_err(sql_error)?;
+    value.as_str_or_null().map_err(|error| {
+        sql_error(rusqlite::Error::FromSqlConversionFailure(
+            column,
+            value.data_type(),
+            Box::new(error),
+        ))
+    })
+}
+
+/// A NULL where a column holds none.
+fn not_null(column: usize) -> crate::Error {
+    sql_error(rusqlite::Error::InvalidColumnType(
+        column,
+        String::new(),
+        rusqlite::types::Type::Null,
+    ))
 }

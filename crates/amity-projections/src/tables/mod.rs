@@ -11,7 +11,7 @@
 use async_trait::async_trait;
 
 use crate::analysis::{Cohort, Lifecycle, Member, Window};
-use crate::placement::Placement;
+use crate::placement::Placements;
 use crate::rows::{DirectoryRow, PartnershipRows, PartyRow, StatusRow, TimelineRow};
 use crate::{Checkpoint, Result};
 
@@ -62,7 +62,7 @@ pub trait TableBackend: Send + Sync + std::fmt::Debug {
 
     /// Every history entry's place (the history's derived columns, not the event's own
     /// details), by partnership then history order.
-    async fn placements(&self) -> Result<Vec<Placement>>;
+    async fn placements(&self) -> Result<Placements>;
 
     /// The members of a cohort with their driving steps.
     async fn cohort_members(&self, cohort: &Cohort) -> Result<Vec<Member>>;
