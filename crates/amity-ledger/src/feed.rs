@@ -105,7 +105,9 @@ impl Ledger {
     /// Every stored record after `after`, as stored ([`Ledger::stored_records`]), handed to
     /// `lanes` where the store reads them, in chunks of at most `chunk` records: chunk *k* to
     /// lane *k* mod `lanes.len()`, read in parallel (see
-    /// [`amity_store::EventStore::read_all_in_lanes`]). Returns once every lane is done.
+    /// [`amity_store::EventStore::read_all_in_lanes`]). Returns once every lane is done. A
+    /// SQLite store's file is read through a memory map ([`LaneRead::mapped`]): one pass over
+    /// the whole feed, for an export.
     pub async fn stored_in_lanes(
         &self,
         after: Position,
@@ -117,6 +119,7 @@ impl Ledger {
             until: None,
             chunk: chunk.max(1),
             page: chunk.max(1),
+            mapped: true,
         };
         self.store().clone().read_all_in_lanes(read, lanes).await;
     }
@@ -324,6 +327,7 @@ impl Ledger {
             until,
             chunk,
             page: page_size.max(1),
+            mapped: false,
         };
         // (In the caller's span: the reading is part of its command.)
         let producer = tokio::spawn(tracing::Instrument::in_current_span(

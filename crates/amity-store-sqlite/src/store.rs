@@ -300,8 +300,9 @@ impl EventStore for SqliteEventStore {
                         } else {
                             Ok(())
                         };
-                    let outcome =
-                        names.and_then(|()| read_lane(&mut reader, &mut *lane, starts, chunk, end));
+                    let outcome = names.and_then(|()| {
+                        read_lane(&mut reader, &mut *lane, starts, chunk, end, read.mapped)
+                    });
                     if let Err(error) = outcome {
                         lane.fail(error);
                     }

@@ -90,4 +90,9 @@ pub struct LaneRead {
     pub chunk: usize,
     /// Events per [`crate::EventStore::read_all`] page, for backends that read in pages.
     pub page: usize,
+    /// Read through a memory map of the store's file, for a backend that has one (SQLite): a
+    /// reading of the whole feed once then copies no page of the file into a cache of its
+    /// own. The pages read count in the process's resident memory, so a reading that keeps its
+    /// memory low (a rebuild) leaves this off.
+    pub mapped: bool,
 }

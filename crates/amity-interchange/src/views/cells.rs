@@ -46,8 +46,10 @@ pub fn definite_and_possible<'a>(
 /// Append one CSV cell to `out` as the `csv` crate's writer does by default (RFC 4180): quoted,
 /// its quotes doubled, when it holds a comma, a quote or a line break; as it is otherwise.
 pub(super) fn csv_cell(out: &mut Vec<u8>, cell: &[u8]) {
-    let special = |byte: &u8| matches!(byte, b',' | b'"' | b'\n' | b'\r');
-    if !cell.iter().any(special) {
+    // Every byte looked at, not up to the first special one: a loop the compiler runs over
+    // many bytes at once (cells are short and seldom special).
+    let special = |found: bool, &byte: &u8| found | matches!(byte, b',' | b'"' | b'\n' | b'\r');
+    if !cell.iter().fold(false, special) {
         out.extend_from_slice(cell);
         return;
     }

@@ -82,6 +82,9 @@ pub fn write_timeline(
 pub(super) struct MadeCells {
     text: String,
     ends: Vec<usize>,
+    /// The last moment written, as [`timestamp`] writes it: the events of one recording share
+    /// theirs.
+    moment: Option<(jiff::Timestamp, String)>,
 }
 
 impl MadeCells {
@@ -94,6 +97,17 @@ impl MadeCells {
     fn push(&mut self, value: impl std::fmt::Display) -> usize {
         use std::fmt::Write as _;
         write!(self.text, "{value}").expect("writing to a String does not fail");
+        self.ends.push(self.text.len());
+        self.ends.len() - 1
+    }
+
+    /// Write a moment as [`timestamp`] writes it; its cell's number.
+    fn push_moment(&mut self, moment: jiff::Timestamp) -> usize {
+        let text = match &self.moment {
+            Some((last, text)) if *last == moment => text,
+            _ => &self.moment.insert((moment, timestamp(moment))).1,
+        };
+        self.text.push_str(text);
         self.ends.push(self.text.len());
         self.ends.len() - 1
     }
@@ -176,8 +190,7 @@ pub(super) fn timeline_row(
     let target = target.map(|id| made.push(id));
     let alternative = event.alternative_to().map(|id| made.push(id));
     let sources = made.push(facts.sources.len());
-    // As [`timestamp`] writes it.
-    let recorded_at = made.push(record.recorded_at);
+    let recorded_at = made.push_moment(record.recorded_at);
     let made = &*made;
     let optional = |cell: Option<usize>| cell.map_or("", |cell| made.get(cell));
     let mut cells: [&str; 35] = [

@@ -120,15 +120,23 @@ pub async fn read_in_lanes(store: std::sync::Arc<dyn EventStore>) {
             .cloned()
             .collect()
     };
-    for (lanes, chunk, page) in [(1, 1, 1), (2, 1, 3), (2, 4, 7), (3, 5, 2), (4, 64, 1000)] {
+    for (lanes, chunk, page, mapped) in [
+        (1, 1, 1, false),
+        (2, 1, 3, true),
+        (2, 4, 7, false),
+        (3, 5, 2, true),
+        (4, 64, 1000, true),
+        (4, 64, 1000, false),
+    ] {
         let read = crate::LaneRead {
             after: start,
             until: Some(last),
             chunk,
             page,
+            mapped,
         };
         let (feed, largest) = read_lanes(&store, read, lanes).await;
-        let context = format!("{lanes} lanes, chunks of {chunk}, pages of {page}");
+        let context = format!("{lanes} lanes, chunks of {chunk}, pages of {page}, mapped {mapped}");
         assert_eq!(ours(&feed), expected, "{context}");
         assert!(largest <= chunk, "{context}: a chunk of {largest}");
         assert!(
@@ -149,6 +157,7 @@ pub async fn read_in_lanes(store: std::sync::Arc<dyn EventStore>) {
         until: None,
         chunk: 3,
         page: 4,
+        mapped: false,
     };
     let (feed, _) = read_lanes(&store, read, 2).await;
     assert_eq!(ours(&feed), expected[12..].to_vec());
@@ -158,6 +167,7 @@ pub async fn read_in_lanes(store: std::sync::Arc<dyn EventStore>) {
         until: Some(last),
         chunk: 3,
         page: 4,
+        mapped: false,
     };
     assert!(read_lanes(&store, read, 2).await.0.is_empty());
     // A lane that stops: it gets nothing more, and the reading still returns.
@@ -178,6 +188,7 @@ pub async fn read_in_lanes(store: std::sync::Arc<dyn EventStore>) {
         until: Some(last),
         chunk: 2,
         page: 5,
+        mapped: false,
     };
     in_time(store.clone().read_all_in_lanes(read, stopping)).await;
     let events = |seen: Vec<Seen>| -> Vec<Position> {
