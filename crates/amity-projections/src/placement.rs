@@ -86,7 +86,8 @@ struct Held {
 }
 
 impl Placements {
-    /// The places of these histories' entries, in the order given.
+    /// The places of these histories' entries: the partnerships in the order given, each
+    /// partnership's entries in history order (`seq`).
     pub fn of_rows<'a>(rows: impl IntoIterator<Item = &'a TimelineRow>) -> Placements {
         let mut placements = Placements::default();
         for row in rows {
