@@ -582,9 +582,9 @@ async fn timelines_in_the_ledger_file(
 ) -> ((String, String), (usize, usize)) {
     let mut events = memory.read_all(Position::START, usize::MAX).await.unwrap();
     let later = events.split_off(caught.min(events.len()));
-    let store: Arc<dyn EventStore> = Arc::new(MemoryEventStore::new());
-    append_copies(&store, events).await;
-    let file = sqlite_copy(&store, path).await;
+    let file: Arc<dyn EventStore> =
+        Arc::new(amity_store_sqlite::SqliteEventStore::open(path).unwrap());
+    append_copies(&file, events).await;
     let ledger = Ledger::new(file.clone());
     let mut projections = Projections::open_in_ledger(ledger.clone(), path).unwrap();
     projections.catch_up().await.unwrap();
