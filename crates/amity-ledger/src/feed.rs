@@ -103,11 +103,12 @@ impl Ledger {
     }
 
     /// Every stored record after `after`, as stored ([`Ledger::stored_records`]), handed to
-    /// `lanes` where the store reads them, in chunks of at most `chunk` records: chunk *k* to
-    /// lane *k* mod `lanes.len()`, read in parallel (see
-    /// [`amity_store::EventStore::read_all_in_lanes`]). Returns once every lane is done. A
-    /// SQLite store's file is read through a memory map ([`LaneRead::mapped`]): one pass over
-    /// the whole feed, for an export.
+    /// `lanes` where the store reads them, in chunks of at most `chunk` records, read in
+    /// parallel (see [`amity_store::EventStore::read_all_in_lanes`]): each chunk to whichever
+    /// lane is free first ([`LaneRead::balanced`]; each lane is told the number of its next
+    /// chunk, [`FeedLane::begin_chunk`]), or chunk *k* to lane *k* mod `lanes.len()` where the
+    /// store keeps to that turn. Returns once every lane is done. A SQLite store's file is read
+    /// through a memory map ([`LaneRead::mapped`]): one pass over the whole feed, for an export.
     pub async fn stored_in_lanes(
         &self,
         after: Position,
@@ -120,6 +121,7 @@ impl Ledger {
             chunk: chunk.max(1),
             page: chunk.max(1),
             mapped: true,
+            balanced: true,
         };
         self.store().clone().read_all_in_lanes(read, lanes).await;
     }
@@ -328,6 +330,7 @@ impl Ledger {
             chunk,
             page: page_size.max(1),
             mapped: false,
+            balanced: false,
         };
         // (In the caller's span: the reading is part of its command.)
         let producer = tokio::spawn(tracing::Instrument::in_current_span(

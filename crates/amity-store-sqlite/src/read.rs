@@ -142,15 +142,15 @@ const LANE_CACHE: &str = "PRAGMA cache_size = -2048; PRAGMA mmap_size = 0;";
 /// for another reading is set again either way.
 const LANE_MAPPED: &str = "PRAGMA cache_size = -2048; PRAGMA mmap_size = 1073741824;";
 
-/// One lane's chunks: positions `(start, min(start + chunk, end)]` for each start, handed to
-/// `lane`, on one statement, with a small page cache ([`LANE_CACHE`]), the file read through a
-/// memory map if `mapped` ([`LANE_MAPPED`]). `Ok(false)` when the lane stopped.
+/// One lane's chunks: for each chunk number *k*, positions `(start, min(start + chunk, end)]`
+/// where `start` is `after + k * chunk`, handed to `lane`, on one statement, with a small page
+/// cache ([`LANE_CACHE`]), the file read through a memory map if `mapped` ([`LANE_MAPPED`]).
+/// `Ok(false)` when the lane stopped.
 pub(crate) fn read_lane(
     reader: &mut Reader,
     lane: &mut dyn FeedLane,
-    starts: impl Iterator<Item = i64>,
-    chunk: i64,
-    end: i64,
+    numbers: impl Iterator<Item = i64>,
+    (after, chunk, end): (i64, i64, i64),
     mapped: bool,
 ) -> Result<bool> {
     reader
@@ -158,8 +158,10 @@ pub(crate) fn read_lane(
         .execute_batch(if mapped { LANE_MAPPED } else { LANE_CACHE })
         .map_err(backend_error)?;
     reader.with_feed(|feed| {
-        for start in starts {
+        for number in numbers {
+            let start = after.saturating_add(number.saturating_mul(chunk));
             let bounds = (start, start.saturating_add(chunk).min(end), -1);
+            lane.begin_chunk(number as u64);
             let visit = |event: StoredEvent<'_>, _: &SmolStr| lane.event(event);
             if !feed.visit(bounds, visit)? || !lane.end_chunk() {
                 return Ok(false);

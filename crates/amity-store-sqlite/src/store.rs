@@ -279,6 +279,8 @@ impl EventStore for SqliteEventStore {
         let chunks =
             u64::try_from(end - after).map_or(0, |span| span.div_ceil(chunk as u64)) as i64;
         let count = lanes.len() as i64;
+        // A balanced reading's next chunk, for whichever lane asks first.
+        let next = Arc::new(std::sync::atomic::AtomicI64::new(0));
         let jobs: Vec<_> = lanes
             .into_iter()
             .enumerate()
@@ -286,14 +288,19 @@ impl EventStore for SqliteEventStore {
             .filter(|(index, _)| (*index as i64) < chunks)
             .map(|(index, mut lane)| {
                 let store = self.clone();
+                let next = next.clone();
                 tokio::task::spawn_blocking(move || {
                     let mut reader = match store.lane_reader() {
                         Ok(reader) => reader,
                         Err(error) => return lane.fail(error),
                     };
-                    let starts = (index as i64..chunks)
-                        .step_by(count as usize)
-                        .map(|k| after + k * chunk);
+                    // Each chunk's number: this lane's turn, or the next one not taken yet.
+                    let mut turn = (index as i64..chunks).step_by(count as usize);
+                    let numbers = std::iter::from_fn(move || match read.balanced {
+                        true => Some(next.fetch_add(1, std::sync::atomic::Ordering::Relaxed))
+                            .filter(|&k| k < chunks),
+                        false => turn.next(),
+                    });
                     let names =
                         if reader.stream_names.is_empty() && end - after >= LANE_NAMES_AT_ONCE {
                             load_stream_names(&mut reader)
@@ -301,7 +308,13 @@ impl EventStore for SqliteEventStore {
                             Ok(())
                         };
                     let outcome = names.and_then(|()| {
-                        read_lane(&mut reader, &mut *lane, starts, chunk, end, read.mapped)
+                        read_lane(
+                            &mut reader,
+                            &mut *lane,
+                            numbers,
+                            (after, chunk, end),
+                            read.mapped,
+                        )
                     });
                     if let Err(error) = outcome {
                         lane.fail(error);

@@ -67,6 +67,13 @@ impl RecordedEvent {
 /// calls these methods on a thread where blocking is allowed (never on an async worker), one
 /// call at a time per lane.
 pub trait FeedLane: Send + 'static {
+    /// The lane's next chunk is chunk `number` of the reading (counted from 0 in feed order):
+    /// called before its events and its [`FeedLane::end_chunk`]. Chunk *k* goes to lane *k* mod
+    /// the number of lanes unless the reading is [`LaneRead::balanced`].
+    fn begin_chunk(&mut self, number: u64) {
+        let _ = number;
+    }
+
     /// The next event of the lane's current chunk; `false` stops this lane.
     fn event(&mut self, event: StoredEvent<'_>) -> bool;
 
@@ -95,4 +102,9 @@ pub struct LaneRead {
     /// own. The pages read count in the process's resident memory, so a reading that keeps its
     /// memory low (a rebuild) leaves this off.
     pub mapped: bool,
+    /// Hand each chunk to whichever lane is free first, rather than chunk *k* to lane *k* mod
+    /// the number of lanes: for a reader that puts the chunks back in order by their numbers
+    /// ([`FeedLane::begin_chunk`]), so that a lane slowed down (sharing a core with other work)
+    /// does not hold up the end of the reading. A backend may keep to the fixed turn.
+    pub balanced: bool,
 }

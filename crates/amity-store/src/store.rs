@@ -46,9 +46,11 @@ pub trait EventStore: Send + Sync + fmt::Debug {
     /// Read the events after `read.after` (up to `read.until`, else up to the end of the feed
     /// as the reading starts) and hand them to `lanes`, working in parallel: the feed is cut
     /// into consecutive chunks of at most `read.chunk` events (possibly fewer, even none), and
-    /// chunk *k* goes to lane *k* mod `lanes.len()`, event by event, then
-    /// [`FeedLane::end_chunk`]. Each lane gets its chunks in feed order, so a reader that takes
-    /// the chunks from the lanes in turn has the feed in global order. A lane whose method
+    /// chunk *k* goes to lane *k* mod `lanes.len()` ([`FeedLane::begin_chunk`] with *k*, then
+    /// its events one by one, then [`FeedLane::end_chunk`]). Each lane gets its chunks in feed
+    /// order, so a reader that takes the chunks from the lanes in turn has the feed in global
+    /// order. A [`LaneRead::balanced`] reading may instead hand each chunk to whichever lane is
+    /// free first (each lane still gets its chunks in feed order). A lane whose method
     /// returns `false` gets nothing more (the other lanes may go on to their own end, or stop
     /// sooner); an error goes to the lane whose chunk it stops ([`FeedLane::fail`]), which gets
     /// nothing more. Returns once every lane has had its last call; the lanes are then dropped.
@@ -322,7 +324,9 @@ pub async fn read_in_lanes_by_pages<S: EventStore + ?Sized + 'static>(
             };
             let page = page.clone();
             let end = (start + chunk).min(page.len());
+            let number = next as u64 - 1;
             *slot = Lane::Busy(tokio::task::spawn_blocking(move || {
+                lane.begin_chunk(number);
                 for event in &page[start..end] {
                     if !lane.event(event.as_stored()) {
                         return None;

@@ -174,7 +174,7 @@ type Chunk = (usize, Result<Formatted>);
 struct ExportLane {
     layout: Arc<Layout>,
     known_at: Option<jiff::Timestamp>,
-    /// The number of the chunk being read: this lane's first, then every `LANES`th.
+    /// The number of the chunk being read (see [`FeedLane::begin_chunk`]).
     chunk: usize,
     current: Formatted,
     made: MadeCells,
@@ -209,6 +209,10 @@ impl ExportLane {
 }
 
 impl FeedLane for ExportLane {
+    fn begin_chunk(&mut self, number: u64) {
+        self.chunk = number as usize;
+    }
+
     fn event(&mut self, event: StoredEvent<'_>) -> bool {
         match ExportLane::event(self, &event) {
             Ok(()) => true,
@@ -223,9 +227,7 @@ impl FeedLane for ExportLane {
         // The next chunk is much like this one: room made for it at once, not by doubling.
         let next = Formatted::sized_as(&self.current);
         let done = std::mem::replace(&mut self.current, next);
-        let sent = self.sender.send((self.chunk, Ok(done))).is_ok();
-        self.chunk += LANES;
-        sent
+        self.sender.send((self.chunk, Ok(done))).is_ok()
     }
 
     fn fail(&mut self, error: StoreError) {
@@ -248,11 +250,11 @@ pub async fn export_timeline(
     let layout = Arc::new(Layout::of(&columns, raw));
     let (sender, received) = mpsc::channel::<Chunk>();
     let lanes: Vec<Box<dyn FeedLane>> = (0..LANES)
-        .map(|chunk| {
+        .map(|_| {
             let lane: Box<dyn FeedLane> = Box::new(ExportLane {
                 layout: layout.clone(),
                 known_at,
-                chunk,
+                chunk: 0,
                 current: Formatted::default(),
                 made: MadeCells::default(),
                 metadata: None,

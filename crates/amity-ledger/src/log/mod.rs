@@ -238,6 +238,7 @@ impl Ledger {
             chunk: HASH_CHUNK,
             page: PAGE,
             mapped: false,
+            balanced: false,
         };
         let producer = tokio::spawn(self.store().clone().read_all_in_lanes(read, lanes));
         // Chunk k comes from lane k mod lanes: the first lane with no chunk left is the end.

@@ -9,6 +9,7 @@ use crate::{Error, EventStore, ExpectedVersion, Position, RecordedEvent};
 /// What a collecting lane of [`read_in_lanes`] saw, in order.
 #[derive(Debug)]
 enum Seen {
+    Begin(u64),
     Event(RecordedEvent),
     EndOfChunk,
     Failed(String),
@@ -21,6 +22,10 @@ struct CollectingLane {
 }
 
 impl crate::FeedLane for CollectingLane {
+    fn begin_chunk(&mut self, number: u64) {
+        let _ = self.seen.send(Seen::Begin(number));
+    }
+
     fn event(&mut self, event: crate::StoredEvent<'_>) -> bool {
         if let Some(left) = &mut self.stop_after {
             if *left == 0 {
@@ -41,8 +46,9 @@ impl crate::FeedLane for CollectingLane {
     }
 }
 
-/// Read in `lanes` lanes and put the chunks back in feed order by taking them from the lanes
-/// in turn; also returns the largest chunk.
+/// Read in `lanes` lanes and put the chunks back in feed order by their numbers (each lane's
+/// in increasing order; chunk *k* from lane *k* mod `lanes` unless the reading is balanced, and
+/// every number up to the last given once); also returns the largest chunk.
 async fn read_lanes(
     store: &std::sync::Arc<dyn EventStore>,
     read: crate::LaneRead,
@@ -60,36 +66,62 @@ async fn read_lanes(
         })
         .collect();
     store.clone().read_all_in_lanes(read, boxed).await;
-    // Each lane's chunks, in the order the lane got them.
-    let mut chunks: Vec<std::collections::VecDeque<Vec<RecordedEvent>>> = receivers
-        .into_iter()
-        .map(|receiver| {
-            let mut lane_chunks = std::collections::VecDeque::new();
-            let mut current = Vec::new();
-            for seen in receiver.try_iter() {
-                match seen {
-                    Seen::Event(event) => current.push(event),
-                    Seen::EndOfChunk => lane_chunks.push_back(std::mem::take(&mut current)),
-                    Seen::Failed(error) => panic!("reading in lanes failed: {error}"),
+    // Every lane's chunks with their numbers.
+    let mut numbered: Vec<(u64, Vec<RecordedEvent>)> = Vec::new();
+    for (lane, receiver) in receivers.into_iter().enumerate() {
+        let mut current: Option<(u64, Vec<RecordedEvent>)> = None;
+        let mut numbers = Vec::new();
+        for seen in receiver.try_iter() {
+            match seen {
+                Seen::Begin(number) => {
+                    assert!(
+                        current.is_none(),
+                        "lane {lane}: a chunk begun before the last ended"
+                    );
+                    numbers.push(number);
+                    current = Some((number, Vec::new()));
                 }
+                Seen::Event(event) => current
+                    .as_mut()
+                    .expect("an event in a chunk that was begun")
+                    .1
+                    .push(event),
+                Seen::EndOfChunk => {
+                    numbered.push(current.take().expect("the end of a chunk that was begun"))
+                }
+                Seen::Failed(error) => panic!("reading in lanes failed: {error}"),
             }
-            assert!(current.is_empty(), "a lane's last chunk was not ended");
-            lane_chunks
-        })
-        .collect();
-    let mut feed = Vec::new();
-    let mut largest = 0;
-    for turn in 0.. {
-        let Some(chunk) = chunks[turn % lanes].pop_front() else {
-            break;
-        };
-        largest = largest.max(chunk.len());
-        feed.extend(chunk);
+        }
+        assert!(
+            current.is_none(),
+            "lane {lane}: its last chunk was not ended"
+        );
+        assert!(
+            numbers.windows(2).all(|pair| pair[0] < pair[1]),
+            "lane {lane}: its chunks out of feed order: {numbers:?}"
+        );
+        if !read.balanced {
+            assert!(
+                numbers
+                    .iter()
+                    .all(|&number| number % lanes as u64 == lane as u64),
+                "lane {lane} got chunks {numbers:?} of another lane's turn"
+            );
+        }
     }
-    assert!(
-        chunks.iter().all(|lane| lane.is_empty()),
-        "a lane had chunks after the feed's end"
+    numbered.sort_by_key(|(number, _)| *number);
+    let numbers: Vec<u64> = numbered.iter().map(|(number, _)| *number).collect();
+    assert_eq!(
+        numbers,
+        (0..numbered.len() as u64).collect::<Vec<_>>(),
+        "every chunk given once"
     );
+    let largest = numbered
+        .iter()
+        .map(|(_, chunk)| chunk.len())
+        .max()
+        .unwrap_or(0);
+    let feed = numbered.into_iter().flat_map(|(_, chunk)| chunk).collect();
     (feed, largest)
 }
 
@@ -120,13 +152,15 @@ pub async fn read_in_lanes(store: std::sync::Arc<dyn EventStore>) {
             .cloned()
             .collect()
     };
-    for (lanes, chunk, page, mapped) in [
-        (1, 1, 1, false),
-        (2, 1, 3, true),
-        (2, 4, 7, false),
-        (3, 5, 2, true),
-        (4, 64, 1000, true),
-        (4, 64, 1000, false),
+    for (lanes, chunk, page, mapped, balanced) in [
+        (1, 1, 1, false, false),
+        (2, 1, 3, true, false),
+        (2, 1, 3, true, true),
+        (2, 4, 7, false, false),
+        (3, 5, 2, true, false),
+        (3, 2, 2, false, true),
+        (4, 64, 1000, true, false),
+        (4, 64, 1000, false, true),
     ] {
         let read = crate::LaneRead {
             after: start,
@@ -134,9 +168,12 @@ pub async fn read_in_lanes(store: std::sync::Arc<dyn EventStore>) {
             chunk,
             page,
             mapped,
+            balanced,
         };
         let (feed, largest) = read_lanes(&store, read, lanes).await;
-        let context = format!("{lanes} lanes, chunks of {chunk}, pages of {page}, mapped {mapped}");
+        let context = format!(
+            "{lanes} lanes, chunks of {chunk}, pages of {page}, mapped {mapped}, balanced {balanced}"
+        );
         assert_eq!(ours(&feed), expected, "{context}");
         assert!(largest <= chunk, "{context}: a chunk of {largest}");
         assert!(
@@ -158,6 +195,7 @@ pub async fn read_in_lanes(store: std::sync::Arc<dyn EventStore>) {
         chunk: 3,
         page: 4,
         mapped: false,
+        balanced: true,
     };
     let (feed, _) = read_lanes(&store, read, 2).await;
     assert_eq!(ours(&feed), expected[12..].to_vec());
@@ -168,6 +206,7 @@ pub async fn read_in_lanes(store: std::sync::Arc<dyn EventStore>) {
         chunk: 3,
         page: 4,
         mapped: false,
+        balanced: false,
     };
     assert!(read_lanes(&store, read, 2).await.0.is_empty());
     // A lane that stops: it gets nothing more, and the reading still returns.
@@ -189,6 +228,7 @@ pub async fn read_in_lanes(store: std::sync::Arc<dyn EventStore>) {
         chunk: 2,
         page: 5,
         mapped: false,
+        balanced: false,
     };
     in_time(store.clone().read_all_in_lanes(read, stopping)).await;
     let events = |seen: Vec<Seen>| -> Vec<Position> {
