@@ -19,7 +19,7 @@ use amity_projections::Projections;
 use super::cells::{RowFormat, ViewWriter};
 use super::feed::{recorded_by, Feed, Stored};
 use super::timeline::{derived_cells, timeline_row, MadeCells, DERIVED};
-use super::timeline_places::{Met, Places, Row, RowKey};
+use super::timeline_places::{Met, Order, Places, Row, RowKey};
 use crate::Result;
 
 /// Stored events in a chunk of the feed, read and formatted by one lane.
@@ -180,7 +180,7 @@ struct ExportLane {
     made: MadeCells,
     /// The last metadata read, and who it says recorded the event (most events share it).
     metadata: Option<(Vec<u8>, String)>,
-    sender: mpsc::Sender<Chunk>,
+    sender: tokio::sync::mpsc::UnboundedSender<Chunk>,
 }
 
 impl ExportLane {
@@ -248,7 +248,7 @@ pub async fn export_timeline(
 ) -> Result<u64> {
     let columns: Vec<&str> = TIMELINE.iter().chain(&TIMELINE_END).copied().collect();
     let layout = Arc::new(Layout::of(&columns, raw));
-    let (sender, received) = mpsc::channel::<Chunk>();
+    let (sender, mut received) = tokio::sync::mpsc::unbounded_channel::<Chunk>();
     let lanes: Vec<Box<dyn FeedLane>> = (0..LANES)
         .map(|_| {
             let lane: Box<dyn FeedLane> = Box::new(ExportLane {
@@ -268,31 +268,55 @@ pub async fn export_timeline(
         let ledger = ledger.clone();
         tokio::spawn(async move { ledger.stored_in_lanes(Position::START, CHUNK, lanes).await })
     };
-    let places = projections.placements(known_at).await.map(Places::of);
-    // Should the placements fail, the lanes stop at their next chunk.
-    let received = places.is_ok().then_some(received);
-    if let Err(error) = reading.await {
-        if error.is_panic() {
-            std::panic::resume_unwind(error.into_panic());
+    let places = match projections.placements(known_at).await {
+        Ok(placements) => Places::of(placements),
+        Err(error) => {
+            // The lanes stop at their next chunk.
+            drop(received);
+            end_reading(reading).await;
+            return Err(error.into());
+        }
+    };
+    // Each chunk's rows put where they go as it comes (while the lanes read on), in any
+    // order; the chunks kept by number. Should a chunk fail, the first one's error is the
+    // answer.
+    let mut order = Order::new(places.placements.len());
+    let mut met = Met::default();
+    let mut chunks: Vec<Option<Formatted>> = Vec::new();
+    let mut failed: Option<(usize, crate::Error)> = None;
+    while let Some((number, chunk)) = received.recv().await {
+        match chunk {
+            Ok(chunk) => {
+                order_rows(&places, number, &chunk, &mut met, &mut order);
+                if chunks.len() <= number {
+                    chunks.resize_with(number + 1, || None);
+                }
+                chunks[number] = Some(chunk);
+            }
+            Err(error) => {
+                if failed.as_ref().is_none_or(|(first, _)| number < *first) {
+                    failed = Some((number, error));
+                }
+            }
         }
     }
-    let places = places?;
+    end_reading(reading).await;
+    if let Some((_, error)) = failed {
+        return Err(error);
+    }
     // The chunks in feed order, each event's log index counted from the start.
-    let mut chunks: Vec<Chunk> = received.iter().flat_map(|r| r.try_iter()).collect();
-    chunks.sort_by_key(|(number, _)| *number);
     let mut formatted = Vec::with_capacity(chunks.len());
     let (mut end, mut events) = (Position::START, 0);
-    for (_, chunk) in chunks {
-        let mut chunk = chunk?;
+    for (number, chunk) in chunks.into_iter().enumerate() {
+        let Some(mut chunk) = chunk else {
+            let missing = format!("the reading in lanes left out chunk {number} of the feed");
+            let error = StoreError::backend(ledger.store().backend(), missing);
+            return Err(amity_ledger::Error::from(error).into());
+        };
         chunk.place(events);
         events += chunk.events;
         end = chunk.last.unwrap_or(end);
         formatted.push(chunk);
-    }
-    let mut order: Vec<(RowKey, Row)> = Vec::with_capacity(places.placements.len());
-    let mut met = Met::default();
-    for (chunk, formatted) in formatted.iter().enumerate() {
-        order_rows(&places, chunk, formatted, &mut met, &mut order);
     }
     // The histories were caught up after the reading began (by another process): read on
     // for the events they show.
@@ -301,7 +325,7 @@ pub async fn export_timeline(
         order_rows(&places, formatted.len(), &more, &mut met, &mut order);
         formatted.push(more);
     }
-    order.sort_unstable_by_key(|&(key, _)| key);
+    let order = order.in_order();
     let mut writer = ViewWriter::new(out, &columns, raw)?;
     write_in_order(&mut writer, &layout, &places, &formatted, &order)?;
     writer.finish()?;
@@ -311,24 +335,33 @@ pub async fn export_timeline(
     Ok(rows)
 }
 
-/// Add the rows of the `chunk`th chunk, `formatted`, to `order`, each with where it goes.
+/// The end of the reading in lanes (a lane's panic is the caller's).
+async fn end_reading(reading: tokio::task::JoinHandle<()>) {
+    if let Err(error) = reading.await {
+        if error.is_panic() {
+            std::panic::resume_unwind(error.into_panic());
+        }
+    }
+}
+
+/// Put the rows of the `chunk`th chunk, `formatted`, where they go in `order`.
 fn order_rows(
     places: &Places,
     chunk: usize,
     formatted: &Formatted,
     met: &mut Met,
-    order: &mut Vec<(RowKey, Row)>,
+    order: &mut Order,
 ) {
     for (row, pending) in formatted.rows.iter().enumerate() {
         let event = (pending.position, &pending.event);
-        if let Some(key) = places.key(event, pending.log_index, true, met) {
-            order.push((key, Row::Formatted(chunk, row)));
+        if let Some(key) = places.key(event, true, met) {
+            order.add(key, Row::Formatted(chunk, row));
         }
     }
     for (index, stored) in formatted.others.iter().enumerate() {
         let event = (stored.record.position, &stored.record.event_id);
-        if let Some(key) = places.key(event, stored.log_index, false, met) {
-            order.push((key, Row::Other(chunk, index)));
+        if let Some(key) = places.key(event, false, met) {
+            order.add(key, Row::Other(chunk, index));
         }
     }
 }
@@ -383,9 +416,7 @@ fn write_in_order(
                     .try_recv()
                     .unwrap_or_else(|_| Vec::with_capacity(room + room / 8));
                 bytes.clear();
-                let rows = chunk
-                    .iter()
-                    .try_for_each(|&(key, row)| other.row(&mut bytes, key, row));
+                let rows = other.rows(&mut bytes, chunk);
                 room = room.max(bytes.len());
                 if assembled.send(rows.map(|()| bytes)).is_err() {
                     break;
@@ -406,9 +437,7 @@ fn write_in_order(
                 continue;
             }
             bytes.clear();
-            for &(key, row) in *chunk {
-                mine.row(&mut bytes, key, row)?;
-            }
+            mine.rows(&mut bytes, chunk)?;
             writer.formatted(&bytes)?;
         }
         Ok(())
@@ -426,12 +455,44 @@ struct Assembly<'a> {
     index: String,
 }
 
+/// How many rows ahead of the one being put together [`Assembly::rows`] touches the bytes of:
+/// the rows lie where their chunks were read, far apart, and a row's bytes read from memory
+/// (not the cache) cost more than putting it together.
+const AHEAD: usize = 4;
+
 impl Assembly<'_> {
+    /// Append `rows` to `out`, each put together from its parts.
+    fn rows(&mut self, out: &mut Vec<u8>, rows: &[(RowKey, Row)]) -> Result<()> {
+        for (index, &(key, row)) in rows.iter().enumerate() {
+            if let Some(&(_, ahead)) = rows.get(index + AHEAD) {
+                self.touch(ahead);
+            }
+            self.row(out, key, row)?;
+        }
+        Ok(())
+    }
+
+    /// Read a byte of each cache line of a formatted row's first bytes, for the memory to
+    /// bring them in while the rows before it are put together.
+    fn touch(&self, row: Row) {
+        if let Row::Formatted(chunk, row) = row {
+            let chunk = &self.formatted[chunk];
+            let stride = self.layout.stride();
+            let start = (row * stride)
+                .checked_sub(1)
+                .map_or(0, |end| chunk.ends[end]);
+            let end = chunk.ends[(row + 1) * stride - 1];
+            for at in (start..end).step_by(64) {
+                std::hint::black_box(chunk.bytes[at]);
+            }
+        }
+    }
+
     /// Append the row of `row`, at `key`, to `out`.
     fn row(&mut self, out: &mut Vec<u8>, key: RowKey, row: Row) -> Result<()> {
         let place = match key {
             RowKey::Placed(index) => Some(self.places.placements.get(index)),
-            RowKey::Unplaced(_) => None,
+            RowKey::Unplaced => None,
         };
         let (chunk, row) = match row {
             Row::Formatted(chunk, row) => (&self.formatted[chunk], row),

@@ -6,13 +6,13 @@ use amity_projections::placement::Placements;
 use rustc_hash::FxHashMap;
 
 /// Where a row goes: the rows the histories place, in their order, then the rows of events no
-/// history shows, in log order.
-#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+/// history shows, in feed order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(super) enum RowKey {
     /// The index of the event's first placement.
     Placed(usize),
-    /// The event's log index.
-    Unplaced(u64),
+    /// Shown by no history: in feed order, after the placed rows.
+    Unplaced,
 }
 
 /// The histories' placements, each event's first one findable: by where the event is stored,
@@ -74,13 +74,12 @@ impl Places {
     pub(super) fn key(
         &self,
         (position, id): (Position, &EventId),
-        log_index: u64,
         partnership_stream: bool,
         met: &mut Met,
     ) -> Option<RowKey> {
         match self.find(position, id, met) {
             Some(index) => Some(RowKey::Placed(index)),
-            None if partnership_stream => Some(RowKey::Unplaced(log_index)),
+            None if partnership_stream => Some(RowKey::Unplaced),
             None => None,
         }
     }
@@ -93,9 +92,114 @@ pub(super) struct Met {
     first: u64,
 }
 
-/// A row to write: a formatted one (`chunk`, `row`), or one of a chunk's `others`.
-#[derive(Clone, Copy)]
+/// A row to write: a formatted one (`chunk`, `row`), or one of a chunk's `others`; ordered as
+/// the feed is (chunk by chunk, each chunk's formatted rows in its order).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub(super) enum Row {
     Formatted(usize, usize),
     Other(usize, usize),
+}
+
+/// The rows to write, gathered as the chunks come (in any order), each where it goes: a
+/// placement's row in the placement's slot, the others apart.
+pub(super) struct Order {
+    placed: Vec<Option<Row>>,
+    /// Rows at a placement taken already (none where every event's position is its own).
+    shared: Vec<(usize, Row)>,
+    unplaced: Vec<Row>,
+}
+
+impl Order {
+    /// Room for the rows of `placements` placements.
+    pub(super) fn new(placements: usize) -> Order {
+        Order {
+            placed: vec![None; placements],
+            shared: Vec::new(),
+            unplaced: Vec::new(),
+        }
+    }
+
+    /// `row` goes at `key`.
+    pub(super) fn add(&mut self, key: RowKey, row: Row) {
+        match key {
+            RowKey::Placed(index) => match &mut self.placed[index] {
+                slot @ None => *slot = Some(row),
+                Some(_) => self.shared.push((index, row)),
+            },
+            RowKey::Unplaced => self.unplaced.push(row),
+        }
+    }
+
+    /// The rows in the order they are written: the placed ones in the order of the
+    /// placements, then the others in feed order.
+    pub(super) fn in_order(self) -> Vec<(RowKey, Row)> {
+        let Order {
+            placed,
+            shared,
+            mut unplaced,
+        } = self;
+        unplaced.sort_unstable();
+        let mut rows: Vec<(usize, Row)> = placed
+            .into_iter()
+            .enumerate()
+            .filter_map(|(index, row)| Some((index, row?)))
+            .collect();
+        if !shared.is_empty() {
+            rows.extend(shared);
+            rows.sort_by_key(|&(index, _)| index);
+        }
+        let placed = rows
+            .into_iter()
+            .map(|(index, row)| (RowKey::Placed(index), row));
+        let unplaced = unplaced.into_iter().map(|row| (RowKey::Unplaced, row));
+        placed.chain(unplaced).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Order, Row, RowKey};
+
+    /// Rows added as their chunks come, in any order, are written placed ones first in the
+    /// order of the placements (two rows at one placement side by side), then the others in
+    /// feed order.
+    #[test]
+    fn given_rows_added_out_of_order_when_put_in_order_then_placements_first_then_feed_order() {
+        let mut order = Order::new(5);
+        order.add(RowKey::Unplaced, Row::Formatted(2, 0));
+        order.add(RowKey::Placed(3), Row::Formatted(2, 1));
+        order.add(RowKey::Placed(0), Row::Other(2, 0));
+        order.add(RowKey::Unplaced, Row::Formatted(0, 7));
+        order.add(RowKey::Placed(1), Row::Formatted(0, 0));
+        order.add(RowKey::Placed(3), Row::Formatted(0, 1));
+        order.add(RowKey::Unplaced, Row::Formatted(0, 2));
+        let rows = order.in_order();
+        let placed: Vec<(usize, Row)> = rows
+            .iter()
+            .filter_map(|&(key, row)| match key {
+                RowKey::Placed(index) => Some((index, row)),
+                RowKey::Unplaced => None,
+            })
+            .collect();
+        assert_eq!(
+            placed.iter().map(|&(index, _)| index).collect::<Vec<_>>(),
+            [0, 1, 3, 3]
+        );
+        assert_eq!(placed[0].1, Row::Other(2, 0));
+        assert_eq!(placed[1].1, Row::Formatted(0, 0));
+        let at_three = [placed[2].1, placed[3].1];
+        assert!(
+            at_three.contains(&Row::Formatted(2, 1)) && at_three.contains(&Row::Formatted(0, 1))
+        );
+        let unplaced: Vec<Row> = rows[4..].iter().map(|&(_, row)| row).collect();
+        assert!(rows[4..].iter().all(|&(key, _)| key == RowKey::Unplaced));
+        assert_eq!(
+            unplaced,
+            [
+                Row::Formatted(0, 2),
+                Row::Formatted(0, 7),
+                Row::Formatted(2, 0)
+            ]
+        );
+    }
 }
