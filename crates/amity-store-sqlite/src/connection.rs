@@ -15,14 +15,29 @@ pub(crate) fn backend_error(error: impl Into<amity_store::BoxError>) -> Error {
 }
 
 /// A thread that checkpoints the WAL (PASSIVE: never blocks readers or the writer) whenever
-/// woken. Closing the last connection also checkpoints, so nothing is left behind at exit.
-pub(crate) fn spawn_checkpointer(connection: Connection) -> std::sync::mpsc::SyncSender<()> {
+/// woken, on a connection of its own to the file at `path`, opened when it is first woken: a
+/// command that only reads opens (and closes) one connection fewer. Closing the last
+/// connection also checkpoints, so nothing is left behind at exit.
+pub(crate) fn spawn_checkpointer(path: &Path) -> std::sync::mpsc::SyncSender<()> {
     let (wake, woken) = std::sync::mpsc::sync_channel::<()>(1);
+    let path = path.to_path_buf();
     std::thread::Builder::new()
         .name("amity-sqlite-checkpoint".to_owned())
         .spawn(move || {
+            let mut connection = None;
             while woken.recv().is_ok() {
-                if let Err(error) = connection.execute_batch("PRAGMA wal_checkpoint(PASSIVE);") {
+                let opened = match connection.take() {
+                    Some(connection) => Ok(connection),
+                    None => open_connection(&path),
+                };
+                let checkpointed = opened.and_then(|opened| {
+                    let done = opened
+                        .execute_batch("PRAGMA wal_checkpoint(PASSIVE);")
+                        .map_err(backend_error);
+                    connection = Some(opened);
+                    done
+                });
+                if let Err(error) = checkpointed {
                     tracing::warn!(%error, "sqlite checkpoint failed; will retry after the next append");
                 }
             }

@@ -67,7 +67,7 @@ impl SqliteEventStore {
         writer
             .execute_batch("PRAGMA cache_size = -131072;")
             .map_err(backend_error)?;
-        let checkpoints = spawn_checkpointer(open_connection(&path)?);
+        let checkpoints = spawn_checkpointer(&path);
         let reader = Reader {
             connection: open_connection(&path)?,
             stream_names: StreamNames::default(),

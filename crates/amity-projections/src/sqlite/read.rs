@@ -122,13 +122,15 @@ impl SqliteTables {
                 "SELECT partnership_no, partnership FROM status_entries ORDER BY partnership",
             )
             .map_err(sql_error)?;
-        let mut numbered = rustc_hash::FxHashMap::default();
+        let mut numbers = Vec::new();
         let mut rows = keys.query([]).map_err(sql_error)?;
         while let Some(row) = rows.next().map_err(sql_error)? {
             let number: i64 = row.get(0).map_err(sql_error)?;
             let key = text(row, 1)?.ok_or_else(|| not_null(1))?;
-            numbered.insert(number, placements.key(key));
+            numbers.push((number, placements.key(key)));
         }
+        // Each partnership's key number by its row's number: made at once, its size known.
+        let numbered: rustc_hash::FxHashMap<i64, u32> = numbers.into_iter().collect();
         // Most partnerships' histories have an entry or two.
         placements.reserve(numbered.len() + numbered.len() / 4);
         // The entries, each partnership's in history order, one partnership after another.
