@@ -151,6 +151,12 @@ const IDLE_LANE_READERS: usize = 8;
 /// past this many events, most streams are met anyway.
 const LANE_NAMES_AT_ONCE: i64 = 50_000;
 
+/// Stream names an idle lane connection keeps, at most: a reading of a large feed met tens of
+/// thousands, which are freed where its lane ends (in parallel with the other lanes' ends)
+/// rather than all at once when the store is closed; a later reading loads what it meets
+/// again, a page of names at a time.
+const IDLE_LANE_NAMES: usize = 4_096;
+
 impl SqliteEventStore {
     /// An idle lane connection, or a new one.
     fn lane_reader(&self) -> Result<Reader> {
@@ -169,7 +175,10 @@ impl SqliteEventStore {
     }
 
     /// Give a lane connection back for the next reading (closed instead if enough are idle).
-    fn return_lane_reader(&self, reader: Reader) {
+    fn return_lane_reader(&self, mut reader: Reader) {
+        if reader.stream_names.len() > IDLE_LANE_NAMES {
+            reader.stream_names = StreamNames::default();
+        }
         if let Ok(mut idle) = self.lanes.lock() {
             if idle.len() < IDLE_LANE_READERS {
                 idle.push(reader);
