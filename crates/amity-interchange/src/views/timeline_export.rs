@@ -7,7 +7,6 @@
 //! rows as [`super::write_timeline`] given the whole feed (the reference: see the tests),
 //! without holding every stored event at once.
 
-use std::fmt::Write as _;
 use std::io::Write;
 use std::ops::Range;
 use std::sync::{mpsc, Arc};
@@ -399,8 +398,6 @@ fn write_in_order(
         places,
         formatted,
         made: MadeCells::default(),
-        number: String::new(),
-        index: String::new(),
     };
     let chunks: Vec<&[(RowKey, Row)]> = order.chunks(WRITE_CHUNK).collect();
     std::thread::scope(|scope| -> Result<()> {
@@ -450,9 +447,6 @@ struct Assembly<'a> {
     places: &'a Places,
     formatted: &'a [Formatted],
     made: MadeCells,
-    /// The entry's place in its history, and the event's log index, as text.
-    number: String,
-    index: String,
 }
 
 /// How many rows ahead of the one being put together [`Assembly::rows`] touches the bytes of:
@@ -527,19 +521,16 @@ impl Assembly<'_> {
             .checked_sub(1)
             .map_or(0, |end| chunk.ends[end]);
         let ends = &chunk.ends[row * stride..(row + 1) * stride];
-        self.number.clear();
-        if let Some(place) = place {
-            write!(self.number, "{}", place.entry.seq).expect("writing to a String does not fail");
-        }
-        let derived = derived_cells(place, &self.number, "");
+        let mut number = itoa::Buffer::new();
+        let seq = place.map_or("", |place| number.format(place.entry.seq));
+        let derived = derived_cells(place, seq, "");
         for part in &self.layout.parts {
             match *part {
                 Part::Stored(k) => out.extend_from_slice(&chunk.bytes[ends[k]..ends[k + 1]]),
                 Part::LogIndex(column) => {
-                    self.index.clear();
-                    let index = chunk.rows[row].log_index;
-                    write!(self.index, "{index}").expect("writing to a String does not fail");
-                    self.layout.format.write_cells(out, column, &[&self.index]);
+                    let mut index = itoa::Buffer::new();
+                    let index = index.format(chunk.rows[row].log_index);
+                    self.layout.format.write_cells(out, column, &[index]);
                 }
                 // A row no history shows stands under its stream, formatted already.
                 Part::Place(_, 0) if place.is_none() => {
