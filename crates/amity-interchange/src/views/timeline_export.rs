@@ -1,11 +1,12 @@
 //! The `timeline` view of a whole ledger, read and written at once. The store reads the feed in
-//! two lanes at once (`Ledger::stored_in_lanes`), each formatting its chunks' rows where
-//! they are read, from the stored bytes, all but the cells that are known only later: an
-//! entry's place in its history ([`DERIVED`]) and the event's log index (how many events come
-//! before its chunk). Meanwhile this thread reads the histories' placements. At the end the
-//! rows are put in the order of the histories, those cells written between the others. The same
-//! rows as [`super::write_timeline`] given the whole feed (the reference: see the tests),
-//! without holding every stored event at once.
+//! two lanes at once (`Ledger::stored_in_lanes`, each chunk to the lane free first), each
+//! formatting its chunks' rows where they are read, from the stored bytes, all but the cells
+//! that are known only later: an entry's place in its history ([`DERIVED`]) and the event's log
+//! index (how many events come before its chunk). Meanwhile this thread reads the histories'
+//! placements, then puts each chunk's rows where they go as the chunk comes. At the end those
+//! cells are written between the others, in the order of the histories. The same rows as
+//! [`super::write_timeline`] given the whole feed (the reference: see the tests), without
+//! holding every stored event at once.
 
 use std::io::Write;
 use std::ops::Range;
