@@ -108,3 +108,23 @@ fn an_older_file_gets_the_readable_ledger_events_view_and_its_rows_stay_as_store
     }
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// A reading in lanes of at least `LANE_NAMES_AT_ONCE` events (a few, under test) loads every
+/// stream name once and shares them among its lanes; the contract's reading in lanes holds
+/// that way too (the tests in `tests/it` read fewer events than the real threshold).
+#[test]
+fn a_long_reading_in_lanes_shares_every_stream_name_among_its_lanes_and_keeps_the_contract() {
+    let dir = std::env::temp_dir().join(format!("amity-names-{}", uuid::Uuid::new_v4().simple()));
+    std::fs::create_dir(&dir).unwrap();
+    let store = SqliteEventStore::open(dir.join("ledger.db")).unwrap();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(amity_store::contract::read_in_lanes(std::sync::Arc::new(
+        store,
+    )));
+    drop(runtime);
+    std::fs::remove_dir_all(&dir).unwrap();
+}

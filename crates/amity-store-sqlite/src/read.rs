@@ -79,11 +79,15 @@ impl Reader {
         bounds: (i64, i64, i64),
         visit: impl FnMut(StoredEvent<'_>, &SmolStr) -> bool,
     ) -> Result<bool> {
-        self.with_feed(|feed| feed.visit(bounds, visit))
+        self.with_feed(None, |feed| feed.visit(bounds, visit))
     }
 
     /// Run `body` with [`FEED_QUERY`] prepared (once per connection) beside the stream names.
-    fn with_feed<T>(&mut self, body: impl FnOnce(&mut Feed<'_, '_>) -> Result<T>) -> Result<T> {
+    fn with_feed<T>(
+        &mut self,
+        shared: Option<&StreamNames>,
+        body: impl FnOnce(&mut Feed<'_, '_>) -> Result<T>,
+    ) -> Result<T> {
         let Reader {
             connection,
             stream_names,
@@ -95,15 +99,18 @@ impl Reader {
             statement,
             connection,
             names: stream_names,
+            shared,
         })
     }
 }
 
-/// [`FEED_QUERY`], prepared on a reader's connection, with the reader's stream names.
+/// [`FEED_QUERY`], prepared on a reader's connection, with the reader's stream names and
+/// those of the whole reading, if it shares them.
 struct Feed<'c, 'r> {
     statement: rusqlite::CachedStatement<'c>,
     connection: &'c Connection,
     names: &'r mut StreamNames,
+    shared: Option<&'r StreamNames>,
 }
 
 impl Feed<'_, '_> {
@@ -121,7 +128,10 @@ impl Feed<'_, '_> {
             .map_err(backend_error)?;
         while let Some(row) = rows.next().map_err(backend_error)? {
             let stream_no: i64 = row.get(1).map_err(backend_error)?;
-            let stream = stream_name(self.names, self.connection, stream_no)?;
+            let stream = match self.shared.and_then(|shared| shared.get(&stream_no)) {
+                Some(name) => name,
+                None => stream_name(self.names, self.connection, stream_no)?,
+            };
             if !visit(stored_event(row, stream).map_err(backend_error)?, stream) {
                 return Ok(false);
             }
@@ -144,20 +154,21 @@ const LANE_MAPPED: &str = "PRAGMA cache_size = -2048; PRAGMA mmap_size = 1073741
 
 /// One lane's chunks: for each chunk number *k*, positions `(start, min(start + chunk, end)]`
 /// where `start` is `after + k * chunk`, handed to `lane`, on one statement, with a small page
-/// cache ([`LANE_CACHE`]), the file read through a memory map if `mapped` ([`LANE_MAPPED`]).
-/// `Ok(false)` when the lane stopped.
+/// cache ([`LANE_CACHE`]), the file read through a memory map if `mapped` ([`LANE_MAPPED`]),
+/// the stream names looked up in `shared` first (the whole reading's), if given. `Ok(false)`
+/// when the lane stopped.
 pub(crate) fn read_lane(
     reader: &mut Reader,
     lane: &mut dyn FeedLane,
     numbers: impl Iterator<Item = i64>,
     (after, chunk, end): (i64, i64, i64),
-    mapped: bool,
+    (mapped, shared): (bool, Option<&StreamNames>),
 ) -> Result<bool> {
     reader
         .connection
         .execute_batch(if mapped { LANE_MAPPED } else { LANE_CACHE })
         .map_err(backend_error)?;
-    reader.with_feed(|feed| {
+    reader.with_feed(shared, |feed| {
         for number in numbers {
             let start = after.saturating_add(number.saturating_mul(chunk));
             let bounds = (start, start.saturating_add(chunk).min(end), -1);
@@ -171,18 +182,18 @@ pub(crate) fn read_lane(
     })
 }
 
-/// Every stream's name, loaded at once into a reader's cache.
-pub(crate) fn load_stream_names(reader: &mut Reader) -> Result<()> {
-    let mut statement = reader
-        .connection
+/// Every stream's name, loaded at once (for all the lanes of a long reading).
+pub(crate) fn all_stream_names(connection: &Connection) -> Result<StreamNames> {
+    let mut statement = connection
         .prepare("SELECT stream_no, name FROM streams")
         .map_err(backend_error)?;
+    let mut names = StreamNames::default();
     let mut rows = statement.query([]).map_err(backend_error)?;
     while let Some(row) = rows.next().map_err(backend_error)? {
         let (stream_no, name) = named_stream(row).map_err(backend_error)?;
-        reader.stream_names.insert(stream_no, name);
+        names.insert(stream_no, name);
     }
-    Ok(())
+    Ok(names)
 }
 
 /// A row of an event query (columns as in `read_all`) as a borrowed event of `stream`.

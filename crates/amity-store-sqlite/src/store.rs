@@ -20,7 +20,7 @@ use crate::log::{
     log_frontier, save_log_frontier,
 };
 use crate::read::{
-    load_stream_names, read_event, read_lane, stored_event, Reader, StreamNames, SELECT_EVENT,
+    all_stream_names, read_event, read_lane, stored_event, Reader, StreamNames, SELECT_EVENT,
 };
 use crate::schema::migrate;
 use crate::writer::Writer;
@@ -147,9 +147,13 @@ impl SqliteEventStore {
 /// Lane connections kept open between readings, at most (those of two readings in four lanes).
 const IDLE_LANE_READERS: usize = 8;
 
-/// Where reads in lanes start loading every stream name at once rather than one by one as met:
-/// past this many events, most streams are met anyway.
+/// Where reads in lanes start loading every stream name at once, once for all their lanes,
+/// rather than each lane its own as met: past this many events, most streams are met anyway.
+/// (A few under this crate's tests, so that the contract's small readings take that way.)
+#[cfg(not(test))]
 const LANE_NAMES_AT_ONCE: i64 = 50_000;
+#[cfg(test)]
+const LANE_NAMES_AT_ONCE: i64 = 8;
 
 /// Stream names an idle lane connection keeps, at most: a reading of a large feed met tens of
 /// thousands, which are freed where its lane ends (in parallel with the other lanes' ends)
@@ -260,18 +264,27 @@ impl EventStore for SqliteEventStore {
         }
         let number = |position: Position| position.parts().map_or(0, |(commit, _)| commit as i64);
         let after = number(read.after);
-        let last = self
-            .with_reader(|reader| {
-                reader
+        let until = read.until.map(number);
+        let head = self
+            .with_reader(move |reader| {
+                let last = reader
                     .connection
                     .query_row("SELECT coalesce(max(position), 0) FROM events", [], |row| {
                         row.get::<_, i64>(0)
                     })
-                    .map_err(backend_error)
+                    .map_err(backend_error)?;
+                let end = until.map_or(last, |until| last.min(until));
+                // A long reading meets most streams: every name loaded at once, once for all
+                // its lanes (every stream of an event up to `end` is in the table by now).
+                let names = match end - after >= LANE_NAMES_AT_ONCE {
+                    true => Some(Arc::new(all_stream_names(&reader.connection)?)),
+                    false => None,
+                };
+                Ok((end, names))
             })
             .await;
-        let end = match last {
-            Ok(last) => read.until.map_or(last, |until| last.min(number(until))),
+        let (end, names) = match head {
+            Ok(head) => head,
             Err(error) => {
                 // The first chunk's lane takes the error; the others end with nothing.
                 let mut lane = lanes.swap_remove(0);
@@ -298,6 +311,7 @@ impl EventStore for SqliteEventStore {
             .map(|(index, mut lane)| {
                 let store = self.clone();
                 let next = next.clone();
+                let names = names.clone();
                 tokio::task::spawn_blocking(move || {
                     let mut reader = match store.lane_reader() {
                         Ok(reader) => reader,
@@ -310,21 +324,13 @@ impl EventStore for SqliteEventStore {
                             .filter(|&k| k < chunks),
                         false => turn.next(),
                     });
-                    let names =
-                        if reader.stream_names.is_empty() && end - after >= LANE_NAMES_AT_ONCE {
-                            load_stream_names(&mut reader)
-                        } else {
-                            Ok(())
-                        };
-                    let outcome = names.and_then(|()| {
-                        read_lane(
-                            &mut reader,
-                            &mut *lane,
-                            numbers,
-                            (after, chunk, end),
-                            read.mapped,
-                        )
-                    });
+                    let outcome = read_lane(
+                        &mut reader,
+                        &mut *lane,
+                        numbers,
+                        (after, chunk, end),
+                        (read.mapped, names.as_deref()),
+                    );
                     if let Err(error) = outcome {
                         lane.fail(error);
                     }
