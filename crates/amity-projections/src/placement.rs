@@ -154,6 +154,23 @@ impl Placements {
         }
     }
 
+    /// Each entry's index in order (as [`Placements::get`] takes it), where its event is
+    /// stored (if it keeps that) and its event's id: every entry in one pass, in the order the
+    /// entries are held (not in order), without making its place.
+    pub fn stored(&self) -> impl Iterator<Item = (usize, Option<u64>, &str)> + '_ {
+        let mut rank = vec![0; self.order.len()];
+        for (index, &at) in self.order.iter().enumerate() {
+            rank[at as usize] = index;
+        }
+        self.entries.iter().zip(rank).map(|(held, index)| {
+            let event_id = match held.present & 1 {
+                0 => "",
+                _ => &self.text[held.start..held.start + held.lengths[0] as usize],
+            };
+            (index, held.stored_at, event_id)
+        })
+    }
+
     /// Every entry's place, in order.
     pub fn iter(&self) -> impl Iterator<Item = Placement<'_>> + '_ {
         (0..self.len()).map(|index| self.get(index))
@@ -275,5 +292,19 @@ mod tests {
             ("b:y", entry(1, "e4")),
         ];
         assert_eq!(read, expected);
+        // Every entry once, held order, with its index in order and what `get` reads there.
+        let mut stored: Vec<(usize, Option<u64>, &str)> = placements.stored().collect();
+        assert_eq!(
+            stored.iter().map(|&(index, ..)| index).collect::<Vec<_>>(),
+            [2, 3, 0, 1]
+        );
+        stored.sort_unstable();
+        let by_get: Vec<(usize, Option<u64>, &str)> = (0..placements.len())
+            .map(|index| {
+                let entry = placements.get(index).entry;
+                (index, entry.stored_at, entry.event_id)
+            })
+            .collect();
+        assert_eq!(stored, by_get);
     }
 }

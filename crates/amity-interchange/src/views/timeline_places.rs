@@ -20,31 +20,29 @@ pub(super) enum RowKey {
 /// event's id for the others.
 pub(super) struct Places {
     pub(super) placements: Placements,
-    at: FxHashMap<u64, usize>,
+    at: Positions,
     first: FxHashMap<EventId, usize>,
 }
 
 impl Places {
     pub(super) fn of(placements: Placements) -> Places {
-        let (mut at, mut first) = (FxHashMap::default(), FxHashMap::default());
-        at.reserve(placements.len());
-        for (index, place) in placements.iter().enumerate() {
-            match place.entry.stored_at {
-                Some(position) => {
-                    at.entry(position).or_insert(index);
-                }
+        let (mut positions, mut first) = (Vec::new(), FxHashMap::default());
+        for (index, stored_at, event_id) in placements.stored() {
+            match stored_at {
+                Some(position) => positions.push((position, index)),
                 None => {
                     // An id that does not read names no stored event: its placement shows
                     // nothing.
-                    if let Ok(id) = place.entry.event_id.parse() {
-                        first.entry(id).or_insert(index);
+                    if let Ok(id) = event_id.parse() {
+                        let kept = first.entry(id).or_insert(index);
+                        *kept = index.min(*kept);
                     }
                 }
             }
         }
         Places {
             placements,
-            at,
+            at: Positions::of(positions),
             first,
         }
     }
@@ -52,9 +50,7 @@ impl Places {
     /// The first placement of the event `id` stored at `position`, if a history shows it;
     /// counts in `met` each of the two indexes it is found in.
     fn find(&self, position: Position, id: &EventId, met: &mut Met) -> Option<usize> {
-        let at = position
-            .parts()
-            .and_then(|(commit, _)| self.at.get(&commit).copied());
+        let at = position.parts().and_then(|(commit, _)| self.at.get(commit));
         met.at += u64::from(at.is_some());
         if self.first.is_empty() {
             return at;
@@ -81,6 +77,69 @@ impl Places {
             Some(index) => Some(RowKey::Placed(index)),
             None if partnership_stream => Some(RowKey::Unplaced),
             None => None,
+        }
+    }
+}
+
+/// Each stored position's first placement: a table indexed by position where the positions
+/// are dense (a SQLite ledger's are its events' row numbers, 1 to the number of events), a
+/// map otherwise.
+enum Positions {
+    Dense(Vec<u32>, usize),
+    Sparse(FxHashMap<u64, usize>),
+}
+
+impl Positions {
+    /// No placement at this position, in a dense table.
+    const NONE: u32 = u32::MAX;
+
+    /// Of the placements' `(position, index)`: each position's least index.
+    fn of(positions: Vec<(u64, usize)>) -> Positions {
+        let count = positions.len();
+        let largest = positions.iter().map(|&(position, _)| position).max();
+        let dense = largest.and_then(|largest| usize::try_from(largest).ok());
+        let fits = |index: usize| u32::try_from(index).is_ok_and(|index| index != Positions::NONE);
+        match dense {
+            Some(largest)
+                if largest <= 4 * count + 65_536 && positions.iter().all(|&(_, at)| fits(at)) =>
+            {
+                let mut table = vec![Positions::NONE; largest + 1];
+                let mut distinct = 0;
+                for (position, index) in positions {
+                    let slot = &mut table[position as usize];
+                    distinct += usize::from(*slot == Positions::NONE);
+                    *slot = (*slot).min(index as u32);
+                }
+                Positions::Dense(table, distinct)
+            }
+            _ => {
+                let mut map = FxHashMap::default();
+                map.reserve(count);
+                for (position, index) in positions {
+                    let kept = map.entry(position).or_insert(index);
+                    *kept = index.min(*kept);
+                }
+                Positions::Sparse(map)
+            }
+        }
+    }
+
+    fn get(&self, position: u64) -> Option<usize> {
+        match self {
+            Positions::Dense(table, _) => usize::try_from(position)
+                .ok()
+                .and_then(|position| table.get(position))
+                .filter(|&&index| index != Positions::NONE)
+                .map(|&index| index as usize),
+            Positions::Sparse(map) => map.get(&position).copied(),
+        }
+    }
+
+    /// How many distinct positions have a placement.
+    fn len(&self) -> usize {
+        match self {
+            Positions::Dense(_, count) => *count,
+            Positions::Sparse(map) => map.len(),
         }
     }
 }
@@ -158,7 +217,26 @@ impl Order {
 
 #[cfg(test)]
 mod tests {
-    use super::{Order, Row, RowKey};
+    use super::{Order, Positions, Row, RowKey};
+
+    /// Each position's least placement index, found the same way in a dense table (positions
+    /// numbered from 1, a SQLite ledger's) and in a map (positions far apart); the distinct
+    /// positions counted once.
+    #[test]
+    fn given_positions_dense_or_far_apart_when_looked_up_then_each_gives_its_first_placement() {
+        for scale in [1, 1_000_000_000_000] {
+            let positions = Positions::of(vec![(3 * scale, 5), (scale, 2), (3 * scale, 4)]);
+            let dense = matches!(positions, Positions::Dense(..));
+            assert_eq!(dense, scale == 1, "scale {scale}");
+            assert_eq!(positions.get(3 * scale), Some(4), "scale {scale}");
+            assert_eq!(positions.get(scale), Some(2), "scale {scale}");
+            assert_eq!(positions.get(2 * scale), None, "scale {scale}");
+            assert_eq!(positions.get(0), None, "scale {scale}");
+            assert_eq!(positions.get(u64::MAX), None, "scale {scale}");
+            assert_eq!(positions.len(), 2, "scale {scale}");
+        }
+        assert_eq!(Positions::of(Vec::new()).len(), 0);
+    }
 
     /// Rows added as their chunks come, in any order, are written placed ones first in the
     /// order of the placements (two rows at one placement side by side), then the others in
