@@ -381,10 +381,16 @@ async fn round_trip(store: Arc<dyn EventStore>, raw: bool) -> (Vec<Compared>, Ve
     (everything(&store).await, everything(&copy).await)
 }
 
+/// Cases per property: `default` unless `AMITY_PROPTEST_CASES` says otherwise.
+fn cases(default: u32) -> u32 {
+    std::env::var("AMITY_PROPTEST_CASES")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(default)
+}
+
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(
-        std::env::var("AMITY_PROPTEST_CASES").ok().and_then(|n| n.parse().ok()).unwrap_or(256)
-    ))]
+    #![proptest_config(ProptestConfig::with_cases(cases(256)))]
 
     #[test]
     fn any_ledger_written_as_the_views_reads_back_the_same(
@@ -505,9 +511,7 @@ fn two_threads() -> tokio::runtime::Runtime {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(
-        std::env::var("AMITY_PROPTEST_CASES").ok().and_then(|n| n.parse().ok()).unwrap_or(256)
-    ))]
+    #![proptest_config(ProptestConfig::with_cases(cases(256)))]
 
     #[test]
     fn the_exported_timeline_is_the_timeline_written_from_the_whole_feed(
@@ -597,9 +601,7 @@ async fn timelines_in_the_ledger_file(
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(
-        std::env::var("AMITY_PROPTEST_CASES").ok().and_then(|n| n.parse().ok()).unwrap_or(32)
-    ))]
+    #![proptest_config(ProptestConfig::with_cases(cases(32)))]
 
     /// Any ledger, its histories in its own SQLite file (caught up part way, then to the end):
     /// the export is the reference.

@@ -92,17 +92,19 @@ impl Placements {
         let mut placements = Placements::default();
         for row in rows {
             let place = Placement::from(row);
-            let same = placements
-                .keys
-                .last()
-                .is_some_and(|last| &placements.text[last.clone()] == place.partnership);
-            if !same {
-                placements.key(place.partnership);
-            }
-            let key = placements.keys.len() as u32 - 1;
+            let key = placements.key_in_turn(place.partnership);
             placements.push(key, place.entry);
         }
         placements.in_order()
+    }
+
+    /// The number of `key` given partnership after partnership, in key order: the last one
+    /// added if it is that key again, else a new one ([`Placements::key`]).
+    pub(crate) fn key_in_turn(&mut self, key: &str) -> u32 {
+        match self.keys.last() {
+            Some(last) if &self.text[last.clone()] == key => self.keys.len() as u32 - 1,
+            _ => self.key(key),
+        }
     }
 
     /// Room for about `entries` more entries.

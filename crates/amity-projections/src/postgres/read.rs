@@ -77,14 +77,8 @@ impl PostgresTables {
             .await
             .map_err(pg_error)?;
         let mut placements = Placements::default();
-        let mut last: Option<(&str, u32)> = None;
         for row in &rows {
-            let partnership: &str = row.get(0);
-            let key = match last {
-                Some((key, number)) if key == partnership => number,
-                _ => placements.key(partnership_id(partnership)?.as_str()),
-            };
-            last = Some((partnership, key));
+            let key = placements.key_in_turn(partnership_id(row.get(0))?.as_str());
             let entry = Entry {
                 seq: row.get::<_, i64>(1) as u64,
                 event_id: row.get(2),
