@@ -234,16 +234,7 @@ impl SqliteTables {
             if status_after == rusqlite::types::ValueRef::Null {
                 continue;
             }
-            let text = |index: usize| -> Result<Option<&str>> {
-                let value = row.get_ref(index).map_err(sql_error)?;
-                value.as_str_or_null().map_err(|error| {
-                    sql_error(rusqlite::Error::FromSqlConversionFailure(
-                        index,
-                        value.data_type(),
-                        Box::new(error),
-                    ))
-                })
-            };
+            let text = |index: usize| text(row, index);
             let step = driving_step(
                 text(2)?.unwrap_or_default(),
                 text(3)?.unwrap_or_default(),
