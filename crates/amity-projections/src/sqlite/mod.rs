@@ -90,6 +90,7 @@ use crate::{Checkpoint, Error, Result};
 
 mod lifecycles;
 mod numbers;
+mod packed;
 #[cfg(test)]
 mod positions_tests;
 mod read;

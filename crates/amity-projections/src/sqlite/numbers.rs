@@ -33,7 +33,7 @@ impl Numbers {
     }
 
     /// The block of a pair of countries: their first two bytes each, in the status row's order.
-    fn block(status: &StatusRow) -> i64 {
+    pub(super) fn block(status: &StatusRow) -> i64 {
         let code = status
             .parties
             .iter()
@@ -45,14 +45,10 @@ impl Numbers {
         code * PAIR_BLOCK
     }
 
-    /// A number for a new partnership; `None` when its block is full (SQLite then picks one
-    /// past the largest).
-    pub(super) fn take(
-        &mut self,
-        connection: &Connection,
-        status: &StatusRow,
-    ) -> Result<Option<i64>> {
-        let block = Numbers::block(status);
+    /// A number for a new partnership of the pair of countries of `block` (see
+    /// [`Numbers::block`]); `None` when the block is full (SQLite then picks one past the
+    /// largest).
+    pub(super) fn take(&mut self, connection: &Connection, block: i64) -> Result<Option<i64>> {
         let next = match self.next.get(&block) {
             Some(&next) => next,
             None if self.fresh => block,

@@ -1,21 +1,15 @@
 //! Writing rows: one transaction on a thread of the writer's own, rows numbered in blocks by
 //! pair of countries.
 
-use std::borrow::Cow;
-
+use rusqlite::types::{ToSqlOutput, ValueRef};
 use rusqlite::{params, Connection, OptionalExtension};
 
 use super::numbers::Numbers;
-use super::schema::{
-    drop_all, event_type_code, is_event_detail, status_code, Details, DIRECTORY_VIEW, INDEXES,
-    PARTIES, SCHEMA, STATUS_VIEW,
-};
+use super::packed::{Columns, Packed};
+use super::schema::{drop_all, Details, DIRECTORY_VIEW, INDEXES, PARTIES, SCHEMA, STATUS_VIEW};
 use super::{placeholder, read_checkpoint, sql_error, SqliteTables};
 use crate::rows::{PartnershipRows, PartyRow};
-use crate::tables::{
-    party_values, status_values, timeline_values, PartyCells, StatusCells, Value, PARTY_COLUMNS,
-    PROJECTION, STATUS_COLUMNS, TIMELINE_COLUMNS,
-};
+use crate::tables::{party_values, PartyCells, StatusCells, PARTY_COLUMNS, PROJECTION};
 use crate::{Checkpoint, Error, Result};
 
 impl SqliteTables {
@@ -69,6 +63,7 @@ impl SqliteTables {
             thread: Some(thread),
             reset,
             named: Vec::new(),
+            spare: None,
         })
     }
 }
@@ -83,7 +78,7 @@ const WRITES_AHEAD: usize = 2;
 /// the rows (keys, JSON) come made: the writer's thread, the slower side, only binds them.
 enum Job {
     /// Replace the rows of these partnerships.
-    Rows(Vec<PartnershipRows>, Vec<StatusCells>),
+    Rows(Packed),
     /// Write party rows (replacing those there, or leaving them).
     Parties(Vec<PartyRow>, Vec<PartyCells>, bool),
     /// Move the checkpoint and commit.
@@ -148,6 +143,8 @@ pub struct Writer<'a> {
     reset: bool,
     /// A rebuild's parties as the partnerships name them, not yet sent (see `PARTY_BATCH`).
     named: Vec<PartyRow>,
+    /// A chunk of rows written, to be filled again.
+    spare: Option<Packed>,
 }
 
 impl Writer<'_> {
@@ -162,11 +159,19 @@ impl Writer<'_> {
         if rows.is_empty() {
             return Ok(());
         }
-        let cells = rows
-            .iter()
-            .map(|partnership| StatusCells::stored(&partnership.status))
-            .collect();
-        self.send(Job::Rows(rows, cells)).await
+        // A chunk the writer's thread is done with, filled again (see `Packed`).
+        let mut packed = self.spare.take().unwrap_or_default();
+        packed.clear();
+        let details = self.tables.details;
+        for partnership in &rows {
+            packed.push(
+                partnership,
+                &StatusCells::stored(&partnership.status),
+                details,
+            );
+        }
+        drop(rows);
+        self.send(Job::Rows(packed)).await
     }
 
     /// Write party rows (see [`crate::tables::Writer::write_parties`]). A rebuild gathers the
@@ -220,10 +225,13 @@ impl Writer<'_> {
         self.send(Job::Parties(named, cells, false)).await
     }
 
-    /// Send a job to the writer's thread, after freeing those it has done.
+    /// Send a job to the writer's thread, after freeing those it has done (but a chunk of
+    /// rows, kept to be filled again).
     async fn send(&mut self, job: Job) -> Result<()> {
         while let Ok(done) = self.returned.try_recv() {
-            drop(done);
+            if let Job::Rows(packed) = done {
+                self.spare = Some(packed);
+            }
         }
         let jobs = self.jobs.as_ref().expect("jobs are open until the end");
         if jobs.send(job).await.is_err() {
@@ -303,14 +311,27 @@ fn write_on_thread(
     let mut written_rows = 0usize;
     // A rebuild starts from empty tables: no number is taken yet.
     let mut numbers = Numbers::new(reset);
+    let columns = Columns::of(details);
+    let mut given = Vec::new();
     while result.is_ok() && !finished {
         let Some(job) = jobs.blocking_recv() else {
             break;
         };
         result = match &job {
-            Job::Rows(rows, cells) => {
-                written_rows += rows.iter().map(|rows| rows.timeline.len()).sum::<usize>();
-                write_rows(&connection, rows, cells, !reset, details, &mut numbers)
+            Job::Rows(packed) => {
+                written_rows += packed
+                    .members()
+                    .iter()
+                    .map(|member| member.rows)
+                    .sum::<usize>();
+                write_rows(
+                    &connection,
+                    packed,
+                    &columns,
+                    !reset,
+                    &mut numbers,
+                    &mut given,
+                )
             }
             Job::Parties(rows, cells, replace) => write_parties(&connection, rows, cells, *replace),
             Job::Finish(checkpoint) => {
@@ -383,167 +404,141 @@ fn commit(
     committed.and(restored).map_err(sql_error)
 }
 
-/// The columns of `status_entries` after those of [`STATUS_COLUMNS`] but `row`, in order.
-const STATUS_ONLY: [&str; 3] = ["party_a_qualifier", "party_b_qualifier", "founding_claims"];
-
-/// The places of `event_type` and `status_after` in [`TIMELINE_COLUMNS`].
-const EVENT_TYPE: usize = 5;
-const STATUS_AFTER: usize = 18;
-
 /// History rows per `INSERT` statement: executing one statement for many rows spares most of
 /// what SQLite and rusqlite do per execution (the rows left over at the end of a chunk go one
 /// at a time).
 const TIMELINE_BATCH: usize = 8;
 
-fn write_rows(
-    connection: &Connection,
-    rows: &[PartnershipRows],
-    cells: &[StatusCells],
-    replace: bool,
-    details: Details,
-    numbers: &mut Numbers,
-) -> Result<()> {
-    let mut find_status = connection
-        .prepare_cached("SELECT partnership_no FROM status_entries WHERE partnership = ?1")
-        .map_err(sql_error)?;
-    let mut delete_status = connection
-        .prepare_cached("DELETE FROM status_entries WHERE partnership_no = ?1")
-        .map_err(sql_error)?;
-    let mut delete_timeline = connection
-        .prepare_cached("DELETE FROM timeline_entries WHERE partnership_no = ?1")
-        .map_err(sql_error)?;
-    // An insert of `count` rows. `OR FAIL`: a failing row leaves the rows before it in place
-    // (the whole transaction is rolled back then anyway), so SQLite keeps no statement journal
-    // to undo them; with the default (`ABORT`) a statement of several rows copied every page it
-    // touched into one first (a temporary file of 16 KiB pages written again for each).
-    let insert = |table: &str, columns: &[&str], count: usize| {
-        let row = format!("({})", vec!["?"; columns.len()].join(", "));
-        connection
-            .prepare_cached(&format!(
+/// The statements that write a chunk's rows.
+struct Statements<'c> {
+    find_status: rusqlite::CachedStatement<'c>,
+    delete_status: rusqlite::CachedStatement<'c>,
+    delete_timeline: rusqlite::CachedStatement<'c>,
+    insert_status: rusqlite::CachedStatement<'c>,
+    insert_timeline: rusqlite::CachedStatement<'c>,
+    insert_timelines: rusqlite::CachedStatement<'c>,
+}
+
+impl<'c> Statements<'c> {
+    fn prepare(connection: &'c Connection, columns: &Columns) -> Result<Statements<'c>> {
+        let prepare = |sql: &str| connection.prepare_cached(sql).map_err(sql_error);
+        // An insert of `count` rows. `OR FAIL`: a failing row leaves the rows before it in
+        // place (the whole transaction is rolled back then anyway), so SQLite keeps no
+        // statement journal to undo them; with the default (`ABORT`) a statement of several
+        // rows copied every page it touched into one first (a temporary file of 16 KiB pages
+        // written again for each).
+        let insert = |table: &str, columns: &[&str], count: usize| {
+            let row = format!("({})", vec!["?"; columns.len()].join(", "));
+            prepare(&format!(
                 "INSERT OR FAIL INTO {table} ({}) VALUES {}",
                 columns.join(", "),
                 vec![row; count].join(", ")
             ))
-            .map_err(sql_error)
-    };
-    // The partnership is the status row's number here, not its id (see `timeline_entries`).
-    // The row's JSON is made by the view, from these columns (see `status_entries`).
-    let is_row = |index: usize| STATUS_COLUMNS[index] == "row";
-    let status_columns: Vec<&str> = std::iter::once("partnership_no")
-        .chain(
-            (0..STATUS_COLUMNS.len())
-                .filter(|index| !is_row(*index))
-                .map(|index| STATUS_COLUMNS[index]),
-        )
-        .chain(STATUS_ONLY)
-        .collect();
-    // Columns the ledger's own file reads from the events are left out (NULL), not bound.
-    let stored = details == Details::Stored;
-    let written = |index: usize| stored || !is_event_detail(index);
-    // Besides, there, where the stored event is (see `PartnershipRows::positions`).
-    let timeline_columns: Vec<&str> = std::iter::once("partnership_no")
-        .chain(
-            TIMELINE_COLUMNS
-                .iter()
-                .enumerate()
-                .skip(1)
-                .filter(|(index, _)| written(*index))
-                .map(|(_, column)| *column),
-        )
-        .chain((!stored).then_some("position"))
-        .collect();
-    let mut insert_status = insert("status_entries", &status_columns, 1)?;
-    let mut insert_timeline = insert("timeline_entries", &timeline_columns, 1)?;
-    let mut insert_timelines = insert("timeline_entries", &timeline_columns, TIMELINE_BATCH)?;
-    let width = timeline_columns.len();
-    // History rows not yet inserted, their values one after another.
-    let mut pending: Vec<Value<'_>> = Vec::with_capacity(TIMELINE_BATCH * width);
-    let mut flush = |pending: &mut Vec<Value<'_>>| -> Result<()> {
-        if pending.len() == TIMELINE_BATCH * width {
-            insert_timelines.execute(rusqlite::params_from_iter(pending.iter()))
-        } else {
-            pending.chunks(width).try_fold(0, |_, row| {
-                insert_timeline.execute(rusqlite::params_from_iter(row.iter()))
-            })
+        };
+        Ok(Statements {
+            find_status: prepare(
+                "SELECT partnership_no FROM status_entries WHERE partnership = ?1",
+            )?,
+            delete_status: prepare("DELETE FROM status_entries WHERE partnership_no = ?1")?,
+            delete_timeline: prepare("DELETE FROM timeline_entries WHERE partnership_no = ?1")?,
+            insert_status: insert("status_entries", &columns.status, 1)?,
+            insert_timeline: insert("timeline_entries", &columns.timeline, 1)?,
+            insert_timelines: insert("timeline_entries", &columns.timeline, TIMELINE_BATCH)?,
+        })
+    }
+
+    /// Insert the chunk's history rows at `rows`, [`TIMELINE_BATCH`] at a time, and the rest
+    /// one at a time if `all`; the first row not inserted.
+    fn insert_history(
+        &mut self,
+        packed: &Packed,
+        rows: std::ops::Range<usize>,
+        width: usize,
+        numbers: &[i64],
+        all: bool,
+    ) -> Result<usize> {
+        let mut next = rows.start;
+        while rows.end - next >= TIMELINE_BATCH {
+            let batch = next..next + TIMELINE_BATCH;
+            self.insert_timelines
+                .execute(rusqlite::params_from_iter(
+                    packed.history_rows(batch, width, numbers),
+                ))
+                .map_err(sql_error)?;
+            next += TIMELINE_BATCH;
         }
-        .map_err(sql_error)?;
-        pending.clear();
-        Ok(())
-    };
-    for (partnership, cells) in rows.iter().zip(cells) {
-        let status = &partnership.status;
+        while all && next < rows.end {
+            self.insert_timeline
+                .execute(rusqlite::params_from_iter(packed.history_rows(
+                    next..next + 1,
+                    width,
+                    numbers,
+                )))
+                .map_err(sql_error)?;
+            next += 1;
+        }
+        Ok(next)
+    }
+}
+
+/// Write a chunk's rows. `numbers` are the partnerships' numbers, given here (the room of a
+/// vector kept from one chunk to the next).
+fn write_rows(
+    connection: &Connection,
+    packed: &Packed,
+    columns: &Columns,
+    replace: bool,
+    numbers: &mut Numbers,
+    given: &mut Vec<i64>,
+) -> Result<()> {
+    let mut statements = Statements::prepare(connection, columns)?;
+    let status_width = columns.status.len() - 1;
+    let width = columns.timeline.len();
+    given.clear();
+    // The chunk's history rows not yet inserted: from `pending` to `end`.
+    let mut pending = 0;
+    let mut end = 0;
+    for (index, member) in packed.members().iter().enumerate() {
         // A partnership keeps its number when it is written again; a new one gets the next of
         // its pair of countries.
         let mut number: Option<i64> = None;
         if replace {
-            let id = status.partnership.as_str();
-            number = find_status
-                .query_row([id], |row| row.get(0))
+            number = statements
+                .find_status
+                .query_row([packed.id(member)], |row| row.get(0))
                 .optional()
                 .map_err(sql_error)?;
             if let Some(number) = number {
                 // Its new rows must not come before the old ones are gone.
-                flush(&mut pending)?;
-                delete_status.execute([number]).map_err(sql_error)?;
-                delete_timeline.execute([number]).map_err(sql_error)?;
+                pending = statements.insert_history(packed, pending..end, width, given, true)?;
+                statements
+                    .delete_status
+                    .execute([number])
+                    .map_err(sql_error)?;
+                statements
+                    .delete_timeline
+                    .execute([number])
+                    .map_err(sql_error)?;
             }
         }
         if number.is_none() {
-            number = numbers.take(connection, status)?;
+            number = numbers.take(connection, member.block)?;
         }
-        let values = status_values(status, cells)
-            .into_iter()
-            .enumerate()
-            .filter(|(index, _)| !is_row(*index))
-            .map(|(_, value)| value);
-        let [a, b] = [&status.parties[0], &status.parties[1]];
-        let only = [
-            Value::Text(a.qualifier.as_deref().map(Cow::Borrowed)),
-            Value::Text(b.qualifier.as_deref().map(Cow::Borrowed)),
-            Value::Text(cells.claims.as_deref().map(Cow::Borrowed)),
-        ];
-        insert_status
+        statements
+            .insert_status
             .execute(rusqlite::params_from_iter(
-                std::iter::once(Value::Integer(number))
-                    .chain(values)
-                    .chain(only),
+                std::iter::once(ToSqlOutput::Borrowed(
+                    number.map_or(ValueRef::Null, ValueRef::Integer),
+                ))
+                .chain(packed.status_row(index, status_width)),
             ))
             .map_err(sql_error)?;
-        let number = connection.last_insert_rowid();
-        for row in &partnership.timeline {
-            let values = timeline_values(row, stored);
-            // The type and the status after are stored as codes (see `timeline_entries`).
-            let rest = values
-                .into_iter()
-                .enumerate()
-                .skip(1)
-                .filter(|(index, _)| written(*index))
-                .map(|(index, value)| match index {
-                    EVENT_TYPE => match event_type_code(&row.event_type) {
-                        Some(code) => Value::Integer(Some(code)),
-                        None => value,
-                    },
-                    STATUS_AFTER => Value::Integer(row.status_after.map(status_code)),
-                    _ => value,
-                });
-            pending.push(Value::Integer(Some(number)));
-            pending.extend(rest);
-            if !stored {
-                // Known for an event of the partnership's own stream only.
-                let position = match row.stream {
-                    None => partnership.positions.get(row.stream_version as usize),
-                    Some(_) => None,
-                };
-                pending.push(Value::Integer(
-                    position.and_then(|&position| i64::try_from(position).ok()),
-                ));
-            }
-            if pending.len() == TIMELINE_BATCH * width {
-                flush(&mut pending)?;
-            }
-        }
+        given.push(connection.last_insert_rowid());
+        end += member.rows;
+        pending = statements.insert_history(packed, pending..end, width, given, false)?;
     }
-    flush(&mut pending)
+    statements.insert_history(packed, pending..end, width, given, true)?;
+    Ok(())
 }
 
 #[async_trait::async_trait]
