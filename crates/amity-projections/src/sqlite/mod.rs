@@ -92,6 +92,8 @@ mod lifecycles;
 mod numbers;
 mod packed;
 #[cfg(test)]
+mod packed_tests;
+#[cfg(test)]
 mod positions_tests;
 mod read;
 pub mod schema;
