@@ -82,13 +82,16 @@ fn history_reference(
     values
 }
 
+/// A history entry's choices: its type, date, whether it is a step, its status after, whether
+/// it is disputed, and whether it is stored in another stream.
+type Entry = (u8, Option<&'static str>, bool, Option<u8>, bool, bool);
+
 /// A partnership's rows, from a seed's choices.
-#[allow(clippy::too_many_arguments)]
 fn partnership(
     index: usize,
     countries: (&str, &str),
     qualifier: Option<&str>,
-    entries: &[(u8, Option<&str>, bool, Option<u8>, bool, bool)],
+    entries: &[Entry],
     positions: usize,
 ) -> PartnershipRows {
     let id = format!("aa:a-{index}+bb:b-{index}");
@@ -100,8 +103,8 @@ fn partnership(
         ],
         "kind": "sister-city",
         "status": "suspended",
-        "possible": if index % 2 == 0 { vec!["active", "suspended"] } else { vec![] },
-        "since": if index % 3 == 0 { None } else { Some("2022-03") },
+        "possible": if index.is_multiple_of(2) { vec!["active", "suspended"] } else { vec![] },
+        "since": if index.is_multiple_of(3) { None } else { Some("2022-03") },
         "founding_claims": [],
         "last_event": null,
         "events": entries.len(),
@@ -160,8 +163,6 @@ fn partnership(
             .collect(),
     }
 }
-
-type Entry = (u8, Option<&'static str>, bool, Option<u8>, bool, bool);
 
 fn entry() -> impl Strategy<Value = Entry> {
     (
