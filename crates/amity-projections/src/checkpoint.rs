@@ -5,7 +5,7 @@ use amity_ledger::{EventId, Position};
 
 /// The version of the projection code; bump it whenever [`crate::rows::rows`] or the tables change,
 /// and every ledger rebuilds its projections on next use.
-pub const CODE_VERSION: u32 = 11;
+pub const CODE_VERSION: u32 = 12;
 
 /// Where a projection's checkpoint stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -48,8 +48,9 @@
 //!   (`WITHOUT ROWID`), so a partnership's history is read in one range and needs no index of
 //!   its own. In the ledger's own file ([`Details::Events`]) the event's own details
 //!   (`term_as_written`, `certainty`, `sources`, `initiated_by`, `note`, `target`, `reason`,
-//!   `recorded_by`, `recorded_at`) are NULL there and the view reads them from the stored
-//!   event, so that a rebuild does not write a second copy of every payload. The table's last
+//!   `recorded_by`, `recorded_at`) are not in the table (code version 12; NULL in every row
+//!   before) and the view reads them from the stored event, so that a rebuild does not write
+//!   a second copy of every payload. The table's last
 //!   column, `position` (code version 11), is where that event is stored (`events.position`)
 //!   for an entry of its partnership's own stream (written by a rebuild or a catch-up, from
 //!   the positions the events were read with): the view finds the event by it, one lookup by
@@ -102,7 +103,7 @@ mod view_json_tests;
 mod write;
 
 pub use schema::Details;
-use schema::{drop_all, sql_error, DIRECTORY_VIEW, INDEXES, PARTIES, SCHEMA, STATUS_VIEW};
+use schema::{drop_all, sql_error, DIRECTORY_VIEW, INDEXES, PARTIES, STATUS_VIEW};
 pub use write::Writer;
 
 /// Make sure that opening the tables' file at `path` does not create it through a symbolic
@@ -244,7 +245,8 @@ impl SqliteTables {
         }
         connection
             .execute_batch(&format!(
-                "{SCHEMA}{STATUS_VIEW}{PARTIES}{INDEXES}{}{DIRECTORY_VIEW}",
+                "{}{STATUS_VIEW}{PARTIES}{INDEXES}{}{DIRECTORY_VIEW}",
+                details.schema(),
                 details.view()
             ))
             .map_err(sql_error)?;

@@ -47,8 +47,9 @@
 //!   (`WITHOUT ROWID`), so a partnership's history is read in one range and needs no index of
 //!   its own. In the ledger's own file ([`Details::Events`]) the event's own details
 //!   (`term_as_written`, `certainty`, `sources`, `initiated_by`, `note`, `target`, `reason`,
-//!   `recorded_by`, `recorded_at`) are NULL there and the view reads them from the stored
-//!   event, so that a rebuild does not write a second copy of every payload. The table's last
+//!   `recorded_by`, `recorded_at`) are not in the table (code version 12; NULL in every row
+//!   before) and the view reads them from the stored event, so that a rebuild does not write
+//!   a second copy of every payload. The table's last
 //!   column, `position` (code version 11), is where that event is stored (`events.position`)
 //!   for an entry of its partnership's own stream (written by a rebuild or a catch-up, from
 //!   the positions the events were read with): the view finds the event by it, one lookup by
@@ -87,7 +88,7 @@ pub(super) fn sql_error(error: rusqlite::Error) -> Error {
     Error::Sqlite(error)
 }
 
-pub(super) const SCHEMA: &str = "
+const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS projection_checkpoint (
     projection       TEXT PRIMARY KEY,
     position         TEXT    NOT NULL,
@@ -126,6 +127,31 @@ CREATE TABLE IF NOT EXISTS status_entries (
     party_b_qualifier   TEXT,
     founding_claims  TEXT NOT NULL
 );
+";
+
+/// The history's table, with the event details' columns only where they are stored
+/// ([`Details::Stored`]): in the ledger's own file the view reads them from the stored events,
+/// and the table leaves them out (code version 12: nine columns, NULL in every row, no longer
+/// written by every rebuild).
+fn timeline_table(details: Details) -> String {
+    let (details, recorded) = match details {
+        Details::Stored => (
+            "
+    term_as_written TEXT,
+    certainty       TEXT,
+    sources         TEXT,
+    initiated_by    TEXT,
+    note            TEXT,
+    target          TEXT,
+    reason          TEXT,",
+            "
+    recorded_by     TEXT,
+    recorded_at     TEXT,",
+        ),
+        Details::Events => ("", ""),
+    };
+    format!(
+        "
 CREATE TABLE IF NOT EXISTS timeline_entries (
     partnership_no  INTEGER NOT NULL,
     seq             INTEGER NOT NULL,
@@ -135,24 +161,17 @@ CREATE TABLE IF NOT EXISTS timeline_entries (
     event_type      INTEGER NOT NULL,
     occurred        TEXT,
     earliest        TEXT,
-    latest          TEXT,
-    term_as_written TEXT,
-    certainty       TEXT,
-    sources         TEXT,
-    initiated_by    TEXT,
-    note            TEXT,
-    target          TEXT,
-    reason          TEXT,
+    latest          TEXT,{details}
     retracted_by    TEXT,
     disputed        INTEGER NOT NULL,
-    status_after    INTEGER,
-    recorded_by     TEXT,
-    recorded_at     TEXT,
+    status_after    INTEGER,{recorded}
     stream          TEXT,
     position        INTEGER,
     PRIMARY KEY (partnership_no, seq)
 ) WITHOUT ROWID;
-";
+"
+    )
+}
 
 /// Indexes, created after the rows on a rebuild (sorting once beats inserting into an index in
 /// random order). The history needs none: `timeline_entries` is kept in key order (partnership
@@ -467,6 +486,11 @@ impl Details {
             Details::Events => "events",
             Details::Stored => "stored",
         }
+    }
+
+    /// The tables but the parties', for tables that keep the details so.
+    pub(super) fn schema(self) -> String {
+        format!("{SCHEMA}{}", timeline_table(self))
     }
 
     pub(super) fn view(self) -> &'static str {

@@ -6,7 +6,7 @@ use rusqlite::{params, Connection, OptionalExtension};
 
 use super::numbers::Numbers;
 use super::packed::{Columns, Packed};
-use super::schema::{drop_all, Details, DIRECTORY_VIEW, INDEXES, PARTIES, SCHEMA, STATUS_VIEW};
+use super::schema::{drop_all, Details, DIRECTORY_VIEW, INDEXES, PARTIES, STATUS_VIEW};
 use super::{placeholder, read_checkpoint, sql_error, SqliteTables};
 use crate::rows::{PartnershipRows, PartyRow};
 use crate::tables::{party_values, PartyCells, StatusCells, PARTY_COLUMNS, PROJECTION};
@@ -299,7 +299,8 @@ fn write_on_thread(
         drop_all(&connection).and_then(|()| {
             connection
                 .execute_batch(&format!(
-                    "{SCHEMA}{STATUS_VIEW}{PARTIES}{}{DIRECTORY_VIEW}",
+                    "{}{STATUS_VIEW}{PARTIES}{}{DIRECTORY_VIEW}",
+                    details.schema(),
                     details.view()
                 ))
                 .map_err(sql_error)
