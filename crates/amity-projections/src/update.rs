@@ -267,7 +267,7 @@ impl Projections {
             // summary's sorted map compared ids a dozen times or more for every event.
             let mut touched: FxHashMap<PartnershipId, u64> =
                 std::mem::take(&mut touched).into_iter().collect();
-            let mut last: Option<(PartnershipId, Open)> = None;
+            let mut last: Option<(PartnershipId, Open, u64)> = None;
             // The streams of linked keys, gathered by community, computed at the end.
             let mut communities: BTreeMap<PartnershipId, Vec<amity_domain::Recorded>> =
                 BTreeMap::new();
@@ -287,40 +287,47 @@ impl Projections {
                     if done.is_multiple_of(65_536) {
                         progress(done, events);
                     }
-                    // The summary counted every event up to `position`; a stream it did not
-                    // count, or one already complete (0 left), means it was wrong.
-                    let expected = match touched.get_mut(&recorded.partnership) {
-                        Some(expected) if *expected > 0 => expected,
-                        _ => {
-                            return Err(amity_ledger::Error::Undercounted {
-                                stream: recorded.partnership.to_string(),
-                            })?;
+                    // The stream of the event before, kept out of the map with its count:
+                    // most ledgers append a stream's events together, and they come one after
+                    // another, its id compared once each and hashed only when it changes.
+                    let (id, mut buffer, expected) = match last.take() {
+                        Some((id, buffer, expected)) if id == recorded.partnership => {
+                            (id, buffer, expected)
                         }
-                    };
-                    let id = recorded.partnership.clone();
-                    // The stream of the event before, kept out of the map: most ledgers
-                    // append a stream's events together, and they come one after another.
-                    let mut buffer = match last.take() {
-                        Some((last_id, buffer)) if last_id == id => buffer,
                         other => {
-                            open.extend(other);
+                            open.extend(other.map(|(id, buffer, _)| (id, buffer)));
+                            // The summary counted every event up to `position`; a stream it
+                            // did not count, or one already complete (0 left), means it was
+                            // wrong.
+                            let expected = match touched.get(&recorded.partnership) {
+                                Some(&expected) if expected > 0 => expected,
+                                _ => {
+                                    return Err(amity_ledger::Error::Undercounted {
+                                        stream: recorded.partnership.to_string(),
+                                    })?;
+                                }
+                            };
+                            let id = recorded.partnership.clone();
                             // Room for the stream's events, up to a bound (the count is the
                             // store's, not checked yet).
-                            open.remove(&id).unwrap_or_else(|| {
-                                let room = (*expected).min(1_024) as usize;
+                            let buffer = open.remove(&id).unwrap_or_else(|| {
+                                let room = expected.min(1_024) as usize;
                                 Open {
                                     events: Vec::with_capacity(room),
                                     positions: Vec::with_capacity(room),
                                 }
-                            })
+                            });
+                            (id, buffer, expected)
                         }
                     };
                     buffer.events.push(recorded);
                     buffer.positions.push(position);
-                    if buffer.events.len() as u64 != *expected {
-                        last = Some((id, buffer));
+                    if buffer.events.len() as u64 != expected {
+                        last = Some((id, buffer, expected));
                     } else {
-                        *expected = 0;
+                        if let Some(left) = touched.get_mut(&id) {
+                            *left = 0;
+                        }
                         if links.is_merged(&id) {
                             let community = links.canonical_partnership(&id);
                             communities
@@ -337,7 +344,7 @@ impl Projections {
                     }
                 }
             }
-            open.extend(last);
+            open.extend(last.map(|(id, buffer, _)| (id, buffer)));
             for (id, stream) in open.drain() {
                 if links.is_merged(&id) {
                     let community = links.canonical_partnership(&id);

@@ -63,7 +63,7 @@ impl SqliteTables {
             thread: Some(thread),
             reset,
             named: Vec::new(),
-            spare: None,
+            spare: Vec::new(),
         })
     }
 }
@@ -143,8 +143,9 @@ pub struct Writer<'a> {
     reset: bool,
     /// A rebuild's parties as the partnerships name them, not yet sent (see `PARTY_BATCH`).
     named: Vec<PartyRow>,
-    /// A chunk of rows written, to be filled again.
-    spare: Option<Packed>,
+    /// Chunks of rows written, to be filled again (as many as are in flight at once: a chunk
+    /// made anew grows its buffers again, on memory the allocator had given back).
+    spare: Vec<Packed>,
 }
 
 impl Writer<'_> {
@@ -160,7 +161,8 @@ impl Writer<'_> {
             return Ok(());
         }
         // A chunk the writer's thread is done with, filled again (see `Packed`).
-        let mut packed = self.spare.take().unwrap_or_default();
+        self.take_returned();
+        let mut packed = self.spare.pop().unwrap_or_default();
         packed.clear();
         let details = self.tables.details;
         for partnership in &rows {
@@ -225,14 +227,19 @@ impl Writer<'_> {
         self.send(Job::Parties(named, cells, false)).await
     }
 
+    /// Free the jobs the writer's thread is done with, but keep their chunks of rows.
+    fn take_returned(&mut self) {
+        while let Ok(done) = self.returned.try_recv() {
+            if let Job::Rows(packed) = done {
+                self.spare.push(packed);
+            }
+        }
+    }
+
     /// Send a job to the writer's thread, after freeing those it has done (but a chunk of
     /// rows, kept to be filled again).
     async fn send(&mut self, job: Job) -> Result<()> {
-        while let Ok(done) = self.returned.try_recv() {
-            if let Job::Rows(packed) = done {
-                self.spare = Some(packed);
-            }
-        }
+        self.take_returned();
         let jobs = self.jobs.as_ref().expect("jobs are open until the end");
         if jobs.send(job).await.is_err() {
             // The thread stopped at an error: it says which.
