@@ -50,11 +50,12 @@ impl Day {
     /// A bounded day as ISO 8601 text (`YYYY-MM-DD`, as [`Day`]'s `Display` writes it); `None`
     /// for an unbounded one. Made without the formatting machinery for years 0–9999: a
     /// projection rebuild writes two days per history entry.
-    pub fn iso(self) -> Option<String> {
+    /// Ten characters, held inline (no allocation).
+    pub fn iso(self) -> Option<smol_str::SmolStr> {
         let (year, month, day) = self.ymd()?;
         Some(match iso_digits(year, month, day) {
-            Some(text) => std::str::from_utf8(&text).expect("ASCII digits").to_owned(),
-            None => self.to_string(),
+            Some(text) => smol_str::SmolStr::new(std::str::from_utf8(&text).expect("ASCII digits")),
+            None => smol_str::SmolStr::new(self.to_string()),
         })
     }
 }
@@ -497,7 +498,10 @@ mod tests {
         let mut seen = 0;
         for day in days {
             let (year, month, dom) = day.ymd().expect("bounded");
-            assert_eq!(day.iso(), Some(format!("{year:04}-{month:02}-{dom:02}")));
+            assert_eq!(
+                day.iso().as_deref(),
+                Some(format!("{year:04}-{month:02}-{dom:02}").as_str())
+            );
             seen += 1;
         }
         assert_eq!(seen, 10_000 + 366);
@@ -511,7 +515,8 @@ mod tests {
             let day = Day::On(days);
             let (year, month, dom) = day.ymd().expect("bounded");
             let padded = format!("{year:04}-{month:02}-{dom:02}");
-            proptest::prop_assert_eq!(day.iso(), Some(padded.clone()));
+            let iso = day.iso();
+            proptest::prop_assert_eq!(iso.as_deref(), Some(padded.as_str()));
             proptest::prop_assert_eq!(day.to_string(), padded);
             proptest::prop_assert_eq!(Day::Past.iso(), None);
             proptest::prop_assert_eq!(Day::Future.iso(), None);

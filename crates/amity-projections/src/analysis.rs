@@ -220,7 +220,7 @@ impl Member {
                     Some(DrivingStep {
                         dated,
                         event_id: event.event_id.parse().ok()?,
-                        occurred: event.occurred.clone(),
+                        occurred: event.occurred.as_deref().map(str::to_owned),
                     })
                 })
                 .collect(),

@@ -893,12 +893,13 @@ fn seen(changes: &[Change]) -> Vec<Seen> {
             };
             (
                 change.partnership.to_string(),
-                change.event.event_type.clone(),
+                change.event.event_type.to_string(),
                 change
                     .event
                     .occurred
-                    .clone()
-                    .unwrap_or_else(|| "unknown".to_owned()),
+                    .as_deref()
+                    .unwrap_or("unknown")
+                    .to_owned(),
                 change.in_window,
                 flag,
             )

@@ -7,6 +7,7 @@ use amity_domain::{
     Source, Status, Timeline,
 };
 use serde::{Deserialize, Serialize};
+use smol_str::SmolStr;
 
 /// One partnership's current state (table `partnership_status`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -91,17 +92,21 @@ pub struct TimelineRow {
     pub stream_version: u64,
     /// Its type.
     #[serde(rename = "type")]
-    pub event_type: String,
+    #[cfg_attr(feature = "schema", schemars(with = "String"))]
+    pub event_type: SmolStr,
     /// When it happened, EDTF as written; `null` when unknown.
-    pub occurred: Option<String>,
+    #[cfg_attr(feature = "schema", schemars(with = "Option<String>"))]
+    pub occurred: Option<SmolStr>,
     /// The earliest day it can have happened; `null` when unbounded. For the driving entry of
     /// a claim group (an entry with alternative claims), the earliest of the group's standing
     /// claims: the days the status is computed from.
-    pub earliest: Option<String>,
+    #[cfg_attr(feature = "schema", schemars(with = "Option<String>"))]
+    pub earliest: Option<SmolStr>,
     /// The latest day it can have happened: its date's last day, capped at the day it was
     /// recorded (UTC); `null` when unbounded. For the driving entry of a claim group, the
     /// latest of the group's standing claims (each capped so).
-    pub latest: Option<String>,
+    #[cfg_attr(feature = "schema", schemars(with = "Option<String>"))]
+    pub latest: Option<SmolStr>,
     /// The source's own word.
     pub term_as_written: Option<String>,
     /// How sure the entry is.
@@ -195,7 +200,7 @@ pub fn claim_dates(timeline: &[TimelineRow], row: &TimelineRow) -> Option<String
             (occurred, claim.stream_version)
         })
         .collect();
-    joined_dates(claims).or_else(|| row.occurred.clone())
+    joined_dates(claims).or_else(|| row.occurred.as_deref().map(str::to_owned))
 }
 
 /// Claims' dates (with their stream versions) in date order, each written once, joined by
@@ -263,7 +268,12 @@ fn date_text(occurred: &Occurred) -> Option<String> {
     occurred.date().map(|date| date.as_str().to_owned())
 }
 
-fn day_text(day: Day) -> Option<String> {
+/// A date as written, held inline when short (most are): a history row's.
+fn date_smol(occurred: &Occurred) -> Option<SmolStr> {
+    occurred.date().map(|date| SmolStr::new(date.as_str()))
+}
+
+fn day_text(day: Day) -> Option<SmolStr> {
     day.iso()
 }
 
@@ -319,8 +329,8 @@ pub fn rows_with(timeline: &Timeline, details: bool, directory: bool) -> Option<
                 step: entry.step.map(|step| step as u64),
                 event_id: recorded.id.to_string(),
                 stream_version: recorded.stream_version,
-                event_type: recorded.event.event_type().name().to_owned(),
-                occurred: date_text(&facts.occurred),
+                event_type: SmolStr::new_static(recorded.event.event_type().name()),
+                occurred: date_smol(&facts.occurred),
                 earliest: day_text(earliest),
                 latest: day_text(latest),
                 term_as_written: None,
@@ -556,7 +566,7 @@ mod tests {
         }
         for (year, month, day) in [(-44, 3, 15), (12000, 1, 1)] {
             let on = Day::from_ymd(year, month, day).expect("a real day");
-            assert_eq!(day_text(on), Some(on.to_string()));
+            assert_eq!(day_text(on).as_deref(), Some(on.to_string().as_str()));
         }
         assert_eq!(day_text(Day::Past), None);
         assert_eq!(day_text(Day::Future), None);

@@ -138,7 +138,7 @@ pub fn history(
             None => String::new(),
         };
         out.add_row(vec![
-            row.occurred.clone().unwrap_or_else(|| "unknown".to_owned()),
+            row.occurred.as_deref().unwrap_or("unknown").to_owned(),
             what,
             row.term_as_written
                 .clone()

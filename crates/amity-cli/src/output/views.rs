@@ -170,10 +170,7 @@ pub fn changes(changes: &[analysis::Change], report: Report) -> Result<()> {
                 ""
             };
             vec![
-                event
-                    .occurred
-                    .clone()
-                    .unwrap_or_else(|| "unknown".to_owned()),
+                date_or_unknown(&event.occurred).to_owned(),
                 certainty_text(change.in_window, &[]),
                 change.partnership.to_string(),
                 verb(&event.event_type).to_owned(),
@@ -200,8 +197,8 @@ pub fn changes(changes: &[analysis::Change], report: Report) -> Result<()> {
 }
 
 /// A date cell of CSV, as [`date_cell`] writes it.
-fn date_or_unknown(date: &Option<String>) -> &str {
-    date.as_deref().unwrap_or("unknown")
+fn date_or_unknown<T: AsRef<str>>(date: &Option<T>) -> &str {
+    date.as_ref().map_or("unknown", AsRef::as_ref)
 }
 
 /// The two parties' cells of a CSV row (`Name, CC`), written into strings kept from row to

@@ -5,6 +5,7 @@
 //! fills them in a file of their own), not extracted field by field by the view's SQL.
 
 use amity_domain::{Event, EventType, Party};
+use smol_str::SmolStr;
 
 use super::schema::{event_type_code, event_type_of_code, status_of_code, stored_event, Details};
 use super::{placeholder, sql_error, SqliteTables};
@@ -162,6 +163,14 @@ impl RawRow<'_> {
         self.string(at).map(Some)
     }
 
+    /// Short text (a date, a day), held inline without an allocation.
+    fn optional_short(&self, at: usize) -> Result<Option<SmolStr>> {
+        if self.is_null(at) {
+            return Ok(None);
+        }
+        self.text(at).map(|text| Some(SmolStr::new(text)))
+    }
+
     /// The party whose columns start at `at` (qualifier, name, country, subdivision, Wikidata
     /// id). The qualifier is stored since code version 10, rather than read back from the
     /// party's key: that took a seventh of the decoding threads' time.
@@ -197,9 +206,9 @@ impl RawRow<'_> {
         // of a type this code does not know (see `event_type_code`).
         let event_type = match self.cells[5] {
             Cell::Integer(code) => event_type_of_code(code)
-                .ok_or_else(|| Error::UnknownEventType(code.to_string()))?
-                .to_owned(),
-            _ => self.string(5)?,
+                .map(SmolStr::new_static)
+                .ok_or_else(|| Error::UnknownEventType(code.to_string()))?,
+            _ => SmolStr::new(self.text(5)?),
         };
         let status_after = match self.cells[11] {
             Cell::Null => None,
@@ -216,9 +225,9 @@ impl RawRow<'_> {
             event_id: self.string(3)?,
             stream_version: self.integer(4)? as u64,
             event_type,
-            occurred: self.optional(6)?,
-            earliest: self.optional(7)?,
-            latest: self.optional(8)?,
+            occurred: self.optional_short(6)?,
+            earliest: self.optional_short(7)?,
+            latest: self.optional_short(8)?,
             term_as_written: None,
             certainty: event.facts().certainty,
             sources: Vec::new(),

@@ -3,6 +3,7 @@
 use rusqlite::OptionalExtension;
 
 use amity_domain::Party;
+use smol_str::SmolStr;
 
 use super::schema::{event_type_name, status_of_code};
 use super::{placeholder, sql_error, SqliteTables};
@@ -388,6 +389,9 @@ impl SqliteTables {
 /// the inner one a value that does not read back.
 pub(super) fn timeline_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Result<TimelineRow>> {
     let text = |index: usize| row.get::<_, Option<String>>(index);
+    // Short text (a type, a date, a day), held inline without an allocation.
+    let short =
+        |index: usize| -> Result<Option<SmolStr>> { Ok(self::text(row, index)?.map(SmolStr::new)) };
     let partnership: String = row.get(0)?;
     let certainty: String = row.get(10)?;
     let sources: String = row.get(11)?;
@@ -402,10 +406,10 @@ pub(super) fn timeline_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Result<T
                 .map(|s| s as u64),
             event_id: row.get(3).map_err(sql_error)?,
             stream_version: row.get::<_, i64>(4).map_err(sql_error)? as u64,
-            event_type: row.get(5).map_err(sql_error)?,
-            occurred: text(6).map_err(sql_error)?,
-            earliest: text(7).map_err(sql_error)?,
-            latest: text(8).map_err(sql_error)?,
+            event_type: short(5)?.ok_or_else(|| not_null(5))?,
+            occurred: short(6)?,
+            earliest: short(7)?,
+            latest: short(8)?,
             term_as_written: text(9).map_err(sql_error)?,
             certainty: from_name(&certainty)?,
             sources: from_json(&sources)?,
