@@ -275,6 +275,65 @@ fn add_set(counts: &mut BTreeMap<&'static str, Split>, set: StatusSet) {
 
 /// Outcomes of a cohort in a window.
 pub fn outcomes(members: Vec<Member>, cohort: &Cohort, window: &Window) -> Result<Outcomes> {
+    let threads = if members.len() < PARALLEL_MEMBERS {
+        1
+    } else {
+        std::thread::available_parallelism().map_or(1, usize::from)
+    };
+    outcomes_on(members, cohort, window, threads.min(MAX_THREADS))
+}
+
+/// Members below which a cohort's outcomes are computed on the caller's thread alone.
+const PARALLEL_MEMBERS: usize = 1_024;
+
+/// Threads at most that compute a cohort's outcomes.
+const MAX_THREADS: usize = 4;
+
+/// Outcomes of a cohort in a window, each member's computed on one of `threads` threads (the
+/// members in as many runs, in order), then counted in the members' order: the same answer
+/// and the same first error, whatever `threads`.
+pub(crate) fn outcomes_on(
+    members: Vec<Member>,
+    cohort: &Cohort,
+    window: &Window,
+    threads: usize,
+) -> Result<Outcomes> {
+    let cohort_size = members.len() as u64;
+    let runs = members.len().div_ceil(threads.max(1)).max(1);
+    let mut members = members;
+    let mut parts = Vec::new();
+    while members.len() > runs {
+        let rest = members.split_off(runs);
+        parts.push(std::mem::replace(&mut members, rest));
+    }
+    parts.push(members);
+    let computed: Vec<Vec<Result<MemberOutcome>>> = if parts.len() == 1 {
+        parts
+            .into_iter()
+            .map(|part| {
+                part.into_iter()
+                    .map(|m| member_outcome(m, window))
+                    .collect()
+            })
+            .collect()
+    } else {
+        std::thread::scope(|scope| {
+            let handles: Vec<_> = parts
+                .into_iter()
+                .map(|part| {
+                    scope.spawn(move || {
+                        part.into_iter()
+                            .map(|member| member_outcome(member, window))
+                            .collect::<Vec<_>>()
+                    })
+                })
+                .collect();
+            handles
+                .into_iter()
+                .map(|handle| handle.join().expect("an outcomes thread panicked"))
+                .collect()
+        })
+    };
     let mut decisions: BTreeMap<&'static str, Split> = Decision::ALL
         .iter()
         .map(|d| (d.name(), Split::default()))
@@ -283,92 +342,28 @@ pub fn outcomes(members: Vec<Member>, cohort: &Cohort, window: &Window) -> Resul
         .iter()
         .map(|s| (s.name(), Split::default()))
         .collect();
-    let (first_day, last_day) = (window.first_day(), window.last_day());
-    let cohort_size = members.len() as u64;
-    let mut partnerships = Vec::new();
-    for mut member in members {
-        let in_window: Vec<EventRef> = member
-            .steps
-            .iter()
-            .filter(|event| Decision::of(event.dated.event_type).is_some())
-            .filter_map(|event| {
-                window
-                    .contains(event.dated.earliest, event.dated.latest)
-                    .map(|in_window| EventRef {
-                        event_id: event.event_id.to_string(),
-                        event_type: event.dated.event_type.name().to_owned(),
-                        occurred: event.occurred.clone(),
-                        in_window,
-                    })
-            })
-            .collect();
-        let dated = member.dated();
-        let engine = Engine::new(&dated);
-        let mut possible: Vec<Decision> = if member.conflict {
-            vec![Decision::None]
-        } else {
-            engine
-                .last_decisions(first_day, last_day)
-                .map_err(|source| member.unfinished(source))?
-                .into_iter()
-                .map(|decision| decision.and_then(Decision::of).unwrap_or(Decision::None))
-                .collect()
-        };
-        possible.sort();
-        possible.dedup();
-        let decision = possible.first().copied().unwrap_or(Decision::None);
-        let decision_certainty = if possible.len() == 1 && !member.conflict {
-            Certainty3::Definite
-        } else {
-            Certainty3::Possible
-        };
+    let mut partnerships = Vec::with_capacity(cohort_size as usize);
+    for outcome in computed.into_iter().flatten() {
+        let MemberOutcome {
+            row,
+            possible,
+            statuses: set,
+        } = outcome?;
         for each in &possible {
             decisions
                 .get_mut(each.name())
                 .expect("every decision counted")
-                .add(decision_certainty);
+                .add(row.decision_certainty);
         }
-        let decision_event = in_window
-            .iter()
-            .rev()
-            .find(|event| {
-                EventType::from_name(&event.event_type).and_then(Decision::of) == Some(decision)
-            })
-            .cloned();
-        let profile = engine
-            .profile()
-            .map_err(|source| member.unfinished(source))?;
-        let (status, status_certainty, competing, status_event) =
-            member.status_after(&profile, last_day)?;
-        if member.conflict {
-            statuses
+        match set {
+            // A history that breaks the rules: `unknown`, possibly.
+            None => statuses
                 .get_mut(Status::Unknown.name())
                 .expect("every status counted")
-                .add(Certainty3::Possible);
-        } else {
-            let mut set = StatusSet::of(status);
-            for each in &competing {
-                set.insert(*each);
-            }
-            add_set(&mut statuses, set);
+                .add(Certainty3::Possible),
+            Some(set) => add_set(&mut statuses, set),
         }
-        partnerships.push(OutcomeRow {
-            partnership: member.partnership,
-            parties: std::mem::take(&mut member.parties),
-            decision,
-            decision_certainty,
-            competing_decisions: if possible.len() > 1 {
-                possible
-            } else {
-                Vec::new()
-            },
-            decision_event,
-            decisions_in_window: in_window,
-            status,
-            status_certainty,
-            competing,
-            status_event,
-        });
+        partnerships.push(row);
     }
     Ok(Outcomes {
         cohort: cohort.describe(),
@@ -382,6 +377,94 @@ pub fn outcomes(members: Vec<Member>, cohort: &Cohort, window: &Window) -> Resul
             statuses,
         },
         partnerships,
+    })
+}
+
+/// One member's outcome, before it is counted: its row, every decision it possibly took, and
+/// its possible statuses at the end of the window (none for a history that breaks the rules).
+struct MemberOutcome {
+    row: OutcomeRow,
+    possible: Vec<Decision>,
+    statuses: Option<StatusSet>,
+}
+
+fn member_outcome(mut member: Member, window: &Window) -> Result<MemberOutcome> {
+    let (first_day, last_day) = (window.first_day(), window.last_day());
+    let in_window: Vec<EventRef> = member
+        .steps
+        .iter()
+        .filter(|event| Decision::of(event.dated.event_type).is_some())
+        .filter_map(|event| {
+            window
+                .contains(event.dated.earliest, event.dated.latest)
+                .map(|in_window| EventRef {
+                    event_id: event.event_id.to_string(),
+                    event_type: event.dated.event_type.name().to_owned(),
+                    occurred: event.occurred.clone(),
+                    in_window,
+                })
+        })
+        .collect();
+    let dated = member.dated();
+    let engine = Engine::new(&dated);
+    let mut possible: Vec<Decision> = if member.conflict {
+        vec![Decision::None]
+    } else {
+        engine
+            .last_decisions(first_day, last_day)
+            .map_err(|source| member.unfinished(source))?
+            .into_iter()
+            .map(|decision| decision.and_then(Decision::of).unwrap_or(Decision::None))
+            .collect()
+    };
+    possible.sort();
+    possible.dedup();
+    let decision = possible.first().copied().unwrap_or(Decision::None);
+    let decision_certainty = if possible.len() == 1 && !member.conflict {
+        Certainty3::Definite
+    } else {
+        Certainty3::Possible
+    };
+    let decision_event = in_window
+        .iter()
+        .rev()
+        .find(|event| {
+            EventType::from_name(&event.event_type).and_then(Decision::of) == Some(decision)
+        })
+        .cloned();
+    let profile = engine
+        .profile()
+        .map_err(|source| member.unfinished(source))?;
+    let (status, status_certainty, competing, status_event) =
+        member.status_after(&profile, last_day)?;
+    let statuses = (!member.conflict).then(|| {
+        let mut set = StatusSet::of(status);
+        for each in &competing {
+            set.insert(*each);
+        }
+        set
+    });
+    let row = OutcomeRow {
+        partnership: member.partnership,
+        parties: std::mem::take(&mut member.parties),
+        decision,
+        decision_certainty,
+        competing_decisions: if possible.len() > 1 {
+            possible.clone()
+        } else {
+            Vec::new()
+        },
+        decision_event,
+        decisions_in_window: in_window,
+        status,
+        status_certainty,
+        competing,
+        status_event,
+    };
+    Ok(MemberOutcome {
+        row,
+        possible,
+        statuses,
     })
 }
 

@@ -1360,6 +1360,53 @@ fn history_step() -> impl proptest::strategy::Strategy<Value = (u8, usize, usize
     (0..4u8, 0..6usize, 0..8usize, 0..8usize)
 }
 
+/// Random histories (see [`history_step`]), one for each pair of parties of a small US–RU
+/// cohort, each founded in 1990.
+fn givens_of(histories: &[Vec<(u8, usize, usize, usize)>]) -> Vec<Given> {
+    let pairs = [
+        ("Chicago, US-IL", "Moscow, RU"),
+        ("Colorado Springs, US-CO", "Smolensk, RU"),
+        ("Roanoke, US-VA", "Pskov, RU"),
+        ("Anytown, US", "Gorodok, RU"),
+        ("Tallahassee, US-FL", "Krasnodar, RU"),
+    ];
+    let lifecycle_types: Vec<EventType> = EventType::ALL
+        .into_iter()
+        .filter(|t| t.is_lifecycle())
+        .collect();
+    histories
+        .iter()
+        .zip(pairs)
+        .map(|(steps, (a, b))| {
+            let mut history = given(a, b).event(T::PartnershipFounded, "1990");
+            for &(kind, which, day, target) in steps {
+                let event_type = lifecycle_types[which % lifecycle_types.len()];
+                let target = target % history.entries.len();
+                history = match kind {
+                    0 => history.event(event_type, DATES[day]),
+                    1 => history.disputed(event_type, DATES[day]),
+                    2 if history.entries[target].event.as_lifecycle().is_some() => {
+                        history.alternative(target, DATES[day])
+                    }
+                    _ => history.retract(target),
+                };
+            }
+            history
+        })
+        .collect()
+}
+
+/// A window between two of four bounds (in either order), for the random histories.
+fn window_between(from: usize, to: usize) -> Window {
+    let bounds = ["2022-02-24", "2022", "2022-03-03", "2023-06"];
+    let (from, to) = if bounds[from] <= bounds[to] {
+        (from, to)
+    } else {
+        (to, from)
+    };
+    window(bounds[from], bounds[to])
+}
+
 const DATES: [&str; 8] = [
     "1993",
     "2022",
@@ -1383,41 +1430,36 @@ proptest::proptest! {
         from in 0..4usize,
         to in 0..4usize,
     ) {
-        let pairs = [
-            ("Chicago, US-IL", "Moscow, RU"),
-            ("Colorado Springs, US-CO", "Smolensk, RU"),
-            ("Roanoke, US-VA", "Pskov, RU"),
-            ("Anytown, US", "Gorodok, RU"),
-            ("Tallahassee, US-FL", "Krasnodar, RU"),
-        ];
-        let lifecycle_types: Vec<EventType> =
-            EventType::ALL.into_iter().filter(|t| t.is_lifecycle()).collect();
-        let givens: Vec<Given> = histories
-            .iter()
-            .zip(pairs)
-            .map(|(steps, (a, b))| {
-                let mut history = given(a, b).event(T::PartnershipFounded, "1990");
-                for &(kind, which, day, target) in steps {
-                    let event_type = lifecycle_types[which % lifecycle_types.len()];
-                    let target = target % history.entries.len();
-                    history = match kind {
-                        0 => history.event(event_type, DATES[day]),
-                        1 => history.disputed(event_type, DATES[day]),
-                        2 if history.entries[target].event.as_lifecycle().is_some() => {
-                            history.alternative(target, DATES[day])
-                        }
-                        _ => history.retract(target),
-                    };
-                }
-                history
-            })
-            .collect();
-        let bounds = ["2022-02-24", "2022", "2022-03-03", "2023-06"];
-        let (from, to) = if bounds[from] <= bounds[to] { (from, to) } else { (to, from) };
-        let window = window(bounds[from], bounds[to]);
+        let givens = givens_of(&histories);
+        let window = window_between(from, to);
         let lifecycles = lifecycles(givens.iter().map(Given::rows).collect());
         let changes = changes_of(lifecycles.clone(), &window);
         let expected = reference_changes(lifecycles, &window);
         proptest::prop_assert_eq!(format!("{changes:#?}"), format!("{expected:#?}"));
+    }
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(
+        crate::proptest_cases(500)
+    ))]
+
+    /// A cohort's outcomes computed on several threads (its members in runs, counted in their
+    /// order) are the outcomes computed on one, whatever the histories and the window.
+    #[test]
+    fn outcomes_on_several_threads_are_the_outcomes_on_one(
+        histories in proptest::collection::vec(proptest::collection::vec(history_step(), 1..8), 1..5),
+        from in 0..4usize,
+        to in 0..4usize,
+        threads in 2..5usize,
+    ) {
+        let givens = givens_of(&histories);
+        let window = window_between(from, to);
+        let cohort = us_ru();
+        // Every member, histories that break the rules too (`unknown`, possibly).
+        let members = || givens.iter().map(Given::member).collect::<Vec<_>>();
+        let one = outcomes_on(members(), &cohort, &window, 1);
+        let several = outcomes_on(members(), &cohort, &window, threads);
+        proptest::prop_assert_eq!(format!("{several:#?}"), format!("{one:#?}"));
     }
 }
