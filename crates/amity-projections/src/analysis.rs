@@ -299,11 +299,12 @@ pub(crate) fn outcomes_on(
     threads: usize,
 ) -> Result<Outcomes> {
     let cohort_size = members.len() as u64;
-    let runs = members.len().div_ceil(threads.max(1)).max(1);
+    // The members of each run but the last (which holds the rest).
+    let per_run = members.len().div_ceil(threads.max(1)).max(1);
     let mut members = members;
     let mut parts = Vec::new();
-    while members.len() > runs {
-        let rest = members.split_off(runs);
+    while members.len() > per_run {
+        let rest = members.split_off(per_run);
         parts.push(std::mem::replace(&mut members, rest));
     }
     parts.push(members);
