@@ -59,14 +59,19 @@ struct Rebuilt {
     before: f64,
 }
 
-/// In a fresh process (`CHILD` set): rebuild the projections of the ledger at `path` once and
-/// print the figures of a [`Rebuilt`] on one line.
-fn rebuild_child(path: &str) {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
+/// The runtime the ledger and the projections run on, as `amity` has it (2 workers).
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()
-        .expect("runtime");
+        .expect("runtime")
+}
+
+/// In a fresh process (`CHILD` set): rebuild the projections of the ledger at `path` once and
+/// print the figures of a [`Rebuilt`] on one line.
+fn rebuild_child(path: &str) {
+    let runtime = runtime();
     let store: Arc<dyn EventStore> = Arc::new(SqliteEventStore::open(path).expect("open"));
     let mut projections =
         Projections::open_in_ledger(Ledger::new(store), path.as_ref()).expect("projections");
@@ -128,11 +133,7 @@ fn main() {
         |_| temporary.path().join("projections-bench.db"),
         Into::into,
     );
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("runtime");
+    let runtime = runtime();
     let store: Arc<dyn EventStore> = Arc::new(SqliteEventStore::open(&path).expect("open"));
     let existing = runtime
         .block_on(store.read_all(Position::START, 1))

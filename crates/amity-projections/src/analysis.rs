@@ -299,35 +299,25 @@ pub(crate) fn outcomes_on(
     threads: usize,
 ) -> Result<Outcomes> {
     let cohort_size = members.len() as u64;
-    // The members of each run but the last (which holds the rest).
+    // The members in runs of `per_run`, in order (the last may be shorter).
     let per_run = members.len().div_ceil(threads.max(1)).max(1);
-    let mut members = members;
-    let mut parts = Vec::new();
-    while members.len() > per_run {
-        let rest = members.split_off(per_run);
-        parts.push(std::mem::replace(&mut members, rest));
-    }
-    parts.push(members);
-    let computed: Vec<Vec<Result<MemberOutcome>>> = if parts.len() == 1 {
-        parts
-            .into_iter()
-            .map(|part| {
-                part.into_iter()
-                    .map(|m| member_outcome(m, window))
-                    .collect()
-            })
-            .collect()
+    let mut members = members.into_iter();
+    let parts: Vec<Vec<Member>> = std::iter::from_fn(|| {
+        Some(members.by_ref().take(per_run).collect::<Vec<_>>()).filter(|part| !part.is_empty())
+    })
+    .collect();
+    let compute = |part: Vec<Member>| {
+        part.into_iter()
+            .map(|member| member_outcome(member, window))
+            .collect::<Vec<_>>()
+    };
+    let computed: Vec<Vec<Result<MemberOutcome>>> = if parts.len() <= 1 {
+        parts.into_iter().map(compute).collect()
     } else {
         std::thread::scope(|scope| {
             let handles: Vec<_> = parts
                 .into_iter()
-                .map(|part| {
-                    scope.spawn(move || {
-                        part.into_iter()
-                            .map(|member| member_outcome(member, window))
-                            .collect::<Vec<_>>()
-                    })
-                })
+                .map(|part| scope.spawn(move || compute(part)))
                 .collect();
             handles
                 .into_iter()
